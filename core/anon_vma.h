@@ -1,0 +1,69 @@
+/* anon_vma and anon_vma_chain: which vmas may map a page (mm/rmap.c).
+ *
+ * Every function here that changes an index expects the caller's step to hold
+ * the root anon_vma's rwsem for write (anon_vma_lock(av)); taking locks is
+ * the step's job because only a step can block.
+ */
+#ifndef RMAP_ANON_VMA_H
+#define RMAP_ANON_VMA_H
+
+#include "interval_tree.h"
+#include "list.h"
+#include "lock.h"
+#include "pgtable.h"
+
+struct world;
+struct vm_area_struct;
+
+struct anon_vma {
+	struct anon_vma *root;	/* oldest of the family; only its rwsem is taken */
+	int refcount;
+	struct lock rwsem;
+	/* The index of this anon_vma's avcs: one of the two forms, per protocol. */
+	struct itree_root rb_root;	/* INDEX_TREE */
+	struct list_head head;		/* INDEX_LIST: same_anon_vma, oldest first */
+	int nr_avcs;
+	unsigned long id;
+	struct list_head world_node;	/* world->anon_vmas: for checks and teardown */
+};
+
+struct anon_vma_chain {
+	struct vm_area_struct *vma;
+	struct anon_vma *anon_vma;
+	struct list_head same_vma;	/* on vma->anon_vma_chain, newest first */
+	struct itree_node rb;		/* INDEX_TREE; key cached at insert */
+	struct list_head same_anon_vma;	/* INDEX_LIST */
+	unsigned long seq;		/* insertion number, to check tree stability */
+};
+
+static inline struct lock *anon_vma_lock(struct anon_vma *av) { return &av->root->rwsem; }
+
+/* vm_pgoff range of a vma, the interval tree's key. */
+pgoff_t avc_start_pgoff(const struct anon_vma_chain *avc);
+pgoff_t avc_last_pgoff(const struct anon_vma_chain *avc);
+
+struct anon_vma *anon_vma_alloc(struct world *w);
+void get_anon_vma(struct anon_vma *av);
+void put_anon_vma(struct world *w, struct anon_vma *av);
+
+/* The index, whichever form the protocol selects. */
+void anon_vma_index_insert(struct world *w, struct anon_vma_chain *avc);
+void anon_vma_index_remove(struct world *w, struct anon_vma_chain *avc);
+/* avcs of av whose range contains pgoff, in walk order; returns how many. */
+int anon_vma_index_query(struct world *w, struct anon_vma *av, pgoff_t pgoff,
+			 struct anon_vma_chain **out, int max);
+/* vma_adjust's re-indexing around a change of start, end or pgoff. */
+void anon_vma_interval_tree_pre_update_vma(struct world *w, struct vm_area_struct *vma);
+void anon_vma_interval_tree_post_update_vma(struct world *w, struct vm_area_struct *vma);
+
+void anon_vma_chain_link(struct world *w, struct vm_area_struct *vma, struct anon_vma *av);
+/* anon_vma_prepare's choice: a neighbour's anon_vma when it may be shared. */
+struct anon_vma *find_mergeable_anon_vma(struct vm_area_struct *vma);
+/* Link dst into every anon_vma of src's chain, oldest first. */
+void anon_vma_clone(struct world *w, struct vm_area_struct *dst, struct vm_area_struct *src);
+/* Clone the parent's chain, then give the child its own anon_vma. */
+void anon_vma_fork(struct world *w, struct vm_area_struct *vma, struct vm_area_struct *pvma);
+/* Remove vma's avcs from the indexes; drop the anon_vmas left empty. */
+void unlink_anon_vmas(struct world *w, struct vm_area_struct *vma);
+
+#endif

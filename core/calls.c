@@ -1,0 +1,75 @@
+#include "ops.h"
+
+void call_vma_adjust(struct world *w, struct task *t, struct vm_area_struct *vma,
+		     unsigned long start, unsigned long end, pgoff_t pgoff,
+		     struct vm_area_struct *insert, struct vm_area_struct *remove)
+{
+	struct frame *f = task_push(w, t, OP_VMA_ADJUST);
+	if (f)
+		f->u.adjust = (struct vma_adjust_frame){ .vma = vma, .start = start, .end = end,
+							 .pgoff = pgoff, .insert = insert,
+							 .next = remove };
+}
+
+void call_split_vma(struct world *w, struct task *t, struct vm_area_struct *vma,
+		    unsigned long addr, bool new_below)
+{
+	struct frame *f = task_push(w, t, OP_SPLIT_VMA);
+	if (f)
+		f->u.split_vma = (struct split_vma_frame){ .mm = vma->vm_mm, .vma = vma,
+							   .addr = addr, .new_below = new_below };
+}
+
+void call_munmap(struct world *w, struct task *t, struct mm_struct *mm, unsigned long start,
+		 unsigned long len)
+{
+	struct frame *f = task_push(w, t, OP_MUNMAP);
+	if (f)
+		f->u.munmap = (struct munmap_frame){ .mm = mm, .start = start, .end = start + len,
+						     .nested = true };
+}
+
+void call_split_huge_page_pmd(struct world *w, struct task *t, struct mm_struct *mm,
+			      unsigned long addr)
+{
+	struct frame *f = task_push(w, t, OP_SPLIT_HUGE_PAGE_PMD);
+	if (f)
+		f->u.split_pmd = (struct split_pmd_frame){ .mm = mm, .haddr = addr & PMD_MASK };
+}
+
+void call_split_huge_page(struct world *w, struct task *t, struct page *page)
+{
+	struct frame *f = task_push(w, t, OP_SPLIT_HUGE_PAGE);
+	if (f)
+		f->u.split.page = page;
+}
+
+bool take_ptl_pair(struct world *w, struct task *t, struct lock *a, struct lock *b)
+{
+	if (!lock_take(w, t, a, true))
+		return false;
+	return a == b || lock_take(w, t, b, true);
+}
+
+void drop_ptl_pair(struct world *w, struct task *t, struct lock *a, struct lock *b)
+{
+	lock_drop(w, t, a);
+	if (a != b)
+		lock_drop(w, t, b);
+}
+
+void zap_ptes(struct world *w, struct task *t, struct mm_struct *mm, unsigned long addr,
+	      unsigned long end)
+{
+	struct pmd *pmd = mm_pmd(mm, addr);
+
+	for (; addr < end; addr += PAGE_SIZE) {
+		struct pte *pte = &pmd->pte[pte_index(addr)];
+		if (pte->kind == PTE_NONE)
+			continue;
+		if (pte->kind == PTE_PRESENT)
+			page_remove_rmap(pte->page);
+		entry_event(w, t, ENTRY_CLEAR, false, mm, addr, NULL, 0, pte->page, false);
+		*pte = (struct pte){ .kind = PTE_NONE };
+	}
+}

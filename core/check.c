@@ -1,0 +1,343 @@
+#include "check.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "anon_vma.h"
+#include "mm.h"
+#include "page.h"
+#include "task.h"
+#include "world.h"
+
+static int fail(struct check_failure *out, const char *invariant, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(struct check_failure *out, const char *invariant, const char *fmt, ...)
+{
+	va_list ap;
+	out->invariant = invariant;
+	va_start(ap, fmt);
+	vsnprintf(out->message, sizeof(out->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static bool anon_vma_live(struct world *w, const struct anon_vma *av)
+{
+	const struct anon_vma *a;
+	list_for_each_entry(a, &w->anon_vmas, world_node)
+		if (a == av)
+			return true;
+	return false;
+}
+
+static int check_tree(struct world *w, struct anon_vma *av, struct check_failure *out)
+{
+	char msg[160];
+
+	if (w->proto->index == INDEX_LIST)
+		return 0;
+	if (itree_check(&av->rb_root, msg, sizeof(msg)))
+		return fail(out, "interval-tree", "anon_vma %lu: %s", av->id, msg);
+	const struct anon_vma_chain *prev = NULL;
+	int n = 0;
+	for (struct itree_node *node = itree_first(&av->rb_root); node; node = itree_next(node)) {
+		const struct anon_vma_chain *avc = container_of(node, struct anon_vma_chain, rb);
+		n++;
+		if (node->start != avc_start_pgoff(avc) || node->last != avc_last_pgoff(avc))
+			return fail(out, "interval-tree",
+				    "anon_vma %lu: vma%lu's range changed while indexed ([%#lx, %#lx] "
+				    "indexed, [%#lx, %#lx] now)", av->id, avc->vma->id, node->start,
+				    node->last, avc_start_pgoff(avc), avc_last_pgoff(avc));
+		/* Stability: equal starts stay in insertion order (or its reverse). */
+		if (prev && prev->rb.start == node->start &&
+		    (w->proto->tree_equal == ITREE_EQUAL_AFTER) != (prev->seq < avc->seq))
+			return fail(out, "interval-tree",
+				    "anon_vma %lu: equal keys %#lx out of insertion order", av->id,
+				    node->start);
+		prev = avc;
+	}
+	if (n != av->nr_avcs)
+		return fail(out, "interval-tree", "anon_vma %lu: %d nodes, %d avcs counted", av->id, n,
+			    av->nr_avcs);
+	return 0;
+}
+
+static int count_task_refs(struct world *w, const struct anon_vma *av)
+{
+	int refs = 0;
+	for (int i = 0; i < w->nr_tasks; i++) {
+		const struct task *t = w->task[i];
+		for (int d = 0; d < t->depth; d++) {
+			const struct frame *f = &t->frames[d];
+			if ((f->op == OP_SPLIT_HUGE_PAGE && f->u.split.anon_vma == av) ||
+			    (f->op == OP_MIGRATE && f->u.migrate.anon_vma == av))
+				refs++;
+		}
+	}
+	return refs;
+}
+
+static int check_anon_vmas(struct world *w, struct check_failure *out)
+{
+	struct anon_vma *av, *a;
+
+	list_for_each_entry(av, &w->anon_vmas, world_node) {
+		if (!anon_vma_live(w, av->root))
+			return fail(out, "anon_vma", "anon_vma %lu: root freed", av->id);
+		if (av->root->root != av->root)
+			return fail(out, "anon_vma", "anon_vma %lu: root is not its own root", av->id);
+		if (check_tree(w, av, out))
+			return -1;
+		int expected = (av->nr_avcs > 0) + count_task_refs(w, av);
+		list_for_each_entry(a, &w->anon_vmas, world_node)
+			expected += a != av && a->root == av;
+		if (av->refcount != expected)
+			return fail(out, "refcount", "anon_vma %lu: refcount %d, %d references exist",
+				    av->id, av->refcount, expected);
+	}
+	return 0;
+}
+
+/* Chains: vma <-> avc <-> anon_vma agree, one family per vma. */
+static int check_chain(struct world *w, struct vm_area_struct *vma, int *avcs,
+		       struct check_failure *out)
+{
+	struct anon_vma_chain *avc;
+	bool own = false;
+
+	if (!vma->anon_vma) {
+		if (!list_empty(&vma->anon_vma_chain))
+			return fail(out, "anon_vma-chain", "vma%lu: avcs but no anon_vma", vma->id);
+		return 0;
+	}
+	if (!anon_vma_live(w, vma->anon_vma))
+		return fail(out, "anon_vma-chain", "vma%lu: anon_vma freed", vma->id);
+	list_for_each_entry(avc, &vma->anon_vma_chain, same_vma) {
+		if (avc->vma != vma || !anon_vma_live(w, avc->anon_vma))
+			return fail(out, "anon_vma-chain", "vma%lu: broken avc", vma->id);
+		if (avc->anon_vma->root != vma->anon_vma->root)
+			return fail(out, "anon_vma-chain", "vma%lu: avc in another family", vma->id);
+		own |= avc->anon_vma == vma->anon_vma;
+		(*avcs)++;
+	}
+	if (!own)
+		return fail(out, "anon_vma-chain", "vma%lu: not linked to its own anon_vma", vma->id);
+	return 0;
+}
+
+static bool chain_has(const struct vm_area_struct *vma, const struct anon_vma *av)
+{
+	const struct anon_vma_chain *avc;
+	list_for_each_entry(avc, &vma->anon_vma_chain, same_vma)
+		if (avc->anon_vma == av)
+			return true;
+	return false;
+}
+
+static struct vm_area_struct *covering(struct vm_area_struct *list, unsigned long addr)
+{
+	for (; list; list = list->vm_next)
+		if (list->vm_start <= addr && addr < list->vm_end)
+			return list;
+	return NULL;
+}
+
+/* An rmap walk can find page at addr only through a vma covering addr,
+ * linked to page->mapping, at the page's linear index. */
+static int check_reachable(struct world *w, struct mm_struct *mm, unsigned long addr,
+			   struct page *page, const char *what, struct check_failure *out)
+{
+	struct vm_area_struct *vma = covering(mm->mmap, addr);
+	if (!vma)
+		vma = covering(mm->detached, addr);
+	if (!vma)
+		return fail(out, "rmap-reachable", "mm%d %#lx: %s of page %lu outside every vma",
+			    mm->id, addr, what, page->id);
+	if (!anon_vma_live(w, page->mapping))
+		return fail(out, "rmap-reachable", "mm%d %#lx: page %lu's anon_vma was freed", mm->id,
+			    addr, page->id);
+	if (!chain_has(vma, page->mapping))
+		return fail(out, "rmap-reachable",
+			    "mm%d %#lx: %s of page %lu in vma%lu, which is not linked to anon_vma %lu",
+			    mm->id, addr, what, page->id, vma->id, page->mapping->id);
+	if (linear_page_index(vma, addr) != page->index)
+		return fail(out, "rmap-reachable",
+			    "mm%d %#lx: page %lu index %#lx, vma%lu maps index %#lx there", mm->id, addr,
+			    page->id, page->index, vma->id, linear_page_index(vma, addr));
+	return 0;
+}
+
+static bool covering_exactly(const struct vm_area_struct *list, const struct vm_area_struct *vma)
+{
+	for (; list; list = list->vm_next)
+		if (list == vma)
+			return true;
+	return false;
+}
+
+static int check_vmas(struct world *w, struct mm_struct *mm, int *avcs, struct check_failure *out)
+{
+	int n = 0;
+	struct vm_area_struct *prev = NULL;
+
+	for (struct vm_area_struct *v = mm->mmap; v; prev = v, v = v->vm_next, n++) {
+		if (v->vm_mm != mm || v->vm_prev != prev || v->vm_start >= v->vm_end ||
+		    (v->vm_start & ~PAGE_MASK) || (v->vm_end & ~PAGE_MASK) || v->vm_end > TASK_SIZE)
+			return fail(out, "vma-layout", "mm%d vma%lu [%#lx, %#lx) malformed", mm->id,
+				    v->id, v->vm_start, v->vm_end);
+		if (prev && prev->vm_end > v->vm_start)
+			return fail(out, "vma-layout", "mm%d vma%lu overlaps vma%lu", mm->id, v->id,
+				    prev->id);
+		if (check_chain(w, v, avcs, out))
+			return -1;
+	}
+	if (n != mm->map_count)
+		return fail(out, "vma-layout", "mm%d map_count %d, %d vmas", mm->id, mm->map_count, n);
+	/* A detached vma already unlinked (free_pgtables) keeps a stale
+	 * anon_vma pointer, as in the kernel, and no avc: nothing to check. */
+	for (struct vm_area_struct *v = mm->detached; v; v = v->vm_next)
+		if (!list_empty(&v->anon_vma_chain) && check_chain(w, v, avcs, out))
+			return -1;
+	return 0;
+}
+
+/* Count every entry's page in page->scan, and check each is reachable. */
+static int scan_page_tables(struct world *w, struct mm_struct *mm, struct check_failure *out)
+{
+	for (unsigned long slot = 0; slot < NR_PMDS; slot++) {
+		struct pmd *pmd = &mm->pmd[slot];
+		unsigned long addr = slot << PMD_SHIFT;
+		if (pmd->kind == PMD_HUGE) {
+			struct page *head = pmd->page;
+			struct vm_area_struct *vma = covering(mm->mmap, addr);
+			if (!vma)
+				vma = covering(mm->detached, addr);
+			if (head->head != head || (vma && (vma->vm_start > addr ||
+							   vma->vm_end < addr + PMD_SIZE)))
+				return fail(out, "huge-pmd", "mm%d huge pmd %#lx straddles its vma or "
+					    "maps a tail", mm->id, addr);
+			if (!head->compound && !pmd->splitting)
+				return fail(out, "huge-pmd", "mm%d huge pmd %#lx maps a split page %lu",
+					    mm->id, addr, head->id);
+			/* Before its refcount split a THP counts huge pmds on
+			 * the head; after it, each page counts the pmds still
+			 * frozen (pass 2 pending). */
+			if (head->compound)
+				head->scan++;
+			else
+				for (int i = 0; i < head->nr; i++)
+					head[i].scan++;
+			if (check_reachable(w, mm, addr, head, "huge pmd", out))
+				return -1;
+		} else if (pmd->kind == PMD_TABLE) {
+			for (int i = 0; i < PTRS_PER_PTE; i++) {
+				struct pte *pte = &pmd->pte[i];
+				unsigned long a = addr + ((unsigned long)i << PAGE_SHIFT);
+				if (pte->kind == PTE_NONE)
+					continue;
+				if (PageTransHuge(pte->page) || PageTail(pte->page))
+					return fail(out, "huge-pmd", "mm%d pte %#lx maps part of a THP",
+						    mm->id, a);
+				if (pte->kind == PTE_PRESENT)
+					pte->page->scan++;
+				if (check_reachable(w, mm, a, pte->page,
+						    pte->kind == PTE_PRESENT ? "pte" : "migration entry", out))
+					return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int check_mapcounts(struct world *w, struct check_failure *out)
+{
+	for (int b = 0; b < w->nr_page_blocks; b++)
+		for (int i = 0; i < w->page_blocks[b]->nr; i++)
+			w->page_blocks[b][i].scan = 0;
+	for (int i = 0; i < w->nr_mm; i++)
+		if (scan_page_tables(w, w->mm[i], out))
+			return -1;
+	for (int b = 0; b < w->nr_page_blocks; b++) {
+		struct page *pages = w->page_blocks[b];
+		for (int i = 0; i < pages->nr; i++) {
+			struct page *p = &pages[i];
+			if (PageTail(p))
+				continue;	/* a THP's mapcount lives on its head */
+			if (p->mapcount != p->scan)
+				return fail(out, "mapcount", "page %lu: page_mapcount %d, %d entries map it",
+					    p->id, p->mapcount, p->scan);
+		}
+	}
+	return 0;
+}
+
+/* Every lock's state is exactly what the tasks' held lists say. */
+static int check_lock(struct world *w, const struct lock *l, const char *what, struct check_failure *out)
+{
+	int writer = 0, readers = 0;
+	for (int i = 0; i < w->nr_tasks; i++)
+		for (int h = 0; h < w->task[i]->nheld; h++)
+			if (w->task[i]->held[h].lock == l) {
+				if (w->task[i]->held[h].write)
+					writer = w->task[i]->id;
+				else
+					readers++;
+			}
+	if (l->writer != writer || l->readers != readers)
+		return fail(out, "locks", "%s: held by task %d and %d readers, tasks say %d and %d",
+			    what, l->writer, l->readers, writer, readers);
+	return 0;
+}
+
+static int check_locks(struct world *w, struct check_failure *out)
+{
+	struct anon_vma *av;
+
+	for (int i = 0; i < w->nr_mm; i++) {
+		struct mm_struct *mm = w->mm[i];
+		if (check_lock(w, &mm->mmap_sem, "mmap_sem", out))
+			return -1;
+		for (int s = 0; s < NR_PMDS; s++)
+			if (check_lock(w, &mm->ptl[s], "page table lock", out))
+				return -1;
+	}
+	list_for_each_entry(av, &w->anon_vmas, world_node)
+		if (check_lock(w, &av->rwsem, "anon_vma rwsem", out))
+			return -1;
+	for (int b = 0; b < w->nr_page_blocks; b++)
+		for (int i = 0; i < w->page_blocks[b]->nr; i++)
+			if (check_lock(w, &w->page_blocks[b][i].lock, "page lock", out))
+				return -1;
+	return 0;
+}
+
+int rmap_check(struct world *w, struct check_failure *out)
+{
+	struct anon_vma *av;
+	int chained = 0, indexed = 0;
+
+	for (int i = 0; i < w->nr_mm; i++)
+		if (check_vmas(w, w->mm[i], &chained, out))
+			return -1;
+	/* Orphans mid-operation (a __split_vma's new part before vma_adjust
+	 * inserts it) are linked too: count them from the tasks. */
+	for (int i = 0; i < w->nr_tasks; i++)
+		for (int d = 0; d < w->task[i]->depth; d++) {
+			const struct frame *f = &w->task[i]->frames[d];
+			struct vm_area_struct *v = NULL;
+			if (f->op == OP_SPLIT_VMA && f->u.split_vma.new &&
+			    !covering_exactly(f->u.split_vma.mm->mmap, f->u.split_vma.new))
+				v = f->u.split_vma.new;
+			else if (f->op == OP_VMA_ADJUST && f->pc == 4)
+				v = f->u.adjust.next;
+			if (v && check_chain(w, v, &chained, out))
+				return -1;
+		}
+	list_for_each_entry(av, &w->anon_vmas, world_node)
+		indexed += av->nr_avcs;
+	if (chained != indexed)
+		return fail(out, "anon_vma-chain", "%d avcs on vma chains, %d indexed", chained, indexed);
+	if (check_anon_vmas(w, out) || check_mapcounts(w, out) || check_locks(w, out))
+		return -1;
+	return 0;
+}

@@ -1,0 +1,129 @@
+/* An anonymous page fault (mm/memory.c, mm/huge_memory.c), under mmap_sem
+ * for read: anon_vma_prepare (AV(w)) || the page-table section that maps a
+ * new THP or small page. No COW: a fault where an entry exists does nothing,
+ * except on a migration entry, where it waits for the migration to end. */
+#include "ops.h"
+
+/* anon_vma_prepare(): link the vma to a neighbour's anon_vma or a new one. */
+static enum step_result anon_vma_prepare(struct world *w, struct task *t,
+					 struct vm_area_struct *vma)
+{
+	struct anon_vma *av = find_mergeable_anon_vma(vma);
+
+	if (av && !lock_take(w, t, anon_vma_lock(av), true))
+		return STEP_BLOCKED;
+	if (!av)
+		av = anon_vma_alloc(w);	/* new: nobody else can hold its lock */
+	step_trace(w, t, "anon_vma_prepare", "vma%lu -> anon_vma %lu", vma->id, av->id);
+	vma->anon_vma = av;
+	anon_vma_chain_link(w, vma, av);
+	if (task_holds(t, anon_vma_lock(av)))
+		lock_drop(w, t, anon_vma_lock(av));
+	return STEP_DONE;
+}
+
+static bool thp_fits(const struct vm_area_struct *vma, unsigned long addr)
+{
+	unsigned long haddr = addr & PMD_MASK;
+	return haddr >= vma->vm_start && haddr + HPAGE_PMD_SIZE <= vma->vm_end;
+}
+
+static void fault_done(struct world *w, struct task *t, struct mm_struct *mm, int ret)
+{
+	lock_drop(w, t, &mm->mmap_sem);
+	task_return(t, ret);
+}
+
+/* do_huge_pmd_anonymous_page / do_anonymous_page, under the pmd's lock. */
+static enum step_result map_new_page(struct world *w, struct task *t, struct fault_frame *fl,
+				     struct vm_area_struct *vma)
+{
+	struct mm_struct *mm = fl->mm;
+	unsigned long addr = fl->addr & PAGE_MASK;
+	struct pmd *pmd = mm_pmd(mm, addr);
+
+	if (!lock_take(w, t, pmd_lockptr(mm, addr), true))
+		return STEP_BLOCKED;
+	if (fl->huge && pmd_none(pmd) && thp_fits(vma, addr)) {
+		unsigned long haddr = addr & PMD_MASK;
+		struct page *page = alloc_anon_page(w, true);
+		step_trace(w, t, "do_huge_pmd_anonymous_page", "mm%d %#lx page %lu", mm->id, haddr,
+			   page->id);
+		page_add_new_anon_rmap(page, vma, haddr);
+		*pmd = (struct pmd){ .kind = PMD_HUGE, .page = page };
+		entry_event(w, t, ENTRY_SET, true, mm, haddr, NULL, 0, page, false);
+	} else if (pmd_trans_huge(pmd)) {
+		step_trace(w, t, "handle_mm_fault", "mm%d %#lx already mapped huge", mm->id, addr);
+	} else {
+		if (pmd_none(pmd))
+			*pmd = (struct pmd){ .kind = PMD_TABLE };	/* __pte_alloc */
+		struct pte *pte = &pmd->pte[pte_index(addr)];
+		if (pte->kind == PTE_MIGRATION) {
+			/* migration_entry_wait(): sleep on the page lock, then
+			 * refault. An unlocked page behind a migration entry is
+			 * a stale entry: migration_entry_to_page() BUGs. */
+			step_trace(w, t, "migration_entry_wait", "mm%d %#lx page %lu", mm->id, addr,
+				   pte->page->id);
+			if (lock_is_free(&pte->page->lock)) {
+				world_kernel_bug(w, "migration_entry_to_page: mm%d %#lx names page %lu, "
+						 "which is not locked (stale migration entry)",
+						 mm->id, addr, pte->page->id);
+			} else {
+				fl->wait_page = pte->page;
+			}
+			lock_drop(w, t, pmd_lockptr(mm, addr));
+			return STEP_DONE;
+		}
+		if (pte->kind == PTE_NONE) {
+			struct page *page = alloc_anon_page(w, false);
+			step_trace(w, t, "do_anonymous_page", "mm%d %#lx page %lu", mm->id, addr,
+				   page->id);
+			page_add_new_anon_rmap(page, vma, addr);
+			*pte = (struct pte){ .kind = PTE_PRESENT, .page = page };
+			entry_event(w, t, ENTRY_SET, false, mm, addr, NULL, 0, page, false);
+		} else {
+			step_trace(w, t, "handle_mm_fault", "mm%d %#lx already mapped", mm->id, addr);
+		}
+	}
+	lock_drop(w, t, pmd_lockptr(mm, addr));
+	fault_done(w, t, mm, 0);
+	return STEP_DONE;
+}
+
+enum step_result fault_step(struct world *w, struct task *t, struct frame *f)
+{
+	struct fault_frame *fl = &f->u.fault;
+	struct mm_struct *mm = fl->mm;
+	struct vm_area_struct *vma;
+
+	switch (f->pc) {
+	case 0:
+		if (!lock_take(w, t, &mm->mmap_sem, false))
+			return STEP_BLOCKED;
+		vma = vma_lookup(mm, fl->addr);
+		if (!vma) {
+			step_trace(w, t, "handle_mm_fault", "mm%d %#lx: no vma", mm->id, fl->addr);
+			fault_done(w, t, mm, -1);
+			return STEP_DONE;
+		}
+		if (!vma->anon_vma) {
+			if (anon_vma_prepare(w, t, vma) == STEP_BLOCKED)
+				return STEP_BLOCKED;
+		} else {
+			step_trace(w, t, "handle_mm_fault", "mm%d %#lx vma%lu", mm->id, fl->addr, vma->id);
+		}
+		f->pc = 1;
+		return STEP_DONE;
+	case 1:
+		/* mmap_sem held since step 0: the vma is still there. */
+		vma = vma_lookup(mm, fl->addr);
+		if (fl->wait_page) {
+			if (!lock_wait(w, t, &fl->wait_page->lock, true))
+				return STEP_BLOCKED;
+			fl->wait_page = NULL;	/* migration ended: fault again */
+		}
+		return map_new_page(w, t, fl, vma);
+	default:
+		return STEP_DONE;
+	}
+}

@@ -1,0 +1,184 @@
+/* split_huge_page() and split_huge_page_pmd() (mm/huge_memory.c, 3.14/3.15).
+ *
+ * split_huge_page holds the root anon_vma lock for write from before pass 1
+ * to after pass 2, so no fork link, vma_adjust, unlink or locked move can
+ * run meanwhile; page-table-lock-only copies, moves and zaps still can.
+ * Pass 1 freezes each huge pmd it finds (the splitting bit): a frozen pmd
+ * makes copy, move and zap wait for the split. Then the kernel checks its
+ * count against page_mapcount (BUG_ON), splits the refcounts, and pass 2
+ * turns each frozen pmd into a pte table. */
+#include "ops.h"
+
+enum step_result split_huge_page_pmd_step(struct world *w, struct task *t, struct frame *f)
+{
+	struct split_pmd_frame *s = &f->u.split_pmd;
+	struct pmd *pmd = mm_pmd(s->mm, s->haddr);
+
+	switch (f->pc) {
+	case 0: {
+		struct lock *ptl = pmd_lockptr(s->mm, s->haddr);
+		if (!lock_take(w, t, ptl, true))
+			return STEP_BLOCKED;
+		step_trace(w, t, "split_huge_page_pmd", "mm%d %#lx%s", s->mm->id, s->haddr,
+			   pmd_trans_huge(pmd) ? "" : ": not huge");
+		if (pmd_trans_huge(pmd)) {
+			s->page = pmd->page;
+			f->pc = 1;
+		} else {
+			task_return(t, 0);
+		}
+		lock_drop(w, t, ptl);
+		return STEP_DONE;
+	}
+	case 1:
+		f->pc = 2;
+		call_split_huge_page(w, t, s->page);
+		return STEP_CONTINUE;
+	default:
+		/* Another THP may have been mapped here meanwhile: again. */
+		if (pmd_trans_huge(pmd)) {
+			f->pc = 0;
+			return STEP_CONTINUE;
+		}
+		task_return(t, 0);
+		return STEP_CONTINUE;
+	}
+}
+
+/* Pass 1 at one vma: __split_huge_page_splitting() freezes a huge pmd of
+ * this page with the splitting bit. */
+static int split_huge_page_splitting(struct split_huge_page_frame *s, struct pmd *pmd)
+{
+	if (!pmd_trans_huge(pmd) || pmd->page != s->page || pmd->splitting)
+		return 0;
+	pmd->splitting = true;
+	return 1;
+}
+
+/* Pass 2 at one vma: __split_huge_page_map(), a frozen pmd of this page
+ * becomes a table of ptes mapping the (now separate) small pages. */
+static int split_huge_page_map(struct world *w, struct task *t, struct split_huge_page_frame *s,
+			       const struct walk_visit *v)
+{
+	if (!pmd_trans_splitting(v->pmd) || v->pmd->page != s->page)
+		return 0;
+	struct pmd table = { .kind = PMD_TABLE };
+	for (int i = 0; i < HPAGE_PMD_NR; i++)
+		table.pte[i] = (struct pte){ .kind = PTE_PRESENT, .page = s->page + i };
+	*v->pmd = table;
+	entry_event(w, t, ENTRY_SPLIT, true, v->mm, v->addr, NULL, 0, s->page, true);
+	return 1;
+}
+
+/* One visit of either pass. page_check_address_pmd() only looks at a
+ * pmd-aligned address, and takes the pmd lock before it looks. */
+static enum step_result split_visit(struct world *w, struct task *t,
+				    struct split_huge_page_frame *s, bool pass2)
+{
+	const char *step = pass2 ? "__split_huge_page_map" : "__split_huge_page_splitting";
+	struct walk_visit v;
+	int found;
+
+	rmap_walk_next_visit(&s->walk, &v);
+	if (v.addr & ~PMD_MASK) {
+		rmap_walk_visit_done(w, t, &s->walk, &v, step, 0, "not pmd-aligned");
+		return STEP_DONE;
+	}
+	if (!lock_take(w, t, v.ptl, true))
+		return STEP_BLOCKED;
+	found = pass2 ? split_huge_page_map(w, t, s, &v) : split_huge_page_splitting(s, v.pmd);
+	rmap_walk_visit_done(w, t, &s->walk, &v, step, found,
+			     found ? (pass2 ? "pmd split into ptes" : "huge pmd frozen")
+			     : pmd_none(v.pmd) ? "pmd empty" : "no huge pmd of this page here");
+	return STEP_DONE;
+}
+
+/* __split_huge_page_refcount(): the tails become small pages, each mapped
+ * as often as the head was (every frozen pmd will map all of them). */
+static void split_huge_page_refcount(struct page *page)
+{
+	for (int i = 1; i < page->nr; i++) {
+		page[i].mapcount = page->mapcount;
+		page[i].mapping = page->mapping;
+		page[i].index = page->index + (pgoff_t)i;
+	}
+	page->compound = false;
+}
+
+enum step_result split_huge_page_step(struct world *w, struct task *t, struct frame *f)
+{
+	struct split_huge_page_frame *s = &f->u.split;
+	struct page *page = s->page;
+
+	for (;;) {
+		switch (f->pc) {
+		case 0:
+			/* page_get_anon_vma(): only a mapped page has a live one. */
+			s->anon_vma = page_get_anon_vma(page);
+			step_trace(w, t, "page_get_anon_vma", "page %lu%s", page->id,
+				   s->anon_vma ? "" : ": not mapped, no split");
+			if (!s->anon_vma) {
+				task_return(t, 1);
+				return STEP_DONE;
+			}
+			f->pc = 1;
+			return STEP_DONE;
+		case 1:
+			if (!lock_take(w, t, anon_vma_lock(s->anon_vma), true))
+				return STEP_BLOCKED;
+			if (!PageTransHuge(page)) {
+				step_trace(w, t, "anon_vma_lock_write", "page %lu: already split", page->id);
+				lock_drop(w, t, anon_vma_lock(s->anon_vma));
+				put_anon_vma(w, s->anon_vma);
+				s->anon_vma = NULL;
+				task_return(t, 0);
+				return STEP_DONE;
+			}
+			rmap_walk_begin(w, t, &s->walk, WALK_SPLIT_PASS1, page, s->anon_vma);
+			step_trace(w, t, "anon_vma_lock_write", "split page %lu index %#lx: %d vmas to visit",
+				   page->id, page->index, s->walk.nr);
+			f->pc = 2;
+			return STEP_DONE;
+		case 2:
+			if (!rmap_walk_done(&s->walk))
+				return split_visit(w, t, s, false);
+			f->pc = 3;
+			continue;
+		case 3:
+			/* The kernel's own detection of a missed pmd. */
+			s->mapcount = s->walk.count;
+			rmap_walk_end(w, t, &s->walk);
+			step_trace(w, t, "__split_huge_page", "mapcount %d page_mapcount %d", s->mapcount,
+				   page_mapcount(page));
+			if (s->mapcount != page_mapcount(page)) {
+				world_kernel_bug(w, "__split_huge_page: mapcount %d page_mapcount %d (page %lu)",
+						 s->mapcount, page_mapcount(page), page->id);
+				return STEP_DONE;
+			}
+			split_huge_page_refcount(page);
+			rmap_walk_begin(w, t, &s->walk, WALK_SPLIT_PASS2, page, s->anon_vma);
+			f->pc = 4;
+			return STEP_DONE;
+		case 4:
+			if (!rmap_walk_done(&s->walk))
+				return split_visit(w, t, s, true);
+			f->pc = 5;
+			continue;
+		default:
+			rmap_walk_end(w, t, &s->walk);
+			step_trace(w, t, "anon_vma_unlock_write", "mapcount %d mapcount2 %d", s->mapcount,
+				   s->walk.count);
+			if (s->walk.count != s->mapcount) {
+				world_kernel_bug(w, "__split_huge_page: mapcount %d mapcount2 %d (page %lu)",
+						 s->mapcount, s->walk.count, page->id);
+				return STEP_DONE;
+			}
+			lock_drop(w, t, anon_vma_lock(s->anon_vma));
+			put_anon_vma(w, s->anon_vma);
+			s->anon_vma = NULL;
+			rmap_walk_free(&s->walk);
+			task_return(t, 0);
+			return STEP_DONE;
+		}
+	}
+}

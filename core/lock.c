@@ -1,0 +1,95 @@
+#include "lock.h"
+
+#include "task.h"
+#include "world.h"
+
+const char *lock_class_name(enum lock_class cls)
+{
+	static const char *const names[] = { "mmap_sem", "page lock", "anon_vma rwsem", "page table lock" };
+	return names[cls];
+}
+
+bool task_holds(const struct task *t, const struct lock *l)
+{
+	for (int i = 0; i < t->nheld; i++)
+		if (t->held[i].lock == l)
+			return true;
+	return false;
+}
+
+static bool available(const struct task *t, const struct lock *l, bool write)
+{
+	if (l->writer && l->writer != t->id)
+		return false;
+	return !write || !l->readers;
+}
+
+static void blocked(struct task *t, struct lock *l, bool write)
+{
+	t->blocked_on = l;
+	t->blocked_write = write;
+}
+
+/* The kernel's lock order: a class may follow only classes at or below it.
+ * Two mmap_sems nest in fork (parent, then the new child), two page-table
+ * locks in moves and copies (SINGLE_DEPTH_NESTING); other repeats deadlock. */
+static void check_order(struct world *w, const struct task *t, const struct lock *l)
+{
+	for (int i = 0; i < t->nheld; i++) {
+		const struct lock *h = t->held[i].lock;
+		if (h == l)
+			world_model_bug(w, "task %d takes a %s it already holds", t->id,
+					lock_class_name(l->cls));
+		else if (h->cls > l->cls || (h->cls == l->cls && l->cls != LOCK_PTL &&
+					     l->cls != LOCK_MMAP_SEM))
+			world_model_bug(w, "task %d takes a %s while holding a %s (lock order)",
+					t->id, lock_class_name(l->cls), lock_class_name(h->cls));
+	}
+}
+
+bool lock_take(struct world *w, struct task *t, struct lock *l, bool write)
+{
+	if (!available(t, l, write)) {
+		blocked(t, l, write);
+		return false;
+	}
+	check_order(w, t, l);
+	if (t->nheld == TASK_MAX_HELD) {
+		world_model_bug(w, "task %d holds too many locks", t->id);
+		return false;
+	}
+	if (write)
+		l->writer = t->id;
+	else
+		l->readers++;
+	t->held[t->nheld].lock = l;
+	t->held[t->nheld].write = write;
+	t->nheld++;
+	return true;
+}
+
+bool lock_wait(struct world *w, struct task *t, struct lock *l, bool write)
+{
+	(void)w;
+	if (available(t, l, write) && !(l->writer == t->id))
+		return true;
+	blocked(t, l, write);
+	return false;
+}
+
+void lock_drop(struct world *w, struct task *t, struct lock *l)
+{
+	for (int i = t->nheld - 1; i >= 0; i--) {
+		if (t->held[i].lock != l)
+			continue;
+		if (t->held[i].write)
+			l->writer = 0;
+		else
+			l->readers--;
+		t->held[i] = t->held[--t->nheld];
+		if (t->attempt_held > t->nheld)
+			t->attempt_held = t->nheld;
+		return;
+	}
+	world_model_bug(w, "task %d drops a %s it does not hold", t->id, lock_class_name(l->cls));
+}

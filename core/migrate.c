@@ -1,0 +1,168 @@
+/* Migration of one anon page (mm/migrate.c, __unmap_and_move), a THP split
+ * first: lock the page, take a reference on its anon_vma; try_to_unmap
+ * walks under AV(r), replacing each pte by a migration entry ||; the page
+ * is copied with no anon_vma lock held (fork may copy migration entries,
+ * mremap may move them) ||; remove_migration_ptes walks under AV(r) again,
+ * turning each migration entry into a pte of the new page (or of the old
+ * page, when the first walk left it mapped and migration gives up) ||;
+ * unlock the page. An entry the second walk misses stays forever. */
+#include "ops.h"
+
+static void end_walk(struct world *w, struct task *t, struct migrate_frame *m, unsigned char pc,
+		     struct frame *f)
+{
+	rmap_walk_end(w, t, &m->walk);
+	lock_drop(w, t, anon_vma_lock(m->anon_vma));
+	f->pc = pc;
+}
+
+/* try_to_unmap_one(): a pte of the page becomes a migration entry. */
+static int try_to_unmap_one(struct world *w, struct task *t, struct migrate_frame *m,
+			    const struct walk_visit *v, struct pte *pte)
+{
+	if (pte->kind != PTE_PRESENT || pte->page != m->page)
+		return 0;
+	pte->kind = PTE_MIGRATION;
+	page_remove_rmap(m->page);
+	entry_event(w, t, ENTRY_MIGRATION, false, v->mm, v->addr, NULL, 0, m->page, true);
+	return 1;
+}
+
+/* remove_migration_pte(): a migration entry for the old page maps the new
+ * one (or the old one again, when migration gave up). */
+static int remove_migration_pte(struct world *w, struct task *t, struct migrate_frame *m,
+				const struct walk_visit *v, struct pte *pte)
+{
+	struct page *new = m->rc ? m->page : m->newpage;
+	if (pte->kind != PTE_MIGRATION || pte->page != m->page)
+		return 0;
+	*pte = (struct pte){ .kind = PTE_PRESENT, .page = new };
+	page_dup_rmap(new);
+	entry_event(w, t, ENTRY_SET, false, v->mm, v->addr, NULL, 0, new, true);
+	return 1;
+}
+
+/* One visit of either walk, under the page-table lock: the kernel's
+ * remove_migration_pte takes it before it looks (since 486cf46f3f9b). */
+static enum step_result migrate_visit(struct world *w, struct task *t, struct frame *f, bool remove)
+{
+	struct migrate_frame *m = &f->u.migrate;
+	struct walk_visit v;
+	int found = 0;
+
+	rmap_walk_next_visit(&m->walk, &v);
+	if (!lock_take(w, t, v.ptl, true))
+		return STEP_BLOCKED;
+	struct pte *pte = v.pmd->kind == PMD_TABLE ? &v.pmd->pte[pte_index(v.addr)] : NULL;
+	if (pte)
+		found = remove ? remove_migration_pte(w, t, m, &v, pte) : try_to_unmap_one(w, t, m, &v, pte);
+	rmap_walk_visit_done(w, t, &m->walk, &v, remove ? "remove_migration_pte" : "try_to_unmap_one",
+			     found, found ? (remove ? "restored" : "migration entry installed")
+			     : remove ? "no migration entry here" : "not mapped here");
+	/* try_to_unmap's rmap_walk stops once the page is no longer mapped. */
+	if (rmap_walk_done(&m->walk) || (!remove && !page_mapped(m->page)))
+		end_walk(w, t, m, remove ? 8 : 5, f);
+	return STEP_DONE;
+}
+
+enum step_result migrate_step(struct world *w, struct task *t, struct frame *f)
+{
+	struct migrate_frame *m = &f->u.migrate;
+	struct page *page = m->page;
+
+	for (;;) {
+		switch (f->pc) {
+		case 0:
+			if (PageTail(page)) {	/* only a THP's head is isolated */
+				step_trace(w, t, "migrate_pages", "page %lu is a THP tail: not isolated",
+					   page->id);
+				task_return(t, -1);
+				return STEP_DONE;
+			}
+			f->pc = 2;
+			if (PageTransHuge(page)) {
+				f->pc = 1;
+				call_split_huge_page(w, t, page);
+				return STEP_CONTINUE;
+			}
+			continue;
+		case 1:
+			if (t->ret) {
+				step_trace(w, t, "unmap_and_move", "page %lu: split failed, give up", page->id);
+				task_return(t, -1);
+				return STEP_DONE;
+			}
+			f->pc = 2;
+			continue;
+		case 2:
+			if (!lock_take(w, t, &page->lock, true))
+				return STEP_BLOCKED;
+			m->anon_vma = page_get_anon_vma(page);
+			step_trace(w, t, "lock_page", "page %lu%s", page->id,
+				   m->anon_vma ? "" : ": not mapped, nothing to migrate");
+			if (!m->anon_vma) {
+				lock_drop(w, t, &page->lock);
+				task_return(t, -1);
+				return STEP_DONE;
+			}
+			f->pc = 3;
+			return STEP_DONE;
+		case 3:
+			if (!lock_take(w, t, anon_vma_lock(m->anon_vma), false))
+				return STEP_BLOCKED;
+			if (!page_mapped(page)) {
+				/* page_lock_anon_vma_read() finds nothing to walk. */
+				step_trace(w, t, "try_to_unmap", "page %lu no longer mapped", page->id);
+				lock_drop(w, t, anon_vma_lock(m->anon_vma));
+				f->pc = 5;
+				return STEP_DONE;
+			}
+			rmap_walk_begin(w, t, &m->walk, WALK_TRY_TO_UNMAP, page, m->anon_vma);
+			step_trace(w, t, "try_to_unmap", "page %lu index %#lx: %d vmas to visit", page->id,
+				   page->index, m->walk.nr);
+			f->pc = 4;
+			if (rmap_walk_done(&m->walk))
+				end_walk(w, t, m, 5, f);
+			return STEP_DONE;
+		case 4:
+			return migrate_visit(w, t, f, false);
+		case 5:
+			/* move_to_new_page(): only an unmapped page is copied. */
+			if (!page_mapped(page)) {
+				m->newpage = alloc_anon_page(w, false);
+				m->newpage->mapping = page->mapping;
+				m->newpage->index = page->index;
+				m->rc = 0;
+			} else {
+				m->rc = -1;
+			}
+			step_trace(w, t, "move_to_new_page", m->rc ? "page %lu still mapped: give up, restore"
+						     : "page %lu copied to page %lu",
+				   page->id, m->rc ? 0 : m->newpage->id);
+			f->pc = 6;
+			return STEP_DONE;
+		case 6:
+			if (!lock_take(w, t, anon_vma_lock(m->anon_vma), false))
+				return STEP_BLOCKED;
+			/* The walk looks for entries naming the old page; the new
+			 * one has the same mapping and index. */
+			rmap_walk_begin(w, t, &m->walk, WALK_REMOVE_MIGRATION, page, m->anon_vma);
+			step_trace(w, t, "remove_migration_ptes", "page %lu: %d vmas to visit", page->id,
+				   m->walk.nr);
+			f->pc = 7;
+			if (rmap_walk_done(&m->walk))
+				end_walk(w, t, m, 8, f);
+			return STEP_DONE;
+		case 7:
+			return migrate_visit(w, t, f, true);
+		default:
+			step_trace(w, t, "unlock_page", "page %lu", page->id);
+			put_anon_vma(w, m->anon_vma);
+			m->anon_vma = NULL;
+			rmap_walk_free(&m->walk);
+			lock_drop(w, t, &page->lock);
+			task_return(t, m->rc);
+			return STEP_DONE;
+		}
+	}
+}

@@ -1,0 +1,76 @@
+/* mm_struct and vm_area_struct: address spaces, their vmas and page tables. */
+#ifndef RMAP_MM_H
+#define RMAP_MM_H
+
+#include "list.h"
+#include "lock.h"
+#include "pgtable.h"
+
+struct anon_vma;
+struct world;
+
+struct vm_area_struct {
+	unsigned long vm_start, vm_end;	/* [vm_start, vm_end) */
+	pgoff_t vm_pgoff;
+	struct mm_struct *vm_mm;
+	struct vm_area_struct *vm_next, *vm_prev;	/* address order */
+	struct anon_vma *anon_vma;	/* the vma's own: new pages map to it */
+	struct list_head anon_vma_chain;	/* avcs, newest first */
+	unsigned long id;		/* for traces */
+};
+
+static inline unsigned long vma_pages(const struct vm_area_struct *v)
+{
+	return (v->vm_end - v->vm_start) >> PAGE_SHIFT;
+}
+
+/* Model abstraction: one lock per pmd slot serves as the PMD lock of a huge
+ * pmd and as the PTE lock of the table under it (the kernel: split PTE locks
+ * per table, PMD locks per pmd page). Every model step takes the lock of the
+ * slot it touches, so this only adds exclusion where the kernel would take
+ * the PMD lock and then the PTE lock of the same range. */
+struct mm_struct {
+	int id;
+	struct vm_area_struct *mmap;	/* sorted, non-overlapping */
+	int map_count;
+	struct lock mmap_sem;
+	struct pmd pmd[NR_PMDS];
+	struct lock ptl[NR_PMDS];
+	/* do_munmap's detached vmas: out of mmap, still in the anon_vma
+	 * indexes until unlink_anon_vmas (kept here for the checker). */
+	struct vm_area_struct *detached;
+};
+
+struct mm_struct *mm_alloc(struct world *w);
+void mm_free(struct world *w, struct mm_struct *mm);
+
+static inline struct pmd *mm_pmd(struct mm_struct *mm, unsigned long addr) { return &mm->pmd[pmd_index(addr)]; }
+static inline struct lock *pmd_lockptr(struct mm_struct *mm, unsigned long addr) { return &mm->ptl[pmd_index(addr)]; }
+
+/* First vma with vm_end > addr, or NULL. */
+struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
+/* The vma containing addr, or NULL. */
+struct vm_area_struct *vma_lookup(struct mm_struct *mm, unsigned long addr);
+/* The last vma ending at or before addr (find_vma_links' prev). */
+struct vm_area_struct *find_vma_prev_of(struct mm_struct *mm, unsigned long addr);
+/* True when no vma intersects [start, end). */
+bool range_is_free(struct mm_struct *mm, unsigned long start, unsigned long end);
+
+struct vm_area_struct *vm_area_alloc(struct world *w, struct mm_struct *mm);
+/* A copy of vma's fields with an empty chain (*new = *vma in the kernel). */
+struct vm_area_struct *vm_area_dup(struct world *w, const struct vm_area_struct *vma);
+void vm_area_free(struct vm_area_struct *vma);
+void vma_link(struct mm_struct *mm, struct vm_area_struct *vma);
+void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma);
+
+/* vma_address(): where vma maps page index pgoff. */
+static inline unsigned long vma_address_of(const struct vm_area_struct *v, pgoff_t pgoff)
+{
+	return v->vm_start + ((pgoff - v->vm_pgoff) << PAGE_SHIFT);
+}
+static inline pgoff_t linear_page_index(const struct vm_area_struct *v, unsigned long addr)
+{
+	return v->vm_pgoff + ((addr - v->vm_start) >> PAGE_SHIFT);
+}
+
+#endif

@@ -1,0 +1,29 @@
+#include "page.h"
+
+#include <stdlib.h>
+
+#include "world.h"
+
+struct page *alloc_anon_page(struct world *w, bool huge)
+{
+	int nr = huge ? HPAGE_PMD_NR : 1;
+	struct page *pages = xcalloc((unsigned long)nr, sizeof(*pages));
+
+	for (int i = 0; i < nr; i++) {
+		pages[i].id = w->next_page_id++;
+		pages[i].head = &pages[0];
+		lock_init(&pages[i].lock, LOCK_PAGE);
+	}
+	pages[0].nr = (unsigned char)nr;
+	pages[0].compound = huge;
+	if (w->nr_page_blocks == w->cap_page_blocks) {
+		w->cap_page_blocks = w->cap_page_blocks ? 2 * w->cap_page_blocks : 16;
+		struct page **grown = realloc(w->page_blocks,
+					      (unsigned long)w->cap_page_blocks * sizeof(*grown));
+		if (!grown)
+			abort();
+		w->page_blocks = grown;
+	}
+	w->page_blocks[w->nr_page_blocks++] = pages;
+	return pages;
+}

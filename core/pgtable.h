@@ -1,0 +1,65 @@
+/* Page tables of one mm, in a reduced geometry.
+ *
+ * Abstraction: a pte table holds HPAGE_PMD_NR = 4 ptes (the kernel: 512), so a
+ * THP is 4 small pages and a pmd maps 16 KiB; an mm has NR_PMDS pmd slots and
+ * no upper levels (pgd/pud are always present in the kernel paths we model).
+ * Addresses keep the kernel's units (bytes, PAGE_SIZE 4 KiB) so traces read
+ * naturally. Nothing in the rmap protocol depends on the table size: every
+ * race involves one pmd or a few ptes at a time.
+ */
+#ifndef RMAP_PGTABLE_H
+#define RMAP_PGTABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1UL << PAGE_SHIFT)
+#define PAGE_MASK (~(PAGE_SIZE - 1))
+#define HPAGE_PMD_ORDER 2
+#define HPAGE_PMD_NR (1 << HPAGE_PMD_ORDER)
+#define PTRS_PER_PTE HPAGE_PMD_NR
+#define PMD_SHIFT (PAGE_SHIFT + HPAGE_PMD_ORDER)
+#define PMD_SIZE (1UL << PMD_SHIFT)
+#define HPAGE_PMD_SIZE PMD_SIZE
+#define PMD_MASK (~(PMD_SIZE - 1))
+#define NR_PMDS 16
+#define TASK_SIZE ((unsigned long)NR_PMDS * PMD_SIZE)
+
+typedef unsigned long pgoff_t;
+
+struct page;
+
+enum pte_kind { PTE_NONE, PTE_PRESENT, PTE_MIGRATION };
+
+/* A present pte maps page; a migration entry names the page being migrated
+ * (the kernel encodes its pfn in a swap entry). */
+struct pte {
+	uint8_t kind;
+	struct page *page;
+};
+
+enum pmd_kind { PMD_NONE, PMD_TABLE, PMD_HUGE };
+
+/* A pmd is none, a pte table (ptes inline: the table's lifetime is the pmd's),
+ * or a huge pmd mapping a THP head, possibly with the splitting bit. */
+struct pmd {
+	uint8_t kind;
+	bool splitting;
+	struct page *page;
+	struct pte pte[PTRS_PER_PTE];
+};
+
+static inline unsigned long pmd_index(unsigned long addr) { return addr >> PMD_SHIFT; }
+static inline unsigned long pte_index(unsigned long addr) { return (addr >> PAGE_SHIFT) & (PTRS_PER_PTE - 1); }
+static inline unsigned long pmd_addr_end(unsigned long addr, unsigned long end)
+{
+	unsigned long next = (addr + PMD_SIZE) & PMD_MASK;
+	return next < end ? next : end;
+}
+
+static inline bool pmd_none(const struct pmd *p) { return p->kind == PMD_NONE; }
+static inline bool pmd_trans_huge(const struct pmd *p) { return p->kind == PMD_HUGE; }
+static inline bool pmd_trans_splitting(const struct pmd *p) { return p->kind == PMD_HUGE && p->splitting; }
+
+#endif

@@ -1,0 +1,42 @@
+/* Protocols: named rows of switches on the model.
+ *
+ * linux-3.15 is the kernel as fixed; every other row says what differs. A new
+ * protocol is one row in protocol.c plus the code its switch guards; a new
+ * switch is one field here, defaulting (zero) to the 3.15 behaviour.
+ */
+#ifndef RMAP_PROTOCOL_H
+#define RMAP_PROTOCOL_H
+
+#include "interval_tree.h"
+
+enum anon_vma_index_form {
+	INDEX_TREE,	/* 3.7+: interval tree keyed by [vm_pgoff, vm_pgoff + pages - 1] */
+	INDEX_LIST,	/* 2.6.34-3.6: same_anon_vma list, insertion order */
+};
+
+enum rmap_lock_rule {
+	RMAP_LOCKS_NEED,	/* take the anon_vma lock only when need_rmap_locks */
+	RMAP_LOCKS_NEVER,
+	RMAP_LOCKS_ALWAYS,
+};
+
+struct protocol {
+	const char *name;
+	const char *changes;	/* what differs from linux-3.15, one line */
+	const char *origin;	/* kernel version, commit or proposal */
+	const char *expected;	/* the verdict we expect; the fuzzer decides */
+
+	enum anon_vma_index_form index;
+	enum itree_equal tree_equal;		/* where an equal vm_pgoff goes */
+	enum rmap_lock_rule pte_move_locks;	/* move_ptes */
+	enum rmap_lock_rule pmd_move_locks;	/* move_huge_pmd */
+};
+
+extern const struct protocol protocols[];
+extern const int nr_protocols;
+
+/* NULL when no protocol has that name. */
+const struct protocol *protocol_find(const char *name);
+const struct protocol *protocol_default(void);
+
+#endif

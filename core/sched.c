@@ -1,0 +1,306 @@
+#include "sched.h"
+
+#include <stdlib.h>
+
+#include "anon_vma.h"
+#include "mm.h"
+#include "page.h"
+#include "world.h"
+
+static const step_fn step_fns[NR_TASK_OPS] = {
+	[OP_MMAP] = mmap_step,
+	[OP_FAULT] = fault_step,
+	[OP_FORK] = fork_step,
+	[OP_MREMAP] = mremap_step,
+	[OP_MUNMAP] = munmap_step,
+	[OP_SPLIT_VMA] = split_vma_step,
+	[OP_VMA_ADJUST] = vma_adjust_step,
+	[OP_SPLIT_HUGE_PAGE_PMD] = split_huge_page_pmd_step,
+	[OP_SPLIT_HUGE_PAGE] = split_huge_page_step,
+	[OP_MIGRATE] = migrate_step,
+};
+
+const char *task_op_name(enum task_op op)
+{
+	static const char *const names[NR_TASK_OPS] = {
+		[OP_MMAP] = "mmap",
+		[OP_FAULT] = "fault",
+		[OP_FORK] = "fork",
+		[OP_MREMAP] = "mremap",
+		[OP_MUNMAP] = "munmap",
+		[OP_SPLIT_VMA] = "__split_vma",
+		[OP_VMA_ADJUST] = "vma_adjust",
+		[OP_SPLIT_HUGE_PAGE_PMD] = "split_huge_page_pmd",
+		[OP_SPLIT_HUGE_PAGE] = "split_huge_page",
+		[OP_MIGRATE] = "migrate_pages",
+	};
+	return names[op];
+}
+
+struct frame *task_push(struct world *w, struct task *t, enum task_op op)
+{
+	if (t->depth == TASK_MAX_FRAMES) {
+		world_model_bug(w, "task %d: call stack too deep", t->id);
+		return NULL;
+	}
+	struct frame *f = &t->frames[t->depth++];
+	*f = (struct frame){ .op = (unsigned char)op };
+	return f;
+}
+
+void task_return(struct task *t, int ret)
+{
+	t->ret = ret;
+	t->depth--;
+}
+
+static struct frame *task_new(struct world *w, enum task_op op)
+{
+	if (w->nr_tasks == MAX_TASKS || w->halted)
+		return NULL;
+	struct task *t = xcalloc(1, sizeof(*t));
+	t->id = w->next_task_id++;
+	t->op = (unsigned char)op;
+	w->task[w->nr_tasks++] = t;
+	return task_push(w, t, op);
+}
+
+static struct mm_struct *mm_of(struct world *w, int mm)
+{
+	return mm >= 0 && mm < w->nr_mm ? w->mm[mm] : NULL;
+}
+
+static int task_id_of(struct world *w) { return w->task[w->nr_tasks - 1]->id; }
+
+int start_mmap(struct world *w, int mm, unsigned long addr, unsigned long len)
+{
+	struct mm_struct *m = mm_of(w, mm);
+	struct frame *f = m ? task_new(w, OP_MMAP) : NULL;
+	if (!f)
+		return -1;
+	f->u.mmap = (struct mmap_frame){ .mm = m, .addr = addr, .len = len };
+	return task_id_of(w);
+}
+
+int start_fault(struct world *w, int mm, unsigned long addr, bool huge)
+{
+	struct mm_struct *m = mm_of(w, mm);
+	struct frame *f = m ? task_new(w, OP_FAULT) : NULL;
+	if (!f)
+		return -1;
+	f->u.fault = (struct fault_frame){ .mm = m, .addr = addr, .huge = huge };
+	return task_id_of(w);
+}
+
+int start_fork(struct world *w, int mm)
+{
+	struct mm_struct *m = mm_of(w, mm);
+	struct frame *f = m ? task_new(w, OP_FORK) : NULL;
+	if (!f)
+		return -1;
+	f->u.fork = (struct fork_frame){ .oldmm = m };
+	return task_id_of(w);
+}
+
+int start_mremap(struct world *w, int mm, unsigned long old_addr, unsigned long len,
+		 unsigned long new_addr)
+{
+	struct mm_struct *m = mm_of(w, mm);
+	struct frame *f = m ? task_new(w, OP_MREMAP) : NULL;
+	if (!f)
+		return -1;
+	f->u.mremap = (struct mremap_frame){ .mm = m, .old_addr = old_addr, .len = len,
+					     .new_addr = new_addr };
+	return task_id_of(w);
+}
+
+int start_munmap(struct world *w, int mm, unsigned long addr, unsigned long len)
+{
+	struct mm_struct *m = mm_of(w, mm);
+	struct frame *f = m ? task_new(w, OP_MUNMAP) : NULL;
+	if (!f)
+		return -1;
+	f->u.munmap = (struct munmap_frame){ .mm = m, .start = addr, .end = addr + len };
+	return task_id_of(w);
+}
+
+int start_split_huge_page(struct world *w, struct page *page)
+{
+	struct frame *f = page ? task_new(w, OP_SPLIT_HUGE_PAGE) : NULL;
+	if (!f)
+		return -1;
+	f->u.split.page = page;
+	return task_id_of(w);
+}
+
+int start_migrate(struct world *w, struct page *page)
+{
+	struct frame *f = page ? task_new(w, OP_MIGRATE) : NULL;
+	if (!f)
+		return -1;
+	f->u.migrate.page = page;
+	return task_id_of(w);
+}
+
+struct task *task_find(struct world *w, int id)
+{
+	for (int i = 0; i < w->nr_tasks; i++)
+		if (w->task[i]->id == id)
+			return w->task[i];
+	return NULL;
+}
+
+bool task_runnable(const struct world *w, const struct task *t)
+{
+	const struct lock *l = t->blocked_on;
+
+	if (w->halted)
+		return false;
+	if (!l)
+		return true;
+	if (l->writer && l->writer != t->id)
+		return false;
+	return !t->blocked_write || !l->readers;
+}
+
+int sched_runnable(const struct world *w, int *ids, int max)
+{
+	int n = 0;
+	for (int i = 0; i < w->nr_tasks && n < max; i++)
+		if (task_runnable(w, w->task[i]))
+			ids[n++] = w->task[i]->id;
+	return n;
+}
+
+static void task_exit(struct world *w, struct task *t)
+{
+	if (t->nheld)
+		world_model_bug(w, "task %d (%s) ended holding a %s", t->id, task_op_name(t->op),
+				lock_class_name(t->held[0].lock->cls));
+	for (int i = 0; i < w->nr_tasks; i++) {
+		if (w->task[i] != t)
+			continue;
+		for (int j = i + 1; j < w->nr_tasks; j++)
+			w->task[j - 1] = w->task[j];
+		w->nr_tasks--;
+		break;
+	}
+	free(t);
+}
+
+/* Give back the locks a blocked attempt took: it ran no work. */
+static void undo_attempt(struct world *w, struct task *t)
+{
+	while (t->nheld > t->attempt_held)
+		lock_drop(w, t, t->held[t->nheld - 1].lock);
+}
+
+enum step_result sched_step(struct world *w, int id)
+{
+	struct task *t = task_find(w, id);
+
+	if (!t || w->halted)
+		return STEP_BLOCKED;
+	t->blocked_on = NULL;
+	t->attempt_held = t->nheld;
+	t->step = NULL;
+	/* A bound on control-only transitions: more is a model bug (a loop). */
+	for (int spins = 0; spins < 64; spins++) {
+		if (t->depth == 0) {
+			task_exit(w, t);
+			return STEP_DONE;
+		}
+		struct frame *f = task_top(t);
+		enum step_result r = step_fns[f->op](w, t, f);
+		if (r == STEP_CONTINUE && !w->halted)
+			continue;
+		if (r == STEP_BLOCKED) {
+			undo_attempt(w, t);
+			return STEP_BLOCKED;
+		}
+		t->steps++;
+		w->steps++;
+		/* Every step names the kernel function it models (traces use it). */
+		if (!t->step)
+			world_model_bug(w, "task %d (%s) ran a step without a kernel function name",
+					t->id, task_op_name(t->op));
+		if (t->depth == 0)
+			task_exit(w, t);
+		return STEP_DONE;
+	}
+	world_model_bug(w, "task %d (%s) loops without doing work", t->id, task_op_name(t->op));
+	return STEP_DONE;
+}
+
+enum step_result sched_run(struct world *w, int id)
+{
+	while (task_find(w, id) && !w->halted)
+		if (sched_step(w, id) == STEP_BLOCKED)
+			return STEP_BLOCKED;
+	return STEP_DONE;
+}
+
+unsigned long sched_drain(struct world *w)
+{
+	unsigned long steps = 0;
+
+	while (w->nr_tasks && !w->halted) {
+		bool ran = false;
+		for (int i = 0; i < w->nr_tasks && !ran; i++) {
+			struct task *t = w->task[i];
+			if (task_runnable(w, t) && sched_step(w, t->id) == STEP_DONE)
+				ran = true;
+		}
+		if (!ran) {
+			struct task *t = w->task[0];
+			world_model_bug(w, "deadlock: %d tasks wait, none can run (task %d in %s waits on a %s)",
+					w->nr_tasks, t->id, t->step ? t->step : task_op_name(t->op),
+					t->blocked_on ? lock_class_name(t->blocked_on->cls) : "?");
+			break;
+		}
+		steps++;
+	}
+	return steps;
+}
+
+static bool vma_in_mm(const struct vm_area_struct *vma)
+{
+	for (const struct vm_area_struct *v = vma->vm_mm->mmap; v; v = v->vm_next)
+		if (v == vma)
+			return true;
+	return false;
+}
+
+static void free_orphan_vma(struct world *w, struct vm_area_struct *vma)
+{
+	unlink_anon_vmas(w, vma);
+	vm_area_free(vma);
+}
+
+void task_frame_release(struct world *w, struct frame *f)
+{
+	switch (f->op) {
+	case OP_SPLIT_VMA:
+		/* __split_vma's new vma is its own until vma_adjust inserts it. */
+		if (f->u.split_vma.new && !vma_in_mm(f->u.split_vma.new))
+			free_orphan_vma(w, f->u.split_vma.new);
+		break;
+	case OP_VMA_ADJUST:
+		/* Case 1's next is out of the mm once vma_adjust ran (pc 4). */
+		if (f->pc == 4 && f->u.adjust.next)
+			free_orphan_vma(w, f->u.adjust.next);
+		break;
+	case OP_SPLIT_HUGE_PAGE:
+		rmap_walk_free(&f->u.split.walk);
+		if (f->u.split.anon_vma)
+			put_anon_vma(w, f->u.split.anon_vma);
+		break;
+	case OP_MIGRATE:
+		rmap_walk_free(&f->u.migrate.walk);
+		if (f->u.migrate.anon_vma)
+			put_anon_vma(w, f->u.migrate.anon_vma);
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,42 @@
+/* The scheduler: start operations as tasks, and interleave their steps.
+ *
+ * Starting a task runs nothing; each sched_step runs one step of one task.
+ * Operands name mms by index in w->mm; addresses are bytes (pgtable.h).
+ * A start returns the task id (> 0), or -1 when the call makes no sense
+ * (no such mm, too many tasks): nothing is changed then.
+ */
+#ifndef RMAP_SCHED_H
+#define RMAP_SCHED_H
+
+#include <stdbool.h>
+
+#include "task.h"
+
+struct page;
+struct world;
+
+int start_mmap(struct world *w, int mm, unsigned long addr, unsigned long len);
+int start_fault(struct world *w, int mm, unsigned long addr, bool huge);
+int start_fork(struct world *w, int mm);
+int start_mremap(struct world *w, int mm, unsigned long old_addr, unsigned long len,
+		 unsigned long new_addr);
+int start_munmap(struct world *w, int mm, unsigned long addr, unsigned long len);
+int start_split_huge_page(struct world *w, struct page *page);
+int start_migrate(struct world *w, struct page *page);
+
+struct task *task_find(struct world *w, int id);
+/* Could the task's next step run now? (Not if it waits on a held lock.) */
+bool task_runnable(const struct world *w, const struct task *t);
+/* Ids of runnable tasks, in id order; returns how many (at most max). */
+int sched_runnable(const struct world *w, int *ids, int max);
+/* One step of task id: STEP_DONE, or STEP_BLOCKED (nothing ran). A task whose
+ * last frame returns is freed. Nothing runs in a halted world (BLOCKED). */
+enum step_result sched_step(struct world *w, int id);
+/* Run every task to its end, always stepping the lowest-id runnable task.
+ * Returns the number of steps; a world where tasks remain but none can run
+ * is a deadlock, reported as a model bug. */
+unsigned long sched_drain(struct world *w);
+/* Run one task alone to its end (or until it blocks): for scripted tests. */
+enum step_result sched_run(struct world *w, int id);
+
+#endif

@@ -1,0 +1,157 @@
+/* Tasks: kernel operations cut into atomic steps.
+ *
+ * A task runs a stack of frames, one per kernel function that spans a lock
+ * drop (do_munmap calls __split_vma calls vma_adjust calls split_huge_page).
+ * A step attempt runs the top frame until it either
+ *   - does one piece of work between two lock drops (STEP_DONE), having taken
+ *     every lock that work needs, or
+ *   - finds a lock held by another task (STEP_BLOCKED): the locks this attempt
+ *     took are given back and the task waits on that lock.
+ * Pure decisions that read state without a lock (the kernel's unlocked
+ * peeks) may run before the work and are kept even when the attempt blocks,
+ * as a sleeping kernel thread keeps what it already read; the work itself
+ * re-checks what the kernel re-checks under its locks.
+ */
+#ifndef RMAP_TASK_H
+#define RMAP_TASK_H
+
+#include <stdbool.h>
+
+#include "lock.h"
+#include "pgtable.h"
+#include "rmap.h"
+
+struct anon_vma;
+struct mm_struct;
+struct page;
+struct vm_area_struct;
+struct world;
+
+enum task_op {
+	OP_MMAP,
+	OP_FAULT,
+	OP_FORK,
+	OP_MREMAP,
+	OP_MUNMAP,
+	OP_SPLIT_VMA,
+	OP_VMA_ADJUST,
+	OP_SPLIT_HUGE_PAGE_PMD,
+	OP_SPLIT_HUGE_PAGE,
+	OP_MIGRATE,
+	NR_TASK_OPS
+};
+
+enum step_result {
+	STEP_DONE,	/* one atomic step ran */
+	STEP_BLOCKED,	/* nothing ran: waiting for a lock */
+	STEP_CONTINUE,	/* control only (a call or a return): go on in this attempt */
+};
+
+/* The locals of each kernel function that spans steps. */
+struct mmap_frame { struct mm_struct *mm; unsigned long addr, len; };
+struct fault_frame { struct mm_struct *mm; unsigned long addr; bool huge; struct page *wait_page; };
+struct fork_frame {
+	struct mm_struct *oldmm, *mm;
+	struct vm_area_struct *mpnt, *tmp;	/* parent vma, its copy */
+	unsigned long addr;			/* copy_page_range cursor */
+};
+struct mremap_frame {
+	struct mm_struct *mm;
+	unsigned long old_addr, len, new_addr;
+	struct vm_area_struct *vma, *new_vma;
+	unsigned long vma_start;
+	pgoff_t new_pgoff;
+	bool need_rmap_locks;
+	unsigned long old, new;		/* move_page_tables cursors */
+};
+struct munmap_frame {
+	struct mm_struct *mm;
+	unsigned long start, end;
+	bool nested;			/* the caller holds mmap_sem */
+	unsigned long floor, ceiling;	/* free_pgtables bounds */
+	struct vm_area_struct *vma;	/* zap / unlink cursor over mm->detached */
+	unsigned long addr;
+};
+struct split_vma_frame {
+	struct mm_struct *mm;
+	struct vm_area_struct *vma, *new;
+	unsigned long addr;
+	bool new_below;
+};
+struct vma_adjust_frame {
+	struct vm_area_struct *vma, *insert, *next;	/* next: merged away (case 1) */
+	unsigned long start, end;
+	pgoff_t pgoff;
+};
+struct split_pmd_frame { struct mm_struct *mm; unsigned long haddr; struct page *page; };
+struct split_huge_page_frame {
+	struct page *page;
+	struct anon_vma *anon_vma;	/* referenced */
+	struct rmap_walk walk;
+	int mapcount;			/* pass 1's count */
+};
+struct migrate_frame {
+	struct page *page, *newpage;
+	struct anon_vma *anon_vma;	/* referenced */
+	struct rmap_walk walk;
+	int rc;
+};
+
+struct frame {
+	unsigned char op;
+	unsigned char pc;
+	union {
+		struct mmap_frame mmap;
+		struct fault_frame fault;
+		struct fork_frame fork;
+		struct mremap_frame mremap;
+		struct munmap_frame munmap;
+		struct split_vma_frame split_vma;
+		struct vma_adjust_frame adjust;
+		struct split_pmd_frame split_pmd;
+		struct split_huge_page_frame split;
+		struct migrate_frame migrate;
+	} u;
+};
+
+#define TASK_MAX_FRAMES 8
+
+struct task {
+	int id;				/* > 0; lock owners name tasks by id */
+	unsigned char op;		/* the operation it was started as */
+	int depth;
+	struct frame frames[TASK_MAX_FRAMES];
+	int ret;			/* what the last returning frame returned */
+	int nheld, attempt_held;	/* attempt_held: held before this attempt */
+	struct held_lock held[TASK_MAX_HELD];
+	struct lock *blocked_on;	/* set by a blocked attempt */
+	bool blocked_write;
+	const char *step;		/* kernel function of the last step */
+	unsigned long steps;
+};
+
+/* Frame stack helpers for the op modules. */
+struct frame *task_push(struct world *w, struct task *t, enum task_op op);
+/* Return from the top frame with ret. */
+void task_return(struct task *t, int ret);
+static inline struct frame *task_top(struct task *t) { return &t->frames[t->depth - 1]; }
+
+/* Each op module's step function (one per task_op). */
+typedef enum step_result (*step_fn)(struct world *w, struct task *t, struct frame *f);
+enum step_result mmap_step(struct world *w, struct task *t, struct frame *f);
+enum step_result fault_step(struct world *w, struct task *t, struct frame *f);
+enum step_result fork_step(struct world *w, struct task *t, struct frame *f);
+enum step_result mremap_step(struct world *w, struct task *t, struct frame *f);
+enum step_result munmap_step(struct world *w, struct task *t, struct frame *f);
+enum step_result split_vma_step(struct world *w, struct task *t, struct frame *f);
+enum step_result vma_adjust_step(struct world *w, struct task *t, struct frame *f);
+enum step_result split_huge_page_pmd_step(struct world *w, struct task *t, struct frame *f);
+enum step_result split_huge_page_step(struct world *w, struct task *t, struct frame *f);
+enum step_result migrate_step(struct world *w, struct task *t, struct frame *f);
+
+/* Release what a frame owns when a halted world is torn down mid-task. */
+void task_frame_release(struct world *w, struct frame *f);
+
+const char *task_op_name(enum task_op op);
+
+#endif

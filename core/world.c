@@ -1,0 +1,136 @@
+#include "world.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "anon_vma.h"
+#include "mm.h"
+#include "page.h"
+#include "task.h"
+
+void *xcalloc(unsigned long n, unsigned long size)
+{
+	void *p = calloc(n, size);
+	if (!p) {
+		fputs("rmapfuzz: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+struct world *world_new(const struct protocol *proto)
+{
+	struct world *w = xcalloc(1, sizeof(*w));
+
+	w->proto = proto ? proto : protocol_default();
+	INIT_LIST_HEAD(&w->anon_vmas);
+	w->next_task_id = 1;
+	w->mm[w->nr_mm++] = mm_alloc(w);
+	return w;
+}
+
+static void free_vma_list(struct world *w, struct vm_area_struct *vma)
+{
+	while (vma) {
+		struct vm_area_struct *next = vma->vm_next;
+		unlink_anon_vmas(w, vma);
+		vm_area_free(vma);
+		vma = next;
+	}
+}
+
+void world_free(struct world *w)
+{
+	if (!w)
+		return;
+	/* Tasks first: they hold anon_vma references and walk snapshots. A
+	 * task halted mid-operation may own a vma not yet linked anywhere. */
+	for (int i = 0; i < w->nr_tasks; i++) {
+		struct task *t = w->task[i];
+		for (int d = t->depth - 1; d >= 0; d--)
+			task_frame_release(w, &t->frames[d]);
+		free(t);
+	}
+	w->nr_tasks = 0;
+	for (int i = 0; i < w->nr_mm; i++) {
+		struct mm_struct *mm = w->mm[i];
+		free_vma_list(w, mm->mmap);
+		free_vma_list(w, mm->detached);
+		mm->mmap = mm->detached = NULL;
+		mm_free(w, mm);
+	}
+	/* Refcounting has freed every anon_vma by now unless a run leaked one;
+	 * free leftovers so one model bug does not hide behind a sanitizer leak. */
+	while (!list_empty(&w->anon_vmas)) {
+		struct anon_vma *av = list_entry(w->anon_vmas.next, struct anon_vma, world_node);
+		list_del(&av->world_node);
+		free(av);
+	}
+	for (int i = 0; i < w->nr_page_blocks; i++)
+		free(w->page_blocks[i]);
+	free(w->page_blocks);
+	free(w);
+}
+
+static void halt(struct world *w, enum halt_reason why, const char *fmt, va_list ap)
+{
+	if (w->halted)
+		return;
+	w->halted = why;
+	vsnprintf(w->halt_message, sizeof(w->halt_message), fmt, ap);
+}
+
+void world_kernel_bug(struct world *w, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	halt(w, HALT_KERNEL_BUG, fmt, ap);
+	va_end(ap);
+	struct rmap_event ev = { .kind = EV_KERNEL_BUG, .message = w->halt_message };
+	world_emit(w, &ev);
+}
+
+void world_model_bug(struct world *w, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	halt(w, HALT_MODEL_BUG, fmt, ap);
+	va_end(ap);
+}
+
+void world_emit(struct world *w, const struct rmap_event *ev)
+{
+	if (w->event)
+		w->event(w->event_ctx, w, ev);
+}
+
+void step_trace(struct world *w, struct task *t, const char *step, const char *fmt, ...)
+{
+	t->step = step;
+	if (!w->trace)
+		return;
+	char detail[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	w->trace(w->trace_ctx, t, step, detail);
+}
+
+void entry_event(struct world *w, struct task *t, enum entry_change change, bool huge,
+		 struct mm_struct *mm, unsigned long addr, struct mm_struct *from_mm,
+		 unsigned long from, struct page *page, bool locked)
+{
+	if (!w->event)
+		return;
+	struct rmap_event ev = { .kind = EV_ENTRY, .task = t };
+	ev.entry.change = (unsigned char)change;
+	ev.entry.huge = huge;
+	ev.entry.mm = mm;
+	ev.entry.addr = addr;
+	ev.entry.from_mm = from_mm;
+	ev.entry.from = from;
+	ev.entry.page = page;
+	ev.entry.locked = locked;
+	w->event(w->event_ctx, w, &ev);
+}

@@ -1,0 +1,108 @@
+/* The world: every object of one model run, and nothing global.
+ *
+ * A run is deterministic: the same protocol and the same calls give the same
+ * execution. Objects are freed by the kernel's own rules (refcounts, unlink);
+ * world_free frees whatever a run leaves, even a run halted mid-operation.
+ */
+#ifndef RMAP_WORLD_H
+#define RMAP_WORLD_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include "list.h"
+#include "pgtable.h"
+#include "protocol.h"
+#include "rmap.h"
+
+struct mm_struct;
+struct page;
+struct task;
+struct vm_area_struct;
+
+/* The small scope: bounds of one world (the decoder's too). */
+#define MAX_MMS 6
+#define MAX_TASKS 8
+#define MAX_MAP_COUNT 12	/* sysctl_max_map_count */
+
+/* What the model tells an observer (the oracle, a trace printer). */
+enum rmap_event_kind {
+	EV_WALK_BEGIN,		/* walk: vmas to visit fixed under the lock */
+	EV_WALK_VISIT,		/* walk, vma, addr, result */
+	EV_WALK_END,		/* walk (count = what it counted) */
+	EV_ENTRY,		/* a page-table entry changed: entry */
+	EV_KERNEL_BUG,		/* the modelled kernel hit a BUG_ON: message */
+};
+
+enum entry_change { ENTRY_SET, ENTRY_COPY, ENTRY_MOVE, ENTRY_CLEAR, ENTRY_MIGRATION, ENTRY_SPLIT };
+
+struct rmap_event {
+	unsigned char kind;
+	const struct task *task;
+	const struct rmap_walk *walk;
+	const struct vm_area_struct *vma;
+	unsigned long addr;
+	int result;
+	struct {
+		unsigned char change;	/* enum entry_change */
+		bool huge;
+		struct mm_struct *mm, *from_mm;
+		unsigned long addr, from;
+		struct page *page;
+		bool locked;	/* under the anon_vma lock (moves) */
+	} entry;
+	const char *message;
+};
+
+typedef void (*rmap_event_fn)(void *ctx, struct world *w, const struct rmap_event *ev);
+typedef void (*rmap_trace_fn)(void *ctx, const struct task *t, const char *step, const char *detail);
+
+enum halt_reason { HALT_NONE, HALT_KERNEL_BUG, HALT_MODEL_BUG };
+
+struct world {
+	const struct protocol *proto;
+
+	struct mm_struct *mm[MAX_MMS];
+	int nr_mm;
+	struct task *task[MAX_TASKS];	/* live tasks, by increasing id */
+	int nr_tasks;
+	int next_task_id;
+
+	struct list_head anon_vmas;	/* every live anon_vma */
+	int nr_anon_vmas;
+	struct page **page_blocks;	/* every page allocation */
+	int nr_page_blocks, cap_page_blocks;
+
+	unsigned long next_vma_id, next_anon_vma_id, next_page_id, avc_seq;
+	unsigned long steps;		/* step attempts that ran */
+
+	rmap_event_fn event;
+	void *event_ctx;
+	rmap_trace_fn trace;
+	void *trace_ctx;
+
+	enum halt_reason halted;
+	char halt_message[256];
+};
+
+/* A world with one empty mm (mm 0). Never NULL: aborts on out-of-memory. */
+struct world *world_new(const struct protocol *proto);
+void world_free(struct world *w);
+
+/* The modelled kernel's BUG_ON fired (a detected miss): the world stops. */
+void world_kernel_bug(struct world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The model broke its own rules (deadlock, lock order): the world stops. */
+void world_model_bug(struct world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void world_emit(struct world *w, const struct rmap_event *ev);
+/* Record the step a task is running (its kernel function) and, when tracing,
+ * a detail line. */
+void step_trace(struct world *w, struct task *t, const char *step, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void entry_event(struct world *w, struct task *t, enum entry_change change, bool huge,
+		 struct mm_struct *mm, unsigned long addr, struct mm_struct *from_mm,
+		 unsigned long from, struct page *page, bool locked);
+
+void *xcalloc(unsigned long n, unsigned long size);
+
+#endif

@@ -1,0 +1,364 @@
+#include "oracle.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "anon_vma.h"
+#include "check.h"
+#include "mm.h"
+#include "page.h"
+#include "task.h"
+
+/* A walk's visit, or its beginning (result -1). */
+struct oracle_visit {
+	unsigned long step;
+	const struct rmap_walk *walk;
+	unsigned char kind;
+	int mm;
+	unsigned long vma, start, end, addr;
+	int result;
+};
+
+struct oracle_entry {
+	unsigned long step;
+	int task;
+	const char *op;
+	unsigned char change;
+	bool huge, locked;
+	int mm, from_mm;
+	unsigned long addr, from;
+	struct page *page;
+};
+
+static unsigned long current_step(const struct oracle *o) { return o->w->steps + 1; }
+
+static void violate(struct oracle *o, const char *invariant, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void violate(struct oracle *o, const char *invariant, const char *fmt, ...)
+{
+	if (o->invariant)
+		return;
+	o->invariant = invariant;
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	sb_printf(&o->detail, "%s", line);
+}
+
+/* Is page (a THP head when huge) the one mapped by this entry? */
+static struct vm_area_struct *vma_at(struct mm_struct *mm, unsigned long addr)
+{
+	for (struct vm_area_struct *v = mm->mmap; v; v = v->vm_next)
+		if (v->vm_start <= addr && addr < v->vm_end)
+			return v;
+	for (struct vm_area_struct *v = mm->detached; v; v = v->vm_next)
+		if (v->vm_start <= addr && addr < v->vm_end)
+			return v;
+	return NULL;
+}
+
+enum scan_what { SCAN_HUGE_UNFROZEN, SCAN_HUGE_ANY, SCAN_PRESENT, SCAN_MIGRATION };
+
+/* Calls found(mm, addr) for every entry of the kind that maps page. */
+typedef bool (*found_fn)(struct oracle *o, const struct rmap_walk *walk, struct mm_struct *mm,
+			 unsigned long addr);
+
+static bool scan(struct oracle *o, const struct rmap_walk *walk, struct page *page,
+		 enum scan_what what, found_fn found)
+{
+	struct world *w = o->w;
+	for (int i = 0; i < w->nr_mm; i++) {
+		struct mm_struct *mm = w->mm[i];
+		for (unsigned long slot = 0; slot < NR_PMDS; slot++) {
+			struct pmd *pmd = &mm->pmd[slot];
+			unsigned long addr = slot << PMD_SHIFT;
+			if (pmd->kind == PMD_HUGE) {
+				if (pmd->page != page)
+					continue;
+				if ((what == SCAN_HUGE_ANY || (what == SCAN_HUGE_UNFROZEN && !pmd->splitting)) &&
+				    !found(o, walk, mm, addr))
+					return false;
+				continue;
+			}
+			if (pmd->kind != PMD_TABLE || what == SCAN_HUGE_ANY || what == SCAN_HUGE_UNFROZEN)
+				continue;
+			for (int p = 0; p < PTRS_PER_PTE; p++) {
+				const struct pte *pte = &pmd->pte[p];
+				if (pte->page == page &&
+				    pte->kind == (what == SCAN_PRESENT ? PTE_PRESENT : PTE_MIGRATION) &&
+				    !found(o, walk, mm, addr + ((unsigned long)p << PAGE_SHIFT)))
+					return false;
+			}
+		}
+	}
+	return true;
+}
+
+static bool walk_visits(const struct rmap_walk *walk, const struct vm_area_struct *vma)
+{
+	for (int i = 0; i < walk->nr; i++)
+		if (walk->avc[i]->vma == vma)
+			return true;
+	return false;
+}
+
+static void note_walk(struct oracle *o, const struct rmap_walk *walk)
+{
+	o->walk = walk;
+	o->page = walk->page;
+}
+
+static bool unvisited_vma(struct oracle *o, const struct rmap_walk *walk, struct mm_struct *mm,
+			  unsigned long addr)
+{
+	struct vm_area_struct *vma = vma_at(mm, addr);
+	if (vma && walk_visits(walk, vma))
+		return true;
+	note_walk(o, walk);
+	if (vma)
+		violate(o, "missed-vma", "%s of page %lu took the anon_vma lock while mm%d vma%lu "
+			"[%#lx, %#lx) mapped it at %#lx, and will not visit that vma",
+			rmap_walk_kind_name(walk->kind), walk->page->id, mm->id, vma->id, vma->vm_start,
+			vma->vm_end, addr);
+	else
+		violate(o, "missed-vma", "%s of page %lu: mm%d maps it at %#lx outside every vma",
+			rmap_walk_kind_name(walk->kind), walk->page->id, mm->id, addr);
+	return false;
+}
+
+static bool left_huge(struct oracle *o, const struct rmap_walk *walk, struct mm_struct *mm,
+		      unsigned long addr)
+{
+	note_walk(o, walk);
+	violate(o, "split-missed-pmd", "%s of page %lu ended; mm%d still maps it by a huge pmd at "
+		"%#lx that the walk never froze", rmap_walk_kind_name(walk->kind), walk->page->id,
+		mm->id, addr);
+	return false;
+}
+
+static bool stale_entry(struct oracle *o, const struct rmap_walk *walk, struct mm_struct *mm,
+			unsigned long addr)
+{
+	note_walk(o, walk);
+	violate(o, "stale-migration-entry", "remove_migration_ptes of page %lu ended; mm%d %#lx "
+		"still holds a migration entry for it (the next fault there BUGs)", walk->page->id,
+		mm->id, addr);
+	return false;
+}
+
+static void walk_begin(struct oracle *o, const struct rmap_walk *walk)
+{
+	switch (walk->kind) {
+	case WALK_SPLIT_PASS1:
+		scan(o, walk, walk->page, SCAN_HUGE_ANY, unvisited_vma);
+		break;
+	case WALK_TRY_TO_UNMAP:
+		scan(o, walk, walk->page, SCAN_PRESENT, unvisited_vma);
+		break;
+	case WALK_REMOVE_MIGRATION:
+		scan(o, walk, walk->page, SCAN_MIGRATION, unvisited_vma);
+		break;
+	default:
+		break;
+	}
+}
+
+static void walk_end(struct oracle *o, const struct rmap_walk *walk)
+{
+	switch (walk->kind) {
+	case WALK_SPLIT_PASS1:
+		if (!scan(o, walk, walk->page, SCAN_HUGE_UNFROZEN, left_huge))
+			break;
+		if (walk->count != page_mapcount(walk->page)) {
+			note_walk(o, walk);
+			violate(o, "split-missed-pmd", "split_huge_page pass 1 of page %lu counted %d huge "
+				"pmds, page_mapcount %d (the kernel's BUG_ON)", walk->page->id,
+				walk->count, page_mapcount(walk->page));
+		}
+		break;
+	case WALK_SPLIT_PASS2:
+		scan(o, walk, walk->page, SCAN_HUGE_ANY, left_huge);
+		break;
+	case WALK_REMOVE_MIGRATION:
+		scan(o, walk, walk->page, SCAN_MIGRATION, stale_entry);
+		break;
+	default:
+		break;
+	}
+}
+
+#define GROW(arr, nr, cap)                                                               \
+	do {                                                                             \
+		if ((nr) == (cap)) {                                                     \
+			(cap) = (cap) ? 2 * (cap) : 64;                                  \
+			void *grown = realloc((arr), (size_t)(cap) * sizeof(*(arr)));    \
+			if (!grown)                                                      \
+				abort();                                                 \
+			(arr) = grown;                                                   \
+		}                                                                        \
+	} while (0)
+
+static void log_visit(struct oracle *o, const struct rmap_event *ev)
+{
+	GROW(o->visits, o->nr_visits, o->cap_visits);
+	struct oracle_visit *v = &o->visits[o->nr_visits++];
+	*v = (struct oracle_visit){ .step = current_step(o), .walk = ev->walk,
+				    .kind = ev->walk->kind, .result = -1 };
+	if (ev->kind != EV_WALK_VISIT)
+		return;
+	v->mm = ev->vma->vm_mm->id;
+	v->vma = ev->vma->id;
+	v->start = ev->vma->vm_start;
+	v->end = ev->vma->vm_end;
+	v->addr = ev->addr;
+	v->result = ev->result;
+}
+
+static void log_entry(struct oracle *o, const struct rmap_event *ev)
+{
+	GROW(o->entries, o->nr_entries, o->cap_entries);
+	o->entries[o->nr_entries++] = (struct oracle_entry){
+		.step = current_step(o), .task = ev->task ? ev->task->id : 0,
+		.op = ev->task ? task_op_name(ev->task->op) : "?", .change = ev->entry.change,
+		.huge = ev->entry.huge, .locked = ev->entry.locked, .mm = ev->entry.mm->id,
+		.from_mm = ev->entry.from_mm ? ev->entry.from_mm->id : -1, .addr = ev->entry.addr,
+		.from = ev->entry.from, .page = ev->entry.page,
+	};
+}
+
+static void on_event(void *ctx, struct world *w, const struct rmap_event *ev)
+{
+	struct oracle *o = ctx;
+	(void)w;
+	switch (ev->kind) {
+	case EV_WALK_BEGIN:
+		if (o->logging)
+			log_visit(o, ev);
+		walk_begin(o, ev->walk);
+		break;
+	case EV_WALK_VISIT:
+		if (o->logging)
+			log_visit(o, ev);
+		break;
+	case EV_WALK_END:
+		walk_end(o, ev->walk);
+		break;
+	case EV_ENTRY:
+		if (o->logging)
+			log_entry(o, ev);
+		break;
+	case EV_KERNEL_BUG:
+		violate(o, "kernel-bug", "the modelled kernel BUGs: %s", ev->message);
+		break;
+	}
+}
+
+static void on_trace(void *ctx, const struct task *t, const char *step, const char *detail)
+{
+	struct oracle *o = ctx;
+	sb_printf(&o->timeline, "  step %-4lu task %d %-14s %s: %s\n", current_step(o), t->id,
+		  task_op_name(t->op), step, detail);
+}
+
+void oracle_attach(struct oracle *o, struct world *w, bool logging)
+{
+	*o = (struct oracle){ .w = w, .logging = logging };
+	w->event = on_event;
+	w->event_ctx = o;
+	if (logging) {
+		w->trace = on_trace;
+		w->trace_ctx = o;
+	}
+}
+
+void oracle_detach(struct oracle *o)
+{
+	sb_free(&o->detail);
+	sb_free(&o->timeline);
+	free(o->visits);
+	free(o->entries);
+	o->w->event = NULL;
+	o->w->trace = NULL;
+}
+
+void oracle_after_step(struct oracle *o)
+{
+	struct check_failure f;
+
+	if (o->invariant)
+		return;
+	if (o->w->halted == HALT_MODEL_BUG) {
+		violate(o, "model-bug", "the model broke its own rules: %s", o->w->halt_message);
+		return;
+	}
+	if (rmap_check(o->w, &f))
+		violate(o, f.invariant, "%s", f.message);
+}
+
+void oracle_at_end(struct oracle *o)
+{
+	oracle_after_step(o);
+	if (!o->invariant && o->w->nr_tasks)
+		violate(o, "model-bug", "%d tasks never ended", o->w->nr_tasks);
+}
+
+static const char *change_name(unsigned char change)
+{
+	static const char *const names[] = {
+		[ENTRY_SET] = "set", [ENTRY_COPY] = "copied", [ENTRY_MOVE] = "moved",
+		[ENTRY_CLEAR] = "cleared", [ENTRY_MIGRATION] = "made a migration entry",
+		[ENTRY_SPLIT] = "split into ptes",
+	};
+	return names[change];
+}
+
+static void print_visit(const struct oracle_visit *v, const char *indent, struct strbuf *out)
+{
+	sb_printf(out, "  step %-4lu %svisited mm%d vma%lu [%#lx, %#lx) at %#lx: %s\n", v->step, indent,
+		  v->mm, v->vma, v->start, v->end, v->addr, v->result ? "found it" : "nothing");
+}
+
+void oracle_explain(const struct oracle *o, struct strbuf *out)
+{
+	const struct rmap_walk *walk = o->walk;
+	int began = -1;
+
+	if (!walk)
+		return;
+	for (int i = 0; i < o->nr_visits; i++)
+		if (o->visits[i].walk == walk && o->visits[i].kind == walk->kind && o->visits[i].result < 0)
+			began = i;
+	if (began < 0)
+		return;
+	sb_printf(out, "\nthe walk: %s of page %lu (index %#lx, anon_vma %lu), lock taken at step %lu:\n",
+		  rmap_walk_kind_name(walk->kind), walk->page->id, walk->pgoff, walk->anon_vma->id,
+		  o->visits[began].step);
+	for (int i = began + 1; i < o->nr_visits; i++)
+		if (o->visits[i].walk == walk && o->visits[i].result >= 0)
+			print_visit(&o->visits[i], "", out);
+	sb_printf(out, "  counted %d, page_mapcount %d\n", walk->count, page_mapcount(walk->page));
+
+	sb_printf(out, "\nhistory of page %lu's entries, with the walk's visits:\n", o->page->id);
+	int v = began + 1;
+	for (int i = 0; i <= o->nr_entries; i++) {
+		const struct oracle_entry *e = i < o->nr_entries ? &o->entries[i] : NULL;
+		if (e && e->page != o->page && e->page->head != o->page)
+			continue;
+		for (; v < o->nr_visits && (!e || o->visits[v].step <= e->step); v++)
+			if (o->visits[v].walk == walk && o->visits[v].result >= 0)
+				print_visit(&o->visits[v], "  walk ", out);
+		if (!e)
+			break;
+		sb_printf(out, "  step %-4lu %s (task %d) %s %s mm%d %#lx", e->step, e->op, e->task,
+			  change_name(e->change), e->huge ? "huge pmd" : "pte", e->mm, e->addr);
+		if (e->change == ENTRY_MOVE || e->change == ENTRY_COPY)
+			sb_printf(out, " from mm%d %#lx", e->from_mm, e->from);
+		if (e->change == ENTRY_MOVE)
+			sb_printf(out, e->locked ? " under the anon_vma lock" : " without the anon_vma lock");
+		sb_printf(out, "\n");
+	}
+}

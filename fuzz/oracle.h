@@ -1,0 +1,53 @@
+/* The oracle (oracle.md): judges a run from the outside. It finds the truth
+ * by scanning every mm's page tables, never by asking the anon_vma index.
+ *
+ *   split-missed-pmd       pass 1 ended with a huge pmd of the page not
+ *                          frozen, or its count short of page_mapcount;
+ *                          pass 2 ended with a huge pmd of the page left
+ *   stale-migration-entry  remove_migration_ptes ended with a migration
+ *                          entry for the old page somewhere
+ *   missed-vma             a vma mapping the page when the walk took the
+ *                          lock is not among the vmas it visits
+ *   mapcount, ...          rmap_check's structural invariants, after every
+ *                          step (check.h)
+ *   kernel-bug, model-bug  a BUG_ON of the modelled kernel the checks above
+ *                          did not name first; the model broke its rules
+ *
+ * With a log attached it also keeps the timeline a report is made of.
+ */
+#ifndef RMAP_ORACLE_H
+#define RMAP_ORACLE_H
+
+#include <stdbool.h>
+
+#include "strbuf.h"
+#include "world.h"
+
+struct oracle_visit;
+struct oracle_entry;
+
+struct oracle {
+	struct world *w;
+	const char *invariant;		/* the first violation, or NULL */
+	struct strbuf detail;		/* what was violated, a few lines */
+	/* What the report needs (only kept when logging). */
+	bool logging;
+	struct strbuf timeline;		/* every step, as executed */
+	struct page *page;		/* the page of the violating walk */
+	const struct rmap_walk *walk;	/* the violating walk */
+	struct oracle_visit *visits;
+	int nr_visits, cap_visits;
+	struct oracle_entry *entries;
+	int nr_entries, cap_entries;
+};
+
+void oracle_attach(struct oracle *o, struct world *w, bool logging);
+void oracle_detach(struct oracle *o);
+/* After each step: the structural checks, halts of the world. */
+void oracle_after_step(struct oracle *o);
+/* After the last step: every task ended, every lock free. */
+void oracle_at_end(struct oracle *o);
+/* The violating walk and the history of its page's entries, for a report. */
+void oracle_explain(const struct oracle *o, struct strbuf *out);
+
+#endif

@@ -1,0 +1,220 @@
+/* rmapfuzz: the command-line tool. Runs inputs without libFuzzer, through
+ * the same decoder and oracle as the fuzz target.
+ *
+ *   rmapfuzz protocols
+ *   rmapfuzz replay [--protocol P] FILE|DIR...
+ *   rmapfuzz trace [--protocol P] FILE
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "protocol.h"
+#include "run.h"
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: rmapfuzz protocols\n"
+		"       rmapfuzz replay [--protocol P] FILE|DIR...\n"
+		"       rmapfuzz trace [--protocol P] FILE\n"
+		"The protocol defaults to $RMAP_PROTOCOL, then linux-3.15.\n");
+	return 2;
+}
+
+static const struct protocol *pick_protocol(const char *name)
+{
+	const struct protocol *p = protocol_find(name);
+	if (!p) {
+		fprintf(stderr, "rmapfuzz: unknown protocol '%s'; known:", name);
+		for (int i = 0; i < nr_protocols; i++)
+			fprintf(stderr, " %s", protocols[i].name);
+		fprintf(stderr, "\n");
+	}
+	return p;
+}
+
+static int cmd_protocols(void)
+{
+	for (int i = 0; i < nr_protocols; i++) {
+		const struct protocol *p = &protocols[i];
+		printf("%-20s %s | origin: %s | expected: %s\n", p->name, p->changes, p->origin,
+		       p->expected);
+	}
+	return 0;
+}
+
+/* The whole file, or NULL with errno set. */
+static uint8_t *read_file(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, len = 0;
+	uint8_t *buf = malloc(cap);
+	size_t n;
+	if (!buf)
+		abort();
+	while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len == cap) {
+			uint8_t *grown = realloc(buf, cap *= 2);
+			if (!grown)
+				abort();
+			buf = grown;
+		}
+	}
+	int err = ferror(f) ? EIO : 0;
+	fclose(f);
+	if (err) {
+		free(buf);
+		errno = err;
+		return NULL;
+	}
+	*size = len;
+	return buf;
+}
+
+struct tally {
+	int passed, failed, errors;
+};
+
+static void replay_file(const char *path, const struct protocol *proto, struct tally *t)
+{
+	size_t size = 0;
+	uint8_t *data = read_file(path, &size);
+	if (!data) {
+		fprintf(stderr, "rmapfuzz: %s: %s\n", path, strerror(errno));
+		t->errors++;
+		return;
+	}
+	struct run_result res;
+	struct strbuf report = { 0 };
+	if (rmap_run(data, size, proto, &res, &report)) {
+		printf("%s: FAILED\n%s\n", path, sb_str(&report));
+		t->failed++;
+	} else {
+		printf("%s: ok (%lu steps)\n", path, res.steps);
+		t->passed++;
+	}
+	sb_free(&report);
+	free(data);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A directory: its regular files in name order, skipping text (.txt, .md)
+ * that sits next to inputs. */
+static void replay_dir(const char *path, const struct protocol *proto, struct tally *t)
+{
+	DIR *d = opendir(path);
+	if (!d) {
+		fprintf(stderr, "rmapfuzz: %s: %s\n", path, strerror(errno));
+		t->errors++;
+		return;
+	}
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		const char *dot = strrchr(e->d_name, '.');
+		if (e->d_name[0] == '.' || (dot && (!strcmp(dot, ".txt") || !strcmp(dot, ".md"))))
+			continue;
+		char **grown = realloc(names, (n + 1) * sizeof(*names));
+		if (!grown)
+			abort();
+		names = grown;
+		size_t len = strlen(path) + strlen(e->d_name) + 2;
+		names[n] = malloc(len);
+		snprintf(names[n++], len, "%s/%s", path, e->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), by_name);
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (stat(names[i], &st) == 0 && S_ISREG(st.st_mode))
+			replay_file(names[i], proto, t);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static int cmd_replay(int argc, char **argv, const struct protocol *proto)
+{
+	struct tally t = { 0 };
+	if (!argc)
+		return usage();
+	for (int i = 0; i < argc; i++) {
+		struct stat st;
+		if (stat(argv[i], &st) != 0) {
+			fprintf(stderr, "rmapfuzz: %s: %s\n", argv[i], strerror(errno));
+			t.errors++;
+		} else if (S_ISDIR(st.st_mode)) {
+			replay_dir(argv[i], proto, &t);
+		} else {
+			replay_file(argv[i], proto, &t);
+		}
+	}
+	printf("%d passed, %d failed\n", t.passed, t.failed);
+	return t.errors ? 2 : t.failed ? 1 : 0;
+}
+
+static int cmd_trace(int argc, char **argv, const struct protocol *proto)
+{
+	if (argc != 1)
+		return usage();
+	size_t size = 0;
+	uint8_t *data = read_file(argv[0], &size);
+	if (!data) {
+		fprintf(stderr, "rmapfuzz: %s: %s\n", argv[0], strerror(errno));
+		return 2;
+	}
+	struct run_result res;
+	struct strbuf trace = { 0 };
+	bool violated = rmap_run_traced(data, size, proto, &res, &trace);
+	fputs(sb_str(&trace), stdout);
+	printf("%s\n", violated ? res.first_line : "ok");
+	sb_free(&trace);
+	free(data);
+	return violated ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage();
+	const char *cmd = argv[1];
+	const char *env = getenv("RMAP_PROTOCOL");
+	const char *name = env && *env ? env : protocol_default()->name;
+	int i = 2;
+	if (!strcmp(cmd, "protocols"))
+		return argc == 2 ? cmd_protocols() : usage();
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		usage();
+		return 0;
+	}
+	if (i < argc && !strcmp(argv[i], "--protocol")) {
+		if (i + 1 >= argc)
+			return usage();
+		name = argv[i + 1];
+		i += 2;
+	} else if (i < argc && !strncmp(argv[i], "--protocol=", 11)) {
+		name = argv[i] + 11;
+		i++;
+	}
+	const struct protocol *proto = pick_protocol(name);
+	if (!proto)
+		return 2;
+	if (!strcmp(cmd, "replay"))
+		return cmd_replay(argc - i, argv + i, proto);
+	if (!strcmp(cmd, "trace"))
+		return cmd_trace(argc - i, argv + i, proto);
+	fprintf(stderr, "rmapfuzz: unknown command '%s'\n", cmd);
+	return usage();
+}

@@ -1,0 +1,122 @@
+#include "run.h"
+
+#include <stdio.h>
+
+#include "oracle.h"
+#include "program.h"
+#include "protocol.h"
+#include "sched.h"
+#include "world.h"
+
+struct run {
+	struct world *w;
+	struct oracle o;
+};
+
+static bool stopped(const struct run *r) { return r->o.invariant || r->w->halted; }
+
+/* Every step goes through here so the oracle sees each one. */
+static bool run_step(void *ctx, int id)
+{
+	struct run *r = ctx;
+	if (sched_step(r->w, id) != STEP_DONE)
+		return false;
+	oracle_after_step(&r->o);
+	return !stopped(r);
+}
+
+/* sched_drain, with the oracle after every step. */
+static void drain(struct run *r)
+{
+	struct world *w = r->w;
+	while (w->nr_tasks && !stopped(r)) {
+		int ids[MAX_TASKS];
+		if (!sched_runnable(w, ids, MAX_TASKS)) {
+			world_model_bug(w, "deadlock: %d tasks wait, none can run", w->nr_tasks);
+			oracle_after_step(&r->o);
+			return;
+		}
+		run_step(r, ids[0]);
+	}
+}
+
+static void execute(struct run *r, const uint8_t *data, size_t size, struct strbuf *program)
+{
+	size_t n = program_nr_records(size);
+	for (size_t i = 0; i < n && !stopped(r); i++) {
+		struct record rec = record_at(data, i);
+		if (program) {
+			sb_printf(program, "  %-3zu ", i + 1);
+			record_format(r->w, &rec, program);
+			sb_printf(program, "\n");
+			sb_printf(&r->o.timeline, "  -- record %zu\n", i + 1);
+		}
+		record_execute(r->w, &rec, run_step, r);
+	}
+	if (!stopped(r)) {
+		if (program)
+			sb_printf(&r->o.timeline, "  -- end of input: drain\n");
+		drain(r);
+	}
+	if (!stopped(r))
+		oracle_at_end(&r->o);
+	else if (!r->o.invariant)
+		oracle_after_step(&r->o);	/* a halt the oracle did not name yet */
+}
+
+static bool run_once(const uint8_t *data, size_t size, const struct protocol *proto,
+		     struct run_result *res, struct strbuf *program, struct strbuf *timeline,
+		     struct strbuf *explain)
+{
+	struct run r = { .w = world_new(proto) };
+
+	oracle_attach(&r.o, r.w, program != NULL);
+	execute(&r, data, size, program);
+	res->invariant = r.o.invariant;
+	res->steps = r.w->steps;
+	res->first_line[0] = 0;
+	if (r.o.invariant)
+		snprintf(res->first_line, sizeof(res->first_line), "rmap violation: %s (%s)",
+			 r.o.invariant, proto->name);
+	if (timeline)
+		sb_printf(timeline, "%s", sb_str(&r.o.timeline));
+	if (explain && r.o.invariant) {
+		sb_printf(explain, "%s\n", sb_str(&r.o.detail));
+		oracle_explain(&r.o, explain);
+	}
+	oracle_detach(&r.o);
+	world_free(r.w);
+	return res->invariant != NULL;
+}
+
+bool rmap_run(const uint8_t *data, size_t size, const struct protocol *proto,
+	      struct run_result *res, struct strbuf *report)
+{
+	if (!run_once(data, size, proto, res, NULL, NULL, NULL))
+		return false;
+	if (!report)
+		return true;
+	struct strbuf program = { 0 }, timeline = { 0 }, explain = { 0 };
+	struct run_result again;
+	run_once(data, size, proto, &again, &program, &timeline, &explain);
+	sb_printf(report, "%s\n", res->first_line);
+	if (!again.invariant || again.invariant != res->invariant)
+		sb_printf(report, "(model bug: the second run did not repeat the first: %s)\n",
+			  again.invariant ? again.invariant : "passed");
+	sb_printf(report, "%s", sb_str(&explain));
+	sb_printf(report, "\nprogram (%zu records):\n%s", program_nr_records(size), sb_str(&program));
+	sb_printf(report, "\ninterleaving as executed:\n%s", sb_str(&timeline));
+	sb_free(&program);
+	sb_free(&timeline);
+	sb_free(&explain);
+	return true;
+}
+
+bool rmap_run_traced(const uint8_t *data, size_t size, const struct protocol *proto,
+		     struct run_result *res, struct strbuf *trace)
+{
+	struct strbuf program = { 0 };
+	bool violated = run_once(data, size, proto, res, &program, trace, NULL);
+	sb_free(&program);
+	return violated;
+}

@@ -1,0 +1,218 @@
+/* The fuzz target's pieces: the decoder takes every byte string, runs are
+ * deterministic, and the oracle names each race the way the report says. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anon_vma.h"
+#include "oracle.h"
+#include "program.h"
+#include "run.h"
+#include "test.h"
+#include "world_util.h"
+
+static uint64_t rng_state;
+static uint8_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint8_t)(rng_state >> 24);
+}
+
+static bool run(const char *protocol, const uint8_t *data, size_t size, struct run_result *res)
+{
+	struct strbuf report = { 0 };
+	bool violated = rmap_run(data, size, protocol_find(protocol), res, &report);
+	if (violated && getenv("RMAP_TEST_VERBOSE"))
+		fputs(sb_str(&report), stderr);
+	sb_free(&report);
+	return violated;
+}
+
+/* Random byte strings of every length up to a few KB decode and run, clean
+ * under the sanitizers; under the sound protocol none violates anything. */
+static void decoder_totality(void)
+{
+	uint8_t buf[4096];
+	struct run_result res;
+	int violations = 0;
+
+	rng_state = 0x1234567;
+	for (size_t len = 0; len <= sizeof(buf); len += len < 700 ? 1 : 97) {
+		for (size_t i = 0; i < len; i++)
+			buf[i] = rnd();
+		if (run("linux-3.15", buf, len, &res)) {
+			fprintf(stderr, "length %zu: %s\n", len, res.first_line);
+			violations++;
+		}
+	}
+	memset(buf, 0xff, sizeof(buf));
+	violations += run("linux-3.15", buf, sizeof(buf), &res);
+	memset(buf, 0, sizeof(buf));
+	violations += run("linux-3.15", buf, sizeof(buf), &res);
+	CHECK_EQ(violations, 0);
+}
+
+static void same_input_same_trace(void)
+{
+	uint8_t buf[512];
+	rng_state = 99;
+	for (int n = 0; n < 40; n++) {
+		size_t len = 16 + rnd() + rnd();
+		for (size_t i = 0; i < len; i++)
+			buf[i] = rnd();
+		struct strbuf a = { 0 }, b = { 0 };
+		struct run_result ra, rb;
+		rmap_run_traced(buf, len, protocol_find("linux-3.15"), &ra, &a);
+		rmap_run_traced(buf, len, protocol_find("linux-3.15"), &rb, &b);
+		CHECK(a.len > 0);
+		CHECK_STR(sb_str(&a), sb_str(&b));
+		CHECK_EQ(ra.steps, rb.steps);
+		sb_free(&a);
+		sb_free(&b);
+	}
+}
+
+/* The mail's race as records (see tests/test_race.c for the layout). */
+static const uint8_t mail_race[] = {
+	0x81, 0x00, 0x00, 0x03,	/* mmap mm0 [0, 4P) now */
+	0x82, 0x00, 0x02, 0x01,	/* fault mm0 2P thp now */
+	0x84, 0x08, 0x02, 0x08,	/* mremap mm0 [2P, 4P) -> 8P now */
+	0x04, 0x08, 0x08, 0x02,	/* mremap mm0 [8P, 10P) -> 2P: task 4 */
+	0x06, 0x00, 0x00, 0x00,	/* split_huge_page: task 5 */
+	0x00, 0x00, 0x01, 0x00,	/* task 4 x2: mremap_to, vma_merge grows A */
+	0x00, 0x01, 0x02, 0x00,	/* task 5 x3: lock, visit A (empty) */
+	0x00, 0x00, 0x00, 0x00,	/* task 4 x1: move_huge_pmd 8P -> 2P */
+	0x00, 0x01, 0x01, 0x00,	/* task 5 x2: visit B (empty), count */
+};
+
+static void oracle_fires_on_mail_race(void)
+{
+	struct run_result res;
+	struct strbuf report = { 0 };
+
+	CHECK(rmap_run(mail_race, sizeof(mail_race), protocol_find("linux-3.14"), &res, &report));
+	CHECK_STR(res.invariant, "split-missed-pmd");
+	CHECK_STR(res.first_line, "rmap violation: split-missed-pmd (linux-3.14)");
+	const char *r = sb_str(&report);
+	CHECK(strncmp(r, "rmap violation: split-missed-pmd (linux-3.14)\n", 46) == 0);
+	CHECK(strstr(r, "moved huge pmd mm0 0x8000 from mm0 0x20000 without the anon_vma lock") != NULL);
+	CHECK(strstr(r, "counted 0, page_mapcount 1") != NULL);
+	CHECK(strstr(r, "visited mm0 vma0 [0, 0x10000) at 0x8000: nothing") != NULL);
+	CHECK(strstr(r, "interleaving as executed:") != NULL);
+	sb_free(&report);
+	CHECK(!run("linux-3.15", mail_race, sizeof(mail_race), &res));
+	/* Ten replays, ten identical verdicts. */
+	for (int i = 0; i < 10; i++) {
+		CHECK(run("linux-3.14", mail_race, sizeof(mail_race), &res));
+		CHECK_STR(res.invariant, "split-missed-pmd");
+	}
+}
+
+/* fork vs split under tree-left: the child is walked first, empty. */
+static void oracle_fires_on_fork_race_tree_left(void)
+{
+	static const uint8_t fork_race[] = {
+		0x81, 0x00, 0x00, 0x01,	/* mmap mm0 [0, 2P) now */
+		0x82, 0x00, 0x00, 0x01,	/* fault mm0 0 thp now */
+		0x03, 0x00, 0x00, 0x00,	/* fork mm0: task 3 */
+		0x06, 0x00, 0x00, 0x00,	/* split: task 4 */
+		0x00, 0x00, 0x01, 0x00,	/* fork x2: dup_mmap, anon_vma_fork */
+		0x00, 0x01, 0x02, 0x00,	/* split x3: lock, visit the child */
+		0x00, 0x00, 0x00, 0x00,	/* fork x1: copy_huge_pmd */
+		0x00, 0x01, 0x01, 0x00,	/* split x2: visit the parent, count */
+	};
+	struct run_result res;
+	CHECK(run("tree-left", fork_race, sizeof(fork_race), &res));
+	CHECK_STR(res.invariant, "split-missed-pmd");
+	CHECK(!run("linux-3.15", fork_race, sizeof(fork_race), &res));
+}
+
+/* list-3.0: the migration's second walk visits A, the pte move carries the
+ * migration entry B -> A without the lock, the walk visits B: stranded. */
+static const uint8_t list_migration_race[] = {
+	0x81, 0x00, 0x00, 0x03,	/* mmap mm0 [0, 4P) now */
+	0x82, 0x00, 0x02, 0x00,	/* fault mm0 2P (small page) now */
+	0x84, 0x08, 0x02, 0x08,	/* mremap mm0 [2P, 4P) -> 8P now */
+	0x04, 0x08, 0x08, 0x02,	/* mremap mm0 [8P, 10P) -> 2P: task 4 */
+	0x07, 0x00, 0x00, 0x00,	/* migrate the page: task 5 */
+	0x00, 0x00, 0x01, 0x00,	/* task 4 x2: mremap_to, merge into A */
+	0x00, 0x01, 0x06, 0x00,	/* task 5 x7: unmap walk, copy, remove walk visits A */
+	0x00, 0x00, 0x00, 0x00,	/* task 4 x1: move_ptes 8P -> 2P, no lock */
+	0x00, 0x01, 0x00, 0x00,	/* task 5 x1: visit B: nothing */
+};
+
+static void oracle_fires_on_stale_migration_entry(void)
+{
+	struct run_result res;
+	struct strbuf report = { 0 };
+	CHECK(rmap_run(list_migration_race, sizeof(list_migration_race), protocol_find("list-3.0"),
+		       &res, &report));
+	CHECK_STR(res.invariant, "stale-migration-entry");
+	CHECK(strstr(sb_str(&report), "still holds a migration entry") != NULL);
+	sb_free(&report);
+	CHECK(!run("linux-3.15", list_migration_race, sizeof(list_migration_race), &res));
+}
+
+/* missed-vma: a vma that maps the page but is not in the index when the
+ * walk takes the lock (what unlinking before zapping would do). */
+static void oracle_fires_on_missed_vma(void)
+{
+	struct world *w = tw_new("linux-3.15");
+	tw_mmap(w, 0, 0, P);
+	tw_fault(w, 0, 0, true);
+	int child = tw_fork(w, 0);
+	struct vm_area_struct *cv = tw_vma(w, child, 0);
+	struct anon_vma_chain *avc;
+	list_for_each_entry(avc, &cv->anon_vma_chain, same_vma)
+		if (avc->anon_vma == tw_vma(w, 0, 0)->anon_vma)
+			break;
+	anon_vma_index_remove(w, avc);
+	struct oracle o;
+	oracle_attach(&o, w, false);
+	int s = start_split_huge_page(w, tw_page(w, 0, 0));
+	sched_step(w, s);
+	sched_step(w, s);	/* the lock: the walk's vmas are fixed */
+	CHECK_STR(o.invariant, "missed-vma");
+	CHECK(strstr(sb_str(&o.detail), "mm1 vma1") != NULL);
+	oracle_detach(&o);
+	anon_vma_index_insert(w, avc);
+	world_free(w);
+}
+
+/* The structural checks run after every step inside the oracle. */
+static void oracle_reports_structure(void)
+{
+	struct world *w = tw_new("linux-3.15");
+	tw_mmap(w, 0, 0, P);
+	tw_fault(w, 0, 0, false);
+	struct oracle o;
+	oracle_attach(&o, w, false);
+	tw_page(w, 0, 0)->mapcount++;
+	oracle_after_step(&o);
+	CHECK_STR(o.invariant, "mapcount");
+	tw_page(w, 0, 0)->mapcount--;
+	oracle_detach(&o);
+	world_free(w);
+}
+
+/* Grid decoding stays on the grid. */
+static void grid_is_small(void)
+{
+	for (int b = 0; b < 256; b++) {
+		unsigned long a = grid_addr((uint8_t)b), l = grid_len((uint8_t)b);
+		CHECK(a < TASK_SIZE);
+		CHECK(a % PAGE_SIZE == 0);
+		CHECK(l >= PAGE_SIZE && l <= 4 * PMD_SIZE && l % PAGE_SIZE == 0);
+	}
+	CHECK_EQ(grid_addr(0x02), 2 * PMD_SIZE);
+	CHECK_EQ(grid_addr(0xd1), PMD_SIZE + PAGE_SIZE);
+	CHECK_EQ(grid_len(0x03), 4 * PMD_SIZE);
+	CHECK_EQ(grid_len(0x1c), PMD_SIZE - 3 * PAGE_SIZE);
+}
+
+TEST_MAIN(T(decoder_totality), T(same_input_same_trace), T(oracle_fires_on_mail_race),
+	  T(oracle_fires_on_fork_race_tree_left), T(oracle_fires_on_stale_migration_entry),
+	  T(oracle_fires_on_missed_vma), T(oracle_reports_structure), T(grid_is_small))
