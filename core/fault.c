@@ -101,21 +101,26 @@ enum step_result fault_step(struct world *w, struct task *t, struct frame *f)
 		if (!lock_take(w, t, &mm->mmap_sem, false))
 			return STEP_BLOCKED;
 		vma = vma_lookup(mm, fl->addr);
+		step_trace(w, t, "handle_mm_fault", "mm%d %#lx%s", mm->id, fl->addr, vma ? "" : ": no vma");
 		if (!vma) {
-			step_trace(w, t, "handle_mm_fault", "mm%d %#lx: no vma", mm->id, fl->addr);
 			fault_done(w, t, mm, -1);
 			return STEP_DONE;
-		}
-		if (!vma->anon_vma) {
-			if (anon_vma_prepare(w, t, vma) == STEP_BLOCKED)
-				return STEP_BLOCKED;
-		} else {
-			step_trace(w, t, "handle_mm_fault", "mm%d %#lx vma%lu", mm->id, fl->addr, vma->id);
 		}
 		f->pc = 1;
 		return STEP_DONE;
 	case 1:
-		/* mmap_sem held since step 0: the vma is still there. */
+		/* mmap_sem is held from step 0 on, across any sleep on the
+		 * anon_vma lock: the vma and its neighbours stay. */
+		vma = vma_lookup(mm, fl->addr);
+		if (!vma->anon_vma) {
+			if (anon_vma_prepare(w, t, vma) == STEP_BLOCKED)
+				return STEP_BLOCKED;
+			f->pc = 2;
+			return STEP_DONE;
+		}
+		f->pc = 2;
+		/* fall through: the vma had its anon_vma already */
+	default:
 		vma = vma_lookup(mm, fl->addr);
 		if (fl->wait_page) {
 			if (!lock_wait(w, t, &fl->wait_page->lock, true))
@@ -123,7 +128,5 @@ enum step_result fault_step(struct world *w, struct task *t, struct frame *f)
 			fl->wait_page = NULL;	/* migration ended: fault again */
 		}
 		return map_new_page(w, t, fl, vma);
-	default:
-		return STEP_DONE;
 	}
 }

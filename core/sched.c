@@ -188,9 +188,15 @@ static void task_exit(struct world *w, struct task *t)
 	free(t);
 }
 
-/* Give back the locks a blocked attempt took: it ran no work. */
+/* A blocked attempt ran no work. It must not have taken a lock either: a
+ * kernel thread keeps what it took while it sleeps on the next lock, so a
+ * step that can block after taking one must be two steps. */
 static void undo_attempt(struct world *w, struct task *t)
 {
+	if (t->nheld > t->attempt_held)
+		world_model_bug(w, "task %d (%s) blocked in %s after taking a %s: split that step",
+				t->id, task_op_name(t->op), t->step ? t->step : "a step",
+				lock_class_name(t->held[t->nheld - 1].lock->cls));
 	while (t->nheld > t->attempt_held)
 		lock_drop(w, t, t->held[t->nheld - 1].lock);
 }

@@ -230,6 +230,135 @@ static void log_entry(struct oracle *o, const struct rmap_event *ev)
 	};
 }
 
+static bool visited_by(const struct rmap_walk *walk, const struct vm_area_struct *vma)
+{
+	for (int i = 0; i < walk->next; i++)
+		if (walk->avc[i]->vma == vma)
+			return true;
+	return false;
+}
+
+static void track_walk(struct oracle *o, const struct rmap_walk *walk, bool begin)
+{
+	for (int i = 0; i < o->nr_active; i++)
+		if (o->active[i] == walk) {
+			o->active[i] = o->active[--o->nr_active];
+			break;
+		}
+	if (begin && o->nr_active < ORACLE_MAX_WALKS)
+		o->active[o->nr_active++] = walk;
+}
+
+/* An entry of a page changed while a walk of that page was under way: the
+ * feature says which walk, what change, and whether the walk had already
+ * been past the source and the destination. */
+static void entry_during_walks(struct oracle *o, const struct rmap_event *ev)
+{
+	const struct page *page = ev->entry.page;
+	for (int i = 0; i < o->nr_active; i++) {
+		const struct rmap_walk *walk = o->active[i];
+		if (walk->page != page && walk->page != page->head)
+			continue;
+		struct vm_area_struct *dst = vma_at(ev->entry.mm, ev->entry.addr);
+		struct vm_area_struct *src = ev->entry.from_mm ? vma_at(ev->entry.from_mm, ev->entry.from) : NULL;
+		unsigned f = walk->kind;
+		f = f * 8 + ev->entry.change;
+		f = f * 2 + ev->entry.huge;
+		f = f * 2 + ev->entry.locked;
+		f = f * 2 + (dst && visited_by(walk, dst));
+		f = f * 2 + (src && visited_by(walk, src));
+		o->feature(o->feature_ctx, 1 + f);
+	}
+}
+
+/* Where a vma comes in the walk order of page's anon_vma: -1 if absent. */
+static int walk_position(struct world *w, const struct page *page, const struct vm_area_struct *vma)
+{
+	struct anon_vma_chain *avcs[64];
+	int n = anon_vma_index_query(w, page->mapping, page->index, avcs, 64);
+	for (int i = 0; i < n; i++)
+		if (avcs[i]->vma == vma)
+			return i;
+	return -1;
+}
+
+/* A copy or move, by the order a walk of the page would meet its source
+ * and destination: the mail's whole argument is about this order. */
+static void order_feature(struct oracle *o, const struct rmap_event *ev)
+{
+	const struct page *page = ev->entry.page;
+	if (!ev->entry.from_mm || !page->mapping)
+		return;
+	int dst = walk_position(o->w, page, vma_at(ev->entry.mm, ev->entry.addr));
+	int src = walk_position(o->w, page, vma_at(ev->entry.from_mm, ev->entry.from));
+	unsigned f = ev->entry.change == ENTRY_MOVE;
+	f = f * 2 + ev->entry.huge;
+	f = f * 2 + ev->entry.locked;
+	f = f * 3 + (dst < 0 || src < 0 ? 2 : dst < src);
+	o->feature(o->feature_ctx, 600 + f);
+}
+
+static bool maps_page(const struct vm_area_struct *vma, const struct page *page)
+{
+	unsigned long addr = vma_address_of(vma, page->index);
+	const struct pmd *pmd = mm_pmd(vma->vm_mm, addr);
+	if (pmd->kind == PMD_HUGE)
+		return pmd->page == page;
+	return pmd->kind == PMD_TABLE && pmd->pte[pte_index(addr)].page == page &&
+	       pmd->pte[pte_index(addr)].kind != PTE_NONE;
+}
+
+/* A vma moved away from its home (the address its pgoff was mapped at):
+ * is home free, and would moving it back join it to the neighbours it was
+ * cut from? That is the layout where a merge puts the destination first. */
+static void home_features(struct oracle *o, struct mm_struct *mm)
+{
+	for (struct vm_area_struct *v = mm->mmap; v; v = v->vm_next) {
+		unsigned long home = v->vm_pgoff << PAGE_SHIFT, len = v->vm_end - v->vm_start;
+		if (!v->anon_vma || home == v->vm_start || home >= TASK_SIZE)
+			continue;
+		bool free = range_is_free(mm, home, home + len), prev = false, next = false, thp = false;
+		for (struct vm_area_struct *u = mm->mmap; u; u = u->vm_next) {
+			if (u->anon_vma != v->anon_vma)
+				continue;
+			prev |= u->vm_end == home && u->vm_pgoff + vma_pages(u) == v->vm_pgoff;
+			next |= u->vm_start == home + len && v->vm_pgoff + vma_pages(v) == u->vm_pgoff;
+		}
+		for (unsigned long a = v->vm_start; a < v->vm_end && !thp; a += PMD_SIZE)
+			thp = pmd_trans_huge(mm_pmd(mm, a));
+		o->feature(o->feature_ctx, 800 + (unsigned)(free << 3 | prev << 2 | next << 1 | thp));
+	}
+}
+
+void oracle_layout_features(struct oracle *o)
+{
+	struct world *w = o->w;
+	struct anon_vma_chain *avcs[64];
+
+	if (!o->feature)
+		return;
+	for (int i = 0; i < w->nr_mm; i++)
+		home_features(o, w->mm[i]);
+	for (int b = 0, pages = 0; b < w->nr_page_blocks && pages < 8; b++) {
+		struct page *page = w->page_blocks[b];
+		if (!page_mapped(page) || PageTail(page))
+			continue;
+		pages++;
+		int n = anon_vma_index_query(w, page->mapping, page->index, avcs, 64), first = -1, mapping = 0;
+		for (int i = 0; i < n; i++)
+			if (maps_page(avcs[i]->vma, page)) {
+				mapping++;
+				if (first < 0)
+					first = i;
+			}
+		unsigned f = PageTransHuge(page);
+		f = f * 4 + (n < 3 ? n : 3);
+		f = f * 4 + (first < 0 ? 3 : first < 2 ? first : 2);
+		f = f * 3 + (mapping < 2 ? mapping : 2);
+		o->feature(o->feature_ctx, 700 + f);
+	}
+}
+
 static void on_event(void *ctx, struct world *w, const struct rmap_event *ev)
 {
 	struct oracle *o = ctx;
@@ -238,6 +367,7 @@ static void on_event(void *ctx, struct world *w, const struct rmap_event *ev)
 	case EV_WALK_BEGIN:
 		if (o->logging)
 			log_visit(o, ev);
+		track_walk(o, ev->walk, true);
 		walk_begin(o, ev->walk);
 		break;
 	case EV_WALK_VISIT:
@@ -245,11 +375,16 @@ static void on_event(void *ctx, struct world *w, const struct rmap_event *ev)
 			log_visit(o, ev);
 		break;
 	case EV_WALK_END:
+		track_walk(o, ev->walk, false);
 		walk_end(o, ev->walk);
 		break;
 	case EV_ENTRY:
 		if (o->logging)
 			log_entry(o, ev);
+		if (o->feature && o->nr_active)
+			entry_during_walks(o, ev);
+		if (o->feature && (ev->entry.change == ENTRY_MOVE || ev->entry.change == ENTRY_COPY))
+			order_feature(o, ev);
 		break;
 	case EV_KERNEL_BUG:
 		violate(o, "kernel-bug", "the modelled kernel BUGs: %s", ev->message);

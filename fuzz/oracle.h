@@ -26,8 +26,19 @@
 struct oracle_visit;
 struct oracle_entry;
 
+/* Interleaving features: what a page's entries went through while a walk
+ * of that page was under way. The fuzz target feeds them to libFuzzer as
+ * extra coverage, so inputs that move or copy an entry behind or ahead of a
+ * walk are kept and mutated further: the building blocks of every race. */
+typedef void (*oracle_feature_fn)(void *ctx, unsigned feature);
+#define ORACLE_MAX_WALKS 8
+
 struct oracle {
 	struct world *w;
+	oracle_feature_fn feature;
+	void *feature_ctx;
+	const struct rmap_walk *active[ORACLE_MAX_WALKS];	/* walks under way */
+	int nr_active;
 	const char *invariant;		/* the first violation, or NULL */
 	struct strbuf detail;		/* what was violated, a few lines */
 	/* What the report needs (only kept when logging). */
@@ -47,6 +58,10 @@ void oracle_detach(struct oracle *o);
 void oracle_after_step(struct oracle *o);
 /* After the last step: every task ended, every lock free. */
 void oracle_at_end(struct oracle *o);
+/* Layout features: for each mapped page, how many vmas a walk would visit
+ * and where the first one mapping it comes in that order. A walk that
+ * meets empty vmas before the mapping one is where every race starts. */
+void oracle_layout_features(struct oracle *o);
 /* The violating walk and the history of its page's entries, for a report. */
 void oracle_explain(const struct oracle *o, struct strbuf *out);
 

@@ -1,20 +1,47 @@
 #include "program.h"
 
+#include "mm.h"
 #include "page.h"
 #include "sched.h"
 #include "strbuf.h"
 #include "world.h"
 
-unsigned long grid_addr(uint8_t b)
+unsigned long decode_addr(struct mm_struct *mm, uint8_t b)
 {
-	unsigned long slot = b & 15, hi = b >> 4;
-	return slot * PMD_SIZE + (hi >= 13 ? (hi - 12) * PAGE_SIZE : 0);
+	if (b >= 0x80 && mm->map_count) {
+		const struct vm_area_struct *v = mm->mmap;
+		for (int n = (b & 7) % mm->map_count; n; n--)
+			v = v->vm_next;
+		static const unsigned char offsets[4] = { 0, 0, 0, 1 };
+		unsigned long page = offsets[(b >> 5) & 3] * PAGE_SIZE;
+		switch ((b >> 3) & 3) {
+		case 0:
+			return v->vm_start + page;
+		case 1:
+			return v->vm_end + page;
+		case 2:
+			return v->vm_start + PMD_SIZE + page;
+		default:
+			/* Its home: an anonymous vma's pgoff is the address it was
+			 * first mapped at, so moving it there joins it again with
+			 * the neighbours it was cut from. */
+			return (v->vm_pgoff << PAGE_SHIFT) + page;
+		}
+	}
+	unsigned long slot = b & 15, in = (b >> 4) & 7;
+	return slot * PMD_SIZE + (in >= 5 ? (in - 4) * PAGE_SIZE : 0);
 }
 
-unsigned long grid_len(uint8_t b)
+unsigned long decode_len(struct mm_struct *mm, unsigned long addr, uint8_t code, bool mmap)
 {
-	unsigned long slots = 1 + (b & 3), short_by = (b >> 2) & 7;
-	return slots * PMD_SIZE - (short_by >= 5 ? (short_by - 4) * PAGE_SIZE : 0);
+	if (code & 16) {
+		const struct vm_area_struct *v = find_vma(mm, addr);
+		if (mmap && v && v->vm_start > addr)
+			return v->vm_start - addr;	/* fill the hole */
+		if (!mmap && v && v->vm_start <= addr)
+			return v->vm_end - addr;	/* the rest of the vma */
+	}
+	return (1 + (code & 3)) * PMD_SIZE - (((code >> 2) & 3) == 3 ? PAGE_SIZE : 0);
 }
 
 /* The n-th mapped page (a THP head when huge), in allocation order. */
@@ -42,20 +69,48 @@ static struct page *pick_page(struct world *w, uint8_t sel, bool huge)
 
 static int pick_mm(struct world *w, uint8_t sel) { return sel % w->nr_mm; }
 
+/* A record's mm and the range it names there. */
+struct range {
+	int mm;
+	unsigned long addr, len, to;
+};
+
+static struct range decode_range(struct world *w, const struct record *r)
+{
+	struct range g = { .mm = pick_mm(w, record_op(r) == REC_MREMAP ? r->a & 7 : r->a) };
+	struct mm_struct *mm = w->mm[g.mm];
+
+	g.addr = decode_addr(mm, r->b);
+	switch (record_op(r)) {
+	case REC_MREMAP:
+		g.len = decode_len(mm, g.addr, r->a >> 3, false);
+		g.to = decode_addr(mm, r->c);
+		break;
+	case REC_MMAP:
+	case REC_MUNMAP:
+		g.len = decode_len(mm, g.addr, r->c & 31, record_op(r) == REC_MMAP);
+		break;
+	default:
+		break;
+	}
+	return g;
+}
+
 static int start(struct world *w, const struct record *r)
 {
+	struct range g = decode_range(w, r);
+
 	switch (record_op(r)) {
 	case REC_MMAP:
-		return start_mmap(w, pick_mm(w, r->a), grid_addr(r->b), grid_len(r->c));
+		return start_mmap(w, g.mm, g.addr, g.len);
 	case REC_FAULT:
-		return start_fault(w, pick_mm(w, r->a), grid_addr(r->b), r->c & 1);
+		return start_fault(w, g.mm, g.addr, r->c & 1);
 	case REC_FORK:
-		return start_fork(w, pick_mm(w, r->a));
+		return start_fork(w, g.mm);
 	case REC_MREMAP:
-		return start_mremap(w, pick_mm(w, r->a & 7), grid_addr(r->b), grid_len(r->a >> 3),
-				    grid_addr(r->c));
+		return start_mremap(w, g.mm, g.addr, g.len, g.to);
 	case REC_MUNMAP:
-		return start_munmap(w, pick_mm(w, r->a), grid_addr(r->b), grid_len(r->c));
+		return start_munmap(w, g.mm, g.addr, g.len);
 	case REC_SPLIT:
 		return start_split_huge_page(w, pick_page(w, r->a, true));
 	case REC_MIGRATE:
@@ -74,12 +129,25 @@ static void run(struct world *w, int id, int n, run_step_fn step, void *ctx)
 	}
 }
 
+/* A step record's schedule: slot i runs Y when bit i of c is set, else X;
+ * a slot whose task has ended or is blocked is skipped. */
+static void interleave(struct world *w, const struct record *r, run_step_fn step, void *ctx)
+{
+	int x = w->task[(r->a & 7) % w->nr_tasks]->id, y = w->task[(r->b & 7) % w->nr_tasks]->id;
+	int slots = 1 + ((r->a >> 3) & 7);
+
+	for (int i = 0; i < slots && !w->halted; i++) {
+		struct task *t = task_find(w, (r->c >> i) & 1 ? y : x);
+		if (t && task_runnable(w, t) && !step(ctx, t->id))
+			return;
+	}
+}
+
 int record_execute(struct world *w, const struct record *r, run_step_fn step, void *ctx)
 {
 	if (record_op(r) == REC_STEP) {
 		if (w->nr_tasks)
-			run(w, w->task[r->a % w->nr_tasks]->id, r->b & 0x80 ? -1 : 1 + (r->b & 7), step,
-			    ctx);
+			interleave(w, r, step, ctx);
 		return 0;
 	}
 	int id = start(w, r);
@@ -102,7 +170,7 @@ static void page_name(struct world *w, uint8_t sel, bool huge, struct strbuf *ou
 void record_format(struct world *w, const struct record *r, struct strbuf *out)
 {
 	const char *now = record_now(r) ? " now" : "";
-	unsigned long a;
+	struct range g = decode_range(w, r);
 
 	switch (record_op(r)) {
 	case REC_STEP:
@@ -110,31 +178,25 @@ void record_format(struct world *w, const struct record *r, struct strbuf *out)
 			sb_printf(out, "step (no task: skipped)");
 			break;
 		}
-		sb_printf(out, "step task %d ", w->task[r->a % w->nr_tasks]->id);
-		if (r->b & 0x80)
-			sb_printf(out, "until done");
-		else
-			sb_printf(out, "x%d", 1 + (r->b & 7));
+		sb_printf(out, "step");
+		for (int i = 0, slots = 1 + ((r->a >> 3) & 7); i < slots; i++)
+			sb_printf(out, " %d", w->task[((r->c >> i) & 1 ? r->b : r->a) % 8 % w->nr_tasks]->id);
 		break;
 	case REC_MMAP:
-		a = grid_addr(r->b);
-		sb_printf(out, "mmap mm%d [%#lx, %#lx)%s", pick_mm(w, r->a), a, a + grid_len(r->c), now);
+		sb_printf(out, "mmap mm%d [%#lx, %#lx)%s", g.mm, g.addr, g.addr + g.len, now);
 		break;
 	case REC_FAULT:
-		sb_printf(out, "fault mm%d %#lx%s%s", pick_mm(w, r->a), grid_addr(r->b),
-			  r->c & 1 ? " thp" : "", now);
+		sb_printf(out, "fault mm%d %#lx%s%s", g.mm, g.addr, r->c & 1 ? " thp" : "", now);
 		break;
 	case REC_FORK:
-		sb_printf(out, "fork mm%d%s", pick_mm(w, r->a), now);
+		sb_printf(out, "fork mm%d%s", g.mm, now);
 		break;
 	case REC_MREMAP:
-		a = grid_addr(r->b);
-		sb_printf(out, "mremap mm%d [%#lx, %#lx) -> %#lx%s", pick_mm(w, r->a & 7), a,
-			  a + grid_len(r->a >> 3), grid_addr(r->c), now);
+		sb_printf(out, "mremap mm%d [%#lx, %#lx) -> %#lx%s", g.mm, g.addr, g.addr + g.len, g.to,
+			  now);
 		break;
 	case REC_MUNMAP:
-		a = grid_addr(r->b);
-		sb_printf(out, "munmap mm%d [%#lx, %#lx)%s", pick_mm(w, r->a), a, a + grid_len(r->c), now);
+		sb_printf(out, "munmap mm%d [%#lx, %#lx)%s", g.mm, g.addr, g.addr + g.len, now);
 		break;
 	case REC_SPLIT:
 		sb_printf(out, "split_huge_page ");

@@ -4,11 +4,24 @@
  * A record is 4 bytes: op, a, b, c.
  *   op & 7    the operation (enum rec_op); op & 0x80: run the started task
  *             at once, to its end or until it blocks (how setup is cheap)
- *   a, b, c   operands, read by the operation: objects are picked modulo
- *             what is live (mms, tasks, mapped pages), addresses from a
- *             grid of pmd slots with a few sub-pmd offsets.
+ *   a, b, c   operands: objects are picked modulo what is live (mms, tasks,
+ *             vmas, mapped pages); addresses and lengths as below.
+ * A step record interleaves two tasks for up to 8 steps, its schedule one
+ * bit per step: the races need two tasks interleaved at a few precise
+ * points, and one mutated byte moves a preemption point.
  * Trailing bytes that do not fill a record are ignored; records past
  * PROGRAM_MAX_RECORDS too. No byte string is rejected.
+ *
+ * An address byte either names a grid point (b < 0x80: pmd slot b & 15,
+ * for (b >> 4) in 5..7 one to three pages in) or a point of a live vma of
+ * the mm (b >= 0x80: vma b & 7, at its start, its end, one pmd past its
+ * start or its home, the address its vm_pgoff says it was first mapped at,
+ * for (b >> 3) & 3; one page further when (b >> 5) & 3 is 3). Naming vmas
+ * makes the layouts the races need (move a vma away, move it back next to
+ * its old neighbour) likely.
+ * A length code (5 bits) is 1-4 pmd slots, one page short when (code >> 2)
+ * & 3 is 3; with bit 4 set it runs to the end of the vma holding the
+ * address (mremap, munmap) or to the next vma (mmap).
  */
 #ifndef RMAP_PROGRAM_H
 #define RMAP_PROGRAM_H
@@ -21,16 +34,17 @@ struct world;
 struct strbuf;
 
 #define RECORD_SIZE 4
-#define PROGRAM_MAX_RECORDS 512
-#define STEP_RECORD_MAX 8	/* steps one step record runs (unless "until done") */
+#define PROGRAM_MAX_RECORDS 32
+#define STEP_RECORD_MAX 8	/* steps one step record runs */
 
 enum rec_op {
-	REC_STEP,	/* a: task (mod live tasks); b & 7: steps - 1; b & 0x80: until done */
-	REC_MMAP,	/* a: mm; b: address; c: length */
+	REC_STEP,	/* a & 7: task X, b & 7: task Y (mod live tasks); (a >> 3) & 7:
+			 * slots - 1; c: the schedule, bit i set: Y runs slot i, else X */
+	REC_MMAP,	/* a: mm; b: address; c & 31: length */
 	REC_FAULT,	/* a: mm; b: address; c & 1: THP */
 	REC_FORK,	/* a: mm */
 	REC_MREMAP,	/* a & 7: mm, a >> 3: length; b: old address; c: new address */
-	REC_MUNMAP,	/* a: mm; b: address; c: length */
+	REC_MUNMAP,	/* a: mm; b: address; c & 31: length */
 	REC_SPLIT,	/* a: mapped THP (mod their number) */
 	REC_MIGRATE,	/* a: mapped page (mod their number) */
 	NR_REC_OPS
@@ -55,11 +69,11 @@ static inline struct record record_at(const uint8_t *data, size_t i)
 static inline enum rec_op record_op(const struct record *r) { return (enum rec_op)(r->op & 7); }
 static inline bool record_now(const struct record *r) { return r->op & 0x80; }
 
-/* The address grid: slot b & 15, and for b >> 4 in 13..15 one to three
- * pages into it. */
-unsigned long grid_addr(uint8_t b);
-/* Lengths: 1-4 slots, for some values one to three pages short. */
-unsigned long grid_len(uint8_t b);
+struct mm_struct;
+
+/* The address b names in mm, and the length code names from addr. */
+unsigned long decode_addr(struct mm_struct *mm, uint8_t b);
+unsigned long decode_len(struct mm_struct *mm, unsigned long addr, uint8_t code, bool mmap);
 
 /* Start (and for "now" records run) what r asks on w. A step record steps
  * through run_step so the caller's checks see every step. Returns the task

@@ -93,7 +93,7 @@ static void replay_file(const char *path, const struct protocol *proto, struct t
 	}
 	struct run_result res;
 	struct strbuf report = { 0 };
-	if (rmap_run(data, size, proto, &res, &report)) {
+	if (rmap_run(data, size, proto, RUN_EVERY_STEP, &res, &report)) {
 		printf("%s: FAILED\n%s\n", path, sb_str(&report));
 		t->failed++;
 	} else {
@@ -177,7 +177,7 @@ static int cmd_trace(int argc, char **argv, const struct protocol *proto)
 	}
 	struct run_result res;
 	struct strbuf trace = { 0 };
-	bool violated = rmap_run_traced(data, size, proto, &res, &trace);
+	bool violated = rmap_run_traced(data, size, proto, RUN_EVERY_STEP, &res, &trace);
 	fputs(sb_str(&trace), stdout);
 	printf("%s\n", violated ? res.first_line : "ok");
 	sb_free(&trace);

@@ -1,6 +1,7 @@
 #include "run.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "oracle.h"
 #include "program.h"
@@ -11,6 +12,7 @@
 struct run {
 	struct world *w;
 	struct oracle o;
+	unsigned flags;
 };
 
 static bool stopped(const struct run *r) { return r->o.invariant || r->w->halted; }
@@ -21,7 +23,8 @@ static bool run_step(void *ctx, int id)
 	struct run *r = ctx;
 	if (sched_step(r->w, id) != STEP_DONE)
 		return false;
-	oracle_after_step(&r->o);
+	if (r->flags & RUN_EVERY_STEP || r->w->halted)
+		oracle_after_step(&r->o);
 	return !stopped(r);
 }
 
@@ -52,6 +55,8 @@ static void execute(struct run *r, const uint8_t *data, size_t size, struct strb
 			sb_printf(&r->o.timeline, "  -- record %zu\n", i + 1);
 		}
 		record_execute(r->w, &rec, run_step, r);
+		if (r->o.feature && !stopped(r))
+			oracle_layout_features(&r->o);
 	}
 	if (!stopped(r)) {
 		if (program)
@@ -64,13 +69,17 @@ static void execute(struct run *r, const uint8_t *data, size_t size, struct strb
 		oracle_after_step(&r->o);	/* a halt the oracle did not name yet */
 }
 
-static bool run_once(const uint8_t *data, size_t size, const struct protocol *proto,
-		     struct run_result *res, struct strbuf *program, struct strbuf *timeline,
-		     struct strbuf *explain)
+static bool run_once(const uint8_t *data, size_t size, const struct protocol *proto, unsigned flags,
+		     const struct run_features *features, struct run_result *res,
+		     struct strbuf *program, struct strbuf *timeline, struct strbuf *explain)
 {
-	struct run r = { .w = world_new(proto) };
+	struct run r = { .w = world_new(proto), .flags = flags };
 
 	oracle_attach(&r.o, r.w, program != NULL);
+	if (features) {
+		r.o.feature = features->feature;
+		r.o.feature_ctx = features->ctx;
+	}
 	execute(&r, data, size, program);
 	res->invariant = r.o.invariant;
 	res->steps = r.w->steps;
@@ -89,18 +98,25 @@ static bool run_once(const uint8_t *data, size_t size, const struct protocol *pr
 	return res->invariant != NULL;
 }
 
-bool rmap_run(const uint8_t *data, size_t size, const struct protocol *proto,
+bool rmap_run(const uint8_t *data, size_t size, const struct protocol *proto, unsigned flags,
 	      struct run_result *res, struct strbuf *report)
 {
-	if (!run_once(data, size, proto, res, NULL, NULL, NULL))
+	return rmap_run_features(data, size, proto, flags, NULL, res, report);
+}
+
+bool rmap_run_features(const uint8_t *data, size_t size, const struct protocol *proto,
+		       unsigned flags, const struct run_features *features, struct run_result *res,
+		       struct strbuf *report)
+{
+	if (!run_once(data, size, proto, flags, features, res, NULL, NULL, NULL))
 		return false;
 	if (!report)
 		return true;
 	struct strbuf program = { 0 }, timeline = { 0 }, explain = { 0 };
 	struct run_result again;
-	run_once(data, size, proto, &again, &program, &timeline, &explain);
+	run_once(data, size, proto, flags, NULL, &again, &program, &timeline, &explain);
 	sb_printf(report, "%s\n", res->first_line);
-	if (!again.invariant || again.invariant != res->invariant)
+	if (!again.invariant || strcmp(again.invariant, res->invariant) != 0)
 		sb_printf(report, "(model bug: the second run did not repeat the first: %s)\n",
 			  again.invariant ? again.invariant : "passed");
 	sb_printf(report, "%s", sb_str(&explain));
@@ -112,11 +128,11 @@ bool rmap_run(const uint8_t *data, size_t size, const struct protocol *proto,
 	return true;
 }
 
-bool rmap_run_traced(const uint8_t *data, size_t size, const struct protocol *proto,
+bool rmap_run_traced(const uint8_t *data, size_t size, const struct protocol *proto, unsigned flags,
 		     struct run_result *res, struct strbuf *trace)
 {
 	struct strbuf program = { 0 };
-	bool violated = run_once(data, size, proto, res, &program, trace, NULL);
+	bool violated = run_once(data, size, proto, flags, NULL, res, &program, trace, NULL);
 	sb_free(&program);
 	return violated;
 }

@@ -11,6 +11,18 @@
 
 struct protocol;
 
+/* How hard the oracle looks. The walk-coverage checks always run at each
+ * walk's end; the structural checks (check.h) run at the end of the input,
+ * and after every step too with RUN_EVERY_STEP (replay and tests: slower,
+ * and it pins a broken invariant to the step that broke it). */
+enum run_flags { RUN_EVERY_STEP = 1 };
+
+/* Where interleaving features go (oracle.h); NULL to drop them. */
+struct run_features {
+	void (*feature)(void *ctx, unsigned feature);
+	void *ctx;
+};
+
 struct run_result {
 	const char *invariant;	/* the violation's name, NULL when the input passed */
 	unsigned long steps;	/* steps run */
@@ -20,12 +32,16 @@ struct run_result {
 /* Run data; true when it violated an invariant. When report is not NULL and
  * the input violated, the full report is appended to it (the input is run a
  * second time, with every step logged: runs are deterministic). */
-bool rmap_run(const uint8_t *data, size_t size, const struct protocol *proto,
+bool rmap_run(const uint8_t *data, size_t size, const struct protocol *proto, unsigned flags,
 	      struct run_result *res, struct strbuf *report);
+/* rmap_run, reporting interleaving features as it goes (the fuzz target). */
+bool rmap_run_features(const uint8_t *data, size_t size, const struct protocol *proto,
+		       unsigned flags, const struct run_features *features, struct run_result *res,
+		       struct strbuf *report);
 
 /* The same run, with the interleaving as executed appended to trace
  * whatever the verdict (for determinism checks and curious users). */
-bool rmap_run_traced(const uint8_t *data, size_t size, const struct protocol *proto,
+bool rmap_run_traced(const uint8_t *data, size_t size, const struct protocol *proto, unsigned flags,
 		     struct run_result *res, struct strbuf *trace);
 
 #endif

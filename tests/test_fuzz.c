@@ -24,7 +24,7 @@ static uint8_t rnd(void)
 static bool run(const char *protocol, const uint8_t *data, size_t size, struct run_result *res)
 {
 	struct strbuf report = { 0 };
-	bool violated = rmap_run(data, size, protocol_find(protocol), res, &report);
+	bool violated = rmap_run(data, size, protocol_find(protocol), RUN_EVERY_STEP, res, &report);
 	if (violated && getenv("RMAP_TEST_VERBOSE"))
 		fputs(sb_str(&report), stderr);
 	sb_free(&report);
@@ -65,8 +65,8 @@ static void same_input_same_trace(void)
 			buf[i] = rnd();
 		struct strbuf a = { 0 }, b = { 0 };
 		struct run_result ra, rb;
-		rmap_run_traced(buf, len, protocol_find("linux-3.15"), &ra, &a);
-		rmap_run_traced(buf, len, protocol_find("linux-3.15"), &rb, &b);
+		rmap_run_traced(buf, len, protocol_find("linux-3.15"), RUN_EVERY_STEP, &ra, &a);
+		rmap_run_traced(buf, len, protocol_find("linux-3.15"), 0, &rb, &b);
 		CHECK(a.len > 0);
 		CHECK_STR(sb_str(&a), sb_str(&b));
 		CHECK_EQ(ra.steps, rb.steps);
@@ -82,10 +82,9 @@ static const uint8_t mail_race[] = {
 	0x84, 0x08, 0x02, 0x08,	/* mremap mm0 [2P, 4P) -> 8P now */
 	0x04, 0x08, 0x08, 0x02,	/* mremap mm0 [8P, 10P) -> 2P: task 4 */
 	0x06, 0x00, 0x00, 0x00,	/* split_huge_page: task 5 */
-	0x00, 0x00, 0x01, 0x00,	/* task 4 x2: mremap_to, vma_merge grows A */
-	0x00, 0x01, 0x02, 0x00,	/* task 5 x3: lock, visit A (empty) */
-	0x00, 0x00, 0x00, 0x00,	/* task 4 x1: move_huge_pmd 8P -> 2P */
-	0x00, 0x01, 0x01, 0x00,	/* task 5 x2: visit B (empty), count */
+	/* 4 4 5 5 5 4 5 5: mremap_to, vma_merge grows A; get, lock, visit A
+	 * (empty); move_huge_pmd 8P -> 2P; visit B (empty), count */
+	0x00, 0x38, 0x01, 0xdc,
 };
 
 static void oracle_fires_on_mail_race(void)
@@ -93,7 +92,7 @@ static void oracle_fires_on_mail_race(void)
 	struct run_result res;
 	struct strbuf report = { 0 };
 
-	CHECK(rmap_run(mail_race, sizeof(mail_race), protocol_find("linux-3.14"), &res, &report));
+	CHECK(rmap_run(mail_race, sizeof(mail_race), protocol_find("linux-3.14"), 0, &res, &report));
 	CHECK_STR(res.invariant, "split-missed-pmd");
 	CHECK_STR(res.first_line, "rmap violation: split-missed-pmd (linux-3.14)");
 	const char *r = sb_str(&report);
@@ -119,10 +118,9 @@ static void oracle_fires_on_fork_race_tree_left(void)
 		0x82, 0x00, 0x00, 0x01,	/* fault mm0 0 thp now */
 		0x03, 0x00, 0x00, 0x00,	/* fork mm0: task 3 */
 		0x06, 0x00, 0x00, 0x00,	/* split: task 4 */
-		0x00, 0x00, 0x01, 0x00,	/* fork x2: dup_mmap, anon_vma_fork */
-		0x00, 0x01, 0x02, 0x00,	/* split x3: lock, visit the child */
-		0x00, 0x00, 0x00, 0x00,	/* fork x1: copy_huge_pmd */
-		0x00, 0x01, 0x01, 0x00,	/* split x2: visit the parent, count */
+		/* 3 3 4 4 4 3 4 4: dup_mmap, anon_vma_fork; get, lock, visit
+		 * the child; copy_huge_pmd; visit the parent, count */
+		0x00, 0x38, 0x01, 0xdc,
 	};
 	struct run_result res;
 	CHECK(run("tree-left", fork_race, sizeof(fork_race), &res));
@@ -138,10 +136,12 @@ static const uint8_t list_migration_race[] = {
 	0x84, 0x08, 0x02, 0x08,	/* mremap mm0 [2P, 4P) -> 8P now */
 	0x04, 0x08, 0x08, 0x02,	/* mremap mm0 [8P, 10P) -> 2P: task 4 */
 	0x07, 0x00, 0x00, 0x00,	/* migrate the page: task 5 */
-	0x00, 0x00, 0x01, 0x00,	/* task 4 x2: mremap_to, merge into A */
-	0x00, 0x01, 0x06, 0x00,	/* task 5 x7: unmap walk, copy, remove walk visits A */
-	0x00, 0x00, 0x00, 0x00,	/* task 4 x1: move_ptes 8P -> 2P, no lock */
-	0x00, 0x01, 0x00, 0x00,	/* task 5 x1: visit B: nothing */
+	/* 4 4 5 5 5 5 5 5: mremap_to, merge into A; lock_page, the unmap
+	 * walk (A: nothing, B: migration entry), copy, remove walk begins */
+	0x00, 0x38, 0x01, 0xfc,
+	/* 5 4 5: the remove walk visits A (nothing); move_ptes 8P -> 2P
+	 * without the lock; the walk visits B: nothing */
+	0x00, 0x10, 0x01, 0x05,
 };
 
 static void oracle_fires_on_stale_migration_entry(void)
@@ -149,7 +149,7 @@ static void oracle_fires_on_stale_migration_entry(void)
 	struct run_result res;
 	struct strbuf report = { 0 };
 	CHECK(rmap_run(list_migration_race, sizeof(list_migration_race), protocol_find("list-3.0"),
-		       &res, &report));
+		       RUN_EVERY_STEP, &res, &report));
 	CHECK_STR(res.invariant, "stale-migration-entry");
 	CHECK(strstr(sb_str(&report), "still holds a migration entry") != NULL);
 	sb_free(&report);
@@ -198,21 +198,39 @@ static void oracle_reports_structure(void)
 	world_free(w);
 }
 
-/* Grid decoding stays on the grid. */
-static void grid_is_small(void)
+/* Addresses: grid points, or points of live vmas; lengths in pmd slots or
+ * up to a vma's edge. */
+static void operands_decode_on_grid_and_vmas(void)
 {
+	struct world *w = tw_new("linux-3.15");
+	struct mm_struct *mm = w->mm[0];
+
 	for (int b = 0; b < 256; b++) {
-		unsigned long a = grid_addr((uint8_t)b), l = grid_len((uint8_t)b);
-		CHECK(a < TASK_SIZE);
-		CHECK(a % PAGE_SIZE == 0);
-		CHECK(l >= PAGE_SIZE && l <= 4 * PMD_SIZE && l % PAGE_SIZE == 0);
+		unsigned long a = decode_addr(mm, (uint8_t)b);	/* no vma yet: all grid */
+		CHECK(a < TASK_SIZE && a % PAGE_SIZE == 0);
+		unsigned long l = decode_len(mm, a, (uint8_t)(b & 31), b & 1);
+		CHECK(l >= 3 * PAGE_SIZE && l <= 4 * PMD_SIZE && l % PAGE_SIZE == 0);
 	}
-	CHECK_EQ(grid_addr(0x02), 2 * PMD_SIZE);
-	CHECK_EQ(grid_addr(0xd1), PMD_SIZE + PAGE_SIZE);
-	CHECK_EQ(grid_len(0x03), 4 * PMD_SIZE);
-	CHECK_EQ(grid_len(0x1c), PMD_SIZE - 3 * PAGE_SIZE);
+	CHECK_EQ(decode_addr(mm, 0x02), 2 * P);
+	CHECK_EQ(decode_addr(mm, 0x51), P + PAGE_SIZE);
+	CHECK_EQ(decode_len(mm, 0, 0x03, false), 4 * P);
+	CHECK_EQ(decode_len(mm, 0, 0x0c, false), P - PAGE_SIZE);
+	tw_mmap(w, 0, 2 * P, 2 * P);
+	tw_mmap(w, 0, 8 * P + PAGE_SIZE, P);
+	CHECK_EQ(decode_addr(mm, 0x80), 2 * P);			/* vma 0 start */
+	CHECK_EQ(decode_addr(mm, 0x89), 9 * P + PAGE_SIZE);	/* vma 1 end */
+	CHECK_EQ(decode_addr(mm, 0x91), 9 * P + PAGE_SIZE);	/* vma 1: start + P */
+	CHECK_EQ(decode_addr(mm, 0x99), 8 * P + PAGE_SIZE);	/* vma 1: home */
+	CHECK_EQ(decode_addr(mm, 0xe0), 2 * P + PAGE_SIZE);	/* one page further */
+	CHECK_EQ(decode_len(mm, 3 * P, 0x10, false), P);	/* to the vma's end */
+	CHECK_EQ(decode_len(mm, 4 * P, 0x10, true), 4 * P + PAGE_SIZE);	/* to the next vma */
+	/* A faulted vma keeps its pgoff when moved: home is where it was. */
+	tw_fault(w, 0, 8 * P + PAGE_SIZE, false);
+	tw_mremap(w, 0, 8 * P + PAGE_SIZE, P, 12 * P);
+	CHECK_EQ(decode_addr(mm, 0x99), 8 * P + PAGE_SIZE);
+	world_free(w);
 }
 
 TEST_MAIN(T(decoder_totality), T(same_input_same_trace), T(oracle_fires_on_mail_race),
 	  T(oracle_fires_on_fork_race_tree_left), T(oracle_fires_on_stale_migration_entry),
-	  T(oracle_fires_on_missed_vma), T(oracle_reports_structure), T(grid_is_small))
+	  T(oracle_fires_on_missed_vma), T(oracle_reports_structure), T(operands_decode_on_grid_and_vmas))

@@ -1,0 +1,180 @@
+/* A record-aware mutator for rmap_fuzzer (LLVMFuzzerCustomMutator and
+ * LLVMFuzzerCustomCrossOver). libFuzzer's own mutations work on bytes: an
+ * inserted or erased byte shifts every later record and garbles the rest of
+ * the program. These keep records whole: mutate one record's bytes, insert,
+ * delete, duplicate or swap records, move a record (a task's steps earlier
+ * or later), splice two programs at record boundaries, race a walker against
+ * an operation. A share of byte-level mutations stays, for what they find
+ * that records do not. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "program.h"
+
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1, const uint8_t *data2,
+				 size_t size2, uint8_t *out, size_t max_out_size, unsigned int seed);
+
+struct rng {
+	uint32_t s;
+};
+
+static uint32_t next(struct rng *r)
+{
+	r->s ^= r->s << 13;
+	r->s ^= r->s >> 17;
+	r->s ^= r->s << 5;
+	return r->s;
+}
+
+static size_t below(struct rng *r, size_t n) { return n ? next(r) % n : 0; }
+
+/* Address bytes (program.h) that name a point of a live vma. */
+static uint8_t vma_point(struct rng *r, unsigned where)
+{
+	return (uint8_t)(0x80 | below(r, 8) | where << 3);
+}
+
+/* A new record, drawn the way a kernel developer writes one: half are step
+ * records; moves go from a vma's start, often to another vma's end (where
+ * merges happen); faults land where a THP fits. Operand bytes stay
+ * arbitrary otherwise, so nothing is out of reach. */
+static void random_record(struct rng *r, uint8_t *rec)
+{
+	uint32_t v = next(r);
+	memcpy(rec, &v, RECORD_SIZE);
+	if (below(r, 2) == 0) {
+		rec[0] &= 0x80;
+		return;
+	}
+	switch (record_op(&(struct record){ rec[0], 0, 0, 0 })) {
+	case REC_FAULT:
+		if (below(r, 2))
+			rec[2] = vma_point(r, 2 * (unsigned)below(r, 2));	/* start, start + P */
+		break;
+	case REC_MREMAP:
+		if (below(r, 2))
+			rec[1] |= 0x80;			/* to the vma's end */
+		if (below(r, 4))
+			rec[2] = vma_point(r, below(r, 2) ? 0 : 2);	/* from a vma's start, or a pmd in */
+		if (below(r, 2))
+			rec[3] = vma_point(r, below(r, 2) ? 1 : 3);	/* to a vma's end, or home */
+		break;
+	case REC_MUNMAP:
+		if (below(r, 2))
+			rec[2] = vma_point(r, (unsigned)below(r, 3));
+		break;
+	default:
+		break;
+	}
+}
+
+/* Race a walk against an operation: record i's task is no longer run at
+ * once; a split or a migration starts right after it, and a step record
+ * interleaves the two (the tasks started last, when nothing else is live).
+ * Every race in protocols.md has this shape: a walker against a task that
+ * copies, moves or zaps entries. */
+static size_t make_race(struct rng *r, uint8_t *data, size_t n, size_t max)
+{
+	if (n + 2 > max)
+		return n;
+	size_t i = below(r, n);
+	uint8_t *rec = data + i * RECORD_SIZE;
+	if (record_op(&(struct record){ rec[0], 0, 0, 0 }) == REC_STEP)
+		return n;
+	rec[0] &= 0x7f;
+	uint8_t race[2 * RECORD_SIZE] = {
+		(uint8_t)(below(r, 2) ? REC_SPLIT : REC_MIGRATE), (uint8_t)next(r), 0, 0,
+		REC_STEP, (uint8_t)(0x38 | below(r, 2)), (uint8_t)(1 + below(r, 2)), (uint8_t)next(r),
+	};
+	memmove(rec + 3 * RECORD_SIZE, rec + RECORD_SIZE, (n - i - 1) * RECORD_SIZE);
+	memcpy(rec + RECORD_SIZE, race, sizeof(race));
+	return n + 2;
+}
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+	struct rng r = { seed | 1 };
+	size_t max = max_size / RECORD_SIZE, n = size / RECORD_SIZE;
+	uint8_t tmp[RECORD_SIZE];
+
+	if (max > PROGRAM_MAX_RECORDS)
+		max = PROGRAM_MAX_RECORDS;
+	if (below(&r, 8) == 0 || !max)
+		return LLVMFuzzerMutate(data, size, max_size);
+	uint8_t *rec = data + below(&r, n) * RECORD_SIZE;
+	switch (n ? below(&r, 8) : 1) {
+	case 7:
+		n = make_race(&r, data, n, max);
+		break;
+	case 0: /* one record's bytes */
+		LLVMFuzzerMutate(rec, RECORD_SIZE, RECORD_SIZE);
+		break;
+	case 1: /* insert a new record */
+	case 2: /* duplicate a record */
+		if (n == max)
+			break;
+		{
+			/* Programs grow at the end most of the time, as a
+			 * developer extends a scenario. */
+			size_t at = below(&r, 2) ? n : below(&r, n + 1);
+			if (n && below(&r, 2))
+				memcpy(tmp, data + below(&r, n) * RECORD_SIZE, RECORD_SIZE);
+			else
+				random_record(&r, tmp);
+			memmove(data + (at + 1) * RECORD_SIZE, data + at * RECORD_SIZE,
+				(n - at) * RECORD_SIZE);
+			memcpy(data + at * RECORD_SIZE, tmp, RECORD_SIZE);
+			n++;
+		}
+		break;
+	case 3: /* delete a record */
+		memmove(rec, rec + RECORD_SIZE, (size_t)(data + n * RECORD_SIZE - rec - RECORD_SIZE));
+		n--;
+		break;
+	case 4: { /* swap two records */
+		uint8_t *other = data + below(&r, n) * RECORD_SIZE;
+		memcpy(tmp, rec, RECORD_SIZE);
+		memcpy(rec, other, RECORD_SIZE);
+		memcpy(other, tmp, RECORD_SIZE);
+		break;
+	}
+	case 5: { /* move a record elsewhere: a step earlier or later */
+		size_t from = (size_t)(rec - data) / RECORD_SIZE, to = below(&r, n);
+		memcpy(tmp, rec, RECORD_SIZE);
+		if (to > from)
+			memmove(rec, rec + RECORD_SIZE, (to - from) * RECORD_SIZE);
+		else
+			memmove(data + (to + 1) * RECORD_SIZE, data + to * RECORD_SIZE,
+				(from - to) * RECORD_SIZE);
+		memcpy(data + to * RECORD_SIZE, tmp, RECORD_SIZE);
+		break;
+	}
+	default: /* one operand, or the schedule of a step record */
+		rec[1 + below(&r, 3)] = (uint8_t)next(&r);
+		break;
+	}
+	return n * RECORD_SIZE;
+}
+
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1, const uint8_t *data2,
+				 size_t size2, uint8_t *out, size_t max_out_size, unsigned int seed)
+{
+	struct rng r = { seed | 1 };
+	size_t n1 = size1 / RECORD_SIZE, n2 = size2 / RECORD_SIZE;
+	size_t max = max_out_size / RECORD_SIZE;
+	size_t a = below(&r, n1 + 1), b = below(&r, n2 + 1), len = n2 - b;
+
+	if (max > PROGRAM_MAX_RECORDS)
+		max = PROGRAM_MAX_RECORDS;
+	if (a > max)
+		a = max;
+	if (a + len > max)
+		len = max - a;
+	/* data1's first a records, then data2 from record b. */
+	memcpy(out, data1, a * RECORD_SIZE);
+	memcpy(out + a * RECORD_SIZE, data2 + b * RECORD_SIZE, len * RECORD_SIZE);
+	return (a + len) * RECORD_SIZE;
+}
