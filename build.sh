@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # rmapfuzz's one entry point.
 #
-#   ./build.sh            build everything into build/ (ASan+UBSan)
-#   ./build.sh test       build, then run every test through ctest
+#   ./build.sh                       build everything into build/ (ASan+UBSan)
+#   ./build.sh test                  build, then run every test through ctest
+#   ./build.sh fuzz [PROTOCOL] [-- LIBFUZZER_FLAGS...]
+#                                    fuzz PROTOCOL (default linux-3.15)
 #
 # On a fresh Debian 12 machine it installs what it needs (clang with its
 # sanitizer runtimes, cmake, ninja) when run as root, or says which
@@ -18,8 +20,13 @@ die() { echo "build.sh: $*" >&2; exit 2; }
 usage() {
 	cat >&2 <<USAGE
 usage: ./build.sh [build|test|help]
+       ./build.sh fuzz [PROTOCOL] [-- LIBFUZZER_FLAGS...]
   build   compile the model, tools and tests into build/ (the default)
   test    build, then run every test (ctest); non-zero exit on any failure
+  fuzz    run rmap_fuzzer on PROTOCOL (default linux-3.15; see
+          build/rmapfuzz protocols), seeded from corpus/rmap_fuzzer/; the
+          working corpus grows in build/corpus/PROTOCOL/, crashes land in
+          build/crashes/PROTOCOL/. Ctrl-C stops it.
 USAGE
 }
 
@@ -61,9 +68,45 @@ do_test() {
 	ctest --test-dir "$build" --output-on-failure -j "$jobs"
 }
 
+do_fuzz() {
+	local proto=linux-3.15
+	if [ $# -gt 0 ] && [ "$1" != "--" ]; then
+		proto=$1
+		shift
+	fi
+	[ "${1:-}" = "--" ] && shift
+	do_build >/dev/null
+	if ! "$build/rmapfuzz" protocols | awk '{print $1}' | grep -qx -- "$proto"; then
+		echo "build.sh: unknown protocol '$proto'; known:" $("$build/rmapfuzz" protocols | awk '{print $1}') >&2
+		exit 2
+	fi
+	local corpus="$build/corpus/$proto" crashes="$build/crashes/$proto"
+	mkdir -p "$corpus" "$crashes"
+	local since="$build/.fuzz-started"
+	touch "$since"
+	echo "build.sh: fuzzing $proto; corpus $corpus (seeds: corpus/rmap_fuzzer); crashes go to $crashes" >&2
+	local rc=0
+	RMAP_PROTOCOL="$proto" "$build/rmap_fuzzer" -artifact_prefix="$crashes/" "$@" \
+		"$corpus" "$here/corpus/rmap_fuzzer" || rc=$?
+	local found
+	found=$(find "$crashes" -type f -newer "$since" | sort)
+	if [ -n "$found" ]; then
+		echo >&2
+		for f in $found; do
+			echo "build.sh: saved $f" >&2
+			echo "  read it:  build/rmapfuzz replay --protocol $proto ${f#"$here"/}" >&2
+		done
+	fi
+	exit "$rc"
+}
+
 case "${1:-build}" in
 build) do_build ;;
 test) do_test ;;
+fuzz)
+	shift
+	do_fuzz "$@"
+	;;
 help | -h | --help) usage ;;
 *) usage; exit 2 ;;
 esac

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The command-line contract (fuzzing.md): rmapfuzz protocols/replay/trace,
+# their exit codes and last lines, and rmap_fuzzer's protocol check.
+# Usage: cli_test.sh BUILD_DIR SOURCE_DIR
+set -u
+build=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+passes=0
+
+expect() { # description, expected exit, actual exit
+	if [ "$2" = "$3" ]; then
+		passes=$((passes + 1))
+	else
+		echo "FAIL: $1: exit $3, expected $2" >&2
+		failures=$((failures + 1))
+	fi
+}
+contains() { # description, file, text
+	if grep -qF -- "$3" "$2"; then
+		passes=$((passes + 1))
+	else
+		echo "FAIL: $1: '$3' not in output:" >&2
+		head -20 "$2" >&2
+		failures=$((failures + 1))
+	fi
+}
+
+# The mail's race (tests/test_fuzz.c): split-missed-pmd under linux-3.14.
+printf '\x81\x00\x00\x03\x82\x00\x02\x01\x84\x08\x02\x08\x04\x08\x08\x02\x06\x00\x00\x00\x00\x38\x01\xdc' > "$tmp/mail.bin"
+
+"$build/rmapfuzz" protocols > "$tmp/out" 2>&1
+expect "protocols" 0 $?
+contains "protocols lists linux-3.15" "$tmp/out" "linux-3.15"
+contains "protocols lists linux-3.14" "$tmp/out" "linux-3.14"
+
+"$build/rmapfuzz" replay --protocol linux-3.15 "$src/corpus/rmap_fuzzer" > "$tmp/out" 2>&1
+expect "seed corpus replays clean" 0 $?
+last=$(tail -n 1 "$tmp/out")
+n=$(find "$src/corpus/rmap_fuzzer" -name '*.bin' | wc -l)
+[ "$last" = "$n passed, 0 failed" ] && passes=$((passes + 1)) || {
+	echo "FAIL: seed corpus last line '$last'" >&2
+	failures=$((failures + 1))
+}
+
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	"$build/rmapfuzz" replay --protocol linux-3.14 "$tmp/mail.bin" > "$tmp/out" 2>&1
+	expect "mail race violates under linux-3.14 (run $i)" 1 $?
+done
+contains "report's first line" "$tmp/out" "rmap violation: split-missed-pmd (linux-3.14)"
+[ "$(tail -n 1 "$tmp/out")" = "0 passed, 1 failed" ] && passes=$((passes + 1)) || {
+	echo "FAIL: violation last line" >&2
+	failures=$((failures + 1))
+}
+
+RMAP_PROTOCOL=linux-3.14 "$build/rmapfuzz" replay --protocol linux-3.15 "$tmp/mail.bin" > "$tmp/out" 2>&1
+expect "the option beats the environment; linux-3.15 passes the race" 0 $?
+
+"$build/rmapfuzz" replay --protocol no-such-protocol "$tmp/mail.bin" > "$tmp/out" 2>&1
+expect "unknown protocol" 2 $?
+contains "unknown protocol lists the names" "$tmp/out" "linux-3.15"
+
+"$build/rmapfuzz" replay "$tmp/does-not-exist" > "$tmp/out" 2>&1
+expect "missing file" 2 $?
+contains "missing file named" "$tmp/out" "does-not-exist"
+
+"$build/rmapfuzz" replay > "$tmp/out" 2>&1
+expect "replay without files" 2 $?
+"$build/rmapfuzz" frobnicate > "$tmp/out" 2>&1
+expect "unknown command" 2 $?
+
+"$build/rmapfuzz" trace --protocol linux-3.14 "$tmp/mail.bin" > "$tmp/out" 2>&1
+expect "trace of a violating input" 1 $?
+contains "trace names steps" "$tmp/out" "move_huge_pmd"
+
+if [ -x "$build/rmap_fuzzer" ]; then
+	RMAP_PROTOCOL=no-such-protocol "$build/rmap_fuzzer" -runs=0 > "$tmp/out" 2>&1
+	expect "rmap_fuzzer: unknown protocol" 2 $?
+	contains "rmap_fuzzer lists the names" "$tmp/out" "linux-3.14"
+	# libFuzzer writes new inputs to its first corpus directory: a scratch one.
+	mkdir "$tmp/corpus"
+	RMAP_PROTOCOL=linux-3.15 "$build/rmap_fuzzer" -runs=200 "$tmp/corpus" "$src/corpus/rmap_fuzzer" > "$tmp/out" 2>&1
+	expect "rmap_fuzzer runs the seeds under linux-3.15" 0 $?
+	RMAP_PROTOCOL=linux-3.14 "$build/rmap_fuzzer" -artifact_prefix="$tmp/" "$tmp/mail.bin" > "$tmp/out" 2>&1
+	[ $? -ne 0 ] && passes=$((passes + 1)) || { echo "FAIL: rmap_fuzzer did not crash on the race" >&2; failures=$((failures + 1)); }
+	contains "rmap_fuzzer report" "$tmp/out" "rmap violation: split-missed-pmd (linux-3.14)"
+	contains "rmap_fuzzer traps from the invariant's function" "$tmp/out" "violation_split_missed_pmd"
+fi
+
+echo "cli: $passes passed, $failures failed"
+[ "$failures" -eq 0 ]
