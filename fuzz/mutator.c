@@ -73,21 +73,28 @@ static void random_record(struct rng *r, uint8_t *rec)
 
 /* Race a walk against an operation: record i's task is no longer run at
  * once; a split or a migration starts right after it, and a step record
- * interleaves the two (the tasks started last, when nothing else is live).
+ * interleaves the two (the two newest tasks) by a random schedule.
  * Every race in protocols.md has this shape: a walker against a task that
  * copies, moves or zaps entries. */
 static size_t make_race(struct rng *r, uint8_t *data, size_t n, size_t max)
 {
 	if (n + 2 > max)
 		return n;
-	size_t i = below(r, n);
+	/* The operation: one that copies, moves or zaps entries, if any. */
+	size_t i = below(r, n), tries = n;
+	while (tries--) {
+		enum rec_op op = record_op(&(struct record){ data[i * RECORD_SIZE], 0, 0, 0 });
+		if (op == REC_FORK || op == REC_MREMAP || op == REC_MUNMAP)
+			break;
+		i = (i + 1) % n;
+	}
 	uint8_t *rec = data + i * RECORD_SIZE;
 	if (record_op(&(struct record){ rec[0], 0, 0, 0 }) == REC_STEP)
 		return n;
 	rec[0] &= 0x7f;
 	uint8_t race[2 * RECORD_SIZE] = {
 		(uint8_t)(below(r, 2) ? REC_SPLIT : REC_MIGRATE), (uint8_t)next(r), 0, 0,
-		REC_STEP, (uint8_t)(0x38 | below(r, 2)), (uint8_t)(1 + below(r, 2)), (uint8_t)next(r),
+		REC_STEP, 0x39, 0x00, (uint8_t)next(r),	/* X: the operation, Y: the walker */
 	};
 	memmove(rec + 3 * RECORD_SIZE, rec + RECORD_SIZE, (n - i - 1) * RECORD_SIZE);
 	memcpy(rec + RECORD_SIZE, race, sizeof(race));

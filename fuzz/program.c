@@ -129,11 +129,18 @@ static void run(struct world *w, int id, int n, run_step_fn step, void *ctx)
 	}
 }
 
+/* Tasks are named from the newest: 0 is the task started last, so "the
+ * two tasks just started" have the same names whatever else is live. */
+static struct task *newest_task(struct world *w, uint8_t sel)
+{
+	return w->task[w->nr_tasks - 1 - (sel & 7) % w->nr_tasks];
+}
+
 /* A step record's schedule: slot i runs Y when bit i of c is set, else X;
  * a slot whose task has ended or is blocked is skipped. */
 static void interleave(struct world *w, const struct record *r, run_step_fn step, void *ctx)
 {
-	int x = w->task[(r->a & 7) % w->nr_tasks]->id, y = w->task[(r->b & 7) % w->nr_tasks]->id;
+	int x = newest_task(w, r->a)->id, y = newest_task(w, r->b)->id;
 	int slots = 1 + ((r->a >> 3) & 7);
 
 	for (int i = 0; i < slots && !w->halted; i++) {
@@ -180,7 +187,7 @@ void record_format(struct world *w, const struct record *r, struct strbuf *out)
 		}
 		sb_printf(out, "step");
 		for (int i = 0, slots = 1 + ((r->a >> 3) & 7); i < slots; i++)
-			sb_printf(out, " %d", w->task[((r->c >> i) & 1 ? r->b : r->a) % 8 % w->nr_tasks]->id);
+			sb_printf(out, " %d", newest_task(w, (r->c >> i) & 1 ? r->b : r->a)->id);
 		break;
 	case REC_MMAP:
 		sb_printf(out, "mmap mm%d [%#lx, %#lx)%s", g.mm, g.addr, g.addr + g.len, now);

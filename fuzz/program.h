@@ -38,7 +38,8 @@ struct strbuf;
 #define STEP_RECORD_MAX 8	/* steps one step record runs */
 
 enum rec_op {
-	REC_STEP,	/* a & 7: task X, b & 7: task Y (mod live tasks); (a >> 3) & 7:
+	REC_STEP,	/* a & 7: task X, b & 7: task Y, counted from the newest live
+			 * task (0: the task started last); (a >> 3) & 7:
 			 * slots - 1; c: the schedule, bit i set: Y runs slot i, else X */
 	REC_MMAP,	/* a: mm; b: address; c & 31: length */
 	REC_FAULT,	/* a: mm; b: address; c & 1: THP */

@@ -84,7 +84,7 @@ static const uint8_t mail_race[] = {
 	0x06, 0x00, 0x00, 0x00,	/* split_huge_page: task 5 */
 	/* 4 4 5 5 5 4 5 5: mremap_to, vma_merge grows A; get, lock, visit A
 	 * (empty); move_huge_pmd 8P -> 2P; visit B (empty), count */
-	0x00, 0x38, 0x01, 0xdc,
+	0x00, 0x39, 0x00, 0xdc,
 };
 
 static void oracle_fires_on_mail_race(void)
@@ -120,7 +120,7 @@ static void oracle_fires_on_fork_race_tree_left(void)
 		0x06, 0x00, 0x00, 0x00,	/* split: task 4 */
 		/* 3 3 4 4 4 3 4 4: dup_mmap, anon_vma_fork; get, lock, visit
 		 * the child; copy_huge_pmd; visit the parent, count */
-		0x00, 0x38, 0x01, 0xdc,
+		0x00, 0x39, 0x00, 0xdc,
 	};
 	struct run_result res;
 	CHECK(run("tree-left", fork_race, sizeof(fork_race), &res));
@@ -138,10 +138,10 @@ static const uint8_t list_migration_race[] = {
 	0x07, 0x00, 0x00, 0x00,	/* migrate the page: task 5 */
 	/* 4 4 5 5 5 5 5 5: mremap_to, merge into A; lock_page, the unmap
 	 * walk (A: nothing, B: migration entry), copy, remove walk begins */
-	0x00, 0x38, 0x01, 0xfc,
+	0x00, 0x39, 0x00, 0xfc,
 	/* 5 4 5: the remove walk visits A (nothing); move_ptes 8P -> 2P
 	 * without the lock; the walk visits B: nothing */
-	0x00, 0x10, 0x01, 0x05,
+	0x00, 0x11, 0x00, 0x05,
 };
 
 static void oracle_fires_on_stale_migration_entry(void)
