@@ -4,7 +4,7 @@
  * the program. These keep records whole: mutate one record's bytes, insert,
  * delete, duplicate or swap records, move a record (a task's steps earlier
  * or later), splice two programs at record boundaries, race a walker against
- * an operation. A share of byte-level mutations stays, for what they find
+ * an operation, move a vma back home. A share of byte-level mutations stays, for what they find
  * that records do not. */
 #include <stddef.h>
 #include <stdint.h>
@@ -101,6 +101,27 @@ static size_t make_race(struct rng *r, uint8_t *data, size_t n, size_t max)
 	return n + 2;
 }
 
+/* Move a vma back home: mremap vma k, from its start to its end, to the
+ * address its pgoff says it was first mapped at. Undoing a move joins the
+ * vma to the neighbours it was cut from, the merge that puts the
+ * destination first in walk order. */
+static size_t move_home(struct rng *r, uint8_t *data, size_t n, size_t max)
+{
+	if (n == max)
+		return n;
+	unsigned k = (unsigned)below(r, 8);
+	uint8_t rec[RECORD_SIZE] = {
+		(uint8_t)(REC_MREMAP | (below(r, 2) ? 0x80 : 0)),
+		(uint8_t)(0x80 | below(r, 8)),		/* mm, to the vma's end */
+		(uint8_t)(0x80 | k),			/* vma k's start */
+		(uint8_t)(0x80 | k | 3 << 3),		/* vma k's home */
+	};
+	size_t at = below(r, 2) ? n : below(r, n + 1);
+	memmove(data + (at + 1) * RECORD_SIZE, data + at * RECORD_SIZE, (n - at) * RECORD_SIZE);
+	memcpy(data + at * RECORD_SIZE, rec, RECORD_SIZE);
+	return n + 1;
+}
+
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
 	struct rng r = { seed | 1 };
@@ -112,9 +133,12 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 	if (below(&r, 8) == 0 || !max)
 		return LLVMFuzzerMutate(data, size, max_size);
 	uint8_t *rec = data + below(&r, n) * RECORD_SIZE;
-	switch (n ? below(&r, 8) : 1) {
+	switch (n ? below(&r, 9) : 1) {
 	case 7:
 		n = make_race(&r, data, n, max);
+		break;
+	case 8:
+		n = move_home(&r, data, n, max);
 		break;
 	case 0: /* one record's bytes */
 		LLVMFuzzerMutate(rec, RECORD_SIZE, RECORD_SIZE);
