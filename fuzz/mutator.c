@@ -71,6 +71,14 @@ static void random_record(struct rng *r, uint8_t *rec)
 	}
 }
 
+/* Bits lo..hi-1 of a schedule byte (slot i runs Y when bit i is set). */
+static unsigned bit_range(unsigned lo, unsigned hi)
+{
+	if (hi > 8)
+		hi = 8;
+	return lo >= hi ? 0 : ((1u << hi) - 1) & ~((1u << lo) - 1);
+}
+
 /* Race a walk against an operation: record i's task is no longer run at
  * once; a split or a migration starts right after it, and a step record
  * interleaves the two (the two newest tasks) by a random schedule.
@@ -92,9 +100,16 @@ static size_t make_race(struct rng *r, uint8_t *data, size_t n, size_t max)
 	if (record_op(&(struct record){ rec[0], 0, 0, 0 }) == REC_STEP)
 		return n;
 	rec[0] &= 0x7f;
+	/* A race is mostly "X runs a steps, Y runs b, X runs c, Y runs on":
+	 * the operation up to its lock drop, the walk past one vma, the
+	 * operation's unlocked copy or move, the walk's next visits. */
+	unsigned a = 1 + (unsigned)below(r, 4), b = 1 + (unsigned)below(r, 4), c = 1 + (unsigned)below(r, 2);
+	uint8_t schedule = (uint8_t)(bit_range(a, a + b) | bit_range(a + b + c, 8));
+	if (below(r, 4) == 0)
+		schedule = (uint8_t)next(r);
 	uint8_t race[2 * RECORD_SIZE] = {
 		(uint8_t)(below(r, 2) ? REC_SPLIT : REC_MIGRATE), (uint8_t)next(r), 0, 0,
-		REC_STEP, 0x39, 0x00, (uint8_t)next(r),	/* X: the operation, Y: the walker */
+		REC_STEP, 0x39, 0x00, schedule,	/* X: the operation, Y: the walker */
 	};
 	memmove(rec + 3 * RECORD_SIZE, rec + RECORD_SIZE, (n - i - 1) * RECORD_SIZE);
 	memcpy(rec + RECORD_SIZE, race, sizeof(race));
