@@ -34,7 +34,7 @@ struct world;
 struct strbuf;
 
 #define RECORD_SIZE 4
-#define PROGRAM_MAX_RECORDS 32
+#define PROGRAM_MAX_RECORDS 24
 #define STEP_RECORD_MAX 8	/* steps one step record runs */
 
 enum rec_op {
