@@ -120,10 +120,10 @@ static int start(struct world *w, const struct record *r)
 	}
 }
 
-/* Step id up to n times (n < 0: until it ends), stopping when it blocks. */
-static void run(struct world *w, int id, int n, run_step_fn step, void *ctx)
+/* A "now" record: run the task to its end, or until it blocks. */
+static void run_to_end(struct world *w, int id, run_step_fn step, void *ctx)
 {
-	for (int i = 0; (n < 0 || i < n) && task_find(w, id) && !w->halted; i++) {
+	while (task_find(w, id) && !w->halted) {
 		if (!task_runnable(w, task_find(w, id)) || !step(ctx, id))
 			return;
 	}
@@ -161,7 +161,7 @@ int record_execute(struct world *w, const struct record *r, run_step_fn step, vo
 	if (id <= 0)
 		return 0;
 	if (record_now(r))
-		run(w, id, -1, step, ctx);
+		run_to_end(w, id, step, ctx);
 	return id;
 }
 

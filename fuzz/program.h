@@ -35,7 +35,6 @@ struct strbuf;
 
 #define RECORD_SIZE 4
 #define PROGRAM_MAX_RECORDS 24
-#define STEP_RECORD_MAX 8	/* steps one step record runs */
 
 enum rec_op {
 	REC_STEP,	/* a & 7: task X, b & 7: task Y, counted from the newest live
