@@ -5,6 +5,8 @@
 #   ./build.sh test                  build, then run every test through ctest
 #   ./build.sh fuzz [PROTOCOL] [-- LIBFUZZER_FLAGS...]
 #                                    fuzz PROTOCOL (default linux-3.15)
+#   ./build.sh verdicts [--seconds N] [--seeds K]
+#                                    fuzz every protocol, print the verdict table
 #
 # On a fresh Debian 12 machine it installs what it needs (clang with its
 # sanitizer runtimes, cmake, ninja) when run as root, or says which
@@ -21,12 +23,15 @@ usage() {
 	cat >&2 <<USAGE
 usage: ./build.sh [build|test|help]
        ./build.sh fuzz [PROTOCOL] [-- LIBFUZZER_FLAGS...]
+       ./build.sh verdicts [--seconds N] [--seeds K] [--jobs J] [--protocols "P..."]
   build   compile the model, tools and tests into build/ (the default)
   test    build, then run every test (ctest); non-zero exit on any failure
   fuzz    run rmap_fuzzer on PROTOCOL (default linux-3.15; see
           build/rmapfuzz protocols), seeded from corpus/rmap_fuzzer/; the
           working corpus grows in build/corpus/PROTOCOL/, crashes land in
           build/crashes/PROTOCOL/. Ctrl-C stops it.
+  verdicts  fuzz every protocol from an empty corpus (default 3 seeds x 100 s,
+          about 15 minutes on 2 cores) and print the verdict table
 USAGE
 }
 
@@ -106,6 +111,11 @@ test) do_test ;;
 fuzz)
 	shift
 	do_fuzz "$@"
+	;;
+verdicts)
+	shift
+	do_build >/dev/null
+	exec "$here/tools/verdicts.sh" "$@"
 	;;
 help | -h | --help) usage ;;
 *) usage; exit 2 ;;

@@ -19,6 +19,7 @@ struct anon_vma *anon_vma_alloc(struct world *w)
 	av->refcount = 1;	/* dropped by the unlink that empties it */
 	lock_init(&av->rwsem, LOCK_ANON_VMA);
 	INIT_LIST_HEAD(&av->head);
+	INIT_LIST_HEAD(&av->templist);
 	av->id = w->next_anon_vma_id++;
 	list_add_tail(&av->world_node, &w->anon_vmas);
 	w->nr_anon_vmas++;
@@ -31,9 +32,9 @@ static void anon_vma_free(struct world *w, struct anon_vma *av)
 {
 	if (av->nr_avcs)
 		world_model_bug(w, "anon_vma %lu freed with %d avcs indexed", av->id, av->nr_avcs);
-	list_del(&av->world_node);
+	list_move_tail(&av->world_node, &w->dead_anon_vmas);
+	av->dead = true;
 	w->nr_anon_vmas--;
-	free(av);
 }
 
 /* A child anon_vma holds a reference on its root (anon_vma_fork), so a root
@@ -54,6 +55,11 @@ void anon_vma_index_insert(struct world *w, struct anon_vma_chain *avc)
 
 	avc->seq = ++w->avc_seq;
 	av->nr_avcs++;
+	if (avc->vma->rmap_templist && w->proto->templist != TEMPLIST_OFF) {
+		list_add_tail(&avc->templist_node, &av->templist);
+		avc->on_templist = true;
+		return;
+	}
 	if (w->proto->index == INDEX_LIST) {
 		list_add_tail(&avc->same_anon_vma, &av->head);
 		return;
@@ -68,30 +74,64 @@ void anon_vma_index_remove(struct world *w, struct anon_vma_chain *avc)
 	struct anon_vma *av = avc->anon_vma;
 
 	av->nr_avcs--;
-	if (w->proto->index == INDEX_LIST)
+	if (avc->on_templist) {
+		list_del(&avc->templist_node);
+		avc->on_templist = false;
+	} else if (w->proto->index == INDEX_LIST)
 		list_del(&avc->same_anon_vma);
 	else
 		itree_remove(&av->rb_root, &avc->rb);
 }
 
+static bool avc_covers(const struct anon_vma_chain *avc, pgoff_t pgoff)
+{
+	return avc_start_pgoff(avc) <= pgoff && pgoff <= avc_last_pgoff(avc);
+}
+
 int anon_vma_index_query(struct world *w, struct anon_vma *av, pgoff_t pgoff,
 			 struct anon_vma_chain **out, int max)
 {
+	struct anon_vma_chain *avc;
 	int n = 0;
 
 	if (w->proto->index == INDEX_LIST) {
 		/* The list is not keyed: a walk visits every avc in insertion
 		 * order and vma_address() skips those not covering pgoff. */
-		struct anon_vma_chain *avc;
 		list_for_each_entry(avc, &av->head, same_anon_vma)
-			if (n < max && avc_start_pgoff(avc) <= pgoff && pgoff <= avc_last_pgoff(avc))
+			if (n < max && avc_covers(avc, pgoff))
 				out[n++] = avc;
-		return n;
+	} else {
+		for (struct itree_node *node = itree_iter_first(&av->rb_root, pgoff, pgoff);
+		     node && n < max; node = itree_iter_next(node, pgoff, pgoff))
+			out[n++] = container_of(node, struct anon_vma_chain, rb);
 	}
-	for (struct itree_node *node = itree_iter_first(&av->rb_root, pgoff, pgoff);
-	     node && n < max; node = itree_iter_next(node, pgoff, pgoff))
-		out[n++] = container_of(node, struct anon_vma_chain, rb);
+	list_for_each_entry(avc, &av->templist, templist_node)
+		if (n < max && avc_covers(avc, pgoff))
+			out[n++] = avc;
 	return n;
+}
+
+void anon_vma_templist_flush(struct world *w, struct vm_area_struct *vma)
+{
+	struct anon_vma_chain *avc;
+
+	vma->rmap_templist = false;
+	list_for_each_entry(avc, &vma->anon_vma_chain, same_vma) {
+		if (!avc->on_templist)
+			continue;
+		anon_vma_index_remove(w, avc);
+		anon_vma_index_insert(w, avc);
+	}
+}
+
+void anon_vma_moveto_tail(struct world *w, struct vm_area_struct *vma)
+{
+	struct anon_vma_chain *avc;
+
+	(void)w;
+	/* Oldest anon_vma first, as the kernel walks the chain in reverse. */
+	list_for_each_entry_reverse(avc, &vma->anon_vma_chain, same_vma)
+		list_move_tail(&avc->same_anon_vma, &avc->anon_vma->head);
 }
 
 /* The tree is keyed by the vma's range, so a range change must take the

@@ -18,11 +18,13 @@ struct vm_area_struct;
 struct anon_vma {
 	struct anon_vma *root;	/* oldest of the family; only its rwsem is taken */
 	int refcount;
+	bool dead;		/* freed: on world->dead_anon_vmas */
 	struct lock rwsem;
 	/* The index of this anon_vma's avcs: one of the two forms, per protocol. */
 	struct itree_root rb_root;	/* INDEX_TREE */
 	struct list_head head;		/* INDEX_LIST: same_anon_vma, oldest first */
-	int nr_avcs;
+	struct list_head templist;	/* avcs of vmas being filled, walked last */
+	int nr_avcs;			/* indexed, templist included */
 	unsigned long id;
 	struct list_head world_node;	/* world->anon_vmas: for checks and teardown */
 };
@@ -33,6 +35,8 @@ struct anon_vma_chain {
 	struct list_head same_vma;	/* on vma->anon_vma_chain, newest first */
 	struct itree_node rb;		/* INDEX_TREE; key cached at insert */
 	struct list_head same_anon_vma;	/* INDEX_LIST */
+	struct list_head templist_node;	/* on anon_vma->templist when on_templist */
+	bool on_templist;
 	unsigned long seq;		/* insertion number, to check tree stability */
 };
 
@@ -49,12 +53,20 @@ void put_anon_vma(struct world *w, struct anon_vma *av);
 /* The index, whichever form the protocol selects. */
 void anon_vma_index_insert(struct world *w, struct anon_vma_chain *avc);
 void anon_vma_index_remove(struct world *w, struct anon_vma_chain *avc);
-/* avcs of av whose range contains pgoff, in walk order; returns how many. */
+/* avcs of av whose range contains pgoff, in walk order (the templist after
+ * the index); returns how many. */
 int anon_vma_index_query(struct world *w, struct anon_vma *av, pgoff_t pgoff,
 			 struct anon_vma_chain **out, int max);
 /* vma_adjust's re-indexing around a change of start, end or pgoff. */
 void anon_vma_interval_tree_pre_update_vma(struct world *w, struct vm_area_struct *vma);
 void anon_vma_interval_tree_post_update_vma(struct world *w, struct vm_area_struct *vma);
+
+/* The templist protocols: the copy or move into vma is done, so its avcs
+ * leave the templist for the index (a second AV(w) section). */
+void anon_vma_templist_flush(struct world *w, struct vm_area_struct *vma);
+/* 3.3-3.6: move vma's avcs to the tail of their lists, so walks meet it
+ * after the vma whose entries are about to move into it. */
+void anon_vma_moveto_tail(struct world *w, struct vm_area_struct *vma);
 
 void anon_vma_chain_link(struct world *w, struct vm_area_struct *vma, struct anon_vma *av);
 /* anon_vma_prepare's choice: a neighbour's anon_vma when it may be shared. */

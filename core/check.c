@@ -56,6 +56,13 @@ static int check_tree(struct world *w, struct anon_vma *av, struct check_failure
 				    node->start);
 		prev = avc;
 	}
+	const struct anon_vma_chain *avc;
+	list_for_each_entry(avc, &av->templist, templist_node) {
+		if (!avc->on_templist || !avc->vma->rmap_templist)
+			return fail(out, "interval-tree", "anon_vma %lu: vma%lu on the templist unmarked",
+				    av->id, avc->vma->id);
+		n++;
+	}
 	if (n != av->nr_avcs)
 		return fail(out, "interval-tree", "anon_vma %lu: %d nodes, %d avcs counted", av->id, n,
 			    av->nr_avcs);
@@ -257,6 +264,21 @@ static int check_mapcounts(struct world *w, struct check_failure *out)
 	for (int i = 0; i < w->nr_mm; i++)
 		if (scan_page_tables(w, w->mm[i], out))
 			return -1;
+	/* Entries in flight still count: a move's, until it lands; a zapped
+	 * huge pmd's, until its page_remove_rmap. */
+	for (int i = 0; i < w->nr_tasks; i++)
+		for (int e = 0; e < w->task[i]->nr_inflight; e++) {
+			const struct inflight *in = &w->task[i]->inflight[e];
+			if (in->kind == INFLIGHT_PTE) {
+				if (in->pte.kind == PTE_PRESENT)
+					in->pte.page->scan++;
+			} else if (in->page->compound) {
+				in->page->scan++;
+			} else {
+				for (int p = 0; p < in->page->nr; p++)
+					in->page[p].scan++;
+			}
+		}
 	for (int b = 0; b < w->nr_page_blocks; b++) {
 		struct page *pages = w->page_blocks[b];
 		for (int i = 0; i < pages->nr; i++) {

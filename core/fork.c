@@ -10,6 +10,10 @@ static void next_extent(struct fork_frame *fk, struct frame *f, unsigned long ne
 {
 	fk->addr = next;
 	if (fk->addr >= fk->mpnt->vm_end) {
+		if (fk->tmp->rmap_templist) {
+			f->pc = 5;	/* the templist flush, then the next vma */
+			return;
+		}
 		fk->mpnt = fk->mpnt->vm_next;
 		f->pc = 1;
 	}
@@ -124,6 +128,7 @@ enum step_result fork_step(struct world *w, struct task *t, struct frame *f)
 			struct vm_area_struct *tmp = vm_area_dup(w, mpnt);
 			tmp->vm_mm = fk->mm;
 			tmp->anon_vma = NULL;
+			tmp->rmap_templist = av && w->proto->templist != TEMPLIST_OFF;
 			anon_vma_fork(w, tmp, mpnt);
 			vma_link(fk->mm, tmp);
 			step_trace(w, t, "anon_vma_fork", "vma%lu -> mm%d vma%lu", mpnt->id, fk->mm->id,
@@ -154,6 +159,20 @@ enum step_result fork_step(struct world *w, struct task *t, struct frame *f)
 			lock_drop(w, t, &fk->oldmm->mmap_sem);
 			task_return(t, fk->mm->id);
 			return STEP_DONE;
+		case 5: {
+			/* The templist protocols: the copy is done, the child joins
+			 * the index under the anon_vma lock a second time. */
+			struct anon_vma *av = fk->mpnt->anon_vma;
+			if (!lock_take(w, t, anon_vma_lock(av), true))
+				return STEP_BLOCKED;
+			step_trace(w, t, "anon_vma_templist_flush", "mm%d vma%lu into the index", fk->mm->id,
+				   fk->tmp->id);
+			anon_vma_templist_flush(w, fk->tmp);
+			lock_drop(w, t, anon_vma_lock(av));
+			fk->mpnt = fk->mpnt->vm_next;
+			f->pc = 1;
+			return STEP_DONE;
+		}
 		default: {
 			/* wait_split_huge_page(): the split holds AV(w) to its end. */
 			struct anon_vma *av = fk->mpnt->anon_vma;

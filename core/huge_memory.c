@@ -84,6 +84,12 @@ static enum step_result split_visit(struct world *w, struct task *t,
 		rmap_walk_visit_done(w, t, &s->walk, &v, step, 0, "not pmd-aligned");
 		return STEP_DONE;
 	}
+	/* peek-split-pmd (3.13-3.14): mm_find_pmd's unlocked pmd_present
+	 * skips a pmd that looks empty without taking its lock. */
+	if (!pass2 && w->proto->split_pmd_peek && pmd_none(v.pmd)) {
+		rmap_walk_visit_done(w, t, &s->walk, &v, step, 0, "pmd empty (unlocked peek)");
+		return STEP_DONE;
+	}
 	if (!lock_take(w, t, v.ptl, true))
 		return STEP_BLOCKED;
 	found = pass2 ? split_huge_page_map(w, t, s, &v) : split_huge_page_splitting(s, v.pmd);
@@ -105,6 +111,29 @@ static void split_huge_page_refcount(struct page *page)
 	page->compound = false;
 }
 
+/* retry-walk, retry-only: pass 1 walks the same vmas again (the lock is
+ * still held, so the list is the same), adding what it newly freezes to its
+ * count. A pass that began after no other task ran would see exactly what
+ * the last one saw: the task spins until another task steps. */
+static enum step_result split_retry(struct world *w, struct task *t, struct frame *f)
+{
+	struct split_huge_page_frame *s = &f->u.split;
+	unsigned long others = task_others_steps(t, w->steps);
+
+	if (others == s->others) {
+		t->spinning = true;
+		t->spin_others = others;
+		return STEP_BLOCKED;
+	}
+	s->others = others;
+	step_trace(w, t, "__split_huge_page", "mapcount %d page_mapcount %d: walk again",
+		   s->walk.count, page_mapcount(s->page));
+	rmap_walk_restart(&s->walk);
+	s->retries++;
+	f->pc = 2;
+	return STEP_DONE;
+}
+
 enum step_result split_huge_page_step(struct world *w, struct task *t, struct frame *f)
 {
 	struct split_huge_page_frame *s = &f->u.split;
@@ -114,7 +143,7 @@ enum step_result split_huge_page_step(struct world *w, struct task *t, struct fr
 		switch (f->pc) {
 		case 0:
 			/* page_get_anon_vma(): only a mapped page has a live one. */
-			s->anon_vma = page_get_anon_vma(page);
+			s->anon_vma = page_get_anon_vma(w, page);
 			step_trace(w, t, "page_get_anon_vma", "page %lu%s", page->id,
 				   s->anon_vma ? "" : ": not mapped, no split");
 			if (!s->anon_vma) {
@@ -135,6 +164,7 @@ enum step_result split_huge_page_step(struct world *w, struct task *t, struct fr
 				return STEP_DONE;
 			}
 			rmap_walk_begin(w, t, &s->walk, WALK_SPLIT_PASS1, page, s->anon_vma);
+			s->others = task_others_steps(t, w->steps);
 			step_trace(w, t, "anon_vma_lock_write", "split page %lu index %#lx: %d vmas to visit",
 				   page->id, page->index, s->walk.nr);
 			f->pc = 2;
@@ -145,6 +175,8 @@ enum step_result split_huge_page_step(struct world *w, struct task *t, struct fr
 			f->pc = 3;
 			continue;
 		case 3:
+			if (w->proto->split_retry && s->walk.count < page_mapcount(page))
+				return split_retry(w, t, f);
 			/* The kernel's own detection of a missed pmd. */
 			s->mapcount = s->walk.count;
 			rmap_walk_end(w, t, &s->walk);

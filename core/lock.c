@@ -62,6 +62,8 @@ bool lock_take(struct world *w, struct task *t, struct lock *l, bool write)
 		l->writer = t->id;
 	else
 		l->readers++;
+	if (l->cls == LOCK_ANON_VMA)
+		t->anon_vma_locks++;
 	t->held[t->nheld].lock = l;
 	t->held[t->nheld].write = write;
 	t->nheld++;
@@ -71,8 +73,11 @@ bool lock_take(struct world *w, struct task *t, struct lock *l, bool write)
 bool lock_wait(struct world *w, struct task *t, struct lock *l, bool write)
 {
 	(void)w;
-	if (available(t, l, write) && !(l->writer == t->id))
+	if (available(t, l, write) && !(l->writer == t->id)) {
+		if (l->cls == LOCK_ANON_VMA)
+			t->anon_vma_locks++;	/* a lock-and-unlock */
 		return true;
+	}
 	blocked(t, l, write);
 	return false;
 }

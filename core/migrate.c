@@ -51,13 +51,20 @@ static enum step_result migrate_visit(struct world *w, struct task *t, struct fr
 	int found = 0;
 
 	rmap_walk_next_visit(&m->walk, &v);
-	if (!lock_take(w, t, v.ptl, true))
-		return STEP_BLOCKED;
 	struct pte *pte = v.pmd->kind == PMD_TABLE ? &v.pmd->pte[pte_index(v.addr)] : NULL;
+	/* peek-migration-pte (before 3.1): remove_migration_pte looked at the
+	 * pte before taking its lock and skipped it when it saw no entry. */
+	bool skip = remove && w->proto->migration_pte_peek &&
+		    (!pte || pte->kind != PTE_MIGRATION || pte->page != m->page);
+	if (!skip && !lock_take(w, t, v.ptl, true))
+		return STEP_BLOCKED;
+	if (skip)
+		pte = NULL;
 	if (pte)
 		found = remove ? remove_migration_pte(w, t, m, &v, pte) : try_to_unmap_one(w, t, m, &v, pte);
 	rmap_walk_visit_done(w, t, &m->walk, &v, remove ? "remove_migration_pte" : "try_to_unmap_one",
 			     found, found ? (remove ? "restored" : "migration entry installed")
+			     : skip ? "no migration entry seen (unlocked peek)"
 			     : remove ? "no migration entry here" : "not mapped here");
 	/* try_to_unmap's rmap_walk stops once the page is no longer mapped. */
 	if (rmap_walk_done(&m->walk) || (!remove && !page_mapped(m->page)))
@@ -97,7 +104,7 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f)
 		case 2:
 			if (!lock_take(w, t, &page->lock, true))
 				return STEP_BLOCKED;
-			m->anon_vma = page_get_anon_vma(page);
+			m->anon_vma = page_get_anon_vma(w, page);
 			step_trace(w, t, "lock_page", "page %lu%s", page->id,
 				   m->anon_vma ? "" : ": not mapped, nothing to migrate");
 			if (!m->anon_vma) {

@@ -16,6 +16,7 @@ struct vm_area_struct {
 	struct vm_area_struct *vm_next, *vm_prev;	/* address order */
 	struct anon_vma *anon_vma;	/* the vma's own: new pages map to it */
 	struct list_head anon_vma_chain;	/* avcs, newest first */
+	bool rmap_templist;		/* its avcs go on the templist until flushed */
 	unsigned long id;		/* for traces */
 };
 

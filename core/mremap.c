@@ -22,39 +22,122 @@ static enum step_result mremap_fail(struct world *w, struct task *t, struct mrem
 	return STEP_DONE;
 }
 
-/* move_huge_pmd(): the whole pmd moves in one page-table-lock section. 3.15
- * takes the anon_vma lock around it when need_rmap_locks; 3.7-3.14 did not. */
+/* The move's anon_vma lock, per protocol, and its page-table locks. The
+ * kernel clears each source entry and sets its destination inside one
+ * page-table-lock section; the model cuts that section in two steps (clear
+ * all, then set all) with both locks held across, so only an unlocked peek
+ * can fall between them. Per-pte interleaving inside the section would add
+ * nothing: a walk looks at one entry of its page. */
+struct move_locks {
+	struct lock *av, *old_ptl, *new_ptl;
+};
+
+static void move_locks_of(struct world *w, struct mremap_frame *m, bool huge, struct move_locks *l)
+{
+	enum rmap_lock_rule rule = huge ? w->proto->pmd_move_locks : w->proto->pte_move_locks;
+	bool locked = m->vma->anon_vma && rmap_lock_rule(rule, m->need_rmap_locks);
+
+	l->av = locked ? anon_vma_lock(m->vma->anon_vma) : NULL;
+	l->old_ptl = pmd_lockptr(m->mm, m->old);
+	l->new_ptl = pmd_lockptr(m->mm, m->new);
+}
+
+static bool take_move_locks(struct world *w, struct task *t, const struct move_locks *l)
+{
+	if (l->av && !lock_take(w, t, l->av, true))
+		return false;
+	return take_ptl_pair(w, t, l->old_ptl, l->new_ptl);
+}
+
+static void drop_move_locks(struct world *w, struct task *t, const struct move_locks *l)
+{
+	drop_ptl_pair(w, t, l->old_ptl, l->new_ptl);
+	if (l->av)
+		lock_drop(w, t, l->av);
+}
+
+static const char *lock_note(const struct move_locks *l)
+{
+	return l->av ? " (anon_vma locked)" : " (no anon_vma lock)";
+}
+
+/* The second half of a move: every entry taken out lands at its
+ * destination; then the locks go. */
+static enum step_result move_set_new(struct world *w, struct task *t, struct frame *f)
+{
+	struct mremap_frame *m = &f->u.mremap;
+	struct move_locks l;
+
+	move_locks_of(w, m, m->moving_huge, &l);
+	step_trace(w, t, m->moving_huge ? "move_huge_pmd" : "move_ptes",
+		   "mm%d set %d %s at %#lx", m->mm->id, t->nr_inflight,
+		   m->moving_huge ? "huge pmd" : "ptes", m->new);
+	for (int i = 0; i < t->nr_inflight; i++) {
+		struct inflight *e = &t->inflight[i];
+		unsigned long from = m->old + (e->addr - m->new);
+		if (e->kind == INFLIGHT_PMD) {
+			*mm_pmd(m->mm, e->addr) = (struct pmd){ .kind = PMD_HUGE, .page = e->page };
+			entry_event(w, t, ENTRY_MOVE, true, m->mm, e->addr, m->mm, from, e->page, l.av);
+		} else {
+			mm_pmd(m->mm, e->addr)->pte[pte_index(e->addr)] = e->pte;
+			entry_event(w, t, ENTRY_MOVE, false, m->mm, e->addr, m->mm, from, e->pte.page,
+				    l.av);
+		}
+	}
+	t->nr_inflight = 0;
+	m->old += m->extent;
+	m->new += m->extent;
+	drop_move_locks(w, t, &l);
+	f->pc = 3;
+	return STEP_DONE;
+}
+
+/* After the first half: the entries in flight wait for the second. */
+static enum step_result move_cleared(struct world *w, struct task *t, struct frame *f,
+				     const struct move_locks *l)
+{
+	struct mremap_frame *m = &f->u.mremap;
+
+	if (t->nr_inflight) {
+		f->pc = 6;
+		return STEP_DONE;
+	}
+	m->old += m->extent;
+	m->new += m->extent;
+	drop_move_locks(w, t, l);
+	return STEP_DONE;
+}
+
+/* move_huge_pmd(): the whole pmd moves. 3.15 takes the anon_vma lock around
+ * it when need_rmap_locks; 3.7-3.14 did not. */
 static enum step_result move_huge_pmd(struct world *w, struct task *t, struct frame *f)
 {
 	struct mremap_frame *m = &f->u.mremap;
 	struct mm_struct *mm = m->mm;
-	struct pmd *old_pmd = mm_pmd(mm, m->old), *new_pmd = mm_pmd(mm, m->new);
-	struct lock *old_ptl = pmd_lockptr(mm, m->old), *new_ptl = pmd_lockptr(mm, m->new);
-	bool locked = rmap_lock_rule(w->proto->pmd_move_locks, m->need_rmap_locks);
-	struct lock *av_lock = anon_vma_lock(m->vma->anon_vma);
+	struct pmd *old_pmd = mm_pmd(mm, m->old);
+	struct move_locks l;
 
-	if (locked && !lock_take(w, t, av_lock, true))
+	move_locks_of(w, m, true, &l);
+	if (!take_move_locks(w, t, &l))
 		return STEP_BLOCKED;
-	if (!take_ptl_pair(w, t, old_ptl, new_ptl))
-		return STEP_BLOCKED;
+	m->moving_huge = true;
+	m->extent = PMD_SIZE;
 	if (pmd_trans_splitting(old_pmd)) {
 		step_trace(w, t, "move_huge_pmd", "mm%d %#lx: splitting, wait", mm->id, m->old);
 		f->pc = 5;
 	} else if (pmd_trans_huge(old_pmd)) {
-		step_trace(w, t, "move_huge_pmd", "mm%d %#lx -> %#lx page %lu%s", mm->id, m->old,
-			   m->new, old_pmd->page->id, locked ? " (anon_vma locked)" : " (no anon_vma lock)");
-		*new_pmd = *old_pmd;
+		step_trace(w, t, "move_huge_pmd", "mm%d %#lx -> %#lx page %lu: clear old%s", mm->id,
+			   m->old, m->new, old_pmd->page->id, lock_note(&l));
+		t->inflight[t->nr_inflight++] = (struct inflight){
+			.kind = INFLIGHT_PMD, .page = old_pmd->page, .from = old_pmd, .mm = mm,
+			.addr = m->new };
 		*old_pmd = (struct pmd){ .kind = PMD_NONE };
-		entry_event(w, t, ENTRY_MOVE, true, mm, m->new, mm, m->old, new_pmd->page, locked);
-		m->old += PMD_SIZE;
-		m->new += PMD_SIZE;
+		return move_cleared(w, t, f, &l);
 	} else {
 		/* Split while this step waited: its ptes move next. */
 		step_trace(w, t, "move_huge_pmd", "mm%d %#lx: no longer huge", mm->id, m->old);
 	}
-	drop_ptl_pair(w, t, old_ptl, new_ptl);
-	if (locked)
-		lock_drop(w, t, av_lock);
+	drop_move_locks(w, t, &l);
 	return STEP_DONE;
 }
 
@@ -66,38 +149,66 @@ static enum step_result move_ptes(struct world *w, struct task *t, struct frame 
 	struct mremap_frame *m = &f->u.mremap;
 	struct mm_struct *mm = m->mm;
 	struct pmd *old_pmd = mm_pmd(mm, m->old), *new_pmd = mm_pmd(mm, m->new);
-	struct lock *old_ptl = pmd_lockptr(mm, m->old), *new_ptl = pmd_lockptr(mm, m->new);
-	bool locked = m->vma->anon_vma &&
-		      rmap_lock_rule(w->proto->pte_move_locks, m->need_rmap_locks);
-	struct lock *av_lock = locked ? anon_vma_lock(m->vma->anon_vma) : NULL;
+	struct move_locks l;
 
-	if (locked && !lock_take(w, t, av_lock, true))
+	move_locks_of(w, m, false, &l);
+	if (!take_move_locks(w, t, &l))
 		return STEP_BLOCKED;
-	if (!take_ptl_pair(w, t, old_ptl, new_ptl))
-		return STEP_BLOCKED;
-	step_trace(w, t, "move_ptes", "mm%d [%#lx, %#lx) -> %#lx%s", mm->id, m->old, m->old + extent,
-		   m->new, locked ? " (anon_vma locked)" : " (no anon_vma lock)");
+	m->moving_huge = false;
+	m->extent = extent;
+	step_trace(w, t, "move_ptes", "mm%d [%#lx, %#lx) -> %#lx: clear old%s", mm->id, m->old,
+		   m->old + extent, m->new, lock_note(&l));
 	if (old_pmd->kind != PMD_TABLE || pmd_trans_huge(new_pmd)) {
 		world_model_bug(w, "move_ptes: mm%d old pmd %#lx is not a table or new %#lx is huge",
 				mm->id, m->old, m->new);
-	} else {
-		if (pmd_none(new_pmd))
-			*new_pmd = (struct pmd){ .kind = PMD_TABLE };	/* __pte_alloc */
-		for (unsigned long off = 0; off < extent; off += PAGE_SIZE) {
-			struct pte *from = &old_pmd->pte[pte_index(m->old + off)];
-			if (from->kind == PTE_NONE)
-				continue;
-			new_pmd->pte[pte_index(m->new + off)] = *from;
-			entry_event(w, t, ENTRY_MOVE, false, mm, m->new + off, mm, m->old + off,
-				    from->page, locked);
-			*from = (struct pte){ .kind = PTE_NONE };
-		}
+		drop_move_locks(w, t, &l);
+		return STEP_DONE;
 	}
-	m->old += extent;
-	m->new += extent;
-	drop_ptl_pair(w, t, old_ptl, new_ptl);
-	if (locked)
-		lock_drop(w, t, av_lock);
+	if (pmd_none(new_pmd))
+		*new_pmd = (struct pmd){ .kind = PMD_TABLE };	/* __pte_alloc */
+	for (unsigned long off = 0; off < extent; off += PAGE_SIZE) {
+		struct pte *from = &old_pmd->pte[pte_index(m->old + off)];
+		if (from->kind == PTE_NONE)
+			continue;
+		t->inflight[t->nr_inflight++] = (struct inflight){
+			.kind = INFLIGHT_PTE, .pte = *from, .from = old_pmd, .mm = mm,
+			.addr = m->new + off };
+		*from = (struct pte){ .kind = PTE_NONE };
+	}
+	return move_cleared(w, t, f, &l);
+}
+
+/* The templist protocols: the move is done, so the destination leaves the
+ * templist for the index, under the anon_vma lock a second time. */
+static enum step_result templist_flush(struct world *w, struct task *t, struct frame *f)
+{
+	struct mremap_frame *m = &f->u.mremap;
+	struct anon_vma *av = m->new_vma->anon_vma;
+
+	if (av && !lock_take(w, t, anon_vma_lock(av), true))
+		return STEP_BLOCKED;
+	step_trace(w, t, "anon_vma_templist_flush", "vma%lu into the index", m->new_vma->id);
+	anon_vma_templist_flush(w, m->new_vma);
+	if (av)
+		lock_drop(w, t, anon_vma_lock(av));
+	f->pc = 3;
+	return STEP_DONE;
+}
+
+/* 3.3-3.6: copy_vma's merged destination goes to the tail of the lists, so
+ * walks meet it after the source. */
+static enum step_result moveto_tail(struct world *w, struct task *t, struct frame *f)
+{
+	struct mremap_frame *m = &f->u.mremap;
+	struct anon_vma *av = m->new_vma->anon_vma;
+
+	if (av && !lock_take(w, t, anon_vma_lock(av), true))
+		return STEP_BLOCKED;
+	step_trace(w, t, "anon_vma_moveto_tail", "vma%lu", m->new_vma->id);
+	anon_vma_moveto_tail(w, m->new_vma);
+	if (av)
+		lock_drop(w, t, anon_vma_lock(av));
+	f->pc = 3;
 	return STEP_DONE;
 }
 
@@ -118,6 +229,8 @@ static enum step_result copy_vma(struct world *w, struct task *t, struct frame *
 	if (vma_merge(mm, find_vma_prev_of(mm, m->new_addr), m->new_addr, end, vma->anon_vma,
 		      pgoff, &plan)) {
 		m->new_vma = plan.vma;
+		if (w->proto->templist == TEMPLIST_ALL)
+			plan.vma->rmap_templist = true;
 		f->pc = 2;
 		call_vma_adjust(w, t, plan.vma, plan.start, plan.end, plan.pgoff, NULL, plan.remove);
 		return STEP_CONTINUE;
@@ -129,6 +242,7 @@ static enum step_result copy_vma(struct world *w, struct task *t, struct frame *
 	new_vma->vm_start = m->new_addr;
 	new_vma->vm_end = end;
 	new_vma->vm_pgoff = pgoff;
+	new_vma->rmap_templist = w->proto->templist != TEMPLIST_OFF;
 	anon_vma_clone(w, new_vma, vma);
 	vma_link(mm, new_vma);
 	if (av)
@@ -190,12 +304,16 @@ enum step_result mremap_step(struct world *w, struct task *t, struct frame *f)
 				   new_vma->vm_end, new_vma->vm_pgoff, m->need_rmap_locks);
 			m->old = m->old_addr;
 			m->new = m->new_addr;
-			f->pc = 3;
+			f->pc = w->proto->moveto_tail && m->vma != new_vma ? 8 : 3;
 			continue;
 		}
 		case 3: {
 			unsigned long old_end = m->old_addr + m->len;
 			if (m->old >= old_end) {
+				if (m->new_vma->rmap_templist) {
+					f->pc = 7;
+					continue;
+				}
 				f->pc = 4;
 				call_munmap(w, t, mm, m->old_addr, m->len);
 				return STEP_CONTINUE;
@@ -226,6 +344,12 @@ enum step_result mremap_step(struct world *w, struct task *t, struct frame *f)
 			lock_drop(w, t, &mm->mmap_sem);
 			task_return(t, 0);
 			return STEP_DONE;
+		case 6:
+			return move_set_new(w, t, f);
+		case 7:
+			return templist_flush(w, t, f);
+		case 8:
+			return moveto_tail(w, t, f);
 		default: {
 			/* wait_split_huge_page() */
 			if (!lock_wait(w, t, anon_vma_lock(m->vma->anon_vma), true))

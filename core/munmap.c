@@ -63,8 +63,7 @@ static void free_pgd_range(struct world *w, struct munmap_frame *u, unsigned lon
 	}
 }
 
-static enum step_result zap_huge_pmd(struct world *w, struct task *t, struct frame *f,
-				     unsigned long next)
+static enum step_result zap_huge_pmd(struct world *w, struct task *t, struct frame *f)
 {
 	struct munmap_frame *u = &f->u.munmap;
 	struct pmd *pmd = mm_pmd(u->mm, u->addr);
@@ -76,16 +75,38 @@ static enum step_result zap_huge_pmd(struct world *w, struct task *t, struct fra
 		step_trace(w, t, "zap_huge_pmd", "mm%d %#lx: splitting, wait", u->mm->id, u->addr);
 		f->pc = 4;
 	} else if (pmd_trans_huge(pmd)) {
+		/* The kernel clears the pmd, then drops mapcount, in one
+		 * page-table-lock section: two steps here, the lock held across,
+		 * so an unlocked peek can see the gap. */
 		struct page *page = pmd->page;
-		step_trace(w, t, "zap_huge_pmd", "mm%d %#lx page %lu", u->mm->id, u->addr, page->id);
+		step_trace(w, t, "zap_huge_pmd", "mm%d %#lx page %lu: clear pmd", u->mm->id, u->addr,
+			   page->id);
 		*pmd = (struct pmd){ .kind = PMD_NONE };
-		page_remove_rmap(page);
-		entry_event(w, t, ENTRY_CLEAR, true, u->mm, u->addr, NULL, 0, page, false);
-		u->addr = next;
+		t->inflight[t->nr_inflight++] = (struct inflight){
+			.kind = INFLIGHT_ZAP, .page = page, .from = pmd, .mm = u->mm, .addr = u->addr };
+		f->pc = 7;
+		return STEP_DONE;
 	} else {
 		step_trace(w, t, "zap_huge_pmd", "mm%d %#lx: no longer huge", u->mm->id, u->addr);
 	}
 	lock_drop(w, t, ptl);
+	return STEP_DONE;
+}
+
+/* zap_huge_pmd's second half: page_remove_rmap, then the lock goes. */
+static enum step_result zap_huge_pmd_rmap(struct world *w, struct task *t, struct frame *f)
+{
+	struct munmap_frame *u = &f->u.munmap;
+	struct page *page = t->inflight[0].page;
+
+	step_trace(w, t, "zap_huge_pmd", "mm%d %#lx page %lu: page_remove_rmap", u->mm->id, u->addr,
+		   page->id);
+	t->nr_inflight = 0;
+	page_remove_rmap(page);
+	entry_event(w, t, ENTRY_CLEAR, true, u->mm, u->addr, NULL, 0, page, false);
+	lock_drop(w, t, pmd_lockptr(u->mm, u->addr));
+	u->addr += PMD_SIZE;
+	f->pc = 3;
 	return STEP_DONE;
 }
 
@@ -148,14 +169,14 @@ enum step_result munmap_step(struct world *w, struct task *t, struct frame *f)
 			detach_vmas_to_be_unmapped(u);
 			step_trace(w, t, "detach_vmas_to_be_unmapped", "mm%d [%#lx, %#lx)", mm->id,
 				   u->start, u->end);
-			f->pc = 3;
+			f->pc = w->proto->unlink_first ? 5 : 3;
 			return STEP_DONE;
 		case 3: {
 			/* unmap_vmas(): zap each detached vma, pmd by pmd. */
 			struct vm_area_struct *vma = u->vma;
 			if (!vma) {
 				u->vma = mm->detached;
-				f->pc = 5;
+				f->pc = w->proto->unlink_first ? 6 : 5;
 				continue;
 			}
 			if (u->addr >= vma->vm_end) {
@@ -175,13 +196,18 @@ enum step_result munmap_step(struct world *w, struct task *t, struct frame *f)
 							vma->id);
 					return STEP_DONE;
 				}
-				return zap_huge_pmd(w, t, f, next);
+				return zap_huge_pmd(w, t, f);
 			}
 			return zap_pte_range(w, t, u, next);
 		}
 		case 4: {
-			/* wait_split_huge_page() */
-			if (!lock_wait(w, t, anon_vma_lock(u->vma->anon_vma), true))
+			/* wait_split_huge_page(): the kernel locks vma->anon_vma's
+			 * root; the page's anon_vma has the same root, and the split
+			 * keeps it alive even when (unlink-first) the vma's own was
+			 * freed. A pmd no longer frozen means the split ended. */
+			struct pmd *pmd = mm_pmd(mm, u->addr);
+			if (pmd_trans_splitting(pmd) &&
+			    !lock_wait(w, t, anon_vma_lock(pmd->page->mapping), true))
 				return STEP_BLOCKED;
 			step_trace(w, t, "wait_split_huge_page", "mm%d %#lx", mm->id, u->addr);
 			f->pc = 3;
@@ -191,7 +217,13 @@ enum step_result munmap_step(struct world *w, struct task *t, struct frame *f)
 			/* free_pgtables(): unlink_anon_vmas, one vma per step. */
 			struct vm_area_struct *vma = u->vma;
 			if (!vma) {
-				f->pc = 6;
+				if (w->proto->unlink_first) {
+					u->vma = mm->detached;
+					u->addr = u->vma->vm_start;
+					f->pc = 3;
+				} else {
+					f->pc = 6;
+				}
 				continue;
 			}
 			struct anon_vma *av = vma->anon_vma;
@@ -213,6 +245,8 @@ enum step_result munmap_step(struct world *w, struct task *t, struct frame *f)
 			u->vma = vma->vm_next;
 			return STEP_DONE;
 		}
+		case 7:
+			return zap_huge_pmd_rmap(w, t, f);
 		default: {
 			struct vm_area_struct *first = mm->detached, *last = first;
 			while (last->vm_next)

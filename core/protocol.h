@@ -20,6 +20,15 @@ enum rmap_lock_rule {
 	RMAP_LOCKS_ALWAYS,
 };
 
+/* The mail's templist: avcs of a vma being filled by a copy or move are kept
+ * on a per-anon_vma list that walks visit after the index, and flushed into
+ * the index under a second anon_vma lock once the copy or move is done. */
+enum templist_mode {
+	TEMPLIST_OFF,
+	TEMPLIST_NEW_ONLY,	/* only vmas copy_vma or fork create */
+	TEMPLIST_ALL,		/* and vmas copy_vma's vma_merge re-indexes */
+};
+
 struct protocol {
 	const char *name;
 	const char *changes;	/* what differs from linux-3.15, one line */
@@ -30,6 +39,12 @@ struct protocol {
 	enum itree_equal tree_equal;		/* where an equal vm_pgoff goes */
 	enum rmap_lock_rule pte_move_locks;	/* move_ptes */
 	enum rmap_lock_rule pmd_move_locks;	/* move_huge_pmd */
+	bool moveto_tail;		/* 3.3-3.6: copy_vma's merge moves the vma to the list tail */
+	bool split_pmd_peek;		/* split pass 1 skips a pmd seen empty without the lock */
+	bool migration_pte_peek;	/* remove_migration_pte skips a pte seen without the lock */
+	bool unlink_first;		/* munmap unlinks the avcs before it zaps */
+	bool split_retry;		/* split pass 1 walks again until count == mapcount */
+	enum templist_mode templist;	/* where copy_vma and fork index a vma until it is filled */
 };
 
 extern const struct protocol protocols[];

@@ -84,10 +84,15 @@ void rmap_walk_free(struct rmap_walk *walk)
 	walk->nr = walk->next = 0;
 }
 
-struct anon_vma *page_get_anon_vma(struct page *page)
+struct anon_vma *page_get_anon_vma(struct world *w, struct page *page)
 {
 	if (!page_mapped(page))
 		return NULL;
+	if (page->mapping->dead) {
+		world_kernel_bug(w, "page_get_anon_vma: page %lu is mapped but its anon_vma %lu was "
+				 "freed (use-after-free)", page->id, page->mapping->id);
+		return NULL;
+	}
 	get_anon_vma(page->mapping);
 	return page->mapping;
 }

@@ -62,10 +62,13 @@ void rmap_walk_next_visit(const struct rmap_walk *walk, struct walk_visit *v);
 void rmap_walk_visit_done(struct world *w, struct task *t, struct rmap_walk *walk,
 			  const struct walk_visit *v, const char *step, int found, const char *what);
 void rmap_walk_free(struct rmap_walk *walk);
+/* Visit the same vmas again, keeping the count (a retry under the lock). */
+static inline void rmap_walk_restart(struct rmap_walk *walk) { walk->next = 0; }
 static inline int rmap_walk_done(const struct rmap_walk *walk) { return walk->next >= walk->nr; }
 
-/* page->mapping if the page is mapped, with a reference taken; else NULL. */
-struct anon_vma *page_get_anon_vma(struct page *page);
+/* page->mapping if the page is mapped, with a reference taken; else NULL
+ * (and a kernel bug when that anon_vma was freed under a mapped page). */
+struct anon_vma *page_get_anon_vma(struct world *w, struct page *page);
 /* A new page becomes the vma's own anon_vma's, at the vma's linear index. */
 void page_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma, unsigned long addr);
 void page_dup_rmap(struct page *page);

@@ -156,6 +156,8 @@ bool task_runnable(const struct world *w, const struct task *t)
 
 	if (w->halted)
 		return false;
+	if (t->spinning && task_others_steps(t, w->steps) == t->spin_others)
+		return false;
 	if (!l)
 		return true;
 	if (l->writer && l->writer != t->id)
@@ -174,6 +176,8 @@ int sched_runnable(const struct world *w, int *ids, int max)
 
 static void task_exit(struct world *w, struct task *t)
 {
+	w->op_stats[t->op].tasks++;
+	w->op_stats[t->op].anon_vma_locks += t->anon_vma_locks;
 	if (t->nheld)
 		world_model_bug(w, "task %d (%s) ended holding a %s", t->id, task_op_name(t->op),
 				lock_class_name(t->held[0].lock->cls));
@@ -205,8 +209,9 @@ enum step_result sched_step(struct world *w, int id)
 {
 	struct task *t = task_find(w, id);
 
-	if (!t || w->halted)
+	if (!t || w->halted || !task_runnable(w, t))
 		return STEP_BLOCKED;
+	t->spinning = false;
 	t->blocked_on = NULL;
 	t->attempt_held = t->nheld;
 	t->step = NULL;
@@ -238,6 +243,23 @@ enum step_result sched_step(struct world *w, int id)
 	return STEP_DONE;
 }
 
+void sched_stuck(struct world *w)
+{
+	for (int i = 0; i < w->nr_tasks; i++) {
+		struct task *t = w->task[i];
+		if (t->spinning) {
+			world_kernel_bug(w, "soft lockup: task %d (%s) retries in %s and no other task "
+					 "can change what it waits for", t->id, task_op_name(t->op),
+					 t->step ? t->step : task_op_name(t->op));
+			return;
+		}
+	}
+	struct task *t = w->task[0];
+	world_model_bug(w, "deadlock: %d tasks wait, none can run (task %d in %s waits on a %s)",
+			w->nr_tasks, t->id, t->step ? t->step : task_op_name(t->op),
+			t->blocked_on ? lock_class_name(t->blocked_on->cls) : "?");
+}
+
 enum step_result sched_run(struct world *w, int id)
 {
 	while (task_find(w, id) && !w->halted)
@@ -258,10 +280,7 @@ unsigned long sched_drain(struct world *w)
 				ran = true;
 		}
 		if (!ran) {
-			struct task *t = w->task[0];
-			world_model_bug(w, "deadlock: %d tasks wait, none can run (task %d in %s waits on a %s)",
-					w->nr_tasks, t->id, t->step ? t->step : task_op_name(t->op),
-					t->blocked_on ? lock_class_name(t->blocked_on->cls) : "?");
+			sched_stuck(w);
 			break;
 		}
 		steps++;

@@ -36,6 +36,9 @@ enum step_result sched_step(struct world *w, int id);
  * Returns the number of steps; a world where tasks remain but none can run
  * is a deadlock, reported as a model bug. */
 unsigned long sched_drain(struct world *w);
+/* No task can run: a deadlock (a model bug), or a retry loop spinning with
+ * nothing left to change what it waits for (the kernel's soft lockup). */
+void sched_stuck(struct world *w);
 /* Run one task alone to its end (or until it blocks): for scripted tests. */
 enum step_result sched_run(struct world *w, int id);
 

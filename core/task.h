@@ -63,6 +63,8 @@ struct mremap_frame {
 	pgoff_t new_pgoff;
 	bool need_rmap_locks;
 	unsigned long old, new;		/* move_page_tables cursors */
+	unsigned long extent;		/* of the move in flight */
+	bool moving_huge;
 };
 struct munmap_frame {
 	struct mm_struct *mm;
@@ -89,6 +91,8 @@ struct split_huge_page_frame {
 	struct anon_vma *anon_vma;	/* referenced */
 	struct rmap_walk walk;
 	int mapcount;			/* pass 1's count */
+	unsigned long others;		/* other tasks' steps when this pass began */
+	int retries;
 };
 struct migrate_frame {
 	struct page *page, *newpage;
@@ -116,6 +120,22 @@ struct frame {
 
 #define TASK_MAX_FRAMES 8
 
+/* An entry a task took out of the page tables and has not yet put back or
+ * accounted for: a move between its clear and its set (both page-table locks
+ * held across the two steps), or a zapped huge pmd whose mapcount drop is
+ * the zap's next step. Locked walkers cannot see the window; unlocked peeks
+ * can. Checks and the oracle count these where they will land. */
+enum inflight_kind { INFLIGHT_PTE, INFLIGHT_PMD, INFLIGHT_ZAP };
+struct inflight {
+	unsigned char kind;
+	struct pte pte;			/* INFLIGHT_PTE: the entry moved */
+	struct pmd *from;		/* where it was */
+	struct page *page;		/* INFLIGHT_PMD, INFLIGHT_ZAP: the THP head */
+	struct mm_struct *mm;
+	unsigned long addr;		/* where it lands (a zap: where it was) */
+};
+#define TASK_MAX_INFLIGHT PTRS_PER_PTE
+
 struct task {
 	int id;				/* > 0; lock owners name tasks by id */
 	unsigned char op;		/* the operation it was started as */
@@ -128,7 +148,20 @@ struct task {
 	bool blocked_write;
 	const char *step;		/* kernel function of the last step */
 	unsigned long steps;
+	struct inflight inflight[TASK_MAX_INFLIGHT];
+	int nr_inflight;
+	/* A retry loop that found nothing new spins: it cannot step again
+	 * until another task has (others = w->steps - steps when it began). */
+	bool spinning;
+	unsigned long spin_others;
+	unsigned long anon_vma_locks;	/* anon_vma lock sections entered */
 };
+
+/* Steps other tasks have run since the world began. */
+static inline unsigned long task_others_steps(const struct task *t, unsigned long world_steps)
+{
+	return world_steps - t->steps;
+}
 
 /* Frame stack helpers for the op modules. */
 struct frame *task_push(struct world *w, struct task *t, enum task_op op);

@@ -24,6 +24,7 @@ struct world *world_new(const struct protocol *proto)
 
 	w->proto = proto ? proto : protocol_default();
 	INIT_LIST_HEAD(&w->anon_vmas);
+	INIT_LIST_HEAD(&w->dead_anon_vmas);
 	w->next_task_id = 1;
 	w->mm[w->nr_mm++] = mm_alloc(w);
 	return w;
@@ -63,6 +64,11 @@ void world_free(struct world *w)
 	 * free leftovers so one model bug does not hide behind a sanitizer leak. */
 	while (!list_empty(&w->anon_vmas)) {
 		struct anon_vma *av = list_entry(w->anon_vmas.next, struct anon_vma, world_node);
+		list_del(&av->world_node);
+		free(av);
+	}
+	while (!list_empty(&w->dead_anon_vmas)) {
+		struct anon_vma *av = list_entry(w->dead_anon_vmas.next, struct anon_vma, world_node);
 		list_del(&av->world_node);
 		free(av);
 	}

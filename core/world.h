@@ -69,12 +69,19 @@ struct world {
 	int next_task_id;
 
 	struct list_head anon_vmas;	/* every live anon_vma */
+	/* Freed anon_vmas are kept until world_free, marked dead, so a page
+	 * whose anon_vma died while it was mapped is a reported kernel bug
+	 * (the kernel's use-after-free), not a crash of the model. */
+	struct list_head dead_anon_vmas;
 	int nr_anon_vmas;
 	struct page **page_blocks;	/* every page allocation */
 	int nr_page_blocks, cap_page_blocks;
 
 	unsigned long next_vma_id, next_anon_vma_id, next_page_id, avc_seq;
 	unsigned long steps;		/* step attempts that ran */
+	/* Per operation (enum task_op): tasks ended, anon_vma lock sections
+	 * they entered (what a protocol costs: the templist locks twice). */
+	struct { unsigned long tasks, anon_vma_locks; } op_stats[16];
 
 	rmap_event_fn event;
 	void *event_ctx;

@@ -95,6 +95,18 @@ static bool scan(struct oracle *o, const struct rmap_walk *walk, struct page *pa
 			}
 		}
 	}
+	/* Entries a move has taken out and not yet set: they land at addr. */
+	for (int i = 0; i < w->nr_tasks; i++)
+		for (int e = 0; e < w->task[i]->nr_inflight; e++) {
+			const struct inflight *in = &w->task[i]->inflight[e];
+			bool match = in->kind == INFLIGHT_PMD
+				? in->page == page && (what == SCAN_HUGE_ANY || what == SCAN_HUGE_UNFROZEN)
+				: in->kind == INFLIGHT_PTE && in->pte.page == page &&
+				  (what == SCAN_PRESENT || what == SCAN_MIGRATION) &&
+				  in->pte.kind == (what == SCAN_PRESENT ? PTE_PRESENT : PTE_MIGRATION);
+			if (match && !found(o, walk, in->mm, in->addr))
+				return false;
+		}
 	return true;
 }
 

@@ -4,6 +4,7 @@
  *   rmapfuzz protocols
  *   rmapfuzz replay [--protocol P] FILE|DIR...
  *   rmapfuzz trace [--protocol P] FILE
+ *   rmapfuzz cost [--protocol P]
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +15,9 @@
 
 #include "protocol.h"
 #include "run.h"
+#include "mm.h"
+#include "sched.h"
+#include "world.h"
 
 static int usage(void)
 {
@@ -21,6 +25,7 @@ static int usage(void)
 		"usage: rmapfuzz protocols\n"
 		"       rmapfuzz replay [--protocol P] FILE|DIR...\n"
 		"       rmapfuzz trace [--protocol P] FILE\n"
+		"       rmapfuzz cost [--protocol P]   anon_vma locks per mremap and fork\n"
 		"The protocol defaults to $RMAP_PROTOCOL, then linux-3.15.\n");
 	return 2;
 }
@@ -185,6 +190,47 @@ static int cmd_trace(int argc, char **argv, const struct protocol *proto)
 	return violated ? 1 : 0;
 }
 
+/* The cost the mail weighs: anon_vma lock sections per mremap and per fork,
+ * on one fixed workload (the mail's layout): a vma A = [0, 4P) with two
+ * THPs and a vma C with a small page; mremap A's upper half away (copy_vma
+ * makes a new vma), then back (vma_merge grows A again); fork the mm. */
+static int cmd_cost(int argc, char **argv, const struct protocol *proto)
+{
+	(void)argv;
+	if (argc) {
+		fprintf(stderr, "rmapfuzz cost: takes no arguments\n");
+		return 2;
+	}
+	const unsigned long P = PMD_SIZE;
+	struct world *w = world_new(proto);
+	int ids[] = {
+		start_mmap(w, 0, 0, 4 * P), start_mmap(w, 0, 12 * P, P), start_fault(w, 0, 0, true),
+		start_fault(w, 0, 2 * P, true), start_fault(w, 0, 12 * P, false),
+	};
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		sched_run(w, ids[i]);
+	int vmas = w->mm[0]->map_count;
+	unsigned long before = w->op_stats[OP_MREMAP].anon_vma_locks;
+	sched_run(w, start_mremap(w, 0, 2 * P, 2 * P, 8 * P));
+	unsigned long to_new = w->op_stats[OP_MREMAP].anon_vma_locks - before;
+	sched_run(w, start_mremap(w, 0, 8 * P, 2 * P, 2 * P));
+	unsigned long merged = w->op_stats[OP_MREMAP].anon_vma_locks - before - to_new;
+	sched_run(w, start_fork(w, 0));
+	int rc = 0;
+	if (w->halted || w->op_stats[OP_MREMAP].tasks != 2 || w->op_stats[OP_FORK].tasks != 1 ||
+	    w->mm[0]->map_count != vmas) {
+		fprintf(stderr, "rmapfuzz cost: the workload did not run: %s\n",
+			w->halted ? w->halt_message : "an operation did not end");
+		rc = 1;
+	} else {
+		printf("%s: anon_vma locks per mremap: %lu to a new vma, %lu into a merged one; "
+		       "per fork of %d vmas: %lu\n", proto->name, to_new, merged, vmas,
+		       w->op_stats[OP_FORK].anon_vma_locks);
+	}
+	world_free(w);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -215,6 +261,8 @@ int main(int argc, char **argv)
 		return cmd_replay(argc - i, argv + i, proto);
 	if (!strcmp(cmd, "trace"))
 		return cmd_trace(argc - i, argv + i, proto);
+	if (!strcmp(cmd, "cost"))
+		return cmd_cost(argc - i, argv + i, proto);
 	fprintf(stderr, "rmapfuzz: unknown command '%s'\n", cmd);
 	return usage();
 }

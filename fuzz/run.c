@@ -35,7 +35,7 @@ static void drain(struct run *r)
 	while (w->nr_tasks && !stopped(r)) {
 		int ids[MAX_TASKS];
 		if (!sched_runnable(w, ids, MAX_TASKS)) {
-			world_model_bug(w, "deadlock: %d tasks wait, none can run", w->nr_tasks);
+			sched_stuck(w);
 			oracle_after_step(&r->o);
 			return;
 		}
@@ -83,6 +83,7 @@ static bool run_once(const uint8_t *data, size_t size, const struct protocol *pr
 	execute(&r, data, size, program);
 	res->invariant = r.o.invariant;
 	res->steps = r.w->steps;
+
 	res->first_line[0] = 0;
 	if (r.o.invariant)
 		snprintf(res->first_line, sizeof(res->first_line), "rmap violation: %s (%s)",

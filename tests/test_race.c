@@ -79,7 +79,8 @@ static void mail_race_linux_3_14(void)
 	w->event = record_visits;
 	w->event_ctx = &v;
 	mail_interleaving(w, thp, &p, &s);
-	tw_step(w, p);	/* move_huge_pmd 8P -> 2P, no anon_vma lock */
+	tw_step(w, p);	/* move_huge_pmd 8P -> 2P, no anon_vma lock: clear 8P */
+	tw_step(w, p);	/* set 2P, drop the page-table locks */
 	CHECK(tw_page(w, 0, 2 * P) == thp);
 	tw_step(w, s);	/* visit B: 8P empty now */
 	CHECK_EQ(sched_step(w, s), STEP_DONE);	/* __split_huge_page: the count check */

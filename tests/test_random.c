@@ -100,6 +100,9 @@ static void print_step(void *ctx, const struct task *t, const char *step, const 
 static void random_run(const char *protocol, uint64_t seed, struct stats *st)
 {
 	struct world *w = tw_new(protocol);
+	/* unlink-first breaks a structural invariant by design (a detached vma
+	 * maps pages it is no longer linked for); its walks judge it. */
+	bool structure = !w->proto->unlink_first;
 	const char *trace_seed = getenv("RMAP_TRACE_SEED");
 	if (trace_seed && strtoull(trace_seed, NULL, 10) == seed)
 		w->trace = print_step;
@@ -117,11 +120,13 @@ static void random_run(const char *protocol, uint64_t seed, struct stats *st)
 			break;
 		if (sched_step(w, ids[below(&r, (unsigned)n)]) == STEP_DONE)
 			st->steps++;
-		tw_check(w);
+		if (structure)
+			tw_check(w);
 	}
 	if (!w->halted) {
 		sched_drain(w);
-		tw_check(w);
+		if (structure)
+			tw_check(w);
 		if (!w->halted)
 			CHECK_EQ(w->nr_tasks, 0);
 	}
@@ -148,16 +153,18 @@ static void sound_protocol_never_bugs(void)
 	CHECK(st.migrations > 500);
 }
 
-static void buggy_protocols_keep_structure(void)
+/* Every other protocol: the model keeps its own rules (no model bug, no
+ * deadlock) and the structure holds; kernel BUGs are the protocols' own. */
+static void every_protocol_keeps_structure(void)
 {
-	const char *names[] = { "linux-3.14", "list-3.0", "tree-left" };
-	for (int i = 0; i < 3; i++) {
+	for (int i = 1; i < nr_protocols; i++) {
 		struct stats st = { 0 };
-		for (uint64_t seed = 1; seed <= 1000; seed++)
-			random_run(names[i], seed, &st);
-		fprintf(stderr, "%s: %lu runs, %lu steps, %lu kernel BUGs\n", names[i], st.runs,
+		for (uint64_t seed = 1; seed <= 500; seed++)
+			random_run(protocols[i].name, seed, &st);
+		fprintf(stderr, "%s: %lu runs, %lu steps, %lu kernel BUGs\n", protocols[i].name, st.runs,
 			st.steps, st.kernel_bugs);
+		CHECK(st.steps > 10000);
 	}
 }
 
-TEST_MAIN(T(sound_protocol_never_bugs), T(buggy_protocols_keep_structure))
+TEST_MAIN(T(sound_protocol_never_bugs), T(every_protocol_keeps_structure))

@@ -1,5 +1,5 @@
 rmap_test(race mail_race_linux_3_14 mail_race_linux_3_15 move_before_split_is_fine fork_race_stable_tree fork_race_copy_first_stable_tree fork_race_tree_left)
-rmap_test(random sound_protocol_never_bugs buggy_protocols_keep_structure)
+rmap_test(random sound_protocol_never_bugs every_protocol_keeps_structure)
 rmap_test(ops fault_maps_thp_and_small_pages fork_shares_pages_and_links_chains
   fork_copies_migration_entries mremap_moves_huge_pmd_to_new_vma
   mremap_unaligned_splits_and_moves_ptes mremap_back_merges_into_prev
@@ -21,3 +21,6 @@ rmap_test(fuzz decoder_totality same_input_same_trace oracle_fires_on_mail_race
 # The tools' command-line contract, and the seed corpus replayed clean.
 add_test(NAME cli.contract COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(cli.contract PROPERTIES ENVIRONMENT "${TEST_ENV}")
+rmap_test(protocols linux_3_14_split_race list_3_0_races list_3_3_moves_merged_vma_to_tail
+  peek_migration_pte_race peek_split_pmd_race tree_left_fork_race unlink_first_misses_vma
+  retry_only_migration_race templist_races retry_walk_mail_scenario)
