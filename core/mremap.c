@@ -131,6 +131,7 @@ static enum step_result move_huge_pmd(struct world *w, struct task *t, struct fr
 		t->inflight[t->nr_inflight++] = (struct inflight){
 			.kind = INFLIGHT_PMD, .page = old_pmd->page, .from = old_pmd, .mm = mm,
 			.addr = m->new };
+		entry_event(w, t, ENTRY_TAKE, true, mm, m->old, mm, m->new, old_pmd->page, l.av);
 		*old_pmd = (struct pmd){ .kind = PMD_NONE };
 		return move_cleared(w, t, f, &l);
 	} else {
@@ -173,6 +174,8 @@ static enum step_result move_ptes(struct world *w, struct task *t, struct frame 
 		t->inflight[t->nr_inflight++] = (struct inflight){
 			.kind = INFLIGHT_PTE, .pte = *from, .from = old_pmd, .mm = mm,
 			.addr = m->new + off };
+		entry_event(w, t, ENTRY_TAKE, false, mm, m->old + off, mm, m->new + off, from->page,
+			    l.av);
 		*from = (struct pte){ .kind = PTE_NONE };
 	}
 	return move_cleared(w, t, f, &l);

@@ -84,6 +84,7 @@ static enum step_result zap_huge_pmd(struct world *w, struct task *t, struct fra
 		*pmd = (struct pmd){ .kind = PMD_NONE };
 		t->inflight[t->nr_inflight++] = (struct inflight){
 			.kind = INFLIGHT_ZAP, .page = page, .from = pmd, .mm = u->mm, .addr = u->addr };
+		entry_event(w, t, ENTRY_TAKE, true, u->mm, u->addr, NULL, 0, page, false);
 		f->pc = 7;
 		return STEP_DONE;
 	} else {

@@ -34,7 +34,10 @@ enum rmap_event_kind {
 	EV_KERNEL_BUG,		/* the modelled kernel hit a BUG_ON: message */
 };
 
-enum entry_change { ENTRY_SET, ENTRY_COPY, ENTRY_MOVE, ENTRY_CLEAR, ENTRY_MIGRATION, ENTRY_SPLIT };
+/* ENTRY_TAKE: the first half of a move or huge-pmd zap took the entry out of
+ * its table (mm, addr); a move names where it will land (from_mm, from). */
+enum entry_change { ENTRY_SET, ENTRY_COPY, ENTRY_MOVE, ENTRY_CLEAR, ENTRY_MIGRATION, ENTRY_SPLIT,
+		    ENTRY_TAKE };
 
 struct rmap_event {
 	unsigned char kind;

@@ -393,7 +393,9 @@ static void on_event(void *ctx, struct world *w, const struct rmap_event *ev)
 	case EV_ENTRY:
 		if (o->logging)
 			log_entry(o, ev);
-		if (o->feature && o->nr_active)
+		/* A take is the first half of a move or zap: its features come
+		 * with the second half. */
+		if (o->feature && o->nr_active && ev->entry.change != ENTRY_TAKE)
 			entry_during_walks(o, ev);
 		if (o->feature && (ev->entry.change == ENTRY_MOVE || ev->entry.change == ENTRY_COPY))
 			order_feature(o, ev);
@@ -458,7 +460,7 @@ static const char *change_name(unsigned char change)
 	static const char *const names[] = {
 		[ENTRY_SET] = "set", [ENTRY_COPY] = "copied", [ENTRY_MOVE] = "moved",
 		[ENTRY_CLEAR] = "cleared", [ENTRY_MIGRATION] = "made a migration entry",
-		[ENTRY_SPLIT] = "split into ptes",
+		[ENTRY_SPLIT] = "split into ptes", [ENTRY_TAKE] = "took out",
 	};
 	return names[change];
 }
@@ -504,6 +506,11 @@ void oracle_explain(const struct oracle *o, struct strbuf *out)
 			  change_name(e->change), e->huge ? "huge pmd" : "pte", e->mm, e->addr);
 		if (e->change == ENTRY_MOVE || e->change == ENTRY_COPY)
 			sb_printf(out, " from mm%d %#lx", e->from_mm, e->from);
+		else if (e->change == ENTRY_TAKE && e->from_mm >= 0)
+			sb_printf(out, " (in flight to mm%d %#lx, both page-table locks held)", e->from_mm,
+				  e->from);
+		else if (e->change == ENTRY_TAKE)
+			sb_printf(out, " (zap: page_remove_rmap is the next step)");
 		if (e->change == ENTRY_MOVE)
 			sb_printf(out, e->locked ? " under the anon_vma lock" : " without the anon_vma lock");
 		sb_printf(out, "\n");
