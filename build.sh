@@ -29,7 +29,9 @@ usage: ./build.sh [build|test|help]
   fuzz    run rmap_fuzzer on PROTOCOL (default linux-3.15; see
           build/rmapfuzz protocols), seeded from corpus/rmap_fuzzer/; the
           working corpus grows in build/corpus/PROTOCOL/, crashes land in
-          build/crashes/PROTOCOL/. Ctrl-C stops it.
+          build/crashes/PROTOCOL/; each is minimized and kept, deduplicated
+          by its first report line, as crashers/PROTOCOL/*.bin with a .txt
+          (tools/keep-crash.sh). Ctrl-C stops it.
   verdicts  fuzz every protocol from an empty corpus (default 3 seeds x 100 s,
           about 15 minutes on 2 cores) and print the verdict table
 USAGE
@@ -89,16 +91,18 @@ do_fuzz() {
 	mkdir -p "$corpus" "$crashes"
 	local since="$build/.fuzz-started"
 	touch "$since"
-	echo "build.sh: fuzzing $proto; corpus $corpus (seeds: corpus/rmap_fuzzer); crashes go to $crashes" >&2
+	echo "build.sh: fuzzing $proto; corpus $corpus (seeds: build/seeds/rmap_fuzzer, from corpus/rmap_fuzzer/*.txt); crashes go to $crashes" >&2
 	local rc=0
 	RMAP_PROTOCOL="$proto" "$build/rmap_fuzzer" -artifact_prefix="$crashes/" "$@" \
-		"$corpus" "$here/corpus/rmap_fuzzer" || rc=$?
+		"$corpus" "$build/seeds/rmap_fuzzer" || rc=$?
 	local found
 	found=$(find "$crashes" -type f -newer "$since" | sort)
 	if [ -n "$found" ]; then
 		echo >&2
 		for f in $found; do
 			echo "build.sh: saved $f" >&2
+			# Minimize, deduplicate by signature, keep under crashers/.
+			"$here/tools/keep-crash.sh" "$proto" "$f" >&2 || true
 			echo "  read it:  build/rmapfuzz replay --protocol $proto ${f#"$here"/}" >&2
 		done
 	fi

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "anon_vma.h"
 #include "check.h"
@@ -13,6 +14,7 @@
 /* A walk's visit, or its beginning (result -1). */
 struct oracle_visit {
 	unsigned long step;
+	int task;
 	const struct rmap_walk *walk;
 	unsigned char kind;
 	int mm;
@@ -218,7 +220,8 @@ static void log_visit(struct oracle *o, const struct rmap_event *ev)
 {
 	GROW(o->visits, o->nr_visits, o->cap_visits);
 	struct oracle_visit *v = &o->visits[o->nr_visits++];
-	*v = (struct oracle_visit){ .step = current_step(o), .walk = ev->walk,
+	*v = (struct oracle_visit){ .step = current_step(o), .task = ev->task ? ev->task->id : 0,
+				    .walk = ev->walk,
 				    .kind = ev->walk->kind, .result = -1 };
 	if (ev->kind != EV_WALK_VISIT)
 		return;
@@ -409,6 +412,14 @@ static void on_event(void *ctx, struct world *w, const struct rmap_event *ev)
 static void on_trace(void *ctx, const struct task *t, const char *step, const char *detail)
 {
 	struct oracle *o = ctx;
+	/* A step may trace more than once (a call, then its work): the
+	 * timeline names it after the last, the work. */
+	if (!o->nr_steps || o->steps[o->nr_steps - 1].step != current_step(o)) {
+		GROW(o->steps, o->nr_steps, o->cap_steps);
+		o->nr_steps++;
+	}
+	o->steps[o->nr_steps - 1] = (struct oracle_step){ current_step(o), t->id, task_op_name(t->op),
+							  step };
 	sb_printf(&o->timeline, "  step %-4lu task %d %-14s %s: %s\n", current_step(o), t->id,
 		  task_op_name(t->op), step, detail);
 }
@@ -430,6 +441,7 @@ void oracle_detach(struct oracle *o)
 	sb_free(&o->timeline);
 	free(o->visits);
 	free(o->entries);
+	free(o->steps);
 	o->w->event = NULL;
 	o->w->trace = NULL;
 }
@@ -513,6 +525,88 @@ void oracle_explain(const struct oracle *o, struct strbuf *out)
 			sb_printf(out, " (zap: page_remove_rmap is the next step)");
 		if (e->change == ENTRY_MOVE)
 			sb_printf(out, e->locked ? " under the anon_vma lock" : " without the anon_vma lock");
+		sb_printf(out, "\n");
+	}
+}
+
+/* One cell of the timeline, padded to width. */
+static void cell(struct strbuf *out, const char *mark, const char *text, int width)
+{
+	int n = (int)strlen(mark) + (int)strlen(text);
+	if (n > width - 1)
+		sb_printf(out, "%s%.*s ", mark, width - 1 - (int)strlen(mark), text);
+	else
+		sb_printf(out, "%s%s%*s", mark, text, width - n, "");
+}
+
+void oracle_timeline(const struct oracle *o, struct strbuf *out)
+{
+	enum { WIDTH = 30, MAX_COLS = 8 };
+	const struct rmap_walk *walk = o->walk;
+	int walker = 0, cols[MAX_COLS], nr_cols = 0, first = -1;
+
+	if (!walk)
+		return;
+	for (int i = 0; i < o->nr_visits; i++)
+		if (o->visits[i].walk == walk && o->visits[i].result < 0)
+			walker = o->visits[i].task;
+	for (int i = 0; i < o->nr_steps && first < 0; i++)
+		if (o->steps[i].task == walker)
+			first = i;
+	if (first < 0)
+		return;
+	/* Columns: the tasks that step from the walker's first step on. */
+	for (int i = first; i < o->nr_steps; i++) {
+		bool known = false;
+		for (int c = 0; c < nr_cols; c++)
+			known |= cols[c] == o->steps[i].task;
+		if (!known && nr_cols < MAX_COLS)
+			cols[nr_cols++] = o->steps[i].task;
+	}
+	sb_printf(out, "\ntimeline (steps %lu-%lu; @ a visit of the walk, * an entry of page %lu changed):\n",
+		  o->steps[first].step, o->steps[o->nr_steps - 1].step, o->page->id);
+	sb_printf(out, "  step ");
+	for (int c = 0; c < nr_cols; c++) {
+		char head[64];
+		const char *op = "?";
+		for (int i = first; i < o->nr_steps; i++)
+			if (o->steps[i].task == cols[c])
+				op = o->steps[i].op;
+		snprintf(head, sizeof(head), "task %d %s", cols[c], op);
+		cell(out, "", head, WIDTH);
+	}
+	sb_printf(out, "what the walk saw / what happened to the page\n");
+	for (int i = first; i < o->nr_steps; i++) {
+		const struct oracle_step *s = &o->steps[i];
+		const struct oracle_visit *visit = NULL;
+		const struct oracle_entry *entry = NULL;
+		for (int v = 0; v < o->nr_visits; v++)
+			if (o->visits[v].step == s->step && o->visits[v].walk == walk)
+				visit = &o->visits[v];
+		for (int e = 0; e < o->nr_entries; e++)
+			if (o->entries[e].step == s->step &&
+			    (o->entries[e].page == o->page || o->entries[e].page->head == o->page))
+				entry = &o->entries[e];
+		sb_printf(out, "  %-4lu ", s->step);
+		for (int c = 0; c < nr_cols; c++)
+			cell(out, cols[c] != s->task ? "" : visit ? "@ " : entry ? "* " : "  ",
+			     cols[c] == s->task ? s->name : "", WIDTH);
+		if (visit && visit->result < 0)
+			sb_printf(out, "lock taken: the vmas to visit are fixed");
+		else if (visit)
+			sb_printf(out, "mm%d vma%lu %#lx: %s", visit->mm, visit->vma, visit->addr,
+				  visit->result ? "found" : "nothing");
+		else if (entry) {
+			sb_printf(out, "%s %s mm%d %#lx", change_name(entry->change),
+				  entry->huge ? "huge pmd" : "pte", entry->mm, entry->addr);
+			if (entry->change == ENTRY_TAKE && entry->from_mm >= 0)
+				sb_printf(out, " -> mm%d %#lx", entry->from_mm, entry->from);
+			else if (entry->change == ENTRY_MOVE || entry->change == ENTRY_COPY)
+				sb_printf(out, " from mm%d %#lx", entry->from_mm, entry->from);
+		}
+		/* Trim the padding a row ends with. */
+		while (out->len && out->buf[out->len - 1] == ' ')
+			out->buf[--out->len] = 0;
 		sb_printf(out, "\n");
 	}
 }

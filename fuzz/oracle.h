@@ -26,6 +26,13 @@
 struct oracle_visit;
 struct oracle_entry;
 
+/* A step as executed: who ran which kernel function (for the timeline). */
+struct oracle_step {
+	unsigned long step;
+	int task;
+	const char *op, *name;
+};
+
 /* Interleaving features: what a page's entries went through while a walk
  * of that page was under way. The fuzz target feeds them to libFuzzer as
  * extra coverage, so inputs that move or copy an entry behind or ahead of a
@@ -50,6 +57,8 @@ struct oracle {
 	int nr_visits, cap_visits;
 	struct oracle_entry *entries;
 	int nr_entries, cap_entries;
+	struct oracle_step *steps;
+	int nr_steps, cap_steps;
 };
 
 void oracle_attach(struct oracle *o, struct world *w, bool logging);
@@ -64,5 +73,8 @@ void oracle_at_end(struct oracle *o);
 void oracle_layout_features(struct oracle *o);
 /* The violating walk and the history of its page's entries, for a report. */
 void oracle_explain(const struct oracle *o, struct strbuf *out);
+/* The race drawn as a timeline, one column per task, from the violating
+ * walk's first step: its visits and its page's entry changes marked. */
+void oracle_timeline(const struct oracle *o, struct strbuf *out);
 
 #endif

@@ -8,7 +8,11 @@
 
 unsigned long decode_addr(struct mm_struct *mm, uint8_t b)
 {
-	if (b >= 0x80 && mm->map_count) {
+	if (b >= 0x80) {
+		/* No vma to name: the grid slot of the vma's number, so only the
+		 * bits the vma form reads decide (record_canonical). */
+		if (!mm->map_count)
+			return (unsigned long)(b & 7) * PMD_SIZE;
 		const struct vm_area_struct *v = mm->mmap;
 		for (int n = (b & 7) % mm->map_count; n; n--)
 			v = v->vm_next;
@@ -42,6 +46,76 @@ unsigned long decode_len(struct mm_struct *mm, unsigned long addr, uint8_t code,
 			return v->vm_end - addr;	/* the rest of the vma */
 	}
 	return (1 + (code & 3)) * PMD_SIZE - (((code >> 2) & 3) == 3 ? PAGE_SIZE : 0);
+}
+
+_Static_assert(MM_SELECTORS % 60 == 0 && MAX_MMS <= 6, "sel % 60 must pick as sel % nr_mm does");
+
+/* The canonical form of each operand byte: the bits the decoder ignores
+ * cleared, and selectors reduced where the reduction is exact. */
+static uint8_t canon_addr(uint8_t b)
+{
+	if (b >= 0x80)
+		return (uint8_t)(b & (0x80 | 0x18 | 7)) | (((b >> 5) & 3) == 3 ? 0x60 : 0);
+	unsigned in = (b >> 4) & 7;
+	return (uint8_t)((b & 15) | (in >= 5 ? in << 4 : 0));
+}
+
+static uint8_t canon_len(uint8_t code)
+{
+	return (uint8_t)((code & (16 | 3)) | (((code >> 2) & 3) == 3 ? 12 : 0));
+}
+
+struct record record_canonical(const struct record *r)
+{
+	struct record c = { .op = r->op & 0x87 };
+
+	switch (record_op(r)) {
+	case REC_STEP: {
+		int slots = 1 + ((r->a >> 3) & 7);
+		c.op = REC_STEP;	/* "now" means nothing to a step */
+		c.a = r->a & 0x3f;
+		c.b = r->b & 7;
+		c.c = (uint8_t)(r->c & ((1u << slots) - 1));
+		break;
+	}
+	case REC_MMAP:
+	case REC_MUNMAP:
+		c.a = r->a % MM_SELECTORS;
+		c.b = canon_addr(r->b);
+		c.c = canon_len(r->c & 31);
+		break;
+	case REC_FAULT:
+		c.a = r->a % MM_SELECTORS;
+		c.b = canon_addr(r->b);
+		c.c = r->c & 1;
+		break;
+	case REC_FORK:
+		c.a = r->a % MM_SELECTORS;
+		break;
+	case REC_MREMAP:
+		c.a = (uint8_t)((r->a & 7) | canon_len(r->a >> 3) << 3);
+		c.b = canon_addr(r->b);
+		c.c = canon_addr(r->c);
+		break;
+	default:	/* REC_SPLIT, REC_MIGRATE */
+		c.a = r->a;
+		break;
+	}
+	return c;
+}
+
+size_t program_canonical(const uint8_t *data, size_t size, uint8_t *out)
+{
+	size_t n = program_nr_records(size);
+	for (size_t i = 0; i < n; i++) {
+		struct record c = record_canonical(&(struct record){ data[4 * i], data[4 * i + 1],
+								     data[4 * i + 2], data[4 * i + 3] });
+		out[4 * i] = c.op;
+		out[4 * i + 1] = c.a;
+		out[4 * i + 2] = c.b;
+		out[4 * i + 3] = c.c;
+	}
+	return n * RECORD_SIZE;
 }
 
 /* The n-th mapped page (a THP head when huge), in allocation order. */

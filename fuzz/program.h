@@ -69,6 +69,17 @@ static inline struct record record_at(const uint8_t *data, size_t i)
 static inline enum rec_op record_op(const struct record *r) { return (enum rec_op)(r->op & 7); }
 static inline bool record_now(const struct record *r) { return r->op & 0x80; }
 
+/* An mm selector picks mm (sel % nr_mm); nr_mm <= MAX_MMS (6) divides 60,
+ * so sel % 60 picks the same mm in every world. */
+#define MM_SELECTORS 60
+
+/* r with every bit the decoder ignores cleared and selectors reduced: it
+ * runs exactly as r does. The scenario text shows canonical records. */
+struct record record_canonical(const struct record *r);
+/* The canonical bytes of a program (at most PROGRAM_MAX_RECORDS records,
+ * no trailing partial record) into out; returns their length. */
+size_t program_canonical(const uint8_t *data, size_t size, uint8_t *out);
+
 struct mm_struct;
 
 /* The address b names in mm, and the length code names from addr. */

@@ -2,9 +2,13 @@
  * the same decoder and oracle as the fuzz target.
  *
  *   rmapfuzz protocols
- *   rmapfuzz replay [--protocol P] FILE|DIR...
- *   rmapfuzz trace [--protocol P] FILE
+ *   rmapfuzz replay [--protocol P] [--every-step] FILE|DIR...
+ *   rmapfuzz trace [--protocol P] [--every-step] FILE
+ *   rmapfuzz show [--protocol P] FILE
+ *   rmapfuzz encode FILE.txt -o OUT
+ *   rmapfuzz minimize [--protocol P] IN -o OUT
  *   rmapfuzz cost [--protocol P]
+ * An input named *.txt is scenario text (scenario.h), any other file bytes.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,7 +18,9 @@
 #include <sys/stat.h>
 
 #include "protocol.h"
+#include "minimize.h"
 #include "run.h"
+#include "scenario.h"
 #include "mm.h"
 #include "sched.h"
 #include "world.h"
@@ -23,10 +29,15 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: rmapfuzz protocols\n"
-		"       rmapfuzz replay [--protocol P] FILE|DIR...\n"
-		"       rmapfuzz trace [--protocol P] FILE\n"
+		"       rmapfuzz replay [--protocol P] [--every-step] FILE|DIR...\n"
+		"       rmapfuzz trace [--protocol P] [--every-step] FILE\n"
+		"       rmapfuzz show [--protocol P] FILE\n"
+		"       rmapfuzz encode FILE.txt -o OUT\n"
+		"       rmapfuzz minimize [--protocol P] IN -o OUT\n"
 		"       rmapfuzz cost [--protocol P]   anon_vma locks per mremap and fork\n"
-		"The protocol defaults to $RMAP_PROTOCOL, then linux-3.15.\n");
+		"An input named *.txt is scenario text; any other file is input bytes.\n"
+		"The protocol defaults to $RMAP_PROTOCOL, then linux-3.15. Inputs are judged as the\n"
+		"fuzz target judges them; --every-step adds the structural checks after every step.\n");
 	return 2;
 }
 
@@ -83,22 +94,83 @@ static uint8_t *read_file(const char *path, size_t *size)
 	return buf;
 }
 
+static bool is_text(const char *path)
+{
+	size_t n = strlen(path);
+	return n >= 4 && !strcmp(path + n - 4, ".txt");
+}
+
+/* An input: bytes as they are, scenario text encoded. NULL after printing
+ * why (FILE: error, or FILE:LINE:COL: message). */
+static uint8_t *load_input(const char *path, size_t *size)
+{
+	uint8_t *data = read_file(path, size);
+	if (!data) {
+		fprintf(stderr, "rmapfuzz: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if (!is_text(path))
+		return data;
+	struct record recs[PROGRAM_MAX_RECORDS];
+	struct scenario_error err;
+	int n = scenario_parse((const char *)data, *size, recs, &err);
+	free(data);
+	if (n < 0) {
+		fprintf(stderr, "%s:%d:%d: %s\n", path, err.line, err.col, err.message);
+		return NULL;
+	}
+	uint8_t *bytes = malloc((size_t)n * RECORD_SIZE + 1);
+	if (!bytes)
+		abort();
+	memcpy(bytes, recs, (size_t)n * RECORD_SIZE);
+	*size = (size_t)n * RECORD_SIZE;
+	return bytes;
+}
+
+/* Write size bytes to path; false after printing why. */
+static bool write_output(const char *path, const uint8_t *data, size_t size)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0) {
+		fprintf(stderr, "rmapfuzz: %s: %s\n", path, strerror(errno ? errno : EIO));
+		if (f)
+			remove(path);
+		return false;
+	}
+	return true;
+}
+
+/* IN -o OUT, in either order. */
+static bool in_out_args(int argc, char **argv, const char **in, const char **out)
+{
+	*in = *out = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-o") && i + 1 < argc && !*out)
+			*out = argv[++i];
+		else if (!*in && argv[i][0] != '-')
+			*in = argv[i];
+		else
+			return false;
+	}
+	return *in && *out;
+}
+
 struct tally {
 	int passed, failed, errors;
+	unsigned flags;	/* run.h: RUN_EVERY_STEP with --every-step */
 };
 
 static void replay_file(const char *path, const struct protocol *proto, struct tally *t)
 {
 	size_t size = 0;
-	uint8_t *data = read_file(path, &size);
+	uint8_t *data = load_input(path, &size);
 	if (!data) {
-		fprintf(stderr, "rmapfuzz: %s: %s\n", path, strerror(errno));
 		t->errors++;
 		return;
 	}
 	struct run_result res;
 	struct strbuf report = { 0 };
-	if (rmap_run(data, size, proto, RUN_EVERY_STEP, &res, &report)) {
+	if (rmap_run(data, size, proto, t->flags, &res, &report)) {
 		printf("%s: FAILED\n%s\n", path, sb_str(&report));
 		t->failed++;
 	} else {
@@ -150,9 +222,9 @@ static void replay_dir(const char *path, const struct protocol *proto, struct ta
 	free(names);
 }
 
-static int cmd_replay(int argc, char **argv, const struct protocol *proto)
+static int cmd_replay(int argc, char **argv, const struct protocol *proto, unsigned flags)
 {
-	struct tally t = { 0 };
+	struct tally t = { .flags = flags };
 	if (!argc)
 		return usage();
 	for (int i = 0; i < argc; i++) {
@@ -170,24 +242,82 @@ static int cmd_replay(int argc, char **argv, const struct protocol *proto)
 	return t.errors ? 2 : t.failed ? 1 : 0;
 }
 
-static int cmd_trace(int argc, char **argv, const struct protocol *proto)
+static int cmd_trace(int argc, char **argv, const struct protocol *proto, unsigned flags)
 {
 	if (argc != 1)
 		return usage();
 	size_t size = 0;
-	uint8_t *data = read_file(argv[0], &size);
-	if (!data) {
-		fprintf(stderr, "rmapfuzz: %s: %s\n", argv[0], strerror(errno));
+	uint8_t *data = load_input(argv[0], &size);
+	if (!data)
 		return 2;
-	}
 	struct run_result res;
 	struct strbuf trace = { 0 };
-	bool violated = rmap_run_traced(data, size, proto, RUN_EVERY_STEP, &res, &trace);
+	bool violated = rmap_run_traced(data, size, proto, flags, &res, &trace);
 	fputs(sb_str(&trace), stdout);
 	printf("%s\n", violated ? res.first_line : "ok");
 	sb_free(&trace);
 	free(data);
 	return violated ? 1 : 0;
+}
+
+static int cmd_show(int argc, char **argv, const struct protocol *proto)
+{
+	if (argc != 1)
+		return usage();
+	size_t size = 0;
+	uint8_t *data = load_input(argv[0], &size);
+	if (!data)
+		return 2;
+	struct strbuf out = { 0 };
+	rmap_show(data, size, proto, &out);
+	fputs(sb_str(&out), stdout);
+	sb_free(&out);
+	free(data);
+	return 0;
+}
+
+static int cmd_encode(int argc, char **argv)
+{
+	const char *in, *out;
+	if (!in_out_args(argc, argv, &in, &out))
+		return usage();
+	if (!is_text(in)) {
+		fprintf(stderr, "rmapfuzz encode: %s: scenario text files end in .txt\n", in);
+		return 2;
+	}
+	size_t size = 0;
+	uint8_t *data = load_input(in, &size);
+	if (!data)
+		return 2;
+	int rc = write_output(out, data, size) ? 0 : 2;
+	free(data);
+	return rc;
+}
+
+/* Delta debugging (minimize.h); the result's text goes next to it. */
+static int cmd_minimize(int argc, char **argv, const struct protocol *proto)
+{
+	const char *in, *out;
+	if (!in_out_args(argc, argv, &in, &out))
+		return usage();
+	size_t size = 0;
+	uint8_t *data = load_input(in, &size);
+	if (!data)
+		return 2;
+	uint8_t min[PROGRAM_MAX_RECORDS * RECORD_SIZE];
+	struct minimize_result res;
+	bool violated = rmap_minimize(data, size, proto, min, &res);
+	free(data);
+	if (!violated) {
+		fprintf(stderr, "rmapfuzz minimize: %s does not violate anything under %s\n", in,
+			proto->name);
+		return 1;
+	}
+	if (!write_output(out, min, res.size))
+		return 2;
+	printf("%s\n%zu records -> %zu records (%lu runs): %s\n", res.signature,
+	       program_nr_records(size), res.size / RECORD_SIZE, res.runs, out);
+	return 0;
 }
 
 /* The cost the mail weighs: anon_vma lock sections per mremap and per fork,
@@ -245,22 +375,31 @@ int main(int argc, char **argv)
 		usage();
 		return 0;
 	}
-	if (i < argc && !strcmp(argv[i], "--protocol")) {
-		if (i + 1 >= argc)
+	unsigned flags = 0;
+	/* Options come first: --protocol P (or --protocol=P), --every-step. */
+	for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
+		if (!strcmp(argv[i], "--protocol") && i + 1 < argc)
+			name = argv[++i];
+		else if (!strncmp(argv[i], "--protocol=", 11))
+			name = argv[i] + 11;
+		else if (!strcmp(argv[i], "--every-step"))
+			flags |= RUN_EVERY_STEP;
+		else
 			return usage();
-		name = argv[i + 1];
-		i += 2;
-	} else if (i < argc && !strncmp(argv[i], "--protocol=", 11)) {
-		name = argv[i] + 11;
-		i++;
 	}
 	const struct protocol *proto = pick_protocol(name);
 	if (!proto)
 		return 2;
 	if (!strcmp(cmd, "replay"))
-		return cmd_replay(argc - i, argv + i, proto);
+		return cmd_replay(argc - i, argv + i, proto, flags);
 	if (!strcmp(cmd, "trace"))
-		return cmd_trace(argc - i, argv + i, proto);
+		return cmd_trace(argc - i, argv + i, proto, flags);
+	if (!strcmp(cmd, "show"))
+		return cmd_show(argc - i, argv + i, proto);
+	if (!strcmp(cmd, "encode"))
+		return cmd_encode(argc - i, argv + i);
+	if (!strcmp(cmd, "minimize"))
+		return cmd_minimize(argc - i, argv + i, proto);
 	if (!strcmp(cmd, "cost"))
 		return cmd_cost(argc - i, argv + i, proto);
 	fprintf(stderr, "rmapfuzz: unknown command '%s'\n", cmd);

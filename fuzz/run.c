@@ -5,6 +5,7 @@
 
 #include "oracle.h"
 #include "program.h"
+#include "scenario.h"
 #include "protocol.h"
 #include "sched.h"
 #include "world.h"
@@ -43,15 +44,32 @@ static void drain(struct run *r)
 	}
 }
 
+/* A record as scenario text, and as a comment what it does on the world
+ * now: the program listing of reports, and `rmapfuzz show`. */
+static void list_record(struct run *r, const struct record *rec, size_t i, struct strbuf *program)
+{
+	size_t start = program->len;
+	sb_printf(program, "  ");
+	scenario_record_text(rec, program);
+	while (program->len - start < 44)
+		sb_printf(program, " ");
+	sb_printf(program, " # %zu: ", i + 1);
+	if (stopped(r))
+		sb_printf(program, "not run (the run stopped)");
+	else
+		record_format(r->w, rec, program);
+	sb_printf(program, "\n");
+}
+
 static void execute(struct run *r, const uint8_t *data, size_t size, struct strbuf *program)
 {
 	size_t n = program_nr_records(size);
-	for (size_t i = 0; i < n && !stopped(r); i++) {
+	for (size_t i = 0; i < n && (program || !stopped(r)); i++) {
 		struct record rec = record_at(data, i);
 		if (program) {
-			sb_printf(program, "  %-3zu ", i + 1);
-			record_format(r->w, &rec, program);
-			sb_printf(program, "\n");
+			list_record(r, &rec, i, program);
+			if (stopped(r))
+				continue;
 			sb_printf(&r->o.timeline, "  -- record %zu\n", i + 1);
 		}
 		record_execute(r->w, &rec, run_step, r);
@@ -92,6 +110,7 @@ static bool run_once(const uint8_t *data, size_t size, const struct protocol *pr
 		sb_printf(timeline, "%s", sb_str(&r.o.timeline));
 	if (explain && r.o.invariant) {
 		sb_printf(explain, "%s\n", sb_str(&r.o.detail));
+		oracle_timeline(&r.o, explain);
 		oracle_explain(&r.o, explain);
 	}
 	oracle_detach(&r.o);
@@ -127,6 +146,20 @@ bool rmap_run_features(const uint8_t *data, size_t size, const struct protocol *
 	sb_free(&timeline);
 	sb_free(&explain);
 	return true;
+}
+
+void rmap_show(const uint8_t *data, size_t size, const struct protocol *proto, struct strbuf *out)
+{
+	struct run_result res;
+	struct strbuf program = { 0 }, timeline = { 0 };
+	run_once(data, size, proto, 0, NULL, &res, &program, &timeline, NULL);
+	sb_printf(out, "# rmapfuzz scenario, %zu records; the comments say what each did under %s\n",
+		  program_nr_records(size), proto->name);
+	sb_printf(out, "%s", sb_str(&program));
+	sb_printf(out, "# then the tasks left run to their ends: %s\n",
+		  res.invariant ? res.first_line : "no violation");
+	sb_free(&program);
+	sb_free(&timeline);
 }
 
 bool rmap_run_traced(const uint8_t *data, size_t size, const struct protocol *proto, unsigned flags,

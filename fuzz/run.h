@@ -39,6 +39,10 @@ bool rmap_run_features(const uint8_t *data, size_t size, const struct protocol *
 		       unsigned flags, const struct run_features *features, struct run_result *res,
 		       struct strbuf *report);
 
+/* The program as scenario text (scenario.h), each record commented with
+ * what it did when run under proto, and the verdict. */
+void rmap_show(const uint8_t *data, size_t size, const struct protocol *proto, struct strbuf *out);
+
 /* The same run, with the interleaving as executed appended to trace
  * whatever the verdict (for determinism checks and curious users). */
 bool rmap_run_traced(const uint8_t *data, size_t size, const struct protocol *proto, unsigned flags,

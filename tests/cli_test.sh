@@ -36,10 +36,11 @@ expect "protocols" 0 $?
 contains "protocols lists linux-3.15" "$tmp/out" "linux-3.15"
 contains "protocols lists linux-3.14" "$tmp/out" "linux-3.14"
 
-"$build/rmapfuzz" replay --protocol linux-3.15 "$src/corpus/rmap_fuzzer" > "$tmp/out" 2>&1
+"$build/rmapfuzz" replay --protocol linux-3.15 --every-step "$build/seeds/rmap_fuzzer" > "$tmp/out" 2>&1
 expect "seed corpus replays clean" 0 $?
 last=$(tail -n 1 "$tmp/out")
-n=$(find "$src/corpus/rmap_fuzzer" -name '*.bin' | wc -l)
+n=$(find "$src/corpus/rmap_fuzzer" -name '*.txt' | wc -l)
+[ "$n" -gt 0 ] || { echo "FAIL: no seeds" >&2; failures=$((failures + 1)); }
 [ "$last" = "$n passed, 0 failed" ] && passes=$((passes + 1)) || {
 	echo "FAIL: seed corpus last line '$last'" >&2
 	failures=$((failures + 1))
@@ -74,6 +75,34 @@ expect "unknown command" 2 $?
 "$build/rmapfuzz" trace --protocol linux-3.14 "$tmp/mail.bin" > "$tmp/out" 2>&1
 expect "trace of a violating input" 1 $?
 contains "trace names steps" "$tmp/out" "move_huge_pmd"
+
+# Scenario text: show and encode round trip; errors name FILE:LINE:COL.
+"$build/rmapfuzz" show "$tmp/mail.bin" > "$tmp/mail.txt" 2>&1
+expect "show" 0 $?
+contains "show writes scenario text" "$tmp/mail.txt" "mremap  mm0 slot8 2P -> slot2"
+"$build/rmapfuzz" encode "$tmp/mail.txt" -o "$tmp/mail2.bin" > "$tmp/out" 2>&1
+expect "encode" 0 $?
+cmp -s "$tmp/mail.bin" "$tmp/mail2.bin" && passes=$((passes + 1)) || {
+	echo "FAIL: encode(show(x)) != x" >&2
+	failures=$((failures + 1))
+}
+"$build/rmapfuzz" replay --protocol linux-3.14 "$tmp/mail.txt" > "$tmp/out" 2>&1
+expect "replay reads scenario text" 1 $?
+printf 'mmap mm0 slot0 4P now\nfault mm0 slot2 thp\nmremap mm0 slot8 -> slot2\n' > "$tmp/bad.txt"
+"$build/rmapfuzz" encode "$tmp/bad.txt" -o "$tmp/bad.bin" > "$tmp/out" 2>&1
+expect "malformed scenario" 2 $?
+contains "FILE:LINE:COL" "$tmp/out" "$tmp/bad.txt:3:18: expected a length"
+[ ! -e "$tmp/bad.bin" ] && passes=$((passes + 1)) || {
+	echo "FAIL: a malformed scenario wrote output" >&2
+	failures=$((failures + 1))
+}
+"$build/rmapfuzz" encode "$tmp/mail.bin" -o "$tmp/x.bin" > "$tmp/out" 2>&1
+expect "encode wants .txt" 2 $?
+"$build/rmapfuzz" minimize --protocol linux-3.14 "$tmp/mail.bin" -o "$tmp/min.bin" > "$tmp/out" 2>&1
+expect "minimize" 0 $?
+contains "minimize keeps the signature" "$tmp/out" "rmap violation: split-missed-pmd (linux-3.14)"
+"$build/rmapfuzz" minimize --protocol linux-3.15 "$tmp/mail.bin" -o "$tmp/min.bin" > "$tmp/out" 2>&1
+expect "minimize of a passing input" 1 $?
 
 if [ -x "$build/rmap_fuzzer" ]; then
 	RMAP_PROTOCOL=no-such-protocol "$build/rmap_fuzzer" -runs=0 > "$tmp/out" 2>&1

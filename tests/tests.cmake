@@ -24,3 +24,7 @@ set_tests_properties(cli.contract PROPERTIES ENVIRONMENT "${TEST_ENV}")
 rmap_test(protocols linux_3_14_split_race list_3_0_races list_3_3_moves_merged_vma_to_tail
   peek_migration_pte_race peek_split_pmd_race tree_left_fork_race unlink_first_misses_vma
   retry_only_migration_race templist_races retry_walk_mail_scenario)
+rmap_test(scenario bytes_round_trip text_round_trip errors_name_line_and_column parser_is_total
+  minimize_keeps_the_signature)
+add_test(NAME crashers.replay COMMAND bash ${CMAKE_SOURCE_DIR}/tests/crashers_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(crashers.replay PROPERTIES ENVIRONMENT "${TEST_ENV}")

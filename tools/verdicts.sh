@@ -6,9 +6,9 @@
 #
 # For each protocol and seed 1..K: rmap_fuzzer with -seed, an empty corpus
 # and -max_total_time=N. A run ends at its first violation (the time and
-# executions to it are measured) or at N seconds of silence. The first
-# violation of each protocol is minimized (libFuzzer -minimize_crash) and
-# kept in build/verdicts/<protocol>/. The anon_vma lock cost per mremap and
+# executions to it are measured) or at N seconds of silence. Every
+# violation goes through tools/keep-crash.sh (both minimizers; the smallest
+# per signature is kept in crashers/<protocol>/). The anon_vma lock cost per mremap and
 # per fork comes from `rmapfuzz cost` (one fixed workload: an mremap to a new
 # vma, one into a merged vma, a fork of two vmas).
 # Prints a markdown table; the raw per-run lines are in build/verdicts/runs.txt.
@@ -80,7 +80,7 @@ done | xargs -P "$jobs" -L 1 bash -c 'run_one "$@"' _ | tee "$out/runs.txt" >&2
 
 median() { sort -g | awk '{v[NR]=$1} END {if (NR == 0) print "-"; else if (NR % 2) print v[(NR+1)/2]; else printf "%.1f\n", (v[NR/2]+v[NR/2+1])/2}'; }
 
-echo "| protocol | expected | measured | invariant | median s to violation | median executions | minimized (records) | anon_vma locks: mremap to new / into merged / fork |"
+echo "| protocol | expected | measured | invariant | median s to violation | median executions | minimized records: ours (libFuzzer's) | anon_vma locks: mremap to new / into merged / fork |"
 echo "|---|---|---|---|---|---|---|---|"
 for p in $protos; do
 	expected=$("$tool" protocols | awk -v p="$p" '$1 == p' | sed 's/.*| expected: //')
@@ -93,12 +93,14 @@ for p in $protos; do
 			awk '{printf "%s%s", sep, $2; sep=", "}')
 		secs=$(awk '$3 == "found" {print $4}' <<<"$runs" | median)
 		execs=$(awk '$3 == "found" {print $5}' <<<"$runs" | median)
-		first=$(awk '$3 == "found" {print $7; exit}' <<<"$runs")
-		min="$out/$p/minimized"
-		RMAP_PROTOCOL=$p "$fuzzer" -minimize_crash=1 -max_total_time=20 \
-			-exact_artifact_path="$min" "$first" >"$out/$p/minimize.log" 2>&1 || true
-		[ -s "$min" ] || cp "$first" "$min"
-		records=$(( $(stat -c %s "$min") / 4 ))
+		records="-"
+		# Every found crash goes through the crashers pipeline; the table
+		# shows the smallest kept and both minimizers' sizes for the first.
+		for crash in $(awk '$3 == "found" {print $7}' <<<"$runs"); do
+			line=$("$here/tools/keep-crash.sh" "$p" "$crash" 2>&1 | tail -1)
+			echo "$line" >>"$out/keep-crash.txt"
+			[ "$records" = "-" ] && records=$(sed -E 's/.*ours ([0-9]+) records, libFuzzer.s ([0-9-]+);.*/\1 (libFuzzer: \2)/' <<<"$line")
+		done
 		measured="violates ($found/$seeds seeds)"
 		[ "$found" -lt "$seeds" ] && secs="$secs (found runs)"
 	else

@@ -1,0 +1,115 @@
+#include "minimize.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "run.h"
+
+struct mini {
+	const struct protocol *proto;
+	const char *signature;
+	unsigned long runs;
+};
+
+static bool same_violation(struct mini *m, const uint8_t *data, size_t size)
+{
+	struct run_result res;
+	m->runs++;
+	return rmap_run(data, size, m->proto, 0, &res, NULL) && strcmp(res.first_line, m->signature) == 0;
+}
+
+/* Try a candidate; keep it in cur when it still violates the same way. */
+static bool try_candidate(struct mini *m, uint8_t *cur, size_t *size, const uint8_t *cand,
+			  size_t cand_size)
+{
+	uint8_t canon[PROGRAM_MAX_RECORDS * RECORD_SIZE];
+	size_t n = program_canonical(cand, cand_size, canon);
+	if ((n == *size && memcmp(canon, cur, n) == 0) || !same_violation(m, canon, n))
+		return false;
+	memcpy(cur, canon, n);
+	*size = n;
+	return true;
+}
+
+/* Drain earlier: the shortest prefix that still violates. */
+static bool pass_prefix(struct mini *m, uint8_t *cur, size_t *size)
+{
+	for (size_t k = RECORD_SIZE; k < *size; k += RECORD_SIZE)
+		if (try_candidate(m, cur, size, cur, k))
+			return true;
+	return false;
+}
+
+/* Drop one record, from the last: later records name tasks and vmas
+ * relative to what is live, so dropping late ones first disturbs least. */
+static bool pass_drop(struct mini *m, uint8_t *cur, size_t *size)
+{
+	bool changed = false;
+	uint8_t cand[PROGRAM_MAX_RECORDS * RECORD_SIZE];
+	for (size_t i = *size / RECORD_SIZE; i-- > 0;) {
+		size_t at = i * RECORD_SIZE;
+		if (at >= *size)
+			continue;
+		memcpy(cand, cur, at);
+		memcpy(cand + at, cur + at + RECORD_SIZE, *size - at - RECORD_SIZE);
+		changed |= try_candidate(m, cur, size, cand, *size - RECORD_SIZE);
+	}
+	return changed;
+}
+
+/* Fewer step slots, then smaller operand bytes (0, half, one less). */
+static bool pass_lower(struct mini *m, uint8_t *cur, size_t *size)
+{
+	bool changed = false;
+	uint8_t cand[PROGRAM_MAX_RECORDS * RECORD_SIZE];
+	for (size_t i = 0; i < *size / RECORD_SIZE; i++) {
+		uint8_t *rec = cur + i * RECORD_SIZE;
+		while (record_op(&(struct record){ rec[0], 0, 0, 0 }) == REC_STEP && (rec[1] >> 3) & 7) {
+			memcpy(cand, cur, *size);
+			cand[i * RECORD_SIZE + 1] = (uint8_t)(rec[1] - 8);
+			if (!try_candidate(m, cur, size, cand, *size))
+				break;
+			changed = true;
+		}
+		for (int f = 1; f < RECORD_SIZE; f++) {
+			uint8_t v = rec[f];
+			const uint8_t tries[3] = { 0, (uint8_t)(v / 2), (uint8_t)(v - 1) };
+			for (int t = 0; t < 3 && v; t++) {
+				if (tries[t] >= v)
+					continue;
+				memcpy(cand, cur, *size);
+				cand[i * RECORD_SIZE + f] = tries[t];
+				if (try_candidate(m, cur, size, cand, *size)) {
+					changed = true;
+					break;
+				}
+			}
+		}
+	}
+	return changed;
+}
+
+bool rmap_minimize(const uint8_t *data, size_t size, const struct protocol *proto, uint8_t *out,
+		   struct minimize_result *res)
+{
+	struct run_result first;
+	size_t cur_size = program_canonical(data, size, out);
+
+	*res = (struct minimize_result){ 0 };
+	if (!rmap_run(data, size, proto, 0, &first, NULL))
+		return false;
+	memcpy(res->signature, first.first_line, sizeof(res->signature));
+	struct mini m = { proto, res->signature, 1 };
+	/* The canonical form runs as the raw bytes do; check, do not assume. */
+	if (!same_violation(&m, out, cur_size))
+		return false;
+	bool changed = true;
+	while (changed) {
+		changed = pass_prefix(&m, out, &cur_size);
+		changed |= pass_drop(&m, out, &cur_size);
+		changed |= pass_lower(&m, out, &cur_size);
+	}
+	res->size = cur_size;
+	res->runs = m.runs;
+	return true;
+}

@@ -1,0 +1,30 @@
+/* Delta debugging over records: the smallest program that still violates
+ * with the same signature (the report's first line, invariant and protocol).
+ *
+ * Passes, repeated until none helps: drain earlier (drop a tail of
+ * records), drop single records (a task's start and its steps), shorten
+ * step schedules, lower operands toward zero. Every candidate is canonical
+ * and runs as the fuzz target runs it (checks at walk ends and at the end).
+ */
+#ifndef RMAP_MINIMIZE_H
+#define RMAP_MINIMIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "program.h"
+
+struct protocol;
+
+struct minimize_result {
+	size_t size;			/* of out, a multiple of RECORD_SIZE */
+	unsigned long runs;		/* candidates tried */
+	char signature[128];		/* the first line kept */
+};
+
+/* Minimize data (which must violate under proto) into out, room for
+ * PROGRAM_MAX_RECORDS records. Returns false when data does not violate. */
+bool rmap_minimize(const uint8_t *data, size_t size, const struct protocol *proto, uint8_t *out,
+		   struct minimize_result *res);
+
+#endif

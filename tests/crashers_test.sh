@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Every crasher (crashers/<protocol>/*.bin) still violates under its
+# protocol with the signature its .txt records, passes under linux-3.15, and
+# its .txt encodes back to its bytes.
+# Usage: crashers_test.sh BUILD_DIR SOURCE_DIR
+set -u
+build=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+n=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+for bin in "$src"/crashers/*/*.bin; do
+	[ -e "$bin" ] || continue
+	n=$((n + 1))
+	proto=$(basename "$(dirname "$bin")")
+	txt=${bin%.bin}.txt
+	[ -f "$txt" ] || { fail "$bin has no .txt"; continue; }
+	sig=$(head -n 1 "$txt" | sed 's/^# //')
+	"$build/rmapfuzz" replay --protocol "$proto" "$bin" >"$tmp/out" 2>&1
+	rc=$?
+	[ $rc -eq 1 ] || fail "$bin: exit $rc under $proto, expected 1 (a violation)"
+	[ "$(sed -n 2p "$tmp/out")" = "$sig" ] || fail "$bin: '$(sed -n 2p "$tmp/out")', expected '$sig'"
+	"$build/rmapfuzz" replay --protocol linux-3.15 --every-step "$bin" >"$tmp/out" 2>&1 ||
+		fail "$bin: violates under linux-3.15: $(sed -n 2p "$tmp/out")"
+	"$build/rmapfuzz" encode "$txt" -o "$tmp/again.bin" 2>"$tmp/err" || fail "$txt: $(cat "$tmp/err")"
+	cmp -s "$bin" "$tmp/again.bin" || fail "$txt does not encode to $bin"
+done
+echo "$n crashers replayed, $failures failures"
+[ "$failures" -eq 0 ]
