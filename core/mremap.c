@@ -181,34 +181,20 @@ static enum step_result move_ptes(struct world *w, struct task *t, struct frame 
 	return move_cleared(w, t, f, &l);
 }
 
-/* The templist protocols: the move is done, so the destination leaves the
- * templist for the index, under the anon_vma lock a second time. */
-static enum step_result templist_flush(struct world *w, struct task *t, struct frame *f)
+/* A second anon_vma lock section on the destination, then the move:
+ * templist protocols flush it into the index once the move is done;
+ * list-3.3's moveto_tail puts a merged destination behind the source. */
+static enum step_result dest_anon_vma_section(struct world *w, struct task *t, struct frame *f,
+					      const char *step,
+					      void (*fn)(struct world *, struct vm_area_struct *))
 {
 	struct mremap_frame *m = &f->u.mremap;
 	struct anon_vma *av = m->new_vma->anon_vma;
 
 	if (av && !lock_take(w, t, anon_vma_lock(av), true))
 		return STEP_BLOCKED;
-	step_trace(w, t, "anon_vma_templist_flush", "vma%lu into the index", m->new_vma->id);
-	anon_vma_templist_flush(w, m->new_vma);
-	if (av)
-		lock_drop(w, t, anon_vma_lock(av));
-	f->pc = 3;
-	return STEP_DONE;
-}
-
-/* 3.3-3.6: copy_vma's merged destination goes to the tail of the lists, so
- * walks meet it after the source. */
-static enum step_result moveto_tail(struct world *w, struct task *t, struct frame *f)
-{
-	struct mremap_frame *m = &f->u.mremap;
-	struct anon_vma *av = m->new_vma->anon_vma;
-
-	if (av && !lock_take(w, t, anon_vma_lock(av), true))
-		return STEP_BLOCKED;
-	step_trace(w, t, "anon_vma_moveto_tail", "vma%lu", m->new_vma->id);
-	anon_vma_moveto_tail(w, m->new_vma);
+	step_trace(w, t, step, "vma%lu", m->new_vma->id);
+	fn(w, m->new_vma);
 	if (av)
 		lock_drop(w, t, anon_vma_lock(av));
 	f->pc = 3;
@@ -350,9 +336,11 @@ enum step_result mremap_step(struct world *w, struct task *t, struct frame *f)
 		case 6:
 			return move_set_new(w, t, f);
 		case 7:
-			return templist_flush(w, t, f);
+			return dest_anon_vma_section(w, t, f, "anon_vma_templist_flush",
+						     anon_vma_templist_flush);
 		case 8:
-			return moveto_tail(w, t, f);
+			return dest_anon_vma_section(w, t, f, "anon_vma_moveto_tail",
+						     anon_vma_moveto_tail);
 		default: {
 			/* wait_split_huge_page() */
 			if (!lock_wait(w, t, anon_vma_lock(m->vma->anon_vma), true))
