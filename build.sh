@@ -70,6 +70,69 @@ do_build() {
 	cmake --build "$build" -j "$jobs"
 }
 
+# The OSS-Fuzz / ClusterFuzzLite build contract (fuzzing.md): C compiled
+# with $CC $CFLAGS, linked with $CXX $CXXFLAGS $LIB_FUZZING_ENGINE, no
+# sanitizer of our own, output only in $OUT (objects in $WORK). $OUT gets the
+# targets of the sound protocol (rmap_fuzzer fuzzes linux-3.15 unless told
+# otherwise; continuous fuzzing must not file known bugs) and the scenario
+# language's target, each with a seed corpus, .options and a dictionary.
+oss_fuzz_build() {
+	local work="${WORK:-$OUT}/rmapfuzz-build"
+	local objs=() src obj
+	rm -rf "$work"
+	mkdir -p "$work/obj" "$work/seeds"
+	# shellcheck disable=SC2086 # the flags are word lists
+	for src in "$here"/core/*.c "$here"/fuzz/program.c "$here"/fuzz/scenario.c \
+		"$here"/fuzz/oracle.c "$here"/fuzz/run.c "$here"/fuzz/minimize.c "$here"/fuzz/strbuf.c; do
+		obj="$work/obj/$(basename "$src" .c).o"
+		$CC $CFLAGS -std=c11 -Wall -Wextra -I"$here/core" -I"$here/fuzz" -c "$src" -o "$obj"
+		objs+=("$obj")
+	done
+	local target extra
+	for target in rmap_fuzzer scenario_fuzzer; do
+		extra=()
+		[ "$target" = rmap_fuzzer ] && extra=("$here/fuzz/mutator.c")
+		for src in "$here/fuzz/$target.c" "${extra[@]}"; do
+			$CC $CFLAGS -std=c11 -Wall -Wextra -I"$here/core" -I"$here/fuzz" -c "$src" \
+				-o "$work/obj/main-$(basename "$src" .c).o"
+		done
+		# shellcheck disable=SC2086
+		$CXX $CXXFLAGS "$work/obj/main-$target.o" \
+			$([ "$target" = rmap_fuzzer ] && echo "$work/obj/main-mutator.o") \
+			"${objs[@]}" $LIB_FUZZING_ENGINE -o "$OUT/$target"
+	done
+	# The seeds are scenario text: encode them with a plain build of the
+	# tool (no sanitizer: it runs here, at build time).
+	local tool="$work/rmapfuzz-encode"
+	"${HOST_CC:-$(command -v clang || echo cc)}" -O1 -std=c11 -I"$here/core" -I"$here/fuzz" "$here/fuzz/rmapfuzz.c" \
+		"$here"/core/*.c "$here"/fuzz/program.c "$here"/fuzz/scenario.c "$here"/fuzz/oracle.c \
+		"$here"/fuzz/run.c "$here"/fuzz/minimize.c "$here"/fuzz/strbuf.c -o "$tool"
+	local text
+	for text in "$here"/corpus/rmap_fuzzer/*.txt; do
+		"$tool" encode "$text" -o "$work/seeds/$(basename "$text" .txt).bin"
+	done
+	make_zip "$OUT/rmap_fuzzer_seed_corpus.zip" "$work"/seeds/*.bin
+	make_zip "$OUT/scenario_fuzzer_seed_corpus.zip" "$here"/corpus/rmap_fuzzer/*.txt
+	cp "$here/fuzz/scenario_fuzzer.dict" "$OUT/"
+	printf '[libfuzzer]\nmax_len = %d\nuse_counters = 0\n' 96 >"$OUT/rmap_fuzzer.options"
+	printf '[libfuzzer]\ndict = scenario_fuzzer.dict\nmax_len = 2048\n' >"$OUT/scenario_fuzzer.options"
+	rm -rf "$work"
+}
+
+# zip -j, or Python's zipfile where zip is missing.
+make_zip() {
+	local zipfile=$1
+	shift
+	rm -f "$zipfile"
+	if command -v zip >/dev/null; then
+		zip -q -j "$zipfile" "$@"
+	else
+		python3 -c 'import sys, zipfile, os
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    [z.write(f, os.path.basename(f)) for f in sys.argv[2:]]' "$zipfile" "$@"
+	fi
+}
+
 do_test() {
 	do_build
 	ctest --test-dir "$build" --output-on-failure -j "$jobs"
@@ -110,7 +173,13 @@ do_fuzz() {
 }
 
 case "${1:-build}" in
-build) do_build ;;
+build)
+	if [ -n "${OUT:-}" ] && [ -n "${LIB_FUZZING_ENGINE:-}" ]; then
+		oss_fuzz_build
+	else
+		do_build
+	fi
+	;;
 test) do_test ;;
 fuzz)
 	shift
