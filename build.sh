@@ -7,6 +7,9 @@
 #                                    fuzz PROTOCOL (default linux-3.15)
 #   ./build.sh verdicts [--seconds N] [--seeds K]
 #                                    fuzz every protocol, print the verdict table
+#   ./build.sh coverage              line coverage of the seeds and crashers
+#   with OSS-Fuzz's variables set ($OUT, $LIB_FUZZING_ENGINE, $CC, $CFLAGS...)
+#                                    the OSS-Fuzz / ClusterFuzzLite build
 #
 # On a fresh Debian 12 machine it installs what it needs (clang with its
 # sanitizer runtimes, cmake, ninja) when run as root, or says which
@@ -24,6 +27,7 @@ usage() {
 usage: ./build.sh [build|test|help]
        ./build.sh fuzz [PROTOCOL] [-- LIBFUZZER_FLAGS...]
        ./build.sh verdicts [--seconds N] [--seeds K] [--jobs J] [--protocols "P..."]
+       ./build.sh coverage
   build   compile the model, tools and tests into build/ (the default)
   test    build, then run every test (ctest); non-zero exit on any failure
   fuzz    run rmap_fuzzer on PROTOCOL (default linux-3.15; see
@@ -32,6 +36,8 @@ usage: ./build.sh [build|test|help]
           build/crashes/PROTOCOL/; each is minimized and kept, deduplicated
           by its first report line, as crashers/PROTOCOL/*.bin with a .txt
           (tools/keep-crash.sh). Ctrl-C stops it.
+  coverage  replay the seeds and crashers/ with a coverage build; print
+          llvm-cov's report of core/ and fuzz/, HTML in build/coverage/html/
   verdicts  fuzz every protocol from an empty corpus (default 3 seeds x 100 s,
           about 15 minutes on 2 cores) and print the verdict table
 USAGE
@@ -133,6 +139,52 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
 	fi
 }
 
+# A coverage build of the rmapfuzz tool (clang source-based coverage, no
+# sanitizer) replays the seeds under every protocol and each crasher under
+# its own, then reports line coverage of core/ and fuzz/ and writes HTML.
+do_coverage() {
+	configure >/dev/null
+	cmake --build "$build" -j "$jobs" --target seeds >/dev/null
+	local cov="$build/coverage" profdata llvmcov
+	profdata=$(command -v llvm-profdata-14 || command -v llvm-profdata || true)
+	llvmcov=$(command -v llvm-cov-14 || command -v llvm-cov || true)
+	if [ -z "$profdata" ] || [ -z "$llvmcov" ]; then
+		if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+			echo "build.sh: installing llvm-14 (llvm-cov, llvm-profdata)" >&2
+			apt-get update -qq
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq llvm-14 >/dev/null
+			profdata=$(command -v llvm-profdata-14) llvmcov=$(command -v llvm-cov-14)
+		else
+			die "missing llvm-cov and llvm-profdata; install them with: sudo apt-get install llvm-14"
+		fi
+	fi
+	rm -rf "$cov"
+	mkdir -p "$cov/profiles"
+	clang -std=c11 -O0 -g -fprofile-instr-generate -fcoverage-mapping -I"$here/core" -I"$here/fuzz" \
+		"$here"/core/*.c "$here"/fuzz/rmapfuzz.c "$here"/fuzz/program.c "$here"/fuzz/scenario.c \
+		"$here"/fuzz/oracle.c "$here"/fuzz/run.c "$here"/fuzz/minimize.c "$here"/fuzz/strbuf.c \
+		-o "$cov/rmapfuzz"
+	local p dir n=0
+	export LLVM_PROFILE_FILE="$cov/profiles/%p.profraw"
+	for p in $("$cov/rmapfuzz" protocols | awk '{print $1}'); do
+		"$cov/rmapfuzz" replay --protocol "$p" --every-step "$build/seeds/rmap_fuzzer" >/dev/null || true
+		n=$((n + 1))
+	done
+	for dir in "$here"/crashers/*/; do
+		[ -d "$dir" ] || continue
+		"$cov/rmapfuzz" replay --protocol "$(basename "$dir")" --every-step "$dir" >/dev/null || true
+		"$cov/rmapfuzz" show --protocol "$(basename "$dir")" "$dir"/*.txt >/dev/null 2>&1 || true
+	done
+	unset LLVM_PROFILE_FILE
+	"$profdata" merge -sparse "$cov"/profiles/*.profraw -o "$cov/rmapfuzz.profdata"
+	echo "build.sh: coverage of the seeds (under $n protocols) and crashers/:" >&2
+	"$llvmcov" report "$cov/rmapfuzz" -instr-profile="$cov/rmapfuzz.profdata" \
+		"$here/core" "$here/fuzz"
+	"$llvmcov" show "$cov/rmapfuzz" -instr-profile="$cov/rmapfuzz.profdata" -format=html \
+		-output-dir="$cov/html" "$here/core" "$here/fuzz" >/dev/null
+	echo "build.sh: HTML report: $cov/html/index.html" >&2
+}
+
 do_test() {
 	do_build
 	ctest --test-dir "$build" --output-on-failure -j "$jobs"
@@ -185,6 +237,7 @@ fuzz)
 	shift
 	do_fuzz "$@"
 	;;
+coverage) do_coverage ;;
 verdicts)
 	shift
 	do_build >/dev/null
