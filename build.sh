@@ -3,7 +3,7 @@
 #
 #   ./build.sh                       build everything into build/ (ASan+UBSan)
 #   ./build.sh test                  build, then run every test through ctest
-#   ./build.sh fuzz [PROTOCOL] [-- LIBFUZZER_FLAGS...]
+#   ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [-- LIBFUZZER_FLAGS...]
 #                                    fuzz PROTOCOL (default linux-3.15)
 #   ./build.sh verdicts [--seconds N] [--seeds K]
 #                                    fuzz every protocol, print the verdict table
@@ -25,7 +25,7 @@ die() { echo "build.sh: $*" >&2; exit 2; }
 usage() {
 	cat >&2 <<USAGE
 usage: ./build.sh [build|test|help]
-       ./build.sh fuzz [PROTOCOL] [-- LIBFUZZER_FLAGS...]
+       ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [-- LIBFUZZER_FLAGS...]
        ./build.sh verdicts [--seconds N] [--seeds K] [--jobs J] [--protocols "P..."]
        ./build.sh coverage
   build   compile the model, tools and tests into build/ (the default)
@@ -35,7 +35,10 @@ usage: ./build.sh [build|test|help]
           working corpus grows in build/corpus/PROTOCOL/, crashes land in
           build/crashes/PROTOCOL/; each is minimized and kept, deduplicated
           by its first report line, as crashers/PROTOCOL/*.bin with a .txt
-          (tools/keep-crash.sh). Ctrl-C stops it.
+          (tools/keep-crash.sh). --jobs N: N processes (fork mode), crashes
+          do not stop it; --time S: stop after S seconds; --merge-every S:
+          shrink the corpus (-set_cover_merge) every S seconds (default 600
+          with --jobs or --time). Ctrl-C stops it; a summary follows.
   coverage  replay the seeds and crashers/ with a coverage build; print
           llvm-cov's report of core/ and fuzz/, HTML in build/coverage/html/
   verdicts  fuzz every protocol from an empty corpus (default 3 seeds x 100 s,
@@ -192,36 +195,17 @@ do_test() {
 
 do_fuzz() {
 	local proto=linux-3.15
-	if [ $# -gt 0 ] && [ "$1" != "--" ]; then
+	if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
 		proto=$1
 		shift
 	fi
-	[ "${1:-}" = "--" ] && shift
 	do_build >/dev/null
 	if ! "$build/rmapfuzz" protocols | awk '{print $1}' | grep -qx -- "$proto"; then
 		echo "build.sh: unknown protocol '$proto'; known:" $("$build/rmapfuzz" protocols | awk '{print $1}') >&2
 		exit 2
 	fi
-	local corpus="$build/corpus/$proto" crashes="$build/crashes/$proto"
-	mkdir -p "$corpus" "$crashes"
-	local since="$build/.fuzz-started"
-	touch "$since"
-	echo "build.sh: fuzzing $proto; corpus $corpus (seeds: build/seeds/rmap_fuzzer, from corpus/rmap_fuzzer/*.txt); crashes go to $crashes" >&2
-	local rc=0
-	RMAP_PROTOCOL="$proto" "$build/rmap_fuzzer" -artifact_prefix="$crashes/" "$@" \
-		"$corpus" "$build/seeds/rmap_fuzzer" || rc=$?
-	local found
-	found=$(find "$crashes" -type f -newer "$since" | sort)
-	if [ -n "$found" ]; then
-		echo >&2
-		for f in $found; do
-			echo "build.sh: saved $f" >&2
-			# Minimize, deduplicate by signature, keep under crashers/.
-			"$here/tools/keep-crash.sh" "$proto" "$f" >&2 || true
-			echo "  read it:  build/rmapfuzz replay --protocol $proto ${f#"$here"/}" >&2
-		done
-	fi
-	exit "$rc"
+	echo "build.sh: fuzzing $proto; corpus build/corpus/$proto (seeds: build/seeds/rmap_fuzzer, from corpus/rmap_fuzzer/*.txt); crashes go to build/crashes/$proto" >&2
+	exec "$here/tools/fuzz.sh" "$proto" "$@"
 }
 
 case "${1:-build}" in
