@@ -183,6 +183,11 @@ do_coverage() {
 	echo "build.sh: coverage of the seeds (under $n protocols) and crashers/:" >&2
 	"$llvmcov" report "$cov/rmapfuzz" -instr-profile="$cov/rmapfuzz.profdata" \
 		"$here/core" "$here/fuzz"
+	local d
+	for d in core fuzz; do
+		"$llvmcov" report "$cov/rmapfuzz" -instr-profile="$cov/rmapfuzz.profdata" "$here/$d" |
+			awk -v d="$d/" '/^TOTAL/ {print "build.sh: " d " line coverage " $10 " (" $8 - $9 " of " $8 " lines), regions " $4}' >&2
+	done
 	"$llvmcov" show "$cov/rmapfuzz" -instr-profile="$cov/rmapfuzz.profdata" -format=html \
 		-output-dir="$cov/html" "$here/core" "$here/fuzz" >/dev/null
 	echo "build.sh: HTML report: $cov/html/index.html" >&2

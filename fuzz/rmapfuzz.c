@@ -8,14 +8,17 @@
  *   rmapfuzz encode FILE.txt -o OUT
  *   rmapfuzz minimize [--protocol P] IN -o OUT
  *   rmapfuzz cost [--protocol P]
+ *   rmapfuzz blind [--protocol P] SEED SECONDS
  * An input named *.txt is scenario text (scenario.h), any other file bytes.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "protocol.h"
 #include "minimize.h"
@@ -35,6 +38,7 @@ static int usage(void)
 		"       rmapfuzz encode FILE.txt -o OUT\n"
 		"       rmapfuzz minimize [--protocol P] IN -o OUT\n"
 		"       rmapfuzz cost [--protocol P]   anon_vma locks per mremap and fork\n"
+		"       rmapfuzz blind [--protocol P] SEED SECONDS   blind random testing\n"
 		"An input named *.txt is scenario text; any other file is input bytes.\n"
 		"The protocol defaults to $RMAP_PROTOCOL, then linux-3.15. Inputs are judged as the\n"
 		"fuzz target judges them; --every-step adds the structural checks after every step.\n");
@@ -361,6 +365,45 @@ static int cmd_cost(int argc, char **argv, const struct protocol *proto)
 	return rc;
 }
 
+/* Blind random testing, the baseline the fuzzer must beat: random byte
+ * strings (lengths uniform in 0..96, the fuzz target's -max_len) through
+ * the same decoder and oracle, no feedback, until the first violation or
+ * SECONDS. Prints "found|silent SECONDS INPUTS SIGNATURE"; exit 1 if found. */
+static int cmd_blind(int argc, char **argv, const struct protocol *proto)
+{
+	char *end1 = NULL, *end2 = NULL;
+	unsigned long long seed = argc == 2 ? strtoull(argv[0], &end1, 10) : 0;
+	double seconds = argc == 2 ? strtod(argv[1], &end2) : 0;
+	if (argc != 2 || *end1 || *end2 || seconds <= 0) {
+		fprintf(stderr, "rmapfuzz blind: wants SEED SECONDS\n");
+		return 2;
+	}
+	uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
+	uint8_t buf[PROGRAM_MAX_RECORDS * RECORD_SIZE];
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned long n = 1;; n++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		size_t size = (size_t)(x % (sizeof(buf) + 1));
+		for (size_t i = 0; i < size; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			buf[i] = (uint8_t)(x >> 32);
+		}
+		struct run_result res;
+		bool violated = rmap_run(buf, size, proto, 0, &res, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		double elapsed = (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9;
+		if (violated) {
+			printf("found %.2f %lu %s\n", elapsed, n, res.first_line);
+			return 1;
+		}
+		if (elapsed >= seconds) {
+			printf("silent %.2f %lu -\n", elapsed, n);
+			return 0;
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -400,6 +443,8 @@ int main(int argc, char **argv)
 		return cmd_encode(argc - i, argv + i);
 	if (!strcmp(cmd, "minimize"))
 		return cmd_minimize(argc - i, argv + i, proto);
+	if (!strcmp(cmd, "blind"))
+		return cmd_blind(argc - i, argv + i, proto);
 	if (!strcmp(cmd, "cost"))
 		return cmd_cost(argc - i, argv + i, proto);
 	fprintf(stderr, "rmapfuzz: unknown command '%s'\n", cmd);
