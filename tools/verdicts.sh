@@ -6,9 +6,9 @@
 #
 # For each protocol and seed 1..K: rmap_fuzzer with -seed, an empty corpus
 # and -max_total_time=N. A run ends at its first violation (the time and
-# executions to it are measured) or at N seconds of silence. Every
-# violation goes through tools/keep-crash.sh (both minimizers; the smallest
-# per signature is kept in crashers/<protocol>/). The anon_vma lock cost per mremap and
+# executions to it are measured) or at N seconds of silence. The first
+# violation of each invariant goes through tools/keep-crash.sh (both
+# minimizers; the smallest per signature is kept in crashers/<protocol>/). The anon_vma lock cost per mremap and
 # per fork comes from `rmapfuzz cost` (one fixed workload: an mremap to a new
 # vma, one into a merged vma, a fork of two vmas).
 # Prints a markdown table; the raw per-run lines are in build/verdicts/runs.txt.
@@ -94,9 +94,10 @@ for p in $protos; do
 		secs=$(awk '$3 == "found" {print $4}' <<<"$runs" | median)
 		execs=$(awk '$3 == "found" {print $5}' <<<"$runs" | median)
 		records="-"
-		# Every found crash goes through the crashers pipeline; the table
-		# shows the smallest kept and both minimizers' sizes for the first.
-		for crash in $(awk '$3 == "found" {print $7}' <<<"$runs"); do
+		# Crashes go through the crashers pipeline; the table shows both
+		# minimizers' sizes for the first.
+		# The first crash of each invariant (the pipeline keeps one per signature).
+		for crash in $(awk '$3 == "found" && !seen[$6]++ {print $7}' <<<"$runs"); do
 			line=$("$here/tools/keep-crash.sh" "$p" "$crash" 2>&1 | tail -1)
 			echo "$line" >>"$out/keep-crash.txt"
 			[ "$records" = "-" ] && records=$(sed -E 's/.*ours ([0-9]+) records, libFuzzer.s ([0-9-]+);.*/\1 (libFuzzer: \2)/' <<<"$line")
