@@ -8,6 +8,8 @@
 #   ./build.sh verdicts [--seconds N] [--seeds K]
 #                                    fuzz every protocol, print the verdict table
 #   ./build.sh coverage              line coverage of the seeds and crashers
+#   ./build.sh bench [--seconds N] [--seeds K] [--cap S]
+#                                    benchmarks: exec/s, time to violations
 #   with OSS-Fuzz's variables set ($OUT, $LIB_FUZZING_ENGINE, $CC, $CFLAGS...)
 #                                    the OSS-Fuzz / ClusterFuzzLite build
 #
@@ -28,6 +30,7 @@ usage: ./build.sh [build|test|help]
        ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [-- LIBFUZZER_FLAGS...]
        ./build.sh verdicts [--seconds N] [--seeds K] [--jobs J] [--protocols "P..."]
        ./build.sh coverage
+       ./build.sh bench [--seconds N] [--seeds K] [--cap S] [--jobs J]
   build   compile the model, tools and tests into build/ (the default)
   test    build, then run every test (ctest); non-zero exit on any failure
   fuzz    run rmap_fuzzer on PROTOCOL (default linux-3.15; see
@@ -41,6 +44,8 @@ usage: ./build.sh [build|test|help]
           with --jobs or --time). Ctrl-C stops it; a summary follows.
   coverage  replay the seeds and crashers/ with a coverage build; print
           llvm-cov's report of core/ and fuzz/, HTML in build/coverage/html/
+  bench     exec/s against an empty target, time to each buggy protocol's
+          violation against blind random testing, cost per execution
   verdicts  fuzz every protocol from an empty corpus (default 3 seeds x 100 s,
           about 15 minutes on 2 cores) and print the verdict table
 USAGE
@@ -227,6 +232,11 @@ fuzz)
 	do_fuzz "$@"
 	;;
 coverage) do_coverage ;;
+bench)
+	shift
+	do_build >/dev/null
+	exec "$here/tools/bench.sh" "$@"
+	;;
 verdicts)
 	shift
 	do_build >/dev/null

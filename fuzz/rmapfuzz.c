@@ -9,6 +9,7 @@
  *   rmapfuzz minimize [--protocol P] IN -o OUT
  *   rmapfuzz cost [--protocol P]
  *   rmapfuzz blind [--protocol P] SEED SECONDS
+ *   rmapfuzz speed [--protocol P]
  * An input named *.txt is scenario text (scenario.h), any other file bytes.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -39,6 +40,7 @@ static int usage(void)
 		"       rmapfuzz minimize [--protocol P] IN -o OUT\n"
 		"       rmapfuzz cost [--protocol P]   anon_vma locks per mremap and fork\n"
 		"       rmapfuzz blind [--protocol P] SEED SECONDS   blind random testing\n"
+		"       rmapfuzz speed [--protocol P]   cost of one execution by records and vmas\n"
 		"An input named *.txt is scenario text; any other file is input bytes.\n"
 		"The protocol defaults to $RMAP_PROTOCOL, then linux-3.15. Inputs are judged as the\n"
 		"fuzz target judges them; --every-step adds the structural checks after every step.\n");
@@ -365,6 +367,13 @@ static int cmd_cost(int argc, char **argv, const struct protocol *proto)
 	return rc;
 }
 
+static double now_seconds(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 /* Blind random testing, the baseline the fuzzer must beat: random byte
  * strings (lengths uniform in 0..96, the fuzz target's -max_len) through
  * the same decoder and oracle, no feedback, until the first violation or
@@ -380,8 +389,7 @@ static int cmd_blind(int argc, char **argv, const struct protocol *proto)
 	}
 	uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
 	uint8_t buf[PROGRAM_MAX_RECORDS * RECORD_SIZE];
-	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	double t0 = now_seconds();
 	for (unsigned long n = 1;; n++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		size_t size = (size_t)(x % (sizeof(buf) + 1));
@@ -391,8 +399,7 @@ static int cmd_blind(int argc, char **argv, const struct protocol *proto)
 		}
 		struct run_result res;
 		bool violated = rmap_run(buf, size, proto, 0, &res, NULL);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		double elapsed = (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9;
+		double elapsed = now_seconds() - t0;
 		if (violated) {
 			printf("found %.2f %lu %s\n", elapsed, n, res.first_line);
 			return 1;
@@ -402,6 +409,68 @@ static int cmd_blind(int argc, char **argv, const struct protocol *proto)
 			return 0;
 		}
 	}
+}
+
+/* Time rmap_run over n inputs made by fill(buf, i); returns us per run. */
+static double time_runs(const struct protocol *proto, int n, size_t size,
+			void (*fill)(uint8_t *buf, size_t size, uint64_t *x, void *ctx), void *ctx,
+			double *steps)
+{
+	uint8_t buf[PROGRAM_MAX_RECORDS * RECORD_SIZE];
+	uint64_t x = 0x2545F4914F6CDD1Dull;
+	unsigned long total_steps = 0;
+	double t0 = now_seconds();
+	for (int i = 0; i < n; i++) {
+		fill(buf, size, &x, ctx);
+		struct run_result res;
+		rmap_run(buf, size, proto, 0, &res, NULL);
+		total_steps += res.steps;
+	}
+	*steps = (double)total_steps / n;
+	return (now_seconds() - t0) * 1e6 / n;
+}
+
+static void fill_random(uint8_t *buf, size_t size, uint64_t *x, void *ctx)
+{
+	(void)ctx;
+	for (size_t i = 0; i < size; i++) {
+		*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+		buf[i] = (uint8_t)(*x >> 32);
+	}
+}
+
+/* k vmas (mmap now + a fault each, on every other slot), then random records. */
+static void fill_vmas(uint8_t *buf, size_t size, uint64_t *x, void *ctx)
+{
+	int k = *(int *)ctx;
+	fill_random(buf, size, x, NULL);
+	for (int v = 0; v < k; v++) {
+		const uint8_t rec[2][4] = { { 0x81, 0, (uint8_t)(2 * v), 0 }, { 0x82, 0, (uint8_t)(2 * v), 1 } };
+		memcpy(buf + 8 * v, rec, 8);
+	}
+}
+
+/* How the cost of one execution grows with records and with vmas. */
+static int cmd_speed(int argc, char **argv, const struct protocol *proto)
+{
+	(void)argv;
+	if (argc)
+		return usage();
+	double steps;
+	printf("| records | us per execution | steps |\n|---|---|---|\n");
+	for (int r = 4; r <= PROGRAM_MAX_RECORDS; r *= 2) {
+		int recs = r > PROGRAM_MAX_RECORDS ? PROGRAM_MAX_RECORDS : r;
+		double us = time_runs(proto, 20000, (size_t)recs * RECORD_SIZE, fill_random, NULL, &steps);
+		printf("| %d | %.1f | %.1f |\n", recs, us, steps);
+		if (r == 16)
+			r = 12;	/* then 24 */
+	}
+	printf("\n| vmas (then 8 random records) | us per execution | steps |\n|---|---|---|\n");
+	for (int k = 1; k <= 8; k *= 2) {
+		double us = time_runs(proto, 20000, (size_t)(2 * k + 8) * RECORD_SIZE, fill_vmas, &k, &steps);
+		printf("| %d | %.1f | %.1f |\n", k, us, steps);
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -443,6 +512,8 @@ int main(int argc, char **argv)
 		return cmd_encode(argc - i, argv + i);
 	if (!strcmp(cmd, "minimize"))
 		return cmd_minimize(argc - i, argv + i, proto);
+	if (!strcmp(cmd, "speed"))
+		return cmd_speed(argc - i, argv + i, proto);
 	if (!strcmp(cmd, "blind"))
 		return cmd_blind(argc - i, argv + i, proto);
 	if (!strcmp(cmd, "cost"))
