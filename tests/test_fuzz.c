@@ -101,6 +101,17 @@ static void oracle_fires_on_mail_race(void)
 	CHECK(strstr(r, "counted 0, page_mapcount 1") != NULL);
 	CHECK(strstr(r, "visited mm0 vma0 [0, 0x10000) at 0x8000: nothing") != NULL);
 	CHECK(strstr(r, "interleaving as executed:") != NULL);
+	/* The timeline: a column per task from the walker's first step, the
+	 * walk's visits marked @, the page's entry changes marked *. */
+	const char *tl = strstr(r, "\ntimeline (");
+	CHECK(tl != NULL);
+	CHECK(tl && strstr(tl, "task 5 split_huge_page") && strstr(tl, "task 4 mremap"));
+	CHECK(tl && strstr(tl, "@ __split_huge_page_splitting") != NULL);
+	CHECK(tl && strstr(tl, "* move_huge_pmd") != NULL);
+	CHECK(tl && strstr(tl, "mm0 vma0 0x8000: nothing") != NULL);
+	CHECK(tl && strstr(tl, "moved huge pmd mm0 0x8000 from mm0 0x20000") != NULL);
+	/* The program is scenario text: it parses back to the input. */
+	CHECK(strstr(r, "mremap  mm0 slot8 2P -> slot2") != NULL);
 	sb_free(&report);
 	CHECK(!run("linux-3.15", mail_race, sizeof(mail_race), &res));
 	/* Ten replays, ten identical verdicts. */
