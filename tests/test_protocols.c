@@ -23,6 +23,7 @@
  */
 #include <string.h>
 
+#include "anon_vma.h"
 #include "oracle.h"
 #include "test.h"
 #include "world_util.h"
@@ -342,7 +343,35 @@ static void retry_walk_mail_scenario(void)
 	CHECK(retry_walk_race("linux-3.15", &retries, &moved_split) == NULL);
 }
 
+/* A retry loop with nothing left to change what it waits for spins forever:
+ * the kernel's soft lockup, reported as a kernel BUG (not a model deadlock).
+ * The world is broken by hand: the child's vma is taken out of the index,
+ * so pass 1 can never count its pmd. */
+static void retry_without_progress_is_a_soft_lockup(void)
+{
+	struct world *w = tw_new("retry-walk");
+	struct page *thp = fork_layout(w);
+	struct vm_area_struct *cv = tw_vma(w, 1, 0);
+	struct anon_vma_chain *avc;
+	list_for_each_entry(avc, &cv->anon_vma_chain, same_vma)
+		if (avc->anon_vma == thp->mapping)
+			break;
+	anon_vma_index_remove(w, avc);
+	int t = start_split_huge_page(w, thp);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(sched_step(w, t), STEP_DONE);	/* get, lock, visit the parent */
+	/* Count 1 < mapcount 2, and nothing else ran since the pass began:
+	 * walking again would see the same, so it spins, not runnable. */
+	CHECK_EQ(sched_step(w, t), STEP_BLOCKED);
+	CHECK(!task_runnable(w, task_find(w, t)));
+	sched_drain(w);
+	CHECK_EQ(w->halted, HALT_KERNEL_BUG);
+	CHECK(strstr(w->halt_message, "soft lockup") != NULL);
+	anon_vma_index_insert(w, avc);	/* whole again, for the teardown */
+	world_free(w);
+}
+
 TEST_MAIN(T(linux_3_14_split_race), T(list_3_0_races), T(list_3_3_moves_merged_vma_to_tail),
 	  T(peek_migration_pte_race), T(peek_split_pmd_race), T(tree_left_fork_race),
 	  T(unlink_first_misses_vma), T(retry_only_migration_race), T(templist_races),
-	  T(retry_walk_mail_scenario))
+	  T(retry_walk_mail_scenario), T(retry_without_progress_is_a_soft_lockup))

@@ -23,7 +23,8 @@ add_test(NAME cli.contract COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli_test.sh ${
 set_tests_properties(cli.contract PROPERTIES ENVIRONMENT "${TEST_ENV}")
 rmap_test(protocols linux_3_14_split_race list_3_0_races list_3_3_moves_merged_vma_to_tail
   peek_migration_pte_race peek_split_pmd_race tree_left_fork_race unlink_first_misses_vma
-  retry_only_migration_race templist_races retry_walk_mail_scenario)
+  retry_only_migration_race templist_races retry_walk_mail_scenario
+  retry_without_progress_is_a_soft_lockup)
 rmap_test(scenario bytes_round_trip text_round_trip errors_name_line_and_column parser_is_total
   minimize_keeps_the_signature)
 add_test(NAME crashers.replay COMMAND bash ${CMAKE_SOURCE_DIR}/tests/crashers_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
