@@ -57,6 +57,28 @@ static bool pass_drop(struct mini *m, uint8_t *cur, size_t *size)
 	return changed;
 }
 
+/* Drop two records at once: a task's start and the step that runs it, or
+ * two records whose removals only work together (tasks are named relative
+ * to the newest, so one drop renames the rest). Runs are microseconds:
+ * the n^2 candidates of 24 records cost nothing. */
+static bool pass_drop_pairs(struct mini *m, uint8_t *cur, size_t *size)
+{
+	uint8_t cand[PROGRAM_MAX_RECORDS * RECORD_SIZE];
+	size_t n = *size / RECORD_SIZE;
+	for (size_t i = 0; i + 1 < n; i++)
+		for (size_t j = i + 1; j < n; j++) {
+			size_t len = 0;
+			for (size_t k = 0; k < n; k++)
+				if (k != i && k != j) {
+					memcpy(cand + len, cur + k * RECORD_SIZE, RECORD_SIZE);
+					len += RECORD_SIZE;
+				}
+			if (try_candidate(m, cur, size, cand, len))
+				return true;
+		}
+	return false;
+}
+
 /* Fewer step slots, then smaller operand bytes (0, half, one less). */
 static bool pass_lower(struct mini *m, uint8_t *cur, size_t *size)
 {
@@ -107,6 +129,8 @@ bool rmap_minimize(const uint8_t *data, size_t size, const struct protocol *prot
 	while (changed) {
 		changed = pass_prefix(&m, out, &cur_size);
 		changed |= pass_drop(&m, out, &cur_size);
+		if (!changed)
+			changed = pass_drop_pairs(&m, out, &cur_size);
 		changed |= pass_lower(&m, out, &cur_size);
 	}
 	res->size = cur_size;

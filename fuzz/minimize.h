@@ -2,7 +2,8 @@
  * with the same signature (the report's first line, invariant and protocol).
  *
  * Passes, repeated until none helps: drain earlier (drop a tail of
- * records), drop single records (a task's start and its steps), shorten
+ * records), drop single records, then pairs (a task's start and the step
+ * that runs it), shorten
  * step schedules, lower operands toward zero. Every candidate is canonical
  * and runs as the fuzz target runs it (checks at walk ends and at the end).
  */

@@ -5,7 +5,7 @@
 #
 # Minimizes the crash twice, with `rmapfuzz minimize` (delta debugging over
 # records) and with libFuzzer's -minimize_crash, keeps the smaller of those
-# that still has the crash's signature (the report's first line), and writes
+# that still has the crash's signature (libFuzzer's, then ours over it) (the report's first line), and writes
 # it as crashers/PROTOCOL/<invariant>-<hash>.bin with its scenario text and
 # signature in a .txt next to it. A crasher is never overwritten or deleted:
 # when one with the same signature is already there and is no larger, the
@@ -45,7 +45,12 @@ if [ -x "$build/rmap_fuzzer" ]; then
 		"$tool" show --protocol "$proto" "$tmp/libfuzzer.bin" >"$tmp/libfuzzer.txt"
 		"$tool" encode "$tmp/libfuzzer.txt" -o "$tmp/libfuzzer-canonical.bin"
 		theirs=$(( $(stat -c %s "$tmp/libfuzzer-canonical.bin") / 4 ))
-		[ "$theirs" -lt "$ours" ] && best="$tmp/libfuzzer-canonical.bin"
+		if [ "$theirs" -lt "$ours" ]; then
+			# Ours again on libFuzzer's result: operands toward zero, so
+			# the text reads mm0 and thp0, not mm34 and thp159.
+			"$tool" minimize --protocol "$proto" "$tmp/libfuzzer-canonical.bin" -o "$tmp/both.bin" >/dev/null
+			best="$tmp/both.bin"
+		fi
 	fi
 fi
 size=$(stat -c %s "$best")
