@@ -40,6 +40,18 @@ static bool pass_prefix(struct mini *m, uint8_t *cur, size_t *size)
 	return false;
 }
 
+/* The program cur of n records without records i and j (j = n: only i). */
+static size_t without(const uint8_t *cur, size_t n, size_t i, size_t j, uint8_t *cand)
+{
+	size_t len = 0;
+	for (size_t k = 0; k < n; k++)
+		if (k != i && k != j) {
+			memcpy(cand + len, cur + k * RECORD_SIZE, RECORD_SIZE);
+			len += RECORD_SIZE;
+		}
+	return len;
+}
+
 /* Drop one record, from the last: later records name tasks and vmas
  * relative to what is live, so dropping late ones first disturbs least. */
 static bool pass_drop(struct mini *m, uint8_t *cur, size_t *size)
@@ -47,12 +59,10 @@ static bool pass_drop(struct mini *m, uint8_t *cur, size_t *size)
 	bool changed = false;
 	uint8_t cand[PROGRAM_MAX_RECORDS * RECORD_SIZE];
 	for (size_t i = *size / RECORD_SIZE; i-- > 0;) {
-		size_t at = i * RECORD_SIZE;
-		if (at >= *size)
+		size_t n = *size / RECORD_SIZE;
+		if (i >= n)
 			continue;
-		memcpy(cand, cur, at);
-		memcpy(cand + at, cur + at + RECORD_SIZE, *size - at - RECORD_SIZE);
-		changed |= try_candidate(m, cur, size, cand, *size - RECORD_SIZE);
+		changed |= try_candidate(m, cur, size, cand, without(cur, n, i, n, cand));
 	}
 	return changed;
 }
@@ -66,16 +76,9 @@ static bool pass_drop_pairs(struct mini *m, uint8_t *cur, size_t *size)
 	uint8_t cand[PROGRAM_MAX_RECORDS * RECORD_SIZE];
 	size_t n = *size / RECORD_SIZE;
 	for (size_t i = 0; i + 1 < n; i++)
-		for (size_t j = i + 1; j < n; j++) {
-			size_t len = 0;
-			for (size_t k = 0; k < n; k++)
-				if (k != i && k != j) {
-					memcpy(cand + len, cur + k * RECORD_SIZE, RECORD_SIZE);
-					len += RECORD_SIZE;
-				}
-			if (try_candidate(m, cur, size, cand, len))
+		for (size_t j = i + 1; j < n; j++)
+			if (try_candidate(m, cur, size, cand, without(cur, n, i, j, cand)))
 				return true;
-		}
 	return false;
 }
 
