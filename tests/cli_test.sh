@@ -104,6 +104,20 @@ contains "minimize keeps the signature" "$tmp/out" "rmap violation: split-missed
 "$build/rmapfuzz" minimize --protocol linux-3.15 "$tmp/mail.bin" -o "$tmp/min.bin" > "$tmp/out" 2>&1
 expect "minimize of a passing input" 1 $?
 
+# The lock cost the mail weighs: the templist takes the anon_vma lock a
+# second time per mremap and per forked vma.
+"$build/rmapfuzz" cost --protocol linux-3.15 > "$tmp/out" 2>&1
+expect "cost" 0 $?
+contains "cost of linux-3.15" "$tmp/out" "4 to a new vma, 3 into a merged one; per fork of 2 vmas: 2"
+"$build/rmapfuzz" cost --protocol templist > "$tmp/out" 2>&1
+contains "cost of the templist" "$tmp/out" "5 to a new vma, 3 into a merged one; per fork of 2 vmas: 4"
+# Blind random testing is deterministic per seed.
+"$build/rmapfuzz" blind --protocol tree-left 1 30 > "$tmp/out" 2>&1
+expect "blind finds tree-left" 1 $?
+contains "blind's verdict" "$tmp/out" "found"
+"$build/rmapfuzz" blind --protocol tree-left x 30 > "$tmp/out" 2>&1
+expect "blind with a bad seed" 2 $?
+
 if [ -x "$build/rmap_fuzzer" ]; then
 	RMAP_PROTOCOL=no-such-protocol "$build/rmap_fuzzer" -runs=0 > "$tmp/out" 2>&1
 	expect "rmap_fuzzer: unknown protocol" 2 $?
