@@ -41,6 +41,10 @@ static void anon_vma_free(struct world *w, struct anon_vma *av)
  * outlives its family and the rwsem every member locks stays valid. */
 void put_anon_vma(struct world *w, struct anon_vma *av)
 {
+	if (av->dead) {	/* kept as dead so that this is a report, not a use-after-free */
+		world_model_bug(w, "put_anon_vma: anon_vma %lu was already freed", av->id);
+		return;
+	}
 	if (--av->refcount > 0)
 		return;
 	struct anon_vma *root = av->root;

@@ -162,6 +162,32 @@ static void bounds_refuse_cleanly(void)
 	world_free(w);
 }
 
-TEST_MAIN(T(lock_blocks_until_released), T(readers_share_anon_vma_lock), T(drain_order_is_fixed),
+/* A freed anon_vma stays readable (dead) until world_free: one more put
+ * is a model bug, a page mapped through it a kernel bug, never a crash. */
+static void freed_anon_vma_is_reported(void)
+{
+	struct world *w = tw_new("linux-3.15");
+	struct anon_vma *av = anon_vma_alloc(w);
+	put_anon_vma(w, av);
+	CHECK(av->dead);
+	CHECK_EQ(w->nr_anon_vmas, 0);
+	put_anon_vma(w, av);
+	CHECK_EQ(w->halted, HALT_MODEL_BUG);
+	CHECK(strstr(w->halt_message, "already freed") != NULL);
+	world_free(w);
+
+	w = tw_new("linux-3.15");
+	tw_mmap(w, 0, 0, P);
+	tw_fault(w, 0, 0, false);
+	struct page *page = tw_page(w, 0, 0);
+	page->mapping->dead = true;	/* as if unlinked and freed under the page */
+	CHECK(page_get_anon_vma(w, page) == NULL);
+	CHECK_EQ(w->halted, HALT_KERNEL_BUG);
+	CHECK(strstr(w->halt_message, "use-after-free") != NULL);
+	page->mapping->dead = false;
+	world_free(w);
+}
+
+TEST_MAIN(T(freed_anon_vma_is_reported), T(lock_blocks_until_released), T(readers_share_anon_vma_lock), T(drain_order_is_fixed),
 	  T(same_script_same_trace), T(deadlock_is_a_model_bug), T(lock_order_is_enforced),
 	  T(halted_world_tears_down), T(bounds_refuse_cleanly))
