@@ -84,6 +84,11 @@ do_build() {
 	cmake --build "$build" -j "$jobs"
 }
 
+# The model and the run library (CMake's rmapcore + rmaprun), for the
+# builds made without CMake: OSS-Fuzz's and the coverage build.
+lib_sources=("$here"/core/*.c "$here"/fuzz/program.c "$here"/fuzz/scenario.c "$here"/fuzz/oracle.c
+	"$here"/fuzz/run.c "$here"/fuzz/minimize.c "$here"/fuzz/strbuf.c)
+
 # The OSS-Fuzz / ClusterFuzzLite build contract (fuzzing.md): C compiled
 # with $CC $CFLAGS, linked with $CXX $CXXFLAGS $LIB_FUZZING_ENGINE, no
 # sanitizer of our own, output only in $OUT (objects in $WORK). $OUT gets the
@@ -96,8 +101,7 @@ oss_fuzz_build() {
 	rm -rf "$work"
 	mkdir -p "$work/obj" "$work/seeds"
 	# shellcheck disable=SC2086 # the flags are word lists
-	for src in "$here"/core/*.c "$here"/fuzz/program.c "$here"/fuzz/scenario.c \
-		"$here"/fuzz/oracle.c "$here"/fuzz/run.c "$here"/fuzz/minimize.c "$here"/fuzz/strbuf.c; do
+	for src in "${lib_sources[@]}"; do
 		obj="$work/obj/$(basename "$src" .c).o"
 		$CC $CFLAGS -std=c11 -Wall -Wextra -I"$here/core" -I"$here/fuzz" -c "$src" -o "$obj"
 		objs+=("$obj")
@@ -118,9 +122,8 @@ oss_fuzz_build() {
 	# The seeds are scenario text: encode them with a plain build of the
 	# tool (no sanitizer: it runs here, at build time).
 	local tool="$work/rmapfuzz-encode"
-	"${HOST_CC:-$(command -v clang || echo cc)}" -O1 -std=c11 -I"$here/core" -I"$here/fuzz" "$here/fuzz/rmapfuzz.c" \
-		"$here"/core/*.c "$here"/fuzz/program.c "$here"/fuzz/scenario.c "$here"/fuzz/oracle.c \
-		"$here"/fuzz/run.c "$here"/fuzz/minimize.c "$here"/fuzz/strbuf.c -o "$tool"
+	"${HOST_CC:-$(command -v clang || echo cc)}" -O1 -std=c11 -I"$here/core" -I"$here/fuzz" \
+		"$here/fuzz/rmapfuzz.c" "${lib_sources[@]}" -o "$tool"
 	local text
 	for text in "$here"/corpus/rmap_fuzzer/*.txt; do
 		"$tool" encode "$text" -o "$work/seeds/$(basename "$text" .txt).bin"
@@ -169,9 +172,7 @@ do_coverage() {
 	rm -rf "$cov"
 	mkdir -p "$cov/profiles"
 	clang -std=c11 -O0 -g -fprofile-instr-generate -fcoverage-mapping -I"$here/core" -I"$here/fuzz" \
-		"$here"/core/*.c "$here"/fuzz/rmapfuzz.c "$here"/fuzz/program.c "$here"/fuzz/scenario.c \
-		"$here"/fuzz/oracle.c "$here"/fuzz/run.c "$here"/fuzz/minimize.c "$here"/fuzz/strbuf.c \
-		-o "$cov/rmapfuzz"
+		"$here/fuzz/rmapfuzz.c" "${lib_sources[@]}" -o "$cov/rmapfuzz"
 	local p dir n=0
 	export LLVM_PROFILE_FILE="$cov/profiles/%p.profraw"
 	for p in $("$cov/rmapfuzz" protocols | awk '{print $1}'); do

@@ -374,6 +374,15 @@ static double now_seconds(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+static void fill_random(uint8_t *buf, size_t size, uint64_t *x, void *ctx)
+{
+	(void)ctx;
+	for (size_t i = 0; i < size; i++) {
+		*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+		buf[i] = (uint8_t)(*x >> 32);
+	}
+}
+
 /* Blind random testing, the baseline the fuzzer must beat: random byte
  * strings (lengths uniform in 0..96, the fuzz target's -max_len) through
  * the same decoder and oracle, no feedback, until the first violation or
@@ -393,10 +402,7 @@ static int cmd_blind(int argc, char **argv, const struct protocol *proto)
 	for (unsigned long n = 1;; n++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		size_t size = (size_t)(x % (sizeof(buf) + 1));
-		for (size_t i = 0; i < size; i++) {
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			buf[i] = (uint8_t)(x >> 32);
-		}
+		fill_random(buf, size, &x, NULL);
 		struct run_result res;
 		bool violated = rmap_run(buf, size, proto, 0, &res, NULL);
 		double elapsed = now_seconds() - t0;
@@ -428,15 +434,6 @@ static double time_runs(const struct protocol *proto, int n, size_t size,
 	}
 	*steps = (double)total_steps / n;
 	return (now_seconds() - t0) * 1e6 / n;
-}
-
-static void fill_random(uint8_t *buf, size_t size, uint64_t *x, void *ctx)
-{
-	(void)ctx;
-	for (size_t i = 0; i < size; i++) {
-		*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
-		buf[i] = (uint8_t)(*x >> 32);
-	}
 }
 
 /* k vmas (mmap now + a fault each, on every other slot), then random records. */
