@@ -1,7 +1,5 @@
 #include "anon_vma.h"
 
-#include <stdlib.h>
-
 #include "mm.h"
 #include "world.h"
 
@@ -13,7 +11,7 @@ pgoff_t avc_last_pgoff(const struct anon_vma_chain *avc)
 
 struct anon_vma *anon_vma_alloc(struct world *w)
 {
-	struct anon_vma *av = xcalloc(1, sizeof(*av));
+	struct anon_vma *av = world_alloc(w, sizeof(*av));
 
 	av->root = av;
 	av->refcount = 1;	/* dropped by the unlink that empties it */
@@ -164,7 +162,7 @@ void anon_vma_interval_tree_post_update_vma(struct world *w, struct vm_area_stru
 
 void anon_vma_chain_link(struct world *w, struct vm_area_struct *vma, struct anon_vma *av)
 {
-	struct anon_vma_chain *avc = xcalloc(1, sizeof(*avc));
+	struct anon_vma_chain *avc = world_alloc(w, sizeof(*avc));
 
 	avc->vma = vma;
 	avc->anon_vma = av;
@@ -236,11 +234,11 @@ void unlink_anon_vmas(struct world *w, struct vm_area_struct *vma)
 		if (avc->anon_vma->nr_avcs == 0)
 			continue;
 		list_del(&avc->same_vma);
-		free(avc);
+		world_dealloc(w, avc, sizeof(*avc));
 	}
 	list_for_each_entry_safe(avc, next, &vma->anon_vma_chain, same_vma) {
 		put_anon_vma(w, avc->anon_vma);
 		list_del(&avc->same_vma);
-		free(avc);
+		world_dealloc(w, avc, sizeof(*avc));
 	}
 }

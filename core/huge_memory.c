@@ -208,7 +208,7 @@ enum step_result split_huge_page_step(struct world *w, struct task *t, struct fr
 			lock_drop(w, t, anon_vma_lock(s->anon_vma));
 			put_anon_vma(w, s->anon_vma);
 			s->anon_vma = NULL;
-			rmap_walk_free(&s->walk);
+			rmap_walk_free(w, &s->walk);
 			task_return(t, 0);
 			return STEP_DONE;
 		}

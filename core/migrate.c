@@ -166,7 +166,7 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f)
 			step_trace(w, t, "unlock_page", "page %lu", page->id);
 			put_anon_vma(w, m->anon_vma);
 			m->anon_vma = NULL;
-			rmap_walk_free(&m->walk);
+			rmap_walk_free(w, &m->walk);
 			lock_drop(w, t, &page->lock);
 			task_return(t, m->rc);
 			return STEP_DONE;

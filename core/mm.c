@@ -1,12 +1,10 @@
 #include "mm.h"
 
-#include <stdlib.h>
-
 #include "world.h"
 
 struct mm_struct *mm_alloc(struct world *w)
 {
-	struct mm_struct *mm = xcalloc(1, sizeof(*mm));
+	struct mm_struct *mm = world_alloc(w, sizeof(*mm));
 
 	mm->id = w->nr_mm;
 	lock_init(&mm->mmap_sem, LOCK_MMAP_SEM);
@@ -17,8 +15,7 @@ struct mm_struct *mm_alloc(struct world *w)
 
 void mm_free(struct world *w, struct mm_struct *mm)
 {
-	(void)w;
-	free(mm);
+	world_dealloc(w, mm, sizeof(*mm));
 }
 
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
@@ -51,7 +48,7 @@ bool range_is_free(struct mm_struct *mm, unsigned long start, unsigned long end)
 
 struct vm_area_struct *vm_area_alloc(struct world *w, struct mm_struct *mm)
 {
-	struct vm_area_struct *v = xcalloc(1, sizeof(*v));
+	struct vm_area_struct *v = world_alloc(w, sizeof(*v));
 
 	v->vm_mm = mm;
 	v->id = w->next_vma_id++;
@@ -70,7 +67,10 @@ struct vm_area_struct *vm_area_dup(struct world *w, const struct vm_area_struct 
 	return v;
 }
 
-void vm_area_free(struct vm_area_struct *vma) { free(vma); }
+void vm_area_free(struct world *w, struct vm_area_struct *vma)
+{
+	world_dealloc(w, vma, sizeof(*vma));
+}
 
 void vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
 {

@@ -60,7 +60,7 @@ bool range_is_free(struct mm_struct *mm, unsigned long start, unsigned long end)
 struct vm_area_struct *vm_area_alloc(struct world *w, struct mm_struct *mm);
 /* A copy of vma's fields with an empty chain (*new = *vma in the kernel). */
 struct vm_area_struct *vm_area_dup(struct world *w, const struct vm_area_struct *vma);
-void vm_area_free(struct vm_area_struct *vma);
+void vm_area_free(struct world *w, struct vm_area_struct *vma);
 void vma_link(struct mm_struct *mm, struct vm_area_struct *vma);
 void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma);
 

@@ -257,7 +257,7 @@ enum step_result munmap_step(struct world *w, struct task *t, struct frame *f)
 			free_pgd_range(w, u, first->vm_start, last->vm_end);
 			while (first) {
 				struct vm_area_struct *next = first->vm_next;
-				vm_area_free(first);
+				vm_area_free(w, first);
 				first = next;
 			}
 			mm->detached = NULL;

@@ -1,7 +1,5 @@
 #include "rmap.h"
 
-#include <stdlib.h>
-
 #include "anon_vma.h"
 #include "mm.h"
 #include "page.h"
@@ -20,9 +18,9 @@ const char *rmap_walk_kind_name(enum rmap_walk_kind kind)
 void rmap_walk_begin(struct world *w, struct task *t, struct rmap_walk *walk,
 		     enum rmap_walk_kind kind, struct page *page, struct anon_vma *av)
 {
-	struct anon_vma_chain **avcs = xcalloc((unsigned long)av->nr_avcs + 1, sizeof(*avcs));
+	rmap_walk_free(w, walk);
+	struct anon_vma_chain **avcs = world_alloc(w, ((unsigned long)av->nr_avcs + 1) * sizeof(*avcs));
 
-	rmap_walk_free(walk);
 	walk->kind = (unsigned char)kind;
 	walk->page = page;
 	walk->anon_vma = av;
@@ -32,6 +30,7 @@ void rmap_walk_begin(struct world *w, struct task *t, struct rmap_walk *walk,
 	walk->count = 0;
 	/* No avc can be added, removed or re-keyed under the lock. */
 	walk->avc = avcs;
+	walk->cap = av->nr_avcs + 1;
 	struct rmap_event ev = { .kind = EV_WALK_BEGIN, .task = t, .walk = walk };
 	world_emit(w, &ev);
 }
@@ -77,9 +76,9 @@ void rmap_walk_visit_done(struct world *w, struct task *t, struct rmap_walk *wal
 		lock_drop(w, t, v->ptl);
 }
 
-void rmap_walk_free(struct rmap_walk *walk)
+void rmap_walk_free(struct world *w, struct rmap_walk *walk)
 {
-	free(walk->avc);
+	world_dealloc(w, walk->avc, (unsigned long)walk->cap * sizeof(*walk->avc));
 	walk->avc = NULL;
 	walk->nr = walk->next = 0;
 }

@@ -34,6 +34,7 @@ struct rmap_walk {
 	pgoff_t pgoff;
 	int nr, next;			/* vmas to visit, and the next one */
 	struct anon_vma_chain **avc;	/* in visit order */
+	int cap;			/* avc's size */
 	int count;			/* what the per-vma function counted */
 };
 
@@ -61,7 +62,7 @@ void rmap_walk_next_visit(const struct rmap_walk *walk, struct walk_visit *v);
  * found, drop the page-table lock if this visit took it. */
 void rmap_walk_visit_done(struct world *w, struct task *t, struct rmap_walk *walk,
 			  const struct walk_visit *v, const char *step, int found, const char *what);
-void rmap_walk_free(struct rmap_walk *walk);
+void rmap_walk_free(struct world *w, struct rmap_walk *walk);
 /* Visit the same vmas again, keeping the count (a retry under the lock). */
 static inline void rmap_walk_restart(struct rmap_walk *walk) { walk->next = 0; }
 static inline int rmap_walk_done(const struct rmap_walk *walk) { return walk->next >= walk->nr; }

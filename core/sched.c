@@ -58,7 +58,7 @@ static struct frame *task_new(struct world *w, enum task_op op)
 {
 	if (w->nr_tasks == MAX_TASKS || w->halted)
 		return NULL;
-	struct task *t = xcalloc(1, sizeof(*t));
+	struct task *t = world_alloc(w, sizeof(*t));
 	t->id = w->next_task_id++;
 	t->op = (unsigned char)op;
 	w->task[w->nr_tasks++] = t;
@@ -189,7 +189,7 @@ static void task_exit(struct world *w, struct task *t)
 		w->nr_tasks--;
 		break;
 	}
-	free(t);
+	world_dealloc(w, t, sizeof(*t));
 }
 
 /* A blocked attempt ran no work. It must not have taken a lock either: a
@@ -299,7 +299,7 @@ static bool vma_in_mm(const struct vm_area_struct *vma)
 static void free_orphan_vma(struct world *w, struct vm_area_struct *vma)
 {
 	unlink_anon_vmas(w, vma);
-	vm_area_free(vma);
+	vm_area_free(w, vma);
 }
 
 void task_frame_release(struct world *w, struct frame *f)
@@ -316,12 +316,12 @@ void task_frame_release(struct world *w, struct frame *f)
 			free_orphan_vma(w, f->u.adjust.next);
 		break;
 	case OP_SPLIT_HUGE_PAGE:
-		rmap_walk_free(&f->u.split.walk);
+		rmap_walk_free(w, &f->u.split.walk);
 		if (f->u.split.anon_vma)
 			put_anon_vma(w, f->u.split.anon_vma);
 		break;
 	case OP_MIGRATE:
-		rmap_walk_free(&f->u.migrate.walk);
+		rmap_walk_free(w, &f->u.migrate.walk);
 		if (f->u.migrate.anon_vma)
 			put_anon_vma(w, f->u.migrate.anon_vma);
 		break;

@@ -88,7 +88,7 @@ enum step_result vma_adjust_step(struct world *w, struct task *t, struct frame *
 			unlink_anon_vmas(w, next);
 			lock_drop(w, t, anon_vma_lock(av));
 		}
-		vm_area_free(next);
+		vm_area_free(w, next);
 		a->next = NULL;
 		task_return(t, 0);
 		return STEP_DONE;

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
+#include "arena.h"
 #include "list.h"
 #include "pgtable.h"
 #include "protocol.h"
@@ -63,6 +64,9 @@ typedef void (*rmap_trace_fn)(void *ctx, const struct task *t, const char *step,
 enum halt_reason { HALT_NONE, HALT_KERNEL_BUG, HALT_MODEL_BUG };
 
 struct world {
+	/* Kept across world_reset: the memory every object of a run lives in. */
+	struct arena mem;
+
 	const struct protocol *proto;
 
 	struct mm_struct *mm[MAX_MMS];
@@ -97,7 +101,16 @@ struct world {
 
 /* A world with one empty mm (mm 0). Never NULL: aborts on out-of-memory. */
 struct world *world_new(const struct protocol *proto);
+/* Tear down by the kernel's rules (tasks release what they hold, vmas
+ * unlink, anon_vmas die by refcount), check that nothing is left, free. */
 void world_free(struct world *w);
+/* w as world_new(proto) returns it, in O(1): the objects of the last run
+ * are dropped at once, their memory kept (the fuzz target's per input). */
+void world_reset(struct world *w, const struct protocol *proto);
+
+/* The world's objects: zeroed, never NULL; world_dealloc poisons. */
+void *world_alloc(struct world *w, unsigned long size);
+void world_dealloc(struct world *w, void *p, unsigned long size);
 
 /* The modelled kernel's BUG_ON fired (a detected miss): the world stops. */
 void world_kernel_bug(struct world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -112,7 +125,5 @@ void step_trace(struct world *w, struct task *t, const char *step, const char *f
 void entry_event(struct world *w, struct task *t, enum entry_change change, bool huge,
 		 struct mm_struct *mm, unsigned long addr, struct mm_struct *from_mm,
 		 unsigned long from, struct page *page, bool locked);
-
-void *xcalloc(unsigned long n, unsigned long size);
 
 #endif

@@ -350,8 +350,11 @@ void oracle_layout_features(struct oracle *o)
 	struct world *w = o->w;
 	struct anon_vma_chain *avcs[64];
 
-	if (!o->feature)
+	/* Only steps change the layout: a record that ran none (a step record
+	 * of blocked tasks, a call that made no sense) adds nothing new. */
+	if (!o->feature || w->steps == o->layout_steps)
 		return;
+	o->layout_steps = w->steps;
 	for (int i = 0; i < w->nr_mm; i++)
 		home_features(o, w->mm[i]);
 	for (int b = 0, pages = 0; b < w->nr_page_blocks && pages < 8; b++) {

@@ -44,6 +44,7 @@ struct oracle {
 	struct world *w;
 	oracle_feature_fn feature;
 	void *feature_ctx;
+	unsigned long layout_steps;	/* w->steps when layout features last ran */
 	const struct rmap_walk *active[ORACLE_MAX_WALKS];	/* walks under way */
 	int nr_active;
 	const char *invariant;		/* the first violation, or NULL */

@@ -4,17 +4,21 @@
  * RMAP_CHECK_EVERY_STEP=1. A violation
  * prints its report and traps from a function named after the invariant,
  * so crash deduplication (top frames) tells invariants apart. */
+#define _POSIX_C_SOURCE 200809L	/* clock_gettime */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "program.h"
 #include "protocol.h"
 #include "run.h"
+#include "world.h"
 
 static const struct protocol *proto;
 static unsigned run_flags;
+static struct world *world;	/* one world's memory, reset per input */
 
 /* libFuzzer reads this section as extra coverage counters (Linux): the
  * oracle's interleaving features land here. */
@@ -124,15 +128,32 @@ static void trap(const char *invariant)
 	violation_structure();
 }
 
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static double first;	/* when the search began: after start-up */
+	static unsigned long inputs;
 	struct run_result res;
 	struct strbuf report = { 0 };
 
+	if (!inputs++)
+		first = now();
+
 	if (!proto)	/* engines that skip LLVMFuzzerInitialize */
 		LLVMFuzzerInitialize(NULL, NULL);
-	if (rmap_run_features(data, size, proto, run_flags, &features, &res, &report)) {
+	if (!world)
+		world = world_new(proto);
+	if (rmap_run_in(world, data, size, proto, run_flags, &features, &res, &report)) {
 		fputs(sb_str(&report), stderr);
+		/* How long the search took, start-up aside (tools/bench.sh). */
+		fprintf(stderr, "rmap_fuzzer: violation after %.3f s of search, input %lu\n",
+			now() - first, inputs);
 		fflush(stderr);
 		sb_free(&report);
 		trap(res.invariant);

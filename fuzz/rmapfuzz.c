@@ -398,21 +398,20 @@ static int cmd_blind(int argc, char **argv, const struct protocol *proto)
 	}
 	uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
 	uint8_t buf[PROGRAM_MAX_RECORDS * RECORD_SIZE];
+	struct world *w = world_new(proto);	/* reset per input, as the fuzz target's */
 	double t0 = now_seconds();
 	for (unsigned long n = 1;; n++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		size_t size = (size_t)(x % (sizeof(buf) + 1));
 		fill_random(buf, size, &x, NULL);
 		struct run_result res;
-		bool violated = rmap_run(buf, size, proto, 0, &res, NULL);
+		bool violated = rmap_run_in(w, buf, size, proto, 0, NULL, &res, NULL);
 		double elapsed = now_seconds() - t0;
-		if (violated) {
-			printf("found %.2f %lu %s\n", elapsed, n, res.first_line);
-			return 1;
-		}
-		if (elapsed >= seconds) {
-			printf("silent %.2f %lu -\n", elapsed, n);
-			return 0;
+		if (violated || elapsed >= seconds) {
+			printf("%s %.2f %lu %s\n", violated ? "found" : "silent", elapsed, n,
+			       violated ? res.first_line : "-");
+			world_free(w);
+			return violated;
 		}
 	}
 }
@@ -425,13 +424,15 @@ static double time_runs(const struct protocol *proto, int n, size_t size,
 	uint8_t buf[PROGRAM_MAX_RECORDS * RECORD_SIZE];
 	uint64_t x = 0x2545F4914F6CDD1Dull;
 	unsigned long total_steps = 0;
+	struct world *w = world_new(proto);
 	double t0 = now_seconds();
 	for (int i = 0; i < n; i++) {
 		fill(buf, size, &x, ctx);
 		struct run_result res;
-		rmap_run(buf, size, proto, 0, &res, NULL);
+		rmap_run_in(w, buf, size, proto, 0, NULL, &res, NULL);
 		total_steps += res.steps;
 	}
+	world_free(w);
 	*steps = (double)total_steps / n;
 	return (now_seconds() - t0) * 1e6 / n;
 }

@@ -87,11 +87,19 @@ static void execute(struct run *r, const uint8_t *data, size_t size, struct strb
 		oracle_after_step(&r->o);	/* a halt the oracle did not name yet */
 }
 
-static bool run_once(const uint8_t *data, size_t size, const struct protocol *proto, unsigned flags,
+/* On reuse (reset in O(1)) when given, else on a world of its own, torn
+ * down and leak-checked by world_free. */
+static bool run_once(struct world *reuse, const uint8_t *data, size_t size,
+		     const struct protocol *proto, unsigned flags,
 		     const struct run_features *features, struct run_result *res,
 		     struct strbuf *program, struct strbuf *timeline, struct strbuf *explain)
 {
-	struct run r = { .w = world_new(proto), .flags = flags };
+	struct run r = { .w = reuse, .flags = flags };
+
+	if (reuse)
+		world_reset(reuse, proto);
+	else
+		r.w = world_new(proto);
 
 	oracle_attach(&r.o, r.w, program != NULL);
 	if (features) {
@@ -114,27 +122,28 @@ static bool run_once(const uint8_t *data, size_t size, const struct protocol *pr
 		oracle_explain(&r.o, explain);
 	}
 	oracle_detach(&r.o);
-	world_free(r.w);
+	if (!reuse)
+		world_free(r.w);
 	return res->invariant != NULL;
 }
 
 bool rmap_run(const uint8_t *data, size_t size, const struct protocol *proto, unsigned flags,
 	      struct run_result *res, struct strbuf *report)
 {
-	return rmap_run_features(data, size, proto, flags, NULL, res, report);
+	return rmap_run_in(NULL, data, size, proto, flags, NULL, res, report);
 }
 
-bool rmap_run_features(const uint8_t *data, size_t size, const struct protocol *proto,
-		       unsigned flags, const struct run_features *features, struct run_result *res,
-		       struct strbuf *report)
+bool rmap_run_in(struct world *w, const uint8_t *data, size_t size, const struct protocol *proto,
+		 unsigned flags, const struct run_features *features, struct run_result *res,
+		 struct strbuf *report)
 {
-	if (!run_once(data, size, proto, flags, features, res, NULL, NULL, NULL))
+	if (!run_once(w, data, size, proto, flags, features, res, NULL, NULL, NULL))
 		return false;
 	if (!report)
 		return true;
 	struct strbuf program = { 0 }, timeline = { 0 }, explain = { 0 };
 	struct run_result again;
-	run_once(data, size, proto, flags, NULL, &again, &program, &timeline, &explain);
+	run_once(NULL, data, size, proto, flags, NULL, &again, &program, &timeline, &explain);
 	sb_printf(report, "%s\n", res->first_line);
 	if (!again.invariant || strcmp(again.invariant, res->invariant) != 0)
 		sb_printf(report, "(model bug: the second run did not repeat the first: %s)\n",
@@ -152,7 +161,7 @@ void rmap_show(const uint8_t *data, size_t size, const struct protocol *proto, s
 {
 	struct run_result res;
 	struct strbuf program = { 0 }, timeline = { 0 };
-	run_once(data, size, proto, 0, NULL, &res, &program, &timeline, NULL);
+	run_once(NULL, data, size, proto, 0, NULL, &res, &program, &timeline, NULL);
 	sb_printf(out, "# rmapfuzz scenario, %zu records; the comments say what each did under %s\n",
 		  program_nr_records(size), proto->name);
 	sb_printf(out, "%s", sb_str(&program));
@@ -166,7 +175,7 @@ bool rmap_run_traced(const uint8_t *data, size_t size, const struct protocol *pr
 		     struct run_result *res, struct strbuf *trace)
 {
 	struct strbuf program = { 0 };
-	bool violated = run_once(data, size, proto, flags, NULL, res, &program, trace, NULL);
+	bool violated = run_once(NULL, data, size, proto, flags, NULL, res, &program, trace, NULL);
 	sb_free(&program);
 	return violated;
 }

@@ -34,10 +34,13 @@ struct run_result {
  * second time, with every step logged: runs are deterministic). */
 bool rmap_run(const uint8_t *data, size_t size, const struct protocol *proto, unsigned flags,
 	      struct run_result *res, struct strbuf *report);
-/* rmap_run, reporting interleaving features as it goes (the fuzz target). */
-bool rmap_run_features(const uint8_t *data, size_t size, const struct protocol *proto,
-		       unsigned flags, const struct run_features *features, struct run_result *res,
-		       struct strbuf *report);
+/* rmap_run on w, reset in O(1) (world_reset) rather than built and torn
+ * down, reporting interleaving features as it goes when features is not
+ * NULL: the hot loops (the fuzz target, blind testing) keep one world. */
+struct world;
+bool rmap_run_in(struct world *w, const uint8_t *data, size_t size, const struct protocol *proto,
+		 unsigned flags, const struct run_features *features, struct run_result *res,
+		 struct strbuf *report);
 
 /* The program as scenario text (scenario.h), each record commented with
  * what it did when run under proto, and the verdict. */
