@@ -23,6 +23,12 @@ struct arena {
 
 /* Zeroed, 16-byte aligned; never NULL (aborts on out-of-memory). */
 void *arena_alloc(struct arena *a, size_t size);
+/* The same with only the first head bytes zeroed: for objects whose tail is
+ * arrays filled before they are read (a task's frame stack). */
+void *arena_alloc_head(struct arena *a, size_t size, size_t head);
+/* memset(p, 0, n) of memory the caller owns (an object it allocated, a
+ * field of one), without AddressSanitizer's check of the range first. */
+void mem_zero(void *p, size_t n);
 /* p (size bytes, from arena_alloc) is dead; its memory returns at reset. */
 void arena_free(struct arena *a, void *p, size_t size);
 /* Every object at once; the chunks are kept for the next run. */

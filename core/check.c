@@ -296,6 +296,10 @@ static int check_mapcounts(struct world *w, struct check_failure *out)
 /* Every lock's state is exactly what the tasks' held lists say. */
 static int check_lock(struct world *w, const struct lock *l, const char *what, struct check_failure *out)
 {
+	/* No task: every lock free (the end of every input; a quick test of
+	 * each of the world's many locks). */
+	if (!w->nr_tasks && lock_is_free(l))
+		return 0;
 	int writer = 0, readers = 0;
 	for (int i = 0; i < w->nr_tasks; i++)
 		for (int h = 0; h < w->task[i]->nheld; h++)

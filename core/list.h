@@ -30,11 +30,17 @@ static inline void __list_add(struct list_head *n, struct list_head *prev, struc
 /* list_add: at the head (newest first); list_add_tail: at the tail (oldest first). */
 static inline void list_add(struct list_head *n, struct list_head *h) { __list_add(n, h, h->next); }
 static inline void list_add_tail(struct list_head *n, struct list_head *h) { __list_add(n, h->prev, h); }
+/* The kernel's poison: a deleted entry used again faults at a telling
+ * address (and two different values are two stores, not a memset, which
+ * AddressSanitizer would turn into a call). */
+#define LIST_POISON1 ((struct list_head *)0x100)
+#define LIST_POISON2 ((struct list_head *)0x122)
 static inline void list_del(struct list_head *e)
 {
 	e->next->prev = e->prev;
 	e->prev->next = e->next;
-	e->next = e->prev = NULL;
+	e->next = LIST_POISON1;
+	e->prev = LIST_POISON2;
 }
 static inline void list_move_tail(struct list_head *e, struct list_head *h)
 {

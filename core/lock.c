@@ -91,7 +91,10 @@ void lock_drop(struct world *w, struct task *t, struct lock *l)
 			l->writer = 0;
 		else
 			l->readers--;
-		t->held[i] = t->held[--t->nheld];
+		--t->nheld;	/* the last held lock fills the slot, field by field:
+				 * a struct copy is an __asan_memcpy call */
+		t->held[i].lock = t->held[t->nheld].lock;
+		t->held[i].write = t->held[t->nheld].write;
 		if (t->attempt_held > t->nheld)
 			t->attempt_held = t->nheld;
 		return;

@@ -1,8 +1,10 @@
 #include "sched.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "anon_vma.h"
+#include "arena.h"
 #include "mm.h"
 #include "page.h"
 #include "world.h"
@@ -44,7 +46,8 @@ struct frame *task_push(struct world *w, struct task *t, enum task_op op)
 		return NULL;
 	}
 	struct frame *f = &t->frames[t->depth++];
-	*f = (struct frame){ .op = (unsigned char)op };
+	mem_zero(f, sizeof(*f));	/* a frame is over 64 bytes: see mem_zero */
+	f->op = (unsigned char)op;
 	return f;
 }
 
@@ -58,7 +61,7 @@ static struct frame *task_new(struct world *w, enum task_op op)
 {
 	if (w->nr_tasks == MAX_TASKS || w->halted)
 		return NULL;
-	struct task *t = world_alloc(w, sizeof(*t));
+	struct task *t = world_alloc_head(w, sizeof(*t), offsetof(struct task, frames));
 	t->id = w->next_task_id++;
 	t->op = (unsigned char)op;
 	w->task[w->nr_tasks++] = t;
@@ -165,6 +168,14 @@ bool task_runnable(const struct world *w, const struct task *t)
 	return !t->blocked_write || !l->readers;
 }
 
+struct task *sched_first_runnable(const struct world *w)
+{
+	for (int i = 0; i < w->nr_tasks; i++)
+		if (task_runnable(w, w->task[i]))
+			return w->task[i];
+	return NULL;
+}
+
 int sched_runnable(const struct world *w, int *ids, int max)
 {
 	int n = 0;
@@ -205,10 +216,23 @@ static void undo_attempt(struct world *w, struct task *t)
 		lock_drop(w, t, t->held[t->nheld - 1].lock);
 }
 
-enum step_result sched_step(struct world *w, int id)
+/* Where a task stands, as a number (world.h's last_step_from): the
+ * operation it was started as, and the op and pc of its top frame (1: no
+ * frame left, it ends). */
+static unsigned task_point(const struct task *t)
 {
-	struct task *t = task_find(w, id);
+	if (!t->depth)
+		return 1;
+	const struct frame *f = task_top((struct task *)t);
+	return 2 + ((unsigned)t->op << 16 | (unsigned)f->op << 8 | f->pc);
+}
 
+enum step_result sched_step(struct world *w, int id) { return sched_step_task(w, task_find(w, id)); }
+
+enum step_result sched_step_task(struct world *w, struct task *t)
+{
+	w->last_step_from = t ? task_point(t) : 0;
+	w->last_step_name = NULL;
 	if (!t || w->halted || !task_runnable(w, t))
 		return STEP_BLOCKED;
 	t->spinning = false;
@@ -218,6 +242,7 @@ enum step_result sched_step(struct world *w, int id)
 	/* A bound on control-only transitions: more is a model bug (a loop). */
 	for (int spins = 0; spins < 64; spins++) {
 		if (t->depth == 0) {
+			w->last_step_name = "exit";
 			task_exit(w, t);
 			return STEP_DONE;
 		}
@@ -231,6 +256,7 @@ enum step_result sched_step(struct world *w, int id)
 		}
 		t->steps++;
 		w->steps++;
+		w->last_step_name = t->step;
 		/* Every step names the kernel function it models (traces use it). */
 		if (!t->step)
 			world_model_bug(w, "task %d (%s) ran a step without a kernel function name",

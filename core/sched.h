@@ -29,9 +29,14 @@ struct task *task_find(struct world *w, int id);
 bool task_runnable(const struct world *w, const struct task *t);
 /* Ids of runnable tasks, in id order; returns how many (at most max). */
 int sched_runnable(const struct world *w, int *ids, int max);
+/* The lowest-id runnable task, NULL when none can run. */
+struct task *sched_first_runnable(const struct world *w);
 /* One step of task id: STEP_DONE, or STEP_BLOCKED (nothing ran). A task whose
  * last frame returns is freed. Nothing runs in a halted world (BLOCKED). */
 enum step_result sched_step(struct world *w, int id);
+/* The same for a task in hand (t may be NULL: STEP_BLOCKED). After
+ * STEP_DONE t may have ended and been freed. */
+enum step_result sched_step_task(struct world *w, struct task *t);
 /* Run every task to its end, always stepping the lowest-id runnable task.
  * Returns the number of steps; a world where tasks remain but none can run
  * is a deadlock, reported as a model bug. */

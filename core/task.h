@@ -140,21 +140,24 @@ struct task {
 	int id;				/* > 0; lock owners name tasks by id */
 	unsigned char op;		/* the operation it was started as */
 	int depth;
-	struct frame frames[TASK_MAX_FRAMES];
 	int ret;			/* what the last returning frame returned */
 	int nheld, attempt_held;	/* attempt_held: held before this attempt */
-	struct held_lock held[TASK_MAX_HELD];
 	struct lock *blocked_on;	/* set by a blocked attempt */
 	bool blocked_write;
 	const char *step;		/* kernel function of the last step */
 	unsigned long steps;
-	struct inflight inflight[TASK_MAX_INFLIGHT];
 	int nr_inflight;
 	/* A retry loop that found nothing new spins: it cannot step again
 	 * until another task has (others = w->steps - steps when it began). */
 	bool spinning;
 	unsigned long spin_others;
 	unsigned long anon_vma_locks;	/* anon_vma lock sections entered */
+	/* The arrays last, each read only below its count (depth, nheld,
+	 * nr_inflight): a new task zeroes the fields above, not these, which
+	 * are nine tenths of it (task_new). */
+	struct frame frames[TASK_MAX_FRAMES];
+	struct held_lock held[TASK_MAX_HELD];
+	struct inflight inflight[TASK_MAX_INFLIGHT];
 };
 
 /* Steps other tasks have run since the world began. */

@@ -12,7 +12,8 @@ static void world_init(struct world *w, const struct protocol *proto)
 {
 	struct arena mem = w->mem;
 
-	*w = (struct world){ .mem = mem };
+	mem_zero(w, sizeof(*w));	/* a world is 800 bytes: see mem_zero */
+	w->mem = mem;
 	w->proto = proto ? proto : protocol_default();
 	INIT_LIST_HEAD(&w->anon_vmas);
 	INIT_LIST_HEAD(&w->dead_anon_vmas);
@@ -39,6 +40,11 @@ void world_reset(struct world *w, const struct protocol *proto)
 }
 
 void *world_alloc(struct world *w, unsigned long size) { return arena_alloc(&w->mem, size); }
+
+void *world_alloc_head(struct world *w, unsigned long size, unsigned long head)
+{
+	return arena_alloc_head(&w->mem, size, head);
+}
 
 void world_dealloc(struct world *w, void *p, unsigned long size) { arena_free(&w->mem, p, size); }
 
@@ -131,11 +137,8 @@ void world_emit(struct world *w, const struct rmap_event *ev)
 		w->event(w->event_ctx, w, ev);
 }
 
-void step_trace(struct world *w, struct task *t, const char *step, const char *fmt, ...)
+void step_trace_detail(struct world *w, struct task *t, const char *step, const char *fmt, ...)
 {
-	t->step = step;
-	if (!w->trace)
-		return;
 	char detail[160];
 	va_list ap;
 	va_start(ap, fmt);

@@ -40,23 +40,31 @@ enum rmap_event_kind {
 enum entry_change { ENTRY_SET, ENTRY_COPY, ENTRY_MOVE, ENTRY_CLEAR, ENTRY_MIGRATION, ENTRY_SPLIT,
 		    ENTRY_TAKE };
 
+/* The fields of each kind overlap: an event is at most 64 bytes, which
+ * AddressSanitizer checks inline when one is built (a bigger one costs an
+ * out-of-line range check, and there are events at every visit and entry). */
 struct rmap_event {
 	unsigned char kind;
 	const struct task *task;
-	const struct rmap_walk *walk;
-	const struct vm_area_struct *vma;
-	unsigned long addr;
-	int result;
-	struct {
-		unsigned char change;	/* enum entry_change */
-		bool huge;
-		struct mm_struct *mm, *from_mm;
-		unsigned long addr, from;
-		struct page *page;
-		bool locked;	/* under the anon_vma lock (moves) */
-	} entry;
-	const char *message;
+	union {
+		struct {	/* EV_WALK_* */
+			const struct rmap_walk *walk;
+			const struct vm_area_struct *vma;
+			unsigned long addr;
+			int result;
+		};
+		struct {	/* EV_ENTRY */
+			unsigned char change;	/* enum entry_change */
+			bool huge;
+			bool locked;	/* under the anon_vma lock (moves) */
+			struct mm_struct *mm, *from_mm;
+			unsigned long addr, from;
+			struct page *page;
+		} entry;
+		const char *message;	/* EV_KERNEL_BUG */
+	};
 };
+_Static_assert(sizeof(struct rmap_event) <= 64, "an event fits ASan's inline check");
 
 typedef void (*rmap_event_fn)(void *ctx, struct world *w, const struct rmap_event *ev);
 typedef void (*rmap_trace_fn)(void *ctx, const struct task *t, const char *step, const char *detail);
@@ -86,6 +94,11 @@ struct world {
 
 	unsigned long next_vma_id, next_anon_vma_id, next_page_id, avc_seq;
 	unsigned long steps;		/* step attempts that ran */
+	/* The last step attempt, as coverage for fuzzing: where its task stood
+	 * (its operation, and its top frame's op and pc), and the kernel
+	 * function the step ran (step_trace's name; NULL when it blocked). */
+	unsigned last_step_from;
+	const char *last_step_name;
 	/* Per operation (enum task_op): tasks ended, anon_vma lock sections
 	 * they entered (what a protocol costs: the templist locks twice). */
 	struct { unsigned long tasks, anon_vma_locks; } op_stats[16];
@@ -110,6 +123,8 @@ void world_reset(struct world *w, const struct protocol *proto);
 
 /* The world's objects: zeroed, never NULL; world_dealloc poisons. */
 void *world_alloc(struct world *w, unsigned long size);
+/* Only the first head bytes zeroed (arena_alloc_head). */
+void *world_alloc_head(struct world *w, unsigned long size, unsigned long head);
 void world_dealloc(struct world *w, void *p, unsigned long size);
 
 /* The modelled kernel's BUG_ON fired (a detected miss): the world stops. */
@@ -119,8 +134,15 @@ void world_model_bug(struct world *w, const char *fmt, ...) __attribute__((forma
 
 void world_emit(struct world *w, const struct rmap_event *ev);
 /* Record the step a task is running (its kernel function) and, when tracing,
- * a detail line. */
-void step_trace(struct world *w, struct task *t, const char *step, const char *fmt, ...)
+ * a detail line. A macro: every step calls it, and the detail's arguments
+ * are worth evaluating only for a trace. */
+#define step_trace(w, t, name, ...)                                   \
+	do {                                                          \
+		(t)->step = (name);                                   \
+		if ((w)->trace)                                       \
+			step_trace_detail((w), (t), (name), __VA_ARGS__); \
+	} while (0)
+void step_trace_detail(struct world *w, struct task *t, const char *step, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void entry_event(struct world *w, struct task *t, enum entry_change change, bool huge,
 		 struct mm_struct *mm, unsigned long addr, struct mm_struct *from_mm,

@@ -1,11 +1,13 @@
 #include "oracle.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "anon_vma.h"
+#include "arena.h"
 #include "check.h"
 #include "mm.h"
 #include "page.h"
@@ -282,19 +284,8 @@ static void entry_during_walks(struct oracle *o, const struct rmap_event *ev)
 		f = f * 2 + ev->entry.locked;
 		f = f * 2 + (dst && visited_by(walk, dst));
 		f = f * 2 + (src && visited_by(walk, src));
-		o->feature(o->feature_ctx, 1 + f);
+		oracle_feature(o, ORACLE_FEATURE_INTERLEAVE + f);
 	}
-}
-
-/* Where a vma comes in the walk order of page's anon_vma: -1 if absent. */
-static int walk_position(struct world *w, const struct page *page, const struct vm_area_struct *vma)
-{
-	struct anon_vma_chain *avcs[64];
-	int n = anon_vma_index_query(w, page->mapping, page->index, avcs, 64);
-	for (int i = 0; i < n; i++)
-		if (avcs[i]->vma == vma)
-			return i;
-	return -1;
 }
 
 /* A copy or move, by the order a walk of the page would meet its source
@@ -304,13 +295,23 @@ static void order_feature(struct oracle *o, const struct rmap_event *ev)
 	const struct page *page = ev->entry.page;
 	if (!ev->entry.from_mm || !page->mapping)
 		return;
-	int dst = walk_position(o->w, page, vma_at(ev->entry.mm, ev->entry.addr));
-	int src = walk_position(o->w, page, vma_at(ev->entry.from_mm, ev->entry.from));
+	const struct vm_area_struct *to = vma_at(ev->entry.mm, ev->entry.addr);
+	const struct vm_area_struct *from = vma_at(ev->entry.from_mm, ev->entry.from);
+	struct anon_vma_chain **avcs = o->avcs;
+	int n = anon_vma_index_query(o->w, page->mapping, page->index, avcs, ORACLE_MAX_AVCS);
+	int dst = -1, src = -1;
+	/* Their places in the walk order, -1 where absent. */
+	for (int i = 0; i < n; i++) {
+		if (dst < 0 && avcs[i]->vma == to)
+			dst = i;
+		if (src < 0 && avcs[i]->vma == from)
+			src = i;
+	}
 	unsigned f = ev->entry.change == ENTRY_MOVE;
 	f = f * 2 + ev->entry.huge;
 	f = f * 2 + ev->entry.locked;
 	f = f * 3 + (dst < 0 || src < 0 ? 2 : dst < src);
-	o->feature(o->feature_ctx, 600 + f);
+	oracle_feature(o, ORACLE_FEATURE_ORDER + f);
 }
 
 static bool maps_page(const struct vm_area_struct *vma, const struct page *page)
@@ -341,18 +342,18 @@ static void home_features(struct oracle *o, struct mm_struct *mm)
 		}
 		for (unsigned long a = v->vm_start; a < v->vm_end && !thp; a += PMD_SIZE)
 			thp = pmd_trans_huge(mm_pmd(mm, a));
-		o->feature(o->feature_ctx, 800 + (unsigned)(free << 3 | prev << 2 | next << 1 | thp));
+		oracle_feature(o, ORACLE_FEATURE_HOME + (unsigned)(free << 3 | prev << 2 | next << 1 | thp));
 	}
 }
 
 void oracle_layout_features(struct oracle *o)
 {
 	struct world *w = o->w;
-	struct anon_vma_chain *avcs[64];
+	struct anon_vma_chain **avcs = o->avcs;
 
 	/* Only steps change the layout: a record that ran none (a step record
 	 * of blocked tasks, a call that made no sense) adds nothing new. */
-	if (!o->feature || w->steps == o->layout_steps)
+	if (!o->features || w->steps == o->layout_steps)
 		return;
 	o->layout_steps = w->steps;
 	for (int i = 0; i < w->nr_mm; i++)
@@ -362,7 +363,8 @@ void oracle_layout_features(struct oracle *o)
 		if (!page_mapped(page) || PageTail(page))
 			continue;
 		pages++;
-		int n = anon_vma_index_query(w, page->mapping, page->index, avcs, 64), first = -1, mapping = 0;
+		int n = anon_vma_index_query(w, page->mapping, page->index, avcs, ORACLE_MAX_AVCS);
+		int first = -1, mapping = 0;
 		for (int i = 0; i < n; i++)
 			if (maps_page(avcs[i]->vma, page)) {
 				mapping++;
@@ -373,7 +375,7 @@ void oracle_layout_features(struct oracle *o)
 		f = f * 4 + (n < 3 ? n : 3);
 		f = f * 4 + (first < 0 ? 3 : first < 2 ? first : 2);
 		f = f * 3 + (mapping < 2 ? mapping : 2);
-		o->feature(o->feature_ctx, 700 + f);
+		oracle_feature(o, ORACLE_FEATURE_LAYOUT + f);
 	}
 }
 
@@ -401,9 +403,9 @@ static void on_event(void *ctx, struct world *w, const struct rmap_event *ev)
 			log_entry(o, ev);
 		/* A take is the first half of a move or zap: its features come
 		 * with the second half. */
-		if (o->feature && o->nr_active && ev->entry.change != ENTRY_TAKE)
+		if (o->features && o->nr_active && ev->entry.change != ENTRY_TAKE)
 			entry_during_walks(o, ev);
-		if (o->feature && (ev->entry.change == ENTRY_MOVE || ev->entry.change == ENTRY_COPY))
+		if (o->features && (ev->entry.change == ENTRY_MOVE || ev->entry.change == ENTRY_COPY))
 			order_feature(o, ev);
 		break;
 	case EV_KERNEL_BUG:
@@ -429,7 +431,9 @@ static void on_trace(void *ctx, const struct task *t, const char *step, const ch
 
 void oracle_attach(struct oracle *o, struct world *w, bool logging)
 {
-	*o = (struct oracle){ .w = w, .logging = logging };
+	mem_zero(o, offsetof(struct oracle, avcs));	/* see mem_zero; avcs is scratch */
+	o->w = w;
+	o->logging = logging;
 	w->event = on_event;
 	w->event_ctx = o;
 	if (logging) {
@@ -442,9 +446,13 @@ void oracle_detach(struct oracle *o)
 {
 	sb_free(&o->detail);
 	sb_free(&o->timeline);
-	free(o->visits);
-	free(o->entries);
-	free(o->steps);
+	/* Only a logging run has these; ASan's free unwinds the stack even
+	 * for NULL, a cost every run would pay. */
+	if (o->logging) {
+		free(o->visits);
+		free(o->entries);
+		free(o->steps);
+	}
 	o->w->event = NULL;
 	o->w->trace = NULL;
 }

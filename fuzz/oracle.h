@@ -37,13 +37,20 @@ struct oracle_step {
  * of that page was under way. The fuzz target feeds them to libFuzzer as
  * extra coverage, so inputs that move or copy an entry behind or ahead of a
  * walk are kept and mutated further: the building blocks of every race. */
-typedef void (*oracle_feature_fn)(void *ctx, unsigned feature);
+/* Their ids: a range per kind, ORACLE_NR_FEATURES in all. Each is a
+ * counter the oracle bumps (saturating, as libFuzzer's counters are). */
+enum {
+	ORACLE_FEATURE_INTERLEAVE = 0,		/* walk kind, change, who was visited: 512 */
+	ORACLE_FEATURE_ORDER = 512,		/* copy or move by walk order: 24 */
+	ORACLE_FEATURE_LAYOUT = 536,		/* a page's vmas in walk order: 96 */
+	ORACLE_FEATURE_HOME = 632,		/* a vma away from home: 16 */
+	ORACLE_NR_FEATURES = 648,
+};
 #define ORACLE_MAX_WALKS 8
 
 struct oracle {
 	struct world *w;
-	oracle_feature_fn feature;
-	void *feature_ctx;
+	unsigned char *features;	/* counters by feature id, NULL: none wanted */
 	unsigned long layout_steps;	/* w->steps when layout features last ran */
 	const struct rmap_walk *active[ORACLE_MAX_WALKS];	/* walks under way */
 	int nr_active;
@@ -60,7 +67,18 @@ struct oracle {
 	int nr_entries, cap_entries;
 	struct oracle_step *steps;
 	int nr_steps, cap_steps;
+	/* Scratch for index queries, last: not zeroed, and off the stack,
+	 * where ASan would poison and unpoison it around every call. */
+#define ORACLE_MAX_AVCS 64
+	struct anon_vma_chain *avcs[ORACLE_MAX_AVCS];
 };
+
+static inline void oracle_feature(struct oracle *o, unsigned id)
+{
+	unsigned char *c = &o->features[id];
+	if (*c < 255)
+		++*c;
+}
 
 void oracle_attach(struct oracle *o, struct world *w, bool logging);
 void oracle_detach(struct oracle *o);

@@ -197,10 +197,9 @@ static int start(struct world *w, const struct record *r)
 /* A "now" record: run the task to its end, or until it blocks. */
 static void run_to_end(struct world *w, int id, run_step_fn step, void *ctx)
 {
-	while (task_find(w, id) && !w->halted) {
-		if (!task_runnable(w, task_find(w, id)) || !step(ctx, id))
-			return;
-	}
+	struct task *t;
+	while ((t = task_find(w, id)) && !w->halted && task_runnable(w, t) && step(ctx, t))
+		;
 }
 
 /* Tasks are named from the newest: 0 is the task started last, so "the
@@ -219,7 +218,7 @@ static void interleave(struct world *w, const struct record *r, run_step_fn step
 
 	for (int i = 0; i < slots && !w->halted; i++) {
 		struct task *t = task_find(w, (r->c >> i) & 1 ? y : x);
-		if (t && task_runnable(w, t) && !step(ctx, t->id))
+		if (t && task_runnable(w, t) && !step(ctx, t))
 			return;
 	}
 }

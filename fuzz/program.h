@@ -89,7 +89,8 @@ unsigned long decode_len(struct mm_struct *mm, unsigned long addr, uint8_t code,
 /* Start (and for "now" records run) what r asks on w. A step record steps
  * through run_step so the caller's checks see every step. Returns the task
  * started, or 0. */
-typedef bool (*run_step_fn)(void *ctx, int task_id);
+struct task;
+typedef bool (*run_step_fn)(void *ctx, struct task *t);
 int record_execute(struct world *w, const struct record *r, run_step_fn step, void *ctx);
 
 /* One line of text for r, as executed on w now (operands resolved). */

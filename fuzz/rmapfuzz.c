@@ -408,7 +408,7 @@ static int cmd_blind(int argc, char **argv, const struct protocol *proto)
 		bool violated = rmap_run_in(w, buf, size, proto, 0, NULL, &res, NULL);
 		double elapsed = now_seconds() - t0;
 		if (violated || elapsed >= seconds) {
-			printf("%s %.2f %lu %s\n", violated ? "found" : "silent", elapsed, n,
+			printf("%s %.4f %lu %s\n", violated ? "found" : "silent", elapsed, n,
 			       violated ? res.first_line : "-");
 			world_free(w);
 			return violated;

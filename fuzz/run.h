@@ -17,11 +17,14 @@ struct protocol;
  * and it pins a broken invariant to the step that broke it). */
 enum run_flags { RUN_EVERY_STEP = 1 };
 
-/* Where interleaving features go (oracle.h); NULL to drop them. */
-struct run_features {
-	void (*feature)(void *ctx, unsigned feature);
-	void *ctx;
-};
+/* Features: what a run did, as counters by id (the fuzz target hands
+ * libFuzzer its counters as extra coverage). RUN_NR_FEATURES ids: the
+ * oracle's (oracle.h), then the steps' own (which step of which operation
+ * ran, run.c), hashed into [RUN_STEP_FEATURES, RUN_NR_FEATURES). libFuzzer
+ * clears and scans every counter after every run: keep them few. */
+#define RUN_NR_FEATURES 1024u
+#define RUN_STEP_FEATURES 648u	/* ORACLE_NR_FEATURES */
+#define RUN_NR_STEP_FEATURES (RUN_NR_FEATURES - RUN_STEP_FEATURES)
 
 struct run_result {
 	const char *invariant;	/* the violation's name, NULL when the input passed */
@@ -35,11 +38,12 @@ struct run_result {
 bool rmap_run(const uint8_t *data, size_t size, const struct protocol *proto, unsigned flags,
 	      struct run_result *res, struct strbuf *report);
 /* rmap_run on w, reset in O(1) (world_reset) rather than built and torn
- * down, reporting interleaving features as it goes when features is not
- * NULL: the hot loops (the fuzz target, blind testing) keep one world. */
+ * down, counting features in features[RUN_NR_FEATURES] as it goes when it
+ * is not NULL: the hot loops (the fuzz target, blind testing) keep one
+ * world. */
 struct world;
 bool rmap_run_in(struct world *w, const uint8_t *data, size_t size, const struct protocol *proto,
-		 unsigned flags, const struct run_features *features, struct run_result *res,
+		 unsigned flags, unsigned char *features, struct run_result *res,
 		 struct strbuf *report);
 
 /* The program as scenario text (scenario.h), each record commented with

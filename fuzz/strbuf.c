@@ -30,6 +30,8 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 
 void sb_free(struct strbuf *sb)
 {
+	if (!sb->buf)	/* ASan's free unwinds the stack even for NULL */
+		return;
 	free(sb->buf);
 	sb->buf = NULL;
 	sb->len = sb->cap = 0;

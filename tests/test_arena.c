@@ -116,5 +116,34 @@ static void world_reset_is_a_fresh_world(void)
 	world_free(w);
 }
 
+/* mem_zero zeroes exactly its range, whatever the size and alignment (a
+ * word loop for small aligned objects, rep stos for the rest), and
+ * arena_alloc_head zeroes the head it is told and hands out the whole
+ * object, addressable to its last byte. */
+static void head_allocs_and_mem_zero(void)
+{
+	unsigned char buf[600];
+	for (size_t off = 0; off < 16; off += 3)
+		for (size_t n = 0; n < 520; n += off ? 37 : 8) {
+			memset(buf, 0xee, sizeof(buf));
+			mem_zero(buf + 8 + off, n);
+			CHECK(all_zero(buf + 8 + off, n));
+			CHECK(buf[7 + off] == 0xee && buf[8 + off + n] == 0xee);
+		}
+	struct arena a = { 0 };
+	unsigned char *p = arena_alloc(&a, 300);
+	memset(p, 0x5a, 300);
+	arena_reset(&a);
+	unsigned char *q = arena_alloc_head(&a, 300, 40);
+	CHECK(q == p);				/* the same memory, dirty */
+	CHECK(all_zero(q, 40));
+	CHECK(q[40] == 0x5a && q[299] == 0x5a);	/* the tail is the caller's to fill */
+#ifdef HAVE_ASAN
+	CHECK(!__asan_address_is_poisoned(q + 299) && __asan_address_is_poisoned(q + 300));
+#endif
+	arena_destroy(&a);
+}
+
 TEST_MAIN(T(alloc_is_zeroed_aligned_and_counted), T(reset_reuses_memory_zeroed),
-	  T(big_objects_get_their_own_chunk), T(freed_memory_is_poisoned), T(world_reset_is_a_fresh_world))
+	  T(big_objects_get_their_own_chunk), T(freed_memory_is_poisoned), T(world_reset_is_a_fresh_world),
+	  T(head_allocs_and_mem_zero))

@@ -10,6 +10,7 @@
 #include "program.h"
 #include "run.h"
 #include "test.h"
+#include "world.h"
 #include "world_util.h"
 
 static uint64_t rng_state;
@@ -242,6 +243,89 @@ static void operands_decode_on_grid_and_vmas(void)
 	world_free(w);
 }
 
+/* The features a run reports: the fuzz target's coverage (run.h). The
+ * counters are exactly RUN_NR_FEATURES bytes on the heap, so an id out of
+ * range is an overflow AddressSanitizer reports. */
+struct feature_set {
+	unsigned char *hit;
+};
+
+static void features_of(struct world *w, const uint8_t *data, size_t size, struct feature_set *s)
+{
+	struct run_result res;
+	if (!s->hit)
+		s->hit = malloc(RUN_NR_FEATURES);
+	memset(s->hit, 0, RUN_NR_FEATURES);
+	rmap_run_in(w, data, size, w->proto, 0, s->hit, &res, NULL);
+}
+
+static int step_features(const struct feature_set *s)
+{
+	int n = 0;
+	for (unsigned i = RUN_STEP_FEATURES; i < RUN_NR_FEATURES; i++)
+		n += s->hit[i] != 0;
+	return n;
+}
+
+/* Every id is in range, an input reports the same features however many
+ * inputs the world ran before (a fuzzing process's world is reused), and
+ * the steps' features vary with what ran. */
+static void features_in_range_and_repeatable(void)
+{
+	struct feature_set a = { 0 }, b = { 0 }, seen = { calloc(1, RUN_NR_FEATURES) };
+	struct world *w = world_new(protocol_find("linux-3.15"));
+	uint8_t buf[96], other[96];
+
+	rng_state = 4242;
+	for (int n = 0; n < 400; n++) {
+		size_t len = rnd() % (sizeof(buf) + 1);
+		for (size_t i = 0; i < sizeof(buf); i++)
+			buf[i] = rnd(), other[i] = rnd();
+		features_of(w, buf, len, &a);
+		features_of(w, other, sizeof(other), &b);
+		features_of(w, buf, len, &b);
+		CHECK(memcmp(a.hit, b.hit, RUN_NR_FEATURES) == 0);
+		for (unsigned i = 0; i < RUN_NR_FEATURES; i++)
+			seen.hit[i] |= a.hit[i];
+	}
+	CHECK(step_features(&seen) > 40);
+	free(a.hit);
+	free(b.hit);
+	free(seen.hit);
+	world_free(w);
+}
+
+/* A THP fault and a small-page fault run different steps; the mail's race
+ * run under the fixed kernel blocks the split on the mremap's anon_vma
+ * lock, which the same records run one task after the other never do:
+ * each difference shows in the steps' features. */
+static void step_features_tell_paths_apart(void)
+{
+	struct feature_set thp = { 0 }, small = { 0 }, race = { 0 }, sequential = { 0 };
+	struct world *w = world_new(protocol_find("linux-3.15"));
+	const uint8_t fault_thp[] = { 0x81, 0x00, 0x00, 0x03, 0x82, 0x00, 0x00, 0x01 };
+	const uint8_t fault_small[] = { 0x81, 0x00, 0x00, 0x03, 0x82, 0x00, 0x00, 0x00 };
+
+	features_of(w, fault_thp, sizeof(fault_thp), &thp);
+	features_of(w, fault_small, sizeof(fault_small), &small);
+	CHECK(step_features(&thp) > 0 && step_features(&small) > 0);
+	CHECK(memcmp(thp.hit + RUN_STEP_FEATURES, small.hit + RUN_STEP_FEATURES,
+		     RUN_NR_STEP_FEATURES) != 0);
+
+	features_of(w, mail_race, sizeof(mail_race), &race);
+	features_of(w, mail_race, sizeof(mail_race) - RECORD_SIZE, &sequential);
+	int only_in_race = 0;
+	for (unsigned i = RUN_STEP_FEATURES; i < RUN_NR_FEATURES; i++)
+		only_in_race += race.hit[i] && !sequential.hit[i];
+	CHECK(only_in_race > 0);
+	free(thp.hit);
+	free(small.hit);
+	free(race.hit);
+	free(sequential.hit);
+	world_free(w);
+}
+
 TEST_MAIN(T(decoder_totality), T(same_input_same_trace), T(oracle_fires_on_mail_race),
 	  T(oracle_fires_on_fork_race_tree_left), T(oracle_fires_on_stale_migration_entry),
-	  T(oracle_fires_on_missed_vma), T(oracle_reports_structure), T(operands_decode_on_grid_and_vmas))
+	  T(oracle_fires_on_missed_vma), T(oracle_reports_structure), T(operands_decode_on_grid_and_vmas),
+	  T(features_in_range_and_repeatable), T(step_features_tell_paths_apart))

@@ -74,13 +74,13 @@ static const char *sc_end(struct scen *s)
 {
 	struct world *w = s->w;
 	while (w->nr_tasks && !sc_stopped(s)) {
-		int ids[MAX_TASKS];
-		if (!sched_runnable(w, ids, MAX_TASKS)) {
+		struct task *t = sched_first_runnable(w);
+		if (!t) {
 			sched_stuck(w);
 			oracle_after_step(&s->o);
 			break;
 		}
-		sc_step(s, ids[0]);
+		sc_step(s, t->id);
 	}
 	if (!sc_stopped(s)) {
 		oracle_after_step(&s->o);

@@ -17,7 +17,8 @@ rmap_test(check sample_is_sound catches_mapcount catches_range_change_while_inde
 rmap_test(interval_tree brute_force_after brute_force_before augmentation_after_rotations check_catches_corruption empty_and_single)
 rmap_test(fuzz decoder_totality same_input_same_trace oracle_fires_on_mail_race
   oracle_fires_on_fork_race_tree_left oracle_fires_on_stale_migration_entry
-  oracle_fires_on_missed_vma oracle_reports_structure operands_decode_on_grid_and_vmas)
+  oracle_fires_on_missed_vma oracle_reports_structure operands_decode_on_grid_and_vmas
+  features_in_range_and_repeatable step_features_tell_paths_apart)
 # The tools' command-line contract, and the seed corpus replayed clean.
 add_test(NAME cli.contract COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(cli.contract PROPERTIES ENVIRONMENT "${TEST_ENV}")
@@ -32,4 +33,5 @@ set_tests_properties(crashers.replay PROPERTIES ENVIRONMENT "${TEST_ENV}")
 rmap_test(mutator stays_in_bounds crossover_splices_records scratch_races_find_a_bug)
 target_sources(test_mutator PRIVATE ${CMAKE_SOURCE_DIR}/fuzz/mutator.c)
 rmap_test(arena alloc_is_zeroed_aligned_and_counted reset_reuses_memory_zeroed
-  big_objects_get_their_own_chunk freed_memory_is_poisoned world_reset_is_a_fresh_world)
+  big_objects_get_their_own_chunk freed_memory_is_poisoned world_reset_is_a_fresh_world
+  head_allocs_and_mem_zero)

@@ -50,7 +50,7 @@ since="$build/.fuzz-started-$proto"
 touch "$since"
 start=$(date +%s)
 corpus_before=$(find "$corpus" -type f | wc -l)
-execs=0 cov=0 rounds=0 stopped=0
+execs=0 ft=0 rounds=0 stopped=0
 : >"$log"
 
 summary() {
@@ -61,7 +61,7 @@ summary() {
 	echo >&2
 	echo "fuzz: summary for $proto after ${elapsed}s in $rounds round(s) of $jobs job(s):" >&2
 	echo "  executions   $execs ($((execs / elapsed))/s)" >&2
-	echo "  coverage     $cov edges (libFuzzer's cov:)" >&2
+	echo "  coverage     $ft features (libFuzzer's ft:: interleavings, layouts, steps)" >&2
 	n=$(find "$corpus" -type f | wc -l)
 	echo "  corpus       $n inputs in ${corpus#"$here"/} ($((n - corpus_before)) new)" >&2
 	found=$(find "$crashes" -type f -newer "$since" | sort)
@@ -104,8 +104,8 @@ round() {
 	n=$(sed -nE 's/^stat::number_of_executed_units: ([0-9]+)/\1/p' "$log.round" | tail -1)
 	[ -n "$n" ] || n=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$last")
 	execs=$((execs + ${n:-0}))
-	cov=$(sed -nE 's/.*cov: ([0-9]+).*/\1/p' <<<"$last")
-	cov=${cov:-0}
+	ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$last")
+	ft=${ft:-0}
 	cat "$log.round" >>"$log"
 	rm -f "$log.round"
 	return "$rc"
