@@ -216,22 +216,11 @@ static void undo_attempt(struct world *w, struct task *t)
 		lock_drop(w, t, t->held[t->nheld - 1].lock);
 }
 
-/* Where a task stands, as a number (world.h's last_step_from): the
- * operation it was started as, and the op and pc of its top frame (1: no
- * frame left, it ends). */
-static unsigned task_point(const struct task *t)
-{
-	if (!t->depth)
-		return 1;
-	const struct frame *f = task_top((struct task *)t);
-	return 2 + ((unsigned)t->op << 16 | (unsigned)f->op << 8 | f->pc);
-}
-
 enum step_result sched_step(struct world *w, int id) { return sched_step_task(w, task_find(w, id)); }
 
 enum step_result sched_step_task(struct world *w, struct task *t)
 {
-	w->last_step_from = t ? task_point(t) : 0;
+	w->last_step_op = t ? t->op : 0;
 	w->last_step_name = NULL;
 	if (!t || w->halted || !task_runnable(w, t))
 		return STEP_BLOCKED;

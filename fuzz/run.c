@@ -20,12 +20,12 @@ static bool stopped(const struct run *r) { return r->o.invariant || r->w->halted
 
 _Static_assert(RUN_STEP_FEATURES == ORACLE_NR_FEATURES, "step features follow the oracle's");
 
-/* Model coverage: which step of which operation ran (where its task stood
- * and the kernel function the step ran: a THP fault and a small one stand
- * at the same place and run different functions), or blocked on which
- * lock class. The fuzzing build leaves the model's own code uninstrumented
- * (CMakeLists.txt): these name its paths in one feature a step, where edge
- * counters took about four. */
+/* Model coverage: which kernel function each operation's steps ran (a THP
+ * fault runs do_huge_pmd_anonymous_page, a small one do_anonymous_page),
+ * or which lock class a step waited on. The fuzzing build leaves the
+ * model's own code uninstrumented (CMakeLists.txt): these name its paths in
+ * a few features a run, where edge counters gave some 85. Keyed by where in
+ * the operation the step began too, they found races slower (README). */
 static void step_feature(struct run *r, const struct task *t)
 {
 	const struct world *w = r->w;
@@ -36,8 +36,9 @@ static void step_feature(struct run *r, const struct task *t)
 	uint32_t to = w->last_step_name
 		? (uint32_t)((uintptr_t)w->last_step_name - (uintptr_t)&step_feature)
 		: 0x1000000u | (t->blocked_on ? t->blocked_on->cls : 7u);	/* t is still there */
-	uint32_t h = (w->last_step_from * 0x9e3779b1u) ^ (to * 0x85ebca6bu);
-	oracle_feature(&r->o, RUN_STEP_FEATURES + (h >> 22) % RUN_NR_STEP_FEATURES);
+	uint32_t h = (w->last_step_op * 0x9e3779b1u) ^ (to * 0x85ebca6bu);
+	_Static_assert(RUN_NR_STEP_FEATURES == 256, "the hash's top byte");
+	oracle_feature(&r->o, RUN_STEP_FEATURES + (h >> 24));
 }
 
 /* Every step goes through here so the oracle sees each one. */

@@ -22,9 +22,9 @@ enum run_flags { RUN_EVERY_STEP = 1 };
  * oracle's (oracle.h), then the steps' own (which step of which operation
  * ran, run.c), hashed into [RUN_STEP_FEATURES, RUN_NR_FEATURES). libFuzzer
  * clears and scans every counter after every run: keep them few. */
-#define RUN_NR_FEATURES 1024u
 #define RUN_STEP_FEATURES 648u	/* ORACLE_NR_FEATURES */
-#define RUN_NR_STEP_FEATURES (RUN_NR_FEATURES - RUN_STEP_FEATURES)
+#define RUN_NR_STEP_FEATURES 256u
+#define RUN_NR_FEATURES (RUN_STEP_FEATURES + RUN_NR_STEP_FEATURES)
 
 struct run_result {
 	const char *invariant;	/* the violation's name, NULL when the input passed */
