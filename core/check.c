@@ -314,13 +314,8 @@ static int check_lock_held(struct world *w, const struct lock *l, const char *wh
 
 /* With no task left (the end of every input) every lock is free: a quick
  * test of each of the world's many locks, inline. */
-static inline int check_lock(struct world *w, const struct lock *l, const char *what,
-			     struct check_failure *out)
-{
-	if (!w->nr_tasks && lock_is_free(l))
-		return 0;
-	return check_lock_held(w, l, what, out);
-}
+#define check_lock(w, l, what, out) \
+	(!(w)->nr_tasks && lock_is_free(l) ? 0 : check_lock_held((w), (l), (what), (out)))
 
 static int check_locks(struct world *w, struct check_failure *out)
 {

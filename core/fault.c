@@ -50,13 +50,13 @@ static enum step_result map_new_page(struct world *w, struct task *t, struct fau
 		step_trace(w, t, "do_huge_pmd_anonymous_page", "mm%d %#lx page %lu", mm->id, haddr,
 			   page->id);
 		page_add_new_anon_rmap(page, vma, haddr);
-		*pmd = (struct pmd){ .kind = PMD_HUGE, .page = page };
+		set_pmd(pmd, PMD_HUGE, page);
 		entry_event(w, t, ENTRY_SET, true, mm, haddr, NULL, 0, page, false);
 	} else if (pmd_trans_huge(pmd)) {
 		step_trace(w, t, "handle_mm_fault", "mm%d %#lx already mapped huge", mm->id, addr);
 	} else {
 		if (pmd_none(pmd))
-			*pmd = (struct pmd){ .kind = PMD_TABLE };	/* __pte_alloc */
+			set_pmd(pmd, PMD_TABLE, NULL);	/* __pte_alloc */
 		struct pte *pte = &pmd->pte[pte_index(addr)];
 		if (pte->kind == PTE_MIGRATION) {
 			/* migration_entry_wait(): sleep on the page lock, then

@@ -54,7 +54,7 @@ static enum step_result copy_huge_pmd(struct world *w, struct task *t, struct fr
 		f->pc = 4;
 	} else if (pmd_trans_huge(src)) {
 		page_dup_rmap(src->page);
-		*dst = (struct pmd){ .kind = PMD_HUGE, .page = src->page };
+		set_pmd(dst, PMD_HUGE, src->page);
 		entry_event(w, t, ENTRY_COPY, true, fk->mm, c.addr, fk->oldmm, c.addr, src->page, false);
 		next_extent(fk, f, c.next);
 	}
@@ -77,7 +77,7 @@ static enum step_result copy_pte_range(struct world *w, struct task *t, struct f
 		   fk->mm->id);
 	if (src->kind == PMD_TABLE) {
 		if (pmd_none(dst))
-			*dst = (struct pmd){ .kind = PMD_TABLE };
+			set_pmd(dst, PMD_TABLE, NULL);
 		for (unsigned long a = c.addr; a < c.next; a += PAGE_SIZE) {
 			struct pte *s = &src->pte[pte_index(a)];
 			if (s->kind == PTE_NONE)

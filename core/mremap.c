@@ -76,7 +76,7 @@ static enum step_result move_set_new(struct world *w, struct task *t, struct fra
 		struct inflight *e = &t->inflight[i];
 		unsigned long from = m->old + (e->addr - m->new);
 		if (e->kind == INFLIGHT_PMD) {
-			*mm_pmd(m->mm, e->addr) = (struct pmd){ .kind = PMD_HUGE, .page = e->page };
+			set_pmd(mm_pmd(m->mm, e->addr), PMD_HUGE, e->page);
 			entry_event(w, t, ENTRY_MOVE, true, m->mm, e->addr, m->mm, from, e->page, l.av);
 		} else {
 			mm_pmd(m->mm, e->addr)->pte[pte_index(e->addr)] = e->pte;
@@ -132,7 +132,7 @@ static enum step_result move_huge_pmd(struct world *w, struct task *t, struct fr
 			.kind = INFLIGHT_PMD, .page = old_pmd->page, .from = old_pmd, .mm = mm,
 			.addr = m->new };
 		entry_event(w, t, ENTRY_TAKE, true, mm, m->old, mm, m->new, old_pmd->page, l.av);
-		*old_pmd = (struct pmd){ .kind = PMD_NONE };
+		set_pmd(old_pmd, PMD_NONE, NULL);
 		return move_cleared(w, t, f, &l);
 	} else {
 		/* Split while this step waited: its ptes move next. */
@@ -166,7 +166,7 @@ static enum step_result move_ptes(struct world *w, struct task *t, struct frame 
 		return STEP_DONE;
 	}
 	if (pmd_none(new_pmd))
-		*new_pmd = (struct pmd){ .kind = PMD_TABLE };	/* __pte_alloc */
+		set_pmd(new_pmd, PMD_TABLE, NULL);	/* __pte_alloc */
 	for (unsigned long off = 0; off < extent; off += PAGE_SIZE) {
 		struct pte *from = &old_pmd->pte[pte_index(m->old + off)];
 		if (from->kind == PTE_NONE)

@@ -59,7 +59,7 @@ static void free_pgd_range(struct world *w, struct munmap_frame *u, unsigned lon
 						u->mm->id, addr);
 		if (pmd->kind == PMD_HUGE)
 			world_model_bug(w, "free_pgd_range: mm%d huge pmd %#lx left", u->mm->id, addr);
-		*pmd = (struct pmd){ .kind = PMD_NONE };
+		set_pmd(pmd, PMD_NONE, NULL);
 	}
 }
 
@@ -81,7 +81,7 @@ static enum step_result zap_huge_pmd(struct world *w, struct task *t, struct fra
 		struct page *page = pmd->page;
 		step_trace(w, t, "zap_huge_pmd", "mm%d %#lx page %lu: clear pmd", u->mm->id, u->addr,
 			   page->id);
-		*pmd = (struct pmd){ .kind = PMD_NONE };
+		set_pmd(pmd, PMD_NONE, NULL);
 		t->inflight[t->nr_inflight++] = (struct inflight){
 			.kind = INFLIGHT_ZAP, .page = page, .from = pmd, .mm = u->mm, .addr = u->addr };
 		entry_event(w, t, ENTRY_TAKE, true, u->mm, u->addr, NULL, 0, page, false);

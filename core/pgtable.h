@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arena.h"
+
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1UL << PAGE_SHIFT)
 #define PAGE_MASK (~(PAGE_SIZE - 1))
@@ -56,6 +58,16 @@ static inline unsigned long pmd_addr_end(unsigned long addr, unsigned long end)
 {
 	unsigned long next = (addr + PMD_SIZE) & PMD_MASK;
 	return next < end ? next : end;
+}
+
+/* Write a pmd whole: none, an empty pte table (__pte_alloc), or a huge pmd
+ * mapping page. Not a struct assignment: a pmd is 80 bytes, which ASan
+ * checks by an out-of-line call, and page tables change at most steps. */
+static inline void set_pmd(struct pmd *pmd, enum pmd_kind kind, struct page *page)
+{
+	mem_zero(pmd, sizeof(*pmd));
+	pmd->kind = (uint8_t)kind;
+	pmd->page = page;
 }
 
 static inline bool pmd_none(const struct pmd *p) { return p->kind == PMD_NONE; }

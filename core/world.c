@@ -153,14 +153,10 @@ void entry_event(struct world *w, struct task *t, enum entry_change change, bool
 {
 	if (!w->event)
 		return;
-	struct rmap_event ev = { .kind = EV_ENTRY, .task = t };
-	ev.entry.change = (unsigned char)change;
-	ev.entry.huge = huge;
-	ev.entry.mm = mm;
-	ev.entry.addr = addr;
-	ev.entry.from_mm = from_mm;
-	ev.entry.from = from;
-	ev.entry.page = page;
-	ev.entry.locked = locked;
+	struct rmap_event ev = {
+		.kind = EV_ENTRY, .task = t,
+		.entry = { .change = (unsigned char)change, .huge = huge, .locked = locked, .mm = mm,
+			   .from_mm = from_mm, .addr = addr, .from = from, .page = page },
+	};
 	w->event(w->event_ctx, w, &ev);
 }

@@ -81,10 +81,10 @@ static void catches_unreachable_entry(void)
 	struct world *w = sample();
 	struct pmd saved = *tw_pmd(w, 0, 2 * P);
 	*tw_pmd(w, 0, 8 * P) = saved;
-	*tw_pmd(w, 0, 2 * P) = (struct pmd){ .kind = PMD_NONE };
+	set_pmd(tw_pmd(w, 0, 2 * P), PMD_NONE, NULL);
 	expect(w, "rmap-reachable");
 	*tw_pmd(w, 0, 2 * P) = saved;
-	*tw_pmd(w, 0, 8 * P) = (struct pmd){ .kind = PMD_NONE };
+	set_pmd(tw_pmd(w, 0, 8 * P), PMD_NONE, NULL);
 	/* The wrong index at the right place is unreachable too. */
 	struct page *page = tw_page(w, 0, 2 * P);
 	page->index++;
