@@ -220,8 +220,6 @@ enum step_result sched_step(struct world *w, int id) { return sched_step_task(w,
 
 enum step_result sched_step_task(struct world *w, struct task *t)
 {
-	w->last_step_op = t ? t->op : 0;
-	w->last_step_name = NULL;
 	if (!t || w->halted || !task_runnable(w, t))
 		return STEP_BLOCKED;
 	t->spinning = false;
@@ -231,7 +229,6 @@ enum step_result sched_step_task(struct world *w, struct task *t)
 	/* A bound on control-only transitions: more is a model bug (a loop). */
 	for (int spins = 0; spins < 64; spins++) {
 		if (t->depth == 0) {
-			w->last_step_name = "exit";
 			task_exit(w, t);
 			return STEP_DONE;
 		}
@@ -245,7 +242,6 @@ enum step_result sched_step_task(struct world *w, struct task *t)
 		}
 		t->steps++;
 		w->steps++;
-		w->last_step_name = t->step;
 		/* Every step names the kernel function it models (traces use it). */
 		if (!t->step)
 			world_model_bug(w, "task %d (%s) ran a step without a kernel function name",

@@ -94,11 +94,6 @@ struct world {
 
 	unsigned long next_vma_id, next_anon_vma_id, next_page_id, avc_seq;
 	unsigned long steps;		/* step attempts that ran */
-	/* The last step attempt, as coverage for fuzzing: the operation its
-	 * task was started as (enum task_op), and the kernel function the step
-	 * ran (step_trace's name; NULL when it blocked). */
-	unsigned char last_step_op;
-	const char *last_step_name;
 	/* Per operation (enum task_op): tasks ended, anon_vma lock sections
 	 * they entered (what a protocol costs: the templist locks twice). */
 	struct { unsigned long tasks, anon_vma_locks; } op_stats[16];

@@ -8,6 +8,7 @@
 #include "scenario.h"
 #include "protocol.h"
 #include "sched.h"
+#include "task.h"
 #include "world.h"
 
 struct run {
@@ -19,37 +20,29 @@ struct run {
 static bool stopped(const struct run *r) { return r->o.invariant || r->w->halted; }
 
 _Static_assert(RUN_STEP_FEATURES == ORACLE_NR_FEATURES, "step features follow the oracle's");
+_Static_assert(RUN_NR_STEP_FEATURES == NR_TASK_OPS * 8, "an operation by a lock class");
 
-/* Model coverage: which kernel function each operation's steps ran (a THP
- * fault runs do_huge_pmd_anonymous_page, a small one do_anonymous_page),
- * or which lock class a step waited on. The fuzzing build leaves the
- * model's own code uninstrumented (CMakeLists.txt): these name its paths in
- * a few features a run, where edge counters gave some 85. Keyed by where in
- * the operation the step began too, they found races slower (README). */
+/* Model coverage: which operation waited on which class of lock (its
+ * step blocked), the contention a race is made of. The fuzzing build
+ * leaves the model's own code uninstrumented (CMakeLists.txt). Features for
+ * every step (which kernel function each operation ran, with or without
+ * where it began) split the corpus by paths that do not matter for races:
+ * every search was slower with them, and each execution too (README). */
 static void step_feature(struct run *r, const struct task *t)
 {
-	const struct world *w = r->w;
-	/* A name is a string literal: its offset in the binary (from a
-	 * function of it, which moves with it) is the same in every process of
-	 * a campaign, as libFuzzer's fork and merge modes need; its address is
-	 * not, and hashing its text would cost more than the step. */
-	uint32_t to = w->last_step_name
-		? (uint32_t)((uintptr_t)w->last_step_name - (uintptr_t)&step_feature)
-		: 0x1000000u | (t->blocked_on ? t->blocked_on->cls : 7u);	/* t is still there */
-	uint32_t h = (w->last_step_op * 0x9e3779b1u) ^ (to * 0x85ebca6bu);
-	_Static_assert(RUN_NR_STEP_FEATURES == 256, "the hash's top byte");
-	oracle_feature(&r->o, RUN_STEP_FEATURES + (h >> 24));
+	unsigned cls = t->blocked_on ? t->blocked_on->cls : 7;	/* 7: the world halted */
+	oracle_feature(&r->o, RUN_STEP_FEATURES + t->op * 8u + cls);
 }
 
 /* Every step goes through here so the oracle sees each one. */
 static bool run_step(void *ctx, struct task *t)
 {
 	struct run *r = ctx;
-	enum step_result res = sched_step_task(r->w, t);
-	if (r->o.features)
-		step_feature(r, t);
-	if (res != STEP_DONE)
+	if (sched_step_task(r->w, t) != STEP_DONE) {
+		if (r->o.features)
+			step_feature(r, t);	/* blocked: t is still there */
 		return false;
+	}
 	if (r->flags & RUN_EVERY_STEP || r->w->halted)
 		oracle_after_step(&r->o);
 	return !stopped(r);

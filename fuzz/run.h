@@ -19,11 +19,11 @@ enum run_flags { RUN_EVERY_STEP = 1 };
 
 /* Features: what a run did, as counters by id (the fuzz target hands
  * libFuzzer its counters as extra coverage). RUN_NR_FEATURES ids: the
- * oracle's (oracle.h), then the steps' own (which step of which operation
- * ran, run.c), hashed into [RUN_STEP_FEATURES, RUN_NR_FEATURES). libFuzzer
- * clears and scans every counter after every run: keep them few. */
+ * oracle's (oracle.h), then from RUN_STEP_FEATURES the steps' own (which
+ * operation waited on which lock class: 8 ids an operation, run.c).
+ * libFuzzer clears and scans every counter after every run: keep them few. */
 #define RUN_STEP_FEATURES 648u	/* ORACLE_NR_FEATURES */
-#define RUN_NR_STEP_FEATURES 256u
+#define RUN_NR_STEP_FEATURES 80u	/* NR_TASK_OPS * 8 */
 #define RUN_NR_FEATURES (RUN_STEP_FEATURES + RUN_NR_STEP_FEATURES)
 
 struct run_result {

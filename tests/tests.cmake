@@ -18,7 +18,7 @@ rmap_test(interval_tree brute_force_after brute_force_before augmentation_after_
 rmap_test(fuzz decoder_totality same_input_same_trace oracle_fires_on_mail_race
   oracle_fires_on_fork_race_tree_left oracle_fires_on_stale_migration_entry
   oracle_fires_on_missed_vma oracle_reports_structure operands_decode_on_grid_and_vmas
-  features_in_range_and_repeatable step_features_tell_paths_apart)
+  features_in_range_and_repeatable step_features_tell_contention)
 # The tools' command-line contract, and the seed corpus replayed clean.
 add_test(NAME cli.contract COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(cli.contract PROPERTIES ENVIRONMENT "${TEST_ENV}")
