@@ -30,7 +30,9 @@ _Static_assert(RUN_NR_STEP_FEATURES == NR_TASK_OPS * 8, "an operation by a lock 
  * every search was slower with them, and each execution too (README). */
 static void step_feature(struct run *r, const struct task *t)
 {
-	unsigned cls = t->blocked_on ? t->blocked_on->cls : 7;	/* 7: the world halted */
+	/* 7: no lock: a retry loop spinning until another task steps, or the
+	 * world halted. */
+	unsigned cls = t->blocked_on ? t->blocked_on->cls : 7;
 	oracle_feature(&r->o, RUN_STEP_FEATURES + t->op * 8u + cls);
 }
 
