@@ -6,16 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mutator.h"
 #include "program.h"
 #include "protocol.h"
 #include "run.h"
 #include "test.h"
 #include "world.h"
-
-size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
-size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
-size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1, const uint8_t *data2,
-				 size_t size2, uint8_t *out, size_t max_out_size, unsigned int seed);
 
 /* libFuzzer's byte mutator, as far as the contract goes: it changes bytes
  * in place, within size, and never grows past max_size. */
@@ -50,25 +46,67 @@ static void stays_in_bounds(void)
 		}
 }
 
-/* A cross-over is data1's head, then data2's tail, at record boundaries. */
+/* Whether out (len bytes) ends with a race from scratch: a walker, then a
+ * step record. */
+static int ends_in_race(const uint8_t *out, size_t len)
+{
+	if (len < 2 * RECORD_SIZE || (out[len - RECORD_SIZE] & 7) != REC_STEP)
+		return 0;
+	uint8_t walker = out[len - 2 * RECORD_SIZE] & 7;
+	return walker == REC_SPLIT || walker == REC_MIGRATE;
+}
+
+/* A cross-over is data1's head, then data2's tail, at record boundaries;
+ * or data1's records (all or none), then a race from scratch, an mmap run
+ * at once first. Past the young phase, both happen often. */
 static void crossover_splices_records(void)
 {
 	uint8_t a[MAX], b[MAX], out[MAX];
+	int splices = 0, races = 0;
 	for (size_t i = 0; i < MAX; i++)
-		a[i] = 0x10, b[i] = 0x20;
-	for (unsigned seed = 1; seed < 2000; seed++) {
+		a[i] = REC_MMAP | 0x10, b[i] = REC_FAULT | 0x20;	/* told apart by byte */
+	rmap_mutator_reset();
+	for (unsigned seed = 1; seed < 3000; seed++) {
 		size_t n1 = seed % (PROGRAM_MAX_RECORDS + 1), n2 = (seed * 7) % (PROGRAM_MAX_RECORDS + 1);
 		size_t max = RECORD_SIZE * (1 + seed % PROGRAM_MAX_RECORDS);
 		size_t len = LLVMFuzzerCustomCrossOver(a, n1 * RECORD_SIZE, b, n2 * RECORD_SIZE, out, max, seed);
 		CHECK(len <= max && len % RECORD_SIZE == 0);
 		size_t i = 0;
-		while (i < len && out[i] == 0x10)
+		while (i < len && out[i] == a[0])
 			i++;
 		CHECK(i % RECORD_SIZE == 0 && i <= n1 * RECORD_SIZE);
-		while (i < len && out[i] == 0x20)
+		if (i < len && out[i] != b[0]) {
+			CHECK(i == 0 || i == (n1 < max / RECORD_SIZE ? n1 : max / RECORD_SIZE) * RECORD_SIZE);
+			CHECK_EQ(out[i], REC_MMAP | 0x80);
+			CHECK(ends_in_race(out, len));
+			races++;
+			continue;
+		}
+		while (i < len && out[i] == b[0])
 			i++;
 		CHECK_EQ(i, len);
+		splices++;
 	}
+	CHECK(splices > 700 && races > 1500);
+}
+
+/* A campaign's first 1000 mutations of a program (but the byte-level
+ * eighth) replace it with a race from scratch, an mmap run at once first;
+ * later ones mostly refine the program. */
+static void young_campaign_starts_races(void)
+{
+	uint8_t in[8 * RECORD_SIZE], out[MAX];
+	int young = 0, grown = 0;
+	memset(in, REC_MMAP | 0x10, sizeof(in));
+	rmap_mutator_reset();
+	for (unsigned seed = 1; seed <= 2000; seed++) {
+		memcpy(out, in, sizeof(in));
+		size_t len = LLVMFuzzerCustomMutator(out, sizeof(in), MAX, seed);
+		int fresh = out[0] == (REC_MMAP | 0x80) && ends_in_race(out, len);
+		*(seed <= 1000 ? &young : &grown) += fresh;
+	}
+	CHECK(young > 800);
+	CHECK(grown < 400);
 }
 
 /* Mutating the empty input starts a race from scratch. Under unlink-first
@@ -94,4 +132,5 @@ static void scratch_races_find_a_bug(void)
 	fprintf(stderr, "  %d of 3000 scratch races violate unlink-first\n", found);
 }
 
-TEST_MAIN(T(stays_in_bounds), T(crossover_splices_records), T(scratch_races_find_a_bug))
+TEST_MAIN(T(stays_in_bounds), T(crossover_splices_records), T(young_campaign_starts_races),
+	  T(scratch_races_find_a_bug))
