@@ -202,6 +202,7 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 #define YOUNG_MUTATIONS 1000
 static unsigned long nr_mutations;
 
+unsigned long rmap_mutator_calls(void) { return nr_mutations; }
 void rmap_mutator_reset(void) { nr_mutations = 0; }
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)

@@ -15,7 +15,9 @@ size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1, const uint8
 				 size_t size2, uint8_t *out, size_t max_out_size, unsigned int seed);
 
 /* The mutator counts its calls: a campaign's first ones all start races
- * from scratch. Back to the first call (tests that want a known phase). */
+ * from scratch. How many so far (the fuzz target starts its search clock at
+ * the first), and back to none (tests that want a known phase). */
+unsigned long rmap_mutator_calls(void);
 void rmap_mutator_reset(void);
 
 #endif

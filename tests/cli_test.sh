@@ -130,6 +130,19 @@ if [ -x "$build/rmap_fuzzer" ]; then
 	[ $? -ne 0 ] && passes=$((passes + 1)) || { echo "FAIL: rmap_fuzzer did not crash on the race" >&2; failures=$((failures + 1)); }
 	contains "rmap_fuzzer report" "$tmp/out" "rmap violation: split-missed-pmd (linux-3.14)"
 	contains "rmap_fuzzer traps from the invariant's function" "$tmp/out" "violation_split_missed_pmd"
+	# The search clock starts at the first input the mutator made: a
+	# replay has none; from an empty corpus the race comes after
+	# libFuzzer's two made-up inputs (an empty one and a newline), some
+	# time into the search.
+	contains "a replay took no search" "$tmp/out" "violation after 0.0000 s of search, input 1"
+	mkdir "$tmp/search"
+	RMAP_PROTOCOL=unlink-first "$build/rmap_fuzzer" -seed=1 -max_total_time=60 \
+		-artifact_prefix="$tmp/search/" > "$tmp/out" 2>&1
+	[ $? -ne 0 ] && passes=$((passes + 1)) ||
+		{ echo "FAIL: rmap_fuzzer did not find unlink-first from an empty corpus" >&2; failures=$((failures + 1)); }
+	grep -qE "violation after (0\.0*[1-9][0-9]*|[1-9][0-9.]*) s of search, input ([3-9]|[1-9][0-9]+)$" "$tmp/out" &&
+		[ "$(grep -c "of search" "$tmp/out")" = 1 ] && passes=$((passes + 1)) ||
+		{ echo "FAIL: the search's report line:" >&2; grep "of search" "$tmp/out" >&2; failures=$((failures + 1)); }
 fi
 
 echo "cli: $passes passed, $failures failed"

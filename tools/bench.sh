@@ -4,8 +4,9 @@
 #      sanitizers, next to an empty target built the same way, in this run
 #      (each measured twice, alternating; the better of the two);
 #   2. per buggy protocol, the median wall-clock time (process start to the
-#      violation, start-up included) and executions to the first violation
-#      over --seeds seeds from an empty corpus;
+#      violation, start-up included), search time (from the first input
+#      the mutator made: rmap_fuzzer's own report) and executions to the
+#      first violation over --seeds seeds from an empty corpus;
 #   3. the same for blind random testing (rmapfuzz blind: random inputs of
 #      lengths 0..96 through the same decoder and oracle, no feedback), its
 #      wall-clock too, capped at --blind-factor times the fuzzer's median
@@ -148,7 +149,8 @@ echo "## Time to the first violation (median of $seeds seeds, empty corpus)"
 echo
 echo "*wall*: process start to violation, start-up included (libFuzzer's: the empty target starts,"
 echo "runs one input and exits in ${startup}s here); *search*:"
-echo "from the first input run (rmap_fuzzer's own report; blind's loop). Fuzzer runs capped at ${cap}s;"
+echo "from the first mutated input (rmap_fuzzer's own report), from the first input (blind's loop)."
+echo "Fuzzer runs capped at ${cap}s;"
 echo "blind runs at ${factor}x the fuzzer's median wall time (at least 1s): \">\" marks a blind median that"
 echo "is that cap (silent on half the seeds or more), so its ratios are lower bounds."
 echo
