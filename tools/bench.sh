@@ -150,9 +150,9 @@ echo
 echo "*wall*: process start to violation, start-up included (libFuzzer's: the empty target starts,"
 echo "runs one input and exits in ${startup}s here); *search*:"
 echo "from the first mutated input (rmap_fuzzer's own report), from the first input (blind's loop)."
-echo "Fuzzer runs capped at ${cap}s;"
-echo "blind runs at ${factor}x the fuzzer's median wall time (at least 1s): \">\" marks a blind median that"
-echo "is that cap (silent on half the seeds or more), so its ratios are lower bounds."
+echo "Fuzzer runs capped at ${cap}s; blind runs at ${factor}x the fuzzer's median wall time (at least 1s):"
+echo "\">\" marks a blind median that is that cap (silent on half the seeds or more), so its ratios"
+echo "are lower bounds."
 echo
 echo "| protocol | libFuzzer wall s | search s | executions | found | blind wall s | search s | inputs | found | wall ratio | search ratio | executions ratio |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
