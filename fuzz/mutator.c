@@ -189,7 +189,8 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 }
 
 /* Mutations and cross-overs so far in this process. A campaign's first
- * YOUNG_MUTATIONS all start races from scratch, each on a fresh program:
+ * YOUNG_MUTATIONS all start races from scratch (but the mutator's
+ * byte-level eighth), each on a fresh program:
  * the corpus is a handful of scenarios a mutation or two from an empty
  * input, nothing in it is worth refining yet, and a fresh race is the
  * likeliest find (a race appended to another program may walk the other's
