@@ -50,7 +50,7 @@ since="$build/.fuzz-started-$proto"
 touch "$since"
 start=$(date +%s)
 corpus_before=$(find "$corpus" -type f | wc -l)
-execs=0 ft=0 rounds=0 stopped=0
+execs=0 ft="" rounds=0 stopped=0
 : >"$log"
 
 summary() {
@@ -61,7 +61,11 @@ summary() {
 	echo >&2
 	echo "fuzz: summary for $proto after ${elapsed}s in $rounds round(s) of $jobs job(s):" >&2
 	echo "  executions   $execs ($((execs / elapsed))/s)" >&2
-	echo "  coverage     $ft features (libFuzzer's ft:: interleavings, layouts, steps)" >&2
+	if [ -n "$ft" ]; then
+		echo "  coverage     $ft features (libFuzzer's ft:: interleavings, layouts, steps)" >&2
+	else
+		echo "  coverage     not reported (a seed crashed before libFuzzer's first status line)" >&2
+	fi
 	n=$(find "$corpus" -type f | wc -l)
 	echo "  corpus       $n inputs in ${corpus#"$here"/} ($((n - corpus_before)) new)" >&2
 	found=$(find "$crashes" -type f -newer "$since" | sort)
@@ -104,8 +108,11 @@ round() {
 	n=$(sed -nE 's/^stat::number_of_executed_units: ([0-9]+)/\1/p' "$log.round" | tail -1)
 	[ -n "$n" ] || n=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$last")
 	execs=$((execs + ${n:-0}))
-	ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$last")
-	ft=${ft:-0}
+	# No status line: the round stopped (a crash) while libFuzzer still
+	# read its seeds. The last round that printed one still counts.
+	local f
+	f=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$last")
+	[ -z "$f" ] || ft=$f
 	cat "$log.round" >>"$log"
 	rm -f "$log.round"
 	return "$rc"
