@@ -118,15 +118,16 @@ oss_fuzz_build() {
 		# shellcheck disable=SC2086 # the flags are word lists
 		$CC $CFLAGS "$@" -std=c11 -Wall -Wextra -I"$here/core" -I"$here/fuzz" -c "$from" -o "$to"
 	}
-	local covered=() uncovered=()
+	local covered=() uncovered=() obj
 	for src in "${lib_sources[@]}"; do
-		covered+=("$work/obj/covered/$(basename "$src" .c).o")
-		compile "$src" "${covered[-1]}"
-		uncovered+=("$work/obj/plain/$(basename "$src" .c).o")
+		obj=$(basename "$src" .c).o
+		compile "$src" "$work/obj/covered/$obj"
+		covered+=("$work/obj/covered/$obj")
 		if [ ${#plain[@]} -gt 0 ]; then
-			compile "$src" "${uncovered[-1]}" "${plain[@]}"
+			compile "$src" "$work/obj/plain/$obj" "${plain[@]}"
+			uncovered+=("$work/obj/plain/$obj")
 		else
-			cp "${covered[-1]}" "${uncovered[-1]}"
+			uncovered+=("$work/obj/covered/$obj")
 		fi
 	done
 	compile "$here/fuzz/rmap_fuzzer.c" "$work/obj/rmap_fuzzer.o" "${harness[@]}"
