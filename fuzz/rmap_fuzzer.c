@@ -144,10 +144,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!first && rmap_mutator_calls())
 		first = now();
 
-	if (!proto)	/* engines that skip LLVMFuzzerInitialize */
+	if (!proto)	/* engines that skip LLVMFuzzerInitialize (it builds the world too) */
 		LLVMFuzzerInitialize(NULL, NULL);
-	if (!world)
-		world = world_new(proto);
 	if (rmap_run_in(world, data, size, proto, run_flags, extra_counters, &res, NULL)) {
 		/* How long the search took, start-up aside (tools/bench.sh):
 		 * up to the verdict, not the report's runs. */
