@@ -88,6 +88,8 @@ do_build() {
 # builds made without CMake: OSS-Fuzz's and the coverage build.
 lib_sources=("$here"/core/*.c "$here"/fuzz/program.c "$here"/fuzz/scenario.c "$here"/fuzz/oracle.c
 	"$here"/fuzz/run.c "$here"/fuzz/minimize.c "$here"/fuzz/strbuf.c)
+# The rmapfuzz tool's own files, on top of those.
+tool_sources=("$here"/fuzz/rmapfuzz.c "$here"/fuzz/cli_io.c "$here"/fuzz/measure.c)
 
 # The OSS-Fuzz / ClusterFuzzLite build contract (fuzzing.md): C compiled
 # with $CC $CFLAGS, linked with $CXX $CXXFLAGS $LIB_FUZZING_ENGINE, no
@@ -143,7 +145,7 @@ oss_fuzz_build() {
 	# tool (no sanitizer: it runs here, at build time).
 	local tool="$work/rmapfuzz-encode"
 	"${HOST_CC:-$(command -v clang || echo cc)}" -O1 -std=c11 -I"$here/core" -I"$here/fuzz" \
-		"$here/fuzz/rmapfuzz.c" "${lib_sources[@]}" -o "$tool"
+		"${tool_sources[@]}" "${lib_sources[@]}" -lm -o "$tool"
 	local text
 	for text in "$here"/corpus/rmap_fuzzer/*.txt; do
 		"$tool" encode "$text" -o "$work/seeds/$(basename "$text" .txt).bin"
@@ -192,7 +194,7 @@ do_coverage() {
 	rm -rf "$cov"
 	mkdir -p "$cov/profiles"
 	clang -std=c11 -O0 -g -fprofile-instr-generate -fcoverage-mapping -I"$here/core" -I"$here/fuzz" \
-		"$here/fuzz/rmapfuzz.c" "${lib_sources[@]}" -o "$cov/rmapfuzz"
+		"${tool_sources[@]}" "${lib_sources[@]}" -lm -o "$cov/rmapfuzz"
 	local p dir n=0
 	export LLVM_PROFILE_FILE="$cov/profiles/%p.profraw"
 	for p in $("$cov/rmapfuzz" protocols | awk '{print $1}'); do

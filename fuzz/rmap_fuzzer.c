@@ -1,14 +1,16 @@
 /* The libFuzzer target: bytes -> program -> run on a fresh world under
- * RMAP_PROTOCOL (default linux-3.15) -> the oracle's verdict. The structural
+ * RMAP_PROTOCOL or -protocol=P (default linux-3.15) -> the oracle's verdict. The structural
  * checks run at the end of each input, after every step with
  * RMAP_CHECK_EVERY_STEP=1. A violation
  * prints its report and traps from a function named after the invariant,
  * so crash deduplication (top frames) tells invariants apart. */
-#define _POSIX_C_SOURCE 200809L	/* clock_gettime */
+#define _POSIX_C_SOURCE 200809L	/* clock_gettime, setenv */
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "mutator.h"
@@ -67,16 +69,86 @@ static void default_flags(int *argc, char ***argv)
 	*argv = args;
 }
 
+/* -protocol=P (or --protocol=P, -protocol P): what rmapfuzz's --protocol
+ * is, taken out of argv before libFuzzer would warn and ignore it, and
+ * put in the environment, where fork mode's children find it. NULL when
+ * absent; exits on a flag without a value. */
+static const char *protocol_flag(int *argc, char **argv)
+{
+	const char *name = NULL;
+	int kept = 1;
+	for (int i = 1; i < *argc; i++) {
+		const char *a = argv[i], *flag = a[0] == '-' ? a + 1 + (a[1] == '-') : NULL;
+		if (flag && !strncmp(flag, "protocol=", 9)) {
+			name = flag + 9;
+		} else if (flag && !strcmp(flag, "protocol")) {
+			if (i + 1 == *argc) {
+				fprintf(stderr, "rmap_fuzzer: %s wants a protocol name\n", a);
+				exit(2);
+			}
+			name = argv[++i];
+		} else {
+			argv[kept++] = argv[i];
+		}
+	}
+	argv[kept] = NULL;
+	*argc = kept;
+	return name;
+}
+
+/* Scenario text given as an input would run as bytes and mean nothing:
+ * refuse it, and say so for directories of it (libFuzzer reads every
+ * file of a corpus directory as bytes). */
+static void refuse_text_inputs(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		size_t n = strlen(a);
+		struct stat st;
+		if (a[0] == '-' || stat(a, &st) != 0)
+			continue;
+		if (S_ISREG(st.st_mode) && n >= 4 && !strcmp(a + n - 4, ".txt")) {
+			fprintf(stderr, "rmap_fuzzer: %s is scenario text, not input bytes: replay it with "
+				"`rmapfuzz replay %s`, or encode it first with `rmapfuzz encode %s -o "
+				"FILE.bin`\n", a, a, a);
+			exit(2);
+		}
+		DIR *d = S_ISDIR(st.st_mode) ? opendir(a) : NULL;
+		for (struct dirent *e; d && (e = readdir(d));) {
+			size_t m = strlen(e->d_name);
+			if (m >= 4 && !strcmp(e->d_name + m - 4, ".txt")) {
+				fprintf(stderr, "rmap_fuzzer: warning: %s holds scenario text (%s), which "
+					"libFuzzer reads as bytes; ./build.sh encodes corpus/rmap_fuzzer/ "
+					"into build/seeds/rmap_fuzzer/\n", a, e->d_name);
+				break;
+			}
+		}
+		if (d)
+			closedir(d);
+	}
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *name = getenv("RMAP_PROTOCOL");
+	if (argc && argv && *argc >= 1) {
+		const char *flag = protocol_flag(argc, *argv);
+		if (flag && name && *name && strcmp(flag, name))
+			fprintf(stderr, "rmap_fuzzer: -protocol=%s overrides RMAP_PROTOCOL=%s\n", flag, name);
+		if (flag) {
+			name = flag;
+			setenv("RMAP_PROTOCOL", flag, 1);
+		}
+		refuse_text_inputs(*argc, *argv);
+	}
 	default_flags(argc, argv);
 	const char *every = getenv("RMAP_CHECK_EVERY_STEP");
 	if (every && *every && *every != '0')
 		run_flags |= RUN_EVERY_STEP;
 	proto = name && *name ? protocol_find(name) : protocol_default();
 	if (!proto) {
-		fprintf(stderr, "rmap_fuzzer: unknown protocol '%s' (RMAP_PROTOCOL); known:", name);
+		fprintf(stderr, "rmap_fuzzer: unknown protocol '%s' (RMAP_PROTOCOL or -protocol=); known:",
+			name);
 		for (int i = 0; i < nr_protocols; i++)
 			fprintf(stderr, " %s", protocols[i].name);
 		fprintf(stderr, "\n");

@@ -36,3 +36,19 @@ void sb_free(struct strbuf *sb)
 	sb->buf = NULL;
 	sb->len = sb->cap = 0;
 }
+
+void sb_json_string(struct strbuf *sb, const char *s)
+{
+	sb_printf(sb, "\"");
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			sb_printf(sb, "\\%c", *c);
+		else if (*c == '\n')
+			sb_printf(sb, "\\n");
+		else if (*c < 0x20)
+			sb_printf(sb, "\\u%04x", *c);
+		else
+			sb_printf(sb, "%c", *c);
+	}
+	sb_printf(sb, "\"");
+}

@@ -11,6 +11,8 @@ struct strbuf {
 
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_free(struct strbuf *sb);
+/* s as a JSON string, quotes included. */
+void sb_json_string(struct strbuf *sb, const char *s);
 static inline const char *sb_str(const struct strbuf *sb) { return sb->buf ? sb->buf : ""; }
 
 #endif

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The command-line contract (fuzzing.md): rmapfuzz protocols/replay/trace,
-# their exit codes and last lines, and rmap_fuzzer's protocol check.
+# The command-line contract (fuzzing.md): rmapfuzz's commands, their exit
+# codes, help and errors, inputs and outputs on disk, and rmap_fuzzer's
+# protocol and input checks. "point N" names the defect of issue 14 a
+# check holds fixed.
 # Usage: cli_test.sh BUILD_DIR SOURCE_DIR
 set -u
 build=$1
@@ -118,7 +120,218 @@ contains "blind's verdict" "$tmp/out" "found"
 "$build/rmapfuzz" blind --protocol tree-left x 30 > "$tmp/out" 2>&1
 expect "blind with a bad seed" 2 $?
 
+# ---- issue 14: inputs, outputs, options ----
+b="$build/rmapfuzz"
+run() { # EXPECTED_EXIT DESCRIPTION -- COMMAND...: output in $tmp/out, stderr in $tmp/err
+	local want=$1 what=$2 rc
+	shift 3
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	expect "$what" "$want" "$rc"
+}
+lacks() { # description, file, text
+	if grep -qF -- "$3" "$2"; then
+		echo "FAIL: $1: '$3' in output" >&2
+		failures=$((failures + 1))
+	else
+		passes=$((passes + 1))
+	fi
+}
+check() { # description, then a test command
+	local what=$1
+	shift
+	if "$@"; then passes=$((passes + 1)); else echo "FAIL: $what" >&2; failures=$((failures + 1)); fi
+}
+crash14=$(ls "$src"/crashers/linux-3.14/*.bin | head -1)
+cp "$crash14" "$tmp/race.bin"
+cp "${crash14%.bin}.txt" "$tmp/race.txt"
+
+# point 1: an empty directory, or one of only scenario text.
+mkdir "$tmp/empty"
+run 2 "point 1: replay of an empty directory" -- "$b" replay "$tmp/empty"
+contains "point 1: says there was nothing" "$tmp/err" "no inputs to run in $tmp/empty"
+lacks "point 1: no sanitizer report" "$tmp/err" "runtime error"
+mkdir "$tmp/texts"
+cp "$src"/corpus/rmap_fuzzer/fork-of-thp.txt "$src"/corpus/rmap_fuzzer/thp-in-vma.txt "$tmp/texts/"
+run 0 "point 1: replay of a directory of scenario text" -- "$b" replay "$tmp/texts"
+check "point 1: both texts ran" [ "$(tail -n 1 "$tmp/out")" = "2 passed, 0 failed" ]
+
+# point 2: directories walked whole, in name order; skips named.
+ncrash=$(find "$src/crashers" -name '*.bin' -o -name '*.txt' | wc -l)
+run 1 "point 2: replay crashers/" -- "$b" replay "$src/crashers"
+check "point 2: every crasher, .bin and .txt, in every subdirectory ($ncrash)" \
+	[ "$(tail -n 1 "$tmp/out")" = "0 passed, $ncrash failed" ]
+mkdir -p "$tmp/mixed/sub/deeper"
+cp "$tmp/race.bin" "$tmp/mixed/a.bin"
+cp "$src/corpus/rmap_fuzzer/thp-in-vma.txt" "$tmp/mixed/b.txt"
+cp "$tmp/race.bin" "$tmp/mixed/sub/deeper/c"
+ln -s "$tmp/texts/fork-of-thp.txt" "$tmp/mixed/link.txt"
+ln -s "$tmp/texts" "$tmp/mixed/linkdir"
+ln -s "$tmp/nowhere" "$tmp/mixed/dangling"
+ln -s .. "$tmp/mixed/sub/loop"
+echo notes >"$tmp/mixed/README.md"
+echo x >"$tmp/mixed/.hidden"
+run 0 "point 2: a mixed directory" -- "$b" replay --protocol linux-3.15 "$tmp/mixed"
+check "point 2: a.bin, b.txt, the linked text, the linked directory's two and sub/deeper/c ran, in name order" \
+	[ "$(grep -E ': (ok|FAILED)' "$tmp/out" | sed 's/:.*//' | sed "s|$tmp/mixed/||" | tr '\n' ' ')" = \
+	"a.bin b.txt link.txt linkdir/fork-of-thp.txt linkdir/thp-in-vma.txt sub/deeper/c " ]
+contains "point 2: a dangling link is named" "$tmp/err" "skipped $tmp/mixed/dangling: a link to nothing"
+contains "point 2: a loop is named" "$tmp/err" "skipped $tmp/mixed/sub/loop: a link back into a directory being walked"
+contains "point 2: README.md is named" "$tmp/err" "skipped $tmp/mixed/README.md: documentation"
+contains "point 2: a hidden file is named" "$tmp/err" "skipped $tmp/mixed/.hidden: hidden"
+
+# point 3: a failed write keeps the file that was there.
+echo "the user's file" >"$tmp/keep.bin"
+# Through a pipe: under the limit, our own output files could not grow.
+{ (ulimit -f 0; "$b" encode "$tmp/race.txt" -o "$tmp/keep.bin" 2>&1; echo "exit $?") </dev/null | cat >"$tmp/err"; }
+contains "point 3: encode past ulimit -f fails" "$tmp/err" "exit 2"
+check "point 3: encode kept the file" [ "$(cat "$tmp/keep.bin")" = "the user's file" ]
+{ (ulimit -f 0; "$b" minimize "$tmp/race.bin" -o "$tmp/keep.bin" 2>&1; echo "exit $?") </dev/null | cat >"$tmp/err"; }
+contains "point 3: minimize past ulimit -f fails" "$tmp/err" "exit 2"
+check "point 3: minimize kept the file" [ "$(cat "$tmp/keep.bin")" = "the user's file" ]
+check "point 3: no temporary file left" [ -z "$(find "$tmp" -maxdepth 1 -name '.keep.bin.*')" ]
+contains "point 3: the error names the file" "$tmp/err" "$tmp/keep.bin: File too large"
+# A device that fails every write: our own node when we may make one (the
+# old tool deleted it), else /dev/full, which only root could delete.
+full=/dev/full
+mknod "$tmp/full" c 1 7 2>/dev/null && full="$tmp/full"
+run 2 "point 3: encode to a full device" -- "$b" encode "$tmp/race.txt" -o "$full"
+check "point 3: the device node is still there" [ -c "$full" ]
+contains "point 3: says the device is full" "$tmp/err" "No space left on device"
+run 0 "point 3: a new output gets the umask's mode" -- "$b" encode "$tmp/race.txt" -o "$tmp/new.bin"
+check "point 3: the output is there whole" cmp -s "$tmp/new.bin" "$tmp/race.bin"
+chmod 600 "$tmp/new.bin"
+run 0 "point 3: a replaced output" -- "$b" encode "$tmp/race.txt" -o "$tmp/new.bin"
+check "point 3: a replaced output keeps its mode" [ "$(stat -c %a "$tmp/new.bin")" = 600 ]
+
+# point 4: the input is never the output; .txt outputs are text.
+cp "$tmp/race.txt" "$tmp/same.txt"
+run 2 "point 4: encode s.txt -o s.txt" -- "$b" encode "$tmp/same.txt" -o "$tmp/same.txt"
+check "point 4: encode left the scenario alone" cmp -s "$tmp/same.txt" "$tmp/race.txt"
+contains "point 4: says why" "$tmp/err" "is the input"
+run 2 "point 4: minimize s.txt -o ./s.txt" -- "$b" minimize "$tmp/same.txt" -o "$tmp/./same.txt"
+check "point 4: minimize left the scenario alone" cmp -s "$tmp/same.txt" "$tmp/race.txt"
+ln "$tmp/same.txt" "$tmp/hardlink.txt"
+run 2 "point 4: minimize onto a hard link of the input" -- "$b" minimize "$tmp/same.txt" -o "$tmp/hardlink.txt"
+run 0 "point 4: encode to X.txt" -- "$b" encode "$tmp/race.txt" -o "$tmp/canon.txt"
+contains "point 4: X.txt is scenario text" "$tmp/canon.txt" "mremap  mm0 slot8 1P -> slot2"
+contains "point 4: X.txt records the signature" "$tmp/canon.txt" "# rmap violation: split-missed-pmd (linux-3.14)"
+run 0 "point 4: the text encodes back" -- "$b" encode "$tmp/canon.txt" -o "$tmp/canon.bin"
+check "point 4: to the same bytes" cmp -s "$tmp/canon.bin" "$tmp/race.bin"
+run 0 "point 4: minimize to X.txt" -- "$b" minimize "$tmp/race.bin" -o "$tmp/min.txt"
+check "point 4: its first line is the signature" [ "$(head -n 1 "$tmp/min.txt")" = "# rmap violation: split-missed-pmd (linux-3.14)" ]
+run 1 "point 4: and it replays to it" -- "$b" replay "$tmp/min.txt"
+
+# point 8: blind's arguments.
+for bad in "1 nan" "1 inf" "1 -1" "1 ''" "1 0" "1 1e400" "'' 1" "-1 1" "x 1" "18446744073709551616 1" "1.5 1"; do
+	eval "set -- $bad"
+	timeout 10 "$b" blind "$1" "$2" >"$tmp/out" 2>"$tmp/err"
+	expect "point 8: blind $bad is refused at once" 2 $?
+done
+
+# point 9: a crasher replays under the protocol it records.
+stale=$(ls "$src"/crashers/list-3.0/stale-migration-entry-*.bin | head -1)
+run 1 "point 9: a crasher without --protocol" -- env -u RMAP_PROTOCOL "$b" replay "$stale"
+contains "point 9: under its own protocol" "$tmp/out" "rmap violation: stale-migration-entry (list-3.0)"
+contains "point 9: and says which and why" "$tmp/out" "FAILED (list-3.0, recorded in its .txt header)"
+run 1 "point 9: its .txt too" -- env -u RMAP_PROTOCOL "$b" replay "${stale%.bin}.txt"
+mkdir -p "$tmp/crashes/tree-left"
+cp "$(ls "$src"/crashers/tree-left/*.bin | head -1)" "$tmp/crashes/tree-left/crash-1"
+run 1 "point 9: a crash file in a directory named after its protocol" -- env -u RMAP_PROTOCOL "$b" replay "$tmp/crashes"
+contains "point 9: says so" "$tmp/out" "(tree-left, from the directory it is in)"
+run 0 "point 9: --protocol still decides" -- "$b" replay --protocol linux-3.15 "$stale"
+cp "$stale" "$tmp/loose.bin"
+run 0 "point 9: a loose copy runs under the default" -- env -u RMAP_PROTOCOL "$b" replay "$tmp/loose.bin"
+run 1 "point 9: or \$RMAP_PROTOCOL" -- env RMAP_PROTOCOL=list-3.0 "$b" replay "$tmp/loose.bin"
+contains "point 9: which it names" "$tmp/out" "(list-3.0, from \$RMAP_PROTOCOL)"
+run 1 "point 9: minimize finds the recorded protocol" -- env -u RMAP_PROTOCOL "$b" trace "$stale"
+contains "point 9: trace says which" "$tmp/err" "protocol list-3.0 (recorded in its .txt header)"
+
+# point 11: devices and FIFOs are refused, big files read no further than used.
+run 2 "point 11: replay /dev/zero" -- timeout 10 "$b" replay /dev/zero
+contains "point 11: not a regular file" "$tmp/err" "/dev/zero: not a regular file"
+mkfifo "$tmp/fifo"
+run 2 "point 11: replay a FIFO without a writer" -- timeout 10 "$b" replay "$tmp/fifo"
+cp "$tmp/race.bin" "$tmp/huge.bin"
+truncate -s 4G "$tmp/huge.bin"
+run 0 "point 11: a 4 GB file reads its first records only" -- timeout 10 "$b" replay "$tmp/huge.bin"
+head -c 100000 /dev/zero | tr '\0' '#' >"$tmp/huge.txt"
+truncate -s 1G "$tmp/huge.txt"
+run 2 "point 11: scenario text over 64 KiB" -- timeout 10 "$b" replay "$tmp/huge.txt"
+contains "point 11: says why" "$tmp/err" "over 64 KiB"
+run 0 "point 11: JSON names the refused input" -- "$b" replay --json "$tmp/race.bin" --protocol linux-3.15
+rm -f "$tmp/huge.bin" "$tmp/huge.txt"
+
+# point 12: every command's help, version, a bad option, a bad input.
+for cmd in protocols replay trace show encode minimize cost blind speed; do
+	run 0 "point 12: $cmd --help" -- "$b" "$cmd" --help
+	contains "point 12: $cmd --help on stdout" "$tmp/out" "usage: rmapfuzz $cmd"
+	check "point 12: $cmd --help, nothing on stderr" [ ! -s "$tmp/err" ]
+	run 0 "point 12: $cmd -h" -- "$b" "$cmd" -h
+	run 0 "point 12: $cmd --version" -- "$b" "$cmd" --version
+	run 2 "point 12: $cmd --no-such-option" -- "$b" "$cmd" --no-such-option
+	contains "point 12: $cmd names the bad option" "$tmp/err" "unrecognized option '--no-such-option'"
+	contains "point 12: $cmd points at its help" "$tmp/err" "Try 'rmapfuzz $cmd --help'"
+done
+run 0 "point 12: rmapfuzz --help" -- "$b" --help
+contains "point 12: lists the commands" "$tmp/out" "minimize"
+run 0 "point 12: rmapfuzz help replay" -- "$b" help replay
+contains "point 12: help CMD is CMD's help" "$tmp/out" "usage: rmapfuzz replay"
+run 0 "point 12: rmapfuzz --version" -- "$b" --version
+check "point 12: the version names VERSION and the commit" \
+	grep -qE "^rmapfuzz $(cat "$src/VERSION") \((git [0-9a-f]{7,}|version unknown)" "$tmp/out"
+run 2 "point 12: a bad global option" -- "$b" --frob
+for cmd in trace show "minimize -o $tmp/x.bin"; do
+	# shellcheck disable=SC2086 # the command and its option
+	run 2 "point 12: $cmd DIR" -- "$b" $cmd "$tmp/texts"
+	contains "point 12: $cmd DIR says it is a directory" "$tmp/err" "is a directory"
+	lacks "point 12: $cmd DIR, no I/O error" "$tmp/err" "Input/output error"
+done
+run 2 "point 12: encode DIR.txt" -- "$b" encode "$tmp/texts" -o "$tmp/x.bin"
+mkdir "$tmp/dir.txt"
+run 2 "point 12: encode of a directory named .txt" -- "$b" encode "$tmp/dir.txt" -o "$tmp/x.bin"
+contains "point 12: encode DIR says it is a directory" "$tmp/err" "is a directory"
+run 2 "point 12: minimize to a directory" -- "$b" minimize "$tmp/race.bin" -o "$tmp/texts"
+run 1 "point 12: options after the file" -- "$b" replay "$tmp/race.bin" --protocol linux-3.14
+contains "point 12: the option after the file counted" "$tmp/out" "split-missed-pmd (linux-3.14)"
+run 2 "point 12: an option without its argument" -- "$b" replay "$tmp/race.bin" --protocol
+contains "point 12: says it needs one" "$tmp/err" "requires an argument"
+run 2 "point 12: a bad option stops before any work" -- "$b" minimize "$tmp/race.bin" -o "$tmp/never.bin" --frob
+check "point 12: nothing written" [ ! -e "$tmp/never.bin" ]
+run 2 "point 12: minimize without -o" -- "$b" minimize "$tmp/race.bin"
+run 2 "point 12: trace of two files" -- "$b" trace "$tmp/race.bin" "$tmp/race.bin"
+run 2 "point 12: cost takes no operands" -- "$b" cost extra
+run 2 "point 12: a bad \$RMAP_PROTOCOL" -- env RMAP_PROTOCOL=nope "$b" show "$tmp/race.bin"
+
+# replay --json: one object per input, then the tally.
+run 2 "json: replay --json (a missing file is an error)" -- "$b" replay --json "$tmp/race.bin" "$tmp/texts" "$tmp/missing"
+check "json: three inputs and the tally" [ "$(wc -l <"$tmp/out")" = 4 ]
+if command -v python3 >/dev/null; then
+	check "json: every line parses, with the fields named" python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert lines[0]["verdict"] == "violation" and lines[0]["invariant"] == "split-missed-pmd"
+assert lines[0]["first_line"] == "rmap violation: split-missed-pmd (linux-3.14)"
+assert lines[0]["protocol"] == "linux-3.14" and lines[0]["protocol_from"] == "recorded in its .txt header"
+assert lines[1]["verdict"] == "ok" and lines[1]["invariant"] is None and lines[1]["steps"] > 0
+assert lines[3] == {"passed": 2, "failed": 1, "errors": 1}, lines[3]
+' "$tmp/out"
+else
+	contains "json: the violation" "$tmp/out" '"verdict": "violation", "invariant": "split-missed-pmd"'
+	contains "json: the tally" "$tmp/out" '{"passed": 2, "failed": 1, "errors": 1}'
+fi
+
 if [ -x "$build/rmap_fuzzer" ]; then
+	# point 9: rmap_fuzzer refuses scenario text and takes -protocol=.
+	run 2 "point 9: rmap_fuzzer refuses scenario text" -- env RMAP_PROTOCOL=linux-3.14 "$build/rmap_fuzzer" "$tmp/race.txt"
+	contains "point 9: and says what to do" "$tmp/err" "rmapfuzz replay $tmp/race.txt"
+	for flag in -protocol=linux-3.14 --protocol=linux-3.14; do
+		"$build/rmap_fuzzer" "$flag" -artifact_prefix="$tmp/" "$tmp/race.bin" >"$tmp/out" 2>&1
+		check "point 9: rmap_fuzzer $flag crashes on the race" [ $? -ne 0 ]
+		contains "point 9: rmap_fuzzer $flag runs linux-3.14" "$tmp/out" "rmap violation: split-missed-pmd (linux-3.14)"
+	done
+	run 2 "point 9: rmap_fuzzer --protocol with a bad name" -- "$build/rmap_fuzzer" --protocol=nope "$tmp/race.bin"
+	contains "point 9: lists the names" "$tmp/err" "linux-3.14"
 	RMAP_PROTOCOL=no-such-protocol "$build/rmap_fuzzer" -runs=0 > "$tmp/out" 2>&1
 	expect "rmap_fuzzer: unknown protocol" 2 $?
 	contains "rmap_fuzzer lists the names" "$tmp/out" "linux-3.14"
