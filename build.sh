@@ -87,7 +87,7 @@ do_build() {
 # The model and the run library (CMake's rmapcore + rmaprun), for the
 # builds made without CMake: OSS-Fuzz's and the coverage build.
 lib_sources=("$here"/core/*.c "$here"/fuzz/program.c "$here"/fuzz/scenario.c "$here"/fuzz/oracle.c
-	"$here"/fuzz/run.c "$here"/fuzz/minimize.c "$here"/fuzz/strbuf.c)
+	"$here"/fuzz/runlog.c "$here"/fuzz/report.c "$here"/fuzz/cause.c "$here"/fuzz/run.c "$here"/fuzz/minimize.c "$here"/fuzz/strbuf.c)
 # The rmapfuzz tool's own files, on top of those.
 tool_sources=("$here"/fuzz/rmapfuzz.c "$here"/fuzz/cli_io.c "$here"/fuzz/measure.c)
 

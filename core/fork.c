@@ -47,16 +47,18 @@ static enum step_result copy_huge_pmd(struct world *w, struct task *t, struct fr
 	if (!take_ptl_pair(w, t, c.dst_ptl, c.src_ptl))
 		return STEP_BLOCKED;
 	struct pmd *src = c.src, *dst = c.dst;
-	step_trace(w, t, "copy_huge_pmd", "mm%d %#lx -> mm%d%s", fk->oldmm->id, c.addr, fk->mm->id,
-		   pmd_trans_splitting(src) ? ": splitting, wait" :
-		   !pmd_trans_huge(src) ? ": no longer huge" : "");
 	if (pmd_trans_splitting(src)) {
+		step_trace(w, t, "copy_huge_pmd", "mm%d %#lx: splitting, wait", fk->oldmm->id, c.addr);
 		f->pc = 4;
 	} else if (pmd_trans_huge(src)) {
+		step_trace(w, t, "copy_huge_pmd", "copied huge pmd mm%d %#lx -> mm%d %#lx (page %lu)",
+			   fk->oldmm->id, c.addr, fk->mm->id, c.addr, src->page->id);
 		page_dup_rmap(src->page);
 		set_pmd(dst, PMD_HUGE, src->page);
 		entry_event(w, t, ENTRY_COPY, true, fk->mm, c.addr, fk->oldmm, c.addr, src->page, false);
 		next_extent(fk, f, c.next);
+	} else {
+		step_trace(w, t, "copy_huge_pmd", "mm%d %#lx: no longer huge", fk->oldmm->id, c.addr);
 	}
 	drop_ptl_pair(w, t, c.dst_ptl, c.src_ptl);
 	return STEP_DONE;
@@ -73,8 +75,8 @@ static enum step_result copy_pte_range(struct world *w, struct task *t, struct f
 	if (!take_ptl_pair(w, t, c.dst_ptl, c.src_ptl))
 		return STEP_BLOCKED;
 	struct pmd *src = c.src, *dst = c.dst;
-	step_trace(w, t, "copy_pte_range", "mm%d [%#lx, %#lx) -> mm%d", fk->oldmm->id, c.addr, c.next,
-		   fk->mm->id);
+	step_trace(w, t, "copy_pte_range", "copied ptes mm%d [%#lx, %#lx) -> mm%d [%#lx, %#lx)",
+		   fk->oldmm->id, c.addr, c.next, fk->mm->id, c.addr, c.next);
 	if (src->kind == PMD_TABLE) {
 		if (pmd_none(dst))
 			set_pmd(dst, PMD_TABLE, NULL);

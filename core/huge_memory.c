@@ -145,7 +145,8 @@ enum step_result split_huge_page_step(struct world *w, struct task *t, struct fr
 			/* page_get_anon_vma(): only a mapped page has a live one. */
 			s->anon_vma = page_get_anon_vma(w, page);
 			step_trace(w, t, "page_get_anon_vma", "page %lu%s", page->id,
-				   s->anon_vma ? "" : ": not mapped, no split");
+				   s->anon_vma ? "" : page_mapped(page) ? ": its anon_vma was freed"
+				   : ": not mapped, no split");
 			if (!s->anon_vma) {
 				task_return(t, 1);
 				return STEP_DONE;

@@ -106,7 +106,8 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f)
 				return STEP_BLOCKED;
 			m->anon_vma = page_get_anon_vma(w, page);
 			step_trace(w, t, "lock_page", "page %lu%s", page->id,
-				   m->anon_vma ? "" : ": not mapped, nothing to migrate");
+				   m->anon_vma ? "" : page_mapped(page) ? ": its anon_vma was freed"
+				   : ": not mapped, nothing to migrate");
 			if (!m->anon_vma) {
 				lock_drop(w, t, &page->lock);
 				task_return(t, -1);

@@ -64,6 +64,19 @@ void vm_area_free(struct world *w, struct vm_area_struct *vma);
 void vma_link(struct mm_struct *mm, struct vm_area_struct *vma);
 void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma);
 
+/* The vma containing addr, mapped or detached by a munmap under way
+ * (inline: the oracle asks at every entry change a walk may care about). */
+static inline struct vm_area_struct *vma_covering(struct mm_struct *mm, unsigned long addr)
+{
+	for (struct vm_area_struct *v = mm->mmap; v; v = v->vm_next)
+		if (v->vm_start <= addr && addr < v->vm_end)
+			return v;
+	for (struct vm_area_struct *v = mm->detached; v; v = v->vm_next)
+		if (v->vm_start <= addr && addr < v->vm_end)
+			return v;
+	return NULL;
+}
+
 /* vma_address(): where vma maps page index pgoff. */
 static inline unsigned long vma_address_of(const struct vm_area_struct *v, pgoff_t pgoff)
 {

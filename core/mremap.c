@@ -58,7 +58,7 @@ static void drop_move_locks(struct world *w, struct task *t, const struct move_l
 
 static const char *lock_note(const struct move_locks *l)
 {
-	return l->av ? " (anon_vma locked)" : " (no anon_vma lock)";
+	return l->av ? "under the anon_vma lock" : "without the anon_vma lock";
 }
 
 /* The second half of a move: every entry taken out lands at its
@@ -69,9 +69,13 @@ static enum step_result move_set_new(struct world *w, struct task *t, struct fra
 	struct move_locks l;
 
 	move_locks_of(w, m, m->moving_huge, &l);
-	step_trace(w, t, m->moving_huge ? "move_huge_pmd" : "move_ptes",
-		   "mm%d set %d %s at %#lx", m->mm->id, t->nr_inflight,
-		   m->moving_huge ? "huge pmd" : "ptes", m->new);
+	if (m->moving_huge)
+		step_trace(w, t, "move_huge_pmd", "moved huge pmd mm%d %#lx -> mm%d %#lx", m->mm->id,
+			   m->old, m->mm->id, m->new);
+	else
+		step_trace(w, t, "move_ptes", "moved ptes mm%d [%#lx, %#lx) -> mm%d [%#lx, %#lx): %d %s",
+			   m->mm->id, m->old, m->old + m->extent, m->mm->id, m->new, m->new + m->extent,
+			   t->nr_inflight, t->nr_inflight == 1 ? "entry" : "entries");
 	for (int i = 0; i < t->nr_inflight; i++) {
 		struct inflight *e = &t->inflight[i];
 		unsigned long from = m->old + (e->addr - m->new);
@@ -126,8 +130,8 @@ static enum step_result move_huge_pmd(struct world *w, struct task *t, struct fr
 		step_trace(w, t, "move_huge_pmd", "mm%d %#lx: splitting, wait", mm->id, m->old);
 		f->pc = 5;
 	} else if (pmd_trans_huge(old_pmd)) {
-		step_trace(w, t, "move_huge_pmd", "mm%d %#lx -> %#lx page %lu: clear old%s", mm->id,
-			   m->old, m->new, old_pmd->page->id, lock_note(&l));
+		step_trace(w, t, "move_huge_pmd", "took out huge pmd mm%d %#lx -> mm%d %#lx %s (page %lu)",
+			   mm->id, m->old, mm->id, m->new, lock_note(&l), old_pmd->page->id);
 		t->inflight[t->nr_inflight++] = (struct inflight){
 			.kind = INFLIGHT_PMD, .page = old_pmd->page, .from = old_pmd, .mm = mm,
 			.addr = m->new };
@@ -157,8 +161,8 @@ static enum step_result move_ptes(struct world *w, struct task *t, struct frame 
 		return STEP_BLOCKED;
 	m->moving_huge = false;
 	m->extent = extent;
-	step_trace(w, t, "move_ptes", "mm%d [%#lx, %#lx) -> %#lx: clear old%s", mm->id, m->old,
-		   m->old + extent, m->new, lock_note(&l));
+	step_trace(w, t, "move_ptes", "took out ptes mm%d [%#lx, %#lx) -> mm%d [%#lx, %#lx) %s", mm->id,
+		   m->old, m->old + extent, mm->id, m->new, m->new + extent, lock_note(&l));
 	if (old_pmd->kind != PMD_TABLE || pmd_trans_huge(new_pmd)) {
 		world_model_bug(w, "move_ptes: mm%d old pmd %#lx is not a table or new %#lx is huge",
 				mm->id, m->old, m->new);

@@ -79,8 +79,8 @@ static enum step_result zap_huge_pmd(struct world *w, struct task *t, struct fra
 		 * page-table-lock section: two steps here, the lock held across,
 		 * so an unlocked peek can see the gap. */
 		struct page *page = pmd->page;
-		step_trace(w, t, "zap_huge_pmd", "mm%d %#lx page %lu: clear pmd", u->mm->id, u->addr,
-			   page->id);
+		step_trace(w, t, "zap_huge_pmd", "zapped huge pmd mm%d %#lx, page_remove_rmap next (page %lu)",
+			   u->mm->id, u->addr, page->id);
 		set_pmd(pmd, PMD_NONE, NULL);
 		t->inflight[t->nr_inflight++] = (struct inflight){
 			.kind = INFLIGHT_ZAP, .page = page, .from = pmd, .mm = u->mm, .addr = u->addr };
@@ -100,8 +100,8 @@ static enum step_result zap_huge_pmd_rmap(struct world *w, struct task *t, struc
 	struct munmap_frame *u = &f->u.munmap;
 	struct page *page = t->inflight[0].page;
 
-	step_trace(w, t, "zap_huge_pmd", "mm%d %#lx page %lu: page_remove_rmap", u->mm->id, u->addr,
-		   page->id);
+	step_trace(w, t, "zap_huge_pmd", "page_remove_rmap of zapped huge pmd mm%d %#lx (page %lu)",
+		   u->mm->id, u->addr, page->id);
 	t->nr_inflight = 0;
 	page_remove_rmap(page);
 	entry_event(w, t, ENTRY_CLEAR, true, u->mm, u->addr, NULL, 0, page, false);
@@ -118,7 +118,7 @@ static enum step_result zap_pte_range(struct world *w, struct task *t, struct mu
 
 	if (!lock_take(w, t, ptl, true))
 		return STEP_BLOCKED;
-	step_trace(w, t, "zap_pte_range", "mm%d [%#lx, %#lx)", u->mm->id, u->addr, next);
+	step_trace(w, t, "zap_pte_range", "zapped ptes mm%d [%#lx, %#lx)", u->mm->id, u->addr, next);
 	zap_ptes(w, t, u->mm, u->addr, next);
 	u->addr = next;
 	lock_drop(w, t, ptl);

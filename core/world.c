@@ -131,6 +131,64 @@ void world_model_bug(struct world *w, const char *fmt, ...)
 	va_end(ap);
 }
 
+static const struct anon_vma *anon_vma_of_lock(const struct list_head *head, const struct lock *l)
+{
+	const struct anon_vma *av;
+	list_for_each_entry(av, head, world_node)
+		if (&av->rwsem == l)
+			return av;
+	return NULL;
+}
+
+static const struct page *page_of_lock(const struct world *w, const struct lock *l)
+{
+	for (int b = 0; b < w->nr_page_blocks; b++) {
+		const struct page *pages = w->page_blocks[b];
+		for (int i = 0; i < pages->nr; i++)
+			if (&pages[i].lock == l)
+				return &pages[i];
+	}
+	return NULL;
+}
+
+/* The mm and pmd slot of an mmap_sem (slot -1) or page-table lock. */
+static const struct mm_struct *mm_of_lock(const struct world *w, const struct lock *l, int *slot)
+{
+	for (int i = 0; i < w->nr_mm; i++) {
+		const struct mm_struct *mm = w->mm[i];
+		*slot = -1;
+		if (&mm->mmap_sem == l)
+			return mm;
+		for (*slot = 0; *slot < NR_PMDS; ++*slot)
+			if (&mm->ptl[*slot] == l)
+				return mm;
+	}
+	return NULL;
+}
+
+void world_lock_name(const struct world *w, const struct lock *l, bool write, char *buf,
+		     unsigned long size)
+{
+	const char *mode = write ? "(w)" : "(r)";
+	const struct anon_vma *av = anon_vma_of_lock(&w->anon_vmas, l);
+	const struct page *page;
+	const struct mm_struct *mm;
+	int slot;
+
+	if (!av)
+		av = anon_vma_of_lock(&w->dead_anon_vmas, l);
+	if (av)
+		snprintf(buf, size, "AV%lu%s", av->id, mode);
+	else if ((page = page_of_lock(w, l)))
+		snprintf(buf, size, "PG_locked(page%lu)", page->id);
+	else if ((mm = mm_of_lock(w, l, &slot)) && slot < 0)
+		snprintf(buf, size, "mmap_sem%d%s", mm->id, mode);
+	else if (mm)
+		snprintf(buf, size, "PTL(mm%d %#lx)", mm->id, (unsigned long)slot << PMD_SHIFT);
+	else
+		snprintf(buf, size, "a %s of no object in the world", lock_class_name(l->cls));
+}
+
 void world_emit(struct world *w, const struct rmap_event *ev)
 {
 	if (w->event)

@@ -16,6 +16,7 @@
 #include "protocol.h"
 #include "rmap.h"
 
+struct lock;
 struct mm_struct;
 struct page;
 struct task;
@@ -128,6 +129,13 @@ void world_kernel_bug(struct world *w, const char *fmt, ...) __attribute__((form
 void world_model_bug(struct world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void world_emit(struct world *w, const struct rmap_event *ev);
+/* The name of the object a lock belongs to, for reports: AV0 (anon_vma
+ * 0's rwsem, a root's), mmap_sem0 (mm0's), PTL(mm0 0x8000) (the pmd
+ * slot's), PG_locked(page0), with (w) or (r) after an rwsem's name.
+ * Locks carry only their class, so it searches the world: a cold path,
+ * for reports only. */
+void world_lock_name(const struct world *w, const struct lock *l, bool write, char *buf,
+		     unsigned long size);
 /* Record the step a task is running (its kernel function) and, when tracing,
  * a detail line. A macro: every step calls it, and the detail's arguments
  * are worth evaluating only for a trace. */

@@ -3,39 +3,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "anon_vma.h"
 #include "arena.h"
 #include "check.h"
 #include "mm.h"
 #include "page.h"
+#include "runlog.h"
 #include "task.h"
-
-/* A walk's visit, or its beginning (result -1). */
-struct oracle_visit {
-	unsigned long step;
-	int task;
-	const struct rmap_walk *walk;
-	unsigned char kind;
-	int mm;
-	unsigned long vma, start, end, addr;
-	int result;
-};
-
-struct oracle_entry {
-	unsigned long step;
-	int task;
-	const char *op;
-	unsigned char change;
-	bool huge, locked;
-	int mm, from_mm;
-	unsigned long addr, from;
-	struct page *page;
-};
-
-static unsigned long current_step(const struct oracle *o) { return o->w->steps + 1; }
 
 static void violate(struct oracle *o, const char *invariant, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -51,18 +26,6 @@ static void violate(struct oracle *o, const char *invariant, const char *fmt, ..
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	sb_printf(&o->detail, "%s", line);
-}
-
-/* Is page (a THP head when huge) the one mapped by this entry? */
-static struct vm_area_struct *vma_at(struct mm_struct *mm, unsigned long addr)
-{
-	for (struct vm_area_struct *v = mm->mmap; v; v = v->vm_next)
-		if (v->vm_start <= addr && addr < v->vm_end)
-			return v;
-	for (struct vm_area_struct *v = mm->detached; v; v = v->vm_next)
-		if (v->vm_start <= addr && addr < v->vm_end)
-			return v;
-	return NULL;
 }
 
 enum scan_what { SCAN_HUGE_UNFROZEN, SCAN_HUGE_ANY, SCAN_PRESENT, SCAN_MIGRATION };
@@ -128,13 +91,26 @@ static void note_walk(struct oracle *o, const struct rmap_walk *walk)
 	o->page = walk->page;
 }
 
+/* Where the first violation is: what a report explains. */
+static void note_missed(struct oracle *o, const struct mm_struct *mm, unsigned long addr,
+			const struct vm_area_struct *vma)
+{
+	if (o->invariant)
+		return;
+	o->missed.set = true;
+	o->missed.mm = mm->id;
+	o->missed.addr = addr;
+	o->missed.vma = vma ? (long)vma->id : -1;
+}
+
 static bool unvisited_vma(struct oracle *o, const struct rmap_walk *walk, struct mm_struct *mm,
 			  unsigned long addr)
 {
-	struct vm_area_struct *vma = vma_at(mm, addr);
+	struct vm_area_struct *vma = vma_covering(mm, addr);
 	if (vma && walk_visits(walk, vma))
 		return true;
 	note_walk(o, walk);
+	note_missed(o, mm, addr, vma);
 	if (vma)
 		violate(o, "missed-vma", "%s of page %lu took the anon_vma lock while mm%d vma%lu "
 			"[%#lx, %#lx) mapped it at %#lx, and will not visit that vma",
@@ -150,6 +126,7 @@ static bool left_huge(struct oracle *o, const struct rmap_walk *walk, struct mm_
 		      unsigned long addr)
 {
 	note_walk(o, walk);
+	note_missed(o, mm, addr, NULL);
 	violate(o, "split-missed-pmd", "%s of page %lu ended; mm%d still maps it by a huge pmd at "
 		"%#lx that the walk never froze", rmap_walk_kind_name(walk->kind), walk->page->id,
 		mm->id, addr);
@@ -160,6 +137,7 @@ static bool stale_entry(struct oracle *o, const struct rmap_walk *walk, struct m
 			unsigned long addr)
 {
 	note_walk(o, walk);
+	note_missed(o, mm, addr, NULL);
 	violate(o, "stale-migration-entry", "remove_migration_ptes of page %lu ended; mm%d %#lx "
 		"still holds a migration entry for it (the next fault there BUGs)", walk->page->id,
 		mm->id, addr);
@@ -207,46 +185,6 @@ static void walk_end(struct oracle *o, const struct rmap_walk *walk)
 	}
 }
 
-#define GROW(arr, nr, cap)                                                               \
-	do {                                                                             \
-		if ((nr) == (cap)) {                                                     \
-			(cap) = (cap) ? 2 * (cap) : 64;                                  \
-			void *grown = realloc((arr), (size_t)(cap) * sizeof(*(arr)));    \
-			if (!grown)                                                      \
-				abort();                                                 \
-			(arr) = grown;                                                   \
-		}                                                                        \
-	} while (0)
-
-static void log_visit(struct oracle *o, const struct rmap_event *ev)
-{
-	GROW(o->visits, o->nr_visits, o->cap_visits);
-	struct oracle_visit *v = &o->visits[o->nr_visits++];
-	*v = (struct oracle_visit){ .step = current_step(o), .task = ev->task ? ev->task->id : 0,
-				    .walk = ev->walk,
-				    .kind = ev->walk->kind, .result = -1 };
-	if (ev->kind != EV_WALK_VISIT)
-		return;
-	v->mm = ev->vma->vm_mm->id;
-	v->vma = ev->vma->id;
-	v->start = ev->vma->vm_start;
-	v->end = ev->vma->vm_end;
-	v->addr = ev->addr;
-	v->result = ev->result;
-}
-
-static void log_entry(struct oracle *o, const struct rmap_event *ev)
-{
-	GROW(o->entries, o->nr_entries, o->cap_entries);
-	o->entries[o->nr_entries++] = (struct oracle_entry){
-		.step = current_step(o), .task = ev->task ? ev->task->id : 0,
-		.op = ev->task ? task_op_name(ev->task->op) : "?", .change = ev->entry.change,
-		.huge = ev->entry.huge, .locked = ev->entry.locked, .mm = ev->entry.mm->id,
-		.from_mm = ev->entry.from_mm ? ev->entry.from_mm->id : -1, .addr = ev->entry.addr,
-		.from = ev->entry.from, .page = ev->entry.page,
-	};
-}
-
 static bool visited_by(const struct rmap_walk *walk, const struct vm_area_struct *vma)
 {
 	for (int i = 0; i < walk->next; i++)
@@ -276,8 +214,9 @@ static void entry_during_walks(struct oracle *o, const struct rmap_event *ev)
 		const struct rmap_walk *walk = o->active[i];
 		if (walk->page != page && walk->page != page->head)
 			continue;
-		struct vm_area_struct *dst = vma_at(ev->entry.mm, ev->entry.addr);
-		struct vm_area_struct *src = ev->entry.from_mm ? vma_at(ev->entry.from_mm, ev->entry.from) : NULL;
+		struct vm_area_struct *dst = vma_covering(ev->entry.mm, ev->entry.addr);
+		struct vm_area_struct *src =
+			ev->entry.from_mm ? vma_covering(ev->entry.from_mm, ev->entry.from) : NULL;
 		unsigned f = walk->kind;
 		f = f * 8 + ev->entry.change;
 		f = f * 2 + ev->entry.huge;
@@ -295,8 +234,8 @@ static void order_feature(struct oracle *o, const struct rmap_event *ev)
 	const struct page *page = ev->entry.page;
 	if (!ev->entry.from_mm || !page->mapping)
 		return;
-	const struct vm_area_struct *to = vma_at(ev->entry.mm, ev->entry.addr);
-	const struct vm_area_struct *from = vma_at(ev->entry.from_mm, ev->entry.from);
+	const struct vm_area_struct *to = vma_covering(ev->entry.mm, ev->entry.addr);
+	const struct vm_area_struct *from = vma_covering(ev->entry.from_mm, ev->entry.from);
 	struct anon_vma_chain **avcs = o->avcs;
 	int n = anon_vma_index_query(o->w, page->mapping, page->index, avcs, ORACLE_MAX_AVCS);
 	int dst = -1, src = -1;
@@ -382,25 +321,20 @@ void oracle_layout_features(struct oracle *o)
 static void on_event(void *ctx, struct world *w, const struct rmap_event *ev)
 {
 	struct oracle *o = ctx;
-	(void)w;
+	if (o->log)
+		runlog_event(o->log, w, ev);
 	switch (ev->kind) {
 	case EV_WALK_BEGIN:
-		if (o->logging)
-			log_visit(o, ev);
 		track_walk(o, ev->walk, true);
 		walk_begin(o, ev->walk);
 		break;
 	case EV_WALK_VISIT:
-		if (o->logging)
-			log_visit(o, ev);
 		break;
 	case EV_WALK_END:
 		track_walk(o, ev->walk, false);
 		walk_end(o, ev->walk);
 		break;
 	case EV_ENTRY:
-		if (o->logging)
-			log_entry(o, ev);
 		/* A take is the first half of a move or zap: its features come
 		 * with the second half. */
 		if (o->features && o->nr_active && ev->entry.change != ENTRY_TAKE)
@@ -417,26 +351,26 @@ static void on_event(void *ctx, struct world *w, const struct rmap_event *ev)
 static void on_trace(void *ctx, const struct task *t, const char *step, const char *detail)
 {
 	struct oracle *o = ctx;
-	/* A step may trace more than once (a call, then its work): the
-	 * timeline names it after the last, the work. */
-	if (!o->nr_steps || o->steps[o->nr_steps - 1].step != current_step(o)) {
-		GROW(o->steps, o->nr_steps, o->cap_steps);
-		o->nr_steps++;
-	}
-	o->steps[o->nr_steps - 1] = (struct oracle_step){ current_step(o), t->id, task_op_name(t->op),
-							  step };
-	sb_printf(&o->timeline, "  step %-4lu task %d %-14s %s: %s\n", current_step(o), t->id,
-		  task_op_name(t->op), step, detail);
+	runlog_trace(o->log, o->w, t, step, detail);
 }
+
+void oracle_note_record(struct oracle *o, unsigned long record)
+{
+	runlog_note(o->log, o->w, "-- record %lu", record);
+}
+
+void oracle_step_ran(struct oracle *o) { runlog_step_done(o->log, o->w); }
+
+void oracle_step_waited(struct oracle *o, const struct task *t) { runlog_wait(o->log, o->w, t); }
 
 void oracle_attach(struct oracle *o, struct world *w, bool logging)
 {
 	mem_zero(o, offsetof(struct oracle, avcs));	/* see mem_zero; avcs is scratch */
 	o->w = w;
-	o->logging = logging;
 	w->event = on_event;
 	w->event_ctx = o;
 	if (logging) {
+		o->log = runlog_new();
 		w->trace = on_trace;
 		w->trace_ctx = o;
 	}
@@ -445,14 +379,10 @@ void oracle_attach(struct oracle *o, struct world *w, bool logging)
 void oracle_detach(struct oracle *o)
 {
 	sb_free(&o->detail);
-	sb_free(&o->timeline);
-	/* Only a logging run has these; ASan's free unwinds the stack even
+	/* Only a logging run has one; ASan's free unwinds the stack even
 	 * for NULL, a cost every run would pay. */
-	if (o->logging) {
-		free(o->visits);
-		free(o->entries);
-		free(o->steps);
-	}
+	if (o->log)
+		runlog_free(o->log);
 	o->w->event = NULL;
 	o->w->trace = NULL;
 }
@@ -476,148 +406,4 @@ void oracle_at_end(struct oracle *o)
 	oracle_after_step(o);
 	if (!o->invariant && o->w->nr_tasks)
 		violate(o, "model-bug", "%d tasks never ended", o->w->nr_tasks);
-}
-
-static const char *change_name(unsigned char change)
-{
-	static const char *const names[] = {
-		[ENTRY_SET] = "set", [ENTRY_COPY] = "copied", [ENTRY_MOVE] = "moved",
-		[ENTRY_CLEAR] = "cleared", [ENTRY_MIGRATION] = "made a migration entry",
-		[ENTRY_SPLIT] = "split into ptes", [ENTRY_TAKE] = "took out",
-	};
-	return names[change];
-}
-
-static void print_visit(const struct oracle_visit *v, const char *indent, struct strbuf *out)
-{
-	sb_printf(out, "  step %-4lu %svisited mm%d vma%lu [%#lx, %#lx) at %#lx: %s\n", v->step, indent,
-		  v->mm, v->vma, v->start, v->end, v->addr, v->result ? "found it" : "nothing");
-}
-
-void oracle_explain(const struct oracle *o, struct strbuf *out)
-{
-	const struct rmap_walk *walk = o->walk;
-	int began = -1;
-
-	if (!walk)
-		return;
-	for (int i = 0; i < o->nr_visits; i++)
-		if (o->visits[i].walk == walk && o->visits[i].kind == walk->kind && o->visits[i].result < 0)
-			began = i;
-	if (began < 0)
-		return;
-	sb_printf(out, "\nthe walk: %s of page %lu (index %#lx, anon_vma %lu), lock taken at step %lu:\n",
-		  rmap_walk_kind_name(walk->kind), walk->page->id, walk->pgoff, walk->anon_vma->id,
-		  o->visits[began].step);
-	for (int i = began + 1; i < o->nr_visits; i++)
-		if (o->visits[i].walk == walk && o->visits[i].result >= 0)
-			print_visit(&o->visits[i], "", out);
-	sb_printf(out, "  counted %d, page_mapcount %d\n", walk->count, page_mapcount(walk->page));
-
-	sb_printf(out, "\nhistory of page %lu's entries, with the walk's visits:\n", o->page->id);
-	int v = began + 1;
-	for (int i = 0; i <= o->nr_entries; i++) {
-		const struct oracle_entry *e = i < o->nr_entries ? &o->entries[i] : NULL;
-		if (e && e->page != o->page && e->page->head != o->page)
-			continue;
-		for (; v < o->nr_visits && (!e || o->visits[v].step <= e->step); v++)
-			if (o->visits[v].walk == walk && o->visits[v].result >= 0)
-				print_visit(&o->visits[v], "  walk ", out);
-		if (!e)
-			break;
-		sb_printf(out, "  step %-4lu %s (task %d) %s %s mm%d %#lx", e->step, e->op, e->task,
-			  change_name(e->change), e->huge ? "huge pmd" : "pte", e->mm, e->addr);
-		if (e->change == ENTRY_MOVE || e->change == ENTRY_COPY)
-			sb_printf(out, " from mm%d %#lx", e->from_mm, e->from);
-		else if (e->change == ENTRY_TAKE && e->from_mm >= 0)
-			sb_printf(out, " (in flight to mm%d %#lx, both page-table locks held)", e->from_mm,
-				  e->from);
-		else if (e->change == ENTRY_TAKE)
-			sb_printf(out, " (zap: page_remove_rmap is the next step)");
-		if (e->change == ENTRY_MOVE)
-			sb_printf(out, e->locked ? " under the anon_vma lock" : " without the anon_vma lock");
-		sb_printf(out, "\n");
-	}
-}
-
-/* One cell of the timeline, padded to width. */
-static void cell(struct strbuf *out, const char *mark, const char *text, int width)
-{
-	int n = (int)strlen(mark) + (int)strlen(text);
-	if (n > width - 1)
-		sb_printf(out, "%s%.*s ", mark, width - 1 - (int)strlen(mark), text);
-	else
-		sb_printf(out, "%s%s%*s", mark, text, width - n, "");
-}
-
-void oracle_timeline(const struct oracle *o, struct strbuf *out)
-{
-	enum { WIDTH = 30, MAX_COLS = 8 };
-	const struct rmap_walk *walk = o->walk;
-	int walker = 0, cols[MAX_COLS], nr_cols = 0, first = -1;
-
-	if (!walk)
-		return;
-	for (int i = 0; i < o->nr_visits; i++)
-		if (o->visits[i].walk == walk && o->visits[i].result < 0)
-			walker = o->visits[i].task;
-	for (int i = 0; i < o->nr_steps && first < 0; i++)
-		if (o->steps[i].task == walker)
-			first = i;
-	if (first < 0)
-		return;
-	/* Columns: the tasks that step from the walker's first step on. */
-	for (int i = first; i < o->nr_steps; i++) {
-		bool known = false;
-		for (int c = 0; c < nr_cols; c++)
-			known |= cols[c] == o->steps[i].task;
-		if (!known && nr_cols < MAX_COLS)
-			cols[nr_cols++] = o->steps[i].task;
-	}
-	sb_printf(out, "\ntimeline (steps %lu-%lu; @ a visit of the walk, * an entry of page %lu changed):\n",
-		  o->steps[first].step, o->steps[o->nr_steps - 1].step, o->page->id);
-	sb_printf(out, "  step ");
-	for (int c = 0; c < nr_cols; c++) {
-		char head[64];
-		const char *op = "?";
-		for (int i = first; i < o->nr_steps; i++)
-			if (o->steps[i].task == cols[c])
-				op = o->steps[i].op;
-		snprintf(head, sizeof(head), "task %d %s", cols[c], op);
-		cell(out, "", head, WIDTH);
-	}
-	sb_printf(out, "what the walk saw / what happened to the page\n");
-	for (int i = first; i < o->nr_steps; i++) {
-		const struct oracle_step *s = &o->steps[i];
-		const struct oracle_visit *visit = NULL;
-		const struct oracle_entry *entry = NULL;
-		for (int v = 0; v < o->nr_visits; v++)
-			if (o->visits[v].step == s->step && o->visits[v].walk == walk)
-				visit = &o->visits[v];
-		for (int e = 0; e < o->nr_entries; e++)
-			if (o->entries[e].step == s->step &&
-			    (o->entries[e].page == o->page || o->entries[e].page->head == o->page))
-				entry = &o->entries[e];
-		sb_printf(out, "  %-4lu ", s->step);
-		for (int c = 0; c < nr_cols; c++)
-			cell(out, cols[c] != s->task ? "" : visit ? "@ " : entry ? "* " : "  ",
-			     cols[c] == s->task ? s->name : "", WIDTH);
-		if (visit && visit->result < 0)
-			sb_printf(out, "lock taken: the vmas to visit are fixed");
-		else if (visit)
-			sb_printf(out, "mm%d vma%lu %#lx: %s", visit->mm, visit->vma, visit->addr,
-				  visit->result ? "found" : "nothing");
-		else if (entry) {
-			sb_printf(out, "%s %s mm%d %#lx", change_name(entry->change),
-				  entry->huge ? "huge pmd" : "pte", entry->mm, entry->addr);
-			if (entry->change == ENTRY_TAKE && entry->from_mm >= 0)
-				sb_printf(out, " -> mm%d %#lx", entry->from_mm, entry->from);
-			else if (entry->change == ENTRY_MOVE || entry->change == ENTRY_COPY)
-				sb_printf(out, " from mm%d %#lx", entry->from_mm, entry->from);
-		}
-		/* Trim the padding a row ends with. */
-		while (out->len && out->buf[out->len - 1] == ' ')
-			out->buf[--out->len] = 0;
-		sb_printf(out, "\n");
-	}
 }

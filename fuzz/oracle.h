@@ -13,7 +13,7 @@
  *   kernel-bug, model-bug  a BUG_ON of the modelled kernel the checks above
  *                          did not name first; the model broke its rules
  *
- * With a log attached it also keeps the timeline a report is made of.
+ * With a log attached (runlog.h) it also keeps what a report is made of.
  */
 #ifndef RMAP_ORACLE_H
 #define RMAP_ORACLE_H
@@ -23,15 +23,8 @@
 #include "strbuf.h"
 #include "world.h"
 
-struct oracle_visit;
-struct oracle_entry;
-
-/* A step as executed: who ran which kernel function (for the timeline). */
-struct oracle_step {
-	unsigned long step;
-	int task;
-	const char *op, *name;
-};
+struct run_log;
+struct task;
 
 /* Interleaving features: what a page's entries went through while a walk
  * of that page was under way. The fuzz target feeds them to libFuzzer as
@@ -56,17 +49,19 @@ struct oracle {
 	int nr_active;
 	const char *invariant;		/* the first violation, or NULL */
 	struct strbuf detail;		/* what was violated, a few lines */
-	/* What the report needs (only kept when logging). */
-	bool logging;
-	struct strbuf timeline;		/* every step, as executed */
+	/* What a report needs (runlog.h), only in a run that makes one. */
+	struct run_log *log;
+	bool checks_every_step;		/* structural checks after each step */
 	struct page *page;		/* the page of the violating walk */
 	const struct rmap_walk *walk;	/* the violating walk */
-	struct oracle_visit *visits;
-	int nr_visits, cap_visits;
-	struct oracle_entry *entries;
-	int nr_entries, cap_entries;
-	struct oracle_step *steps;
-	int nr_steps, cap_steps;
+	/* Where the violation is, when it is one entry (mm, addr) or, for
+	 * missed-vma, one vma (vma >= 0). */
+	struct {
+		bool set;
+		int mm;
+		unsigned long addr;
+		long vma;
+	} missed;
 	/* Scratch for index queries, last: not zeroed, and off the stack,
 	 * where ASan would poison and unpoison it around every call. */
 #define ORACLE_MAX_AVCS 64
@@ -90,10 +85,11 @@ void oracle_at_end(struct oracle *o);
  * and where the first one mapping it comes in that order. A walk that
  * meets empty vmas before the mapping one is where every race starts. */
 void oracle_layout_features(struct oracle *o);
-/* The violating walk and the history of its page's entries, for a report. */
-void oracle_explain(const struct oracle *o, struct strbuf *out);
-/* The race drawn as a timeline, one column per task, from the violating
- * walk's first step: its visits and its page's entry changes marked. */
-void oracle_timeline(const struct oracle *o, struct strbuf *out);
+/* Before each record (a report's interleaving marks where each begins). */
+void oracle_note_record(struct oracle *o, unsigned long record);
+/* A step attempt ended: it ran, or it waited (t still exists then). The
+ * run calls these only when a log is kept. */
+void oracle_step_ran(struct oracle *o);
+void oracle_step_waited(struct oracle *o, const struct task *t);
 
 #endif

@@ -5,8 +5,10 @@
 
 #include "oracle.h"
 #include "program.h"
-#include "scenario.h"
 #include "protocol.h"
+#include "report.h"
+#include "runlog.h"
+#include "scenario.h"
 #include "sched.h"
 #include "task.h"
 #include "world.h"
@@ -16,6 +18,12 @@ struct run {
 	struct oracle o;
 	unsigned flags;
 };
+
+/* A run that keeps the log a report is made of (run_once sets it). Its
+ * hooks sit where the hot loops already test their flags, so a run
+ * without a log pays nothing for them. */
+enum { RUN_LOG = 1u << 8 };
+_Static_assert(!(RUN_LOG & RUN_EVERY_STEP), "a private flag");
 
 static bool stopped(const struct run *r) { return r->o.invariant || r->w->halted; }
 
@@ -41,12 +49,18 @@ static bool run_step(void *ctx, struct task *t)
 {
 	struct run *r = ctx;
 	if (sched_step_task(r->w, t) != STEP_DONE) {
-		if (r->o.features)
+		if (r->o.features)	/* a logging run counts none */
 			step_feature(r, t);	/* blocked: t is still there */
+		else if (r->flags & RUN_LOG)
+			oracle_step_waited(&r->o, t);
 		return false;
 	}
-	if (r->flags & RUN_EVERY_STEP || r->w->halted)
-		oracle_after_step(&r->o);
+	if (r->flags & (RUN_EVERY_STEP | RUN_LOG) || r->w->halted) {
+		if (r->flags & RUN_LOG)
+			oracle_step_ran(&r->o);
+		if (r->flags & RUN_EVERY_STEP || r->w->halted)
+			oracle_after_step(&r->o);
+	}
 	return !stopped(r);
 }
 
@@ -91,7 +105,7 @@ static void execute(struct run *r, const uint8_t *data, size_t size, struct strb
 			list_record(r, &rec, i, program);
 			if (stopped(r))
 				continue;
-			sb_printf(&r->o.timeline, "  -- record %zu\n", i + 1);
+			oracle_note_record(&r->o, i + 1);
 		}
 		record_execute(r->w, &rec, run_step, r);
 		if (r->o.features && !stopped(r))
@@ -99,13 +113,28 @@ static void execute(struct run *r, const uint8_t *data, size_t size, struct strb
 	}
 	if (!stopped(r)) {
 		if (program)
-			sb_printf(&r->o.timeline, "  -- end of input: drain\n");
+			runlog_note(r->o.log, r->w, "-- end of input: drain");
 		drain(r);
 	}
 	if (!stopped(r))
 		oracle_at_end(&r->o);
 	else if (!r->o.invariant)
 		oracle_after_step(&r->o);	/* a halt the oracle did not name yet */
+}
+
+/* The report after its first line, but for the program: the cause, the
+ * detail, the timeline, the walk, the history (explain) and the
+ * interleaving (timeline). */
+static void explain_violation(const struct oracle *o, struct strbuf *explain,
+			      struct strbuf *timeline)
+{
+	struct cause c;
+	report_cause(o, &c, explain);
+	sb_printf(explain, "%s\n", sb_str(&o->detail));
+	report_timeline(o, &c, explain);
+	report_walk(o, &c, explain);
+	report_history(o, &c, explain);
+	report_interleaving(o->log, timeline);
 }
 
 /* On reuse (reset in O(1)) when given, else on a world of its own, torn
@@ -118,7 +147,7 @@ static bool run_once(struct world *reuse, const uint8_t *data, size_t size,
 	struct run r;	/* not zeroed here: oracle_attach zeroes r.o */
 
 	r.w = reuse;
-	r.flags = flags;
+	r.flags = program ? flags | RUN_LOG : flags;
 
 	if (reuse)
 		world_reset(reuse, proto);
@@ -127,6 +156,8 @@ static bool run_once(struct world *reuse, const uint8_t *data, size_t size,
 
 	oracle_attach(&r.o, r.w, program != NULL);
 	r.o.features = features;
+	if (program)
+		r.o.checks_every_step = flags & RUN_EVERY_STEP;
 	execute(&r, data, size, program);
 	res->invariant = r.o.invariant;
 	res->steps = r.w->steps;
@@ -135,13 +166,10 @@ static bool run_once(struct world *reuse, const uint8_t *data, size_t size,
 	if (r.o.invariant)
 		snprintf(res->first_line, sizeof(res->first_line), "rmap violation: %s (%s)",
 			 r.o.invariant, proto->name);
-	if (timeline)
-		sb_printf(timeline, "%s", sb_str(&r.o.timeline));
-	if (explain && r.o.invariant) {
-		sb_printf(explain, "%s\n", sb_str(&r.o.detail));
-		oracle_timeline(&r.o, explain);
-		oracle_explain(&r.o, explain);
-	}
+	if (explain && r.o.invariant)
+		explain_violation(&r.o, explain, timeline);
+	else if (timeline)
+		report_lines(r.o.log, timeline);
 	oracle_detach(&r.o);
 	if (!reuse)
 		world_free(r.w);
@@ -171,7 +199,7 @@ bool rmap_run_in(struct world *w, const uint8_t *data, size_t size, const struct
 			  again.invariant ? again.invariant : "passed");
 	sb_printf(report, "%s", sb_str(&explain));
 	sb_printf(report, "\nprogram (%zu records):\n%s", program_nr_records(size), sb_str(&program));
-	sb_printf(report, "\ninterleaving as executed:\n%s", sb_str(&timeline));
+	sb_printf(report, "%s", sb_str(&timeline));
 	sb_free(&program);
 	sb_free(&timeline);
 	sb_free(&explain);

@@ -1,0 +1,510 @@
+/* The report's second line: who vs who, and what one did to the other.
+ *
+ * It is derived from the log, never from the protocol's name: the walk's
+ * plan and visits, the history of the page's entries, and the steps' kernel
+ * functions. A missed entry is traced back to the change that put it where
+ * the walk had already been (a move or fork's copy behind the walk), or
+ * that held it where the walk could not see it (a move in flight under
+ * page-table locks an unlocked peek does not take); a count short of
+ * page_mapcount to the zap the walk fell into; a vma the walk does not
+ * visit, or an anon_vma freed under a mapped page, to the munmap that
+ * unlinked a vma before zapping it. What the log cannot tell, the line says.
+ */
+#include "report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "anon_vma.h"
+#include "mm.h"
+#include "page.h"
+#include "world.h"
+
+struct why {
+	const struct oracle *o;
+	const struct run_log *log;
+	const struct log_walk *lw;	/* the walk that broke, NULL: none */
+	struct cause *c;
+	struct strbuf *out;
+};
+
+/* The sentence's parts in step order: a visit, a change, a visit. */
+struct clause {
+	unsigned long step;
+	char text[192];
+};
+
+static void first_step(struct why *y, unsigned long step)
+{
+	if (step && (!y->c->first || step < y->c->first))
+		y->c->first = step;
+}
+
+/* The kernel function whose step made change e. */
+static const char *function_of(const struct why *y, const struct log_entry *e)
+{
+	return runlog_function(y->log, e->step, e->task, e->op);
+}
+
+static const struct log_visit *walk_visit(const struct why *y, int mm, unsigned long addr)
+{
+	return y->lw ? runlog_visit_at(y->log, y->c->walk, mm, addr) : NULL;
+}
+
+/* "vma1": the vma the walk visited at that address, else the one there
+ * now (mapped or being unmapped), else the address. */
+static void vma_label(const struct why *y, int mm, unsigned long addr, char *buf, size_t size)
+{
+	const struct log_visit *v = walk_visit(y, mm, addr);
+	const struct vm_area_struct *vma = NULL;
+
+	if (v) {
+		snprintf(buf, size, "vma%lu", v->vma);
+		return;
+	}
+	if (mm >= 0 && mm < y->o->w->nr_mm)
+		vma = vma_covering(y->o->w->mm[mm], addr);
+	if (vma)
+		snprintf(buf, size, "vma%lu", vma->id);
+	else
+		snprintf(buf, size, "mm%d %#lx", mm, addr);
+}
+
+static void walker(const struct why *y)
+{
+	sb_printf(y->out, "%s (task %d)", report_walk_function(y->lw->kind), y->lw->task);
+}
+
+static void join_clauses(struct why *y, struct clause *cl, int n)
+{
+	for (int i = 1; i < n; i++)	/* three at most: insertion sort */
+		for (int j = i; j > 0 && cl[j].step < cl[j - 1].step; j--) {
+			struct clause t = cl[j];
+			cl[j] = cl[j - 1];
+			cl[j - 1] = t;
+		}
+	for (int i = 0; i < n; i++) {
+		sb_printf(y->out, "%s%s", i ? ", " : "", cl[i].text);
+		first_step(y, cl[i].step);
+	}
+}
+
+/* Did e put the entry at (mm, addr), or is it taking it there? */
+static bool lands_at(const struct log_entry *e, int mm, unsigned long addr)
+{
+	switch (e->change) {
+	case ENTRY_TAKE:
+		return e->from_mm == mm && e->from == addr;
+	case ENTRY_SET:
+	case ENTRY_COPY:
+	case ENTRY_MOVE:
+	case ENTRY_MIGRATION:
+		return e->mm == mm && e->addr == addr;
+	default:
+		return false;
+	}
+}
+
+static const struct log_entry *last_landing(const struct why *y, int mm, unsigned long addr)
+{
+	const struct log_entry *found = NULL;
+	for (int i = 0; i < y->log->nr_entries; i++) {
+		const struct log_entry *e = &y->log->entries[i];
+		if (runlog_entry_of(e, y->c->page) && lands_at(e, mm, addr))
+			found = e;
+	}
+	return found;
+}
+
+/* The first half of move e: its take of the same entry. */
+static const struct log_entry *take_of(const struct why *y, const struct log_entry *move)
+{
+	const struct log_entry *found = NULL;
+	for (int i = 0; i < y->log->nr_entries && y->log->entries[i].step <= move->step; i++) {
+		const struct log_entry *e = &y->log->entries[i];
+		if (e->change == ENTRY_TAKE && e->task == move->task && e->mm == move->from_mm &&
+		    e->addr == move->from && e->from_mm == move->mm && e->from == move->addr)
+			found = e;
+	}
+	return found;
+}
+
+static bool is_copy(const struct log_entry *e)
+{
+	return e->change == ENTRY_COPY || (e->change == ENTRY_MIGRATION && e->from_mm >= 0);
+}
+
+static void visit_clause(const struct log_visit *v, struct clause *cl)
+{
+	cl->step = v->step;
+	snprintf(cl->text, sizeof(cl->text), "the walk %s vma%lu at step %lu%s",
+		 v->locked ? "visited" : "peeked at", v->vma, v->step,
+		 v->locked ? "" : " without the page-table lock");
+}
+
+/* The walk met the destination before the entry got there, the source
+ * after it had left (a move) or before the copy counted (a copy). */
+static void behind_the_walk(struct why *y, const struct log_entry *e)
+{
+	const struct log_entry *take = e->change == ENTRY_MOVE ? take_of(y, e) : NULL;
+	unsigned long from = take ? take->step : e->step;
+	char src[32], dst[32], steps[32];
+	struct clause cl[3];
+	int n = 0;
+
+	vma_label(y, e->from_mm, e->from, src, sizeof(src));
+	vma_label(y, e->mm, e->addr, dst, sizeof(dst));
+	if (from < e->step)
+		snprintf(steps, sizeof(steps), "steps %lu-%lu", from, e->step);
+	else
+		snprintf(steps, sizeof(steps), "step %lu", from);
+	walker(y);
+	sb_printf(y->out, " vs %s (task %d): ", function_of(y, e), e->task);
+	cl[n].step = from;
+	snprintf(cl[n++].text, sizeof(cl[0].text), "the %s %s %s -> %s at %s %s the anon_vma lock",
+		 e->noun, is_copy(e) ? "was copied" : "moved", src, dst, steps,
+		 e->locked ? "under" : "without");
+	const struct log_visit *dv = walk_visit(y, e->mm, e->addr);
+	const struct log_visit *sv = walk_visit(y, e->from_mm, e->from);
+	if (dv)
+		visit_clause(dv, &cl[n++]);
+	if (sv)
+		visit_clause(sv, &cl[n++]);
+	join_clauses(y, cl, n);
+	if (!dv)
+		sb_printf(y->out, ", and the walk does not visit %s", dst);
+}
+
+/* Did the walk look at the move's source or destination after its take,
+ * before its set (landed; 0: it never landed)? */
+static bool in_window(const struct why *y, const struct log_visit *v, const struct log_entry *take,
+		      unsigned long landed)
+{
+	return v->walk == y->c->walk && v->step > take->step && (!landed || v->step < landed) &&
+	       ((v->mm == take->mm && v->addr == take->addr) ||
+		(v->mm == take->from_mm && v->addr == take->from));
+}
+
+static bool looked_in_flight(const struct why *y, const struct log_entry *take,
+			     unsigned long landed)
+{
+	for (int i = 0; i < y->log->nr_visits; i++)
+		if (in_window(y, &y->log->visits[i], take, landed))
+			return true;
+	return false;
+}
+
+/* A move between its take and its set: both page-table locks are held,
+ * so only a walk that does not take them looks in the window. */
+static void in_flight(struct why *y, const struct log_entry *take, unsigned long landed)
+{
+	char src[32], dst[32];
+	int looked = 0;
+	bool was_locked = false;
+
+	vma_label(y, take->mm, take->addr, src, sizeof(src));
+	vma_label(y, take->from_mm, take->from, dst, sizeof(dst));
+	walker(y);
+	sb_printf(y->out, " vs %s (task %d): the %s left %s for %s at step %lu under both "
+		  "page-table locks, and the walk", function_of(y, take),
+		  take->task, take->noun, src, dst, take->step);
+	first_step(y, take->step);
+	for (int i = 0; i < y->log->nr_visits; i++) {
+		const struct log_visit *v = &y->log->visits[i];
+		if (!in_window(y, v, take, landed))
+			continue;
+		const char *verb = v->locked ? "visited" : "peeked at";
+		if (!looked)
+			sb_printf(y->out, " %s", verb);
+		else if (v->locked != was_locked)
+			sb_printf(y->out, " and %s", verb);
+		else
+			sb_printf(y->out, " and%s", v->locked ? "" : " at");
+		sb_printf(y->out, " vma%lu at step %lu", v->vma, v->step);
+		was_locked = v->locked;
+		looked++;
+	}
+	sb_printf(y->out, looked ? " without them while it was in flight"
+			  : " ended while it was in flight");
+	if (landed)
+		sb_printf(y->out, "; it landed at step %lu", landed);
+}
+
+static void missed_entry(struct why *y)
+{
+	int mm = y->o->missed.mm;
+	unsigned long addr = y->o->missed.addr;
+	const struct log_entry *e = last_landing(y, mm, addr);
+	const struct log_entry *take = e && e->change == ENTRY_MOVE ? take_of(y, e) : NULL;
+
+	if (e && e->change == ENTRY_TAKE) {
+		in_flight(y, e, 0);
+	} else if (take && looked_in_flight(y, take, e->step)) {
+		in_flight(y, take, e->step);
+	} else if (e && e->step > y->lw->step && e->from_mm >= 0) {
+		behind_the_walk(y, e);
+	} else {
+		walker(y);
+		sb_printf(y->out, " missed the entry at mm%d %#lx", mm, addr);
+		if (e)
+			sb_printf(y->out, ", there since step %lu (%s, task %d) before the walk took the "
+				  "lock at step %lu", e->step, function_of(y, e),
+				  e->task, y->lw->step);
+		sb_printf(y->out, "; no other task's change explains it: the other side is not known");
+	}
+}
+
+/* The vma an unlink_anon_vmas step took out of the anon_vma index: its
+ * trace (core/munmap.c) names it first. */
+static bool unlink_step(const struct run_log *log, const struct log_line *l, unsigned long *vma)
+{
+	return l->kind == LINE_WORK && !strcmp(l->name, "unlink_anon_vmas") &&
+	       sscanf(runlog_text(log, l->text), "vma%lu", vma) == 1;
+}
+
+/* The munmap step that took vma out of the anon_vma index before step. */
+static const struct log_line *unlink_of(const struct run_log *log, unsigned long vma,
+					unsigned long before)
+{
+	const struct log_line *found = NULL;
+	unsigned long id;
+
+	for (int i = 0; i < log->nr_lines && log->lines[i].step < before; i++)
+		if (unlink_step(log, &log->lines[i], &id) && id == vma)
+			found = &log->lines[i];
+	return found;
+}
+
+static void unlinked_first(struct why *y, const struct log_line *u, unsigned long vma)
+{
+	sb_printf(y->out, " vs %s (task %d): its do_munmap unlinked vma%lu at step %lu before "
+		  "zapping it", u->op, u->task, vma, u->step);
+	first_step(y, u->step);
+}
+
+static void counts(const struct why *y)
+{
+	sb_printf(y->out, ": counted %d, page_mapcount %d", y->lw->count, page_mapcount(y->c->page));
+}
+
+/* A zap's take of page not yet followed by its page_remove_rmap. */
+static const struct log_entry *pending_zap(const struct run_log *log, const struct page *page)
+{
+	const struct log_entry *zap = NULL;
+	for (int i = 0; i < log->nr_entries; i++) {
+		const struct log_entry *e = &log->entries[i];
+		if (!runlog_entry_of(e, page))
+			continue;
+		if (e->change == ENTRY_TAKE && e->from_mm < 0)
+			zap = e;
+		else if (zap && e->change == ENTRY_CLEAR && e->task == zap->task && e->mm == zap->mm &&
+			 e->addr == zap->addr)
+			zap = NULL;
+	}
+	return zap;
+}
+
+static void short_count(struct why *y)
+{
+	const struct log_entry *zap = pending_zap(y->log, y->c->page);
+	const struct log_visit *v = zap ? walk_visit(y, zap->mm, zap->addr) : NULL;
+	const struct vm_area_struct *vma = zap ? vma_covering(y->o->w->mm[zap->mm], zap->addr) : NULL;
+	const struct log_line *u = vma ? unlink_of(y->log, vma->id, y->lw->step) : NULL;
+
+	walker(y);
+	if (v && v->step > zap->step) {
+		sb_printf(y->out, " vs %s (task %d): the zap cleared the %s of vma%lu at step %lu and "
+			  "drops the page's mapcount only at its next step, and the walk %s vma%lu at "
+			  "step %lu, in between%s", function_of(y, zap), zap->task,
+			  zap->noun, v->vma, zap->step, v->locked ? "visited" : "peeked at", v->vma,
+			  v->step, v->locked ? "" : ", without the page-table lock");
+		first_step(y, zap->step);
+	} else if (u) {
+		unlinked_first(y, u, vma->id);
+		sb_printf(y->out, ", the zap cleared the %s at step %lu and had not dropped the page's "
+			  "mapcount when the walk took the lock at step %lu without vma%lu", zap->noun,
+			  zap->step, y->lw->step, vma->id);
+	} else {
+		sb_printf(y->out, " missed a mapping no logged change explains: the other side is not "
+			  "known");
+	}
+	counts(y);
+}
+
+static void missed_vma(struct why *y)
+{
+	unsigned long vma = (unsigned long)y->o->missed.vma;
+	const struct log_line *u = unlink_of(y->log, vma, y->lw->step);
+
+	walker(y);
+	if (u) {
+		unlinked_first(y, u, vma);
+		sb_printf(y->out, ", and the walk took the lock at step %lu while vma%lu still mapped "
+			  "the page at mm%d %#lx: it will not visit vma%lu", y->lw->step, vma,
+			  y->o->missed.mm, y->o->missed.addr, vma);
+	} else {
+		sb_printf(y->out, " took the lock at step %lu while vma%lu mapped the page at mm%d "
+			  "%#lx, and vma%lu is not in the anon_vma's index; which task's step took it out "
+			  "is not known", y->lw->step, vma, y->o->missed.mm, y->o->missed.addr, vma);
+	}
+	first_step(y, y->lw->step);
+}
+
+/* A page still counted as mapped although its anon_vma died. */
+static const struct page *orphan_page(const struct world *w)
+{
+	for (int b = 0; b < w->nr_page_blocks; b++)
+		for (int i = 0; i < w->page_blocks[b]->nr; i++) {
+			const struct page *page = &w->page_blocks[b][i];
+			if (page_mapped(page) && page->mapping && page->mapping->dead)
+				return page;
+		}
+	return NULL;
+}
+
+static bool maps(const struct pmd *pmd, int p, const struct page *page)
+{
+	if (p < 0)
+		return pmd->kind == PMD_HUGE && pmd->page == page;
+	return pmd->kind == PMD_TABLE && pmd->pte[p].kind == PTE_PRESENT && pmd->pte[p].page == page;
+}
+
+/* Where page is mapped still: an entry of it, or the zap that cleared
+ * its last one and has not dropped its mapcount yet. */
+static void still_mapped(const struct why *y, const struct page *page)
+{
+	const struct world *w = y->o->w;
+	const struct log_entry *zap = pending_zap(y->log, page);
+
+	for (int i = 0; i < w->nr_mm; i++)
+		for (unsigned long slot = 0; slot < NR_PMDS; slot++)
+			for (int p = -1; p < PTRS_PER_PTE; p++)
+				if (maps(&w->mm[i]->pmd[slot], p, page)) {
+					sb_printf(y->out, "was still mapped at mm%d %#lx", w->mm[i]->id,
+						  (slot << PMD_SHIFT) + (p > 0 ? (unsigned long)p << PAGE_SHIFT : 0));
+					return;
+				}
+	if (zap)
+		sb_printf(y->out, "still counted its %s mm%d %#lx, zapped at step %lu before its mapcount "
+			  "dropped", zap->noun, zap->mm, zap->addr, zap->step);
+	else
+		sb_printf(y->out, "was still counted as mapped");
+}
+
+static const struct vm_area_struct *vma_by_id(const struct world *w, unsigned long id)
+{
+	for (int i = 0; i < w->nr_mm; i++) {
+		const struct vm_area_struct *lists[] = { w->mm[i]->mmap, w->mm[i]->detached };
+		for (int l = 0; l < 2; l++)
+			for (const struct vm_area_struct *v = lists[l]; v; v = v->vm_next)
+				if (v->id == id)
+					return v;
+	}
+	return NULL;
+}
+
+/* The unlink that freed page's anon_vma: the last one before the BUG of
+ * a vma whose own anon_vma it was. */
+static const struct log_line *freeing_unlink(const struct why *y, const struct page *page,
+					     unsigned long *vma)
+{
+	const struct log_line *found = NULL;
+	unsigned long id;
+
+	for (int i = 0; i < y->log->nr_lines && y->log->lines[i].step < y->log->bug_step; i++) {
+		const struct vm_area_struct *v;
+		if (unlink_step(y->log, &y->log->lines[i], &id) && (v = vma_by_id(y->o->w, id)) &&
+		    v->anon_vma == page->mapping) {
+			found = &y->log->lines[i];
+			*vma = id;
+		}
+	}
+	return found;
+}
+
+/* The kernel function that BUGs: the message's "function: ..." prefix. */
+static void bug_function(const char *message, const char *or, char *buf, size_t size)
+{
+	size_t n = strcspn(message, ": ");
+	if (message[n] == ':' && n > 0 && n < size)
+		snprintf(buf, size, "%.*s", (int)n, message);
+	else
+		snprintf(buf, size, "%s", or);
+}
+
+static void kernel_bug(struct why *y)
+{
+	const struct log_line *bug = runlog_work(y->log, y->log->bug_step);
+	const struct page *page = orphan_page(y->o->w);
+	unsigned long vma = 0;
+	const struct log_line *u = page ? freeing_unlink(y, page, &vma) : NULL;
+	char function[64];
+
+	if (!bug) {
+		sb_printf(y->out, "the modelled kernel hit a BUG_ON outside any logged step: the sides "
+			  "are not known");
+		return;
+	}
+	y->c->task = bug->task;
+	y->c->page = page;
+	first_step(y, bug->step);
+	bug_function(y->o->w->halt_message, bug->name, function, sizeof(function));
+	sb_printf(y->out, "%s (task %d)", bug->op, bug->task);
+	if (u) {
+		unlinked_first(y, u, vma);
+		sb_printf(y->out, ", which freed anon_vma %lu while page %lu ", page->mapping->id, page->id);
+		still_mapped(y, page);
+		sb_printf(y->out, ", and %s found it freed at step %lu", function, bug->step);
+	} else {
+		sb_printf(y->out, " hit a BUG_ON of the modelled kernel in %s at step %lu; which other "
+			  "task's step led there is not known", function, bug->step);
+	}
+}
+
+/* The structural checks name no walk: say when they found it. */
+static void structural(struct why *y)
+{
+	unsigned long step = y->o->w->steps;
+	const struct log_line *l = runlog_work(y->log, step);
+	bool model = !strcmp(y->o->invariant, "model-bug");
+
+	if (l) {
+		y->c->task = l->task;
+		first_step(y, step);
+	}
+	if (model && l)
+		sb_printf(y->out, "%s (task %d) broke the model's own rules in %s at step %lu: a bug of "
+			  "rmapfuzz, not a race of the kernel", l->op, l->task, l->name, step);
+	else if (model)
+		sb_printf(y->out, "the model broke its own rules after step %lu: a bug of rmapfuzz, "
+			  "not a race of the kernel", step);
+	else if (y->o->checks_every_step && l)
+		sb_printf(y->out, "step %lu (%s, task %d) left it broken, checked after every step; "
+			  "which other task's step, if any, set it up is not known", step, l->name, l->task);
+	else
+		sb_printf(y->out, "found when the run ended after step %lu, checked only there (replay "
+			  "with --every-step to find the step that broke it); the sides are not known", step);
+}
+
+void report_cause(const struct oracle *o, struct cause *c, struct strbuf *out)
+{
+	struct why y = { .o = o, .log = o->log, .c = c, .out = out };
+	int walk = o->walk ? runlog_walk_of(o->log, o->walk) : -1;
+
+	*c = (struct cause){ .walk = walk, .page = o->page };
+	if (walk >= 0) {
+		y.lw = &o->log->walks[walk];
+		c->task = y.lw->task;
+	}
+	if (!strcmp(o->invariant, "kernel-bug"))
+		kernel_bug(&y);
+	else if (!y.lw)
+		structural(&y);
+	else if (!strcmp(o->invariant, "missed-vma"))
+		missed_vma(&y);
+	else if (o->missed.set)
+		missed_entry(&y);
+	else
+		short_count(&y);
+	sb_printf(out, "\n");
+}

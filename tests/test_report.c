@@ -1,0 +1,203 @@
+/* The report's second line names both sides of each race and what one did
+ * to the other (fuzz/cause.c): a wrong "who vs who" fails here. The
+ * inputs are the kept crashers' and the mail's (tests/cli_test.sh's
+ * mail.bin); tests/golden/ holds every crasher's whole report. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anon_vma.h"
+#include "oracle.h"
+#include "report.h"
+#include "run.h"
+#include "test.h"
+#include "world_util.h"
+
+/* Line n (from 1) of the report of data under protocol, in line. */
+static void report_line(const char *protocol, const uint8_t *data, size_t size, int n, char *line,
+			size_t max)
+{
+	struct run_result res;
+	struct strbuf report = { 0 };
+	line[0] = 0;
+	CHECK(rmap_run(data, size, protocol_find(protocol), 0, &res, &report));
+	const char *s = sb_str(&report);
+	for (int i = 1; i < n && s; i++)
+		s = strchr(s, '\n') ? strchr(s, '\n') + 1 : NULL;
+	if (s)
+		snprintf(line, max, "%.*s", (int)strcspn(s, "\n"), s);
+	sb_free(&report);
+}
+
+/* An input, its protocol, and the second line of its report. */
+struct cause_case {
+	const char *protocol;
+	uint8_t bytes[32];
+	size_t size;
+	const char *cause;
+};
+
+static void check_cause(const struct cause_case *c)
+{
+	char line[512];
+	report_line(c->protocol, c->bytes, c->size, 2, line, sizeof(line));
+	CHECK_STR(line, c->cause);
+}
+
+/* The mail's race: the merge puts the destination first; the split walks
+ * it empty, mremap moves the pmd into it without the anon_vma lock, the
+ * split walks the source empty. */
+static const struct cause_case mail = {
+	"linux-3.14",	/* tests/cli_test.sh's mail.bin */
+	{ 0x81, 0x00, 0x00, 0x03, 0x82, 0x00, 0x02, 0x01, 0x84, 0x08, 0x02, 0x08,
+	  0x04, 0x08, 0x08, 0x02, 0x06, 0x00, 0x00, 0x00, 0x00, 0x39, 0x00, 0xdc }, 24,
+	"split_huge_page (task 5) vs move_huge_pmd (task 4): the walk visited vma0 at step 19, "
+	"the huge pmd moved vma1 -> vma0 at steps 20-21 without the anon_vma lock, the walk "
+	"visited vma1 at step 23",
+};
+
+static void mail_race_names_the_move(void) { check_cause(&mail); }
+
+/* tree-left walks the child before the parent: fork's copy lands behind. */
+static const struct cause_case fork_races[] = {
+	{ "tree-left",
+	  { 0x81, 0x00, 0x00, 0x01, 0x82, 0x00, 0x00, 0x01, 0x03, 0x00, 0x00, 0x00,
+	    0x06, 0x00, 0x00, 0x00, 0x00, 0x39, 0x00, 0xdc }, 20,
+	  "split_huge_page (task 4) vs copy_huge_pmd (task 3): the walk visited vma1 at step 9, "
+	  "the huge pmd was copied vma0 -> vma1 at step 10 without the anon_vma lock, the walk "
+	  "visited vma0 at step 11" },
+	{ "tree-left",	/* crashers/tree-left/stale-migration-entry-40d8e675 */
+	  { 0x81, 0x00, 0x00, 0x00, 0x82, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00,
+	    0x07, 0x00, 0x00, 0x00, 0x00, 0x39, 0x00, 0xed }, 20,
+	  "remove_migration_ptes (task 4) vs copy_pte_range (task 3): the walk visited vma1 at "
+	  "step 12, the migration entry was copied vma0 -> vma1 at step 13 without the anon_vma "
+	  "lock, the walk visited vma0 at step 15" },
+};
+
+/* unlink-first: munmap unlinks before it zaps. */
+static const struct cause_case unlink_first[] = {
+	{ "unlink-first",	/* crashers/unlink-first/missed-vma-f0d6ac43 */
+	  { 0x81, 0x00, 0x00, 0x00, 0x82, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00,
+	    0x07, 0x00, 0x00, 0x00, 0x00, 0x21, 0x00, 0x11 }, 20,
+	  "try_to_unmap (task 4) vs munmap (task 3): its do_munmap unlinked vma0 at step 8 before "
+	  "zapping it, and the walk took the lock at step 9 while vma0 still mapped the page at "
+	  "mm0 0: it will not visit vma0" },
+	{ "unlink-first",	/* crashers/unlink-first/kernel-bug-45f1f58f */
+	  { 0x81, 0x00, 0x00, 0x00, 0x82, 0x00, 0x00, 0x01, 0x04, 0x00, 0x01, 0x00,
+	    0x06, 0x00, 0x00, 0x00, 0x00, 0x19, 0x00, 0x08 }, 20,
+	  "split_huge_page (task 4) vs mremap (task 3): its do_munmap unlinked vma0 at step 7 "
+	  "before zapping it, which freed anon_vma 0 while page 0 was still mapped at mm0 0, and "
+	  "page_get_anon_vma found it freed at step 8" },
+	{ "unlink-first",	/* crashers/unlink-first/split-missed-pmd-a84e2300 */
+	  { 0x81, 0x00, 0x00, 0x00, 0x82, 0x00, 0x00, 0x01, 0x05, 0x00, 0x00, 0x00,
+	    0x06, 0x00, 0x00, 0x00, 0x00, 0x31, 0x00, 0x64 }, 20,
+	  "split_huge_page (task 4) vs munmap (task 3): its do_munmap unlinked vma0 at step 8 "
+	  "before zapping it, the zap cleared the huge pmd at step 9 and had not dropped the "
+	  "page's mapcount when the walk took the lock at step 10 without vma0: counted 0, "
+	  "page_mapcount 1" },
+};
+
+/* The unlocked peeks: a move in flight, a zap between its two halves. */
+static const struct cause_case peeks[] = {
+	{ "peek-migration-pte",	/* crashers/peek-migration-pte/stale-migration-entry-803ca01a */
+	  { 0x81, 0x00, 0x02, 0x00, 0x82, 0x00, 0x02, 0x00, 0x07, 0x00, 0x00, 0x00,
+	    0x04, 0x00, 0x98, 0x00, 0x00, 0x28, 0x05, 0x07 }, 20,
+	  "remove_migration_ptes (task 3) vs move_ptes (task 4): the migration entry left vma0 for "
+	  "vma1 at step 10 under both page-table locks, and the walk peeked at vma0 at step 13 and "
+	  "at vma1 at step 14 without them while it was in flight" },
+	{ "peek-split-pmd",	/* crashers/peek-split-pmd/split-missed-pmd-7bae756a */
+	  { 0x81, 0x00, 0x00, 0x00, 0x82, 0x00, 0x00, 0x01, 0x04, 0x00, 0x01, 0x00,
+	    0x06, 0x00, 0x00, 0x00, 0x00, 0x31, 0x00, 0x65 }, 20,
+	  "split_huge_page (task 4) vs zap_huge_pmd (task 3): the zap cleared the huge pmd of vma0 "
+	  "at step 9 and drops the page's mapcount only at its next step, and the walk peeked at "
+	  "vma0 at step 10, in between, without the page-table lock: counted 0, page_mapcount 1" },
+};
+
+#define FOR_EACH(cases) for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+
+static void fork_races_name_the_copy(void) { FOR_EACH(fork_races) check_cause(&fork_races[i]); }
+static void unlink_first_names_the_munmap(void)
+{
+	FOR_EACH(unlink_first) check_cause(&unlink_first[i]);
+}
+static void peeks_name_what_they_fell_into(void) { FOR_EACH(peeks) check_cause(&peeks[i]); }
+
+/* A structural violation names no walk: the line says what it cannot know. */
+static void structural_says_sides_unknown(void)
+{
+	struct world *w = tw_new("linux-3.15");
+	struct oracle o;
+	struct cause c;
+	struct strbuf line = { 0 };
+
+	tw_mmap(w, 0, 0, P);
+	tw_fault(w, 0, 0, false);
+	oracle_attach(&o, w, true);
+	tw_page(w, 0, 0)->mapcount++;
+	oracle_after_step(&o);
+	CHECK_STR(o.invariant, "mapcount");
+	report_cause(&o, &c, &line);
+	CHECK(strstr(sb_str(&line), "the sides are not known") != NULL);
+	CHECK_EQ(c.walk, -1);
+	tw_page(w, 0, 0)->mapcount--;
+	sb_free(&line);
+	oracle_detach(&o);
+	world_free(w);
+}
+
+/* Locks are named by the object they belong to. */
+static void locks_named_by_object(void)
+{
+	struct world *w = tw_new("linux-3.15");
+	char name[64];
+
+	tw_mmap(w, 0, 0, 2 * P);
+	tw_fault(w, 0, P, false);
+	struct mm_struct *mm = w->mm[0];
+	world_lock_name(w, &mm->mmap_sem, true, name, sizeof(name));
+	CHECK_STR(name, "mmap_sem0(w)");
+	world_lock_name(w, pmd_lockptr(mm, P), true, name, sizeof(name));
+	CHECK_STR(name, "PTL(mm0 0x4000)");
+	world_lock_name(w, anon_vma_lock(tw_vma(w, 0, 0)->anon_vma), false, name, sizeof(name));
+	CHECK_STR(name, "AV0(r)");
+	world_lock_name(w, &tw_page(w, 0, P)->lock, true, name, sizeof(name));
+	CHECK_STR(name, "PG_locked(page0)");
+	world_free(w);
+}
+
+/* One number per step: in the interleaving and the timeline, a step's
+ * calls and returns and a task's waits carry none. */
+static void every_step_numbered_once(void)
+{
+	struct run_result res;
+	struct strbuf report = { 0 };
+	CHECK(rmap_run(mail.bytes, mail.size, protocol_find("linux-3.14"), 0, &res, &report));
+	const char *r = sb_str(&report), *inter = strstr(r, "\ninterleaving as executed");
+	const char *tl = strstr(r, "\ntimeline, "), *walk = strstr(r, "\nthe walk: ");
+	unsigned long last = 0;
+
+	CHECK(inter && tl && walk);
+	for (const char *s = inter; s && (s = strstr(s, "\n  step ")); s++) {
+		unsigned long n = strtoul(s + 8, NULL, 10);
+		CHECK(n == last + 1);
+		last = n;
+	}
+	CHECK_EQ(last, res.steps);
+	CHECK(strstr(inter, "\n  >         task 4 mremap         copy_vma: merged into vma0") != NULL);
+	CHECK(strstr(inter, "\n  ~         task 4 mremap         munmap: waits for AV0(w), held by "
+			    "task 5\n") != NULL);
+	last = 0;
+	for (const char *s = strstr(tl, "\n  step "); s && s < walk; s = strchr(s + 1, '\n')) {
+		unsigned long n = strtoul(s + 1, NULL, 10);
+		if (!n)	/* a wait, or the header */
+			continue;
+		CHECK(!last || n == last + 1);
+		last = n;
+	}
+	CHECK_EQ(last, res.steps);
+	sb_free(&report);
+}
+
+TEST_MAIN(T(mail_race_names_the_move), T(fork_races_name_the_copy),
+	  T(unlink_first_names_the_munmap), T(peeks_name_what_they_fell_into),
+	  T(structural_says_sides_unknown), T(locks_named_by_object), T(every_step_numbered_once))
