@@ -36,3 +36,7 @@ target_sources(test_mutator PRIVATE ${CMAKE_SOURCE_DIR}/fuzz/mutator.c)
 rmap_test(arena alloc_is_zeroed_aligned_and_counted reset_reuses_memory_zeroed
   big_objects_get_their_own_chunk freed_memory_is_poisoned world_reset_is_a_fresh_world
   head_allocs_and_mem_zero)
+# build.sh and tools/*.sh (tests/tools_lib.sh holds what their tests share);
+# the slow ones are labelled slow: ctest -LE slow leaves them out.
+add_test(NAME tools.keep_crash COMMAND bash ${CMAKE_SOURCE_DIR}/tests/keep_crash_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(tools.keep_crash PROPERTIES LABELS slow ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
