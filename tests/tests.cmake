@@ -40,3 +40,8 @@ rmap_test(arena alloc_is_zeroed_aligned_and_counted reset_reuses_memory_zeroed
 # the slow ones are labelled slow: ctest -LE slow leaves them out.
 add_test(NAME tools.keep_crash COMMAND bash ${CMAKE_SOURCE_DIR}/tests/keep_crash_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(tools.keep_crash PROPERTIES LABELS slow ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
+add_test(NAME tools.fuzz_campaign COMMAND bash ${CMAKE_SOURCE_DIR}/tests/fuzz_campaign_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+# Its 2 s bound to stop holds with the cores to itself.
+add_test(NAME tools.fuzz_stop COMMAND bash ${CMAKE_SOURCE_DIR}/tests/fuzz_stop_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(tools.fuzz_campaign tools.fuzz_stop PROPERTIES LABELS slow ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
+set_tests_properties(tools.fuzz_stop PROPERTIES RUN_SERIAL TRUE)
