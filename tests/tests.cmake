@@ -45,3 +45,5 @@ add_test(NAME tools.fuzz_campaign COMMAND bash ${CMAKE_SOURCE_DIR}/tests/fuzz_ca
 add_test(NAME tools.fuzz_stop COMMAND bash ${CMAKE_SOURCE_DIR}/tests/fuzz_stop_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(tools.fuzz_campaign tools.fuzz_stop PROPERTIES LABELS slow ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
 set_tests_properties(tools.fuzz_stop PROPERTIES RUN_SERIAL TRUE)
+add_test(NAME tools.json COMMAND bash ${CMAKE_SOURCE_DIR}/tests/tools_json_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(tools.json PROPERTIES LABELS slow ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
