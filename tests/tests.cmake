@@ -49,3 +49,5 @@ add_test(NAME tools.json COMMAND bash ${CMAKE_SOURCE_DIR}/tests/tools_json_test.
 set_tests_properties(tools.json PROPERTIES LABELS slow ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
 add_test(NAME tools.arguments COMMAND bash ${CMAKE_SOURCE_DIR}/tests/tools_args_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(tools.arguments PROPERTIES ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
+add_test(NAME tools.shellcheck COMMAND bash ${CMAKE_SOURCE_DIR}/tests/shellcheck_test.sh ${CMAKE_SOURCE_DIR})
+set_tests_properties(tools.shellcheck PROPERTIES SKIP_RETURN_CODE 77)
