@@ -75,12 +75,18 @@ copy_checkout() {
 	fi
 }
 
-# The processes whose command line names PATH, zombies (dead, not yet
-# reaped by init) left out.
-processes_naming() {
-	local pid
-	for pid in $(pgrep -f -- "$1" || true); do
+# The processes started with RMAPFUZZ_TEST_MARK=MARK in their environment
+# (inherited by everything a command starts, sessions of its own too), as
+# "pid command line"; zombies (dead, not yet reaped by init) have none.
+processes_marked() {
+	local f pid cmd
+	while IFS= read -r f; do
+		pid=${f#/proc/}
+		pid=${pid%/environ}
 		[ "$pid" != "$$" ] || continue
-		ps -o stat=,pid=,args= -p "$pid" 2>/dev/null | grep -v '^Z' || true
-	done
+		cmd=$({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null)
+		# Gone meanwhile (the grep that looked, for one).
+		[ -n "$cmd" ] && echo "$pid $cmd"
+	done < <(grep -lzxF "RMAPFUZZ_TEST_MARK=$1" /proc/[0-9]*/environ 2>/dev/null)
+	return 0
 }

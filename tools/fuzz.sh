@@ -6,8 +6,10 @@
 # rmap_fuzzer on PROTOCOL, its working corpus in build/corpus/PROTOCOL/
 # (seeded from build/seeds/rmap_fuzzer/), crashes in build/crashes/PROTOCOL/,
 # libFuzzer's output in a log of its own per campaign (build/logs/). The
-# fuzzer runs in a session of its own: a stop (Ctrl-C, SIGTERM, SIGHUP)
-# ends all of its processes at once, libFuzzer's fork-mode jobs too.
+# campaign runs in a session of its own (the shell Ctrl-C reaches relays
+# the signals), and so does the fuzzer: a stop (Ctrl-C, SIGTERM, SIGHUP)
+# ends all of its processes at once, libFuzzer's fork-mode jobs too; what
+# the unfinished jobs found is merged into the corpus.
 #
 # Crashes: a watcher looks at the crashes directory every second, replays
 # each new crash for its signature (the report's first line) and runs
@@ -47,6 +49,8 @@ campaign: it is kept and fuzzing goes on (libFuzzer's fork mode with
 -ignore_crashes=1, also for one job). With one job and neither, the first
 crash ends it, as plain libFuzzer does.
 
+A round ended by --merge-every, --time or a stop leaves libFuzzer's jobs
+unfinished; the inputs they found are merged into the corpus (-merge=1).
 Each crash is replayed for its signature (the report's first line) as it
 lands; the first crash of each signature is minimized and kept in
 crashers/PROTOCOL/ by tools/keep-crash.sh in the background, once per
@@ -69,6 +73,7 @@ and logs), RMAPFUZZ_CRASHERS_DIR (instead of crashers/), RMAPFUZZ_BUILD_DIR
 EOF
 }
 
+args=("$@")
 proto="" jobs=1 total=0 merge_every="" flags=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -98,6 +103,25 @@ rf_check_protocol "$proto"
 rf_need_build rmap_fuzzer rmapfuzz
 [ -d "$rf_build/seeds/rmap_fuzzer" ] || rf_fail "no seeds in $(rf_rel "$rf_build/seeds/rmap_fuzzer"); build first (./build.sh)"
 
+# Ctrl-C signals the terminal's whole foreground process group: every
+# command this script runs would die of it mid-way. So the campaign runs
+# in a session of its own, and this shell, all that Ctrl-C reaches, only
+# hands it the signals it gets and exits with its status. SIGINT goes as
+# SIGUSR1: a background command starts with SIGINT ignored, for good.
+relay=${RMAPFUZZ_CAMPAIGN_RELAY:-}
+if [ -z "$relay" ]; then
+	RMAPFUZZ_CAMPAIGN_RELAY=$$ RMAPFUZZ_CMD=$rf_cmd setsid "$BASH" "${BASH_SOURCE[0]}" "${args[@]}" &
+	campaign=$!
+	trap 'kill -USR1 "$campaign" 2>/dev/null' INT
+	trap 'kill -TERM "$campaign" 2>/dev/null' TERM
+	trap 'kill -HUP "$campaign" 2>/dev/null' HUP
+	while rf_alive "$campaign"; do wait "$campaign" || true; done
+	rc=0
+	wait "$campaign" || rc=$?
+	exit "$rc"
+fi
+unset RMAPFUZZ_CAMPAIGN_RELAY
+
 forking=0
 if [ "$jobs" -gt 1 ] || [ "$total" -gt 0 ] || [ -n "$merge_every" ]; then forking=1; fi
 if [ -z "$merge_every" ]; then
@@ -109,6 +133,16 @@ cores=$(nproc 2>/dev/null || echo 2)
 corpus="$rf_work/corpus/$proto"
 crashes="$rf_work/crashes/$proto"
 seeds="$rf_build/seeds/rmap_fuzzer"
+# A merge swaps the corpus for its merged copy by two renames through
+# CORPUS.old; cut between them, the corpus is in CORPUS.old.
+if [ -d "$corpus.old" ]; then
+	if [ -n "$(find "$corpus" -mindepth 1 -print -quit 2>/dev/null)" ]; then
+		rm -rf "$corpus.old"
+	else
+		rmdir "$corpus" 2>/dev/null || true
+		mv "$corpus.old" "$corpus"
+	fi
+fi
 mkdir -p "$corpus" "$crashes" "$rf_work/logs"
 # One log per campaign, never overwritten.
 stamp=$(date +%Y%m%d-%H%M%S)
@@ -163,7 +197,12 @@ execs=0 fuzz_time=0 ft="" rounds=0 stopped="" rc=0 ended=""
 
 # shellcheck disable=SC2317 # a trap's
 on_signal() { [ -n "$stopped" ] || stopped=$1; }
-trap 'on_signal INT' INT
+# The shell that relays the signals is gone (killed outright): a hang-up.
+relay_gone() {
+	rf_alive "$relay" && return 1
+	on_signal HUP
+}
+trap 'on_signal INT' INT USR1
 trap 'on_signal TERM' TERM
 trap 'on_signal HUP' HUP
 
@@ -177,13 +216,13 @@ group_stop() {
 	kill -TERM -- "-$pid" 2>/dev/null || true
 	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 		rf_group_alive "$pid" || break
-		sleep 0.05
+		sleep 0.05 || true
 	done
 	kill -KILL -- "-$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		rf_group_alive "$pid" || break
-		sleep 0.05
+		sleep 0.05 || true
 	done
 }
 
@@ -218,6 +257,7 @@ round() {
 	tail -c +$((off + 1)) -s 0.2 -f --pid="$fpid" "$log" >&2 &
 	tpid=$!
 	while :; do
+		relay_gone || true
 		if [ -n "$stopped" ]; then why=stop; break; fi
 		if ! rf_alive "$fpid"; then why=ended; break; fi
 		if [ -n "$deadline" ] && awk -v d="$deadline" -v n="$(rf_now)" 'BEGIN {exit !(n >= d)}'; then
@@ -250,6 +290,7 @@ round() {
 		for f in "$state/tmp"/libFuzzerTemp.FuzzWithFork*.dir/*.log; do
 			[ -f "$f" ] && n=$((n + $(executions_in "$f")))
 		done
+		[ "$why" = ended ] || harvest
 		rm -rf "$state/tmp"/libFuzzerTemp.*
 	else
 		n=$(executions_in "$state/round.log")
@@ -278,6 +319,38 @@ round() {
 	rc=$frc
 }
 
+# A round ended by its deadline or a stop left libFuzzer's jobs unfinished:
+# the inputs they found (their corpus directories, C1, C2...), which their
+# parent would have merged, go into the corpus with -merge=1 (those that
+# add coverage): within 0.8 s of a stop (60 s otherwise), or not at all.
+harvest() {
+	local dirs=() d t0 t_stop="" before after
+	for d in "$state"/tmp/libFuzzerTemp.FuzzWithFork*.dir/C*; do
+		[ -n "$(find "$d" -type f -print -quit 2>/dev/null)" ] && dirs+=("$d")
+	done
+	[ ${#dirs[@]} -gt 0 ] || return 0
+	before=$(find "$corpus" -maxdepth 1 -type f | wc -l)
+	echo "fuzz: merging the inputs of ${#dirs[@]} unfinished job(s) into the corpus (-merge=1)" >>"$log"
+	t0=$(rf_now)
+	launch "$state/rmap_fuzzer" -merge=1 "$state/corpus" "${dirs[@]}"
+	while rf_alive "$fpid"; do
+		relay_gone || true
+		[ -z "$stopped" ] || [ -n "$t_stop" ] || t_stop=$(rf_now)
+		if awk -v t="$(rf_elapsed "$t0")" -v s="${t_stop:+$(rf_elapsed "$t_stop")}" \
+			'BEGIN {exit !(t > 60 || (s != "" && s > 0.8))}'; then
+			group_stop "$fpid" plain
+			rf_err "stopped: the inputs of the unfinished jobs were not merged into the corpus"
+			break
+		fi
+		sleep 0.05 || true
+	done
+	wait "$fpid" 2>/dev/null || true
+	fpid=""
+	rm -f "$state/fuzzer.pid"
+	after=$(find "$corpus" -maxdepth 1 -type f | wc -l)
+	echo "fuzz: $((after - before)) input(s) of the unfinished jobs merged" >>"$log"
+}
+
 # Shrink the working corpus; a stop or a failure keeps it as it was.
 merge() {
 	local fresh="$corpus.merge" mrc=0
@@ -287,7 +360,7 @@ merge() {
 	echo "fuzz: merging the corpus (-set_cover_merge)" >&2
 	echo "fuzz: merging the corpus (-set_cover_merge) at $(date +%T)" >>"$log"
 	launch "$state/rmap_fuzzer" -set_cover_merge=1 "$state/merge" "$state/corpus"
-	while rf_alive "$fpid" && [ -z "$stopped" ]; do rf_nap; done
+	while rf_alive "$fpid" && ! relay_gone && [ -z "$stopped" ]; do rf_nap; done
 	if [ -n "$stopped" ]; then
 		group_stop "$fpid" plain
 		mrc=1
@@ -296,6 +369,10 @@ merge() {
 	fi
 	fpid=""
 	rm -f "$state/fuzzer.pid"
+	# An empty result of a corpus that was not empty is no merge.
+	if [ -z "$(find "$fresh" -type f -print -quit)" ] && [ -n "$(find "$corpus" -type f -print -quit)" ]; then
+		mrc=1
+	fi
 	if [ "$mrc" -eq 0 ]; then
 		mv "$corpus" "$corpus.old"
 		mv "$fresh" "$corpus"
@@ -497,6 +574,7 @@ done
 # after a stop, cut short.
 if [ -n "$stopped" ]; then touch "$state/stop-now"; else touch "$state/finish"; fi
 while rf_alive "$wpid"; do
+	relay_gone || true
 	[ -z "$stopped" ] || touch "$state/stop-now"
 	rf_nap
 done
