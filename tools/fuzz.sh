@@ -547,7 +547,7 @@ merging="no merges"
 	echo "fuzz: $proto, $jobs job(s), $what, $merging"
 	echo "fuzz: corpus $(rf_rel "$corpus") (seeds $(rf_rel "$seeds")); crashes $(rf_rel "$crashes"); crashers $(rf_rel "$rf_crashers/$proto")"
 	echo "fuzz: log $(rf_rel "$log")"
-} | tee -a "$log" >&2
+} | tee -a "$log" >&2 || true
 
 watch_crashes "$$" &
 wpid=$!
@@ -648,7 +648,7 @@ summary() {
 	fi
 	echo "  log          $(rf_rel "$log")"
 }
-summary | tee -a "$log" >&2
+summary | tee -a "$log" >&2 || true # (a terminal gone: the log has it)
 
 case $stopped in
 INT) exit 130 ;;
