@@ -1,60 +1,73 @@
 #!/usr/bin/env bash
 # rmapfuzz's one entry point.
 #
-#   ./build.sh                       build everything into build/ (ASan+UBSan)
-#   ./build.sh test                  build, then run every test through ctest
+#   ./build.sh [build]               build everything into build/ (ASan+UBSan)
+#   ./build.sh test [--junit FILE] [-- CTEST_ARGS...]
+#                                    build, then run every test through ctest
 #   ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [-- LIBFUZZER_FLAGS...]
-#                                    fuzz PROTOCOL (default linux-3.15)
-#   ./build.sh verdicts [--seconds N] [--seeds K]
-#                                    fuzz every protocol, print the verdict table
+#                                    fuzz PROTOCOL (default linux-3.15): tools/fuzz.sh
+#   ./build.sh verdicts [...]        fuzz every protocol, the verdict table: tools/verdicts.sh
 #   ./build.sh coverage              line coverage of the seeds and crashers
-#   ./build.sh bench [--seconds N] [--seeds K] [--cap S]
-#                                    benchmarks: exec/s, time to violations
+#   ./build.sh bench [...]           benchmarks: exec/s, time to violations: tools/bench.sh
+#   ./build.sh --help | --version    (and COMMAND --help)
 #   with OSS-Fuzz's variables set ($OUT, $LIB_FUZZING_ENGINE, $CC, $CFLAGS...)
 #                                    the OSS-Fuzz / ClusterFuzzLite build
 #
 # On a fresh Debian 12 machine it installs what it needs (clang with its
 # sanitizer runtimes, cmake, ninja) when run as root, or says which
-# packages to install.
+# packages to install. A command line is checked whole before anything is
+# built or run: a bad one exits 2 at once.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-build="$here/build"
+rf_name=build.sh
+rf_cmd=./build.sh
+rf_synopsis="[build|test|fuzz|verdicts|coverage|bench] [ARGS...]"
+# shellcheck source=tools/lib.sh
+. "$here/tools/lib.sh"
+build=$rf_build
 jobs=$(nproc 2>/dev/null || echo 2)
 
 die() { echo "build.sh: $*" >&2; exit 2; }
 
 usage() {
-	cat >&2 <<USAGE
-usage: ./build.sh [build|test|help]
+	cat <<USAGE
+usage: ./build.sh [build]
+       ./build.sh test [--junit FILE] [-- CTEST_ARGS...]
        ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [-- LIBFUZZER_FLAGS...]
-       ./build.sh verdicts [--seconds N] [--seeds K] [--jobs J] [--protocols "P..."]
+       ./build.sh verdicts [--seconds N] [--seeds K] [--jobs J] [--protocols "P..."] [--json]
        ./build.sh coverage
-       ./build.sh bench [--seconds N] [--seeds K] [--cap S] [--jobs J]
-  build   compile the model, tools and tests into build/ (the default)
-  test    build, then run every test (ctest); non-zero exit on any failure
-  fuzz    run rmap_fuzzer on PROTOCOL (default linux-3.15; see
-          build/rmapfuzz protocols), seeded from corpus/rmap_fuzzer/; the
-          working corpus grows in build/corpus/PROTOCOL/, crashes land in
-          build/crashes/PROTOCOL/; each is minimized and kept, deduplicated
-          by its first report line, as crashers/PROTOCOL/*.bin with a .txt
-          (tools/keep-crash.sh). --jobs N: N processes (fork mode), crashes
-          do not stop it; --time S: stop after S seconds; --merge-every S:
-          shrink the corpus (-set_cover_merge) every S seconds (default 600
-          with --jobs or --time). Ctrl-C stops it; a summary follows.
-  coverage  replay the seeds and crashers/ with a coverage build; print
-          llvm-cov's report of core/ and fuzz/, HTML in build/coverage/html/
-  bench     exec/s against an empty target, time to each buggy protocol's
-          violation against blind random testing, cost per execution
+       ./build.sh bench [--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J]
+                        [--protocols "P..."] [--searches-only] [--json]
+       ./build.sh --help | --version;  ./build.sh COMMAND --help
+  build     compile the model, tools and tests into build/ (the default)
+  test      build, then run every test (ctest); non-zero exit on any failure.
+            --junit FILE: ctest also writes its results as JUnit XML
+  fuzz      a fuzzing campaign on PROTOCOL (default linux-3.15; see
+            build/rmapfuzz protocols), seeded from corpus/rmap_fuzzer/; the
+            working corpus grows in build/corpus/PROTOCOL/, crashes land in
+            build/crashes/PROTOCOL/ and each signature is minimized once and
+            kept in crashers/PROTOCOL/. Ctrl-C stops it; a summary follows.
+            (tools/fuzz.sh; ./build.sh fuzz --help)
   verdicts  fuzz every protocol from an empty corpus (default 3 seeds x 100 s,
-          about 15 minutes on 2 cores) and print the verdict table
+            about 15 minutes on 2 cores) and print the verdict table
+            (tools/verdicts.sh; ./build.sh verdicts --help)
+  coverage  replay the seeds and crashers/ with a coverage build; print
+            llvm-cov's report of core/ and fuzz/, HTML in build/coverage/html/
+  bench     exec/s against an empty target, time to each buggy protocol's
+            violation against blind random testing, cost per execution
+            (tools/bench.sh; ./build.sh bench --help)
+Progress of the long ones goes to stderr; fuzz, verdicts and bench build
+first, quietly (the build's log: build/logs/build.log).
 USAGE
 }
 
 # The toolchain: clang 14 with its sanitizer runtimes (Debian's
 # libclang-rt-14-dev), cmake and ninja.
+# With "test": also what only the tests use (shellcheck checks the scripts).
 ensure_deps() {
 	local missing=()
+	[ "${1:-}" != test ] || command -v shellcheck >/dev/null || missing+=(shellcheck)
 	command -v clang >/dev/null || missing+=(clang)
 	command -v cmake >/dev/null || missing+=(cmake)
 	command -v ninja >/dev/null || missing+=(ninja-build)
@@ -82,6 +95,19 @@ configure() {
 do_build() {
 	configure
 	cmake --build "$build" -j "$jobs"
+}
+
+# The build before a tool runs: one line, the output in a log kept in
+# build/logs/build.log; its end on the terminal if it fails.
+do_build_quietly() {
+	mkdir -p "$build/logs"
+	local log="$build/logs/build.log"
+	echo "build.sh: building into $(rf_rel "$build") (log: $(rf_rel "$log"))" >&2
+	if ! { configure && cmake --build "$build" -j "$jobs"; } >"$log" 2>&1; then
+		echo "build.sh: the build failed; the end of $(rf_rel "$log"):" >&2
+		tail -n 20 "$log" >&2
+		exit 1
+	fi
 }
 
 # The model and the run library (CMake's rmapcore + rmaprun), for the
@@ -176,8 +202,7 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
 # sanitizer) replays the seeds under every protocol and each crasher under
 # its own, then reports line coverage of core/ and fuzz/ and writes HTML.
 do_coverage() {
-	configure >/dev/null
-	cmake --build "$build" -j "$jobs" --target seeds >/dev/null
+	do_build_quietly
 	local cov="$build/coverage" profdata llvmcov
 	profdata=$(command -v llvm-profdata-14 || command -v llvm-profdata || true)
 	llvmcov=$(command -v llvm-cov-14 || command -v llvm-cov || true)
@@ -193,22 +218,37 @@ do_coverage() {
 	fi
 	rm -rf "$cov"
 	mkdir -p "$cov/profiles"
-	clang -std=c11 -O0 -g -fprofile-instr-generate -fcoverage-mapping -I"$here/core" -I"$here/fuzz" \
-		"${tool_sources[@]}" "${lib_sources[@]}" -lm -o "$cov/rmapfuzz"
-	local p dir n=0
-	export LLVM_PROFILE_FILE="$cov/profiles/%p.profraw"
-	for p in $("$cov/rmapfuzz" protocols | awk '{print $1}'); do
-		"$cov/rmapfuzz" replay --protocol "$p" --every-step "$build/seeds/rmap_fuzzer" >/dev/null || true
-		n=$((n + 1))
+	local protos=() dirs=() p dir
+	mapfile -t protos < <(rf_protocols)
+	for dir in "$rf_crashers"/*/; do
+		[ -d "$dir" ] && dirs+=("${dir%/}")
 	done
-	for dir in "$here"/crashers/*/; do
-		[ -d "$dir" ] || continue
-		"$cov/rmapfuzz" replay --protocol "$(basename "$dir")" --every-step "$dir" >/dev/null || true
-		"$cov/rmapfuzz" show --protocol "$(basename "$dir")" "$dir"/*.txt >/dev/null 2>&1 || true
+	# The units: the coverage build, a replay per protocol and per
+	# crashers directory, the report.
+	rf_name=coverage
+	rf_progress_start $((2 + ${#protos[@]} + ${#dirs[@]}))
+	clang -std=c11 -O0 -g -fprofile-instr-generate -fcoverage-mapping -I"$here/core" -I"$here/fuzz" \
+		"${tool_sources[@]}" "${lib_sources[@]}" -lm -o "$cov/rmapfuzz" >"$cov/build.log" 2>&1 ||
+		{ tail -n 20 "$cov/build.log" >&2; die "the coverage build failed (log: $(rf_rel "$cov/build.log"))"; }
+	rf_progress "the coverage build of rmapfuzz"
+	export LLVM_PROFILE_FILE="$cov/profiles/%p.profraw"
+	for p in "${protos[@]}"; do
+		"$cov/rmapfuzz" replay --protocol "$p" --every-step "$build/seeds/rmap_fuzzer" >/dev/null || true
+		rf_progress "the seeds under $p"
+	done
+	for dir in "${dirs[@]}"; do
+		p=$(basename "$dir")
+		"$cov/rmapfuzz" replay --protocol "$p" --every-step "$dir" >/dev/null || true
+		"$cov/rmapfuzz" show --protocol "$p" "$dir"/*.txt >/dev/null 2>&1 || true
+		rf_progress "$(rf_rel "$dir")"
 	done
 	unset LLVM_PROFILE_FILE
 	"$profdata" merge -sparse "$cov"/profiles/*.profraw -o "$cov/rmapfuzz.profdata"
-	echo "build.sh: coverage of the seeds (under $n protocols) and crashers/:" >&2
+	"$llvmcov" show "$cov/rmapfuzz" -instr-profile="$cov/rmapfuzz.profdata" -format=html \
+		-output-dir="$cov/html" "$here/core" "$here/fuzz" >/dev/null
+	rf_progress "the profiles merged, the HTML report written"
+	rf_name=build.sh
+	echo "build.sh: coverage of the seeds (under ${#protos[@]} protocols) and crashers/:" >&2
 	"$llvmcov" report "$cov/rmapfuzz" -instr-profile="$cov/rmapfuzz.profdata" \
 		"$here/core" "$here/fuzz"
 	local d
@@ -216,55 +256,118 @@ do_coverage() {
 		"$llvmcov" report "$cov/rmapfuzz" -instr-profile="$cov/rmapfuzz.profdata" "$here/$d" |
 			awk -v d="$d/" '/^TOTAL/ {print "build.sh: " d " line coverage " $10 " (" $8 - $9 " of " $8 " lines), regions " $4}' >&2
 	done
-	"$llvmcov" show "$cov/rmapfuzz" -instr-profile="$cov/rmapfuzz.profdata" -format=html \
-		-output-dir="$cov/html" "$here/core" "$here/fuzz" >/dev/null
-	echo "build.sh: HTML report: $cov/html/index.html" >&2
+	echo "build.sh: HTML report: $(rf_rel "$cov/html/index.html")" >&2
 }
 
 do_test() {
+	local junit="" ctest_args=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-h | --help) usage_test; exit 0 ;;
+		--version) rf_version; exit 0 ;;
+		--junit | --junit=*)
+			rf_value --junit "$@"; junit=$rf_val; shift "$rf_shift"
+			[ -n "$junit" ] || rf_usage_error "--junit wants a file name"
+			case $junit in /*) ;; *) junit="$PWD/$junit" ;; esac ;;
+		--) shift; ctest_args=("$@"); break ;;
+		*) rf_usage_error "unknown argument '$1' (ctest's go after --)" ;;
+		esac
+	done
+	ensure_deps test
 	do_build
-	ctest --test-dir "$build" --output-on-failure -j "$jobs"
+	[ -z "$junit" ] || ctest_args=(--output-junit "$junit" "${ctest_args[@]}")
+	ctest --test-dir "$build" --output-on-failure -j "$jobs" "${ctest_args[@]}"
 }
 
-do_fuzz() {
-	local proto=linux-3.15
-	if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
-		proto=$1
-		shift
-	fi
-	do_build >/dev/null
-	if ! "$build/rmapfuzz" protocols | awk '{print $1}' | grep -qx -- "$proto"; then
-		echo "build.sh: unknown protocol '$proto'; known: $("$build/rmapfuzz" protocols | awk '{printf "%s ", $1}')" >&2
-		exit 2
-	fi
-	echo "build.sh: fuzzing $proto; corpus build/corpus/$proto (seeds: build/seeds/rmap_fuzzer, from corpus/rmap_fuzzer/*.txt); crashes go to build/crashes/$proto" >&2
-	exec "$here/tools/fuzz.sh" "$proto" "$@"
+usage_test() {
+	cat <<USAGE
+usage: ./build.sh test [--junit FILE] [-- CTEST_ARGS...]
+
+Build (as ./build.sh build), then run every test with ctest; exit non-zero
+on any failure. --junit FILE: ctest writes the results as JUnit XML too
+(.ci/run: build/junit.xml). CTEST_ARGS go to ctest (-R REGEX, -L LABEL...).
+USAGE
 }
 
-case "${1:-build}" in
+usage_build() {
+	cat <<USAGE
+usage: ./build.sh [build]
+
+Configure (CMake, Ninja, clang) and build the model, the tools, the fuzz
+targets and the tests into build/, with ASan and UBSan. With OSS-Fuzz's
+variables set (\$OUT, \$LIB_FUZZING_ENGINE, \$CC, \$CFLAGS...), the OSS-Fuzz /
+ClusterFuzzLite build into \$OUT instead.
+USAGE
+}
+
+usage_coverage() {
+	cat <<USAGE
+usage: ./build.sh coverage
+
+Build rmapfuzz with clang's source-based coverage, replay the seeds under
+every protocol and crashers/ under each crasher's own, print llvm-cov's
+report of core/ and fuzz/ and write HTML to build/coverage/html/. Progress
+on stderr.
+USAGE
+}
+
+# A command without arguments: only --help and --version.
+no_arguments() { # USAGE_FUNCTION ARGS...
+	local help=$1
+	shift
+	case ${1:-} in
+	"") ;;
+	-h | --help) "$help"; exit 0 ;;
+	--version) rf_version; exit 0 ;;
+	-?*) rf_usage_error "unknown option '$1'" ;;
+	*) rf_usage_error "unexpected argument '$1'" ;;
+	esac
+	[ $# -le 1 ] || rf_usage_error "unexpected argument '$2'"
+}
+
+# fuzz, verdicts, bench: the tool checks the command line first (and
+# handles --help and --version) without a build; then the build, then
+# the tool.
+run_tool() { # COMMAND TOOL ARGS...
+	local command=$1 tool=$2
+	shift 2
+	if rf_is_help_or_version "$@"; then
+		RMAPFUZZ_CMD="./build.sh $command" exec "$here/tools/$tool" "$@"
+	fi
+	RMAPFUZZ_CMD="./build.sh $command" RMAPFUZZ_PARSE_ONLY=1 "$here/tools/$tool" "$@" || exit $?
+	do_build_quietly
+	RMAPFUZZ_CMD="./build.sh $command" exec "$here/tools/$tool" "$@"
+}
+
+command=${1:-build}
+[ $# -eq 0 ] || shift
+case $command in
 build)
+	rf_synopsis=build
+	no_arguments usage_build "$@"
 	if [ -n "${OUT:-}" ] && [ -n "${LIB_FUZZING_ENGINE:-}" ]; then
 		oss_fuzz_build
 	else
 		do_build
 	fi
 	;;
-test) do_test ;;
-fuzz)
-	shift
-	do_fuzz "$@"
+test)
+	rf_synopsis="test [--junit FILE] [-- CTEST_ARGS...]"
+	do_test "$@"
 	;;
-coverage) do_coverage ;;
-bench)
-	shift
-	do_build >/dev/null
-	exec "$here/tools/bench.sh" "$@"
+fuzz) run_tool fuzz fuzz.sh "$@" ;;
+verdicts) run_tool verdicts verdicts.sh "$@" ;;
+bench) run_tool bench bench.sh "$@" ;;
+coverage)
+	rf_synopsis=coverage
+	no_arguments usage_coverage "$@"
+	do_coverage
 	;;
-verdicts)
-	shift
-	do_build >/dev/null
-	exec "$here/tools/verdicts.sh" "$@"
+help | -h | --help)
+	[ $# -eq 0 ] || rf_usage_error "unexpected argument '$1' (./build.sh COMMAND --help)"
+	usage
 	;;
-help | -h | --help) usage ;;
-*) usage; exit 2 ;;
+--version) rf_version ;;
+-*) rf_usage_error "unknown option '$command'" ;;
+*) rf_usage_error "unknown command '$command'" ;;
 esac

@@ -30,6 +30,28 @@ contains() { # description, file, text
 	fi
 }
 
+b="$build/rmapfuzz"
+run() { # EXPECTED_EXIT DESCRIPTION -- COMMAND...: output in $tmp/out, stderr in $tmp/err
+	local want=$1 what=$2 rc
+	shift 3
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	expect "$what" "$want" "$rc"
+}
+lacks() { # description, file, text
+	if grep -qF -- "$3" "$2"; then
+		echo "FAIL: $1: '$3' in output" >&2
+		failures=$((failures + 1))
+	else
+		passes=$((passes + 1))
+	fi
+}
+not() { ! "$@"; }
+check() { # description, then a test command
+	local what=$1
+	shift
+	if "$@"; then passes=$((passes + 1)); else echo "FAIL: $what" >&2; failures=$((failures + 1)); fi
+}
 # The mail's race (tests/test_fuzz.c): split-missed-pmd under linux-3.14.
 printf '\x81\x00\x00\x03\x82\x00\x02\x01\x84\x08\x02\x08\x04\x08\x08\x02\x06\x00\x00\x00\x00\x39\x00\xdc' > "$tmp/mail.bin"
 
@@ -43,20 +65,14 @@ expect "seed corpus replays clean" 0 $?
 last=$(tail -n 1 "$tmp/out")
 n=$(find "$src/corpus/rmap_fuzzer" -name '*.txt' | wc -l)
 [ "$n" -gt 0 ] || { echo "FAIL: no seeds" >&2; failures=$((failures + 1)); }
-[ "$last" = "$n passed, 0 failed" ] && passes=$((passes + 1)) || {
-	echo "FAIL: seed corpus last line '$last'" >&2
-	failures=$((failures + 1))
-}
+check "seed corpus last line '$last'" [ "$last" = "$n passed, 0 failed" ]
 
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	"$build/rmapfuzz" replay --protocol linux-3.14 "$tmp/mail.bin" > "$tmp/out" 2>&1
 	expect "mail race violates under linux-3.14 (run $i)" 1 $?
 done
 contains "report's first line" "$tmp/out" "rmap violation: split-missed-pmd (linux-3.14)"
-[ "$(tail -n 1 "$tmp/out")" = "0 passed, 1 failed" ] && passes=$((passes + 1)) || {
-	echo "FAIL: violation last line" >&2
-	failures=$((failures + 1))
-}
+check "violation last line" [ "$(tail -n 1 "$tmp/out")" = "0 passed, 1 failed" ]
 
 RMAP_PROTOCOL=linux-3.14 "$build/rmapfuzz" replay --protocol linux-3.15 "$tmp/mail.bin" > "$tmp/out" 2>&1
 expect "the option beats the environment; linux-3.15 passes the race" 0 $?
@@ -84,20 +100,14 @@ expect "show" 0 $?
 contains "show writes scenario text" "$tmp/mail.txt" "mremap  mm0 slot8 2P -> slot2"
 "$build/rmapfuzz" encode "$tmp/mail.txt" -o "$tmp/mail2.bin" > "$tmp/out" 2>&1
 expect "encode" 0 $?
-cmp -s "$tmp/mail.bin" "$tmp/mail2.bin" && passes=$((passes + 1)) || {
-	echo "FAIL: encode(show(x)) != x" >&2
-	failures=$((failures + 1))
-}
+check "encode(show(x)) = x" cmp -s "$tmp/mail.bin" "$tmp/mail2.bin"
 "$build/rmapfuzz" replay --protocol linux-3.14 "$tmp/mail.txt" > "$tmp/out" 2>&1
 expect "replay reads scenario text" 1 $?
 printf 'mmap mm0 slot0 4P now\nfault mm0 slot2 thp\nmremap mm0 slot8 -> slot2\n' > "$tmp/bad.txt"
 "$build/rmapfuzz" encode "$tmp/bad.txt" -o "$tmp/bad.bin" > "$tmp/out" 2>&1
 expect "malformed scenario" 2 $?
 contains "FILE:LINE:COL" "$tmp/out" "$tmp/bad.txt:3:18: expected a length"
-[ ! -e "$tmp/bad.bin" ] && passes=$((passes + 1)) || {
-	echo "FAIL: a malformed scenario wrote output" >&2
-	failures=$((failures + 1))
-}
+check "a malformed scenario wrote no output" [ ! -e "$tmp/bad.bin" ]
 "$build/rmapfuzz" encode "$tmp/mail.bin" -o "$tmp/x.bin" > "$tmp/out" 2>&1
 expect "encode wants .txt" 2 $?
 "$build/rmapfuzz" minimize --protocol linux-3.14 "$tmp/mail.bin" -o "$tmp/min.bin" > "$tmp/out" 2>&1
@@ -121,28 +131,8 @@ contains "blind's verdict" "$tmp/out" "found"
 expect "blind with a bad seed" 2 $?
 
 # ---- issue 14: inputs, outputs, options ----
-b="$build/rmapfuzz"
-run() { # EXPECTED_EXIT DESCRIPTION -- COMMAND...: output in $tmp/out, stderr in $tmp/err
-	local want=$1 what=$2 rc
-	shift 3
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	expect "$what" "$want" "$rc"
-}
-lacks() { # description, file, text
-	if grep -qF -- "$3" "$2"; then
-		echo "FAIL: $1: '$3' in output" >&2
-		failures=$((failures + 1))
-	else
-		passes=$((passes + 1))
-	fi
-}
-check() { # description, then a test command
-	local what=$1
-	shift
-	if "$@"; then passes=$((passes + 1)); else echo "FAIL: $what" >&2; failures=$((failures + 1)); fi
-}
-crash14=$(ls "$src"/crashers/linux-3.14/*.bin | head -1)
+first() { echo "$1"; }
+crash14=$(first "$src"/crashers/linux-3.14/*.bin)
 cp "$crash14" "$tmp/race.bin"
 cp "${crash14%.bin}.txt" "$tmp/race.txt"
 
@@ -230,13 +220,13 @@ for bad in "1 nan" "1 inf" "1 -1" "1 ''" "1 0" "1 1e400" "'' 1" "-1 1" "x 1" "18
 done
 
 # point 9: a crasher replays under the protocol it records.
-stale=$(ls "$src"/crashers/list-3.0/stale-migration-entry-*.bin | head -1)
+stale=$(first "$src"/crashers/list-3.0/stale-migration-entry-*.bin)
 run 1 "point 9: a crasher without --protocol" -- env -u RMAP_PROTOCOL "$b" replay "$stale"
 contains "point 9: under its own protocol" "$tmp/out" "rmap violation: stale-migration-entry (list-3.0)"
 contains "point 9: and says which and why" "$tmp/out" "FAILED (list-3.0, recorded in its .txt header)"
 run 1 "point 9: its .txt too" -- env -u RMAP_PROTOCOL "$b" replay "${stale%.bin}.txt"
 mkdir -p "$tmp/crashes/tree-left"
-cp "$(ls "$src"/crashers/tree-left/*.bin | head -1)" "$tmp/crashes/tree-left/crash-1"
+cp "$(first "$src"/crashers/tree-left/*.bin)" "$tmp/crashes/tree-left/crash-1"
 run 1 "point 9: a crash file in a directory named after its protocol" -- env -u RMAP_PROTOCOL "$b" replay "$tmp/crashes"
 contains "point 9: says so" "$tmp/out" "(tree-left, from the directory it is in)"
 run 0 "point 9: --protocol still decides" -- "$b" replay --protocol linux-3.15 "$stale"
@@ -244,7 +234,7 @@ cp "$stale" "$tmp/loose.bin"
 run 0 "point 9: a loose copy runs under the default" -- env -u RMAP_PROTOCOL "$b" replay "$tmp/loose.bin"
 run 1 "point 9: or \$RMAP_PROTOCOL" -- env RMAP_PROTOCOL=list-3.0 "$b" replay "$tmp/loose.bin"
 contains "point 9: which it names" "$tmp/out" "(list-3.0, from \$RMAP_PROTOCOL)"
-run 1 "point 9: minimize finds the recorded protocol" -- env -u RMAP_PROTOCOL "$b" trace "$stale"
+run 1 "point 9: trace finds the recorded protocol" -- env -u RMAP_PROTOCOL "$b" trace "$stale"
 contains "point 9: trace says which" "$tmp/err" "protocol list-3.0 (recorded in its .txt header)"
 
 # point 11: devices and FIFOs are refused, big files read no further than used.
@@ -339,8 +329,8 @@ if [ -x "$build/rmap_fuzzer" ]; then
 	mkdir "$tmp/corpus"
 	RMAP_PROTOCOL=linux-3.15 "$build/rmap_fuzzer" -runs=200 "$tmp/corpus" "$src/corpus/rmap_fuzzer" > "$tmp/out" 2>&1
 	expect "rmap_fuzzer runs the seeds under linux-3.15" 0 $?
-	RMAP_PROTOCOL=linux-3.14 "$build/rmap_fuzzer" -artifact_prefix="$tmp/" "$tmp/mail.bin" > "$tmp/out" 2>&1
-	[ $? -ne 0 ] && passes=$((passes + 1)) || { echo "FAIL: rmap_fuzzer did not crash on the race" >&2; failures=$((failures + 1)); }
+	check "rmap_fuzzer crashes on the race" \
+		not env RMAP_PROTOCOL=linux-3.14 "$build/rmap_fuzzer" -artifact_prefix="$tmp/" "$tmp/mail.bin" > "$tmp/out" 2>&1
 	contains "rmap_fuzzer report" "$tmp/out" "rmap violation: split-missed-pmd (linux-3.14)"
 	contains "rmap_fuzzer traps from the invariant's function" "$tmp/out" "violation_split_missed_pmd"
 	# The search clock starts at the first input the mutator made: a
@@ -351,11 +341,10 @@ if [ -x "$build/rmap_fuzzer" ]; then
 	mkdir "$tmp/search"
 	RMAP_PROTOCOL=unlink-first "$build/rmap_fuzzer" -seed=1 -max_total_time=60 \
 		-artifact_prefix="$tmp/search/" > "$tmp/out" 2>&1
-	[ $? -ne 0 ] && passes=$((passes + 1)) ||
-		{ echo "FAIL: rmap_fuzzer did not find unlink-first from an empty corpus" >&2; failures=$((failures + 1)); }
-	grep -qE "violation after (0\.0*[1-9][0-9]*|[1-9][0-9.]*) s of search, input ([3-9]|[1-9][0-9]+)$" "$tmp/out" &&
-		[ "$(grep -c "of search" "$tmp/out")" = 1 ] && passes=$((passes + 1)) ||
-		{ echo "FAIL: the search's report line:" >&2; grep "of search" "$tmp/out" >&2; failures=$((failures + 1)); }
+	expect "rmap_fuzzer finds unlink-first from an empty corpus" 1 "$(( $? != 0 ))"
+	check "the search's report line: $(grep "of search" "$tmp/out")" \
+		grep -qE "violation after (0\.0*[1-9][0-9]*|[1-9][0-9.]*) s of search, input ([3-9]|[1-9][0-9]+)$" "$tmp/out"
+	check "one search line" [ "$(grep -c "of search" "$tmp/out")" = 1 ]
 fi
 
 echo "cli: $passes passed, $failures failed"

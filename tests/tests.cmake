@@ -42,3 +42,17 @@ rmap_test(report mail_race_names_the_move fork_races_name_the_copy unlink_first_
 # Every crasher's report against its golden one (tools/update-golden.sh).
 add_test(NAME crashers.golden_reports COMMAND bash ${CMAKE_SOURCE_DIR}/tests/golden_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(crashers.golden_reports PROPERTIES ENVIRONMENT "${TEST_ENV}")
+# build.sh and tools/*.sh (tests/tools_lib.sh holds what their tests share);
+# the slow ones are labelled slow: ctest -LE slow leaves them out.
+add_test(NAME tools.keep_crash COMMAND bash ${CMAKE_SOURCE_DIR}/tests/keep_crash_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(tools.keep_crash PROPERTIES LABELS slow ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
+add_test(NAME tools.fuzz_campaign COMMAND bash ${CMAKE_SOURCE_DIR}/tests/fuzz_campaign_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+# Its 2 s bound to stop holds with the cores to itself.
+add_test(NAME tools.fuzz_stop COMMAND bash ${CMAKE_SOURCE_DIR}/tests/fuzz_stop_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(tools.fuzz_campaign tools.fuzz_stop PROPERTIES LABELS slow ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
+set_tests_properties(tools.fuzz_stop PROPERTIES RUN_SERIAL TRUE)
+add_test(NAME tools.json COMMAND bash ${CMAKE_SOURCE_DIR}/tests/tools_json_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(tools.json PROPERTIES LABELS slow ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
+add_test(NAME tools.arguments COMMAND bash ${CMAKE_SOURCE_DIR}/tests/tools_args_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(tools.arguments PROPERTIES ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
+add_test(NAME tools.shellcheck COMMAND bash ${CMAKE_SOURCE_DIR}/tests/shellcheck_test.sh ${CMAKE_SOURCE_DIR})

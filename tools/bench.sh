@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# rmapfuzz's benchmarks (./build.sh bench runs this). Prints markdown tables:
+# rmapfuzz's benchmarks (./build.sh bench runs this). Prints markdown tables
+# (or, with --json, one JSON document):
 #   1. executions per second of rmap_fuzzer (linux-3.15) with and without
 #      sanitizers, next to an empty target built the same way, in this run
 #      (each measured twice, alternating; the better of the two);
@@ -13,42 +14,98 @@
 #      (a blind run still silent at the cap shows as ">": the ratio is then
 #      a lower bound), and the ratios of times and of executions;
 #   4. how the cost of one execution grows with records and vmas.
+# Progress on stderr, a line per measurement with an estimate of the time
+# left.
 #
 #   tools/bench.sh [--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J]
-#                  [--protocols "P..."] [--searches-only]
-#     --seconds       per exec/s measurement (default 20)
-#     --seeds         seeds per protocol (default 10)
-#     --cap           the most seconds one fuzzer search may take (default 60)
-#     --blind-factor  blind's cap, in fuzzer medians (default 10, at most --cap)
-#     --protocols     the buggy protocols to search (default: every one)
-#     --searches-only table 2 only (no exec/s, no cost table)
+#                  [--protocols "P..."] [--searches-only] [--json]
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build="$here/build"
-seconds=20 seeds=10 cap=60 factor=10 jobs=$(nproc 2>/dev/null || echo 2) only="" searches_only=0
-die() { echo "bench: $*" >&2; exit 2; }
+rf_name=bench
+rf_synopsis='[--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J] [--protocols "P..."] [--searches-only] [--json]'
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+rf_invoked tools/bench.sh
+
+usage() {
+	cat <<EOF
+usage: $rf_cmd $rf_synopsis
+
+The benchmarks: rmap_fuzzer's executions per second against an empty
+target (with and without sanitizers), the time and executions each buggy
+protocol's first violation takes, fuzzing against blind random testing,
+and the cost of one execution. About 4 minutes with the defaults.
+
+  --seconds N        each exec/s measurement (default 20)
+  --seeds K          searches per protocol, seeds 1..K (default 10)
+  --cap S            the most seconds one fuzzer search may take (default 60)
+  --blind-factor F   blind's cap, in fuzzer medians (default 10, at most --cap)
+  --jobs J           searches at a time (default: the cores)
+  --protocols "P..." the buggy protocols to search (default: every one)
+  --searches-only    the searches' table only (no exec/s, no cost table)
+  --json             a JSON document on stdout instead of the markdown tables
+  -h, --help         this help
+  --version          the version
+
+Progress on stderr: a line per measurement and per search, with k of N and
+an estimate of the time left. Each run's raw results stay in
+build/bench/YYYYmmdd-HHMMSS/ (libfuzzer.txt, blind.txt).
+EOF
+}
+
+seconds=20 seeds=10 cap=60 factor=10 jobs=$(nproc 2>/dev/null || echo 2) only="" searches_only=0 json=0
 while [ $# -gt 0 ]; do
-	case "$1" in
-	--seconds) seconds=${2:?}; shift 2 ;;
-	--seeds) seeds=${2:?}; shift 2 ;;
-	--cap) cap=${2:?}; shift 2 ;;
-	--blind-factor) factor=${2:?}; shift 2 ;;
-	--jobs) jobs=${2:?}; shift 2 ;;
-	--protocols) only=${2:?}; shift 2 ;;
+	case $1 in
+	-h | --help) usage; exit 0 ;;
+	--version) rf_version; exit 0 ;;
+	--seconds | --seconds=*)
+		rf_value --seconds "$@"; rf_uint --seconds "$rf_val" 1
+		seconds=$((10#$rf_val)); shift "$rf_shift" ;;
+	--seeds | --seeds=*)
+		rf_value --seeds "$@"; rf_uint --seeds "$rf_val" 1
+		seeds=$((10#$rf_val)); shift "$rf_shift" ;;
+	--cap | --cap=*)
+		rf_value --cap "$@"; rf_uint --cap "$rf_val" 1
+		cap=$((10#$rf_val)); shift "$rf_shift" ;;
+	--blind-factor | --blind-factor=*)
+		rf_value --blind-factor "$@"; rf_uint --blind-factor "$rf_val" 1
+		factor=$((10#$rf_val)); shift "$rf_shift" ;;
+	--jobs | --jobs=*)
+		rf_value --jobs "$@"; rf_uint --jobs "$rf_val" 1
+		jobs=$((10#$rf_val)); shift "$rf_shift" ;;
+	--protocols | --protocols=*)
+		rf_value --protocols "$@"; only=$rf_val; shift "$rf_shift"
+		[ -n "${only// /}" ] || rf_usage_error "--protocols wants protocol names" ;;
 	--searches-only) searches_only=1; shift ;;
-	*) die "unknown argument '$1'" ;;
+	--json) json=1; shift ;;
+	-?*) rf_usage_error "unknown option '$1'" ;;
+	*) rf_usage_error "unexpected argument '$1'" ;;
 	esac
 done
-for v in "$seconds" "$seeds" "$cap" "$factor" "$jobs"; do
-	[[ "$v" =~ ^[1-9][0-9]*$ ]] || die "'$v' is not a positive number"
-done
-tool="$build/rmapfuzz"
-out="$build/bench"
-rm -rf "$out"
-mkdir -p "$out"
+tool="$rf_build/rmapfuzz"
+# A buggy protocol: expected anything but sound or disputed.
+buggy_protocols() {
+	"$tool" protocols | awk -F' [|] expected: ' '$2 != "sound" && $2 != "disputed" {split($1, a, " "); print a[1]}'
+}
+if [ -n "$only" ] && [ -x "$tool" ]; then
+	all_buggy=$(buggy_protocols)
+	for p in $only; do
+		grep -qxF -- "$p" <<<"$all_buggy" ||
+			rf_usage_error "'$p' is not a buggy protocol; the buggy ones: $(tr '\n' ' ' <<<"$all_buggy")"
+	done
+fi
+[ "${RMAPFUZZ_PARSE_ONLY:-}" = 1 ] && exit 0
+rf_need_build rmapfuzz rmap_fuzzer empty_fuzzer
+
+build=$rf_build
+out="$rf_work/bench/$(date +%Y%m%d-%H%M%S)"
+while ! mkdir -p "$(dirname "$out")" || ! mkdir "$out" 2>/dev/null; do out="$out-"; done
 # A crash report symbolized costs a tenth of a second: not part of finding it.
 export ASAN_OPTIONS=symbolize=0 UBSAN_OPTIONS=symbolize=0
+
+buggy=()
+if [ -n "$only" ]; then read -r -a buggy <<<"$only"; else mapfile -t buggy < <(buggy_protocols); fi
+echo "bench: results in $(rf_rel "$out")" >&2
 
 execs_per_second() { # BINARY -> exec/s over $seconds, from a copy of the seeds
 	local dir
@@ -59,38 +116,33 @@ execs_per_second() { # BINARY -> exec/s over $seconds, from a copy of the seeds
 	rm -rf "$dir"
 }
 
+# Table 1: "build|rmap_fuzzer|empty" per build.
+rates=()
 if [ "$searches_only" = 0 ]; then
 	# Unsanitized twins of the two targets: the same CMake build, sanitizers off.
-	CC=${CC:-clang} cmake -S "$here" -B "$out/nosan" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-		-DRMAPFUZZ_SANITIZE=OFF >/dev/null
-	ninja -C "$out/nosan" rmap_fuzzer empty_fuzzer >/dev/null
-	echo "## Executions per second ($(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'))"
-	echo
-	echo "| build | rmap_fuzzer | empty target | ratio |"
-	echo "|---|---|---|---|"
-	for variant in "ASan+UBSan:$build" "no sanitizer:$out/nosan"; do
+	nosan="$rf_work/bench/nosan"
+	echo "bench: building the targets without sanitizers into $(rf_rel "$nosan") (log: $(rf_rel "$out/nosan-build.log"))" >&2
+	if ! { CC=${CC:-clang} cmake -S "$rf_root" -B "$nosan" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+		-DRMAPFUZZ_SANITIZE=OFF && ninja -C "$nosan" rmap_fuzzer empty_fuzzer; } >"$out/nosan-build.log" 2>&1; then
+		tail -n 20 "$out/nosan-build.log" >&2
+		rf_fail "the build without sanitizers failed (log: $(rf_rel "$out/nosan-build.log"))"
+	fi
+	rf_progress_start 8
+	for variant in "ASan+UBSan:$build" "no sanitizer:$nosan"; do
 		name=${variant%%:*} dir=${variant#*:}
 		# Each twice, alternating, the better of two: a VM's speed drifts
 		# by 10% and more from one minute to the next.
 		r=0 e=0
 		for _ in 1 2; do
 			x=$(execs_per_second "$dir/rmap_fuzzer")
+			rf_progress "exec/s, $name rmap_fuzzer: ${x:-?}"
 			y=$(execs_per_second "$dir/empty_fuzzer")
+			rf_progress "exec/s, $name empty target: ${y:-?}"
 			[ "${x:-0}" -gt "$r" ] && r=$x
 			[ "${y:-0}" -gt "$e" ] && e=$y
 		done
-		echo "| $name | $r | $e | $(awk -v r="$r" -v e="$e" 'BEGIN {printf "%.1f%%", 100 * r / e}') |"
+		rates+=("$name|$r|$e")
 	done
-	echo
-fi
-
-# A buggy protocol: expected anything but sound or disputed.
-buggy=$("$tool" protocols | awk -F' [|] expected: ' '$2 != "sound" && $2 != "disputed" {split($1, a, " "); print a[1]}')
-if [ -n "$only" ]; then
-	for p in $only; do
-		grep -qx "$p" <<<"$buggy" || die "'$p' is not a buggy protocol (rmapfuzz protocols)"
-	done
-	buggy=$only
 fi
 
 search_one() { # PROTOCOL SEED -> "protocol seed found|silent wall search execs"
@@ -102,8 +154,9 @@ search_one() { # PROTOCOL SEED -> "protocol seed found|silent wall search execs"
 	t1=$(date +%s.%N)
 	execs=$(sed -nE 's/^stat::number_of_executed_units: ([0-9]+)/\1/p' "$dir/log" | tail -1)
 	search=$(sed -nE 's/^rmap_fuzzer: violation after ([0-9.]+) s of search.*/\1/p' "$dir/log" | head -1)
-	if ls "$dir"/crash-* >/dev/null 2>&1; then
-		printf "%s %s found %.3f %s %s\n" "$p" "$s" "$(echo "$t1 - $t0" | bc)" "${search:-0}" "${execs:-0}"
+	if [ -n "$(find "$dir" -maxdepth 1 -name 'crash-*' | head -n 1)" ]; then
+		printf "%s %s found %.3f %s %s\n" "$p" "$s" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" \
+			"${search:-0}" "${execs:-0}"
 	else
 		echo "$p $s silent $cap $cap ${execs:-0}"
 	fi
@@ -115,7 +168,7 @@ blind_one() { # PROTOCOL SEED CAP -> "protocol seed found|silent wall search inp
 	line=$("$tool" blind --protocol "$1" "$2" "$3" || true)
 	t1=$(date +%s.%N)
 	if [ "${line%% *}" = found ]; then
-		printf "%s %s found %.3f %s %s\n" "$1" "$2" "$(echo "$t1 - $t0" | bc)" \
+		printf "%s %s found %.3f %s %s\n" "$1" "$2" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" \
 			"$(awk '{print $2}' <<<"$line")" "$(awk '{print $3}' <<<"$line")"
 	else
 		echo "$1 $2 silent $3 $3 $(awk '{print $3}' <<<"$line")"
@@ -128,23 +181,115 @@ median() { # of column $1 of stdin
 	awk -v c="$1" '{print $c}' | sort -g |
 		awk '{v[NR]=$1} END {m = NR % 2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2; printf (m < 100 ? "%.3g\n" : "%.0f\n"), m}'
 }
+# The searches' lines through, each with its progress line.
+progress_lines() { # KIND
+	local p s how wall search n
+	while read -r p s how wall search n; do
+		echo "$p $s $how $wall $search $n"
+		if [ "$how" = found ]; then
+			rf_progress "$1 $p seed $s: found in ${wall}s"
+		else
+			rf_progress "$1 $p seed $s: silent at its cap, ${wall}s"
+		fi
+	done
+}
 
-for p in $buggy; do for s in $(seq 1 "$seeds"); do echo "$p $s"; done; done |
-	xargs -P "$jobs" -L 1 bash -c 'search_one "$@"' _ >"$out/libfuzzer.txt"
+rf_progress_start $((${#buggy[@]} * seeds))
+for p in "${buggy[@]}"; do for ((s = 1; s <= seeds; s++)); do echo "$p $s"; done; done |
+	xargs -P "$jobs" -L 1 bash -c 'search_one "$@"' _ | progress_lines libFuzzer >"$out/libfuzzer.txt"
 # Blind's cap per protocol: factor x the fuzzer's median wall-clock time,
 # at least a second, at most --cap.
-for p in $buggy; do
+rf_progress_start $((${#buggy[@]} * seeds))
+for p in "${buggy[@]}"; do
 	lt=$(awk -v p="$p" '$1 == p' "$out/libfuzzer.txt" | median 4)
 	bcap=$(awk -v t="$lt" -v f="$factor" -v c="$cap" 'BEGIN {b = t * f; if (b < 1) b = 1; if (b > c) b = c; printf "%.0f", b + 0.5}')
-	for s in $(seq 1 "$seeds"); do echo "$p $s $bcap"; done
-done | xargs -P "$jobs" -L 1 bash -c 'blind_one "$@"' _ >"$out/blind.txt"
+	for ((s = 1; s <= seeds; s++)); do echo "$p $s $bcap"; done
+done | xargs -P "$jobs" -L 1 bash -c 'blind_one "$@"' _ | progress_lines blind >"$out/blind.txt"
 
 # libFuzzer's start-up: the empty target to its first input and out again.
-startup=$(for i in 1 2 3 4 5; do
+startup=$(for _ in 1 2 3 4 5; do
 	t0=$(date +%s.%N)
 	"$build/empty_fuzzer" -runs=1 >/dev/null 2>&1 || true
-	echo "$(date +%s.%N) - $t0" | bc
+	awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {print b - a}'
 done | median 1)
+
+# Table 2, per protocol: "protocol|lw|ls|le|lfound|lower|bw|bs|be|bfound".
+searches=()
+for p in "${buggy[@]}"; do
+	lf=$(awk -v p="$p" '$1 == p' "$out/libfuzzer.txt")
+	bl=$(awk -v p="$p" '$1 == p' "$out/blind.txt")
+	lw=$(median 4 <<<"$lf") ls=$(median 5 <<<"$lf") le=$(median 6 <<<"$lf")
+	bw=$(median 4 <<<"$bl") bs=$(median 5 <<<"$bl") be=$(median 6 <<<"$bl")
+	lfound=$(grep -c found <<<"$lf" || true)
+	bfound=$(grep -c found <<<"$bl" || true)
+	lower=""
+	[ $((2 * bfound)) -le "$seeds" ] && lower=">"
+	searches+=("$p|$lw|$ls|$le|$lfound|$lower|$bw|$bs|$be|$bfound")
+done
+
+speed=""
+if [ "$searches_only" = 0 ]; then
+	echo "bench: the cost of one execution (rmapfuzz speed)" >&2
+	speed=$("$tool" speed)
+fi
+
+ratio() { awk -v b="$1" -v l="$2" 'BEGIN {if (l > 0) printf "%.1fx", b / l; else print "-"}'; }
+ratio_num() { awk -v b="$1" -v l="$2" 'BEGIN {if (l > 0) printf "%.2f", b / l; else print "-"}'; }
+
+if [ "$json" = 1 ]; then
+	printf '{\n  "version": %s,\n  "cores": %s,\n  "cpu": %s,\n  "results_dir": %s,' \
+		"$(rf_json_str "$(rf_version)")" "$(nproc 2>/dev/null || echo null)" \
+		"$(rf_json_str "$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')")" "$(rf_json_str "$out")"
+	printf '\n  "exec_per_second": ['
+	sep=""
+	for row in "${rates[@]}"; do
+		IFS='|' read -r name r e <<<"$row"
+		printf '%s\n    {"build": %s, "rmap_fuzzer": %s, "empty_target": %s, "ratio": %s}' "$sep" \
+			"$(rf_json_str "$name")" "$(rf_json_num "$r")" "$(rf_json_num "$e")" \
+			"$(rf_json_num "$(awk -v r="$r" -v e="$e" 'BEGIN {if (e > 0) printf "%.4f", r / e; else print "-"}')")"
+		sep=","
+	done
+	[ -z "$sep" ] || printf '\n  '
+	printf '],\n  "searches": {"seeds": %s, "cap_seconds": %s, "blind_factor": %s, "libfuzzer_startup_seconds": %s, "protocols": [' \
+		"$seeds" "$cap" "$factor" "$(rf_json_num "$startup")"
+	sep=""
+	for row in "${searches[@]}"; do
+		IFS='|' read -r p lw ls le lfound lower bw bs be bfound <<<"$row"
+		printf '%s\n    {"protocol": %s,' "$sep" "$(rf_json_str "$p")"
+		printf '\n     "libfuzzer": {"median_wall_seconds": %s, "median_search_seconds": %s, "median_executions": %s, "found_on_seeds": %s},' \
+			"$(rf_json_num "$lw")" "$(rf_json_num "$ls")" "$(rf_json_num "$le")" "$lfound"
+		printf '\n     "blind": {"median_wall_seconds": %s, "median_search_seconds": %s, "median_inputs": %s, "found_on_seeds": %s, "medians_are_the_cap": %s},' \
+			"$(rf_json_num "$bw")" "$(rf_json_num "$bs")" "$(rf_json_num "$be")" "$bfound" "$([ -n "$lower" ] && echo true || echo false)"
+		printf '\n     "ratios": {"wall": %s, "search": %s, "executions": %s, "lower_bounds": %s}}' \
+			"$(rf_json_num "$(ratio_num "$bw" "$lw")")" "$(rf_json_num "$(ratio_num "$bs" "$ls")")" \
+			"$(rf_json_num "$(ratio_num "$be" "$le")")" "$([ -n "$lower" ] && echo true || echo false)"
+		sep=","
+	done
+	printf '\n  ]},\n  "cost_per_execution": ['
+	sep=""
+	# rmapfuzz speed's two tables: "| N | us | steps |" under "| records" or "| vmas".
+	while IFS='|' read -r by n us steps; do
+		printf '%s\n    {"by": %s, "n": %s, "microseconds": %s, "steps": %s}' "$sep" "$(rf_json_str "$by")" \
+			"$(rf_json_num "$n")" "$(rf_json_num "$us")" "$(rf_json_num "$steps")"
+		sep=","
+	done < <(awk -F' *[|] *' '/^[|] records/ {by = "records"; next} /^[|] vmas/ {by = "vmas"; next}
+		/^[|] [0-9]/ && by != "" {print by "|" $2 "|" $3 "|" $4}' <<<"$speed")
+	[ -z "$sep" ] || printf '\n  '
+	printf ']\n}\n'
+	exit 0
+fi
+
+if [ "$searches_only" = 0 ]; then
+	echo "## Executions per second ($(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'))"
+	echo
+	echo "| build | rmap_fuzzer | empty target | ratio |"
+	echo "|---|---|---|---|"
+	for row in "${rates[@]}"; do
+		IFS='|' read -r name r e <<<"$row"
+		echo "| $name | $r | $e | $(awk -v r="$r" -v e="$e" 'BEGIN {if (e > 0) printf "%.1f%%", 100 * r / e; else print "-"}') |"
+	done
+	echo
+fi
 echo "## Time to the first violation (median of $seeds seeds, empty corpus)"
 echo
 echo "*wall*: process start to violation, start-up included (libFuzzer's: the empty target starts,"
@@ -156,16 +301,8 @@ echo "are lower bounds."
 echo
 echo "| protocol | libFuzzer wall s | search s | executions | found | blind wall s | search s | inputs | found | wall ratio | search ratio | executions ratio |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
-ratio() { awk -v b="$1" -v l="$2" 'BEGIN {if (l > 0) printf "%.1fx", b / l; else print "-"}'; }
-for p in $buggy; do
-	lf=$(awk -v p="$p" '$1 == p' "$out/libfuzzer.txt")
-	bl=$(awk -v p="$p" '$1 == p' "$out/blind.txt")
-	lw=$(median 4 <<<"$lf") ls=$(median 5 <<<"$lf") le=$(median 6 <<<"$lf")
-	bw=$(median 4 <<<"$bl") bs=$(median 5 <<<"$bl") be=$(median 6 <<<"$bl")
-	lfound=$(grep -c found <<<"$lf" || true)
-	bfound=$(grep -c found <<<"$bl" || true)
-	lower=""
-	[ $((2 * bfound)) -le "$seeds" ] && lower=">"
+for row in "${searches[@]}"; do
+	IFS='|' read -r p lw ls le lfound lower bw bs be bfound <<<"$row"
 	echo "| \`$p\` | $lw | $ls | $le | $lfound/$seeds | $lower$bw | $lower$bs | $lower$be | $bfound/$seeds |" \
 		"$lower$(ratio "$bw" "$lw") | $lower$(ratio "$bs" "$ls") | $lower$(ratio "$be" "$le") |"
 done
@@ -173,4 +310,4 @@ done
 echo
 echo "## Cost of one execution (ASan+UBSan, rmapfuzz speed)"
 echo
-"$tool" speed
+echo "$speed"

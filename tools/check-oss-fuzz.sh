@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# "check && pass ... || fail ...": pass and fail never fail themselves.
+# shellcheck disable=SC2015
 # Build rmapfuzz the way OSS-Fuzz and ClusterFuzzLite do, for every engine and
 # sanitizer they would use, and check each build as their bad_build_check
 # does.
@@ -18,8 +20,42 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+rf_name=check-oss-fuzz
+rf_synopsis="[COMBINATION...]"
+# shellcheck source=lib.sh
+. "$here/tools/lib.sh"
+rf_invoked tools/check-oss-fuzz.sh
 all="libfuzzer-address libfuzzer-undefined libfuzzer-memory libfuzzer-coverage afl-address"
-combos=${*:-$all}
+
+usage() {
+	cat <<EOF
+usage: $rf_cmd $rf_synopsis
+
+Build rmapfuzz as OSS-Fuzz and ClusterFuzzLite do (bash -eux build.sh with
+their variables) for each COMBINATION, and check the result as their
+bad_build_check does. One line per check; exit 1 if any failed.
+
+  COMBINATION  one of: $all
+               (default: all of them)
+  -h, --help   this help
+  --version    the version
+EOF
+}
+
+combos=()
+for a in "$@"; do
+	case $a in
+	-h | --help) usage; exit 0 ;;
+	--version) rf_version; exit 0 ;;
+	-?*) rf_usage_error "unknown option '$a'" ;;
+	*)
+		case " $all " in
+		*" $a "*) combos+=("$a") ;;
+		*) rf_usage_error "unknown combination '$a' (known: $all)" ;;
+		esac ;;
+	esac
+done
+[ ${#combos[@]} -gt 0 ] || read -r -a combos <<<"$all"
 failures=0
 checks=0
 
@@ -66,7 +102,8 @@ check_combo() {
 	mkdir -p "$tmp/out" "$tmp/work"
 	echo "$1:"
 	local cc=clang cxx=clang++ lib=-fsanitize=fuzzer
-	local cflags="$common $(sanitizer_flags "$sanitizer")"
+	local cflags
+	cflags="$common $(sanitizer_flags "$sanitizer")"
 	if [ "$engine" = afl ]; then
 		if ! ensure_afl; then
 			fail "afl++ is not installed (apt-get install afl++)"
@@ -157,11 +194,8 @@ check_combo() {
 	rm -rf "$tmp"
 }
 
-for combo in $combos; do
-	case " $all " in
-	*" $combo "*) check_combo "$combo" ;;
-	*) echo "check-oss-fuzz: unknown combination '$combo' (known: $all)" >&2; exit 2 ;;
-	esac
+for combo in "${combos[@]}"; do
+	check_combo "$combo"
 done
 echo "$checks checks, $failures failed"
 [ "$failures" -eq 0 ]

@@ -53,7 +53,7 @@ if [ ${#bins[@]} -eq 0 ]; then
 		[ -f "$bin" ] || { rm "$golden"; echo "removed $golden (no $bin)"; }
 	done
 else
-	for i in "${!bins[@]}"; do bins[$i]=$(relative "${bins[$i]}"); done
+	for i in "${!bins[@]}"; do bins[i]=$(relative "${bins[i]}"); done
 fi
 for bin in "${bins[@]}"; do
 	proto=$(basename "$(dirname "$bin")")

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# No shellcheck finding in build.sh, .ci/run, tools/*.sh and the tests'
+# scripts. ./build.sh test installs shellcheck (or names the package).
+# Usage: shellcheck_test.sh SOURCE_DIR
+set -eu
+src=$1
+if ! command -v shellcheck >/dev/null; then
+	echo "FAIL: shellcheck is not installed (apt-get install shellcheck; ./build.sh test installs it as root)" >&2
+	exit 1
+fi
+cd "$src"
+checked=(build.sh .ci/run tools/*.sh tests/tools_lib.sh tests/*_test.sh)
+shellcheck -x -P SCRIPTDIR "${checked[@]}"
+echo "shellcheck: ${#checked[@]} files clean"

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# verdicts and bench: --json prints one JSON document on stdout (the
+# markdown tables stay the default), progress goes to stderr with k of N,
+# and each run keeps its results in a directory of its own.
+# Usage: tools_json_test.sh BUILD_DIR SOURCE_DIR
+build=$1
+src=$2
+# shellcheck source=tools_lib.sh
+. "$(dirname "$0")/tools_lib.sh"
+
+export RMAPFUZZ_BUILD_DIR=$build
+export RMAPFUZZ_WORK_DIR="$tmp/work"
+export RMAPFUZZ_CRASHERS_DIR="$tmp/crashers"
+
+# json_check DESCRIPTION FILE PYTHON_EXPRESSION: the expression, over the
+# document d, is true. Without python3, only jq's parse.
+json_check() {
+	if command -v python3 >/dev/null; then
+		if python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$2" "$3" 2>"$tmp/py.err"; then
+			pass
+		else
+			fail "$1: $3 ($(tail -n 1 "$tmp/py.err"))"
+			head -c 2000 "$2" >&2
+		fi
+	elif command -v jq >/dev/null; then
+		check "$1: JSON" jq -e . "$2" >/dev/null
+	else
+		echo "note: neither python3 nor jq: $1 not checked" >&2
+	fi
+}
+
+# verdicts: the markdown table (a sound protocol, silent, fast).
+rc=0
+"$src/tools/verdicts.sh" --seconds 1 --seeds 1 --protocols linux-3.15 >"$tmp/v.md" 2>"$tmp/v.err" || rc=$?
+expect_rc "verdicts" 0 "$rc"
+contains "verdicts: the markdown table" "$tmp/v.md" "| protocol | expected | measured |"
+contains "verdicts: its row" "$tmp/v.md" "| \`linux-3.15\` | sound | silent (1 x 1s) |"
+contains "verdicts: progress" "$tmp/v.err" "verdicts: [1/1] linux-3.15 seed 1: silent"
+first=$(find "$RMAPFUZZ_WORK_DIR/verdicts" -name runs.txt)
+check "verdicts: its runs ($first)" [ -s "$first" ]
+
+# verdicts --json: a buggy protocol (its crash minimized and kept) and a sound one.
+rc=0
+"$src/tools/verdicts.sh" --json --protocols "peek-split-pmd linux-3.15" --seconds 3 --seeds=1 \
+	>"$tmp/v.json" 2>"$tmp/v.err" || rc=$?
+expect_rc "verdicts --json" 0 "$rc"
+lacks "verdicts --json: no markdown" "$tmp/v.json" "|---"
+json_check "verdicts --json: the version" "$tmp/v.json" "d['version'].startswith('rmapfuzz ') and d['seconds'] == 3 and d['seeds'] == 1"
+json_check "verdicts --json: the protocols" "$tmp/v.json" "[p['protocol'] for p in d['protocols']] == ['peek-split-pmd', 'linux-3.15']"
+json_check "verdicts --json: the buggy one" "$tmp/v.json" \
+	"(lambda p: p['verdict'] == 'violates' and p['found_on_seeds'] == 1 and p['invariants'] == ['split-missed-pmd'] and isinstance(p['minimized_records']['ours'], int) and p['runs'][0]['result'] == 'found')(d['protocols'][0])"
+json_check "verdicts --json: the sound one" "$tmp/v.json" \
+	"(lambda p: p['verdict'] == 'silent' and p['found_on_seeds'] == 0 and p['median_seconds_to_violation'] is None and p['anon_vma_locks'] == {'mremap_to_new_vma': 4, 'mremap_into_merged_vma': 3, 'fork_of_2_vmas': 2})(d['protocols'][1])"
+contains "verdicts --json: progress of the runs" "$tmp/v.err" "verdicts: [2/2] "
+contains "verdicts --json: progress of the minimization" "$tmp/v.err" "verdicts: [1/1] peek-split-pmd split-missed-pmd: "
+check "verdicts --json: the crash kept" [ -n "$(find "$RMAPFUZZ_CRASHERS_DIR/peek-split-pmd" -name '*.bin' 2>/dev/null)" ]
+check "the first verdicts' runs are still there" [ -s "$first" ]
+same "two verdicts, two directories" 2 "$(find "$RMAPFUZZ_WORK_DIR/verdicts" -name runs.txt | wc -l)"
+
+# bench: the searches' table, in markdown and in JSON.
+rc=0
+"$src/tools/bench.sh" --searches-only --seeds 1 --cap 5 --protocols unlink-first >"$tmp/b.md" 2>"$tmp/b.err" || rc=$?
+expect_rc "bench --searches-only" 0 "$rc"
+contains "bench: the markdown table" "$tmp/b.md" "| protocol | libFuzzer wall s | search s |"
+contains "bench: progress" "$tmp/b.err" "bench: [1/1] libFuzzer unlink-first seed 1: found"
+rc=0
+"$src/tools/bench.sh" --json --searches-only --seeds 2 --cap 5 --protocols unlink-first >"$tmp/b.json" 2>"$tmp/b.err" || rc=$?
+expect_rc "bench --json" 0 "$rc"
+lacks "bench --json: no markdown" "$tmp/b.json" "|---"
+json_check "bench --json: the searches" "$tmp/b.json" \
+	"(lambda p: p['protocol'] == 'unlink-first' and p['libfuzzer']['found_on_seeds'] == 2 and p['blind']['found_on_seeds'] + 0 >= 0 and 'wall' in p['ratios'])(d['searches']['protocols'][0])"
+json_check "bench --json: searches only" "$tmp/b.json" "d['exec_per_second'] == [] and d['cost_per_execution'] == [] and d['searches']['seeds'] == 2"
+contains "bench --json: progress" "$tmp/b.err" "bench: [2/2] libFuzzer unlink-first seed "
+contains "bench --json: blind's progress" "$tmp/b.err" "bench: [2/2] blind unlink-first seed "
+
+finish
