@@ -4,7 +4,7 @@
 #   ./build.sh [build]               build everything into build/ (ASan+UBSan)
 #   ./build.sh test [--junit FILE] [-- CTEST_ARGS...]
 #                                    build, then run every test through ctest
-#   ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [-- LIBFUZZER_FLAGS...]
+#   ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [--empty] [-- LIBFUZZER_FLAGS...]
 #                                    fuzz PROTOCOL (default linux-3.15): tools/fuzz.sh
 #   ./build.sh verdicts [...]        fuzz every protocol, the verdict table: tools/verdicts.sh
 #   ./build.sh coverage              line coverage of the seeds and crashers
@@ -34,7 +34,7 @@ usage() {
 	cat <<USAGE
 usage: ./build.sh [build]
        ./build.sh test [--junit FILE] [-- CTEST_ARGS...]
-       ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [-- LIBFUZZER_FLAGS...]
+       ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [--empty] [-- LIBFUZZER_FLAGS...]
        ./build.sh verdicts [--seconds N] [--seeds K] [--jobs J] [--protocols "P..."] [--json]
        ./build.sh coverage
        ./build.sh bench [--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J]

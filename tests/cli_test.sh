@@ -270,6 +270,8 @@ contains "point 12: help CMD is CMD's help" "$tmp/out" "usage: rmapfuzz replay"
 run 0 "point 12: rmapfuzz --version" -- "$b" --version
 check "point 12: the version names VERSION and the commit" \
 	grep -qE "^rmapfuzz $(cat "$src/VERSION") \((git [0-9a-f]{7,}|version unknown)" "$tmp/out"
+check "point 12: the tool's version is the scripts' (tools/lib.sh)" \
+	[ "$(cat "$tmp/out")" = "$(bash "$src/build.sh" --version)" ]
 run 2 "point 12: a bad global option" -- "$b" --frob
 for cmd in trace show "minimize -o $tmp/x.bin"; do
 	# shellcheck disable=SC2086 # the command and its option

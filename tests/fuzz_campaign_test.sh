@@ -3,7 +3,8 @@
 # job with --time fuzzes on past the first crash); the summary's new
 # inputs are those whose content the corpus did not hold before (never
 # negative, also after a merge shrank the corpus), its exec/s is over the
-# fuzzing time only, and each campaign has a log of its own.
+# fuzzing time only, and each campaign has a log of its own; --empty finds
+# the mail's race from nothing.
 # Usage: fuzz_campaign_test.sh BUILD_DIR SOURCE_DIR
 build=$1
 src=$2
@@ -92,5 +93,17 @@ for l in "$log1" "$log2"; do
 	contains "$l keeps its campaign's summary" "$co/$l" "fuzz: summary for linux-3.15"
 done
 same "the logs of the four campaigns" 4 "$(find "$co/build/logs" -name 'fuzz-*.log' | wc -l)"
+
+# 4. --empty: the README's demo. From nothing (no seeds, a scratch corpus
+# thrown away), the fuzzer finds the mail's race by itself.
+before=$(find "$co/build/corpus" -type f | sort)
+rc=0
+(cd "$co" && timeout 120 tools/fuzz.sh linux-3.14 --empty) >"$tmp/empty.out" 2>&1 || rc=$?
+expect_rc "--empty: libFuzzer's crash status" 77 "$rc"
+contains "--empty: no seeds" "$tmp/empty.out" "fuzz: from an empty corpus, no seeds (--empty)"
+contains "--empty: libFuzzer starts from nothing" "$tmp/empty.out" "INFO: A corpus is not provided, starting from an empty corpus"
+contains "--empty: found the race" "$tmp/empty.out" "rmap violation: split-missed-pmd (linux-3.14): 1 crash file(s)"
+contains "--empty: its corpus discarded" "$tmp/empty.out" "inputs in a scratch corpus, discarded (--empty)"
+same "--empty: the working corpora untouched" "$before" "$(find "$co/build/corpus" -type f | sort)"
 
 finish

@@ -60,6 +60,19 @@ contains "the crasher already there holds the signature" "$tmp/out" "; kept $bin
 same "nothing written" "$before" "$(ls -l --time-style=+%s.%N "$RMAPFUZZ_CRASHERS_DIR/linux-3.14")"
 for k in 1 2 3; do contains "progress: phase $k of 3" "$tmp/err" "keep-crash: [$k/3] "; done
 
+# Into the checkout's own crashers/ (a copy of it here), a crasher comes
+# with its golden report, which tests/golden_test.sh compares replays with.
+copy_checkout "$tmp/repo"
+rm -rf "$tmp/repo/crashers/linux-3.14"
+rc=0
+env -u RMAPFUZZ_CRASHERS_DIR "$tmp/repo/tools/keep-crash.sh" --fast linux-3.14 "$crash" >"$tmp/out" 2>"$tmp/err" || rc=$?
+expect_rc "keep-crash into the checkout" 0 "$rc"
+kept=("$tmp/repo/crashers/linux-3.14"/*.bin)
+golden="$tmp/repo/tests/golden/linux-3.14/$(basename "${kept[0]}" .bin).report"
+contains "it names the golden report" "$tmp/out" "its report is tests/golden/linux-3.14/"
+check "the golden report is there" [ -f "$golden" ]
+contains "the golden is the crasher's report" "$golden" "$sig"
+
 # A passing input is no crash.
 rc=0
 "$src/tools/keep-crash.sh" --fast linux-3.15 "$crash" >"$tmp/out" 2>"$tmp/err" || rc=$?

@@ -59,7 +59,11 @@ finish() {
 
 # The version line every command prints.
 version_line() {
-	echo "rmapfuzz $(tr -d '[:space:]' <"$1/VERSION") (git $(git -C "$1" rev-parse --short HEAD 2>/dev/null || echo unknown))"
+	local c
+	c=$(git -C "$1" rev-parse --short HEAD 2>/dev/null || echo unknown)
+	[ "$c" = unknown ] || [ -z "$(git -C "$1" status --porcelain --untracked-files=no 2>/dev/null)" ] ||
+		c="$c, with uncommitted changes"
+	echo "rmapfuzz $(tr -d '[:space:]' <"$1/VERSION") (git $c)"
 }
 
 # copy_checkout DIR [with-build]: build.sh, tools/, VERSION and crashers/

@@ -20,7 +20,7 @@
 set -euo pipefail
 
 rf_name=fuzz
-rf_synopsis="[PROTOCOL] [--jobs N] [--time S] [--merge-every S] [-- LIBFUZZER_FLAGS...]"
+rf_synopsis="[PROTOCOL] [--jobs N] [--time S] [--merge-every S] [--empty] [-- LIBFUZZER_FLAGS...]"
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 rf_invoked tools/fuzz.sh
@@ -40,6 +40,9 @@ build/logs/fuzz-PROTOCOL-YYYYmmdd-HHMMSS.log, one log per campaign.
   --merge-every S  every S seconds, shrink the working corpus to a set cover
                    of its coverage (-set_cover_merge) and go on; 0: never.
                    Default 600 with --jobs above 1 or --time, else 0
+  --empty          start from nothing: no seeds, and a scratch working
+                   corpus discarded at the end (crashes are still kept):
+                   how to watch the fuzzer find a race on its own
   -h, --help       this help
   --version        the version
   -- FLAGS...      libFuzzer flags, passed as they are (-max_len=64 ...)
@@ -74,7 +77,7 @@ EOF
 }
 
 args=("$@")
-proto="" jobs=1 total=0 merge_every="" flags=()
+proto="" jobs=1 total=0 merge_every="" flags=() empty=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
@@ -88,6 +91,7 @@ while [ $# -gt 0 ]; do
 	--merge-every | --merge-every=*)
 		rf_value --merge-every "$@"; rf_uint --merge-every "$rf_val" 0
 		merge_every=$((10#$rf_val)); shift "$rf_shift" ;;
+	--empty) empty=1; shift ;;
 	--) shift; flags=("$@"); break ;;
 	-[a-z]*=*) rf_usage_error "unknown option '$1' (libFuzzer's flags go after --: $rf_cmd ${proto:-PROTOCOL} -- $1)" ;;
 	-?*) rf_usage_error "unknown option '$1'" ;;
@@ -135,7 +139,7 @@ crashes="$rf_work/crashes/$proto"
 seeds="$rf_build/seeds/rmap_fuzzer"
 # A merge swaps the corpus for its merged copy by two renames through
 # CORPUS.old; cut between them, the corpus is in CORPUS.old.
-if [ -d "$corpus.old" ]; then
+if [ "$empty" = 0 ] && [ -d "$corpus.old" ]; then
 	if [ -n "$(find "$corpus" -mindepth 1 -print -quit 2>/dev/null)" ]; then
 		rm -rf "$corpus.old"
 	else
@@ -143,7 +147,8 @@ if [ -d "$corpus.old" ]; then
 		mv "$corpus.old" "$corpus"
 	fi
 fi
-mkdir -p "$corpus" "$crashes" "$rf_work/logs"
+[ "$empty" = 1 ] || mkdir -p "$corpus"
+mkdir -p "$crashes" "$rf_work/logs"
 # One log per campaign, never overwritten.
 stamp=$(date +%Y%m%d-%H%M%S)
 log="$rf_work/logs/fuzz-$proto-$stamp.log"
@@ -182,6 +187,11 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$state/tmp" "$state/sig"
+if [ "$empty" = 1 ]; then
+	# --empty: nothing to start from, nothing kept but the crashes.
+	corpus="$state/scratch-corpus" seeds="$state/no-seeds"
+	mkdir "$corpus" "$seeds"
+fi
 ln -s "$corpus" "$state/corpus"
 ln -s "$seeds" "$state/seeds"
 ln -s "$crashes" "$state/crashes"
@@ -545,7 +555,11 @@ merging="no merges"
 [ "$merge_every" -gt 0 ] && merging="merging the corpus every ${merge_every}s"
 {
 	echo "fuzz: $proto, $jobs job(s), $what, $merging"
-	echo "fuzz: corpus $(rf_rel "$corpus") (seeds $(rf_rel "$seeds")); crashes $(rf_rel "$crashes"); crashers $(rf_rel "$rf_crashers/$proto")"
+	if [ "$empty" = 1 ]; then
+		echo "fuzz: from an empty corpus, no seeds (--empty); crashes $(rf_rel "$crashes"); crashers $(rf_rel "$rf_crashers/$proto")"
+	else
+		echo "fuzz: corpus $(rf_rel "$corpus") (seeds $(rf_rel "$seeds")); crashes $(rf_rel "$crashes"); crashers $(rf_rel "$rf_crashers/$proto")"
+	fi
 	echo "fuzz: log $(rf_rel "$log")"
 } | tee -a "$log" >&2 || true
 
@@ -607,7 +621,11 @@ summary() {
 	corpus_hashes >"$state/corpus-after"
 	n=$(find "$corpus" -maxdepth 1 -type f | wc -l)
 	new=$(comm -13 "$state/corpus-before" "$state/corpus-after" | wc -l)
-	echo "  corpus       $n inputs in $(rf_rel "$corpus") ($new new)"
+	if [ "$empty" = 1 ]; then
+		echo "  corpus       $n inputs in a scratch corpus, discarded (--empty)"
+	else
+		echo "  corpus       $n inputs in $(rf_rel "$corpus") ($new new)"
+	fi
 	for k in "$state"/sig/*/; do
 		[ -f "$k/files" ] || continue
 		nfiles=$((nfiles + $(wc -l <"$k/files")))

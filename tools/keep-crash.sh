@@ -145,3 +145,9 @@ for ext in txt bin; do
 	mv -f "$dir/.$invariant-$hash.$ext.$$" "$out.$ext"
 done
 echo "$said; wrote $(rf_rel "$out.bin") ($((size / 4)) records)"
+# A crasher of the repository's own needs its golden report, which the
+# tests compare replays with (tests/golden_test.sh).
+if [ "$rf_crashers" = "$rf_root/crashers" ]; then
+	"$rf_root/tools/update-golden.sh" --build "$rf_build" "$out.bin" >/dev/null &&
+		echo "keep-crash: its report is tests/golden/$proto/$invariant-$hash.report (git add both)"
+fi

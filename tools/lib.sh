@@ -48,6 +48,9 @@ rf_version() {
 	local v="unknown" c
 	[ -r "$rf_root/VERSION" ] && v=$(tr -d '[:space:]' <"$rf_root/VERSION")
 	c=$(git -C "$rf_root" rev-parse --short HEAD 2>/dev/null) || c=unknown
+	# As cmake/version.cmake says it: figures name what measured them.
+	[ "$c" = unknown ] || [ -z "$(git -C "$rf_root" status --porcelain --untracked-files=no 2>/dev/null)" ] ||
+		c="$c, with uncommitted changes"
 	echo "rmapfuzz ${v:-unknown} (git ${c:-unknown})"
 }
 
