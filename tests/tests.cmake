@@ -56,3 +56,6 @@ set_tests_properties(tools.json PROPERTIES LABELS slow ENVIRONMENT "${TEST_ENV}"
 add_test(NAME tools.arguments COMMAND bash ${CMAKE_SOURCE_DIR}/tests/tools_args_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(tools.arguments PROPERTIES ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
 add_test(NAME tools.shellcheck COMMAND bash ${CMAKE_SOURCE_DIR}/tests/shellcheck_test.sh ${CMAKE_SOURCE_DIR})
+# The documentation: links stay inside the repository, every option is on docs/commands.md.
+add_test(NAME docs.links_and_options COMMAND bash ${CMAKE_SOURCE_DIR}/tests/docs_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(docs.links_and_options PROPERTIES ENVIRONMENT "${TEST_ENV}")

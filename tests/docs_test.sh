@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The documentation a clone carries: every link in README.md and docs/
+# leads to a file of the repository (nothing outside it: no ../shared, no
+# web address), and docs/commands.md names every option that a command's
+# --help names, so the reference cannot fall behind the tools.
+# Usage: docs_test.sh BUILD_DIR SOURCE_DIR
+build=$1
+src=$2
+# shellcheck source=tools_lib.sh
+. "$(dirname "$0")/tools_lib.sh"
+cd "$src" || exit 2
+
+pages=(README.md docs/*.md)
+for page in "${pages[@]}"; do
+	dir=$(dirname "$page")
+	# Markdown links: [text](target), the target up to a blank, ')' or '#'.
+	while IFS= read -r target; do
+		case $target in
+		http:* | https:* | mailto:* | /*) fail "$page links outside the repository: $target" ;;
+		*) if [ -e "$dir/$target" ]; then pass; else fail "$page links to $target, which is not there"; fi ;;
+		esac
+	done < <(grep -oE '\]\([^)# ]+' "$page" | sed 's/^](//')
+	if grep -nE 'https?://|\.\./shared' "$page" >"$tmp/outside"; then
+		fail "$page points outside the repository: $(head -n 3 "$tmp/outside")"
+	else
+		pass
+	fi
+done
+
+# Every long option of every command's help, on the reference page.
+helps=("$build/rmapfuzz --help")
+while read -r cmd; do helps+=("$build/rmapfuzz $cmd --help"); done < <(
+	"$build/rmapfuzz" --help | sed -nE 's/^  ([a-z]+) +.*/\1/p')
+for sub in "" test fuzz verdicts coverage bench; do helps+=("bash build.sh $sub --help"); done
+helps+=("bash tools/keep-crash.sh --help" "bash tools/update-golden.sh --help" "bash tools/check-oss-fuzz.sh --help")
+for h in "${helps[@]}"; do
+	# shellcheck disable=SC2086 # a command line
+	$h >"$tmp/help" 2>&1 || { fail "$h: exit $?"; continue; }
+	check "$h prints a usage line" grep -q '^usage: ' "$tmp/help"
+	while read -r opt; do
+		case $opt in --help | --version) continue ;; esac
+		if grep -qF -- "$opt" docs/commands.md; then pass; else fail "docs/commands.md does not name $opt ($h)"; fi
+	done < <(grep -oE -- '--[a-z][a-z-]+' "$tmp/help" | sort -u)
+done
+finish
