@@ -12,9 +12,7 @@ src=$2
 # shellcheck source=tools_lib.sh
 . "$(dirname "$0")/tools_lib.sh"
 
-export RMAPFUZZ_BUILD_DIR=$build
-export RMAPFUZZ_WORK_DIR="$tmp/work"
-export RMAPFUZZ_CRASHERS_DIR="$tmp/crashers"
+scratch_dirs
 mkdir -p "$RMAPFUZZ_CRASHERS_DIR"
 # The checkout's linux-3.14 crasher is there: a new one is kept only if smaller.
 cp -r "$src/crashers/linux-3.14" "$RMAPFUZZ_CRASHERS_DIR/"

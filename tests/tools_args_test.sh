@@ -79,7 +79,7 @@ refused "check-oss-fuzz with an unknown combination" "unknown combination 'frob'
 
 # With the build: the protocol is checked against rmapfuzz's, before any
 # work; options in any order; libFuzzer's flags after --.
-export RMAPFUZZ_BUILD_DIR=$build RMAPFUZZ_WORK_DIR="$tmp/work" RMAPFUZZ_CRASHERS_DIR="$tmp/crashers"
+scratch_dirs
 for c in "fuzz.sh no-such-protocol" "verdicts.sh --protocols no-such-protocol" "keep-crash.sh no-such-protocol x"; do
 	read -r -a argv <<<"$c"
 	rc=0

@@ -8,9 +8,7 @@ src=$2
 # shellcheck source=tools_lib.sh
 . "$(dirname "$0")/tools_lib.sh"
 
-export RMAPFUZZ_BUILD_DIR=$build
-export RMAPFUZZ_WORK_DIR="$tmp/work"
-export RMAPFUZZ_CRASHERS_DIR="$tmp/crashers"
+scratch_dirs
 
 # json_check DESCRIPTION FILE PYTHON_EXPRESSION: the expression, over the
 # document d, is true. Without python3, only jq's parse.

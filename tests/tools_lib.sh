@@ -66,6 +66,12 @@ version_line() {
 	echo "rmapfuzz $(tr -d '[:space:]' <"$1/VERSION") (git $c)"
 }
 
+# scratch_dirs: the tools run on this build, with corpora, crashes, logs
+# and crashers in the scratch directory, never in the checkout's.
+scratch_dirs() {
+	export RMAPFUZZ_BUILD_DIR=$build RMAPFUZZ_WORK_DIR="$tmp/work" RMAPFUZZ_CRASHERS_DIR="$tmp/crashers"
+}
+
 # copy_checkout DIR [with-build]: build.sh, tools/, VERSION and crashers/
 # in DIR (no sources: nothing there can be built); with-build, also the
 # binaries and seeds a campaign runs on, in DIR/build.

@@ -59,20 +59,15 @@ while [ $# -gt 0 ]; do
 	-h | --help) usage; exit 0 ;;
 	--version) rf_version; exit 0 ;;
 	--seconds | --seconds=*)
-		rf_value --seconds "$@"; rf_uint --seconds "$rf_val" 1
-		seconds=$((10#$rf_val)); shift "$rf_shift" ;;
+		rf_num seconds 1 "$@"; shift "$rf_shift" ;;
 	--seeds | --seeds=*)
-		rf_value --seeds "$@"; rf_uint --seeds "$rf_val" 1
-		seeds=$((10#$rf_val)); shift "$rf_shift" ;;
+		rf_num seeds 1 "$@"; shift "$rf_shift" ;;
 	--cap | --cap=*)
-		rf_value --cap "$@"; rf_uint --cap "$rf_val" 1
-		cap=$((10#$rf_val)); shift "$rf_shift" ;;
+		rf_num cap 1 "$@"; shift "$rf_shift" ;;
 	--blind-factor | --blind-factor=*)
-		rf_value --blind-factor "$@"; rf_uint --blind-factor "$rf_val" 1
-		factor=$((10#$rf_val)); shift "$rf_shift" ;;
+		rf_num factor 1 "$@"; shift "$rf_shift" ;;
 	--jobs | --jobs=*)
-		rf_value --jobs "$@"; rf_uint --jobs "$rf_val" 1
-		jobs=$((10#$rf_val)); shift "$rf_shift" ;;
+		rf_num jobs 1 "$@"; shift "$rf_shift" ;;
 	--protocols | --protocols=*)
 		rf_value --protocols "$@"; only=$rf_val; shift "$rf_shift"
 		[ -n "${only// /}" ] || rf_usage_error "--protocols wants protocol names" ;;

@@ -83,14 +83,11 @@ while [ $# -gt 0 ]; do
 	-h | --help) usage; exit 0 ;;
 	--version) rf_version; exit 0 ;;
 	--jobs | --jobs=*)
-		rf_value --jobs "$@"; rf_uint --jobs "$rf_val" 1
-		jobs=$((10#$rf_val)); shift "$rf_shift" ;;
+		rf_num jobs 1 "$@"; shift "$rf_shift" ;;
 	--time | --time=*)
-		rf_value --time "$@"; rf_uint --time "$rf_val" 1
-		total=$((10#$rf_val)); shift "$rf_shift" ;;
+		rf_num total 1 "$@"; shift "$rf_shift" ;;
 	--merge-every | --merge-every=*)
-		rf_value --merge-every "$@"; rf_uint --merge-every "$rf_val" 0
-		merge_every=$((10#$rf_val)); shift "$rf_shift" ;;
+		rf_num merge_every 0 "$@"; shift "$rf_shift" ;;
 	--empty) empty=1; shift ;;
 	--) shift; flags=("$@"); break ;;
 	-[a-z]*=*) rf_usage_error "unknown option '$1' (libFuzzer's flags go after --: $rf_cmd ${proto:-PROTOCOL} -- $1)" ;;

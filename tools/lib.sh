@@ -84,6 +84,16 @@ rf_uint() {
 	fi
 }
 
+# rf_num VAR MIN "$@": the whole-number option at $1 ("--opt N" or
+# "--opt=N", at least MIN) into VAR; rf_shift as rf_value sets it.
+rf_num() {
+	local var=$1 min=$2
+	shift 2
+	rf_value "${1%%=*}" "$@"
+	rf_uint "${1%%=*}" "$rf_val" "$min"
+	printf -v "$var" '%d' "$((10#$rf_val))"
+}
+
 # rf_is_help_or_version ARGS...: -h, --help or --version before any "--".
 rf_is_help_or_version() {
 	local a
