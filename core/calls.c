@@ -37,6 +37,14 @@ void call_split_huge_page_pmd(struct world *w, struct task *t, struct mm_struct 
 		f->u.split_pmd = (struct split_pmd_frame){ .mm = mm, .haddr = addr & PMD_MASK };
 }
 
+void call_unmap_vmas(struct world *w, struct task *t, struct mm_struct *mm,
+		     struct vm_area_struct *vma, unsigned long start, unsigned long end)
+{
+	struct frame *f = task_push(w, t, OP_UNMAP_VMAS);
+	if (f)
+		f->u.unmap = (struct unmap_vmas_frame){ .mm = mm, .vma = vma, .start = start, .end = end };
+}
+
 void call_split_huge_page(struct world *w, struct task *t, struct page *page)
 {
 	struct frame *f = task_push(w, t, OP_SPLIT_HUGE_PAGE);

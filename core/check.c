@@ -328,6 +328,8 @@ static int check_locks(struct world *w, struct check_failure *out)
 		for (int s = 0; s < NR_PMDS; s++)
 			if (check_lock(w, &mm->ptl[s], "page table lock", out))
 				return -1;
+		if (check_lock(w, &mm->page_table_lock, "page_table_lock", out))
+			return -1;
 	}
 	list_for_each_entry(av, &w->anon_vmas, world_node)
 		if (check_lock(w, &av->rwsem, "anon_vma rwsem", out))

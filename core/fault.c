@@ -41,8 +41,11 @@ static enum step_result map_new_page(struct world *w, struct task *t, struct fau
 	struct mm_struct *mm = fl->mm;
 	unsigned long addr = fl->addr & PAGE_MASK;
 	struct pmd *pmd = mm_pmd(mm, addr);
+	/* A huge pmd, or one about to be, is under the huge pmd's lock. */
+	bool huge = pmd_trans_huge(pmd) || (fl->huge && pmd_none(pmd) && thp_fits(vma, addr));
+	struct lock *ptl = huge ? huge_pmd_lockptr(w, mm, addr) : pmd_lockptr(mm, addr);
 
-	if (!lock_take(w, t, pmd_lockptr(mm, addr), true))
+	if (!lock_take(w, t, ptl, true))
 		return STEP_BLOCKED;
 	if (fl->huge && pmd_none(pmd) && thp_fits(vma, addr)) {
 		unsigned long haddr = addr & PMD_MASK;
@@ -71,7 +74,7 @@ static enum step_result map_new_page(struct world *w, struct task *t, struct fau
 			} else {
 				fl->wait_page = pte->page;
 			}
-			lock_drop(w, t, pmd_lockptr(mm, addr));
+			lock_drop(w, t, ptl);
 			return STEP_DONE;
 		}
 		if (pte->kind == PTE_NONE) {
@@ -85,7 +88,7 @@ static enum step_result map_new_page(struct world *w, struct task *t, struct fau
 			step_trace(w, t, "handle_mm_fault", "mm%d %#lx already mapped", mm->id, addr);
 		}
 	}
-	lock_drop(w, t, pmd_lockptr(mm, addr));
+	lock_drop(w, t, ptl);
 	fault_done(w, t, mm, 0);
 	return STEP_DONE;
 }

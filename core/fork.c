@@ -44,6 +44,8 @@ static enum step_result copy_huge_pmd(struct world *w, struct task *t, struct fr
 	struct copy_extent c;
 
 	copy_extent_at(fk, &c);
+	c.src_ptl = huge_pmd_lockptr(w, fk->oldmm, c.addr);
+	c.dst_ptl = huge_pmd_lockptr(w, fk->mm, c.addr);
 	if (!take_ptl_pair(w, t, c.dst_ptl, c.src_ptl))
 		return STEP_BLOCKED;
 	struct pmd *src = c.src, *dst = c.dst;

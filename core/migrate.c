@@ -5,7 +5,9 @@
  * mremap may move them) ||; remove_migration_ptes walks under AV(r) again,
  * turning each migration entry into a pte of the new page (or of the old
  * page, when the first walk left it mapped and migration gives up) ||;
- * unlock the page. An entry the second walk misses stays forever. */
+ * unlock the page. An entry the second walk misses stays forever. Before
+ * 3.8 the root's lock was a mutex (a spinlock before 3.0): the walks took
+ * it exclusively (anon_vma_mutex). */
 #include "ops.h"
 
 static void end_walk(struct world *w, struct task *t, struct migrate_frame *m, unsigned char pc,
@@ -42,33 +44,68 @@ static int remove_migration_pte(struct world *w, struct task *t, struct migrate_
 	return 1;
 }
 
-/* One visit of either walk, under the page-table lock: the kernel's
- * remove_migration_pte takes it before it looks (since 486cf46f3f9b). */
+/* What a visit finds without any lock, or NULL when it goes on under the
+ * page-table lock. Both walks find the pte through mm_find_pmd() and a
+ * pmd_trans_huge() test, unlocked in every kernel the model has;
+ * try_to_unmap_one's page_check_address(..., sync=0) also skips a pte
+ * that does not look present; remove_migration_pte looked at the pte
+ * without the lock too before 3.1 (peek-migration-pte, list-3.0), when
+ * 486cf46f3f9b moved that look under the lock. */
+static const char *unlocked_look(const struct world *w, const struct pte *pte, bool remove)
+{
+	if (!pte)
+		return "no pte table (unlocked look at the pmd)";
+	if (!remove && pte->kind != PTE_PRESENT)
+		return "pte not present (unlocked peek)";
+	if (remove && w->proto->migration_pte_peek && pte->kind != PTE_MIGRATION)
+		return "no migration entry seen (unlocked peek)";
+	return NULL;
+}
+
+static void visit_done(struct world *w, struct task *t, struct frame *f, const struct walk_visit *v,
+		       bool remove, int found, const char *what)
+{
+	struct migrate_frame *m = &f->u.migrate;
+
+	m->looked = false;
+	rmap_walk_visit_done(w, t, &m->walk, v, remove ? "remove_migration_pte" : "try_to_unmap_one",
+			     found, what);
+	/* try_to_unmap's rmap_walk stops once the page is no longer mapped. */
+	if (rmap_walk_done(&m->walk) || (!remove && !page_mapped(m->page)))
+		end_walk(w, t, m, remove ? 8 : 5, f);
+}
+
+/* One visit of either walk: the unlocked look is a step of its own (the
+ * kernel holds no lock there, and another task may run before the lock is
+ * taken); then, under the page-table lock, everything is checked again. */
 static enum step_result migrate_visit(struct world *w, struct task *t, struct frame *f, bool remove)
 {
 	struct migrate_frame *m = &f->u.migrate;
 	struct walk_visit v;
-	int found = 0;
 
 	rmap_walk_next_visit(&m->walk, &v);
 	struct pte *pte = v.pmd->kind == PMD_TABLE ? &v.pmd->pte[pte_index(v.addr)] : NULL;
-	/* peek-migration-pte (before 3.1): remove_migration_pte looked at the
-	 * pte before taking its lock and skipped it when it saw no entry. */
-	bool skip = remove && w->proto->migration_pte_peek &&
-		    (!pte || pte->kind != PTE_MIGRATION || pte->page != m->page);
-	if (!skip && !lock_take(w, t, v.ptl, true))
+	if (!m->looked) {
+		const char *skip = unlocked_look(w, pte, remove);
+		if (skip) {
+			visit_done(w, t, f, &v, remove, 0, skip);
+		} else {
+			m->looked = true;
+			step_trace(w, t, remove ? "remove_migration_pte" : "page_check_address",
+				   "mm%d vma%lu %#lx: looked without the lock, %s; the pte lock next",
+				   v.mm->id, v.vma->id, v.addr,
+				   remove ? "a pte table" : "pte present");
+		}
+		return STEP_DONE;
+	}
+	if (!lock_take(w, t, v.ptl, true))
 		return STEP_BLOCKED;
-	if (skip)
-		pte = NULL;
+	int found = 0;
 	if (pte)
 		found = remove ? remove_migration_pte(w, t, m, &v, pte) : try_to_unmap_one(w, t, m, &v, pte);
-	rmap_walk_visit_done(w, t, &m->walk, &v, remove ? "remove_migration_pte" : "try_to_unmap_one",
-			     found, found ? (remove ? "restored" : "migration entry installed")
-			     : skip ? "no migration entry seen (unlocked peek)"
-			     : remove ? "no migration entry here" : "not mapped here");
-	/* try_to_unmap's rmap_walk stops once the page is no longer mapped. */
-	if (rmap_walk_done(&m->walk) || (!remove && !page_mapped(m->page)))
-		end_walk(w, t, m, remove ? 8 : 5, f);
+	visit_done(w, t, f, &v, remove, found,
+		   found ? (remove ? "restored" : "migration entry installed")
+		   : remove ? "no migration entry here" : "not mapped here");
 	return STEP_DONE;
 }
 
@@ -116,7 +153,7 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f)
 			f->pc = 3;
 			return STEP_DONE;
 		case 3:
-			if (!lock_take(w, t, anon_vma_lock(m->anon_vma), false))
+			if (!lock_take(w, t, anon_vma_lock(m->anon_vma), w->proto->anon_vma_mutex))
 				return STEP_BLOCKED;
 			if (!page_mapped(page)) {
 				/* page_lock_anon_vma_read() finds nothing to walk. */
@@ -150,7 +187,7 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f)
 			f->pc = 6;
 			return STEP_DONE;
 		case 6:
-			if (!lock_take(w, t, anon_vma_lock(m->anon_vma), false))
+			if (!lock_take(w, t, anon_vma_lock(m->anon_vma), w->proto->anon_vma_mutex))
 				return STEP_BLOCKED;
 			/* The walk looks for entries naming the old page; the new
 			 * one has the same mapping and index. */

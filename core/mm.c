@@ -10,6 +10,7 @@ struct mm_struct *mm_alloc(struct world *w)
 	lock_init(&mm->mmap_sem, LOCK_MMAP_SEM);
 	for (int i = 0; i < NR_PMDS; i++)
 		lock_init(&mm->ptl[i], LOCK_PTL);
+	lock_init(&mm->page_table_lock, LOCK_PTL);
 	return mm;
 }
 

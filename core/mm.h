@@ -29,7 +29,9 @@ static inline unsigned long vma_pages(const struct vm_area_struct *v)
  * pmd and as the PTE lock of the table under it (the kernel: split PTE locks
  * per table, PMD locks per pmd page). Every model step takes the lock of the
  * slot it touches, so this only adds exclusion where the kernel would take
- * the PMD lock and then the PTE lock of the same range. */
+ * the PMD lock and then the PTE lock of the same range. Before split PMD
+ * locks (3.13), huge pmds were under the mm's page_table_lock: the rows of
+ * those kernels take that lock instead (huge_pmd_lockptr, ops.h). */
 struct mm_struct {
 	int id;
 	struct vm_area_struct *mmap;	/* sorted, non-overlapping */
@@ -37,9 +39,11 @@ struct mm_struct {
 	struct lock mmap_sem;
 	struct pmd pmd[NR_PMDS];
 	struct lock ptl[NR_PMDS];
+	struct lock page_table_lock;	/* huge pmds, 3.12 and before */
 	/* do_munmap's detached vmas: out of mmap, still in the anon_vma
 	 * indexes until unlink_anon_vmas (kept here for the checker). */
 	struct vm_area_struct *detached;
+	bool exited;			/* exit_mmap began: no operation names it again */
 };
 
 struct mm_struct *mm_alloc(struct world *w);

@@ -38,8 +38,8 @@ static void move_locks_of(struct world *w, struct mremap_frame *m, bool huge, st
 	bool locked = m->vma->anon_vma && rmap_lock_rule(rule, m->need_rmap_locks);
 
 	l->av = locked ? anon_vma_lock(m->vma->anon_vma) : NULL;
-	l->old_ptl = pmd_lockptr(m->mm, m->old);
-	l->new_ptl = pmd_lockptr(m->mm, m->new);
+	l->old_ptl = huge ? huge_pmd_lockptr(w, m->mm, m->old) : pmd_lockptr(m->mm, m->old);
+	l->new_ptl = huge ? huge_pmd_lockptr(w, m->mm, m->new) : pmd_lockptr(m->mm, m->new);
 }
 
 static bool take_move_locks(struct world *w, struct task *t, const struct move_locks *l)
@@ -320,9 +320,10 @@ enum step_result mremap_step(struct world *w, struct task *t, struct frame *f)
 			}
 			if (pmd_trans_huge(old_pmd)) {
 				/* move_huge_pmd() only moves a whole, aligned pmd to
-				 * an empty one; otherwise the THP is split first. */
+				 * an empty one; otherwise the THP is split first, as
+				 * before 3.2 (37a1c49a91ad) it always was. */
 				if (extent == HPAGE_PMD_SIZE && !(m->new & ~PMD_MASK) &&
-				    pmd_none(mm_pmd(mm, m->new)))
+				    pmd_none(mm_pmd(mm, m->new)) && !w->proto->no_thp_move)
 					return move_huge_pmd(w, t, f);
 				call_split_huge_page_pmd(w, t, mm, m->old);
 				return STEP_CONTINUE;

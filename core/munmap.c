@@ -1,9 +1,9 @@
 /* do_munmap() (mm/mmap.c), mmap_sem held for write: split the vmas at the
  * range's ends (__split_vma) ||, detach the vmas from the mm, zap their
- * entries one pmd per step under its lock (unmap_vmas) ||, then unlink each
- * vma from the anon_vma indexes under AV(w) (free_pgtables) ||, and free the
- * empty page tables and the vmas. A walk may visit a vma while it is being
- * zapped, never after its unlink, which follows the zap. */
+ * entries one pmd per step under its lock (unmap_vmas, memory.c) ||, then
+ * unlink each vma from the anon_vma indexes under AV(w) (free_pgtables) ||,
+ * and free the empty page tables and the vmas. A walk may visit a vma while
+ * it is being zapped, never after its unlink, which follows the zap. */
 #include "ops.h"
 
 static enum step_result munmap_return(struct world *w, struct task *t, struct munmap_frame *u,
@@ -34,101 +34,17 @@ static void detach_vmas_to_be_unmapped(struct munmap_frame *u)
 	}
 	u->ceiling = vma ? vma->vm_start : TASK_SIZE;
 	u->vma = mm->detached;
-	u->addr = u->vma->vm_start;
 }
 
-/* free_pgd_range(): pte tables wholly inside [floor, ceiling) and touching
- * the unmapped range go; a table shared with a neighbour vma stays. */
-static void free_pgd_range(struct world *w, struct munmap_frame *u, unsigned long addr,
-			   unsigned long end)
-{
-	unsigned long ceiling = u->ceiling & PMD_MASK;
-
-	if (!ceiling)	/* the next vma shares the first pmd: nothing to free */
-		return;
-	addr &= PMD_MASK;
-	if (addr < u->floor)
-		addr += PMD_SIZE;
-	if (end - 1 > ceiling - 1)
-		end -= PMD_SIZE;
-	for (; addr < end && addr < TASK_SIZE; addr += PMD_SIZE) {
-		struct pmd *pmd = mm_pmd(u->mm, addr);
-		for (int i = 0; i < PTRS_PER_PTE && pmd->kind == PMD_TABLE; i++)
-			if (pmd->pte[i].kind != PTE_NONE)
-				world_model_bug(w, "free_pgd_range: mm%d table %#lx not empty",
-						u->mm->id, addr);
-		if (pmd->kind == PMD_HUGE)
-			world_model_bug(w, "free_pgd_range: mm%d huge pmd %#lx left", u->mm->id, addr);
-		set_pmd(pmd, PMD_NONE, NULL);
-	}
-}
-
-static enum step_result zap_huge_pmd(struct world *w, struct task *t, struct frame *f)
-{
-	struct munmap_frame *u = &f->u.munmap;
-	struct pmd *pmd = mm_pmd(u->mm, u->addr);
-	struct lock *ptl = pmd_lockptr(u->mm, u->addr);
-
-	if (!lock_take(w, t, ptl, true))
-		return STEP_BLOCKED;
-	if (pmd_trans_splitting(pmd)) {
-		step_trace(w, t, "zap_huge_pmd", "mm%d %#lx: splitting, wait", u->mm->id, u->addr);
-		f->pc = 4;
-	} else if (pmd_trans_huge(pmd)) {
-		/* The kernel clears the pmd, then drops mapcount, in one
-		 * page-table-lock section: two steps here, the lock held across,
-		 * so an unlocked peek can see the gap. */
-		struct page *page = pmd->page;
-		step_trace(w, t, "zap_huge_pmd", "zapped huge pmd mm%d %#lx, page_remove_rmap next (page %lu)",
-			   u->mm->id, u->addr, page->id);
-		set_pmd(pmd, PMD_NONE, NULL);
-		t->inflight[t->nr_inflight++] = (struct inflight){
-			.kind = INFLIGHT_ZAP, .page = page, .from = pmd, .mm = u->mm, .addr = u->addr };
-		entry_event(w, t, ENTRY_TAKE, true, u->mm, u->addr, NULL, 0, page, false);
-		f->pc = 7;
-		return STEP_DONE;
-	} else {
-		step_trace(w, t, "zap_huge_pmd", "mm%d %#lx: no longer huge", u->mm->id, u->addr);
-	}
-	lock_drop(w, t, ptl);
-	return STEP_DONE;
-}
-
-/* zap_huge_pmd's second half: page_remove_rmap, then the lock goes. */
-static enum step_result zap_huge_pmd_rmap(struct world *w, struct task *t, struct frame *f)
-{
-	struct munmap_frame *u = &f->u.munmap;
-	struct page *page = t->inflight[0].page;
-
-	step_trace(w, t, "zap_huge_pmd", "page_remove_rmap of zapped huge pmd mm%d %#lx (page %lu)",
-		   u->mm->id, u->addr, page->id);
-	t->nr_inflight = 0;
-	page_remove_rmap(page);
-	entry_event(w, t, ENTRY_CLEAR, true, u->mm, u->addr, NULL, 0, page, false);
-	lock_drop(w, t, pmd_lockptr(u->mm, u->addr));
-	u->addr += PMD_SIZE;
-	f->pc = 3;
-	return STEP_DONE;
-}
-
-static enum step_result zap_pte_range(struct world *w, struct task *t, struct munmap_frame *u,
-				      unsigned long next)
-{
-	struct lock *ptl = pmd_lockptr(u->mm, u->addr);
-
-	if (!lock_take(w, t, ptl, true))
-		return STEP_BLOCKED;
-	step_trace(w, t, "zap_pte_range", "zapped ptes mm%d [%#lx, %#lx)", u->mm->id, u->addr, next);
-	zap_ptes(w, t, u->mm, u->addr, next);
-	u->addr = next;
-	lock_drop(w, t, ptl);
-	return STEP_DONE;
-}
+/* What follows the detach: zap then unlink, or (unlink-first) the other
+ * way round, then free. */
+enum { MUNMAP_ZAP = 3, MUNMAP_UNLINK = 4, MUNMAP_FREE = 5 };
 
 enum step_result munmap_step(struct world *w, struct task *t, struct frame *f)
 {
 	struct munmap_frame *u = &f->u.munmap;
 	struct mm_struct *mm = u->mm;
+	bool unlink_first = w->proto->unlink_first;
 
 	for (;;) {
 		switch (f->pc) {
@@ -170,91 +86,29 @@ enum step_result munmap_step(struct world *w, struct task *t, struct frame *f)
 			detach_vmas_to_be_unmapped(u);
 			step_trace(w, t, "detach_vmas_to_be_unmapped", "mm%d [%#lx, %#lx)", mm->id,
 				   u->start, u->end);
-			f->pc = w->proto->unlink_first ? 5 : 3;
+			f->pc = unlink_first ? MUNMAP_UNLINK : MUNMAP_ZAP;
 			return STEP_DONE;
-		case 3: {
-			/* unmap_vmas(): zap each detached vma, pmd by pmd. */
-			struct vm_area_struct *vma = u->vma;
-			if (!vma) {
-				u->vma = mm->detached;
-				f->pc = w->proto->unlink_first ? 6 : 5;
-				continue;
-			}
-			if (u->addr >= vma->vm_end) {
-				u->vma = vma->vm_next;
-				u->addr = u->vma ? u->vma->vm_start : 0;
-				continue;
-			}
-			unsigned long next = pmd_addr_end(u->addr, vma->vm_end);
-			struct pmd *pmd = mm_pmd(mm, u->addr);
-			if (pmd_none(pmd)) {
-				u->addr = next;
-				continue;
-			}
-			if (pmd_trans_huge(pmd)) {
-				if (next - u->addr != HPAGE_PMD_SIZE) {
-					world_model_bug(w, "zap: huge pmd %#lx straddles vma%lu", u->addr,
-							vma->id);
-					return STEP_DONE;
-				}
-				return zap_huge_pmd(w, t, f);
-			}
-			return zap_pte_range(w, t, u, next);
-		}
-		case 4: {
-			/* wait_split_huge_page(): the kernel locks vma->anon_vma's
-			 * root; the page's anon_vma has the same root, and the split
-			 * keeps it alive even when (unlink-first) the vma's own was
-			 * freed. A pmd no longer frozen means the split ended. */
-			struct pmd *pmd = mm_pmd(mm, u->addr);
-			if (pmd_trans_splitting(pmd) &&
-			    !lock_wait(w, t, anon_vma_lock(pmd->page->mapping), true))
-				return STEP_BLOCKED;
-			step_trace(w, t, "wait_split_huge_page", "mm%d %#lx", mm->id, u->addr);
-			f->pc = 3;
-			return STEP_DONE;
-		}
-		case 5: {
+		case MUNMAP_ZAP:
+			/* unmap_region(): unmap_vmas over the detached vmas. */
+			f->pc = unlink_first ? MUNMAP_FREE : MUNMAP_UNLINK;
+			u->vma = mm->detached;
+			call_unmap_vmas(w, t, mm, mm->detached, 0, TASK_SIZE);
+			return STEP_CONTINUE;
+		case MUNMAP_UNLINK: {
 			/* free_pgtables(): unlink_anon_vmas, one vma per step. */
-			struct vm_area_struct *vma = u->vma;
-			if (!vma) {
-				if (w->proto->unlink_first) {
-					u->vma = mm->detached;
-					u->addr = u->vma->vm_start;
-					f->pc = 3;
-				} else {
-					f->pc = 6;
-				}
-				continue;
-			}
-			struct anon_vma *av = vma->anon_vma;
-			if (!av) {
-				u->vma = vma->vm_next;
-				continue;
-			}
-			if (!lock_take(w, t, anon_vma_lock(av), true))
-				return STEP_BLOCKED;
-			step_trace(w, t, "unlink_anon_vmas", "vma%lu [%#lx, %#lx)", vma->id,
-				   vma->vm_start, vma->vm_end);
-			/* The root outlives the unlink: vma's own anon_vma holds it. */
-			struct lock *root_lock = anon_vma_lock(av);
-			get_anon_vma(av->root);
-			struct anon_vma *root = av->root;
-			unlink_anon_vmas(w, vma);
-			lock_drop(w, t, root_lock);
-			put_anon_vma(w, root);
-			u->vma = vma->vm_next;
-			return STEP_DONE;
+			enum step_result r = unlink_next_vma(w, t, &u->vma);
+			if (r != STEP_CONTINUE)
+				return r;
+			f->pc = unlink_first ? MUNMAP_ZAP : MUNMAP_FREE;
+			continue;
 		}
-		case 7:
-			return zap_huge_pmd_rmap(w, t, f);
 		default: {
 			struct vm_area_struct *first = mm->detached, *last = first;
 			while (last->vm_next)
 				last = last->vm_next;
 			step_trace(w, t, "free_pgtables", "mm%d [%#lx, %#lx)", mm->id, first->vm_start,
 				   last->vm_end);
-			free_pgd_range(w, u, first->vm_start, last->vm_end);
+			free_pgd_range(w, mm, first->vm_start, last->vm_end, u->floor, u->ceiling);
 			while (first) {
 				struct vm_area_struct *next = first->vm_next;
 				vm_area_free(w, first);

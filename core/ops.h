@@ -33,6 +33,25 @@ void call_munmap(struct world *w, struct task *t, struct mm_struct *mm, unsigned
 void call_split_huge_page_pmd(struct world *w, struct task *t, struct mm_struct *mm,
 			      unsigned long addr);
 void call_split_huge_page(struct world *w, struct task *t, struct page *page);
+/* unmap_vmas() of [start, end) over vma and the vmas after it. */
+void call_unmap_vmas(struct world *w, struct task *t, struct mm_struct *mm,
+		     struct vm_area_struct *vma, unsigned long start, unsigned long end);
+/* free_pgd_range() of [addr, end): the pte tables wholly inside
+ * [floor, ceiling) and touching the range go (they must be empty). */
+void free_pgd_range(struct world *w, struct mm_struct *mm, unsigned long addr, unsigned long end,
+		    unsigned long floor, unsigned long ceiling);
+/* free_pgtables()' anon_vma half, a vma a step: unlink_anon_vmas of the
+ * next vma from *cursor on that has an anon_vma, under its root's lock;
+ * *cursor moves past it. STEP_CONTINUE when none is left. */
+enum step_result unlink_next_vma(struct world *w, struct task *t, struct vm_area_struct **cursor);
+
+/* The lock of a huge pmd: its slot's (split PMD locks, 3.13 on) or, under
+ * the rows of older kernels, the mm's page_table_lock. */
+static inline struct lock *huge_pmd_lockptr(const struct world *w, struct mm_struct *mm,
+					    unsigned long addr)
+{
+	return w->proto->pmd_lock_mm ? &mm->page_table_lock : pmd_lockptr(mm, addr);
+}
 
 /* Which protocol rule says the anon_vma lock goes around a move. */
 static inline bool rmap_lock_rule(enum rmap_lock_rule rule, bool need_rmap_locks)

@@ -6,69 +6,167 @@
 const struct protocol protocols[] = {
 	{
 		.name = "linux-3.15",
-		.changes = "-",
-		.origin = "3.15: dd18dbc2d42a extends need_rmap_locks to the huge-pmd move",
+		.changes = "the kernel as fixed",
+		.kernels = "3.15 to 4.4",
+		.opened = "dd18dbc2d42a (3.15: need_rmap_locks covers move_huge_pmd) and b5a8cad376ee "
+			  "(3.15: split pass 1 reads the pmd under its lock)",
+		.closed = "e9b61f19858a (4.5: split_huge_page rewritten, the two-pass split with the "
+			  "splitting bit gone)",
+		.checked = "pradeep0605/CS736_Eager_paging_linux-3.15.5 (3.15.5): mm/mremap.c "
+			   "move_page_tables, mm/huge_memory.c page_check_address_pmd and zap_huge_pmd; "
+			   "0ctobot/neutrino_kernel_essential_msm8998 (4.4.152): the same two-pass split",
+		.notes = "sound for the walks; its move_ptes still flushes the TLB after the page-table "
+			 "locks are gone (3.2 to 4.18, CVE-2018-18281, fixed by eb66ae030829), which a "
+			 "model without TLBs cannot show",
 		.expected = "sound",
 	},
 	{
 		.name = "linux-3.14",
-		.changes = "huge-pmd move never takes the anon_vma lock",
-		.origin = "3.7 to 3.14 (38a76013ad80 / 108d6642ad81 left the THP move out)",
-		.expected = "split misses a pmd",
+		.changes = "huge-pmd move never takes the anon_vma lock; split pass 1 reads pmd_present "
+			   "without the pmd lock",
+		.kernels = "3.13 to 3.14 (the .0 releases: both fixes went to 3.13.y and 3.14.y)",
+		.opened = "117b0791ac42 (3.13, split PMD locks: page_check_address_pmd takes the lock "
+			  "after mm_find_pmd's unlocked look)",
+		.closed = "dd18dbc2d42a and b5a8cad376ee (3.15)",
+		.checked = "Breathleas/linux-kernel-3.13-codedump (3.13): mm/mremap.c move_page_tables, "
+			   "mm/huge_memory.c page_check_address_pmd and zap_huge_pmd, mm/rmap.c "
+			   "mm_find_pmd; lookfiresu123/my_linux-3.13.0: mm/migrate.c remove_migration_pte",
+		.expected = "split misses a pmd; split-vs-zap kernel BUG",
 		.pmd_move_locks = RMAP_LOCKS_NEVER,
+		.split_pmd_peek = true,
 	},
 	{
-		.name = "list-3.0",
-		.changes = "index list, pte and pmd moves never take the anon_vma lock",
-		.origin = "2.6.34 to 3.2, before anon_vma_moveto_tail",
-		.expected = "migration leaves a stale entry; split misses a pmd",
-		.index = INDEX_LIST,
-		.pte_move_locks = RMAP_LOCKS_NEVER,
+		.name = "linux-3.12",
+		.changes = "huge-pmd move never takes the anon_vma lock; huge pmds under "
+			   "mm->page_table_lock (no split PMD locks)",
+		.kernels = "3.7 to 3.12 (the .0 releases: dd18dbc2d42a went to 3.7.y and later stable)",
+		.opened = "bf181b9f9d8d, 108d6642ad81 and 38a76013ad80 (3.7: the interval tree, "
+			  "need_rmap_locks for move_ptes only)",
+		.closed = "e009bb30c8df and 117b0791ac42 (3.13: split PMD locks)",
+		.checked = "doitaljosh/linux-3.10.30-famhubv1 (3.10.30): mm/huge_memory.c "
+			   "move_huge_pmd, zap_huge_pmd, __split_huge_page_splitting, mm/mmap.c "
+			   "copy_vma; Exynos5422/android_kernel_samsung_k3gxx mm/mremap.c "
+			   "move_page_tables (3.10's side of a merge with dd18dbc2d42a)",
+		.notes = "3.7's rmap walks took the root's lock as a mutex (the rwsem came in 3.8); "
+			 "the huge zero page and NUMA balancing (3.8) are not modelled",
+		.expected = "split misses a pmd",
 		.pmd_move_locks = RMAP_LOCKS_NEVER,
+		.pmd_lock_mm = true,
 	},
 	{
 		.name = "list-3.3",
-		.changes = "index list; copy_vma's merge moves the vma to the list tail; moves never lock",
-		.origin = "3.3 to 3.6: anon_vma_moveto_tail (Andrea Arcangeli, 2011)",
+		.changes = "index list; copy_vma's merge moves the vma to the list tail; moves never lock; "
+			   "huge pmds under mm->page_table_lock; walks lock the root exclusively",
+		.kernels = "3.3 to 3.6",
+		.opened = "anon_vma_moveto_tail: \"mremap: enforce rmap src/dst vma ordering in case of "
+			  "vma_merge() succeeding in copy_vma()\" (Andrea Arcangeli, 3.3; its mainline "
+			  "id not found, linux-next 952635949d87)",
+		.closed = "108d6642ad81 (3.7: anon_vma_moveto_tail removed)",
+		.checked = "CyanogenMod/android_kernel_htc_msm8960 at 9beb735b (3.4.10): mm/rmap.c "
+			   "anon_vma_moveto_tail, mm/mmap.c copy_vma, mm/mremap.c move_vma, "
+			   "move_page_tables",
 		.expected = "sound",
 		.index = INDEX_LIST,
 		.moveto_tail = true,
 		.pte_move_locks = RMAP_LOCKS_NEVER,
 		.pmd_move_locks = RMAP_LOCKS_NEVER,
+		.pmd_lock_mm = true,
+		.anon_vma_mutex = true,
+	},
+	{
+		.name = "list-3.2",
+		.changes = "index list; pte and pmd moves never take the anon_vma lock; huge pmds under "
+			   "mm->page_table_lock; walks lock the root exclusively",
+		.kernels = "3.2",
+		.opened = "37a1c49a91ad (3.2: move_huge_pmd, mremap stops splitting THPs)",
+		.closed = "anon_vma_moveto_tail (3.3)",
+		.checked = "the 3.1 trees below with 37a1c49a91ad's diff; the 3.4.10 tree's move_huge_pmd",
+		.expected = "migration leaves a stale entry; split misses a pmd",
+		.index = INDEX_LIST,
+		.pte_move_locks = RMAP_LOCKS_NEVER,
+		.pmd_move_locks = RMAP_LOCKS_NEVER,
+		.pmd_lock_mm = true,
+		.anon_vma_mutex = true,
+	},
+	{
+		.name = "list-3.1",
+		.changes = "as list-3.2, but mremap splits a huge pmd and moves its ptes",
+		.kernels = "3.1",
+		.opened = "486cf46f3f9b (3.1: remove_migration_pte takes the pte lock before it looks)",
+		.closed = "37a1c49a91ad (3.2)",
+		.checked = "303750856/linux-3.1 (3.1.1): mm/mremap.c get_old_pmd, move_ptes; "
+			   "CyanogenMod/lge-kernel-p880 (3.1.10): mm/rmap.c __page_check_address",
+		.notes = "3.1's move_ptes flushed each pte under the page-table locks (3.2 moved the "
+			 "flush after them, 7b6efc2bc4f1): nothing to the walks here",
+		.expected = "migration leaves a stale entry",
+		.index = INDEX_LIST,
+		.pte_move_locks = RMAP_LOCKS_NEVER,
+		.pmd_move_locks = RMAP_LOCKS_NEVER,
+		.pmd_lock_mm = true,
+		.anon_vma_mutex = true,
+		.no_thp_move = true,
+	},
+	{
+		.name = "list-3.0",
+		.changes = "as list-3.1, and remove_migration_pte looks at the pte before the pte lock",
+		.kernels = "2.6.34 to 3.0 (3.0.0: 486cf46f3f9b went to 3.0.y)",
+		.opened = "5beb49305251 (2.6.34: anon_vma_chain and the same_anon_vma list)",
+		.closed = "486cf46f3f9b (3.1)",
+		.checked = "the lines 486cf46f3f9b removed from remove_migration_pte (no 2.6.34-3.0 "
+			   "mm/migrate.c is indexed)",
+		.notes = "THPs, and with them the split walks, only from 2.6.38; 2.6.34-2.6.35 locked "
+			 "each anon_vma rather than its root (012f18004da3, 2.6.36), and 2.6.34 had no "
+			 "exec temporary-stack skip (a8bef8ff6ea1, 2.6.35)",
+		.expected = "migration leaves a stale entry",
+		.index = INDEX_LIST,
+		.pte_move_locks = RMAP_LOCKS_NEVER,
+		.pmd_move_locks = RMAP_LOCKS_NEVER,
+		.pmd_lock_mm = true,
+		.anon_vma_mutex = true,
+		.no_thp_move = true,
+		.migration_pte_peek = true,
 	},
 	{
 		.name = "peek-migration-pte",
-		.changes = "remove_migration_pte peeks before the pte lock; pte moves never lock",
-		.origin = "before 486cf46f3f9b (3.1, Hugh Dickins)",
+		.changes = "remove_migration_pte looks at the pte before the pte lock; pte moves never lock",
+		.kernels = "none: 2.6.34-3.0's peek alone, on linux-3.15 with unlocked pte moves",
+		.origin = "486cf46f3f9b's race (Hugh Dickins, 3.1)",
 		.expected = "migration leaves a stale entry",
 		.migration_pte_peek = true,
 		.pte_move_locks = RMAP_LOCKS_NEVER,
 	},
 	{
 		.name = "peek-split-pmd",
-		.changes = "split pass 1 peeks at the pmd before the pmd lock",
-		.origin = "3.13 to 3.14: mm_find_pmd's unlocked pmd_present (split-vs-zap, fixed in 3.15)",
-		.expected = "split count mismatch",
+		.changes = "split pass 1 reads pmd_present without the pmd lock",
+		.kernels = "none: 3.13-3.14's peek alone, on linux-3.15",
+		.origin = "b5a8cad376ee's races (Kirill Shutemov, 3.15)",
+		.expected = "split count mismatch; split-vs-zap kernel BUG",
 		.split_pmd_peek = true,
 	},
 	{
 		.name = "tree-left",
 		.changes = "interval tree inserts equal vm_pgoff before, not after",
-		.origin = "hypothetical: the mail's walk order reversed vs insertion order",
+		.kernels = "none: hypothetical",
+		.origin = "the mail's walk order reversed against insertion order",
 		.expected = "fork race: split misses a copied pmd",
 		.tree_equal = ITREE_EQUAL_BEFORE,
 	},
 	{
 		.name = "unlink-first",
 		.changes = "munmap unlinks the anon_vma chains before it zaps",
-		.origin = "hypothetical",
+		.kernels = "none: hypothetical",
+		.origin = "the order the oracle's missed-vma invariant guards",
 		.expected = "walk misses a still-mapped vma",
 		.unlink_first = true,
 	},
 	{
 		.name = "retry-walk",
-		.changes = "linux-3.14, and split pass 1 walks again until its count equals mapcount",
+		.changes = "huge-pmd move never takes the anon_vma lock; split pass 1 walks again until "
+			   "its count equals mapcount",
+		.kernels = "none: a patch on 3.14, never merged",
 		.origin = "Kirill Shutemov's patch of 10 Apr 2014, withdrawn",
+		.notes = "3.14's split peek is left out: the row asks the mail's question about the "
+			 "move, which the patch was for",
 		.expected = "disputed",
 		.pmd_move_locks = RMAP_LOCKS_NEVER,
 		.split_retry = true,
@@ -76,6 +174,7 @@ const struct protocol protocols[] = {
 	{
 		.name = "retry-only",
 		.changes = "no anon_vma lock around any move; split pass 1 retried as in retry-walk",
+		.kernels = "none: a proposal",
 		.origin = "the mail's alternative taken literally",
 		.expected = "migration leaves a stale entry",
 		.pte_move_locks = RMAP_LOCKS_NEVER,
@@ -85,6 +184,7 @@ const struct protocol protocols[] = {
 	{
 		.name = "templist",
 		.changes = "moves never lock; new and re-indexed vmas walked last until flushed",
+		.kernels = "none: a proposal",
 		.origin = "the mail's proposal, 17 Apr 2014, never merged",
 		.expected = "sound",
 		.pte_move_locks = RMAP_LOCKS_NEVER,
@@ -94,6 +194,7 @@ const struct protocol protocols[] = {
 	{
 		.name = "templist-new-only",
 		.changes = "as templist, but a vma grown by vma_merge is re-indexed in the tree",
+		.kernels = "none: a proposal",
 		.origin = "the mail's proposal read literally (\"newly inserted vmas\")",
 		.expected = "mremap into a merged neighbour is missed",
 		.pte_move_locks = RMAP_LOCKS_NEVER,

@@ -32,7 +32,15 @@ enum templist_mode {
 struct protocol {
 	const char *name;
 	const char *changes;	/* what differs from linux-3.15, one line */
-	const char *origin;	/* kernel version, commit or proposal */
+	/* Which kernels behaved so: a span of releases, the commits that
+	 * opened and closed it, and where we read it. A row no kernel ever
+	 * was (a switch alone, a proposal) says so in kernels and leaves the
+	 * commits NULL; origin then says where it comes from. */
+	const char *kernels;
+	const char *opened, *closed;
+	const char *checked;	/* the tree and files read */
+	const char *origin;	/* a proposal's or hypothesis's source, or NULL */
+	const char *notes;	/* what the row leaves out of its kernels, or NULL */
 	const char *expected;	/* the verdict we expect; the fuzzer decides */
 
 	enum anon_vma_index_form index;
@@ -41,6 +49,9 @@ struct protocol {
 	enum rmap_lock_rule pmd_move_locks;	/* move_huge_pmd */
 	bool moveto_tail;		/* 3.3-3.6: copy_vma's merge moves the vma to the list tail */
 	bool split_pmd_peek;		/* split pass 1 skips a pmd seen empty without the lock */
+	bool pmd_lock_mm;		/* huge pmds under mm->page_table_lock (no split PMD locks) */
+	bool anon_vma_mutex;		/* before 3.8: rmap walks take the root's lock exclusively */
+	bool no_thp_move;		/* before 3.2: mremap splits a huge pmd, then moves its ptes */
 	bool migration_pte_peek;	/* remove_migration_pte skips a pte seen without the lock */
 	bool unlink_first;		/* munmap unlinks the avcs before it zaps */
 	bool split_retry;		/* split pass 1 walks again until count == mapcount */

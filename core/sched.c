@@ -20,7 +20,12 @@ static const step_fn step_fns[NR_TASK_OPS] = {
 	[OP_SPLIT_HUGE_PAGE_PMD] = split_huge_page_pmd_step,
 	[OP_SPLIT_HUGE_PAGE] = split_huge_page_step,
 	[OP_MIGRATE] = migrate_step,
+	[OP_UNMAP_VMAS] = unmap_vmas_step,
+	[OP_MADVISE] = madvise_step,
+	[OP_EXIT_MMAP] = exit_mmap_step,
 };
+_Static_assert(NR_TASK_OPS <= sizeof(((struct world *)0)->op_stats) /
+	       sizeof(((struct world *)0)->op_stats[0]), "op_stats holds every operation");
 
 const char *task_op_name(enum task_op op)
 {
@@ -35,6 +40,9 @@ const char *task_op_name(enum task_op op)
 		[OP_SPLIT_HUGE_PAGE_PMD] = "split_huge_page_pmd",
 		[OP_SPLIT_HUGE_PAGE] = "split_huge_page",
 		[OP_MIGRATE] = "migrate_pages",
+		[OP_UNMAP_VMAS] = "unmap_vmas",
+		[OP_MADVISE] = "madvise",
+		[OP_EXIT_MMAP] = "exit_mmap",
 	};
 	return names[op];
 }
@@ -68,9 +76,10 @@ static struct frame *task_new(struct world *w, enum task_op op)
 	return task_push(w, t, op);
 }
 
+/* An mm an operation can name: not one that exited (nothing uses it). */
 static struct mm_struct *mm_of(struct world *w, int mm)
 {
-	return mm >= 0 && mm < w->nr_mm ? w->mm[mm] : NULL;
+	return mm >= 0 && mm < w->nr_mm && !w->mm[mm]->exited ? w->mm[mm] : NULL;
 }
 
 static int task_id_of(struct world *w) { return w->task[w->nr_tasks - 1]->id; }
@@ -124,6 +133,26 @@ int start_munmap(struct world *w, int mm, unsigned long addr, unsigned long len)
 	if (!f)
 		return -1;
 	f->u.munmap = (struct munmap_frame){ .mm = m, .start = addr, .end = addr + len };
+	return task_id_of(w);
+}
+
+int start_madvise(struct world *w, int mm, unsigned long addr, unsigned long len)
+{
+	struct mm_struct *m = mm_of(w, mm);
+	struct frame *f = m ? task_new(w, OP_MADVISE) : NULL;
+	if (!f)
+		return -1;
+	f->u.madvise = (struct madvise_frame){ .mm = m, .start = addr, .end = addr + len };
+	return task_id_of(w);
+}
+
+int start_exit_mmap(struct world *w, int mm)
+{
+	struct mm_struct *m = mm_of(w, mm);
+	struct frame *f = m ? task_new(w, OP_EXIT_MMAP) : NULL;
+	if (!f)
+		return -1;
+	f->u.exit_mmap = (struct exit_mmap_frame){ .mm = m };
 	return task_id_of(w);
 }
 

@@ -21,6 +21,11 @@ int start_fork(struct world *w, int mm);
 int start_mremap(struct world *w, int mm, unsigned long old_addr, unsigned long len,
 		 unsigned long new_addr);
 int start_munmap(struct world *w, int mm, unsigned long addr, unsigned long len);
+/* madvise(addr, len, MADV_DONTNEED). */
+int start_madvise(struct world *w, int mm, unsigned long addr, unsigned long len);
+/* The mm's last user is gone: exit_mmap. The mm stays, empty, and no
+ * operation can name it again. */
+int start_exit_mmap(struct world *w, int mm);
 int start_split_huge_page(struct world *w, struct page *page);
 int start_migrate(struct world *w, struct page *page);
 

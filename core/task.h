@@ -38,6 +38,9 @@ enum task_op {
 	OP_SPLIT_HUGE_PAGE_PMD,
 	OP_SPLIT_HUGE_PAGE,
 	OP_MIGRATE,
+	OP_UNMAP_VMAS,		/* unmap_vmas / zap_page_range: munmap, madvise, exit_mmap */
+	OP_MADVISE,
+	OP_EXIT_MMAP,
 	NR_TASK_OPS
 };
 
@@ -71,9 +74,18 @@ struct munmap_frame {
 	unsigned long start, end;
 	bool nested;			/* the caller holds mmap_sem */
 	unsigned long floor, ceiling;	/* free_pgtables bounds */
-	struct vm_area_struct *vma;	/* zap / unlink cursor over mm->detached */
-	unsigned long addr;
+	struct vm_area_struct *vma;	/* unlink cursor over mm->detached */
 };
+/* unmap_vmas(): zap [start, end) of each vma from vma on (vm_next order)
+ * that starts below end, one pmd extent per step. */
+struct unmap_vmas_frame {
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;	/* the vma being zapped */
+	unsigned long start, end, addr;
+	struct page *zap_page;		/* zap_huge_pmd's THP, inside its lock section */
+};
+struct madvise_frame { struct mm_struct *mm; unsigned long start, end; };
+struct exit_mmap_frame { struct mm_struct *mm; struct vm_area_struct *vma; };
 struct split_vma_frame {
 	struct mm_struct *mm;
 	struct vm_area_struct *vma, *new;
@@ -91,6 +103,7 @@ struct split_huge_page_frame {
 	struct anon_vma *anon_vma;	/* referenced */
 	struct rmap_walk walk;
 	int mapcount;			/* pass 1's count */
+	bool looked;			/* the visit's unlocked look passed: its lock next */
 	unsigned long others;		/* other tasks' steps when this pass began */
 	int retries;
 };
@@ -99,6 +112,7 @@ struct migrate_frame {
 	struct anon_vma *anon_vma;	/* referenced */
 	struct rmap_walk walk;
 	int rc;
+	bool looked;			/* the visit's unlocked look passed: its lock next */
 };
 
 struct frame {
@@ -115,6 +129,9 @@ struct frame {
 		struct split_pmd_frame split_pmd;
 		struct split_huge_page_frame split;
 		struct migrate_frame migrate;
+		struct unmap_vmas_frame unmap;
+		struct madvise_frame madvise;
+		struct exit_mmap_frame exit_mmap;
 	} u;
 };
 
@@ -184,6 +201,9 @@ enum step_result vma_adjust_step(struct world *w, struct task *t, struct frame *
 enum step_result split_huge_page_pmd_step(struct world *w, struct task *t, struct frame *f);
 enum step_result split_huge_page_step(struct world *w, struct task *t, struct frame *f);
 enum step_result migrate_step(struct world *w, struct task *t, struct frame *f);
+enum step_result unmap_vmas_step(struct world *w, struct task *t, struct frame *f);
+enum step_result madvise_step(struct world *w, struct task *t, struct frame *f);
+enum step_result exit_mmap_step(struct world *w, struct task *t, struct frame *f);
 
 /* Release what a frame owns when a halted world is torn down mid-task. */
 void task_frame_release(struct world *w, struct frame *f);

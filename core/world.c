@@ -151,13 +151,17 @@ static const struct page *page_of_lock(const struct world *w, const struct lock 
 	return NULL;
 }
 
-/* The mm and pmd slot of an mmap_sem (slot -1) or page-table lock. */
+/* The mm and pmd slot of an mmap_sem (slot -1), the mm's page_table_lock
+ * (slot NR_PMDS) or a pmd slot's page-table lock. */
 static const struct mm_struct *mm_of_lock(const struct world *w, const struct lock *l, int *slot)
 {
 	for (int i = 0; i < w->nr_mm; i++) {
 		const struct mm_struct *mm = w->mm[i];
 		*slot = -1;
 		if (&mm->mmap_sem == l)
+			return mm;
+		*slot = NR_PMDS;
+		if (&mm->page_table_lock == l)
 			return mm;
 		for (*slot = 0; *slot < NR_PMDS; ++*slot)
 			if (&mm->ptl[*slot] == l)
@@ -183,6 +187,8 @@ void world_lock_name(const struct world *w, const struct lock *l, bool write, ch
 		snprintf(buf, size, "PG_locked(page%lu)", page->id);
 	else if ((mm = mm_of_lock(w, l, &slot)) && slot < 0)
 		snprintf(buf, size, "mmap_sem%d%s", mm->id, mode);
+	else if (mm && slot == NR_PMDS)
+		snprintf(buf, size, "page_table_lock(mm%d)", mm->id);
 	else if (mm)
 		snprintf(buf, size, "PTL(mm%d %#lx)", mm->id, (unsigned long)slot << PMD_SHIFT);
 	else

@@ -97,7 +97,7 @@ struct world {
 	unsigned long steps;		/* step attempts that ran */
 	/* Per operation (enum task_op): tasks ended, anon_vma lock sections
 	 * they entered (what a protocol costs: the templist locks twice). */
-	struct { unsigned long tasks, anon_vma_locks; } op_stats[16];
+	struct { unsigned long tasks, anon_vma_locks; } op_stats[20];	/* NR_TASK_OPS at most */
 
 	rmap_event_fn event;
 	void *event_ctx;

@@ -77,7 +77,7 @@ static void walker(const struct why *y)
 
 static void join_clauses(struct why *y, struct clause *cl, int n)
 {
-	for (int i = 1; i < n; i++)	/* three at most: insertion sort */
+	for (int i = 1; i < n; i++)	/* five at most: insertion sort */
 		for (int j = i; j > 0 && cl[j].step < cl[j - 1].step; j--) {
 			struct clause t = cl[j];
 			cl[j] = cl[j - 1];
@@ -432,6 +432,59 @@ static void bug_function(const char *message, const char *or, char *buf, size_t 
 		snprintf(buf, size, "%s", or);
 }
 
+/* The zap whose VM_BUG_ON_PAGE(!PageHead) fired: its last take of a huge
+ * pmd and the page_remove_rmap after it; the split walk that peeked there
+ * meanwhile, and the step it split the compound page. */
+static bool split_during_zap(struct why *y, const struct log_line *bug)
+{
+	const struct run_log *log = y->log;
+	const struct log_entry *take = NULL, *clear = NULL;
+	for (int i = 0; i < log->nr_entries; i++) {
+		const struct log_entry *e = &log->entries[i];
+		if (e->task != bug->task || !e->huge)
+			continue;
+		if (e->change == ENTRY_TAKE && e->from_mm < 0)
+			take = e, clear = NULL;
+		else if (take && e->change == ENTRY_CLEAR && e->addr == take->addr)
+			clear = e;
+	}
+	int walk = -1;
+	for (int i = 0; take && i < log->nr_walks; i++)
+		if (log->walks[i].kind == WALK_SPLIT_PASS1 && log->walks[i].page == take->page)
+			walk = i;
+	const struct log_visit *v = walk >= 0 ? runlog_visit_at(log, walk, take->mm, take->addr) : NULL;
+	const struct log_line *split = NULL;
+	for (int i = 0; v && clear && i < log->nr_lines && !split; i++) {
+		const struct log_line *l = &log->lines[i];
+		if (l->kind == LINE_WORK && l->task == log->walks[walk].task && l->step > clear->step &&
+		    !strcmp(l->name, "__split_huge_page"))
+			split = l;
+	}
+	if (!split || v->step < take->step)
+		return false;
+	y->c->walk = walk;
+	y->c->page = take->page;
+	struct clause cl[5] = {
+		{ take->step, "" }, { v->step, "" }, { clear->step, "" }, { split->step, "" },
+		{ bug->step, "" },
+	};
+	snprintf(cl[0].text, sizeof(cl[0].text), "the zap cleared the huge pmd of vma%lu at step %lu",
+		 v->vma, take->step);
+	snprintf(cl[1].text, sizeof(cl[1].text), "the walk %s vma%lu at step %lu%s",
+		 v->locked ? "visited" : "peeked at", v->vma, v->step,
+		 v->locked ? "" : " without the page-table lock");
+	snprintf(cl[2].text, sizeof(cl[2].text), "the zap dropped the page's mapcount at step %lu",
+		 clear->step);
+	snprintf(cl[3].text, sizeof(cl[3].text), "the split found its count equal to page_mapcount "
+		 "and split the compound page at step %lu", split->step);
+	snprintf(cl[4].text, sizeof(cl[4].text), "the zap's VM_BUG_ON_PAGE(!PageHead) fired at step %lu",
+		 bug->step);
+	sb_printf(y->out, "%s (task %d) vs split_huge_page (task %d): ", function_of(y, take),
+		  take->task, log->walks[walk].task);
+	join_clauses(y, cl, 5);
+	return true;
+}
+
 static void kernel_bug(struct why *y)
 {
 	const struct log_line *bug = runlog_work(y->log, y->log->bug_step);
@@ -448,6 +501,9 @@ static void kernel_bug(struct why *y)
 	y->c->task = bug->task;
 	y->c->page = page;
 	first_step(y, bug->step);
+	if (!strncmp(y->o->w->halt_message, "zap_huge_pmd: VM_BUG_ON_PAGE", 28) &&
+	    split_during_zap(y, bug))
+		return;
 	bug_function(y->o->w->halt_message, bug->name, function, sizeof(function));
 	sb_printf(y->out, "%s (task %d)", bug->op, bug->task);
 	if (u) {

@@ -60,6 +60,7 @@ static void random_record(struct rng *r, uint8_t *rec)
 			rec[3] = vma_point(r, below(r, 2) ? 1 : 3);	/* to a vma's end, or home */
 		break;
 	case REC_MUNMAP:
+	case REC_MADVISE:
 		if (below(r, 2))
 			rec[2] = vma_point(r, (unsigned)below(r, 3));
 		break;
@@ -107,7 +108,8 @@ static size_t make_race(struct rng *r, uint8_t *data, size_t n, size_t max)
 	size_t i = below(r, n), tries = n;
 	while (tries--) {
 		enum rec_op op = record_op(&(struct record){ data[i * RECORD_SIZE], 0, 0, 0 });
-		if (op == REC_FORK || op == REC_MREMAP || op == REC_MUNMAP)
+		if (op == REC_FORK || op == REC_MREMAP || op == REC_MUNMAP || op == REC_MADVISE ||
+		    op == REC_EXIT)
 			break;
 		i = (i + 1) % n;
 	}
@@ -152,7 +154,7 @@ static size_t move_home(struct rng *r, uint8_t *data, size_t n, size_t max)
  * world that made). */
 static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, bool fresh)
 {
-	uint8_t recs[6 * RECORD_SIZE], *p = recs;
+	uint8_t recs[7 * RECORD_SIZE], *p = recs;
 	uint8_t mm = (uint8_t)next(r);
 
 	*p++ = REC_MMAP | 0x80, *p++ = mm, *p++ = (uint8_t)next(r) & 0x7f, *p++ = (uint8_t)next(r);
@@ -162,13 +164,24 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 		*p++ = REC_MREMAP | 0x80, *p++ = (uint8_t)((mm & 7) | (next(r) & 0xf8));
 		*p++ = vma_point(r, below(r, 2) ? 0 : 2), *p++ = (uint8_t)next(r);
 	}
+	/* The zaps share one draw: munmap, madvise(MADV_DONTNEED), exit_mmap
+	 * (of a fork of the mm, mostly: a last mapping's exit has no walk to
+	 * race). */
 	switch (below(r, 4)) {
 	case 0:
 		*p++ = REC_FORK, *p++ = mm, *p++ = 0, *p++ = 0;
 		break;
 	case 1:
-		*p++ = REC_MUNMAP, *p++ = mm, *p++ = vma_point(r, (unsigned)below(r, 3)),
-		*p++ = (uint8_t)next(r);
+		switch (below(r, 4)) {
+		case 0:
+			*p++ = REC_FORK | 0x80, *p++ = mm, *p++ = 0, *p++ = 0;
+			*p++ = REC_EXIT, *p++ = (uint8_t)(mm + 1), *p++ = 0, *p++ = 0;
+			break;
+		default:
+			*p++ = below(r, 3) ? REC_MUNMAP : REC_MADVISE, *p++ = mm,
+			*p++ = vma_point(r, (unsigned)below(r, 3)), *p++ = (uint8_t)next(r);
+			break;
+		}
 		break;
 	default: {	/* an mremap, mostly of a whole vma back home */
 		unsigned k = (unsigned)below(r, 8);

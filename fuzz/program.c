@@ -67,7 +67,7 @@ static uint8_t canon_len(uint8_t code)
 
 struct record record_canonical(const struct record *r)
 {
-	struct record c = { .op = r->op & 0x87 };
+	struct record c = { .op = (uint8_t)(record_op(r) | (r->op & 0x80)) };
 
 	switch (record_op(r)) {
 	case REC_STEP: {
@@ -80,6 +80,7 @@ struct record record_canonical(const struct record *r)
 	}
 	case REC_MMAP:
 	case REC_MUNMAP:
+	case REC_MADVISE:
 		c.a = r->a % MM_SELECTORS;
 		c.b = canon_addr(r->b);
 		c.c = canon_len(r->c & 31);
@@ -90,6 +91,7 @@ struct record record_canonical(const struct record *r)
 		c.c = r->c & 1;
 		break;
 	case REC_FORK:
+	case REC_EXIT:
 		c.a = r->a % MM_SELECTORS;
 		break;
 	case REC_MREMAP:
@@ -162,6 +164,7 @@ static struct range decode_range(struct world *w, const struct record *r)
 		break;
 	case REC_MMAP:
 	case REC_MUNMAP:
+	case REC_MADVISE:
 		g.len = decode_len(mm, g.addr, r->c & 31, record_op(r) == REC_MMAP);
 		break;
 	default:
@@ -189,6 +192,10 @@ static int start(struct world *w, const struct record *r)
 		return start_split_huge_page(w, pick_page(w, r->a, true));
 	case REC_MIGRATE:
 		return start_migrate(w, pick_page(w, r->a, false));
+	case REC_MADVISE:
+		return start_madvise(w, g.mm, g.addr, g.len);
+	case REC_EXIT:
+		return start_exit_mmap(w, g.mm);
 	default:
 		return -1;
 	}
@@ -284,7 +291,14 @@ void record_format(struct world *w, const struct record *r, struct strbuf *out)
 		page_name(w, r->a, true, out);
 		sb_printf(out, "%s", now);
 		break;
-	default:
+	case REC_MADVISE:
+		sb_printf(out, "madvise mm%d [%#lx, %#lx) MADV_DONTNEED%s", g.mm, g.addr, g.addr + g.len,
+			  now);
+		break;
+	case REC_EXIT:
+		sb_printf(out, "exit_mmap mm%d%s", g.mm, now);
+		break;
+	default:	/* REC_MIGRATE */
 		sb_printf(out, "migrate ");
 		page_name(w, r->a, false, out);
 		sb_printf(out, "%s", now);

@@ -2,8 +2,10 @@
  * an operation as a task or stepping a task (fuzzing.md).
  *
  * A record is 4 bytes: op, a, b, c.
- *   op & 7    the operation (enum rec_op); op & 0x80: run the started task
- *             at once, to its end or until it blocks (how setup is cheap)
+ *   op & 0x7f the operation, modulo NR_REC_OPS (enum rec_op: the first
+ *             eight are op & 7 alone, as before the later operations came);
+ *             op & 0x80: run the started task at once, to its end or until
+ *             it blocks (how setup is cheap)
  *   a, b, c   operands: objects are picked modulo what is live (mms, tasks,
  *             vmas, mapped pages); addresses and lengths as below.
  * A step record interleaves two tasks for up to 8 steps, its schedule one
@@ -47,6 +49,8 @@ enum rec_op {
 	REC_MUNMAP,	/* a: mm; b: address; c & 31: length */
 	REC_SPLIT,	/* a: mapped THP (mod their number) */
 	REC_MIGRATE,	/* a: mapped page (mod their number) */
+	REC_MADVISE,	/* madvise(MADV_DONTNEED): a: mm; b: address; c & 31: length */
+	REC_EXIT,	/* the mm's exit_mmap: a: mm */
 	NR_REC_OPS
 };
 
@@ -66,7 +70,10 @@ static inline struct record record_at(const uint8_t *data, size_t i)
 	return (struct record){ p[0], p[1], p[2], p[3] };
 }
 
-static inline enum rec_op record_op(const struct record *r) { return (enum rec_op)(r->op & 7); }
+static inline enum rec_op record_op(const struct record *r)
+{
+	return (enum rec_op)((r->op & 0x7f) % NR_REC_OPS);
+}
 static inline bool record_now(const struct record *r) { return r->op & 0x80; }
 
 /* An mm selector picks mm (sel % nr_mm); nr_mm <= MAX_MMS (6) divides 60,

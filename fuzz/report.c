@@ -420,8 +420,11 @@ void report_walk(const struct oracle *o, const struct cause *c, struct strbuf *o
 		visit_words(&log->visits[i], out);
 		sb_printf(out, "\n");
 	}
-	if (is_split(lw->kind))
-		sb_printf(out, "  counted %d, page_mapcount %d\n", o->walk->count, page_mapcount(o->page));
+	/* The walk that broke is the oracle's; a kernel BUG's is the cause's. */
+	const struct page *page = o->page ? o->page : c->page;
+	if (is_split(lw->kind) && page)
+		sb_printf(out, "  counted %d, page_mapcount %d\n", o->walk ? o->walk->count : lw->count,
+			  page_mapcount(page));
 	other_walks(log, c, out);
 }
 

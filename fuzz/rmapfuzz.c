@@ -39,9 +39,10 @@ struct cli {
 	const char *out;		/* -o */
 	unsigned flags;			/* run.h: RUN_EVERY_STEP */
 	bool json;
+	bool tsv;			/* protocols --tsv */
 };
 
-enum opt_bits { O_PROTOCOL = 1, O_EVERY_STEP = 2, O_JSON = 4, O_OUT = 8 };
+enum opt_bits { O_PROTOCOL = 1, O_EVERY_STEP = 2, O_JSON = 4, O_OUT = 8, O_TSV = 16 };
 
 struct command {
 	const char *name, *operands, *summary, *details;
@@ -52,6 +53,7 @@ struct command {
 
 static const struct command commands[];
 static const int nr_commands;
+static const struct protocol *named_protocol(const char *name, const char *where);
 
 /* ---- inputs and their protocol ---- */
 
@@ -85,13 +87,57 @@ static const struct protocol *one_input_protocol(const struct cli *c, const char
 
 /* ---- the commands ---- */
 
+/* The unlocked looks a row's kernels had, as step boundaries of the model
+ * (the two walks' first looks are in every row). */
+static void unlocked_looks(const struct protocol *p, struct strbuf *sb)
+{
+	sb_printf(sb, "try_to_unmap_one's pte_present; remove_migration_pte's pmd%s%s",
+		  p->migration_pte_peek ? " and pte" : "",
+		  p->split_pmd_peek ? "; split pass 1's pmd_present" : "");
+}
+
+static void protocol_line(const char *label, const char *text)
+{
+	if (text)
+		printf("  %-15s %s\n", label, text);
+}
+
+static void print_protocol(const struct cli *c, const struct protocol *p)
+{
+	struct strbuf looks = { 0 };
+	unlocked_looks(p, &looks);
+	if (c->tsv) {
+		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p->name, p->expected, p->kernels,
+		       p->changes, p->opened ? p->opened : "-", p->closed ? p->closed : "-",
+		       p->checked ? p->checked : "-", p->origin ? p->origin : "-", sb_str(&looks));
+	} else {
+		printf("%s\n", p->name);
+		protocol_line("expected:", p->expected);
+		protocol_line("changes:", p->changes);
+		protocol_line("kernels:", p->kernels);
+		protocol_line("opened by:", p->opened);
+		protocol_line("closed by:", p->closed);
+		protocol_line("read in:", p->checked);
+		protocol_line("origin:", p->origin);
+		protocol_line("unlocked looks:", sb_str(&looks));
+		protocol_line("notes:", p->notes);
+	}
+	sb_free(&looks);
+}
+
 static int cmd_protocols(struct cli *c, int argc, char **argv)
 {
-	(void)c, (void)argc, (void)argv;
+	if (c->tsv)
+		printf("name\texpected\tkernels\tchanges\topened\tclosed\tread in\torigin\tunlocked looks\n");
+	for (int i = 0; i < argc; i++)
+		if (!named_protocol(argv[i], ""))
+			return 2;
 	for (int i = 0; i < nr_protocols; i++) {
-		const struct protocol *p = &protocols[i];
-		printf("%-20s %s | origin: %s | expected: %s\n", p->name, p->changes, p->origin,
-		       p->expected);
+		bool wanted = !argc;
+		for (int k = 0; k < argc; k++)
+			wanted |= !strcmp(argv[k], protocols[i].name);
+		if (wanted)
+			print_protocol(c, &protocols[i]);
 	}
 	return 0;
 }
@@ -333,8 +379,13 @@ static int cmd_blind(struct cli *c, int argc, char **argv)
 /* ---- the command table and the option parser ---- */
 
 static const struct command commands[] = {
-	{ "protocols", "", "every protocol: what it changes, its origin, the verdict expected", "", 0, 0, 0,
-	  cmd_protocols },
+	{ "protocols", "[NAME...]",
+	  "every protocol: what it changes, the kernels it is, where they were read, the verdict expected",
+	  "A row that is a kernel names the releases, the commits that opened and closed\n"
+	  "that behaviour and the tree and files it was read in; a row no kernel was says\n"
+	  "what it comes from. 'unlocked looks' are the kernel's reads without a lock that\n"
+	  "the row's steps keep (a step boundary where the kernel holds no lock).\n",
+	  O_TSV, 0, -1, cmd_protocols },
 	{ "replay", "FILE|DIR...",
 	  "run inputs without libFuzzer, judged as the fuzz target judges them",
 	  "Directories are walked depth first in name order, scenario text (*.txt) and\n"
@@ -377,7 +428,7 @@ static void command_usage(FILE *f, const struct command *cmd)
 	fprintf(f, "usage: rmapfuzz %s%s%s%s%s%s%s\n", cmd->name,
 		cmd->opts & O_PROTOCOL ? " [--protocol P]" : "",
 		cmd->opts & O_EVERY_STEP ? " [--every-step]" : "", cmd->opts & O_JSON ? " [--json]" : "",
-		*cmd->operands ? " " : "", cmd->operands, "");
+		cmd->opts & O_TSV ? " [--tsv]" : "", *cmd->operands ? " " : "", cmd->operands);
 }
 
 static void command_help(const struct command *cmd)
@@ -402,6 +453,9 @@ static void command_help(const struct command *cmd)
 	if (cmd->opts & O_OUT)
 		printf("  -o, --output OUT  where to write: scenario text when OUT ends in .txt,\n"
 		       "                    bytes otherwise; written whole or not at all\n");
+	if (cmd->opts & O_TSV)
+		printf("  --tsv             one line a row, tab-separated, after a header line\n"
+		       "                    (for scripts)\n");
 	printf("  -h, --help        this help\n      --version     rmapfuzz's version\n");
 }
 
@@ -447,7 +501,7 @@ static const struct protocol *named_protocol(const char *name, const char *where
 	return p;
 }
 
-enum { OPT_EVERY_STEP = 256, OPT_JSON, OPT_VERSION };
+enum { OPT_EVERY_STEP = 256, OPT_JSON, OPT_VERSION, OPT_TSV };
 
 /* Parse argv[0] = COMMAND and its options; the operands end up at
  * argv[*first]. Returns -1 to go on, else the exit code. */
@@ -464,6 +518,8 @@ static int parse(struct cli *c, int argc, char **argv, int *first)
 		longopts[n++] = (struct option){ "json", no_argument, NULL, OPT_JSON };
 	if (cmd->opts & O_OUT)
 		longopts[n++] = (struct option){ "output", required_argument, NULL, 'o' };
+	if (cmd->opts & O_TSV)
+		longopts[n++] = (struct option){ "tsv", no_argument, NULL, OPT_TSV };
 	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[n++] = (struct option){ "version", no_argument, NULL, OPT_VERSION };
 	longopts[n] = (struct option){ 0 };
@@ -494,6 +550,9 @@ static int parse(struct cli *c, int argc, char **argv, int *first)
 			break;
 		case OPT_JSON:
 			c->json = true;
+			break;
+		case OPT_TSV:
+			c->tsv = true;
 			break;
 		case 'h':
 			command_help(cmd);

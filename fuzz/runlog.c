@@ -179,7 +179,8 @@ static void log_visit(struct run_log *log, struct world *w, const struct rmap_ev
 		.step = step_now(w), .walk = runlog_walk_of(log, ev->walk), .mm = mm->id,
 		.vma = ev->vma->id, .start = ev->vma->vm_start, .end = ev->vma->vm_end,
 		.addr = ev->addr, .result = ev->result,
-		.locked = task_holds(ev->task, pmd_lockptr(mm, ev->addr)),
+		.locked = task_holds(ev->task, pmd_lockptr(mm, ev->addr)) ||
+			  task_holds(ev->task, &mm->page_table_lock),
 	};
 }
 

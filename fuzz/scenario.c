@@ -7,7 +7,7 @@
 static const char *const op_names[NR_REC_OPS] = {
 	[REC_STEP] = "step", [REC_MMAP] = "mmap", [REC_FAULT] = "fault", [REC_FORK] = "fork",
 	[REC_MREMAP] = "mremap", [REC_MUNMAP] = "munmap", [REC_SPLIT] = "split",
-	[REC_MIGRATE] = "migrate",
+	[REC_MIGRATE] = "migrate", [REC_MADVISE] = "madvise", [REC_EXIT] = "exit",
 };
 static const char *const points[4] = { "start", "end", "pmd", "home" };
 
@@ -44,6 +44,7 @@ void scenario_record_text(const struct record *raw, struct strbuf *out)
 		return;	/* a step has no "now" */
 	case REC_MMAP:
 	case REC_MUNMAP:
+	case REC_MADVISE:
 		sb_printf(out, " mm%d", r.a);
 		addr_text(r.b, out);
 		len_text(r.c, out);
@@ -55,6 +56,7 @@ void scenario_record_text(const struct record *raw, struct strbuf *out)
 			sb_printf(out, " thp");
 		break;
 	case REC_FORK:
+	case REC_EXIT:
 		sb_printf(out, " mm%d", r.a);
 		break;
 	case REC_MREMAP:
@@ -67,7 +69,7 @@ void scenario_record_text(const struct record *raw, struct strbuf *out)
 	case REC_SPLIT:
 		sb_printf(out, " thp%d", r.a);
 		break;
-	default:
+	default:	/* REC_MIGRATE */
 		sb_printf(out, " page%d", r.a);
 		break;
 	}
@@ -268,7 +270,8 @@ static bool parse_record(struct parser *p, const struct token *name, struct reco
 			op = i;
 	if (op < 0)
 		return fail_at(p, name->col, name,
-			       "expected an operation (mmap, fault, fork, mremap, munmap, split, migrate, step)");
+			       "expected an operation (mmap, fault, fork, mremap, munmap, madvise, exit, split, "
+			       "migrate, step)");
 	*r = (struct record){ .op = (uint8_t)op };
 	unsigned n, m;
 	switch (op) {
@@ -283,12 +286,14 @@ static bool parse_record(struct parser *p, const struct token *name, struct reco
 		break;
 	case REC_MMAP:
 	case REC_MUNMAP:
+	case REC_MADVISE:
 	case REC_FAULT:
 	case REC_FORK:
+	case REC_EXIT:
 		if (!numbered(p, "mm", MM_SELECTORS - 1, "expected an mm (mm0 to mm59)", &n))
 			return false;
 		r->a = (uint8_t)n;
-		if (op == REC_FORK)
+		if (op == REC_FORK || op == REC_EXIT)
 			break;
 		if (!parse_addr(p, &r->b))
 			return false;
@@ -308,7 +313,7 @@ static bool parse_record(struct parser *p, const struct token *name, struct reco
 			return false;
 		r->a = (uint8_t)n;
 		break;
-	default:
+	default:	/* REC_MIGRATE */
 		if (!numbered(p, "page", 255, "expected a page (page0 to page255)", &n))
 			return false;
 		r->a = (uint8_t)n;

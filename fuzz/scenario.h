@@ -5,6 +5,8 @@
  *
  *   mmap    MM ADDR LEN [now]        fault  MM ADDR [thp] [now]
  *   fork    MM [now]                 munmap MM ADDR LEN [now]
+ *   madvise MM ADDR LEN [now]        exit   MM [now]
+ *             (madvise: MADV_DONTNEED; exit: the mm's exit_mmap)
  *   mremap  MM ADDR LEN -> ADDR [now]
  *   split   thpN [now]               migrate pageN [now]
  *   step    tX tY SCHEDULE

@@ -132,7 +132,7 @@ expect "blind with a bad seed" 2 $?
 
 # ---- issue 14: inputs, outputs, options ----
 first() { echo "$1"; }
-crash14=$(first "$src"/crashers/linux-3.14/*.bin)
+crash14=$(first "$src"/crashers/linux-3.14/split-missed-pmd-*.bin)
 cp "$crash14" "$tmp/race.bin"
 cp "${crash14%.bin}.txt" "$tmp/race.txt"
 

@@ -18,18 +18,18 @@ tracked=$(cd "$co/crashers" && find . -type f | sort)
 
 # 1. One job, --time: crashes do not end it; each is kept.
 rc=0
-(cd "$co" && timeout 120 tools/fuzz.sh linux-3.14 --time 6) >"$tmp/one.out" 2>&1 || rc=$?
+(cd "$co" && timeout 120 tools/fuzz.sh linux-3.12 --time 6) >"$tmp/one.out" 2>&1 || rc=$?
 expect_rc "one job, --time 6" 0 "$rc"
-contains "the summary" "$tmp/one.out" "fuzz: summary for linux-3.14 after"
+contains "the summary" "$tmp/one.out" "fuzz: summary for linux-3.12 after"
 lacks "no crash ended it" "$tmp/one.out" "a crash ended the campaign"
 lacks "no file went missing" "$tmp/one.out" "no such file"
-files=$(find "$co/build/crashes/linux-3.14" -type f | wc -l)
+files=$(find "$co/build/crashes/linux-3.12" -type f | wc -l)
 check "fuzzed on past the first crash ($files crash files)" [ "$files" -ge 2 ]
-contains "every crash file counted" "$tmp/one.out" "  crashes      $files file(s) in build/crashes/linux-3.14, 1 signature(s)"
-contains "the signature, once" "$tmp/one.out" "    rmap violation: split-missed-pmd (linux-3.14): $files crash file(s)"
+contains "every crash file counted" "$tmp/one.out" "  crashes      $files file(s) in build/crashes/linux-3.12, 1 signature(s)"
+contains "the signature, once" "$tmp/one.out" "    rmap violation: split-missed-pmd (linux-3.12): $files crash file(s)"
 kept=$(sed -nE 's/.*; (kept|wrote) (.*) \([0-9]+ records\)$/\2/p' "$tmp/one.out" | tail -n 1)
 case $kept in
-crashers/linux-3.14/split-missed-pmd-*.bin) pass ;;
+crashers/linux-3.12/split-missed-pmd-*.bin) pass ;;
 *) fail "the kept crasher: '$kept'" ;;
 esac
 check "the kept crasher is there ($kept)" [ -f "$co/$kept" ]
@@ -41,7 +41,7 @@ read_it=$(sed -nE 's/^      read it: (.*)/\1/p' "$tmp/one.out" | head -n 1)
 rc=0
 (cd "$co" && eval "$read_it") >"$tmp/read.out" 2>&1 || rc=$?
 expect_rc "read it: $read_it" 1 "$rc"
-contains "read it: the report" "$tmp/read.out" "rmap violation: split-missed-pmd (linux-3.14)"
+contains "read it: the report" "$tmp/read.out" "rmap violation: split-missed-pmd (linux-3.12)"
 same "crashers/ as it was" "$tracked" "$(cd "$co/crashers" && find . -type f | sort)"
 
 # 2. A corpus of 40 inputs that cover what 4 or so do: the merge shrinks
@@ -98,11 +98,11 @@ same "the logs of the four campaigns" 4 "$(find "$co/build/logs" -name 'fuzz-*.l
 # thrown away), the fuzzer finds the mail's race by itself.
 before=$(find "$co/build/corpus" -type f | sort)
 rc=0
-(cd "$co" && timeout 120 tools/fuzz.sh linux-3.14 --empty) >"$tmp/empty.out" 2>&1 || rc=$?
+(cd "$co" && timeout 120 tools/fuzz.sh linux-3.12 --empty) >"$tmp/empty.out" 2>&1 || rc=$?
 expect_rc "--empty: libFuzzer's crash status" 77 "$rc"
 contains "--empty: no seeds" "$tmp/empty.out" "fuzz: from an empty corpus, no seeds (--empty)"
 contains "--empty: libFuzzer starts from nothing" "$tmp/empty.out" "INFO: A corpus is not provided, starting from an empty corpus"
-contains "--empty: found the race" "$tmp/empty.out" "rmap violation: split-missed-pmd (linux-3.14): 1 crash file(s)"
+contains "--empty: found the race" "$tmp/empty.out" "rmap violation: split-missed-pmd (linux-3.12): 1 crash file(s)"
 contains "--empty: its corpus discarded" "$tmp/empty.out" "inputs in a scratch corpus, discarded (--empty)"
 same "--empty: the working corpora untouched" "$before" "$(find "$co/build/corpus" -type f | sort)"
 

@@ -84,6 +84,8 @@ static void fork_copies_migration_entries(void)
 	int m = start_migrate(w, old);
 	tw_step(w, m);	/* lock_page */
 	tw_step(w, m);	/* try_to_unmap: lock */
+	tw_step(w, m);	/* page_check_address: the pte looks present, without the lock */
+	CHECK_EQ(tw_pte(w, 0, 0)->kind, PTE_PRESENT);
 	tw_step(w, m);	/* try_to_unmap_one: migration entry */
 	CHECK_EQ(tw_pte(w, 0, 0)->kind, PTE_MIGRATION);
 	CHECK_EQ(page_mapcount(old), 0);

@@ -25,77 +25,9 @@
 
 #include "anon_vma.h"
 #include "oracle.h"
+#include "script.h"
 #include "test.h"
 #include "world_util.h"
-
-struct scen {
-	struct world *w;
-	struct oracle o;
-};
-
-static void sc_begin(struct scen *s, const char *protocol)
-{
-	s->w = tw_new(protocol);
-	oracle_attach(&s->o, s->w, false);
-}
-
-static bool sc_stopped(const struct scen *s) { return s->o.invariant || s->w->halted; }
-
-/* One step of task id, if it can take it now; false when it waits (or the
- * task is gone, or the run already stopped). */
-static bool sc_step(struct scen *s, int id)
-{
-	if (sc_stopped(s) || !task_find(s->w, id))
-		return false;
-	bool ran = sched_step(s->w, id) == STEP_DONE;
-	if (s->w->halted)
-		oracle_after_step(&s->o);
-	return ran;
-}
-
-/* Step task id until it has run the kernel function `step` (n times). */
-static bool sc_through(struct scen *s, int id, const char *step, int n)
-{
-	for (int guard = 0; guard < 100; guard++) {
-		struct task *t = task_find(s->w, id);
-		if (!t || !sc_step(s, id))
-			return false;
-		t = task_find(s->w, id);
-		if (t && t->step && strcmp(t->step, step) == 0 && --n == 0)
-			return true;
-	}
-	CHECK(!"sc_through: step never reached");
-	return false;
-}
-
-/* Let every task finish, lowest id first; then the end-of-input checks.
- * Returns the violated invariant, or NULL. */
-static const char *sc_end(struct scen *s)
-{
-	struct world *w = s->w;
-	while (w->nr_tasks && !sc_stopped(s)) {
-		struct task *t = sched_first_runnable(w);
-		if (!t) {
-			sched_stuck(w);
-			oracle_after_step(&s->o);
-			break;
-		}
-		sc_step(s, t->id);
-	}
-	if (!sc_stopped(s)) {
-		oracle_after_step(&s->o);
-		oracle_at_end(&s->o);
-	}
-	if (s->o.invariant)
-		fprintf(stderr, "  %s: %s: %s\n", w->proto->name, s->o.invariant, s->o.detail.buf);
-	return s->o.invariant;
-}
-
-static void sc_free(struct scen *s)
-{
-	oracle_detach(&s->o);
-	world_free(s->w);
-}
 
 /* The mail layout; returns T (huge or small). */
 static struct page *mail_layout(struct world *w, bool huge)
@@ -168,17 +100,6 @@ static const char *peek_migration_race(const char *protocol)
 	return v;
 }
 
-/* The fork layout; returns T. */
-static struct page *fork_layout(struct world *w)
-{
-	tw_mmap(w, 0, 0, 2 * P);
-	tw_fault(w, 0, 0, true);
-	struct page *thp = tw_page(w, 0, 0);
-	CHECK_EQ(tw_fork(w, 0), 1);
-	CHECK_EQ(page_mapcount(thp), 2);
-	return thp;
-}
-
 /* peek-split-pmd: Z unmaps mm1's mapping; its zap clears the huge pmd and
  * drops mapcount in one lock section. S's unlocked peek falls in between:
  * it skips the pmd, and mapcount still counts it. */
@@ -186,7 +107,7 @@ static const char *peek_split_race(const char *protocol)
 {
 	struct scen s;
 	sc_begin(&s, protocol);
-	struct page *thp = fork_layout(s.w);
+	struct page *thp = tw_fork_layout(s.w);
 	int z = start_munmap(s.w, 1, 0, 2 * P);
 	int t = start_split_huge_page(s.w, thp);
 	sc_through(&s, z, "zap_huge_pmd", 1);	/* pmd cleared, mapcount still 2 */
@@ -197,13 +118,35 @@ static const char *peek_split_race(const char *protocol)
 	return v;
 }
 
+/* The second split-vs-zap race of 3.13-3.14 (b5a8cad376ee): S freezes the
+ * parent's pmd and peeks at the child's just after Z's zap cleared it; Z
+ * drops the mapcount; S's count now matches and it splits the compound
+ * page while Z still holds the pmd's lock, before Z's VM_BUG_ON_PAGE
+ * (!PageHead). *why: the BUG's message. */
+static const char *split_during_zap_race(const char *protocol, char *why, size_t size)
+{
+	struct scen s;
+	sc_begin(&s, protocol);
+	struct page *thp = tw_fork_layout(s.w);
+	int z = start_munmap(s.w, 1, 0, 2 * P);
+	int t = start_split_huge_page(s.w, thp);
+	sc_through(&s, z, "zap_huge_pmd", 1);	/* the child's pmd cleared */
+	sc_through(&s, t, "__split_huge_page_splitting", 2);	/* parent frozen, child peeked */
+	sc_through(&s, z, "zap_huge_pmd", 1);	/* page_remove_rmap: mapcount 1 */
+	sc_step(&s, t);	/* count 1, mapcount 1: __split_huge_page_refcount */
+	const char *v = sc_end(&s);
+	snprintf(why, size, "%s", s.w->halt_message);
+	sc_free(&s);
+	return v;
+}
+
 /* unlink-first: Z unlinks mm1's vma from the anon_vma before zapping it;
  * a split that takes the lock now cannot find mm1's huge pmd. */
 static const char *unlink_first_race(const char *protocol)
 {
 	struct scen s;
 	sc_begin(&s, protocol);
-	struct page *thp = fork_layout(s.w);
+	struct page *thp = tw_fork_layout(s.w);
 	int z = start_munmap(s.w, 1, 0, 2 * P);
 	int t = start_split_huge_page(s.w, thp);
 	sc_through(&s, z, "detach_vmas_to_be_unmapped", 1);
@@ -253,7 +196,7 @@ static const char *retry_walk_race(const char *protocol, int *retries, bool *mov
 	sc_through(&s, t, "__split_huge_page_splitting", 1);	/* A: empty */
 	sc_through(&s, p, "move_huge_pmd", 2);	/* 8P -> 2P */
 	sc_through(&s, t, "__split_huge_page_splitting", 1);	/* B: empty */
-	sc_through(&s, z, "zap_huge_pmd", 2);	/* B' cleared, mapcount 1 */
+	sc_through(&s, z, "zap_huge_pmd", 3);	/* B' cleared, mapcount 1, unlocked */
 	sc_through(&s, t, "__split_huge_page_splitting", 1);	/* B': empty */
 	sc_step(&s, t);	/* count 0, mapcount 1: the BUG, or a retry */
 	struct task *split = task_find(s.w, t);
@@ -267,13 +210,21 @@ static const char *retry_walk_race(const char *protocol, int *retries, bool *mov
 static void linux_3_14_split_race(void)
 {
 	CHECK_STR(mail_split_race("linux-3.14"), "split-missed-pmd");
+	CHECK_STR(mail_split_race("linux-3.12"), "split-missed-pmd");
 	CHECK(mail_split_race("linux-3.15") == NULL);
 }
 
+/* The list rows: the migration race on every one before 3.3; the split
+ * race only from 3.2, when mremap began to move huge pmds whole (before,
+ * it split them first, and the ptes' walk is the migration's race). */
 static void list_3_0_races(void)
 {
-	CHECK_STR(mail_migration_race("list-3.0"), "stale-migration-entry");
-	CHECK_STR(mail_split_race("list-3.0"), "split-missed-pmd");
+	static const char *const rows[] = { "list-3.0", "list-3.1", "list-3.2" };
+	for (int i = 0; i < 3; i++)
+		CHECK_STR(mail_migration_race(rows[i]), "stale-migration-entry");
+	CHECK(mail_split_race("list-3.0") == NULL);
+	CHECK(mail_split_race("list-3.1") == NULL);
+	CHECK_STR(mail_split_race("list-3.2"), "split-missed-pmd");
 	CHECK(mail_migration_race("linux-3.15") == NULL);
 }
 
@@ -296,7 +247,20 @@ static void peek_migration_pte_race(void)
 static void peek_split_pmd_race(void)
 {
 	CHECK_STR(peek_split_race("peek-split-pmd"), "split-missed-pmd");
+	CHECK_STR(peek_split_race("linux-3.14"), "split-missed-pmd");
 	CHECK(peek_split_race("linux-3.15") == NULL);
+	/* 3.12's split looked under mm->page_table_lock, which the zap holds. */
+	CHECK(peek_split_race("linux-3.12") == NULL);
+}
+
+static void split_during_zap_bug(void)
+{
+	char why[256];
+	CHECK_STR(split_during_zap_race("peek-split-pmd", why, sizeof(why)), "kernel-bug");
+	CHECK(strstr(why, "zap_huge_pmd: VM_BUG_ON_PAGE(!PageHead(page))") != NULL);
+	CHECK_STR(split_during_zap_race("linux-3.14", why, sizeof(why)), "kernel-bug");
+	CHECK(split_during_zap_race("linux-3.15", why, sizeof(why)) == NULL);
+	CHECK(split_during_zap_race("linux-3.12", why, sizeof(why)) == NULL);
 }
 
 static void tree_left_fork_race(void)
@@ -350,7 +314,7 @@ static void retry_walk_mail_scenario(void)
 static void retry_without_progress_is_a_soft_lockup(void)
 {
 	struct world *w = tw_new("retry-walk");
-	struct page *thp = fork_layout(w);
+	struct page *thp = tw_fork_layout(w);
 	struct vm_area_struct *cv = tw_vma(w, 1, 0);
 	struct anon_vma_chain *avc;
 	list_for_each_entry(avc, &cv->anon_vma_chain, same_vma)
@@ -372,6 +336,6 @@ static void retry_without_progress_is_a_soft_lockup(void)
 }
 
 TEST_MAIN(T(linux_3_14_split_race), T(list_3_0_races), T(list_3_3_moves_merged_vma_to_tail),
-	  T(peek_migration_pte_race), T(peek_split_pmd_race), T(tree_left_fork_race),
+	  T(peek_migration_pte_race), T(peek_split_pmd_race), T(split_during_zap_bug), T(tree_left_fork_race),
 	  T(unlink_first_misses_vma), T(retry_only_migration_race), T(templist_races),
 	  T(retry_walk_mail_scenario), T(retry_without_progress_is_a_soft_lockup))

@@ -46,9 +46,9 @@ static void check_cause(const struct cause_case *c)
 
 /* The mail's race: the merge puts the destination first; the split walks
  * it empty, mremap moves the pmd into it without the anon_vma lock, the
- * split walks the source empty. */
+ * split walks the source empty. linux-3.12: the move race alone. */
 static const struct cause_case mail = {
-	"linux-3.14",	/* tests/cli_test.sh's mail.bin */
+	"linux-3.12",	/* tests/cli_test.sh's mail.bin */
 	{ 0x81, 0x00, 0x00, 0x03, 0x82, 0x00, 0x02, 0x01, 0x84, 0x08, 0x02, 0x08,
 	  0x04, 0x08, 0x08, 0x02, 0x06, 0x00, 0x00, 0x00, 0x00, 0x39, 0x00, 0xdc }, 24,
 	"split_huge_page (task 5) vs move_huge_pmd (task 4): the walk visited vma0 at step 19, "
@@ -56,7 +56,22 @@ static const struct cause_case mail = {
 	"visited vma1 at step 23",
 };
 
-static void mail_race_names_the_move(void) { check_cause(&mail); }
+/* The same schedule under linux-3.14, whose split pass 1 also peeks at
+ * the pmd without its lock: the peek at B falls inside the move. */
+static const struct cause_case mail_3_14 = {
+	"linux-3.14",
+	{ 0x81, 0x00, 0x00, 0x03, 0x82, 0x00, 0x02, 0x01, 0x84, 0x08, 0x02, 0x08,
+	  0x04, 0x08, 0x08, 0x02, 0x06, 0x00, 0x00, 0x00, 0x00, 0x39, 0x00, 0xdc }, 24,
+	"split_huge_page (task 5) vs move_huge_pmd (task 4): the huge pmd left vma1 for vma0 at "
+	"step 20 under both page-table locks, and the walk peeked at vma1 at step 21 without them "
+	"while it was in flight",
+};
+
+static void mail_race_names_the_move(void)
+{
+	check_cause(&mail);
+	check_cause(&mail_3_14);
+}
 
 /* tree-left walks the child before the parent: fork's copy lands behind. */
 static const struct cause_case fork_races[] = {
@@ -66,12 +81,12 @@ static const struct cause_case fork_races[] = {
 	  "split_huge_page (task 4) vs copy_huge_pmd (task 3): the walk visited vma1 at step 9, "
 	  "the huge pmd was copied vma0 -> vma1 at step 10 without the anon_vma lock, the walk "
 	  "visited vma0 at step 11" },
-	{ "tree-left",	/* crashers/tree-left/stale-migration-entry-40d8e675 */
+	{ "tree-left",	/* crashers/tree-left/stale-migration-entry-046694c5 */
 	  { 0x81, 0x00, 0x00, 0x00, 0x82, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00,
-	    0x07, 0x00, 0x00, 0x00, 0x00, 0x39, 0x00, 0xed }, 20,
-	  "remove_migration_ptes (task 4) vs copy_pte_range (task 3): the walk visited vma1 at "
-	  "step 12, the migration entry was copied vma0 -> vma1 at step 13 without the anon_vma "
-	  "lock, the walk visited vma0 at step 15" },
+	    0x07, 0x00, 0x00, 0x00, 0x00, 0x39, 0x00, 0xbd, 0x00, 0x00, 0x00, 0x00 }, 24,
+	  "remove_migration_ptes (task 4) vs copy_pte_range (task 3): the walk peeked at vma1 at "
+	  "step 13 without the page-table lock, the migration entry was copied vma0 -> vma1 at "
+	  "step 14 without the anon_vma lock, the walk visited vma0 at step 17" },
 };
 
 /* unlink-first: munmap unlinks before it zaps. */
@@ -97,14 +112,22 @@ static const struct cause_case unlink_first[] = {
 	  "page_mapcount 1" },
 };
 
-/* The unlocked peeks: a move in flight, a zap between its two halves. */
+/* The unlocked peeks: a move in flight, a zap between its steps, a split
+ * that completes inside a zap's lock section. */
 static const struct cause_case peeks[] = {
-	{ "peek-migration-pte",	/* crashers/peek-migration-pte/stale-migration-entry-803ca01a */
-	  { 0x81, 0x00, 0x02, 0x00, 0x82, 0x00, 0x02, 0x00, 0x07, 0x00, 0x00, 0x00,
-	    0x04, 0x00, 0x98, 0x00, 0x00, 0x28, 0x05, 0x07 }, 20,
+	{ "peek-migration-pte",	/* crashers/peek-migration-pte/stale-migration-entry-e026fe7b */
+	  { 0x81, 0x00, 0x00, 0x00, 0x82, 0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00,
+	    0x04, 0x00, 0x00, 0x01, 0x00, 0x39, 0x00, 0xb0 }, 20,
 	  "remove_migration_ptes (task 3) vs move_ptes (task 4): the migration entry left vma0 for "
-	  "vma1 at step 10 under both page-table locks, and the walk peeked at vma0 at step 13 and "
-	  "at vma1 at step 14 without them while it was in flight" },
+	  "vma1 at step 12 under both page-table locks, and the walk peeked at vma0 at step 14 and "
+	  "at vma1 at step 15 without them while it was in flight" },
+	{ "linux-3.14",	/* crashers/linux-3.14/kernel-bug-d56c5e7c: b5a8cad376ee's second race */
+	  { 0x81, 0x00, 0x00, 0x00, 0x82, 0x00, 0x00, 0x01, 0x05, 0x00, 0x00, 0x00,
+	    0x06, 0x00, 0x00, 0x00, 0x00, 0x39, 0x00, 0xe4 }, 20,
+	  "zap_huge_pmd (task 3) vs split_huge_page (task 4): the zap cleared the huge pmd of vma0 at "
+	  "step 8, the zap dropped the page's mapcount at step 9, the walk peeked at vma0 at step 11 "
+	  "without the page-table lock, the split found its count equal to page_mapcount and split "
+	  "the compound page at step 12, the zap's VM_BUG_ON_PAGE(!PageHead) fired at step 13" },
 	{ "peek-split-pmd",	/* crashers/peek-split-pmd/split-missed-pmd-7bae756a */
 	  { 0x81, 0x00, 0x00, 0x00, 0x82, 0x00, 0x00, 0x01, 0x04, 0x00, 0x01, 0x00,
 	    0x06, 0x00, 0x00, 0x00, 0x00, 0x31, 0x00, 0x65 }, 20,
@@ -171,7 +194,7 @@ static void every_step_numbered_once(void)
 {
 	struct run_result res;
 	struct strbuf report = { 0 };
-	CHECK(rmap_run(mail.bytes, mail.size, protocol_find("linux-3.14"), 0, &res, &report));
+	CHECK(rmap_run(mail.bytes, mail.size, protocol_find(mail.protocol), 0, &res, &report));
 	const char *r = sb_str(&report), *inter = strstr(r, "\ninterleaving as executed");
 	const char *tl = strstr(r, "\ntimeline, "), *walk = strstr(r, "\nthe walk: ");
 	unsigned long last = 0;

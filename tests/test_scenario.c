@@ -86,17 +86,19 @@ static void text_round_trip(void)
 		"split   thp0\n"
 		"migrate page255 now\n"
 		"step    t1 t0 XXYYYXYY\n"
-		"step    t7 t7 X";
+		"step    t7 t7 X\n"
+		"madvise mm2 vma0.pmd 1P-1p now\n"
+		"exit    mm1";
 	const char *canonical[] = {
 		"mmap    mm0 slot0 4P now", "fault   mm0 slot2 thp now", "mremap  mm0 slot2 2P -> slot8 now",
 		"mremap  mm7 vma1.home+1p rest:3P-1p -> vma0.end", "munmap  mm59 slot15+3p rest:1P",
 		"fork    mm1", "split   thp0", "migrate page255 now", "step    t1 t0 XXYYYXYY",
-		"step    t7 t7 X",
+		"step    t7 t7 X", "madvise mm2 vma0.pmd 1P-1p now", "exit    mm1",
 	};
 	struct record recs[PROGRAM_MAX_RECORDS];
 	struct scenario_error err;
 	int n = parse(text, recs, &err);
-	CHECK_EQ(n, 10);
+	CHECK_EQ(n, 12);
 	for (int i = 0; i < n; i++) {
 		struct strbuf line = { 0 };
 		scenario_record_text(&recs[i], &line);

@@ -23,7 +23,7 @@ rmap_test(fuzz decoder_totality same_input_same_trace oracle_fires_on_mail_race
 add_test(NAME cli.contract COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cli_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(cli.contract PROPERTIES ENVIRONMENT "${TEST_ENV}")
 rmap_test(protocols linux_3_14_split_race list_3_0_races list_3_3_moves_merged_vma_to_tail
-  peek_migration_pte_race peek_split_pmd_race tree_left_fork_race unlink_first_misses_vma
+  peek_migration_pte_race peek_split_pmd_race split_during_zap_bug tree_left_fork_race unlink_first_misses_vma
   retry_only_migration_race templist_races retry_walk_mail_scenario
   retry_without_progress_is_a_soft_lockup)
 rmap_test(scenario bytes_round_trip text_round_trip errors_name_line_and_column parser_is_total
@@ -59,3 +59,6 @@ add_test(NAME tools.shellcheck COMMAND bash ${CMAKE_SOURCE_DIR}/tests/shellcheck
 # The documentation: links stay inside the repository, every option is on docs/commands.md.
 add_test(NAME docs.links_and_options COMMAND bash ${CMAKE_SOURCE_DIR}/tests/docs_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(docs.links_and_options PROPERTIES ENVIRONMENT "${TEST_ENV}")
+rmap_test(unmap madvise_zaps_but_keeps_vmas madvise_splits_a_partly_covered_thp
+  madvise_runs_beside_a_fault exit_mmap_frees_the_mm exit_mmap_zaps_before_it_unlinks
+  zap_races_a_peeking_split_under_every_protocol)

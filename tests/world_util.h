@@ -27,6 +27,9 @@ void tw_fault(struct world *w, int mm, unsigned long addr, bool huge);
 void tw_munmap(struct world *w, int mm, unsigned long addr, unsigned long len);
 void tw_mremap(struct world *w, int mm, unsigned long old, unsigned long len, unsigned long new);
 int tw_fork(struct world *w, int mm);
+/* The fork layout: mm0 maps a THP at [0, 2P), mm1 is its fork (the child's
+ * vma shares the parent's key, linked after it). Returns the THP. */
+struct page *tw_fork_layout(struct world *w);
 
 struct pmd *tw_pmd(struct world *w, int mm, unsigned long addr);
 struct pte *tw_pte(struct world *w, int mm, unsigned long addr);

@@ -80,7 +80,7 @@ done
 tool="$rf_build/rmapfuzz"
 # A buggy protocol: expected anything but sound or disputed.
 buggy_protocols() {
-	"$tool" protocols | awk -F' [|] expected: ' '$2 != "sound" && $2 != "disputed" {split($1, a, " "); print a[1]}'
+	"$tool" protocols --tsv | awk -F'\t' 'NR > 1 && $2 != "sound" && $2 != "disputed" {print $1}'
 }
 if [ -n "$only" ] && [ -x "$tool" ]; then
 	all_buggy=$(buggy_protocols)

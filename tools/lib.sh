@@ -107,7 +107,9 @@ rf_is_help_or_version() {
 }
 
 # The protocols rmapfuzz knows, one a line (needs the build).
-rf_protocols() { "$rf_build/rmapfuzz" protocols | awk '{print $1}'; }
+rf_protocols() { "$rf_build/rmapfuzz" protocols --tsv | awk -F'\t' 'NR > 1 {print $1}'; }
+# rf_expected PROTOCOL: the verdict the row expects.
+rf_expected() { "$rf_build/rmapfuzz" protocols --tsv "$1" | awk -F'\t' 'NR > 1 {print $2}'; }
 
 # rf_check_protocol NAME: a usage error naming the known protocols unless
 # rmapfuzz knows NAME. Without a build yet, nothing to check against: true.

@@ -139,7 +139,7 @@ touch "$out/keep-crash.txt"
 # Per protocol, the fields of its row.
 rows=()
 for p in "${protos[@]}"; do
-	expected=$("$tool" protocols | awk -v p="$p" '$1 == p' | sed 's/.*| expected: //')
+	expected=$(rf_expected "$p")
 	runs=$(awk -v p="$p" '$1 == p' "$out/runs.txt")
 	found=$(awk '$3 == "found"' <<<"$runs" | wc -l)
 	read -r cost_new cost_merged cost_fork < <("$tool" cost --protocol "$p" |

@@ -1,0 +1,198 @@
+/* unmap_vmas() and zap_page_range() (mm/memory.c, mm/huge_memory.c): clear
+ * the entries of a range of vmas one pmd extent per step, each under its
+ * page-table lock (zap_pte_range), or a whole huge pmd (zap_huge_pmd). No
+ * anon_vma lock is taken: a walk may visit a vma while it is zapped, and
+ * sees entries vanish with their mapcount. munmap, madvise(MADV_DONTNEED)
+ * and exit_mmap call it. */
+#include "ops.h"
+
+/* zap_huge_pmd(): one lock section in the kernel, three steps here with the
+ * lock held across (so only an unlocked peek sees between them): clear the
+ * pmd; page_remove_rmap; VM_BUG_ON_PAGE(!PageHead(page)) and the unlock. */
+static enum step_result zap_huge_pmd(struct world *w, struct task *t, struct frame *f)
+{
+	struct unmap_vmas_frame *u = &f->u.unmap;
+	struct pmd *pmd = mm_pmd(u->mm, u->addr);
+	struct lock *ptl = huge_pmd_lockptr(w, u->mm, u->addr);
+
+	if (!lock_take(w, t, ptl, true))
+		return STEP_BLOCKED;
+	if (pmd_trans_splitting(pmd)) {
+		step_trace(w, t, "zap_huge_pmd", "mm%d %#lx: splitting, wait", u->mm->id, u->addr);
+		f->pc = 4;
+	} else if (pmd_trans_huge(pmd)) {
+		struct page *page = pmd->page;
+		step_trace(w, t, "zap_huge_pmd", "zapped huge pmd mm%d %#lx, page_remove_rmap next (page %lu)",
+			   u->mm->id, u->addr, page->id);
+		set_pmd(pmd, PMD_NONE, NULL);
+		t->inflight[t->nr_inflight++] = (struct inflight){
+			.kind = INFLIGHT_ZAP, .page = page, .from = pmd, .mm = u->mm, .addr = u->addr };
+		entry_event(w, t, ENTRY_TAKE, true, u->mm, u->addr, NULL, 0, page, false);
+		u->zap_page = page;
+		f->pc = 2;
+		return STEP_DONE;
+	} else {
+		step_trace(w, t, "zap_huge_pmd", "mm%d %#lx: no longer huge", u->mm->id, u->addr);
+	}
+	lock_drop(w, t, ptl);
+	return STEP_DONE;
+}
+
+/* zap_huge_pmd's second step: page_remove_rmap, the lock still held. */
+static enum step_result zap_huge_pmd_rmap(struct world *w, struct task *t, struct frame *f)
+{
+	struct unmap_vmas_frame *u = &f->u.unmap;
+	struct page *page = u->zap_page;
+
+	step_trace(w, t, "zap_huge_pmd", "page_remove_rmap of zapped huge pmd mm%d %#lx (page %lu)",
+		   u->mm->id, u->addr, page->id);
+	t->nr_inflight = 0;
+	page_remove_rmap(page);
+	entry_event(w, t, ENTRY_CLEAR, true, u->mm, u->addr, NULL, 0, page, false);
+	f->pc = 3;
+	return STEP_DONE;
+}
+
+/* Its last: the page must still be a THP head. A split whose pass 1 did
+ * not wait for this lock (3.13-3.14's unlocked peek) can have found its
+ * count right after page_remove_rmap and split the compound page before
+ * this check: the second split-vs-zap BUG that b5a8cad376ee fixed. */
+static enum step_result zap_huge_pmd_end(struct world *w, struct task *t, struct frame *f)
+{
+	struct unmap_vmas_frame *u = &f->u.unmap;
+	struct page *page = u->zap_page;
+
+	step_trace(w, t, "zap_huge_pmd", "VM_BUG_ON_PAGE(!PageHead) and unlock, mm%d %#lx (page %lu)",
+		   u->mm->id, u->addr, page->id);
+	u->zap_page = NULL;
+	if (!PageTransHuge(page)) {
+		world_kernel_bug(w, "zap_huge_pmd: VM_BUG_ON_PAGE(!PageHead(page)): page %lu, zapped "
+				 "from mm%d %#lx, was split while the zap held the pmd's lock",
+				 page->id, u->mm->id, u->addr);
+		return STEP_DONE;
+	}
+	lock_drop(w, t, huge_pmd_lockptr(w, u->mm, u->addr));
+	u->addr += PMD_SIZE;
+	f->pc = 1;
+	return STEP_DONE;
+}
+
+static enum step_result zap_pte_range(struct world *w, struct task *t, struct unmap_vmas_frame *u,
+				      unsigned long next)
+{
+	struct lock *ptl = pmd_lockptr(u->mm, u->addr);
+
+	if (!lock_take(w, t, ptl, true))
+		return STEP_BLOCKED;
+	step_trace(w, t, "zap_pte_range", "zapped ptes mm%d [%#lx, %#lx)", u->mm->id, u->addr, next);
+	zap_ptes(w, t, u->mm, u->addr, next);
+	u->addr = next;
+	lock_drop(w, t, ptl);
+	return STEP_DONE;
+}
+
+enum step_result unmap_vmas_step(struct world *w, struct task *t, struct frame *f)
+{
+	struct unmap_vmas_frame *u = &f->u.unmap;
+	struct mm_struct *mm = u->mm;
+
+	for (;;) {
+		switch (f->pc) {
+		case 0:	/* unmap_single_vma() of the next vma */
+			if (!u->vma || u->vma->vm_start >= u->end) {
+				task_return(t, 0);
+				return STEP_CONTINUE;
+			}
+			u->addr = u->start > u->vma->vm_start ? u->start : u->vma->vm_start;
+			f->pc = 1;
+			continue;
+		case 1: {	/* zap_pmd_range(), one extent */
+			struct vm_area_struct *vma = u->vma;
+			unsigned long end = u->end < vma->vm_end ? u->end : vma->vm_end;
+			if (u->addr >= end) {
+				u->vma = vma->vm_next;
+				f->pc = 0;
+				continue;
+			}
+			unsigned long next = pmd_addr_end(u->addr, end);
+			struct pmd *pmd = mm_pmd(mm, u->addr);
+			if (pmd_none(pmd)) {
+				u->addr = next;
+				continue;
+			}
+			if (pmd_trans_huge(pmd)) {
+				/* Only part of the huge pmd is zapped (madvise;
+				 * munmap split its vmas' THPs already): split it. */
+				if (next - u->addr != HPAGE_PMD_SIZE) {
+					call_split_huge_page_pmd(w, t, mm, u->addr);
+					return STEP_CONTINUE;
+				}
+				return zap_huge_pmd(w, t, f);
+			}
+			return zap_pte_range(w, t, u, next);
+		}
+		case 2:
+			return zap_huge_pmd_rmap(w, t, f);
+		case 3:
+			return zap_huge_pmd_end(w, t, f);
+		default: {
+			/* wait_split_huge_page(): the kernel locks vma->anon_vma's
+			 * root; the page's anon_vma has the same root, and the split
+			 * keeps it alive even when (unlink-first) the vma's own was
+			 * freed. A pmd no longer frozen means the split ended. */
+			struct pmd *pmd = mm_pmd(mm, u->addr);
+			if (pmd_trans_splitting(pmd) &&
+			    !lock_wait(w, t, anon_vma_lock(pmd->page->mapping), true))
+				return STEP_BLOCKED;
+			step_trace(w, t, "wait_split_huge_page", "mm%d %#lx", mm->id, u->addr);
+			f->pc = 1;
+			return STEP_DONE;
+		}
+		}
+	}
+}
+
+void free_pgd_range(struct world *w, struct mm_struct *mm, unsigned long addr, unsigned long end,
+		    unsigned long floor, unsigned long ceiling)
+{
+	ceiling &= PMD_MASK;
+	if (!ceiling)	/* the next vma shares the first pmd: nothing to free */
+		return;
+	addr &= PMD_MASK;
+	if (addr < floor)
+		addr += PMD_SIZE;
+	if (end - 1 > ceiling - 1)
+		end -= PMD_SIZE;
+	for (; addr < end && addr < TASK_SIZE; addr += PMD_SIZE) {
+		struct pmd *pmd = mm_pmd(mm, addr);
+		for (int i = 0; i < PTRS_PER_PTE && pmd->kind == PMD_TABLE; i++)
+			if (pmd->pte[i].kind != PTE_NONE)
+				world_model_bug(w, "free_pgd_range: mm%d table %#lx not empty", mm->id, addr);
+		if (pmd->kind == PMD_HUGE)
+			world_model_bug(w, "free_pgd_range: mm%d huge pmd %#lx left", mm->id, addr);
+		set_pmd(pmd, PMD_NONE, NULL);
+	}
+}
+
+enum step_result unlink_next_vma(struct world *w, struct task *t, struct vm_area_struct **cursor)
+{
+	while (*cursor && !(*cursor)->anon_vma)
+		*cursor = (*cursor)->vm_next;
+	struct vm_area_struct *vma = *cursor;
+	if (!vma)
+		return STEP_CONTINUE;
+	struct anon_vma *av = vma->anon_vma;
+	if (!lock_take(w, t, anon_vma_lock(av), true))
+		return STEP_BLOCKED;
+	step_trace(w, t, "unlink_anon_vmas", "vma%lu [%#lx, %#lx)", vma->id, vma->vm_start,
+		   vma->vm_end);
+	/* The root outlives the unlink: vma's own anon_vma holds it. */
+	struct lock *root_lock = anon_vma_lock(av);
+	get_anon_vma(av->root);
+	struct anon_vma *root = av->root;
+	unlink_anon_vmas(w, vma);
+	lock_drop(w, t, root_lock);
+	put_anon_vma(w, root);
+	*cursor = vma->vm_next;
+	return STEP_DONE;
+}
