@@ -74,7 +74,7 @@ static void entry_locks(const struct log_entry *e, struct strbuf *out)
 	if (moves || e->change == ENTRY_COPY || (e->change == ENTRY_MIGRATION && e->from_mm >= 0))
 		sb_printf(out, " %s the anon_vma lock", e->locked ? "under" : "without");
 	if (e->change == ENTRY_TAKE && e->from_mm >= 0)
-		sb_printf(out, ", in flight under both page-table locks");
+		sb_printf(out, ", in flight under its page-table locks");
 }
 
 static bool about(const struct log_entry *e, const struct cause *c)
