@@ -173,7 +173,9 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 		*p++ = (uint8_t)((next(r) & ~32u) | (k ? 0 : 32));	/* ro, then rw */
 	/* The zaps share one draw: munmap, madvise(MADV_DONTNEED), exit_mmap
 	 * (of a fork of the mm, mostly: a last mapping's exit has no walk to
-	 * race). */
+	 * race); with them mprotect, whose change_protection takes entries
+	 * out and sets them back, and whose vma_adjust splits the THPs its
+	 * boundaries cut. */
 	switch (below(r, 4)) {
 	case 0:
 		*p++ = REC_FORK, *p++ = mm, *p++ = 0, *p++ = 0;
@@ -184,10 +186,12 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 			*p++ = REC_FORK | 0x80, *p++ = mm, *p++ = 0, *p++ = 0;
 			*p++ = REC_EXIT, *p++ = (uint8_t)(mm + 1), *p++ = 0, *p++ = 0;
 			break;
-		default:
-			*p++ = below(r, 3) ? REC_MUNMAP : REC_MADVISE, *p++ = mm,
+		default: {
+			static const uint8_t zaps[4] = { REC_MUNMAP, REC_MUNMAP, REC_MADVISE, REC_MPROTECT };
+			*p++ = zaps[below(r, 4)], *p++ = mm,
 			*p++ = vma_point(r, (unsigned)below(r, 3)), *p++ = (uint8_t)next(r);
 			break;
+		}
 		}
 		break;
 	default: {	/* an mremap, mostly of a whole vma back home */
