@@ -52,14 +52,8 @@ static bool traced_before(const struct tw_trace *tr, const char *words, const ch
 static void check_vma(struct world *w, int mm, int nth, unsigned long start, unsigned long end,
 		      pgoff_t pgoff, unsigned long flags)
 {
-	struct vm_area_struct *v = tw_vma(w, mm, nth);
-	CHECK(v != NULL);
-	if (!v)
-		return;
-	CHECK_EQ(v->vm_start, start);
-	CHECK_EQ(v->vm_end, end);
-	CHECK_EQ(v->vm_pgoff, pgoff);
-	CHECK_EQ(v->vm_flags, flags);
+	tw_check_vma(w, mm, nth, start, end, pgoff);
+	CHECK(!tw_vma(w, mm, nth) || tw_vma(w, mm, nth)->vm_flags == flags);
 }
 
 #define RW (VM_READ | VM_WRITE)
