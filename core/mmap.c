@@ -59,10 +59,10 @@ bool vma_merge(struct mm_struct *mm, struct vm_area_struct *prev, unsigned long 
 		    can_vma_merge_before(next, vm_flags, anon_vma, pgoff + pglen) &&
 		    is_mergeable_anon_vma(prev->anon_vma, next->anon_vma, NULL)) {
 			plan->end = next->vm_end;
-			plan->kase = whole ? 6 : 1;
+			plan->merge_case = whole ? 6 : 1;
 		} else {
 			plan->end = end;
-			plan->kase = whole ? 7 : area && area->vm_start < end ? 5 : 2;
+			plan->merge_case = whole ? 7 : area && area->vm_start < end ? 5 : 2;
 		}
 		return true;
 	}
@@ -73,13 +73,13 @@ bool vma_merge(struct mm_struct *mm, struct vm_area_struct *prev, unsigned long 
 			plan->start = prev->vm_start;
 			plan->end = addr;
 			plan->pgoff = prev->vm_pgoff;
-			plan->kase = 4;
+			plan->merge_case = 4;
 		} else {
 			plan->vma = area;
 			plan->start = addr;
 			plan->end = next->vm_end;
 			plan->pgoff = next->vm_pgoff - pglen;
-			plan->kase = whole ? 8 : 3;
+			plan->merge_case = whole ? 8 : 3;
 		}
 		return true;
 	}

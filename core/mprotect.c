@@ -54,7 +54,7 @@ static enum step_result mprotect_fixup(struct world *w, struct task *t, struct f
 	if (vma_merge(m->mm, m->prev, m->nstart, m->tmp, m->newflags, vma->anon_vma, pgoff, &plan)) {
 		step_trace(w, t, "mprotect_fixup", "vma%lu [%#lx, %#lx) -> %s: vma_merge case %d, "
 			   "vma_adjust of vma%lu", vma->id, m->nstart, m->tmp, prot_name(m->newflags),
-			   plan.kase, plan.vma->id);
+			   plan.merge_case, plan.vma->id);
 		m->vma = m->prev = plan.area;
 		f->pc = MP_SUCCESS;
 		call_vma_adjust(w, t, plan.vma, plan.start, plan.end, plan.pgoff, NULL);
@@ -140,13 +140,15 @@ static enum step_result change_pte_range(struct world *w, struct task *t, struct
 		entry_event(w, t, ENTRY_TAKE, false, m->mm, a, m->mm, a, pte->page, false);
 		*pte = (struct pte){ .kind = PTE_NONE };
 	}
-	step_trace(w, t, "change_pte_range", "took out ptes mm%d [%#lx, %#lx) to change their "
-		   "protection: %d %s", m->mm->id, m->addr, next, t->nr_inflight,
-		   t->nr_inflight == 1 ? "entry" : "entries");
 	if (t->nr_inflight) {
+		step_trace(w, t, "change_pte_range", "took out ptes mm%d [%#lx, %#lx) to change their "
+			   "protection: %d %s", m->mm->id, m->addr, next, t->nr_inflight,
+			   t->nr_inflight == 1 ? "entry" : "entries");
 		f->pc = MP_PTES_SET;
 		return STEP_DONE;
 	}
+	step_trace(w, t, "change_pte_range", "mm%d [%#lx, %#lx): no pte present", m->mm->id, m->addr,
+		   next);
 	lock_drop(w, t, ptl);
 	m->addr = next;
 	return STEP_DONE;

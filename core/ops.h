@@ -19,7 +19,7 @@ struct vma_merge_plan {
 	struct vm_area_struct *vma, *area;
 	unsigned long start, end;
 	pgoff_t pgoff;
-	unsigned char kase;	/* the case of vma_merge's comment table, 1-8 */
+	unsigned char merge_case;	/* the case of vma_merge's comment table, 1-8 */
 };
 bool vma_merge(struct mm_struct *mm, struct vm_area_struct *prev, unsigned long addr,
 	       unsigned long end, unsigned long vm_flags, struct anon_vma *anon_vma, pgoff_t pgoff,
