@@ -448,6 +448,71 @@ static void change_huge_pmd_races_a_peeking_split_under_every_protocol(void)
 	}
 }
 
+/* A split that froze the huge pmd first: change_huge_pmd finds it
+ * splitting, waits for the split's AV(w) (wait_split_huge_page) and
+ * changes the ptes the split left. Every row runs it clean.
+ *   0    P
+ *   |a0 rw TT|   mprotect [0, P) ro while S splits T
+ */
+static const char *change_huge_pmd_waits_for_split(const char *protocol, bool *ptes)
+{
+	struct scen s;
+	sc_begin(&s, protocol);
+	tw_mmap(s.w, 0, 0, P);
+	tw_fault(s.w, 0, 0, true);
+	struct page *thp = tw_page(s.w, 0, 0);
+	int sp = start_split_huge_page(s.w, thp);
+	int t = start_mprotect(s.w, 0, 0, P, false);
+	sc_through(&s, sp, "__split_huge_page_splitting", 1);	/* frozen */
+	CHECK(pmd_trans_splitting(tw_pmd(s.w, 0, 0)));
+	sc_through(&s, t, "change_huge_pmd", 1);	/* splitting: wait */
+	CHECK(!sc_step(&s, t));	/* wait_split_huge_page: AV(w) is the split's */
+	const char *v = sc_end(&s);
+	*ptes = tw_pmd(s.w, 0, 0)->kind == PMD_TABLE && tw_page(s.w, 0, PAGE_SIZE) == thp + 1 &&
+		tw_vma(s.w, 0, 0)->vm_flags == RO;
+	sc_free(&s);
+	return v;
+}
+
+/* Case 7 unlinks b from the mm in vma_adjust's AV(w) section and from the
+ * index only in anon_vma_merge's, a step later: a split that takes the
+ * lock in between visits b as well as a, both over the same huge pmd, and
+ * freezes it once. Every row runs it clean.
+ *   0    P    2P
+ *   |a0rw|b1ro TT|    mprotect [P, 2P) rw: case 7, S splits T meanwhile
+ */
+static const char *split_between_unlink_and_anon_vma_merge(const char *protocol, int *visits)
+{
+	struct scen s;
+	sc_begin(&s, protocol);
+	tw_mmap(s.w, 0, 0, 2 * P);
+	tw_fault(s.w, 0, P, true);
+	struct page *thp = tw_page(s.w, 0, P);
+	tw_mprotect(s.w, 0, P, P, false);
+	int t = start_mprotect(s.w, 0, P, P, true);
+	int sp = start_split_huge_page(s.w, thp);
+	sc_through(&s, t, "vma_adjust", 1);	/* b out of the mm, still indexed */
+	CHECK_EQ(tw_nr_vmas(s.w, 0), 1);
+	sc_through(&s, sp, "anon_vma_lock_write", 1);
+	struct task *split = task_find(s.w, sp);
+	*visits = split ? split->frames[0].u.split.walk.nr : -1;
+	const char *v = sc_end(&s);
+	sc_free(&s);
+	return v;
+}
+
+static void vma_adjust_and_split_orders_under_every_protocol(void)
+{
+	for (int i = 0; i < nr_protocols; i++) {
+		bool ptes;
+		int visits;
+		CHECK(change_huge_pmd_waits_for_split(protocols[i].name, &ptes) == NULL);
+		CHECK(ptes);
+		CHECK(split_between_unlink_and_anon_vma_merge(protocols[i].name, &visits) == NULL);
+		CHECK_EQ(visits, 2);
+	}
+}
+
 /* The shape of Kirill Shutemov's 2014 reproducer: mprotect of part of a
  * THP's vma in one mm is the split (vma_adjust_trans_huge), an mremap in
  * another is the move. mm0 has the mail layout, a = [0, 2P) pgoff 0 and
@@ -523,4 +588,5 @@ TEST_MAIN(T(split_vma_when_nothing_merges), T(case_4_next_grows_down),
 	  T(range_over_vmas_stops_at_a_hole), T(rekey_reorders_the_tree_not_the_list),
 	  T(rekey_and_migration_under_every_protocol),
 	  T(change_huge_pmd_races_a_peeking_split_under_every_protocol),
+	  T(vma_adjust_and_split_orders_under_every_protocol),
 	  T(kirill_reproducer_shape_under_every_protocol), T(every_case_under_every_protocol))
