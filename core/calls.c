@@ -2,13 +2,12 @@
 
 void call_vma_adjust(struct world *w, struct task *t, struct vm_area_struct *vma,
 		     unsigned long start, unsigned long end, pgoff_t pgoff,
-		     struct vm_area_struct *insert, struct vm_area_struct *remove)
+		     struct vm_area_struct *insert)
 {
 	struct frame *f = task_push(w, t, OP_VMA_ADJUST);
 	if (f)
 		f->u.adjust = (struct vma_adjust_frame){ .vma = vma, .start = start, .end = end,
-							 .pgoff = pgoff, .insert = insert,
-							 .next = remove };
+							 .pgoff = pgoff, .insert = insert };
 }
 
 void call_split_vma(struct world *w, struct task *t, struct vm_area_struct *vma,

@@ -358,7 +358,7 @@ int rmap_check(struct world *w, struct check_failure *out)
 			if (f->op == OP_SPLIT_VMA && f->u.split_vma.new &&
 			    !covering_exactly(f->u.split_vma.mm->mmap, f->u.split_vma.new))
 				v = f->u.split_vma.new;
-			else if (f->op == OP_VMA_ADJUST && f->pc == 4)
+			else if (f->op == OP_VMA_ADJUST && f->pc == ADJUST_MERGE)
 				v = f->u.adjust.next;
 			if (v && check_chain(w, v, &chained, out))
 				return -1;

@@ -9,9 +9,18 @@
 struct anon_vma;
 struct world;
 
+/* Model abstraction: of vm_flags only the protection bits mprotect changes.
+ * is_mergeable_vma() compares the whole word, so these decide merges; the
+ * kernel's other flags are equal on every vma the model makes (VM_ACCOUNT
+ * is set by every private writable mmap and survives mprotect), so they
+ * never tell two vmas apart. */
+#define VM_READ 0x1UL
+#define VM_WRITE 0x2UL
+
 struct vm_area_struct {
 	unsigned long vm_start, vm_end;	/* [vm_start, vm_end) */
 	pgoff_t vm_pgoff;
+	unsigned long vm_flags;		/* VM_READ, VM_WRITE */
 	struct mm_struct *vm_mm;
 	struct vm_area_struct *vm_next, *vm_prev;	/* address order */
 	struct anon_vma *anon_vma;	/* the vma's own: new pages map to it */

@@ -11,49 +11,76 @@ static bool is_mergeable_anon_vma(struct anon_vma *a1, struct anon_vma *a2,
 	return a1 == a2;
 }
 
-static bool can_vma_merge_after(struct vm_area_struct *vma, struct anon_vma *anon_vma,
-				pgoff_t vm_pgoff)
+/* is_mergeable_vma(): the flags must be equal (the model has no files,
+ * vm_ops or policies to compare). */
+static bool is_mergeable_vma(const struct vm_area_struct *vma, unsigned long vm_flags)
 {
-	return is_mergeable_anon_vma(anon_vma, vma->anon_vma, vma) &&
+	return vma->vm_flags == vm_flags;
+}
+
+static bool can_vma_merge_after(struct vm_area_struct *vma, unsigned long vm_flags,
+				struct anon_vma *anon_vma, pgoff_t vm_pgoff)
+{
+	return is_mergeable_vma(vma, vm_flags) && is_mergeable_anon_vma(anon_vma, vma->anon_vma, vma) &&
 	       vma->vm_pgoff + vma_pages(vma) == vm_pgoff;
 }
 
-static bool can_vma_merge_before(struct vm_area_struct *vma, struct anon_vma *anon_vma,
-				 pgoff_t vm_pgoff)
+static bool can_vma_merge_before(struct vm_area_struct *vma, unsigned long vm_flags,
+				 struct anon_vma *anon_vma, pgoff_t vm_pgoff)
 {
-	return is_mergeable_anon_vma(anon_vma, vma->anon_vma, vma) && vma->vm_pgoff == vm_pgoff;
+	return is_mergeable_vma(vma, vm_flags) && is_mergeable_anon_vma(anon_vma, vma->anon_vma, vma) &&
+	       vma->vm_pgoff == vm_pgoff;
 }
 
-/* Only the cases for a range in a hole (mmap, copy_vma): 1 (prev and next
- * join), 2 (prev grows up), 3 (next grows down). mprotect's cases 4-8 do
- * not arise in the model. */
+/* The kernel's table (mm/mmap.c), A the range, P prev, N next, X the vma
+ * after N. In a hole: 1 PPPPAAAANNNN -> one vma, 2 P grows up, 3 N grows
+ * down. mprotect's range lies in one vma: 4 A is P's tail, N grows down
+ * over it (adjust_next < 0); 5 A is N's head, P grows up over it
+ * (adjust_next > 0); A is all of N: 6 P absorbs N and X (remove_next 2),
+ * 7 P absorbs N, 8 N absorbs X. A faulted range never merges into a vma
+ * without an anon_vma (an empty chain is not singular), so cases 4 and 5
+ * never need the importer's anon_vma_clone; 6 and 8 may. */
 bool vma_merge(struct mm_struct *mm, struct vm_area_struct *prev, unsigned long addr,
-	       unsigned long end, struct anon_vma *anon_vma, pgoff_t pgoff,
+	       unsigned long end, unsigned long vm_flags, struct anon_vma *anon_vma, pgoff_t pgoff,
 	       struct vma_merge_plan *plan)
 {
 	pgoff_t pglen = (end - addr) >> PAGE_SHIFT;
-	struct vm_area_struct *next = prev ? prev->vm_next : mm->mmap;
+	struct vm_area_struct *next = prev ? prev->vm_next : mm->mmap, *area = next;
+	bool whole = next && next->vm_end == end;	/* cases 6, 7, 8 */
 
-	*plan = (struct vma_merge_plan){ 0 };
-	if (prev && prev->vm_end == addr && can_vma_merge_after(prev, anon_vma, pgoff)) {
-		plan->vma = prev;
+	*plan = (struct vma_merge_plan){ .area = area };
+	if (whole)
+		next = next->vm_next;
+	if (prev && prev->vm_end == addr && can_vma_merge_after(prev, vm_flags, anon_vma, pgoff)) {
+		plan->vma = plan->area = prev;
 		plan->start = prev->vm_start;
 		plan->pgoff = prev->vm_pgoff;
 		if (next && end == next->vm_start &&
-		    can_vma_merge_before(next, anon_vma, pgoff + pglen) &&
+		    can_vma_merge_before(next, vm_flags, anon_vma, pgoff + pglen) &&
 		    is_mergeable_anon_vma(prev->anon_vma, next->anon_vma, NULL)) {
-			plan->end = next->vm_end;	/* case 1 */
-			plan->remove = next;
+			plan->end = next->vm_end;
+			plan->merge_case = whole ? 6 : 1;
 		} else {
-			plan->end = end;		/* case 2 */
+			plan->end = end;
+			plan->merge_case = whole ? 7 : area && area->vm_start < end ? 5 : 2;
 		}
 		return true;
 	}
-	if (next && end == next->vm_start && can_vma_merge_before(next, anon_vma, pgoff + pglen)) {
-		plan->vma = next;			/* case 3 */
-		plan->start = addr;
-		plan->end = next->vm_end;
-		plan->pgoff = next->vm_pgoff - pglen;
+	if (next && end == next->vm_start &&
+	    can_vma_merge_before(next, vm_flags, anon_vma, pgoff + pglen)) {
+		if (prev && addr < prev->vm_end) {
+			plan->vma = prev;
+			plan->start = prev->vm_start;
+			plan->end = addr;
+			plan->pgoff = prev->vm_pgoff;
+			plan->merge_case = 4;
+		} else {
+			plan->vma = area;
+			plan->start = addr;
+			plan->end = next->vm_end;
+			plan->pgoff = next->vm_pgoff - pglen;
+			plan->merge_case = whole ? 8 : 3;
+		}
 		return true;
 	}
 	return false;
@@ -65,8 +92,8 @@ static bool range_ok(unsigned long addr, unsigned long len)
 	       addr < TASK_SIZE && len <= TASK_SIZE - addr;
 }
 
-/* MAP_ANONYMOUS|MAP_PRIVATE at a fixed, free address (the model never maps
- * over an existing vma: that would be munmap first). */
+/* MAP_ANONYMOUS|MAP_PRIVATE, PROT_READ|PROT_WRITE, at a fixed, free address
+ * (the model never maps over an existing vma: that would be munmap first). */
 enum step_result mmap_step(struct world *w, struct task *t, struct frame *f)
 {
 	struct mmap_frame *m = &f->u.mmap;
@@ -87,13 +114,14 @@ enum step_result mmap_step(struct world *w, struct task *t, struct frame *f)
 		/* An anonymous private mapping's pgoff is its address. */
 		pgoff_t pgoff = m->addr >> PAGE_SHIFT;
 		struct vma_merge_plan plan;
-		if (vma_merge(mm, find_vma_prev_of(mm, m->addr), m->addr, end, NULL, pgoff, &plan)) {
+		if (vma_merge(mm, find_vma_prev_of(mm, m->addr), m->addr, end, VM_READ | VM_WRITE, NULL,
+			      pgoff, &plan)) {
 			f->pc = 1;
-			call_vma_adjust(w, t, plan.vma, plan.start, plan.end, plan.pgoff, NULL,
-					plan.remove);
+			call_vma_adjust(w, t, plan.vma, plan.start, plan.end, plan.pgoff, NULL);
 			return STEP_DONE;
 		}
 		struct vm_area_struct *vma = vm_area_alloc(w, mm);
+		vma->vm_flags = VM_READ | VM_WRITE;
 		vma->vm_start = m->addr;
 		vma->vm_end = end;
 		vma->vm_pgoff = pgoff;

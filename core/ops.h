@@ -11,21 +11,26 @@
 #include "task.h"
 #include "world.h"
 
-/* vma_merge()'s verdict for a new range [addr, end) in a hole of the mm:
- * grow vma to [start, end) at pgoff, removing `remove` (case 1) if set. */
+/* vma_merge()'s verdict for [addr, end) taking vm_flags: a range in a hole
+ * (mmap, copy_vma: cases 1-3) or, for mprotect, part or all of one vma
+ * (cases 4-8). vma_adjust(vma, start, end, pgoff) does it; area is what
+ * vma_merge returns, the vma that now holds the range. */
 struct vma_merge_plan {
-	struct vm_area_struct *vma, *remove;
+	struct vm_area_struct *vma, *area;
 	unsigned long start, end;
 	pgoff_t pgoff;
+	unsigned char merge_case;	/* the case of vma_merge's comment table, 1-8 */
 };
 bool vma_merge(struct mm_struct *mm, struct vm_area_struct *prev, unsigned long addr,
-	       unsigned long end, struct anon_vma *anon_vma, pgoff_t pgoff,
+	       unsigned long end, unsigned long vm_flags, struct anon_vma *anon_vma, pgoff_t pgoff,
 	       struct vma_merge_plan *plan);
 
 /* Calls: push the callee's frame; its first step runs in this attempt. */
+/* vma_adjust() works out itself whether vma->vm_next goes (cases 1, 6-8)
+ * or moves its start (cases 4, 5), as the kernel's does. */
 void call_vma_adjust(struct world *w, struct task *t, struct vm_area_struct *vma,
 		     unsigned long start, unsigned long end, pgoff_t pgoff,
-		     struct vm_area_struct *insert, struct vm_area_struct *remove);
+		     struct vm_area_struct *insert);
 void call_split_vma(struct world *w, struct task *t, struct vm_area_struct *vma,
 		    unsigned long addr, bool new_below);
 void call_munmap(struct world *w, struct task *t, struct mm_struct *mm, unsigned long start,

@@ -23,6 +23,7 @@ static const step_fn step_fns[NR_TASK_OPS] = {
 	[OP_UNMAP_VMAS] = unmap_vmas_step,
 	[OP_MADVISE] = madvise_step,
 	[OP_EXIT_MMAP] = exit_mmap_step,
+	[OP_MPROTECT] = mprotect_step,
 };
 _Static_assert(NR_TASK_OPS <= sizeof(((struct world *)0)->op_stats) /
 	       sizeof(((struct world *)0)->op_stats[0]), "op_stats holds every operation");
@@ -43,6 +44,7 @@ const char *task_op_name(enum task_op op)
 		[OP_UNMAP_VMAS] = "unmap_vmas",
 		[OP_MADVISE] = "madvise",
 		[OP_EXIT_MMAP] = "exit_mmap",
+		[OP_MPROTECT] = "mprotect",
 	};
 	return names[op];
 }
@@ -153,6 +155,17 @@ int start_exit_mmap(struct world *w, int mm)
 	if (!f)
 		return -1;
 	f->u.exit_mmap = (struct exit_mmap_frame){ .mm = m };
+	return task_id_of(w);
+}
+
+int start_mprotect(struct world *w, int mm, unsigned long addr, unsigned long len, bool write)
+{
+	struct mm_struct *m = mm_of(w, mm);
+	struct frame *f = m ? task_new(w, OP_MPROTECT) : NULL;
+	if (!f)
+		return -1;
+	f->u.mprotect = (struct mprotect_frame){ .mm = m, .start = addr, .end = addr + len,
+						 .newflags = VM_READ | (write ? VM_WRITE : 0) };
 	return task_id_of(w);
 }
 
@@ -351,8 +364,8 @@ void task_frame_release(struct world *w, struct frame *f)
 			free_orphan_vma(w, f->u.split_vma.new);
 		break;
 	case OP_VMA_ADJUST:
-		/* Case 1's next is out of the mm once vma_adjust ran (pc 4). */
-		if (f->pc == 4 && f->u.adjust.next)
+		/* A merged-away next is out of the mm until anon_vma_merge. */
+		if (f->pc == ADJUST_MERGE && f->u.adjust.next)
 			free_orphan_vma(w, f->u.adjust.next);
 		break;
 	case OP_SPLIT_HUGE_PAGE:

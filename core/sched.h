@@ -26,6 +26,8 @@ int start_madvise(struct world *w, int mm, unsigned long addr, unsigned long len
 /* The mm's last user is gone: exit_mmap. The mm stays, empty, and no
  * operation can name it again. */
 int start_exit_mmap(struct world *w, int mm);
+/* mprotect(addr, len, PROT_READ, or PROT_READ|PROT_WRITE when write). */
+int start_mprotect(struct world *w, int mm, unsigned long addr, unsigned long len, bool write);
 int start_split_huge_page(struct world *w, struct page *page);
 int start_migrate(struct world *w, struct page *page);
 

@@ -36,9 +36,9 @@ enum step_result split_vma_step(struct world *w, struct task *t, struct frame *f
 		if (s->new_below)
 			call_vma_adjust(w, t, vma, s->addr, vma->vm_end,
 					vma->vm_pgoff + ((s->addr - s->new->vm_start) >> PAGE_SHIFT),
-					s->new, NULL);
+					s->new);
 		else
-			call_vma_adjust(w, t, vma, vma->vm_start, s->addr, vma->vm_pgoff, s->new, NULL);
+			call_vma_adjust(w, t, vma, vma->vm_start, s->addr, vma->vm_pgoff, s->new);
 		return STEP_CONTINUE;
 	default:
 		task_return(t, 0);

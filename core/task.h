@@ -41,6 +41,7 @@ enum task_op {
 	OP_UNMAP_VMAS,		/* unmap_vmas / zap_page_range: munmap, madvise, exit_mmap */
 	OP_MADVISE,
 	OP_EXIT_MMAP,
+	OP_MPROTECT,
 	NR_TASK_OPS
 };
 
@@ -86,17 +87,38 @@ struct unmap_vmas_frame {
 };
 struct madvise_frame { struct mm_struct *mm; unsigned long start, end; };
 struct exit_mmap_frame { struct mm_struct *mm; struct vm_area_struct *vma; };
+/* sys_mprotect(): mprotect_fixup of each vma in [start, end), then
+ * change_protection of [nstart, tmp) in it, one pmd extent at a time. */
+struct mprotect_frame {
+	struct mm_struct *mm;
+	unsigned long start, end;
+	unsigned long newflags;
+	struct vm_area_struct *vma, *prev;	/* mprotect_fixup's vma and *pprev */
+	unsigned long nstart, tmp;		/* the part of vma it changes */
+	unsigned long addr;			/* change_protection's cursor */
+};
 struct split_vma_frame {
 	struct mm_struct *mm;
 	struct vm_area_struct *vma, *new;
 	unsigned long addr;
 	bool new_below;
 };
+/* vma_adjust(): next is vma->vm_next when it takes part, merged away
+ * (remove_next: 1, or 2 when the one after it goes too) or moved
+ * (adjust_next pages: > 0 it shrinks from the front, < 0 it grows down);
+ * the importer gets the exporter's anon_vma first when it has none. */
 struct vma_adjust_frame {
-	struct vm_area_struct *vma, *insert, *next;	/* next: merged away (case 1) */
+	struct vm_area_struct *vma, *insert, *next;
+	struct vm_area_struct *importer, *exporter;
 	unsigned long start, end;
 	pgoff_t pgoff;
+	long adjust_next;
+	int remove_next;
 };
+/* Its steps (frame pc): ADJUST_MERGE is between next's unlink from the mm
+ * and anon_vma_merge, when next is still indexed but in no mm. */
+enum { ADJUST_PLAN, ADJUST_IMPORT, ADJUST_SPLIT_START, ADJUST_SPLIT_END, ADJUST_SPLIT_NEXT,
+       ADJUST_LOCKED, ADJUST_MERGE, ADJUST_AGAIN };
 struct split_pmd_frame { struct mm_struct *mm; unsigned long haddr; struct page *page; };
 struct split_huge_page_frame {
 	struct page *page;
@@ -132,6 +154,7 @@ struct frame {
 		struct unmap_vmas_frame unmap;
 		struct madvise_frame madvise;
 		struct exit_mmap_frame exit_mmap;
+		struct mprotect_frame mprotect;
 	} u;
 };
 
@@ -204,6 +227,7 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f);
 enum step_result unmap_vmas_step(struct world *w, struct task *t, struct frame *f);
 enum step_result madvise_step(struct world *w, struct task *t, struct frame *f);
 enum step_result exit_mmap_step(struct world *w, struct task *t, struct frame *f);
+enum step_result mprotect_step(struct world *w, struct task *t, struct frame *f);
 
 /* Release what a frame owns when a halted world is torn down mid-task. */
 void task_frame_release(struct world *w, struct frame *f);

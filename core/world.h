@@ -36,10 +36,12 @@ enum rmap_event_kind {
 	EV_KERNEL_BUG,		/* the modelled kernel hit a BUG_ON: message */
 };
 
-/* ENTRY_TAKE: the first half of a move or huge-pmd zap took the entry out of
- * its table (mm, addr); a move names where it will land (from_mm, from). */
+/* ENTRY_TAKE: the first half of a move, huge-pmd zap or protection change
+ * took the entry out of its table (mm, addr); a move names where it will
+ * land (from_mm, from), a protection change the same place. ENTRY_PROTECT:
+ * change_protection put it back there. */
 enum entry_change { ENTRY_SET, ENTRY_COPY, ENTRY_MOVE, ENTRY_CLEAR, ENTRY_MIGRATION, ENTRY_SPLIT,
-		    ENTRY_TAKE };
+		    ENTRY_TAKE, ENTRY_PROTECT };
 
 /* The fields of each kind overlap: an event is at most 64 bytes, which
  * AddressSanitizer checks inline when one is built (a bigger one costs an

@@ -99,6 +99,7 @@ static bool lands_at(const struct log_entry *e, int mm, unsigned long addr)
 	case ENTRY_COPY:
 	case ENTRY_MOVE:
 	case ENTRY_MIGRATION:
+	case ENTRY_PROTECT:
 		return e->mm == mm && e->addr == addr;
 	default:
 		return false;
@@ -116,7 +117,7 @@ static const struct log_entry *last_landing(const struct why *y, int mm, unsigne
 	return found;
 }
 
-/* The first half of move e: its take of the same entry. */
+/* The first half of move (or protection change) e: its take of the entry. */
 static const struct log_entry *take_of(const struct why *y, const struct log_entry *move)
 {
 	const struct log_entry *found = NULL;
@@ -195,19 +196,26 @@ static bool looked_in_flight(const struct why *y, const struct log_entry *take,
 }
 
 /* A move between its take and its set: both page-table locks are held,
- * so only a walk that does not take them looks in the window. */
+ * so only a walk that does not take them looks in the window. A change of
+ * protection takes the entry out and sets it back in place, under its
+ * one page-table lock. */
 static void in_flight(struct why *y, const struct log_entry *take, unsigned long landed)
 {
 	char src[32], dst[32];
 	int looked = 0;
-	bool was_locked = false;
+	bool was_locked = false, protect = runlog_protect_take(take);
 
 	vma_label(y, take->mm, take->addr, src, sizeof(src));
 	vma_label(y, take->from_mm, take->from, dst, sizeof(dst));
 	walker(y);
-	sb_printf(y->out, " vs %s (task %d): the %s left %s for %s at step %lu under both "
-		  "page-table locks, and the walk", function_of(y, take),
-		  take->task, take->noun, src, dst, take->step);
+	if (protect)
+		sb_printf(y->out, " vs %s (task %d): the %s of %s was taken out at step %lu to change "
+			  "its protection, under its page-table lock, and the walk", function_of(y, take),
+			  take->task, take->noun, src, take->step);
+	else
+		sb_printf(y->out, " vs %s (task %d): the %s left %s for %s at step %lu under both "
+			  "page-table locks, and the walk", function_of(y, take),
+			  take->task, take->noun, src, dst, take->step);
 	first_step(y, take->step);
 	for (int i = 0; i < y->log->nr_visits; i++) {
 		const struct log_visit *v = &y->log->visits[i];
@@ -224,10 +232,14 @@ static void in_flight(struct why *y, const struct log_entry *take, unsigned long
 		was_locked = v->locked;
 		looked++;
 	}
-	sb_printf(y->out, looked ? " without them while it was in flight"
-			  : " ended while it was in flight");
+	if (protect)
+		sb_printf(y->out, looked ? " without it while it was out" : " ended while it was out");
+	else
+		sb_printf(y->out, looked ? " without them while it was in flight"
+				  : " ended while it was in flight");
 	if (landed)
-		sb_printf(y->out, "; it landed at step %lu", landed);
+		sb_printf(y->out, protect ? "; it was set back at step %lu" : "; it landed at step %lu",
+			  landed);
 }
 
 static void missed_entry(struct why *y)
@@ -235,13 +247,14 @@ static void missed_entry(struct why *y)
 	int mm = y->o->missed.mm;
 	unsigned long addr = y->o->missed.addr;
 	const struct log_entry *e = last_landing(y, mm, addr);
-	const struct log_entry *take = e && e->change == ENTRY_MOVE ? take_of(y, e) : NULL;
+	const struct log_entry *take =
+		e && (e->change == ENTRY_MOVE || e->change == ENTRY_PROTECT) ? take_of(y, e) : NULL;
 
 	if (e && e->change == ENTRY_TAKE) {
 		in_flight(y, e, 0);
 	} else if (take && looked_in_flight(y, take, e->step)) {
 		in_flight(y, take, e->step);
-	} else if (e && e->step > y->lw->step && e->from_mm >= 0) {
+	} else if (e && e->step > y->lw->step && e->from_mm >= 0 && e->change != ENTRY_PROTECT) {
 		behind_the_walk(y, e);
 	} else {
 		walker(y);

@@ -61,6 +61,7 @@ static void random_record(struct rng *r, uint8_t *rec)
 		break;
 	case REC_MUNMAP:
 	case REC_MADVISE:
+	case REC_MPROTECT:
 		if (below(r, 2))
 			rec[2] = vma_point(r, (unsigned)below(r, 3));
 		break;
@@ -99,7 +100,7 @@ static void walker_and_step(struct rng *r, uint8_t *out)
  * once; a split or a migration starts right after it, and a step record
  * interleaves the two (the two newest tasks) by a random schedule.
  * Every race in protocols.md has this shape: a walker against a task that
- * copies, moves or zaps entries. */
+ * copies, moves, zaps or (mprotect) takes out and sets back entries. */
 static size_t make_race(struct rng *r, uint8_t *data, size_t n, size_t max)
 {
 	if (n + 2 > max)
@@ -109,7 +110,7 @@ static size_t make_race(struct rng *r, uint8_t *data, size_t n, size_t max)
 	while (tries--) {
 		enum rec_op op = record_op(&(struct record){ data[i * RECORD_SIZE], 0, 0, 0 });
 		if (op == REC_FORK || op == REC_MREMAP || op == REC_MUNMAP || op == REC_MADVISE ||
-		    op == REC_EXIT)
+		    op == REC_EXIT || op == REC_MPROTECT)
 			break;
 		i = (i + 1) % n;
 	}
@@ -147,14 +148,14 @@ static size_t move_home(struct rng *r, uint8_t *data, size_t n, size_t max)
 
 /* A race from scratch, in the shape every scenario of protocols.md has:
  * a vma with a page faulted in (a THP mostly), often moved away from its
- * home first, then an operation that copies, moves or zaps entries (fork,
- * an mremap, often back home, a munmap) started but not run, a walker
- * racing it. Every operand is drawn at random: the shape, not an answer.
+ * home first, sometimes cut by mprotect, then an operation that copies,
+ * moves or zaps entries (fork, an mremap, often back home, a munmap)
+ * started but not run, a walker racing it. Every operand is drawn at random: the shape, not an answer.
  * It replaces the input (always when fresh) or is appended to it (on the
  * world that made). */
 static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, bool fresh)
 {
-	uint8_t recs[7 * RECORD_SIZE], *p = recs;
+	uint8_t recs[9 * RECORD_SIZE], *p = recs;
 	uint8_t mm = (uint8_t)next(r);
 
 	*p++ = REC_MMAP | 0x80, *p++ = mm, *p++ = (uint8_t)next(r) & 0x7f, *p++ = (uint8_t)next(r);
@@ -164,9 +165,17 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 		*p++ = REC_MREMAP | 0x80, *p++ = (uint8_t)((mm & 7) | (next(r) & 0xf8));
 		*p++ = vma_point(r, below(r, 2) ? 0 : 2), *p++ = (uint8_t)next(r);
 	}
+	/* A layout cut by protections: an mprotect splits vmas (and a THP
+	 * the new boundary cuts), a second may merge them back or shift a
+	 * boundary between two (vma_merge's cases 4-8). */
+	for (unsigned k = 0, nr = below(r, 3) ? 0 : 1 + (unsigned)below(r, 2); k < nr; k++)
+		*p++ = REC_MPROTECT | 0x80, *p++ = mm, *p++ = vma_point(r, (unsigned)below(r, 4)),
+		*p++ = (uint8_t)((next(r) & ~32u) | (k ? 0 : 32));	/* ro, then rw */
 	/* The zaps share one draw: munmap, madvise(MADV_DONTNEED), exit_mmap
 	 * (of a fork of the mm, mostly: a last mapping's exit has no walk to
-	 * race). */
+	 * race); with them mprotect, whose change_protection takes entries
+	 * out and sets them back, and whose vma_adjust splits the THPs its
+	 * boundaries cut. */
 	switch (below(r, 4)) {
 	case 0:
 		*p++ = REC_FORK, *p++ = mm, *p++ = 0, *p++ = 0;
@@ -177,10 +186,12 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 			*p++ = REC_FORK | 0x80, *p++ = mm, *p++ = 0, *p++ = 0;
 			*p++ = REC_EXIT, *p++ = (uint8_t)(mm + 1), *p++ = 0, *p++ = 0;
 			break;
-		default:
-			*p++ = below(r, 3) ? REC_MUNMAP : REC_MADVISE, *p++ = mm,
+		default: {
+			static const uint8_t zaps[4] = { REC_MUNMAP, REC_MUNMAP, REC_MADVISE, REC_MPROTECT };
+			*p++ = zaps[below(r, 4)], *p++ = mm,
 			*p++ = vma_point(r, (unsigned)below(r, 3)), *p++ = (uint8_t)next(r);
 			break;
+		}
 		}
 		break;
 	default: {	/* an mremap, mostly of a whole vma back home */

@@ -81,9 +81,12 @@ struct record record_canonical(const struct record *r)
 	case REC_MMAP:
 	case REC_MUNMAP:
 	case REC_MADVISE:
+	case REC_MPROTECT:
 		c.a = r->a % MM_SELECTORS;
 		c.b = canon_addr(r->b);
 		c.c = canon_len(r->c & 31);
+		if (record_op(r) == REC_MPROTECT)
+			c.c |= r->c & 32;
 		break;
 	case REC_FAULT:
 		c.a = r->a % MM_SELECTORS;
@@ -165,6 +168,7 @@ static struct range decode_range(struct world *w, const struct record *r)
 	case REC_MMAP:
 	case REC_MUNMAP:
 	case REC_MADVISE:
+	case REC_MPROTECT:
 		g.len = decode_len(mm, g.addr, r->c & 31, record_op(r) == REC_MMAP);
 		break;
 	default:
@@ -196,6 +200,8 @@ static int start(struct world *w, const struct record *r)
 		return start_madvise(w, g.mm, g.addr, g.len);
 	case REC_EXIT:
 		return start_exit_mmap(w, g.mm);
+	case REC_MPROTECT:
+		return start_mprotect(w, g.mm, g.addr, g.len, !(r->c & 32));
 	default:
 		return -1;
 	}
@@ -297,6 +303,10 @@ void record_format(struct world *w, const struct record *r, struct strbuf *out)
 		break;
 	case REC_EXIT:
 		sb_printf(out, "exit_mmap mm%d%s", g.mm, now);
+		break;
+	case REC_MPROTECT:
+		sb_printf(out, "mprotect mm%d [%#lx, %#lx) %s%s", g.mm, g.addr, g.addr + g.len,
+			  r->c & 32 ? "PROT_READ" : "PROT_READ|PROT_WRITE", now);
 		break;
 	default:	/* REC_MIGRATE */
 		sb_printf(out, "migrate ");

@@ -23,7 +23,7 @@
  * its old neighbour) likely.
  * A length code (5 bits) is 1-4 pmd slots, one page short when (code >> 2)
  * & 3 is 3; with bit 4 set it runs to the end of the vma holding the
- * address (mremap, munmap) or to the next vma (mmap).
+ * address (mremap, munmap, madvise, mprotect) or to the next vma (mmap).
  */
 #ifndef RMAP_PROGRAM_H
 #define RMAP_PROGRAM_H
@@ -51,6 +51,8 @@ enum rec_op {
 	REC_MIGRATE,	/* a: mapped page (mod their number) */
 	REC_MADVISE,	/* madvise(MADV_DONTNEED): a: mm; b: address; c & 31: length */
 	REC_EXIT,	/* the mm's exit_mmap: a: mm */
+	REC_MPROTECT,	/* a: mm; b: address; c & 31: length; c & 32: PROT_READ alone,
+			 * else PROT_READ|PROT_WRITE */
 	NR_REC_OPS
 };
 

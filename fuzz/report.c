@@ -48,7 +48,10 @@ void report_entry_words(const struct log_entry *e, struct strbuf *out)
 			  e->addr);
 		break;
 	case ENTRY_TAKE:
-		if (e->from_mm >= 0)
+		if (runlog_protect_take(e))
+			sb_printf(out, "took out %s mm%d %#lx to change its protection", e->noun, e->mm,
+				  e->addr);
+		else if (e->from_mm >= 0)
 			sb_printf(out, "took out %s mm%d %#lx -> mm%d %#lx", e->noun, e->mm, e->addr,
 				  e->from_mm, e->from);
 		else
@@ -64,12 +67,19 @@ void report_entry_words(const struct log_entry *e, struct strbuf *out)
 	case ENTRY_SPLIT:
 		sb_printf(out, "split huge pmd mm%d %#lx into ptes", e->mm, e->addr);
 		break;
+	case ENTRY_PROTECT:
+		sb_printf(out, "set %s mm%d %#lx back with its new protection", e->noun, e->mm, e->addr);
+		break;
 	}
 }
 
 /* What a move or copy held, for the history. */
 static void entry_locks(const struct log_entry *e, struct strbuf *out)
 {
+	if (runlog_protect_take(e)) {
+		sb_printf(out, ", out under its page-table lock");
+		return;
+	}
 	bool moves = e->change == ENTRY_MOVE || (e->change == ENTRY_TAKE && e->from_mm >= 0);
 	if (moves || e->change == ENTRY_COPY || (e->change == ENTRY_MIGRATION && e->from_mm >= 0))
 		sb_printf(out, " %s the anon_vma lock", e->locked ? "under" : "without");

@@ -15,6 +15,7 @@
 
 #include "page.h"
 #include "strbuf.h"
+#include "world.h"
 
 struct rmap_event;
 struct rmap_walk;
@@ -126,6 +127,11 @@ const struct log_visit *runlog_visit_at(const struct run_log *log, int walk, int
 					unsigned long addr);
 /* Does the walk's plan (the vmas fixed at its lock) hold vma? */
 bool runlog_plans(const struct run_log *log, int walk, unsigned long vma);
+/* A take that lands where it was: change_protection's, not a move's. */
+static inline bool runlog_protect_take(const struct log_entry *e)
+{
+	return e->change == ENTRY_TAKE && e->from_mm == e->mm && e->from == e->addr;
+}
 /* Is the entry about page (itself, or a page of the THP page heads)? */
 static inline bool runlog_entry_of(const struct log_entry *e, const struct page *page)
 {

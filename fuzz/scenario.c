@@ -8,6 +8,7 @@ static const char *const op_names[NR_REC_OPS] = {
 	[REC_STEP] = "step", [REC_MMAP] = "mmap", [REC_FAULT] = "fault", [REC_FORK] = "fork",
 	[REC_MREMAP] = "mremap", [REC_MUNMAP] = "munmap", [REC_SPLIT] = "split",
 	[REC_MIGRATE] = "migrate", [REC_MADVISE] = "madvise", [REC_EXIT] = "exit",
+	[REC_MPROTECT] = "mprotect",
 };
 static const char *const points[4] = { "start", "end", "pmd", "home" };
 
@@ -45,9 +46,12 @@ void scenario_record_text(const struct record *raw, struct strbuf *out)
 	case REC_MMAP:
 	case REC_MUNMAP:
 	case REC_MADVISE:
+	case REC_MPROTECT:
 		sb_printf(out, " mm%d", r.a);
 		addr_text(r.b, out);
-		len_text(r.c, out);
+		len_text(r.c & 31, out);
+		if (op == REC_MPROTECT)
+			sb_printf(out, " %s", r.c & 32 ? "ro" : "rw");
 		break;
 	case REC_FAULT:
 		sb_printf(out, " mm%d", r.a);
@@ -230,6 +234,18 @@ static bool parse_word(struct parser *p, const char *word)
 	return fail_at(p, t.col, &t, what);
 }
 
+/* mprotect's protection: ro (PROT_READ) or rw (PROT_READ|PROT_WRITE). */
+static bool parse_prot(struct parser *p, uint8_t *code)
+{
+	struct token t = next_token(p);
+	if (t.len == 2 && (memcmp(t.s, "ro", 2) == 0 || memcmp(t.s, "rw", 2) == 0)) {
+		if (t.s[1] == 'o')
+			*code |= 32;
+		return true;
+	}
+	return fail_at(p, t.col, &t, "expected a protection (ro or rw)");
+}
+
 static bool parse_schedule(struct parser *p, struct record *r)
 {
 	struct token t = next_token(p);
@@ -270,8 +286,8 @@ static bool parse_record(struct parser *p, const struct token *name, struct reco
 			op = i;
 	if (op < 0)
 		return fail_at(p, name->col, name,
-			       "expected an operation (mmap, fault, fork, mremap, munmap, madvise, exit, split, "
-			       "migrate, step)");
+			       "expected an operation (mmap, fault, fork, mremap, munmap, madvise, mprotect, exit, "
+			       "split, migrate, step)");
 	*r = (struct record){ .op = (uint8_t)op };
 	unsigned n, m;
 	switch (op) {
@@ -287,6 +303,7 @@ static bool parse_record(struct parser *p, const struct token *name, struct reco
 	case REC_MMAP:
 	case REC_MUNMAP:
 	case REC_MADVISE:
+	case REC_MPROTECT:
 	case REC_FAULT:
 	case REC_FORK:
 	case REC_EXIT:
@@ -298,6 +315,8 @@ static bool parse_record(struct parser *p, const struct token *name, struct reco
 		if (!parse_addr(p, &r->b))
 			return false;
 		if (op != REC_FAULT && !parse_len(p, &r->c))
+			return false;
+		if (op == REC_MPROTECT && !parse_prot(p, &r->c))
 			return false;
 		break;
 	case REC_MREMAP: {

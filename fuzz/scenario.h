@@ -7,6 +7,8 @@
  *   fork    MM [now]                 munmap MM ADDR LEN [now]
  *   madvise MM ADDR LEN [now]        exit   MM [now]
  *             (madvise: MADV_DONTNEED; exit: the mm's exit_mmap)
+ *   mprotect MM ADDR LEN ro|rw [now]
+ *             (ro: PROT_READ; rw: PROT_READ|PROT_WRITE)
  *   mremap  MM ADDR LEN -> ADDR [now]
  *   split   thpN [now]               migrate pageN [now]
  *   step    tX tY SCHEDULE
@@ -17,8 +19,8 @@
  *             its vm_pgoff says it was first mapped), each optionally +1p;
  *             N 0-7, modulo the mm's vmas
  *   LEN       NP (N = 1-4 pmds) or NP-1p; rest:NP / rest:NP-1p runs to the
- *             end of the vma holding ADDR (mremap, munmap) or to the next
- *             vma (mmap), NP when there is none
+ *             end of the vma holding ADDR (mremap, munmap, madvise,
+ *             mprotect) or to the next vma (mmap), NP when there is none
  *   thpN, pageN   the N-th mapped THP / page (N 0-255, modulo their number)
  *   tX tY     tasks counted from the newest live one (t0 = started last)
  *   SCHEDULE  1 to 8 of X and Y: which task runs each step slot

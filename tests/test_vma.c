@@ -9,13 +9,7 @@
 
 static void check_vma(struct world *w, int nth, unsigned long start, unsigned long end, pgoff_t pgoff)
 {
-	struct vm_area_struct *v = tw_vma(w, 0, nth);
-	CHECK(v != NULL);
-	if (!v)
-		return;
-	CHECK_EQ(v->vm_start, start);
-	CHECK_EQ(v->vm_end, end);
-	CHECK_EQ(v->vm_pgoff, pgoff);
+	tw_check_vma(w, 0, nth, start, end, pgoff);
 }
 
 /*   0    P    2P             0    P    2P

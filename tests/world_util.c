@@ -85,6 +85,18 @@ struct vm_area_struct *tw_vma(struct world *w, int mm, int nth)
 	return v;
 }
 
+void tw_check_vma(struct world *w, int mm, int nth, unsigned long start, unsigned long end,
+		  pgoff_t pgoff)
+{
+	struct vm_area_struct *v = tw_vma(w, mm, nth);
+	CHECK(v != NULL);
+	if (!v)
+		return;
+	CHECK_EQ(v->vm_start, start);
+	CHECK_EQ(v->vm_end, end);
+	CHECK_EQ(v->vm_pgoff, pgoff);
+}
+
 static void trace_cb(void *ctx, const struct task *t, const char *step, const char *detail)
 {
 	struct tw_trace *tr = ctx;

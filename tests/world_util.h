@@ -37,6 +37,9 @@ struct pte *tw_pte(struct world *w, int mm, unsigned long addr);
 struct page *tw_page(struct world *w, int mm, unsigned long addr);
 int tw_nr_vmas(struct world *w, int mm);
 struct vm_area_struct *tw_vma(struct world *w, int mm, int nth);
+/* CHECK the nth vma of mm: its range and pgoff. */
+void tw_check_vma(struct world *w, int mm, int nth, unsigned long start, unsigned long end,
+		  pgoff_t pgoff);
 
 /* Record the trace as one string: "task:step detail\n" lines. */
 struct tw_trace {
