@@ -2,12 +2,12 @@
  * first: lock the page, take a reference on its anon_vma; try_to_unmap
  * walks under AV(r), replacing each pte by a migration entry ||; the page
  * is copied with no anon_vma lock held (fork may copy migration entries,
- * mremap may move them) ||; remove_migration_ptes walks under AV(r) again,
- * turning each migration entry into a pte of the new page (or of the old
- * page, when the first walk left it mapped and migration gives up) ||;
- * unlock the page. An entry the second walk misses stays forever. Before
- * 3.8 the root's lock was a mutex (a spinlock before 3.0): the walks took
- * it exclusively (anon_vma_mutex). */
+ * mremap may move them), the new page locked ||; remove_migration_ptes
+ * walks under AV(r) again, turning each migration entry into a pte of the
+ * new page (or of the old page, when the first walk left it mapped and
+ * migration gives up) ||; unlock both pages. An entry the second walk
+ * misses stays forever. Before 3.8 the root's lock was a mutex (a spinlock
+ * before 3.0): the walks took it exclusively (anon_vma_mutex). */
 #include "ops.h"
 
 static void end_walk(struct world *w, struct task *t, struct migrate_frame *m, unsigned char pc,
@@ -172,11 +172,16 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f)
 		case 4:
 			return migrate_visit(w, t, f, false);
 		case 5:
-			/* move_to_new_page(): only an unmapped page is copied. */
+			/* move_to_new_page(): only an unmapped page is copied.
+			 * The new page is locked (a trylock of a page nobody
+			 * else knows yet) until remove_migration_ptes has mapped
+			 * it everywhere: nothing that locks a page may find it
+			 * half mapped while migration entries still name it. */
 			if (!page_mapped(page)) {
 				m->newpage = alloc_anon_page(w, false);
 				m->newpage->mapping = page->mapping;
 				m->newpage->index = page->index;
+				lock_trylock(w, t, &m->newpage->lock);
 				m->rc = 0;
 			} else {
 				m->rc = -1;
@@ -205,6 +210,8 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f)
 			put_anon_vma(w, m->anon_vma);
 			m->anon_vma = NULL;
 			rmap_walk_free(w, &m->walk);
+			if (!m->rc)
+				lock_drop(w, t, &m->newpage->lock);
 			lock_drop(w, t, &page->lock);
 			task_return(t, m->rc);
 			return STEP_DONE;
