@@ -36,8 +36,9 @@ static uint8_t vma_point(struct rng *r, unsigned where)
 
 /* A new record, drawn the way a kernel developer writes one: half are step
  * records; moves go from a vma's start, often to another vma's end (where
- * merges happen); faults land where a THP fits. Operand bytes stay
- * arbitrary otherwise, so nothing is out of reach. */
+ * merges happen); faults land where a THP fits (half of them write faults,
+ * by c's random bits). Operand bytes stay arbitrary otherwise, so nothing
+ * is out of reach. */
 static void random_record(struct rng *r, uint8_t *rec)
 {
 	uint32_t v = next(r);
@@ -99,7 +100,8 @@ static void walker_and_step(struct rng *r, uint8_t *out)
  * once; a split or a migration starts right after it, and a step record
  * interleaves the two (the two newest tasks) by a random schedule.
  * Every race in protocols.md has this shape: a walker against a task that
- * copies, moves or zaps entries. */
+ * copies, moves or zaps entries (a COW write fault clears one and sets
+ * another). */
 static size_t make_race(struct rng *r, uint8_t *data, size_t n, size_t max)
 {
 	if (n + 2 > max)
@@ -109,7 +111,7 @@ static size_t make_race(struct rng *r, uint8_t *data, size_t n, size_t max)
 	while (tries--) {
 		enum rec_op op = record_op(&(struct record){ data[i * RECORD_SIZE], 0, 0, 0 });
 		if (op == REC_FORK || op == REC_MREMAP || op == REC_MUNMAP || op == REC_MADVISE ||
-		    op == REC_EXIT)
+		    op == REC_EXIT || (op == REC_FAULT && data[i * RECORD_SIZE + 3] & 2))
 			break;
 		i = (i + 1) % n;
 	}
@@ -156,17 +158,19 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 {
 	uint8_t recs[7 * RECORD_SIZE], *p = recs;
 	uint8_t mm = (uint8_t)next(r);
+	uint8_t where = vma_point(r, 2 * (unsigned)below(r, 2));
 
 	*p++ = REC_MMAP | 0x80, *p++ = mm, *p++ = (uint8_t)next(r) & 0x7f, *p++ = (uint8_t)next(r);
-	*p++ = REC_FAULT | 0x80, *p++ = mm, *p++ = vma_point(r, 2 * (unsigned)below(r, 2)),
-	*p++ = below(r, 4) != 0;
+	*p++ = REC_FAULT | 0x80, *p++ = mm, *p++ = where, *p++ = below(r, 4) != 0;
 	if (below(r, 2)) {	/* moved away from home */
 		*p++ = REC_MREMAP | 0x80, *p++ = (uint8_t)((mm & 7) | (next(r) & 0xf8));
 		*p++ = vma_point(r, below(r, 2) ? 0 : 2), *p++ = (uint8_t)next(r);
 	}
-	/* The zaps share one draw: munmap, madvise(MADV_DONTNEED), exit_mmap
-	 * (of a fork of the mm, mostly: a last mapping's exit has no walk to
-	 * race). */
+	/* The operations that clear entries share one draw: munmap,
+	 * madvise(MADV_DONTNEED), exit_mmap (of a fork of the mm, mostly: a
+	 * last mapping's exit has no walk to race), and a COW write fault
+	 * after a fork, in either mm, mostly where the page was faulted
+	 * (sometimes with no THP to copy into). */
 	switch (below(r, 4)) {
 	case 0:
 		*p++ = REC_FORK, *p++ = mm, *p++ = 0, *p++ = 0;
@@ -176,6 +180,12 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 		case 0:
 			*p++ = REC_FORK | 0x80, *p++ = mm, *p++ = 0, *p++ = 0;
 			*p++ = REC_EXIT, *p++ = (uint8_t)(mm + 1), *p++ = 0, *p++ = 0;
+			break;
+		case 1:
+			*p++ = REC_FORK | 0x80, *p++ = mm, *p++ = 0, *p++ = 0;
+			*p++ = REC_FAULT, *p++ = (uint8_t)(mm + below(r, 2));
+			*p++ = below(r, 4) ? where : vma_point(r, (unsigned)below(r, 3));
+			*p++ = (uint8_t)(2 | (below(r, 4) ? 0 : 4));
 			break;
 		default:
 			*p++ = below(r, 3) ? REC_MUNMAP : REC_MADVISE, *p++ = mm,

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "page.h"
 #include "strbuf.h"
@@ -127,6 +128,10 @@ const struct log_visit *runlog_visit_at(const struct run_log *log, int walk, int
 /* Does the walk's plan (the vmas fixed at its lock) hold vma? */
 bool runlog_plans(const struct run_log *log, int walk, unsigned long vma);
 /* Is the entry about page (itself, or a page of the THP page heads)? */
+/* A fault that clears an entry is a COW (do_wp_page, do_huge_pmd_wp_page):
+ * its clear is followed by the copy's entry, not by nothing as a zap's. */
+static inline bool runlog_entry_by_cow(const struct log_entry *e) { return !strcmp(e->op, "fault"); }
+
 static inline bool runlog_entry_of(const struct log_entry *e, const struct page *page)
 {
 	return e->page == page || e->page->head == page;
