@@ -49,7 +49,16 @@ static enum step_result map_new_page(struct world *w, struct task *t, struct fau
 	/* A huge pmd, or one about to be, is under the huge pmd's lock. */
 	bool huge = pmd_trans_huge(pmd) || (fl->huge && pmd_none(pmd) && thp_fits(vma, addr));
 	struct lock *ptl = huge ? huge_pmd_lockptr(w, mm, addr) : pmd_lockptr(mm, addr);
+	/* __pte_alloc fills an empty pmd under the pmd's lock, which before
+	 * 3.13 is mm->page_table_lock: a huge pmd that a COW or a zap holding
+	 * that lock has cleared for a moment is not filled meanwhile. (From
+	 * 3.13 on it is the slot's lock, ptl already.) Nothing holds the
+	 * slot's lock across steps while its pmd is empty, so this step
+	 * cannot block after taking the first. */
+	struct lock *alloc = !huge && pmd_none(pmd) ? huge_pmd_lockptr(w, mm, addr) : ptl;
 
+	if (alloc != ptl && !lock_take(w, t, alloc, true))
+		return STEP_BLOCKED;
 	if (!lock_take(w, t, ptl, true))
 		return STEP_BLOCKED;
 	if (fl->huge && pmd_none(pmd) && thp_fits(vma, addr)) {
@@ -80,7 +89,7 @@ static enum step_result map_new_page(struct world *w, struct task *t, struct fau
 			} else {
 				fl->wait_page = pte->page;
 			}
-			lock_drop(w, t, ptl);
+			lock_drop(w, t, ptl);	/* a table was there: alloc is ptl */
 			return STEP_DONE;
 		}
 		if (pte->kind == PTE_NONE) {
@@ -95,6 +104,8 @@ static enum step_result map_new_page(struct world *w, struct task *t, struct fau
 		}
 	}
 	lock_drop(w, t, ptl);
+	if (alloc != ptl)
+		lock_drop(w, t, alloc);
 	fault_done(w, t, mm, 0);
 	return STEP_DONE;
 }

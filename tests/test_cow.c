@@ -308,6 +308,28 @@ static void cow_races_under_every_protocol(void)
 	}
 }
 
+/* A fault of the same mm at the huge pmd a THP copy has cleared waits for
+ * the copy's lock, the pmd's: __pte_alloc fills an empty pmd under it
+ * (mm->page_table_lock before 3.13), so it finds the new THP, not an empty
+ * pmd to put a pte table in. Every row. */
+static void fault_waits_for_a_cleared_huge_pmd(void)
+{
+	for (int i = 0; i < nr_protocols; i++) {
+		struct scen s;
+		sc_begin(&s, protocols[i].name);
+		tw_fork_layout(s.w);
+		int f = start_write_fault(s.w, 1, 0, false, false);
+		sc_through(&s, f, "do_huge_pmd_wp_page", 2);	/* cleared, the lock held */
+		CHECK_EQ(tw_pmd(s.w, 1, 0)->kind, PMD_NONE);
+		int g = start_fault(s.w, 1, PAGE_SIZE, false);
+		CHECK(sc_step(&s, g));	/* handle_mm_fault */
+		CHECK(!sc_step(&s, g));	/* waits for the pmd's lock */
+		CHECK(sc_end(&s) == NULL);
+		CHECK(pmd_trans_huge(tw_pmd(s.w, 1, 0)));
+		sc_free(&s);
+	}
+}
+
 /* The trace names each step after its kernel function. */
 static void steps_are_named_in_kernel_words(void)
 {
@@ -329,4 +351,4 @@ TEST_MAIN(T(fork_write_protects_both_sides), T(copy_makes_a_page_in_the_child_an
 	  T(thp_copy_makes_a_thp_in_the_child_anon_vma), T(thp_fallback_maps_small_copies),
 	  T(trylock_fails_under_migration_and_pins_the_page),
 	  T(write_fault_waits_on_a_migration_entry), T(cow_races_under_every_protocol),
-	  T(steps_are_named_in_kernel_words))
+	  T(fault_waits_for_a_cleared_huge_pmd), T(steps_are_named_in_kernel_words))
