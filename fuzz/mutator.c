@@ -82,18 +82,26 @@ static unsigned bit_range(unsigned lo, unsigned hi)
  * record interleaving it with the task started just before it. A race is
  * mostly "X runs a steps, Y runs b, X runs c, Y runs on": the operation up
  * to its lock drop, the walk past one vma, the operation's unlocked copy
- * or move, the walk's next visits. */
-static void walker_and_step(struct rng *r, uint8_t *out)
+ * or move, the walk's next visits. A step record has 8 slots; an
+ * operation whose window opens at its third step (a COW: mmap_sem, its
+ * look, its clear) leaves a walk of two vmas too few to reach its count
+ * before the drain runs the operation on, so a quarter of the races end
+ * with a second record in which the walker runs on alone. Returns the
+ * records written (2 or 3). */
+static size_t walker_and_step(struct rng *r, uint8_t *out)
 {
 	unsigned a = 1 + (unsigned)below(r, 4), b = 1 + (unsigned)below(r, 4), c = 1 + (unsigned)below(r, 2);
 	uint8_t schedule = (uint8_t)(bit_range(a, a + b) | bit_range(a + b + c, 8));
 	if (below(r, 4) == 0)
 		schedule = (uint8_t)next(r);
-	const uint8_t recs[2 * RECORD_SIZE] = {
+	const uint8_t recs[3 * RECORD_SIZE] = {
 		(uint8_t)(below(r, 2) ? REC_SPLIT : REC_MIGRATE), (uint8_t)next(r), 0, 0,
 		REC_STEP, 0x39, 0x00, schedule,	/* X: the operation, Y: the walker */
+		REC_STEP, 0x38, 0x00, 0x00,	/* the walker alone, 8 slots */
 	};
-	memcpy(out, recs, sizeof(recs));
+	size_t k = below(r, 4) ? 2 : 3;
+	memcpy(out, recs, k * RECORD_SIZE);
+	return k;
 }
 
 /* Race a walk against an operation: record i's task is no longer run at
@@ -104,7 +112,7 @@ static void walker_and_step(struct rng *r, uint8_t *out)
  * another). */
 static size_t make_race(struct rng *r, uint8_t *data, size_t n, size_t max)
 {
-	if (n + 2 > max)
+	if (n + 3 > max)
 		return n;
 	/* The operation: one that copies, moves or zaps entries, if any. */
 	size_t i = below(r, n), tries = n;
@@ -119,11 +127,11 @@ static size_t make_race(struct rng *r, uint8_t *data, size_t n, size_t max)
 	if (record_op(&(struct record){ rec[0], 0, 0, 0 }) == REC_STEP)
 		return n;
 	rec[0] &= 0x7f;
-	uint8_t race[2 * RECORD_SIZE];
-	walker_and_step(r, race);
-	memmove(rec + 3 * RECORD_SIZE, rec + RECORD_SIZE, (n - i - 1) * RECORD_SIZE);
-	memcpy(rec + RECORD_SIZE, race, sizeof(race));
-	return n + 2;
+	uint8_t race[3 * RECORD_SIZE];
+	size_t k = walker_and_step(r, race);
+	memmove(rec + (1 + k) * RECORD_SIZE, rec + RECORD_SIZE, (n - i - 1) * RECORD_SIZE);
+	memcpy(rec + RECORD_SIZE, race, k * RECORD_SIZE);
+	return n + k;
 }
 
 /* Move a vma back home: mremap vma k, from its start to its end, to the
@@ -156,7 +164,7 @@ static size_t move_home(struct rng *r, uint8_t *data, size_t n, size_t max)
  * world that made). */
 static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, bool fresh)
 {
-	uint8_t recs[7 * RECORD_SIZE], *p = recs;
+	uint8_t recs[8 * RECORD_SIZE], *p = recs;
 	uint8_t mm = (uint8_t)next(r);
 	uint8_t where = vma_point(r, 2 * (unsigned)below(r, 2));
 
@@ -200,8 +208,7 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 		break;
 	}
 	}
-	walker_and_step(r, p);
-	p += 2 * RECORD_SIZE;
+	p += walker_and_step(r, p) * RECORD_SIZE;
 	size_t k = (size_t)(p - recs) / RECORD_SIZE;
 	if (k > max)
 		return n;
