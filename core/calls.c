@@ -51,6 +51,24 @@ void call_split_huge_page(struct world *w, struct task *t, struct page *page)
 		f->u.split.page = page;
 }
 
+void call_wp_page(struct world *w, struct task *t, struct vm_area_struct *vma, unsigned long addr,
+		  struct page *page)
+{
+	struct frame *f = task_push(w, t, OP_WP_PAGE);
+	if (f)
+		f->u.wp = (struct wp_page_frame){ .mm = vma->vm_mm, .vma = vma, .addr = addr & PAGE_MASK,
+						  .old_page = page };
+}
+
+void call_huge_pmd_wp_page(struct world *w, struct task *t, struct vm_area_struct *vma,
+			   unsigned long addr, struct page *page, bool fallback)
+{
+	struct frame *f = task_push(w, t, OP_HUGE_PMD_WP_PAGE);
+	if (f)
+		f->u.wp = (struct wp_page_frame){ .mm = vma->vm_mm, .vma = vma, .addr = addr & PMD_MASK,
+						  .old_page = page, .fallback = fallback };
+}
+
 bool take_ptl_pair(struct world *w, struct task *t, struct lock *a, struct lock *b)
 {
 	if (!lock_take(w, t, a, true))

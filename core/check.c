@@ -264,14 +264,16 @@ static int check_mapcounts(struct world *w, struct check_failure *out)
 	for (int i = 0; i < w->nr_mm; i++)
 		if (scan_page_tables(w, w->mm[i], out))
 			return -1;
-	/* Entries in flight still count: a move's, until it lands; a zapped
-	 * huge pmd's, until its page_remove_rmap. */
+	/* Entries in flight still count: a move's, until it lands; a cleared
+	 * huge pmd's or pte's, until its page_remove_rmap. */
 	for (int i = 0; i < w->nr_tasks; i++)
 		for (int e = 0; e < w->task[i]->nr_inflight; e++) {
 			const struct inflight *in = &w->task[i]->inflight[e];
 			if (in->kind == INFLIGHT_PTE) {
 				if (in->pte.kind == PTE_PRESENT)
 					in->pte.page->scan++;
+			} else if (in->kind == INFLIGHT_ZAP_PTE) {
+				in->page->scan++;
 			} else if (in->page->compound) {
 				in->page->scan++;
 			} else {
@@ -288,6 +290,9 @@ static int check_mapcounts(struct world *w, struct check_failure *out)
 			if (p->mapcount != p->scan)
 				return fail(out, "mapcount", "page %lu: page_mapcount %d, %d entries map it",
 					    p->id, p->mapcount, p->scan);
+			if (p->pins < 0 || (!w->nr_tasks && p->pins))
+				return fail(out, "refcount", "page %lu: %d references held, %d tasks live",
+					    p->id, p->pins, w->nr_tasks);
 		}
 	}
 	return 0;

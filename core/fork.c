@@ -56,6 +56,7 @@ static enum step_result copy_huge_pmd(struct world *w, struct task *t, struct fr
 		step_trace(w, t, "copy_huge_pmd", "copied huge pmd mm%d %#lx -> mm%d %#lx (page %lu)",
 			   fk->oldmm->id, c.addr, fk->mm->id, c.addr, src->page->id);
 		page_dup_rmap(src->page);
+		src->write = false;	/* pmdp_set_wrprotect: both sides COW */
 		set_pmd(dst, PMD_HUGE, src->page);
 		entry_event(w, t, ENTRY_COPY, true, fk->mm, c.addr, fk->oldmm, c.addr, src->page, false);
 		next_extent(fk, f, c.next);
@@ -67,7 +68,9 @@ static enum step_result copy_huge_pmd(struct world *w, struct task *t, struct fr
 }
 
 /* copy_pte_range(): present ptes share their page; migration entries are
- * copied as migration entries (the migration's second walk must find them). */
+ * copied as migration entries (the migration's second walk must find them).
+ * Both sides lose the write bit (ptep_set_wrprotect, a write migration
+ * entry made a read one): the next write on either is a COW. */
 static enum step_result copy_pte_range(struct world *w, struct task *t, struct frame *f)
 {
 	struct fork_frame *fk = &f->u.fork;
@@ -88,6 +91,7 @@ static enum step_result copy_pte_range(struct world *w, struct task *t, struct f
 				continue;
 			if (s->kind == PTE_PRESENT)
 				page_dup_rmap(s->page);
+			s->write = false;
 			dst->pte[pte_index(a)] = *s;
 			entry_event(w, t, s->kind == PTE_MIGRATION ? ENTRY_MIGRATION : ENTRY_COPY, false,
 				    fk->mm, a, fk->oldmm, a, s->page, false);

@@ -56,7 +56,8 @@ static int split_huge_page_splitting(struct split_huge_page_frame *s, struct pmd
 }
 
 /* Pass 2 at one vma: __split_huge_page_map(), a frozen pmd of this page
- * becomes a table of ptes mapping the (now separate) small pages. */
+ * becomes a table of ptes mapping the (now separate) small pages, writable
+ * as the pmd was. */
 static int split_huge_page_map(struct world *w, struct task *t, struct split_huge_page_frame *s,
 			       const struct walk_visit *v)
 {
@@ -64,7 +65,8 @@ static int split_huge_page_map(struct world *w, struct task *t, struct split_hug
 		return 0;
 	struct pmd table = { .kind = PMD_TABLE };
 	for (int i = 0; i < HPAGE_PMD_NR; i++)
-		table.pte[i] = (struct pte){ .kind = PTE_PRESENT, .page = s->page + i };
+		table.pte[i] = (struct pte){ .kind = PTE_PRESENT, .write = pmd_write(v->pmd),
+					     .page = s->page + i };
 	*v->pmd = table;
 	entry_event(w, t, ENTRY_SPLIT, true, v->mm, v->addr, NULL, 0, s->page, true);
 	return 1;

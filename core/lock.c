@@ -47,13 +47,8 @@ static void check_order(struct world *w, const struct task *t, const struct lock
 	}
 }
 
-bool lock_take(struct world *w, struct task *t, struct lock *l, bool write)
+static bool take(struct world *w, struct task *t, struct lock *l, bool write)
 {
-	if (!available(t, l, write)) {
-		blocked(t, l, write);
-		return false;
-	}
-	check_order(w, t, l);
 	if (t->nheld == TASK_MAX_HELD) {
 		world_model_bug(w, "task %d holds too many locks", t->id);
 		return false;
@@ -68,6 +63,26 @@ bool lock_take(struct world *w, struct task *t, struct lock *l, bool write)
 	t->held[t->nheld].write = write;
 	t->nheld++;
 	return true;
+}
+
+bool lock_take(struct world *w, struct task *t, struct lock *l, bool write)
+{
+	if (!available(t, l, write)) {
+		blocked(t, l, write);
+		return false;
+	}
+	check_order(w, t, l);
+	return take(w, t, l, write);
+}
+
+bool lock_trylock(struct world *w, struct task *t, struct lock *l)
+{
+	if (l->writer == t->id) {
+		world_model_bug(w, "task %d trylocks a %s it already holds", t->id,
+				lock_class_name(l->cls));
+		return false;
+	}
+	return available(t, l, true) && take(w, t, l, true);
 }
 
 bool lock_wait(struct world *w, struct task *t, struct lock *l, bool write)

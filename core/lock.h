@@ -46,6 +46,11 @@ static inline bool lock_is_free(const struct lock *l) { return !l->writer && !l-
  * task holds it incompatibly: the step must then return STEP_BLOCKED at once.
  * In a probe (see task.h) availability is checked and nothing is taken. */
 bool lock_take(struct world *w, struct task *t, struct lock *l, bool write);
+/* Take l exclusively if nobody holds it, else return false without waiting:
+ * the step goes on another way, it is not blocked (trylock_page). A trylock
+ * never sleeps, so it may be taken against the lock order (under a
+ * page-table lock), as the kernel does. */
+bool lock_trylock(struct world *w, struct task *t, struct lock *l);
 /* Wait until l could be taken, without taking it (wait_on_page_locked,
  * wait_split_huge_page's lock-and-unlock). */
 bool lock_wait(struct world *w, struct task *t, struct lock *l, bool write);

@@ -2,12 +2,12 @@
  * first: lock the page, take a reference on its anon_vma; try_to_unmap
  * walks under AV(r), replacing each pte by a migration entry ||; the page
  * is copied with no anon_vma lock held (fork may copy migration entries,
- * mremap may move them) ||; remove_migration_ptes walks under AV(r) again,
- * turning each migration entry into a pte of the new page (or of the old
- * page, when the first walk left it mapped and migration gives up) ||;
- * unlock the page. An entry the second walk misses stays forever. Before
- * 3.8 the root's lock was a mutex (a spinlock before 3.0): the walks took
- * it exclusively (anon_vma_mutex). */
+ * mremap may move them), the new page locked ||; remove_migration_ptes
+ * walks under AV(r) again, turning each migration entry into a pte of the
+ * new page (or of the old page, when the first walk left it mapped and
+ * migration gives up) ||; unlock both pages. An entry the second walk
+ * misses stays forever. Before 3.8 the root's lock was a mutex (a spinlock
+ * before 3.0): the walks took it exclusively (anon_vma_mutex). */
 #include "ops.h"
 
 static void end_walk(struct world *w, struct task *t, struct migrate_frame *m, unsigned char pc,
@@ -18,7 +18,8 @@ static void end_walk(struct world *w, struct task *t, struct migrate_frame *m, u
 	f->pc = pc;
 }
 
-/* try_to_unmap_one(): a pte of the page becomes a migration entry. */
+/* try_to_unmap_one(): a pte of the page becomes a migration entry, a write
+ * one when the pte was writable (make_migration_entry(page, pte_write)). */
 static int try_to_unmap_one(struct world *w, struct task *t, struct migrate_frame *m,
 			    const struct walk_visit *v, struct pte *pte)
 {
@@ -31,14 +32,15 @@ static int try_to_unmap_one(struct world *w, struct task *t, struct migrate_fram
 }
 
 /* remove_migration_pte(): a migration entry for the old page maps the new
- * one (or the old one again, when migration gave up). */
+ * one (or the old one again, when migration gave up), writable when it was
+ * a write migration entry. */
 static int remove_migration_pte(struct world *w, struct task *t, struct migrate_frame *m,
 				const struct walk_visit *v, struct pte *pte)
 {
 	struct page *new = m->rc ? m->page : m->newpage;
 	if (pte->kind != PTE_MIGRATION || pte->page != m->page)
 		return 0;
-	*pte = (struct pte){ .kind = PTE_PRESENT, .page = new };
+	*pte = (struct pte){ .kind = PTE_PRESENT, .write = pte->write, .page = new };
 	page_dup_rmap(new);
 	entry_event(w, t, ENTRY_SET, false, v->mm, v->addr, NULL, 0, new, true);
 	return 1;
@@ -172,18 +174,30 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f)
 		case 4:
 			return migrate_visit(w, t, f, false);
 		case 5:
-			/* move_to_new_page(): only an unmapped page is copied. */
-			if (!page_mapped(page)) {
+			/* move_to_new_page(): only an unmapped page is copied,
+			 * and migrate_page_move_mapping gives up (-EAGAIN) on
+			 * one another task holds a reference to (a COW fault,
+			 * across its unlocked window).
+			 * The new page is locked (a trylock of a page nobody
+			 * else knows yet) until remove_migration_ptes has mapped
+			 * it everywhere: nothing that locks a page may find it
+			 * half mapped while migration entries still name it. */
+			if (!page_mapped(page) && !page->pins) {
 				m->newpage = alloc_anon_page(w, false);
 				m->newpage->mapping = page->mapping;
 				m->newpage->index = page->index;
+				lock_trylock(w, t, &m->newpage->lock);
 				m->rc = 0;
 			} else {
 				m->rc = -1;
 			}
-			step_trace(w, t, "move_to_new_page", m->rc ? "page %lu still mapped: give up, restore"
-						     : "page %lu copied to page %lu",
-				   page->id, m->rc ? 0 : m->newpage->id);
+			if (m->rc)
+				step_trace(w, t, "move_to_new_page", "page %lu %s: give up, restore", page->id,
+					   page_mapped(page) ? "still mapped"
+					   : "has another task's reference (page_count)");
+			else
+				step_trace(w, t, "move_to_new_page", "page %lu copied to page %lu", page->id,
+					   m->newpage->id);
 			f->pc = 6;
 			return STEP_DONE;
 		case 6:
@@ -205,6 +219,8 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f)
 			put_anon_vma(w, m->anon_vma);
 			m->anon_vma = NULL;
 			rmap_walk_free(w, &m->walk);
+			if (!m->rc)
+				lock_drop(w, t, &m->newpage->lock);
 			lock_drop(w, t, &page->lock);
 			task_return(t, m->rc);
 			return STEP_DONE;

@@ -81,6 +81,7 @@ static enum step_result move_set_new(struct world *w, struct task *t, struct fra
 		unsigned long from = m->old + (e->addr - m->new);
 		if (e->kind == INFLIGHT_PMD) {
 			set_pmd(mm_pmd(m->mm, e->addr), PMD_HUGE, e->page);
+			mm_pmd(m->mm, e->addr)->write = e->write;
 			entry_event(w, t, ENTRY_MOVE, true, m->mm, e->addr, m->mm, from, e->page, l.av);
 		} else {
 			mm_pmd(m->mm, e->addr)->pte[pte_index(e->addr)] = e->pte;
@@ -133,8 +134,8 @@ static enum step_result move_huge_pmd(struct world *w, struct task *t, struct fr
 		step_trace(w, t, "move_huge_pmd", "took out huge pmd mm%d %#lx -> mm%d %#lx %s (page %lu)",
 			   mm->id, m->old, mm->id, m->new, lock_note(&l), old_pmd->page->id);
 		t->inflight[t->nr_inflight++] = (struct inflight){
-			.kind = INFLIGHT_PMD, .page = old_pmd->page, .from = old_pmd, .mm = mm,
-			.addr = m->new };
+			.kind = INFLIGHT_PMD, .write = pmd_write(old_pmd), .page = old_pmd->page,
+			.from = old_pmd, .mm = mm, .addr = m->new };
 		entry_event(w, t, ENTRY_TAKE, true, mm, m->old, mm, m->new, old_pmd->page, l.av);
 		set_pmd(old_pmd, PMD_NONE, NULL);
 		return move_cleared(w, t, f, &l);

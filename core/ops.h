@@ -38,6 +38,15 @@ void call_munmap(struct world *w, struct task *t, struct mm_struct *mm, unsigned
 void call_split_huge_page_pmd(struct world *w, struct task *t, struct mm_struct *mm,
 			      unsigned long addr);
 void call_split_huge_page(struct world *w, struct task *t, struct page *page);
+/* The COW of a write fault on a write-protected pte or huge pmd mapping
+ * page (do_wp_page, do_huge_pmd_wp_page). */
+void call_wp_page(struct world *w, struct task *t, struct vm_area_struct *vma, unsigned long addr,
+		  struct page *page);
+void call_huge_pmd_wp_page(struct world *w, struct task *t, struct vm_area_struct *vma,
+			   unsigned long addr, struct page *page, bool fallback);
+/* anon_vma_prepare(): give vma an anon_vma (a neighbour's or a new one)
+ * under AV(w); one step. */
+enum step_result anon_vma_prepare(struct world *w, struct task *t, struct vm_area_struct *vma);
 /* unmap_vmas() of [start, end) over vma and the vmas after it. */
 void call_unmap_vmas(struct world *w, struct task *t, struct mm_struct *mm,
 		     struct vm_area_struct *vma, unsigned long start, unsigned long end);

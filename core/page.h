@@ -22,6 +22,10 @@ struct page {
 	struct anon_vma *mapping;	/* the anon_vma rmap walks start from */
 	pgoff_t index;			/* vm_pgoff-space offset of this page */
 	int mapcount;			/* page_mapcount(): entries mapping it */
+	/* References tasks hold across a lock drop (do_wp_page's
+	 * page_cache_get): the only part of page_count() the model keeps,
+	 * because migrate_page_move_mapping gives up on a page that has them. */
+	int pins;
 	struct page *head;		/* first page of the allocation */
 	unsigned char nr;		/* on the first page: pages in the allocation */
 	bool compound;			/* on a THP head, until its refcount split */

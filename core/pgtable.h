@@ -35,19 +35,26 @@ struct page;
 enum pte_kind { PTE_NONE, PTE_PRESENT, PTE_MIGRATION };
 
 /* A present pte maps page; a migration entry names the page being migrated
- * (the kernel encodes its pfn in a swap entry). */
+ * (the kernel encodes its pfn in a swap entry). write is pte_write() (a
+ * migration entry's is_write_migration_entry()): fork write-protects both
+ * sides of a private mapping, and a write fault on a write-protected entry
+ * is a COW (do_wp_page). Model abstraction: every vma is private and
+ * writable (VM_WRITE), so no other protection bit is kept. */
 struct pte {
 	uint8_t kind;
+	bool write;
 	struct page *page;
 };
 
 enum pmd_kind { PMD_NONE, PMD_TABLE, PMD_HUGE };
 
 /* A pmd is none, a pte table (ptes inline: the table's lifetime is the pmd's),
- * or a huge pmd mapping a THP head, possibly with the splitting bit. */
+ * or a huge pmd mapping a THP head, possibly with the splitting bit; write
+ * is a huge pmd's pmd_write(). */
 struct pmd {
 	uint8_t kind;
 	bool splitting;
+	bool write;
 	struct page *page;
 	struct pte pte[PTRS_PER_PTE];
 };
@@ -73,5 +80,7 @@ static inline void set_pmd(struct pmd *pmd, enum pmd_kind kind, struct page *pag
 static inline bool pmd_none(const struct pmd *p) { return p->kind == PMD_NONE; }
 static inline bool pmd_trans_huge(const struct pmd *p) { return p->kind == PMD_HUGE; }
 static inline bool pmd_trans_splitting(const struct pmd *p) { return p->kind == PMD_HUGE && p->splitting; }
+static inline bool pte_write(const struct pte *p) { return p->write; }
+static inline bool pmd_write(const struct pmd *p) { return p->write; }
 
 #endif

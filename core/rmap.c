@@ -103,5 +103,25 @@ void page_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma, unsig
 	page->mapcount = 1;
 }
 
+/* Walks of a small page take its lock before they read page->mapping
+ * (try_to_unmap under migration's lock_page), so the page lock is what
+ * keeps the move from them. */
+void page_move_anon_rmap(struct world *w, struct task *t, struct page *page,
+			 struct vm_area_struct *vma, unsigned long address)
+{
+	if (!task_holds(t, &page->lock) || !vma->anon_vma) {
+		world_model_bug(w, "page_move_anon_rmap: page %lu without its lock or vma%lu without "
+				"an anon_vma", page->id, vma->id);
+		return;
+	}
+	if (page->index != linear_page_index(vma, address)) {
+		world_kernel_bug(w, "page_move_anon_rmap: VM_BUG_ON(page->index != linear_page_index): "
+				 "page %lu index %#lx, vma%lu maps index %#lx at %#lx", page->id,
+				 page->index, vma->id, linear_page_index(vma, address), address);
+		return;
+	}
+	page->mapping = vma->anon_vma;
+}
+
 void page_dup_rmap(struct page *page) { page->mapcount++; }
 void page_remove_rmap(struct page *page) { page->mapcount--; }

@@ -72,6 +72,11 @@ static inline int rmap_walk_done(const struct rmap_walk *walk) { return walk->ne
 struct anon_vma *page_get_anon_vma(struct world *w, struct page *page);
 /* A new page becomes the vma's own anon_vma's, at the vma's linear index. */
 void page_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma, unsigned long addr);
+/* page_move_anon_rmap(): a page this vma alone maps becomes its own
+ * anon_vma's, so walks no longer search the parent and its other children.
+ * The caller holds the page lock and the pte lock; no anon_vma lock. */
+void page_move_anon_rmap(struct world *w, struct task *t, struct page *page,
+			 struct vm_area_struct *vma, unsigned long address);
 void page_dup_rmap(struct page *page);
 void page_remove_rmap(struct page *page);
 

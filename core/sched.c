@@ -24,6 +24,8 @@ static const step_fn step_fns[NR_TASK_OPS] = {
 	[OP_MADVISE] = madvise_step,
 	[OP_EXIT_MMAP] = exit_mmap_step,
 	[OP_MPROTECT] = mprotect_step,
+	[OP_WP_PAGE] = wp_page_step,
+	[OP_HUGE_PMD_WP_PAGE] = huge_pmd_wp_page_step,
 };
 _Static_assert(NR_TASK_OPS <= sizeof(((struct world *)0)->op_stats) /
 	       sizeof(((struct world *)0)->op_stats[0]), "op_stats holds every operation");
@@ -45,6 +47,8 @@ const char *task_op_name(enum task_op op)
 		[OP_MADVISE] = "madvise",
 		[OP_EXIT_MMAP] = "exit_mmap",
 		[OP_MPROTECT] = "mprotect",
+		[OP_WP_PAGE] = "do_wp_page",
+		[OP_HUGE_PMD_WP_PAGE] = "do_huge_pmd_wp_page",
 	};
 	return names[op];
 }
@@ -104,6 +108,17 @@ int start_fault(struct world *w, int mm, unsigned long addr, bool huge)
 		return -1;
 	f->u.fault = (struct fault_frame){ .mm = m, .addr = addr, .huge = huge };
 	return task_id_of(w);
+}
+
+int start_write_fault(struct world *w, int mm, unsigned long addr, bool huge, bool fallback)
+{
+	int id = start_fault(w, mm, addr, huge);
+	if (id > 0) {
+		struct fault_frame *fl = &task_top(w->task[w->nr_tasks - 1])->u.fault;
+		fl->write = true;
+		fl->fallback = fallback;
+	}
+	return id;
 }
 
 int start_fork(struct world *w, int mm)

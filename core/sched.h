@@ -17,6 +17,10 @@ struct world;
 
 int start_mmap(struct world *w, int mm, unsigned long addr, unsigned long len);
 int start_fault(struct world *w, int mm, unsigned long addr, bool huge);
+/* A write fault (FAULT_FLAG_WRITE): a COW where the entry is write-protected
+ * (after a fork). fallback: a THP's COW cannot allocate a THP to copy into
+ * and maps small pages instead (do_huge_pmd_wp_page_fallback). */
+int start_write_fault(struct world *w, int mm, unsigned long addr, bool huge, bool fallback);
 int start_fork(struct world *w, int mm);
 int start_mremap(struct world *w, int mm, unsigned long old_addr, unsigned long len,
 		 unsigned long new_addr);

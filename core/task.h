@@ -42,6 +42,8 @@ enum task_op {
 	OP_MADVISE,
 	OP_EXIT_MMAP,
 	OP_MPROTECT,
+	OP_WP_PAGE,		/* do_wp_page: a write fault's COW of a pte */
+	OP_HUGE_PMD_WP_PAGE,	/* do_huge_pmd_wp_page: of a huge pmd */
 	NR_TASK_OPS
 };
 
@@ -53,7 +55,24 @@ enum step_result {
 
 /* The locals of each kernel function that spans steps. */
 struct mmap_frame { struct mm_struct *mm; unsigned long addr, len; };
-struct fault_frame { struct mm_struct *mm; unsigned long addr; bool huge; struct page *wait_page; };
+struct fault_frame {
+	struct mm_struct *mm;
+	unsigned long addr;
+	bool huge;
+	bool write;			/* FAULT_FLAG_WRITE */
+	bool fallback;			/* a THP's COW finds no THP to copy into */
+	struct page *wait_page;
+};
+/* do_wp_page and do_huge_pmd_wp_page: the entry the fault found
+ * write-protected, and the page it mapped. */
+struct wp_page_frame {
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;
+	unsigned long addr;		/* the pte's, or the huge pmd's */
+	struct page *old_page;		/* pinned while no lock is held */
+	struct page *new_page;		/* the copy, between the clear and the set */
+	bool fallback;			/* do_huge_pmd_wp_page_fallback */
+};
 struct fork_frame {
 	struct mm_struct *oldmm, *mm;
 	struct vm_area_struct *mpnt, *tmp;	/* parent vma, its copy */
@@ -155,6 +174,7 @@ struct frame {
 		struct madvise_frame madvise;
 		struct exit_mmap_frame exit_mmap;
 		struct mprotect_frame mprotect;
+		struct wp_page_frame wp;
 	} u;
 };
 
@@ -162,15 +182,19 @@ struct frame {
 
 /* An entry a task took out of the page tables and has not yet put back or
  * accounted for: a move between its clear and its set (both page-table locks
- * held across the two steps), or a zapped huge pmd whose mapcount drop is
- * the zap's next step. Locked walkers cannot see the window; unlocked peeks
- * can. Checks and the oracle count these where they will land. */
-enum inflight_kind { INFLIGHT_PTE, INFLIGHT_PMD, INFLIGHT_ZAP };
+ * held across the two steps), or a cleared huge pmd or pte whose mapcount
+ * drop is a later step of the same lock section (zap_huge_pmd; a COW's
+ * clear before its new entry). Locked walkers cannot see the window;
+ * unlocked peeks can. Checks and the oracle count these where they will
+ * land (a cleared one: where it was, until its page_remove_rmap). */
+enum inflight_kind { INFLIGHT_PTE, INFLIGHT_PMD, INFLIGHT_ZAP, INFLIGHT_ZAP_PTE };
 struct inflight {
 	unsigned char kind;
+	bool write;			/* INFLIGHT_PMD: the huge pmd's pmd_write() */
 	struct pte pte;			/* INFLIGHT_PTE: the entry moved */
 	struct pmd *from;		/* where it was */
-	struct page *page;		/* INFLIGHT_PMD, INFLIGHT_ZAP: the THP head */
+	struct page *page;		/* INFLIGHT_PMD, INFLIGHT_ZAP: the THP head;
+					 * INFLIGHT_ZAP_PTE: the small page */
 	struct mm_struct *mm;
 	unsigned long addr;		/* where it lands (a zap: where it was) */
 };
@@ -228,6 +252,8 @@ enum step_result unmap_vmas_step(struct world *w, struct task *t, struct frame *
 enum step_result madvise_step(struct world *w, struct task *t, struct frame *f);
 enum step_result exit_mmap_step(struct world *w, struct task *t, struct frame *f);
 enum step_result mprotect_step(struct world *w, struct task *t, struct frame *f);
+enum step_result wp_page_step(struct world *w, struct task *t, struct frame *f);
+enum step_result huge_pmd_wp_page_step(struct world *w, struct task *t, struct frame *f);
 
 /* Release what a frame owns when a halted world is torn down mid-task. */
 void task_frame_release(struct world *w, struct frame *f);

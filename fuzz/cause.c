@@ -300,7 +300,7 @@ static void counts(const struct why *y)
 	sb_printf(y->out, ": counted %d, page_mapcount %d", y->lw->count, page_mapcount(y->c->page));
 }
 
-/* A zap's take of page not yet followed by its page_remove_rmap. */
+/* A zap's (or a COW's) take of page not yet followed by its page_remove_rmap. */
 static const struct log_entry *pending_zap(const struct run_log *log, const struct page *page)
 {
 	const struct log_entry *zap = NULL;
@@ -326,17 +326,20 @@ static void short_count(struct why *y)
 
 	walker(y);
 	if (v && v->step > zap->step) {
-		sb_printf(y->out, " vs %s (task %d): the zap cleared the %s of vma%lu at step %lu and "
-			  "drops the page's mapcount only at its next step, and the walk %s vma%lu at "
+		sb_printf(y->out, " vs %s (task %d): the %s cleared the %s of vma%lu at step %lu and "
+			  "drops the page's mapcount only at its next step%s, and the walk %s vma%lu at "
 			  "step %lu, in between%s", function_of(y, zap), zap->task,
-			  zap->noun, v->vma, zap->step, v->locked ? "visited" : "peeked at", v->vma,
+			  runlog_entry_by_cow(zap) ? "COW" : "zap", zap->noun, v->vma, zap->step,
+			  runlog_entry_by_cow(zap) ? ", after it maps the copy" : "",
+			  v->locked ? "visited" : "peeked at", v->vma,
 			  v->step, v->locked ? "" : ", without the page-table lock");
 		first_step(y, zap->step);
 	} else if (u) {
 		unlinked_first(y, u, vma->id);
-		sb_printf(y->out, ", the zap cleared the %s at step %lu and had not dropped the page's "
-			  "mapcount when the walk took the lock at step %lu without vma%lu", zap->noun,
-			  zap->step, y->lw->step, vma->id);
+		sb_printf(y->out, ", the %s cleared the %s at step %lu and had not dropped the page's "
+			  "mapcount when the walk took the lock at step %lu without vma%lu",
+			  runlog_entry_by_cow(zap) ? "COW" : "zap", zap->noun, zap->step, y->lw->step,
+			  vma->id);
 	} else {
 		sb_printf(y->out, " missed a mapping no logged change explains: the other side is not "
 			  "known");
@@ -398,8 +401,9 @@ static void still_mapped(const struct why *y, const struct page *page)
 					return;
 				}
 	if (zap)
-		sb_printf(y->out, "still counted its %s mm%d %#lx, zapped at step %lu before its mapcount "
-			  "dropped", zap->noun, zap->mm, zap->addr, zap->step);
+		sb_printf(y->out, "still counted its %s mm%d %#lx, %s at step %lu before its mapcount "
+			  "dropped", zap->noun, zap->mm, zap->addr,
+			  runlog_entry_by_cow(zap) ? "cleared by a COW" : "zapped", zap->step);
 	else
 		sb_printf(y->out, "was still counted as mapped");
 }

@@ -36,8 +36,9 @@ static uint8_t vma_point(struct rng *r, unsigned where)
 
 /* A new record, drawn the way a kernel developer writes one: half are step
  * records; moves go from a vma's start, often to another vma's end (where
- * merges happen); faults land where a THP fits. Operand bytes stay
- * arbitrary otherwise, so nothing is out of reach. */
+ * merges happen); faults land where a THP fits (half of them write faults,
+ * by c's random bits). Operand bytes stay arbitrary otherwise, so nothing
+ * is out of reach. */
 static void random_record(struct rng *r, uint8_t *rec)
 {
 	uint32_t v = next(r);
@@ -82,35 +83,45 @@ static unsigned bit_range(unsigned lo, unsigned hi)
  * record interleaving it with the task started just before it. A race is
  * mostly "X runs a steps, Y runs b, X runs c, Y runs on": the operation up
  * to its lock drop, the walk past one vma, the operation's unlocked copy
- * or move, the walk's next visits. */
-static void walker_and_step(struct rng *r, uint8_t *out)
+ * or move, the walk's next visits. A step record has 8 slots; an
+ * operation whose window opens at its third step (a COW: mmap_sem, its
+ * look, its clear) leaves a walk of two vmas too few to reach its count
+ * before the drain runs the operation on, so a quarter of the races end
+ * with a second record in which the walker runs on alone. Returns the
+ * records written (2 or 3). */
+static size_t walker_and_step(struct rng *r, uint8_t *out)
 {
 	unsigned a = 1 + (unsigned)below(r, 4), b = 1 + (unsigned)below(r, 4), c = 1 + (unsigned)below(r, 2);
 	uint8_t schedule = (uint8_t)(bit_range(a, a + b) | bit_range(a + b + c, 8));
 	if (below(r, 4) == 0)
 		schedule = (uint8_t)next(r);
-	const uint8_t recs[2 * RECORD_SIZE] = {
+	const uint8_t recs[3 * RECORD_SIZE] = {
 		(uint8_t)(below(r, 2) ? REC_SPLIT : REC_MIGRATE), (uint8_t)next(r), 0, 0,
 		REC_STEP, 0x39, 0x00, schedule,	/* X: the operation, Y: the walker */
+		REC_STEP, 0x38, 0x00, 0x00,	/* the walker alone, 8 slots */
 	};
-	memcpy(out, recs, sizeof(recs));
+	size_t k = below(r, 4) ? 2 : 3;
+	memcpy(out, recs, k * RECORD_SIZE);
+	return k;
 }
 
 /* Race a walk against an operation: record i's task is no longer run at
  * once; a split or a migration starts right after it, and a step record
  * interleaves the two (the two newest tasks) by a random schedule.
  * Every race in protocols.md has this shape: a walker against a task that
- * copies, moves, zaps or (mprotect) takes out and sets back entries. */
+ * copies, moves, zaps or (mprotect) takes out and sets back entries (a
+ * COW write fault clears one and sets another). */
 static size_t make_race(struct rng *r, uint8_t *data, size_t n, size_t max)
 {
-	if (n + 2 > max)
+	if (n + 3 > max)
 		return n;
 	/* The operation: one that copies, moves or zaps entries, if any. */
 	size_t i = below(r, n), tries = n;
 	while (tries--) {
 		enum rec_op op = record_op(&(struct record){ data[i * RECORD_SIZE], 0, 0, 0 });
 		if (op == REC_FORK || op == REC_MREMAP || op == REC_MUNMAP || op == REC_MADVISE ||
-		    op == REC_EXIT || op == REC_MPROTECT)
+		    op == REC_EXIT || op == REC_MPROTECT ||
+		    (op == REC_FAULT && data[i * RECORD_SIZE + 3] & 2))
 			break;
 		i = (i + 1) % n;
 	}
@@ -118,11 +129,11 @@ static size_t make_race(struct rng *r, uint8_t *data, size_t n, size_t max)
 	if (record_op(&(struct record){ rec[0], 0, 0, 0 }) == REC_STEP)
 		return n;
 	rec[0] &= 0x7f;
-	uint8_t race[2 * RECORD_SIZE];
-	walker_and_step(r, race);
-	memmove(rec + 3 * RECORD_SIZE, rec + RECORD_SIZE, (n - i - 1) * RECORD_SIZE);
-	memcpy(rec + RECORD_SIZE, race, sizeof(race));
-	return n + 2;
+	uint8_t race[3 * RECORD_SIZE];
+	size_t k = walker_and_step(r, race);
+	memmove(rec + (1 + k) * RECORD_SIZE, rec + RECORD_SIZE, (n - i - 1) * RECORD_SIZE);
+	memcpy(rec + RECORD_SIZE, race, k * RECORD_SIZE);
+	return n + k;
 }
 
 /* Move a vma back home: mremap vma k, from its start to its end, to the
@@ -155,12 +166,12 @@ static size_t move_home(struct rng *r, uint8_t *data, size_t n, size_t max)
  * world that made). */
 static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, bool fresh)
 {
-	uint8_t recs[9 * RECORD_SIZE], *p = recs;
+	uint8_t recs[10 * RECORD_SIZE], *p = recs;
 	uint8_t mm = (uint8_t)next(r);
+	uint8_t where = vma_point(r, 2 * (unsigned)below(r, 2));
 
 	*p++ = REC_MMAP | 0x80, *p++ = mm, *p++ = (uint8_t)next(r) & 0x7f, *p++ = (uint8_t)next(r);
-	*p++ = REC_FAULT | 0x80, *p++ = mm, *p++ = vma_point(r, 2 * (unsigned)below(r, 2)),
-	*p++ = below(r, 4) != 0;
+	*p++ = REC_FAULT | 0x80, *p++ = mm, *p++ = where, *p++ = below(r, 4) != 0;
 	if (below(r, 2)) {	/* moved away from home */
 		*p++ = REC_MREMAP | 0x80, *p++ = (uint8_t)((mm & 7) | (next(r) & 0xf8));
 		*p++ = vma_point(r, below(r, 2) ? 0 : 2), *p++ = (uint8_t)next(r);
@@ -171,11 +182,13 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 	for (unsigned k = 0, nr = below(r, 3) ? 0 : 1 + (unsigned)below(r, 2); k < nr; k++)
 		*p++ = REC_MPROTECT | 0x80, *p++ = mm, *p++ = vma_point(r, (unsigned)below(r, 4)),
 		*p++ = (uint8_t)((next(r) & ~32u) | (k ? 0 : 32));	/* ro, then rw */
-	/* The zaps share one draw: munmap, madvise(MADV_DONTNEED), exit_mmap
-	 * (of a fork of the mm, mostly: a last mapping's exit has no walk to
-	 * race); with them mprotect, whose change_protection takes entries
-	 * out and sets them back, and whose vma_adjust splits the THPs its
-	 * boundaries cut. */
+	/* The operations that clear entries share one draw: munmap,
+	 * madvise(MADV_DONTNEED), exit_mmap (of a fork of the mm, mostly: a
+	 * last mapping's exit has no walk to race), a COW write fault after a
+	 * fork, in either mm, mostly where the page was faulted (sometimes with
+	 * no THP to copy into), and mprotect, whose change_protection takes
+	 * entries out and sets them back and whose vma_adjust splits the THPs
+	 * its boundaries cut. */
 	switch (below(r, 4)) {
 	case 0:
 		*p++ = REC_FORK, *p++ = mm, *p++ = 0, *p++ = 0;
@@ -185,6 +198,12 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 		case 0:
 			*p++ = REC_FORK | 0x80, *p++ = mm, *p++ = 0, *p++ = 0;
 			*p++ = REC_EXIT, *p++ = (uint8_t)(mm + 1), *p++ = 0, *p++ = 0;
+			break;
+		case 1:
+			*p++ = REC_FORK | 0x80, *p++ = mm, *p++ = 0, *p++ = 0;
+			*p++ = REC_FAULT, *p++ = (uint8_t)(mm + below(r, 2));
+			*p++ = below(r, 4) ? where : vma_point(r, (unsigned)below(r, 3));
+			*p++ = (uint8_t)(2 | (below(r, 4) ? 0 : 4));
 			break;
 		default: {
 			static const uint8_t zaps[4] = { REC_MUNMAP, REC_MUNMAP, REC_MADVISE, REC_MPROTECT };
@@ -201,8 +220,7 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 		break;
 	}
 	}
-	walker_and_step(r, p);
-	p += 2 * RECORD_SIZE;
+	p += walker_and_step(r, p) * RECORD_SIZE;
 	size_t k = (size_t)(p - recs) / RECORD_SIZE;
 	if (k > max)
 		return n;

@@ -91,7 +91,7 @@ struct record record_canonical(const struct record *r)
 	case REC_FAULT:
 		c.a = r->a % MM_SELECTORS;
 		c.b = canon_addr(r->b);
-		c.c = r->c & 1;
+		c.c = r->c & (r->c & 2 ? 7 : 1);
 		break;
 	case REC_FORK:
 	case REC_EXIT:
@@ -185,6 +185,8 @@ static int start(struct world *w, const struct record *r)
 	case REC_MMAP:
 		return start_mmap(w, g.mm, g.addr, g.len);
 	case REC_FAULT:
+		if (r->c & 2)
+			return start_write_fault(w, g.mm, g.addr, r->c & 1, r->c & 4);
 		return start_fault(w, g.mm, g.addr, r->c & 1);
 	case REC_FORK:
 		return start_fork(w, g.mm);
@@ -280,7 +282,9 @@ void record_format(struct world *w, const struct record *r, struct strbuf *out)
 		sb_printf(out, "mmap mm%d [%#lx, %#lx)%s", g.mm, g.addr, g.addr + g.len, now);
 		break;
 	case REC_FAULT:
-		sb_printf(out, "fault mm%d %#lx%s%s", g.mm, g.addr, r->c & 1 ? " thp" : "", now);
+		sb_printf(out, "fault mm%d %#lx%s%s%s%s", g.mm, g.addr, r->c & 1 ? " thp" : "",
+			  r->c & 2 ? " write" : "",
+			  (r->c & 6) == 6 ? " (a THP's COW: alloc_hugepage_vma fails)" : "", now);
 		break;
 	case REC_FORK:
 		sb_printf(out, "fork mm%d%s", g.mm, now);

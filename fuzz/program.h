@@ -43,7 +43,10 @@ enum rec_op {
 			 * task (0: the task started last); (a >> 3) & 7:
 			 * slots - 1; c: the schedule, bit i set: Y runs slot i, else X */
 	REC_MMAP,	/* a: mm; b: address; c & 31: length */
-	REC_FAULT,	/* a: mm; b: address; c & 1: THP */
+	REC_FAULT,	/* a: mm; b: address; c & 1: THP; c & 2: a write fault
+			 * (FAULT_FLAG_WRITE: a COW on a write-protected entry);
+			 * with it, c & 4: a THP's COW finds no THP to copy into
+			 * (do_huge_pmd_wp_page_fallback) */
 	REC_FORK,	/* a: mm */
 	REC_MREMAP,	/* a & 7: mm, a >> 3: length; b: old address; c: new address */
 	REC_MUNMAP,	/* a: mm; b: address; c & 31: length */

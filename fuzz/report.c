@@ -54,12 +54,18 @@ void report_entry_words(const struct log_entry *e, struct strbuf *out)
 		else if (e->from_mm >= 0)
 			sb_printf(out, "took out %s mm%d %#lx -> mm%d %#lx", e->noun, e->mm, e->addr,
 				  e->from_mm, e->from);
+		else if (runlog_entry_by_cow(e))
+			sb_printf(out, "cleared %s mm%d %#lx for the copy, page_remove_rmap next", e->noun,
+				  e->mm, e->addr);
 		else
 			sb_printf(out, "zapped %s mm%d %#lx, page_remove_rmap next", e->noun, e->mm,
 				  e->addr);
 		break;
 	case ENTRY_CLEAR:
-		if (e->huge)
+		if (runlog_entry_by_cow(e))
+			sb_printf(out, "page_remove_rmap of the %s mm%d %#lx the copy replaced", e->noun,
+				  e->mm, e->addr);
+		else if (e->huge)
 			sb_printf(out, "page_remove_rmap of zapped huge pmd mm%d %#lx", e->mm, e->addr);
 		else
 			sb_printf(out, "zapped %s mm%d %#lx", e->noun, e->mm, e->addr);

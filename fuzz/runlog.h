@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "page.h"
 #include "strbuf.h"
@@ -133,6 +134,10 @@ static inline bool runlog_protect_take(const struct log_entry *e)
 	return e->change == ENTRY_TAKE && e->from_mm == e->mm && e->from == e->addr;
 }
 /* Is the entry about page (itself, or a page of the THP page heads)? */
+/* A fault that clears an entry is a COW (do_wp_page, do_huge_pmd_wp_page):
+ * its clear is followed by the copy's entry, not by nothing as a zap's. */
+static inline bool runlog_entry_by_cow(const struct log_entry *e) { return !strcmp(e->op, "fault"); }
+
 static inline bool runlog_entry_of(const struct log_entry *e, const struct page *page)
 {
 	return e->page == page || e->page->head == page;

@@ -58,6 +58,8 @@ void scenario_record_text(const struct record *raw, struct strbuf *out)
 		addr_text(r.b, out);
 		if (r.c & 1)
 			sb_printf(out, " thp");
+		if (r.c & 2)
+			sb_printf(out, " write%s", r.c & 4 ? " fallback" : "");
 		break;
 	case REC_FORK:
 	case REC_EXIT:
@@ -224,10 +226,15 @@ static bool parse_len(struct parser *p, uint8_t *code)
 	return fail_at(p, t.col, &t, "expected a length (NP or NP-1p, N 1-4, optionally rest:)");
 }
 
+static bool is_word(const struct token *t, const char *word)
+{
+	return t->len == strlen(word) && memcmp(t->s, word, t->len) == 0;
+}
+
 static bool parse_word(struct parser *p, const char *word)
 {
 	struct token t = next_token(p);
-	if (t.len == strlen(word) && memcmp(t.s, word, t.len) == 0)
+	if (is_word(&t, word))
 		return true;
 	char what[40];
 	snprintf(what, sizeof(what), "expected '%s'", word);
@@ -261,15 +268,28 @@ static bool parse_schedule(struct parser *p, struct record *r)
 	return true;
 }
 
-/* The optional trailing words ("thp" for a fault, then "now"), then the end. */
+/* The optional trailing words (a fault's "thp", "write" and "fallback",
+ * in that order; then "now"), then the end. */
 static bool parse_tail(struct parser *p, struct record *r)
 {
 	struct token t = next_token(p);
-	if (record_op(r) == REC_FAULT && t.len == 3 && memcmp(t.s, "thp", 3) == 0) {
-		r->c = 1;
-		t = next_token(p);
+	if (record_op(r) == REC_FAULT) {
+		if (is_word(&t, "thp")) {
+			r->c |= 1;
+			t = next_token(p);
+		}
+		if (is_word(&t, "write")) {
+			r->c |= 2;
+			t = next_token(p);
+			if (is_word(&t, "fallback")) {
+				r->c |= 4;
+				t = next_token(p);
+			}
+		} else if (is_word(&t, "fallback")) {
+			return fail_at(p, t.col, &t, "expected 'write' before 'fallback'");
+		}
 	}
-	if (record_op(r) != REC_STEP && t.len == 3 && memcmp(t.s, "now", 3) == 0) {
+	if (record_op(r) != REC_STEP && is_word(&t, "now")) {
 		r->op |= 0x80;
 		t = next_token(p);
 	}

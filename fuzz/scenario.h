@@ -3,7 +3,9 @@
  * One record per line, `#` starts a comment; blank lines are ignored. Each
  * line is the canonical record (program.h, record_canonical) spelled out:
  *
- *   mmap    MM ADDR LEN [now]        fault  MM ADDR [thp] [now]
+ *   mmap    MM ADDR LEN [now]        fault  MM ADDR [thp] [write [fallback]] [now]
+ *             (write: a write fault, a COW where the entry is write-protected;
+ *             fallback: a THP's COW finds no THP, do_huge_pmd_wp_page_fallback)
  *   fork    MM [now]                 munmap MM ADDR LEN [now]
  *   madvise MM ADDR LEN [now]        exit   MM [now]
  *             (madvise: MADV_DONTNEED; exit: the mm's exit_mmap)

@@ -47,13 +47,17 @@ static void stays_in_bounds(void)
 }
 
 /* Whether out (len bytes) ends with a race from scratch: a walker, then a
- * step record. */
+ * step record (and at times a second, the walker's alone). */
 static int ends_in_race(const uint8_t *out, size_t len)
 {
-	if (len < 2 * RECORD_SIZE || (out[len - RECORD_SIZE] & 7) != REC_STEP)
-		return 0;
-	uint8_t walker = out[len - 2 * RECORD_SIZE] & 7;
-	return walker == REC_SPLIT || walker == REC_MIGRATE;
+	for (size_t steps = 1; steps <= 2; steps++) {
+		if (len < (steps + 1) * RECORD_SIZE || (out[len - steps * RECORD_SIZE] & 7) != REC_STEP)
+			return 0;
+		uint8_t walker = out[len - (steps + 1) * RECORD_SIZE] & 7;
+		if (walker == REC_SPLIT || walker == REC_MIGRATE)
+			return 1;
+	}
+	return 0;
 }
 
 /* A cross-over is data1's head, then data2's tail, at record boundaries;

@@ -90,18 +90,21 @@ static void text_round_trip(void)
 		"madvise mm2 vma0.pmd 1P-1p now\n"
 		"exit    mm1\n"
 		"mprotect mm3 vma2.start+1p rest:2P ro now\n"
-		"mprotect  mm0 slot3 1P  rw";
+		"mprotect  mm0 slot3 1P  rw\n"
+		"fault   mm1 slot0 write\n"
+		"fault   mm3 vma0.pmd thp write fallback now";
 	const char *canonical[] = {
 		"mmap    mm0 slot0 4P now", "fault   mm0 slot2 thp now", "mremap  mm0 slot2 2P -> slot8 now",
 		"mremap  mm7 vma1.home+1p rest:3P-1p -> vma0.end", "munmap  mm59 slot15+3p rest:1P",
 		"fork    mm1", "split   thp0", "migrate page255 now", "step    t1 t0 XXYYYXYY",
 		"step    t7 t7 X", "madvise mm2 vma0.pmd 1P-1p now", "exit    mm1",
 		"mprotect mm3 vma2.start+1p rest:2P ro now", "mprotect mm0 slot3 1P rw",
+		"fault   mm1 slot0 write", "fault   mm3 vma0.pmd thp write fallback now",
 	};
 	struct record recs[PROGRAM_MAX_RECORDS];
 	struct scenario_error err;
 	int n = parse(text, recs, &err);
-	CHECK_EQ(n, 14);
+	CHECK_EQ(n, 16);
 	for (int i = 0; i < n; i++) {
 		struct strbuf line = { 0 };
 		scenario_record_text(&recs[i], &line);
@@ -118,6 +121,12 @@ static void text_round_trip(void)
 	CHECK_EQ(recs[12].op, 0x80 | REC_MPROTECT);
 	CHECK_EQ(recs[12].c, 32 | 16 | 1);
 	CHECK_EQ(recs[13].c, 0);
+	/* A write fault is the fault record with c & 2, fallback c & 4. */
+	CHECK_EQ(recs[14].c, 2);
+	CHECK_EQ(recs[15].c, 7);
+	/* fallback means nothing without write: not canonical, cleared. */
+	struct record r = { REC_FAULT, 0, 0, 5 };
+	CHECK_EQ(record_canonical(&r).c, 1);
 }
 
 static void check_error(const char *text, int line, int col, const char *words)
@@ -147,6 +156,8 @@ static void errors_name_line_and_column(void)
 	check_error("fault mm0 slot01", 1, 11, "expected an address");
 	check_error("mprotect mm0 slot1 1P", 1, 22, "expected a protection");
 	check_error("mprotect mm0 slot1 1P rx", 1, 23, "expected a protection (ro or rw)");
+	check_error("fault mm0 slot1 fallback", 1, 17, "expected 'write' before 'fallback'");
+	check_error("fault mm0 slot1 write thp", 1, 23, "end of the record");
 	check_error("split thp0 \x01", 1, 12, "\\x01");
 	struct strbuf many = { 0 };
 	for (int i = 0; i < 25; i++)
@@ -159,7 +170,7 @@ static void errors_name_line_and_column(void)
 static void parser_is_total(void)
 {
 	char buf[200];
-	const char alphabet[] = "mmap fault slot vma.start+1p2P-> t0XY#\n \t0123456789\x01\xff";
+	const char alphabet[] = "mmap fault write fallback slot vma.start+1p2P-> t0XY#\n \t0123456789\x01\xff";
 	for (int iter = 0; iter < 20000; iter++) {
 		size_t len = rnd() % sizeof(buf);
 		for (size_t i = 0; i < len; i++)

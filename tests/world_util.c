@@ -123,12 +123,15 @@ void tw_trace_on(struct world *w, struct tw_trace *tr)
 
 void tw_trace_free(struct tw_trace *tr) { free(tr->buf); }
 
-struct page *tw_fork_layout(struct world *w)
+static struct page *fork_layout(struct world *w, bool huge)
 {
 	tw_mmap(w, 0, 0, 2 * P);
-	tw_fault(w, 0, 0, true);
-	struct page *thp = tw_page(w, 0, 0);
+	tw_fault(w, 0, 0, huge);
+	struct page *page = tw_page(w, 0, 0);
 	CHECK_EQ(tw_fork(w, 0), 1);
-	CHECK_EQ(page_mapcount(thp), 2);
-	return thp;
+	CHECK_EQ(page_mapcount(page), 2);
+	return page;
 }
+
+struct page *tw_fork_layout(struct world *w) { return fork_layout(w, true); }
+struct page *tw_fork_layout_small(struct world *w) { return fork_layout(w, false); }

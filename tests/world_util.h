@@ -30,6 +30,8 @@ int tw_fork(struct world *w, int mm);
 /* The fork layout: mm0 maps a THP at [0, 2P), mm1 is its fork (the child's
  * vma shares the parent's key, linked after it). Returns the THP. */
 struct page *tw_fork_layout(struct world *w);
+/* The same with a small page at 0 instead of the THP. */
+struct page *tw_fork_layout_small(struct world *w);
 
 struct pmd *tw_pmd(struct world *w, int mm, unsigned long addr);
 struct pte *tw_pte(struct world *w, int mm, unsigned long addr);
