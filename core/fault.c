@@ -154,8 +154,11 @@ enum step_result fault_step(struct world *w, struct task *t, struct frame *f)
 		if (!lock_take(w, t, &mm->mmap_sem, false))
 			return STEP_BLOCKED;
 		vma = vma_lookup(mm, fl->addr);
-		step_trace(w, t, "handle_mm_fault", "mm%d %#lx%s", mm->id, fl->addr, vma ? "" : ": no vma");
-		if (!vma) {
+		/* __do_page_fault's access_error(): a write needs VM_WRITE. */
+		bool denied = vma && fl->write && !(vma->vm_flags & VM_WRITE);
+		step_trace(w, t, "handle_mm_fault", "mm%d %#lx%s", mm->id, fl->addr,
+			   !vma ? ": no vma" : denied ? ": write to a read-only vma, SIGSEGV" : "");
+		if (!vma || denied) {
 			fault_done(w, t, mm, -1);
 			return STEP_DONE;
 		}

@@ -111,7 +111,7 @@ static enum step_result change_huge_pmd_set(struct world *w, struct task *t, str
 
 	step_trace(w, t, "change_huge_pmd", "set huge pmd mm%d %#lx back, %s (page %lu)", m->mm->id,
 		   m->addr, prot_name(m->newflags), page->id);
-	set_pmd(mm_pmd(m->mm, m->addr), PMD_HUGE, page);
+	set_pmd(mm_pmd(m->mm, m->addr), PMD_HUGE, page);	/* write-protected: PAGE_COPY */
 	entry_event(w, t, ENTRY_PROTECT, true, m->mm, m->addr, m->mm, m->addr, page, false);
 	t->nr_inflight = 0;
 	lock_drop(w, t, huge_pmd_lockptr(w, m->mm, m->addr));
@@ -165,6 +165,10 @@ static enum step_result change_ptes_set(struct world *w, struct task *t, struct 
 		   t->nr_inflight == 1 ? "entry" : "entries");
 	for (int i = 0; i < t->nr_inflight; i++) {
 		struct inflight *e = &t->inflight[i];
+		/* A private vma's protection is PAGE_COPY even when VM_WRITE: the
+		 * ptes come back write-protected, and a write faults to
+		 * do_wp_page (reuse, or a copy when the page is shared). */
+		e->pte.write = false;
 		pmd->pte[pte_index(e->addr)] = e->pte;
 		entry_event(w, t, ENTRY_PROTECT, false, m->mm, e->addr, m->mm, e->addr, e->pte.page,
 			    false);

@@ -38,8 +38,9 @@ enum pte_kind { PTE_NONE, PTE_PRESENT, PTE_MIGRATION };
  * (the kernel encodes its pfn in a swap entry). write is pte_write() (a
  * migration entry's is_write_migration_entry()): fork write-protects both
  * sides of a private mapping, and a write fault on a write-protected entry
- * is a COW (do_wp_page). Model abstraction: every vma is private and
- * writable (VM_WRITE), so no other protection bit is kept. */
+ * is a COW (do_wp_page), as one is after mprotect (a private vma's ptes
+ * are PAGE_COPY, write-protected, whatever its VM_WRITE). Model
+ * abstraction: every vma is private; no other protection bit is kept. */
 struct pte {
 	uint8_t kind;
 	bool write;

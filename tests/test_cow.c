@@ -331,6 +331,32 @@ static void fault_waits_for_a_cleared_huge_pmd(void)
 }
 
 /* The trace names each step after its kernel function. */
+/* mprotect and the COW: a private vma's ptes are PAGE_COPY whatever its
+ * VM_WRITE, so mprotect write-protects them and the next write fault is a
+ * do_wp_page reuse (a page mapped once: page_move_anon_rmap); a write to a
+ * read-only vma is refused (SIGSEGV) and maps nothing.
+ *   |A....|  rw  --mprotect ro-->  |A....| ro, A write-protected
+ *                --mprotect rw-->  |A....| rw, A still write-protected */
+static void mprotect_write_protects_and_denies(void)
+{
+	struct world *w = tw_new("linux-3.15");
+	tw_mmap(w, 0, 0, P);
+	tw_fault(w, 0, 0, false);
+	struct page *a = tw_page(w, 0, 0);
+	CHECK(pte_write(tw_pte(w, 0, 0)));
+	tw_run(w, start_mprotect(w, 0, 0, P, false));
+	CHECK(!pte_write(tw_pte(w, 0, 0)));
+	int f = start_write_fault(w, 0, PAGE_SIZE, false, false);
+	tw_run(w, f);
+	CHECK_EQ(tw_pte(w, 0, PAGE_SIZE)->kind, PTE_NONE);	/* denied: nothing mapped */
+	tw_run(w, start_mprotect(w, 0, 0, P, true));
+	CHECK(!pte_write(tw_pte(w, 0, 0)));	/* PAGE_COPY: still write-protected */
+	write_fault(w, 0, 0);
+	CHECK(tw_page(w, 0, 0) == a);	/* reused, not copied */
+	CHECK(pte_write(tw_pte(w, 0, 0)));
+	world_free(w);
+}
+
 static void steps_are_named_in_kernel_words(void)
 {
 	struct world *w = tw_new("linux-3.15");
@@ -351,4 +377,4 @@ TEST_MAIN(T(fork_write_protects_both_sides), T(copy_makes_a_page_in_the_child_an
 	  T(thp_copy_makes_a_thp_in_the_child_anon_vma), T(thp_fallback_maps_small_copies),
 	  T(trylock_fails_under_migration_and_pins_the_page),
 	  T(write_fault_waits_on_a_migration_entry), T(cow_races_under_every_protocol),
-	  T(fault_waits_for_a_cleared_huge_pmd), T(steps_are_named_in_kernel_words))
+	  T(fault_waits_for_a_cleared_huge_pmd), T(steps_are_named_in_kernel_words), T(mprotect_write_protects_and_denies))
