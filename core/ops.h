@@ -33,6 +33,12 @@ void call_munmap(struct world *w, struct task *t, struct mm_struct *mm, unsigned
 void call_split_huge_page_pmd(struct world *w, struct task *t, struct mm_struct *mm,
 			      unsigned long addr);
 void call_split_huge_page(struct world *w, struct task *t, struct page *page);
+/* move_page_tables(): returns (t->ret) how much it moved; alloc_fails makes
+ * its page-table allocation fail for every extent after the first. */
+void call_move_page_tables(struct world *w, struct task *t, struct vm_area_struct *vma,
+			   unsigned long old_addr, struct vm_area_struct *new_vma,
+			   unsigned long new_addr, unsigned long len, bool need_rmap_locks,
+			   bool alloc_fails);
 /* unmap_vmas() of [start, end) over vma and the vmas after it. */
 void call_unmap_vmas(struct world *w, struct task *t, struct mm_struct *mm,
 		     struct vm_area_struct *vma, unsigned long start, unsigned long end);

@@ -23,6 +23,7 @@ static const step_fn step_fns[NR_TASK_OPS] = {
 	[OP_UNMAP_VMAS] = unmap_vmas_step,
 	[OP_MADVISE] = madvise_step,
 	[OP_EXIT_MMAP] = exit_mmap_step,
+	[OP_MOVE_PAGE_TABLES] = move_page_tables_step,
 };
 _Static_assert(NR_TASK_OPS <= sizeof(((struct world *)0)->op_stats) /
 	       sizeof(((struct world *)0)->op_stats[0]), "op_stats holds every operation");
@@ -43,6 +44,7 @@ const char *task_op_name(enum task_op op)
 		[OP_UNMAP_VMAS] = "unmap_vmas",
 		[OP_MADVISE] = "madvise",
 		[OP_EXIT_MMAP] = "exit_mmap",
+		[OP_MOVE_PAGE_TABLES] = "move_page_tables",
 	};
 	return names[op];
 }

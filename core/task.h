@@ -41,6 +41,7 @@ enum task_op {
 	OP_UNMAP_VMAS,		/* unmap_vmas / zap_page_range: munmap, madvise, exit_mmap */
 	OP_MADVISE,
 	OP_EXIT_MMAP,
+	OP_MOVE_PAGE_TABLES,	/* mremap's move and move-back, exec's shift */
 	NR_TASK_OPS
 };
 
@@ -65,7 +66,13 @@ struct mremap_frame {
 	unsigned long vma_start;
 	pgoff_t new_pgoff;
 	bool need_rmap_locks;
-	unsigned long old, new;		/* move_page_tables cursors */
+};
+struct move_page_tables_frame {
+	struct vm_area_struct *vma, *new_vma;
+	unsigned long old_addr, new_addr, len;
+	bool need_rmap_locks;
+	bool alloc_fails;		/* alloc_new_pmd fails after the first extent */
+	unsigned long old, new;		/* cursors */
 	unsigned long extent;		/* of the move in flight */
 	bool moving_huge;
 };
@@ -132,6 +139,7 @@ struct frame {
 		struct unmap_vmas_frame unmap;
 		struct madvise_frame madvise;
 		struct exit_mmap_frame exit_mmap;
+		struct move_page_tables_frame move;
 	} u;
 };
 
@@ -204,6 +212,7 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f);
 enum step_result unmap_vmas_step(struct world *w, struct task *t, struct frame *f);
 enum step_result madvise_step(struct world *w, struct task *t, struct frame *f);
 enum step_result exit_mmap_step(struct world *w, struct task *t, struct frame *f);
+enum step_result move_page_tables_step(struct world *w, struct task *t, struct frame *f);
 
 /* Release what a frame owns when a halted world is torn down mid-task. */
 void task_frame_release(struct world *w, struct frame *f);
