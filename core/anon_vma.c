@@ -126,6 +126,19 @@ void anon_vma_templist_flush(struct world *w, struct vm_area_struct *vma)
 	}
 }
 
+void anon_vma_templist_add(struct world *w, struct vm_area_struct *vma)
+{
+	struct anon_vma_chain *avc;
+
+	vma->rmap_templist = true;
+	list_for_each_entry(avc, &vma->anon_vma_chain, same_vma) {
+		if (avc->on_templist)
+			continue;
+		anon_vma_index_remove(w, avc);
+		anon_vma_index_insert(w, avc);
+	}
+}
+
 void anon_vma_moveto_tail(struct world *w, struct vm_area_struct *vma)
 {
 	struct anon_vma_chain *avc;

@@ -1,9 +1,18 @@
-/* mremap(MREMAP_MAYMOVE|MREMAP_FIXED) of a range to a new address, same
- * length (mm/mremap.c), mmap_sem held for write throughout:
- *   do_munmap of the destination; copy_vma (vma_merge into a neighbour,
- *   re-indexed under AV(w), or a new vma cloned under AV(w)) ||;
+/* mremap() (mm/mremap.c), mmap_sem held for write throughout.
+ *
+ * MREMAP_MAYMOVE|MREMAP_FIXED to a new address, same length (mremap_to):
+ *   do_munmap of the destination; move_vma: copy_vma (vma_merge into a
+ *   neighbour, re-indexed under AV(w), or a new vma cloned under AV(w)) ||;
  *   move_page_tables (move_page_tables.c), one pmd extent per step ||;
- *   do_munmap of the old range, whose entries are gone already. */
+ *   do_munmap of the old range, whose entries are gone already.
+ * Without MREMAP_FIXED, to a new length:
+ *   shrink: do_munmap of the tail;
+ *   grow in place, when the range runs to the vma's end and the hole after
+ *   it fits (vma_expandable): vma_adjust under AV(w);
+ *   else, with MREMAP_MAYMOVE, move_vma to where get_unmapped_area says
+ *   (mmap.c); when move_page_tables moves less than the old length (a
+ *   page-table allocation failed), it moves the entries back with
+ *   need_rmap_locks and unmaps the new range instead of the old. */
 #include "ops.h"
 
 static bool range_ok(unsigned long addr, unsigned long len)
@@ -32,6 +41,16 @@ enum {
 	MREMAP_DONE,		/* up_write */
 	MREMAP_FLUSH,		/* templist: the destination into the index */
 	MREMAP_MOVETO_TAIL,	/* list-3.3: a merged destination behind the source */
+	MREMAP_RESIZE_MOVE,	/* move_vma after get_unmapped_area */
+	/* move_vma's error path: */
+	MREMAP_BACK_MOVETO_TAIL,	/* list-3.3: the old vma behind the new */
+	MREMAP_BACK_TEMPLIST,	/* templist: the old vma is filled now */
+	MREMAP_BACK_MOVE,	/* move_page_tables back, need_rmap_locks */
+	MREMAP_BACK_MOVED,
+	MREMAP_BACK_FLUSH,	/* templist: the old vma into the index, */
+	MREMAP_BACK_FLUSH_NEW,	/* and the new one, which the unmap may leave part of */
+	MREMAP_UNMAP_NEW,
+	MREMAP_FAILED,		/* up_write, -ENOMEM */
 };
 
 /* A second anon_vma lock section on a vma: templist protocols flush the
@@ -60,7 +79,7 @@ static enum step_result copy_vma(struct world *w, struct task *t, struct frame *
 	struct mremap_frame *m = &f->u.mremap;
 	struct mm_struct *mm = m->mm;
 	struct vm_area_struct *vma = m->vma;
-	unsigned long end = m->new_addr + m->len;
+	unsigned long end = m->new_addr + m->new_len;
 	pgoff_t pgoff = m->new_pgoff;
 	struct vma_merge_plan plan;
 
@@ -113,6 +132,66 @@ static enum step_result move_vma(struct world *w, struct task *t, struct frame *
 	return copy_vma(w, t, f);
 }
 
+/* vma_expandable(): the hole after vma holds delta more bytes. */
+static bool vma_expandable(const struct vm_area_struct *vma, unsigned long delta)
+{
+	unsigned long end = vma->vm_end + delta;
+	return end <= TASK_SIZE && (!vma->vm_next || vma->vm_next->vm_start >= end);
+}
+
+/* mremap() without MREMAP_FIXED, once it holds mmap_sem: what to do. */
+static enum step_result mremap_resize(struct world *w, struct task *t, struct frame *f)
+{
+	struct mremap_frame *m = &f->u.mremap;
+	struct mm_struct *mm = m->mm;
+	unsigned long addr = m->old_addr, old_len = m->len, new_len = m->new_len;
+
+	if ((addr & ~PAGE_MASK) || !new_len || (new_len & ~PAGE_MASK) || (old_len & ~PAGE_MASK))
+		return mremap_fail(w, t, m, "bad range");
+	if (old_len >= new_len) {
+		/* Always allowed, with or without a vma there. */
+		step_trace(w, t, "mremap", "mm%d [%#lx, %#lx) to %#lx bytes: %s", mm->id, addr,
+			   addr + old_len, new_len, old_len > new_len ? "shrink, do_munmap of the tail"
+			   : "same length, nothing to do");
+		f->pc = MREMAP_DONE;
+		if (old_len > new_len)
+			call_munmap(w, t, mm, addr + new_len, old_len - new_len);
+		return STEP_DONE;
+	}
+	/* vma_to_resize(): the range must lie in one vma. */
+	struct vm_area_struct *vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start > addr || old_len > vma->vm_end - addr)
+		return mremap_fail(w, t, m, "no vma covers the range");
+	if (old_len == vma->vm_end - addr && vma_expandable(vma, new_len - old_len)) {
+		step_trace(w, t, "mremap", "mm%d [%#lx, %#lx) to %#lx bytes: vma%lu grows in place",
+			   mm->id, addr, addr + old_len, new_len, vma->id);
+		f->pc = MREMAP_DONE;
+		call_vma_adjust(w, t, vma, vma->vm_start, addr + new_len, vma->vm_pgoff, NULL, NULL);
+		return STEP_DONE;
+	}
+	if (!(m->flags & MREMAP_MAYMOVE))
+		return mremap_fail(w, t, m, "no room to grow in place, no MREMAP_MAYMOVE (-ENOMEM)");
+	if (!get_unmapped_area(mm, new_len, &m->new_addr))
+		return mremap_fail(w, t, m, "get_unmapped_area: no hole fits (-ENOMEM)");
+	step_trace(w, t, "mremap", "mm%d [%#lx, %#lx) to %#lx bytes: move_vma to %#lx", mm->id, addr,
+		   addr + old_len, new_len, m->new_addr);
+	m->vma = vma;
+	f->pc = MREMAP_RESIZE_MOVE;
+	return STEP_DONE;
+}
+
+/* After move_page_tables: on, or (it moved less than asked) back. */
+static unsigned char after_move(struct world *w, struct mremap_frame *m)
+{
+	if (m->moved == m->len)
+		return m->new_vma->rmap_templist ? MREMAP_FLUSH : MREMAP_UNMAP_OLD;
+	if (w->proto->moveto_tail)
+		return MREMAP_BACK_MOVETO_TAIL;
+	if (w->proto->templist == TEMPLIST_ALL && m->vma != m->new_vma)
+		return MREMAP_BACK_TEMPLIST;
+	return MREMAP_BACK_MOVE;
+}
+
 enum step_result mremap_step(struct world *w, struct task *t, struct frame *f)
 {
 	struct mremap_frame *m = &f->u.mremap;
@@ -123,6 +202,8 @@ enum step_result mremap_step(struct world *w, struct task *t, struct frame *f)
 		case MREMAP_BEGIN:
 			if (!lock_take(w, t, &mm->mmap_sem, true))
 				return STEP_BLOCKED;
+			if (m->resize)
+				return mremap_resize(w, t, f);
 			if (!range_ok(m->old_addr, m->len) || !range_ok(m->new_addr, m->len) ||
 			    (m->new_addr < m->old_addr + m->len && m->old_addr < m->new_addr + m->len))
 				return mremap_fail(w, t, m, "bad range");
@@ -155,13 +236,16 @@ enum step_result mremap_step(struct world *w, struct task *t, struct frame *f)
 									    : MREMAP_MOVE;
 			continue;
 		}
+		case MREMAP_RESIZE_MOVE:
+			return move_vma(w, t, f, m->vma);
 		case MREMAP_MOVE:
 			f->pc = MREMAP_MOVED;
 			call_move_page_tables(w, t, m->vma, m->old_addr, m->new_vma, m->new_addr, m->len,
-					      m->need_rmap_locks, false);
+					      m->need_rmap_locks, m->flags & MREMAP_ALLOC_FAILS);
 			return STEP_CONTINUE;
 		case MREMAP_MOVED:
-			f->pc = m->new_vma->rmap_templist ? MREMAP_FLUSH : MREMAP_UNMAP_OLD;
+			m->moved = (unsigned long)t->ret;
+			f->pc = after_move(w, m);
 			continue;
 		case MREMAP_UNMAP_OLD:
 			f->pc = MREMAP_DONE;
@@ -175,9 +259,44 @@ enum step_result mremap_step(struct world *w, struct task *t, struct frame *f)
 		case MREMAP_FLUSH:
 			return anon_vma_section(w, t, f, m->new_vma, "anon_vma_templist_flush",
 						anon_vma_templist_flush, MREMAP_UNMAP_OLD);
-		default:	/* MREMAP_MOVETO_TAIL */
+		case MREMAP_MOVETO_TAIL:
 			return anon_vma_section(w, t, f, m->new_vma, "anon_vma_moveto_tail",
 						anon_vma_moveto_tail, MREMAP_MOVE);
+		case MREMAP_BACK_MOVETO_TAIL:
+			/* 3.3-3.6: the move-back is unlocked too; the old vma goes
+			 * behind the new one, whose entries move into it. */
+			return anon_vma_section(w, t, f, m->vma, "anon_vma_moveto_tail",
+						anon_vma_moveto_tail, MREMAP_BACK_MOVE);
+		case MREMAP_BACK_TEMPLIST:
+			return anon_vma_section(w, t, f, m->vma, "anon_vma_templist_add",
+						anon_vma_templist_add, MREMAP_BACK_MOVE);
+		case MREMAP_BACK_MOVE:
+			f->pc = MREMAP_BACK_MOVED;
+			call_move_page_tables(w, t, m->new_vma, m->new_addr, m->vma, m->old_addr, m->moved,
+					      true, false);
+			return STEP_CONTINUE;
+		case MREMAP_BACK_MOVED:
+			f->pc = m->vma->rmap_templist ? MREMAP_BACK_FLUSH : MREMAP_BACK_FLUSH_NEW;
+			continue;
+		case MREMAP_BACK_FLUSH:
+			return anon_vma_section(w, t, f, m->vma, "anon_vma_templist_flush",
+						anon_vma_templist_flush, MREMAP_BACK_FLUSH_NEW);
+		case MREMAP_BACK_FLUSH_NEW:
+			if (!m->new_vma->rmap_templist) {
+				f->pc = MREMAP_UNMAP_NEW;
+				continue;
+			}
+			return anon_vma_section(w, t, f, m->new_vma, "anon_vma_templist_flush",
+						anon_vma_templist_flush, MREMAP_UNMAP_NEW);
+		case MREMAP_UNMAP_NEW:
+			f->pc = MREMAP_FAILED;
+			call_munmap(w, t, mm, m->new_addr, m->new_len);
+			return STEP_CONTINUE;
+		default:	/* MREMAP_FAILED */
+			step_trace(w, t, "up_write", "mm%d mmap_sem: the move failed (-ENOMEM)", mm->id);
+			lock_drop(w, t, &mm->mmap_sem);
+			task_return(t, -1);
+			return STEP_DONE;
 		}
 	}
 }

@@ -22,6 +22,10 @@ bool vma_merge(struct mm_struct *mm, struct vm_area_struct *prev, unsigned long 
 	       unsigned long end, struct anon_vma *anon_vma, pgoff_t pgoff,
 	       struct vma_merge_plan *plan);
 
+/* get_unmapped_area() of len bytes for an anonymous mapping: false when
+ * no hole fits (-ENOMEM). */
+bool get_unmapped_area(struct mm_struct *mm, unsigned long len, unsigned long *addr);
+
 /* Calls: push the callee's frame; its first step runs in this attempt. */
 void call_vma_adjust(struct world *w, struct task *t, struct vm_area_struct *vma,
 		     unsigned long start, unsigned long end, pgoff_t pgoff,

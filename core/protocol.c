@@ -186,6 +186,9 @@ const struct protocol protocols[] = {
 		.changes = "moves never lock; new and re-indexed vmas walked last until flushed",
 		.kernels = "none: a proposal",
 		.origin = "the mail's proposal, 17 Apr 2014, never merged",
+		.notes = "move_vma's move-back puts the old vma on the templist too, as a vma a move "
+			 "fills (3.3-3.6 moved it to the list tail there); left in the index, a walk "
+			 "misses the entry moved back behind it",
 		.expected = "sound",
 		.pte_move_locks = RMAP_LOCKS_NEVER,
 		.pmd_move_locks = RMAP_LOCKS_NEVER,

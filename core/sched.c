@@ -124,7 +124,22 @@ int start_mremap(struct world *w, int mm, unsigned long old_addr, unsigned long 
 	if (!f)
 		return -1;
 	f->u.mremap = (struct mremap_frame){ .mm = m, .old_addr = old_addr, .len = len,
-					     .new_addr = new_addr };
+					     .new_addr = new_addr, .new_len = len };
+	return task_id_of(w);
+}
+
+int start_mremap_resize(struct world *w, int mm, unsigned long addr, unsigned long old_len,
+			unsigned long new_len, unsigned flags)
+{
+	struct mm_struct *m = mm_of(w, mm);
+	struct frame *f = m ? task_new(w, OP_MREMAP) : NULL;
+	if (!f)
+		return -1;
+	if (flags & MREMAP_ALLOC_FAILS)
+		flags |= MREMAP_MAYMOVE;
+	f->u.mremap = (struct mremap_frame){ .mm = m, .old_addr = addr, .len = old_len,
+					     .new_len = new_len, .resize = true,
+					     .flags = (unsigned char)flags };
 	return task_id_of(w);
 }
 

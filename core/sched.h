@@ -20,6 +20,13 @@ int start_fault(struct world *w, int mm, unsigned long addr, bool huge);
 int start_fork(struct world *w, int mm);
 int start_mremap(struct world *w, int mm, unsigned long old_addr, unsigned long len,
 		 unsigned long new_addr);
+/* mremap(addr, old_len, new_len, flags) without MREMAP_FIXED: shrink, grow
+ * in place, or (MREMAP_MAYMOVE) move to where get_unmapped_area says.
+ * MREMAP_ALLOC_FAILS, the model's, makes the move's page-table allocation
+ * fail after its first extent: move_vma moves the entries back. */
+enum { MREMAP_MAYMOVE = 1, MREMAP_ALLOC_FAILS = 2 };
+int start_mremap_resize(struct world *w, int mm, unsigned long addr, unsigned long old_len,
+			unsigned long new_len, unsigned flags);
 int start_munmap(struct world *w, int mm, unsigned long addr, unsigned long len);
 /* madvise(addr, len, MADV_DONTNEED). */
 int start_madvise(struct world *w, int mm, unsigned long addr, unsigned long len);

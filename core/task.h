@@ -61,11 +61,14 @@ struct fork_frame {
 };
 struct mremap_frame {
 	struct mm_struct *mm;
-	unsigned long old_addr, len, new_addr;
+	unsigned long old_addr, len, new_addr, new_len;
+	bool resize;			/* no MREMAP_FIXED: new_len may differ */
+	unsigned char flags;		/* resize: MREMAP_MAYMOVE, MREMAP_ALLOC_FAILS */
 	struct vm_area_struct *vma, *new_vma;
 	unsigned long vma_start;
 	pgoff_t new_pgoff;
 	bool need_rmap_locks;
+	unsigned long moved;		/* what move_page_tables moved */
 };
 struct move_page_tables_frame {
 	struct vm_area_struct *vma, *new_vma;

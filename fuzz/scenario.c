@@ -8,7 +8,10 @@ static const char *const op_names[NR_REC_OPS] = {
 	[REC_STEP] = "step", [REC_MMAP] = "mmap", [REC_FAULT] = "fault", [REC_FORK] = "fork",
 	[REC_MREMAP] = "mremap", [REC_MUNMAP] = "munmap", [REC_SPLIT] = "split",
 	[REC_MIGRATE] = "migrate", [REC_MADVISE] = "madvise", [REC_EXIT] = "exit",
+	[REC_MREMAP_RESIZE] = "mremap",
 };
+/* A resize's mode word, by (c >> 5) & 3 canonical (no word: no flag). */
+static const char *const resize_modes[3] = { "", "maymove", "maymove-fails" };
 static const char *const points[4] = { "start", "end", "pmd", "home" };
 
 static void addr_text(uint8_t b, struct strbuf *out)
@@ -65,6 +68,15 @@ void scenario_record_text(const struct record *raw, struct strbuf *out)
 		len_text(r.a >> 3, out);
 		sb_printf(out, " ->");
 		addr_text(r.c, out);
+		break;
+	case REC_MREMAP_RESIZE:
+		sb_printf(out, " mm%d", r.a & 7);
+		addr_text(r.b, out);
+		len_text(r.a >> 3, out);
+		sb_printf(out, " to");
+		len_text(r.c & 31, out);
+		if (r.c >> 5)
+			sb_printf(out, " %s", resize_modes[r.c >> 5]);
 		break;
 	case REC_SPLIT:
 		sb_printf(out, " thp%d", r.a);
@@ -220,14 +232,9 @@ static bool parse_len(struct parser *p, uint8_t *code)
 	return fail_at(p, t.col, &t, "expected a length (NP or NP-1p, N 1-4, optionally rest:)");
 }
 
-static bool parse_word(struct parser *p, const char *word)
+static bool token_is(const struct token *t, const char *word)
 {
-	struct token t = next_token(p);
-	if (t.len == strlen(word) && memcmp(t.s, word, t.len) == 0)
-		return true;
-	char what[40];
-	snprintf(what, sizeof(what), "expected '%s'", word);
-	return fail_at(p, t.col, &t, what);
+	return t->len == strlen(word) && memcmp(t->s, word, t->len) == 0;
 }
 
 static bool parse_schedule(struct parser *p, struct record *r)
@@ -245,14 +252,21 @@ static bool parse_schedule(struct parser *p, struct record *r)
 	return true;
 }
 
-/* The optional trailing words ("thp" for a fault, then "now"), then the end. */
+/* The optional trailing words ("thp" for a fault, a resize's mode, then
+ * "now"), then the end. */
 static bool parse_tail(struct parser *p, struct record *r)
 {
 	struct token t = next_token(p);
-	if (record_op(r) == REC_FAULT && t.len == 3 && memcmp(t.s, "thp", 3) == 0) {
+	if (record_op(r) == REC_FAULT && token_is(&t, "thp")) {
 		r->c = 1;
 		t = next_token(p);
 	}
+	for (unsigned mode = 1; record_op(r) == REC_MREMAP_RESIZE && mode < 3; mode++)
+		if (token_is(&t, resize_modes[mode])) {
+			r->c |= (uint8_t)(mode << 5);
+			t = next_token(p);
+			break;
+		}
 	if (record_op(r) != REC_STEP && t.len == 3 && memcmp(t.s, "now", 3) == 0) {
 		r->op |= 0x80;
 		t = next_token(p);
@@ -265,8 +279,8 @@ static bool parse_tail(struct parser *p, struct record *r)
 static bool parse_record(struct parser *p, const struct token *name, struct record *r)
 {
 	int op = -1;
-	for (int i = 0; i < NR_REC_OPS; i++)
-		if (name->len == strlen(op_names[i]) && memcmp(name->s, op_names[i], name->len) == 0)
+	for (int i = 0; i < NR_REC_OPS && op < 0; i++)
+		if (token_is(name, op_names[i]))
 			op = i;
 	if (op < 0)
 		return fail_at(p, name->col, name,
@@ -303,9 +317,21 @@ static bool parse_record(struct parser *p, const struct token *name, struct reco
 	case REC_MREMAP: {
 		uint8_t len;
 		if (!numbered(p, "mm", 7, "expected an mm (mm0 to mm7)", &n) || !parse_addr(p, &r->b) ||
-		    !parse_len(p, &len) || !parse_word(p, "->") || !parse_addr(p, &r->c))
+		    !parse_len(p, &len))
 			return false;
 		r->a = (uint8_t)(n | (unsigned)len << 3);
+		/* "-> ADDR" moves it (MREMAP_FIXED), "to NEWLEN" resizes it. */
+		struct token t = next_token(p);
+		if (token_is(&t, "to")) {
+			r->op = REC_MREMAP_RESIZE;
+			if (!parse_len(p, &r->c))
+				return false;
+			break;
+		}
+		if (!token_is(&t, "->"))
+			return fail_at(p, t.col, &t, "expected '->' (MREMAP_FIXED) or 'to' (a new length)");
+		if (!parse_addr(p, &r->c))
+			return false;
 		break;
 	}
 	case REC_SPLIT:
@@ -313,6 +339,7 @@ static bool parse_record(struct parser *p, const struct token *name, struct reco
 			return false;
 		r->a = (uint8_t)n;
 		break;
+
 	default:	/* REC_MIGRATE */
 		if (!numbered(p, "page", 255, "expected a page (page0 to page255)", &n))
 			return false;
