@@ -64,6 +64,7 @@ struct vm_area_struct *vm_area_dup(struct world *w, const struct vm_area_struct 
 	v->vm_start = vma->vm_start;
 	v->vm_end = vma->vm_end;
 	v->vm_pgoff = vma->vm_pgoff;
+	v->vm_flags = vma->vm_flags;
 	v->anon_vma = vma->anon_vma;
 	return v;
 }

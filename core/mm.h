@@ -9,9 +9,15 @@
 struct anon_vma;
 struct world;
 
+/* The vm_flags the model reads, by the kernel's names (their values are
+ * the model's: VM_STACK_INCOMPLETE_SETUP is VM_RAND_READ|VM_SEQ_READ). */
+#define VM_GROWSDOWN 0x1UL
+#define VM_STACK_INCOMPLETE_SETUP 0x2UL	/* exec's stack until setup_arg_pages is done */
+
 struct vm_area_struct {
 	unsigned long vm_start, vm_end;	/* [vm_start, vm_end) */
 	pgoff_t vm_pgoff;
+	unsigned long vm_flags;
 	struct mm_struct *vm_mm;
 	struct vm_area_struct *vm_next, *vm_prev;	/* address order */
 	struct anon_vma *anon_vma;	/* the vma's own: new pages map to it */
@@ -19,6 +25,12 @@ struct vm_area_struct {
 	bool rmap_templist;		/* its avcs go on the templist until flushed */
 	unsigned long id;		/* for traces */
 };
+
+/* exec's stack while shift_arg_pages may move it (a8bef8ff6ea1). */
+static inline bool is_vma_temporary_stack(const struct vm_area_struct *v)
+{
+	return (v->vm_flags & VM_GROWSDOWN) && (v->vm_flags & VM_STACK_INCOMPLETE_SETUP);
+}
 
 static inline unsigned long vma_pages(const struct vm_area_struct *v)
 {

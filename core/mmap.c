@@ -11,36 +11,37 @@ static bool is_mergeable_anon_vma(struct anon_vma *a1, struct anon_vma *a2,
 	return a1 == a2;
 }
 
-static bool can_vma_merge_after(struct vm_area_struct *vma, struct anon_vma *anon_vma,
-				pgoff_t vm_pgoff)
+static bool can_vma_merge_after(struct vm_area_struct *vma, unsigned long vm_flags,
+				struct anon_vma *anon_vma, pgoff_t vm_pgoff)
 {
-	return is_mergeable_anon_vma(anon_vma, vma->anon_vma, vma) &&
+	return vma->vm_flags == vm_flags && is_mergeable_anon_vma(anon_vma, vma->anon_vma, vma) &&
 	       vma->vm_pgoff + vma_pages(vma) == vm_pgoff;
 }
 
-static bool can_vma_merge_before(struct vm_area_struct *vma, struct anon_vma *anon_vma,
-				 pgoff_t vm_pgoff)
+static bool can_vma_merge_before(struct vm_area_struct *vma, unsigned long vm_flags,
+				 struct anon_vma *anon_vma, pgoff_t vm_pgoff)
 {
-	return is_mergeable_anon_vma(anon_vma, vma->anon_vma, vma) && vma->vm_pgoff == vm_pgoff;
+	return vma->vm_flags == vm_flags && is_mergeable_anon_vma(anon_vma, vma->anon_vma, vma) &&
+	       vma->vm_pgoff == vm_pgoff;
 }
 
 /* Only the cases for a range in a hole (mmap, copy_vma): 1 (prev and next
  * join), 2 (prev grows up), 3 (next grows down). mprotect's cases 4-8 do
  * not arise in the model. */
 bool vma_merge(struct mm_struct *mm, struct vm_area_struct *prev, unsigned long addr,
-	       unsigned long end, struct anon_vma *anon_vma, pgoff_t pgoff,
+	       unsigned long end, unsigned long vm_flags, struct anon_vma *anon_vma, pgoff_t pgoff,
 	       struct vma_merge_plan *plan)
 {
 	pgoff_t pglen = (end - addr) >> PAGE_SHIFT;
 	struct vm_area_struct *next = prev ? prev->vm_next : mm->mmap;
 
 	*plan = (struct vma_merge_plan){ 0 };
-	if (prev && prev->vm_end == addr && can_vma_merge_after(prev, anon_vma, pgoff)) {
+	if (prev && prev->vm_end == addr && can_vma_merge_after(prev, vm_flags, anon_vma, pgoff)) {
 		plan->vma = prev;
 		plan->start = prev->vm_start;
 		plan->pgoff = prev->vm_pgoff;
 		if (next && end == next->vm_start &&
-		    can_vma_merge_before(next, anon_vma, pgoff + pglen) &&
+		    can_vma_merge_before(next, vm_flags, anon_vma, pgoff + pglen) &&
 		    is_mergeable_anon_vma(prev->anon_vma, next->anon_vma, NULL)) {
 			plan->end = next->vm_end;	/* case 1 */
 			plan->remove = next;
@@ -49,7 +50,7 @@ bool vma_merge(struct mm_struct *mm, struct vm_area_struct *prev, unsigned long 
 		}
 		return true;
 	}
-	if (next && end == next->vm_start && can_vma_merge_before(next, anon_vma, pgoff + pglen)) {
+	if (next && end == next->vm_start && can_vma_merge_before(next, vm_flags, anon_vma, pgoff + pglen)) {
 		plan->vma = next;			/* case 3 */
 		plan->start = addr;
 		plan->end = next->vm_end;
@@ -112,7 +113,7 @@ enum step_result mmap_step(struct world *w, struct task *t, struct frame *f)
 		/* An anonymous private mapping's pgoff is its address. */
 		pgoff_t pgoff = m->addr >> PAGE_SHIFT;
 		struct vma_merge_plan plan;
-		if (vma_merge(mm, find_vma_prev_of(mm, m->addr), m->addr, end, NULL, pgoff, &plan)) {
+		if (vma_merge(mm, find_vma_prev_of(mm, m->addr), m->addr, end, 0, NULL, pgoff, &plan)) {
 			f->pc = 1;
 			call_vma_adjust(w, t, plan.vma, plan.start, plan.end, plan.pgoff, NULL,
 					plan.remove);

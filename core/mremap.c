@@ -87,8 +87,8 @@ static enum step_result copy_vma(struct world *w, struct task *t, struct frame *
 	 * the new address, to merge more often. */
 	if (!vma->anon_vma)
 		pgoff = m->new_addr >> PAGE_SHIFT;
-	if (vma_merge(mm, find_vma_prev_of(mm, m->new_addr), m->new_addr, end, vma->anon_vma,
-		      pgoff, &plan)) {
+	if (vma_merge(mm, find_vma_prev_of(mm, m->new_addr), m->new_addr, end, vma->vm_flags,
+		      vma->anon_vma, pgoff, &plan)) {
 		m->new_vma = plan.vma;
 		if (w->proto->templist == TEMPLIST_ALL)
 			plan.vma->rmap_templist = true;

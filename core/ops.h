@@ -19,7 +19,7 @@ struct vma_merge_plan {
 	pgoff_t pgoff;
 };
 bool vma_merge(struct mm_struct *mm, struct vm_area_struct *prev, unsigned long addr,
-	       unsigned long end, struct anon_vma *anon_vma, pgoff_t pgoff,
+	       unsigned long end, unsigned long vm_flags, struct anon_vma *anon_vma, pgoff_t pgoff,
 	       struct vma_merge_plan *plan);
 
 /* get_unmapped_area() of len bytes for an anonymous mapping: false when
@@ -72,6 +72,14 @@ static inline bool rmap_lock_rule(enum rmap_lock_rule rule, bool need_rmap_locks
 /* Both page-table locks of a copy or move (once when they are the same). */
 bool take_ptl_pair(struct world *w, struct task *t, struct lock *a, struct lock *b);
 void drop_ptl_pair(struct world *w, struct task *t, struct lock *a, struct lock *b);
+
+/* anon_vma_prepare(): link the vma to a neighbour's anon_vma or a new one
+ * (a step: it may wait for the neighbour's lock). */
+enum step_result anon_vma_prepare(struct world *w, struct task *t, struct vm_area_struct *vma);
+/* do_anonymous_page(): a new small page at addr, mapped by pte, which the
+ * caller's step found empty under its lock. */
+void do_anonymous_page(struct world *w, struct task *t, struct vm_area_struct *vma,
+		       unsigned long addr, struct pte *pte);
 
 /* Clear the ptes of [addr, end) in one table, dropping mapcounts
  * (zap_pte_range); migration entries just vanish. */

@@ -24,6 +24,7 @@ static const step_fn step_fns[NR_TASK_OPS] = {
 	[OP_MADVISE] = madvise_step,
 	[OP_EXIT_MMAP] = exit_mmap_step,
 	[OP_MOVE_PAGE_TABLES] = move_page_tables_step,
+	[OP_EXEC] = exec_step,
 };
 _Static_assert(NR_TASK_OPS <= sizeof(((struct world *)0)->op_stats) /
 	       sizeof(((struct world *)0)->op_stats[0]), "op_stats holds every operation");
@@ -45,6 +46,7 @@ const char *task_op_name(enum task_op op)
 		[OP_MADVISE] = "madvise",
 		[OP_EXIT_MMAP] = "exit_mmap",
 		[OP_MOVE_PAGE_TABLES] = "move_page_tables",
+		[OP_EXEC] = "exec",
 	};
 	return names[op];
 }
@@ -170,6 +172,19 @@ int start_exit_mmap(struct world *w, int mm)
 	if (!f)
 		return -1;
 	f->u.exit_mmap = (struct exit_mmap_frame){ .mm = m };
+	return task_id_of(w);
+}
+
+int start_exec(struct world *w, int nr_pages, unsigned long shift)
+{
+	unsigned long size = (unsigned long)nr_pages * PAGE_SIZE;
+	if (nr_pages < 1 || size > TASK_SIZE || !shift || (shift & ~PAGE_MASK) ||
+	    shift > TASK_SIZE - size)
+		return -1;
+	struct frame *f = task_new(w, OP_EXEC);
+	if (!f)
+		return -1;
+	f->u.exec = (struct exec_frame){ .nr_pages = nr_pages, .shift = shift };
 	return task_id_of(w);
 }
 

@@ -33,6 +33,10 @@ int start_madvise(struct world *w, int mm, unsigned long addr, unsigned long len
 /* The mm's last user is gone: exit_mmap. The mm stays, empty, and no
  * operation can name it again. */
 int start_exit_mmap(struct world *w, int mm);
+/* exec: a new mm whose temporary stack, nr_pages argument pages at the top
+ * of the address space, setup_arg_pages moves shift bytes down. Its task
+ * returns the new mm's index. */
+int start_exec(struct world *w, int nr_pages, unsigned long shift);
 int start_split_huge_page(struct world *w, struct page *page);
 int start_migrate(struct world *w, struct page *page);
 

@@ -42,6 +42,7 @@ enum task_op {
 	OP_MADVISE,
 	OP_EXIT_MMAP,
 	OP_MOVE_PAGE_TABLES,	/* mremap's move and move-back, exec's shift */
+	OP_EXEC,		/* a new mm, its stack shifted down (shift_arg_pages) */
 	NR_TASK_OPS
 };
 
@@ -96,6 +97,13 @@ struct unmap_vmas_frame {
 };
 struct madvise_frame { struct mm_struct *mm; unsigned long start, end; };
 struct exit_mmap_frame { struct mm_struct *mm; struct vm_area_struct *vma; };
+struct exec_frame {
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;	/* the temporary stack */
+	int nr_pages, faulted;		/* argument pages, and those faulted in */
+	unsigned long shift;		/* how far down setup_arg_pages moves it */
+	unsigned long old_start, old_end;	/* shift_arg_pages' */
+};
 struct split_vma_frame {
 	struct mm_struct *mm;
 	struct vm_area_struct *vma, *new;
@@ -143,6 +151,7 @@ struct frame {
 		struct madvise_frame madvise;
 		struct exit_mmap_frame exit_mmap;
 		struct move_page_tables_frame move;
+		struct exec_frame exec;
 	} u;
 };
 
@@ -216,6 +225,7 @@ enum step_result unmap_vmas_step(struct world *w, struct task *t, struct frame *
 enum step_result madvise_step(struct world *w, struct task *t, struct frame *f);
 enum step_result exit_mmap_step(struct world *w, struct task *t, struct frame *f);
 enum step_result move_page_tables_step(struct world *w, struct task *t, struct frame *f);
+enum step_result exec_step(struct world *w, struct task *t, struct frame *f);
 
 /* Release what a frame owns when a halted world is torn down mid-task. */
 void task_frame_release(struct world *w, struct frame *f);

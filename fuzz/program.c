@@ -113,7 +113,10 @@ struct record record_canonical(const struct record *r)
 	case REC_EXIT:
 		c.a = r->a % MM_SELECTORS;
 		break;
-
+	case REC_EXEC:
+		c.a = r->a & 7;
+		c.b = r->b & 7;
+		break;
 	case REC_MREMAP:
 		c.a = (uint8_t)((r->a & 7) | canon_len(r->a >> 3) << 3);
 		c.b = canon_addr(r->b);
@@ -231,6 +234,8 @@ static int start(struct world *w, const struct record *r)
 		return start_exit_mmap(w, g.mm);
 	case REC_MREMAP_RESIZE:
 		return start_mremap_resize(w, g.mm, g.addr, g.len, g.to, resize_flags(r->c));
+	case REC_EXEC:
+		return start_exec(w, exec_pages(r), exec_shift_pmds(r) * PMD_SIZE);
 	default:
 		return -1;
 	}
@@ -339,6 +344,18 @@ void record_format(struct world *w, const struct record *r, struct strbuf *out)
 			  g.addr + g.len, g.to, flags & MREMAP_MAYMOVE ? " MREMAP_MAYMOVE" : "",
 			  flags & MREMAP_ALLOC_FAILS ? ", a move's page-table allocation fails after "
 			  "its first extent" : "", now);
+		break;
+	}
+	case REC_EXEC: {
+		unsigned long top = TASK_SIZE, start = top - (unsigned long)exec_pages(r) * PAGE_SIZE;
+		unsigned long shift = exec_shift_pmds(r) * PMD_SIZE;
+		if (w->nr_mm == MAX_MMS)
+			sb_printf(out, "exec (no room for another mm: fails)");
+		else
+			sb_printf(out, "exec: a new mm, %d argument pages in a temporary stack [%#lx, %#lx) "
+				  "that shift_arg_pages moves down to [%#lx, %#lx)", exec_pages(r),
+				  start, top, start - shift, top - shift);
+		sb_printf(out, "%s", now);
 		break;
 	}
 	default:	/* REC_MIGRATE */

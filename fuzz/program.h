@@ -57,6 +57,8 @@ enum rec_op {
 				 * old length; b: address; c & 31: new length; (c >> 5) & 3:
 				 * 0 no flag, 1 (and 3) MREMAP_MAYMOVE, 2 MREMAP_MAYMOVE whose
 				 * move fails after its first extent */
+	REC_EXEC,	/* exec's new mm: a & 7: argument pages - 1; b & 7: pmds its stack
+			 * moves down (shift_arg_pages) - 1 */
 	NR_REC_OPS
 };
 
@@ -101,6 +103,9 @@ unsigned long decode_len(struct mm_struct *mm, unsigned long addr, uint8_t code,
 unsigned long decode_new_len(struct mm_struct *mm, unsigned long addr, uint8_t code);
 /* A resize record's mremap flags (sched.h), from its c operand. */
 unsigned resize_flags(uint8_t c);
+/* An exec record's argument pages and shift (bytes). */
+static inline int exec_pages(const struct record *r) { return 1 + (r->a & 7); }
+static inline unsigned long exec_shift_pmds(const struct record *r) { return 1 + (r->b & 7u); }
 
 /* Start (and for "now" records run) what r asks on w. A step record steps
  * through run_step so the caller's checks see every step. Returns the task

@@ -8,7 +8,7 @@ static const char *const op_names[NR_REC_OPS] = {
 	[REC_STEP] = "step", [REC_MMAP] = "mmap", [REC_FAULT] = "fault", [REC_FORK] = "fork",
 	[REC_MREMAP] = "mremap", [REC_MUNMAP] = "munmap", [REC_SPLIT] = "split",
 	[REC_MIGRATE] = "migrate", [REC_MADVISE] = "madvise", [REC_EXIT] = "exit",
-	[REC_MREMAP_RESIZE] = "mremap",
+	[REC_MREMAP_RESIZE] = "mremap", [REC_EXEC] = "exec",
 };
 /* A resize's mode word, by (c >> 5) & 3 canonical (no word: no flag). */
 static const char *const resize_modes[3] = { "", "maymove", "maymove-fails" };
@@ -80,6 +80,9 @@ void scenario_record_text(const struct record *raw, struct strbuf *out)
 		break;
 	case REC_SPLIT:
 		sb_printf(out, " thp%d", r.a);
+		break;
+	case REC_EXEC:
+		sb_printf(out, " %dp shift %luP", exec_pages(&r), exec_shift_pmds(&r));
 		break;
 	default:	/* REC_MIGRATE */
 		sb_printf(out, " page%d", r.a);
@@ -237,6 +240,26 @@ static bool token_is(const struct token *t, const char *word)
 	return t->len == strlen(word) && memcmp(t->s, word, t->len) == 0;
 }
 
+/* N followed by unit, the whole token, N 1-8. */
+static bool parse_count(struct parser *p, const char *unit, const char *what, unsigned *out)
+{
+	struct token t = next_token(p);
+	const char *s = t.s, *end = t.s + t.len;
+	if (number(&s, end, 8, out) && *out >= 1 && prefix(&s, end, unit) && s == end)
+		return true;
+	return fail_at(p, t.col, &t, what);
+}
+
+static bool parse_keyword(struct parser *p, const char *word)
+{
+	struct token t = next_token(p);
+	char what[40];
+	if (token_is(&t, word))
+		return true;
+	snprintf(what, sizeof(what), "expected '%s'", word);
+	return fail_at(p, t.col, &t, what);
+}
+
 static bool parse_schedule(struct parser *p, struct record *r)
 {
 	struct token t = next_token(p);
@@ -284,8 +307,8 @@ static bool parse_record(struct parser *p, const struct token *name, struct reco
 			op = i;
 	if (op < 0)
 		return fail_at(p, name->col, name,
-			       "expected an operation (mmap, fault, fork, mremap, munmap, madvise, exit, split, "
-			       "migrate, step)");
+			       "expected an operation (mmap, fault, fork, mremap, munmap, madvise, exit, exec, "
+			       "split, migrate, step)");
 	*r = (struct record){ .op = (uint8_t)op };
 	unsigned n, m;
 	switch (op) {
@@ -339,7 +362,14 @@ static bool parse_record(struct parser *p, const struct token *name, struct reco
 			return false;
 		r->a = (uint8_t)n;
 		break;
-
+	case REC_EXEC:
+		if (!parse_count(p, "p", "expected argument pages (1p to 8p)", &n) ||
+		    !parse_keyword(p, "shift") ||
+		    !parse_count(p, "P", "expected how far the stack moves (1P to 8P)", &m))
+			return false;
+		r->a = (uint8_t)(n - 1);
+		r->b = (uint8_t)(m - 1);
+		break;
 	default:	/* REC_MIGRATE */
 		if (!numbered(p, "page", 255, "expected a page (page0 to page255)", &n))
 			return false;

@@ -12,6 +12,8 @@
  *             (no MREMAP_FIXED: shrink, grow in place, or with maymove
  *             move where get_unmapped_area says; maymove-fails: the
  *             move's page-table allocation fails after its first extent)
+ *   exec    Np shift MP [now]        (a new mm: N = 1-8 argument pages in its
+ *             temporary stack, which setup_arg_pages moves M = 1-8 pmds down)
  *   split   thpN [now]               migrate pageN [now]
  *   step    tX tY SCHEDULE
  *
