@@ -34,6 +34,13 @@ static uint8_t vma_point(struct rng *r, unsigned where)
 	return (uint8_t)(0x80 | below(r, 8) | where << 3);
 }
 
+/* A resize's old length operand (a >> 3 of the record): to the vma's end
+ * mostly, where it may grow in place. */
+static uint8_t resize_lengths(struct rng *r)
+{
+	return (uint8_t)(((below(r, 4) ? 16 : 0) | below(r, 16)) << 3);
+}
+
 /* A new record, drawn the way a kernel developer writes one: half are step
  * records; moves go from a vma's start, often to another vma's end (where
  * merges happen); faults land where a THP fits. Operand bytes stay
@@ -63,6 +70,11 @@ static void random_record(struct rng *r, uint8_t *rec)
 	case REC_MADVISE:
 		if (below(r, 2))
 			rec[2] = vma_point(r, (unsigned)below(r, 3));
+		break;
+	case REC_MREMAP_RESIZE:
+		rec[1] = (uint8_t)(rec[1] & 0x07) | resize_lengths(r);
+		if (below(r, 4))
+			rec[2] = vma_point(r, below(r, 2) ? 0 : 2);	/* from a vma's start, or a pmd in */
 		break;
 	default:
 		break;
@@ -95,6 +107,22 @@ static void walker_and_step(struct rng *r, uint8_t *out)
 	memcpy(out, recs, sizeof(recs));
 }
 
+/* An operation that maps pages of its own (exec: the argument pages of
+ * its new mm) runs some steps alone first: a walker picks its page when
+ * it starts, so only then can it pick one of those. */
+static size_t own_pages_first(struct rng *r, uint8_t *out)
+{
+	const uint8_t rec[RECORD_SIZE] = { REC_STEP, (uint8_t)(below(r, 8) << 3), 0, 0 };
+	memcpy(out, rec, RECORD_SIZE);
+	return 1;
+}
+
+static bool copies_moves_or_zaps(enum rec_op op)
+{
+	return op == REC_FORK || op == REC_MREMAP || op == REC_MUNMAP || op == REC_MADVISE ||
+	       op == REC_EXIT || op == REC_MREMAP_RESIZE || op == REC_EXEC;
+}
+
 /* Race a walk against an operation: record i's task is no longer run at
  * once; a split or a migration starts right after it, and a step record
  * interleaves the two (the two newest tasks) by a random schedule.
@@ -102,26 +130,27 @@ static void walker_and_step(struct rng *r, uint8_t *out)
  * copies, moves or zaps entries. */
 static size_t make_race(struct rng *r, uint8_t *data, size_t n, size_t max)
 {
-	if (n + 2 > max)
+	if (n + 3 > max)
 		return n;
 	/* The operation: one that copies, moves or zaps entries, if any. */
 	size_t i = below(r, n), tries = n;
 	while (tries--) {
-		enum rec_op op = record_op(&(struct record){ data[i * RECORD_SIZE], 0, 0, 0 });
-		if (op == REC_FORK || op == REC_MREMAP || op == REC_MUNMAP || op == REC_MADVISE ||
-		    op == REC_EXIT)
+		if (copies_moves_or_zaps(record_op(&(struct record){ data[i * RECORD_SIZE], 0, 0, 0 })))
 			break;
 		i = (i + 1) % n;
 	}
 	uint8_t *rec = data + i * RECORD_SIZE;
-	if (record_op(&(struct record){ rec[0], 0, 0, 0 }) == REC_STEP)
+	enum rec_op op = record_op(&(struct record){ rec[0], 0, 0, 0 });
+	if (op == REC_STEP)
 		return n;
 	rec[0] &= 0x7f;
-	uint8_t race[2 * RECORD_SIZE];
-	walker_and_step(r, race);
-	memmove(rec + 3 * RECORD_SIZE, rec + RECORD_SIZE, (n - i - 1) * RECORD_SIZE);
-	memcpy(rec + RECORD_SIZE, race, sizeof(race));
-	return n + 2;
+	uint8_t race[3 * RECORD_SIZE];
+	size_t k = op == REC_EXEC ? own_pages_first(r, race) : 0;
+	walker_and_step(r, race + k * RECORD_SIZE);
+	k += 2;
+	memmove(rec + (k + 1) * RECORD_SIZE, rec + RECORD_SIZE, (n - i - 1) * RECORD_SIZE);
+	memcpy(rec + RECORD_SIZE, race, k * RECORD_SIZE);
+	return n + k;
 }
 
 /* Move a vma back home: mremap vma k, from its start to its end, to the
@@ -147,9 +176,9 @@ static size_t move_home(struct rng *r, uint8_t *data, size_t n, size_t max)
 
 /* A race from scratch, in the shape every scenario of protocols.md has:
  * a vma with a page faulted in (a THP mostly), often moved away from its
- * home first, then an operation that copies, moves or zaps entries (fork,
- * an mremap, often back home, a munmap) started but not run, a walker
- * racing it. Every operand is drawn at random: the shape, not an answer.
+ * home first, then an operation that copies, moves or zaps entries (fork
+ * or exec, an mremap, often back home, or to a new length, a munmap)
+ * started but not run, a walker racing it. Every operand is drawn at random: the shape, not an answer.
  * It replaces the input (always when fresh) or is appended to it (on the
  * world that made). */
 static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, bool fresh)
@@ -168,8 +197,13 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 	 * (of a fork of the mm, mostly: a last mapping's exit has no walk to
 	 * race). */
 	switch (below(r, 4)) {
-	case 0:
-		*p++ = REC_FORK, *p++ = mm, *p++ = 0, *p++ = 0;
+	case 0:	/* a new mm: fork's mostly, or exec's */
+		if (below(r, 4)) {
+			*p++ = REC_FORK, *p++ = mm, *p++ = 0, *p++ = 0;
+			break;
+		}
+		*p++ = REC_EXEC, *p++ = (uint8_t)next(r), *p++ = (uint8_t)next(r), *p++ = 0;
+		p += own_pages_first(r, p) * RECORD_SIZE;
 		break;
 	case 1:
 		switch (below(r, 4)) {
@@ -185,6 +219,11 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 		break;
 	default: {	/* an mremap, mostly of a whole vma back home */
 		unsigned k = (unsigned)below(r, 8);
+		if (!below(r, 3)) {	/* or to a new length, the move's failure a mode of it */
+			*p++ = REC_MREMAP_RESIZE, *p++ = (uint8_t)((mm & 7) | resize_lengths(r));
+			*p++ = (uint8_t)(0x80 | k), *p++ = (uint8_t)next(r);
+			break;
+		}
 		*p++ = REC_MREMAP, *p++ = (uint8_t)((mm & 7) | (below(r, 4) ? 0x80 : next(r) & 0xf8));
 		*p++ = (uint8_t)(0x80 | k), *p++ = below(r, 4) ? (uint8_t)(0x80 | k | 3 << 3) : (uint8_t)next(r);
 		break;
