@@ -144,22 +144,15 @@ static const char *migration_races_the_shift(const char *protocol)
 	sc_through(&s, x, "vma_adjust", 1);	/* [14P - 3p, 16P), same pgoff */
 	sc_through(&s, m, "remove_migration_ptes", 1);
 	sc_step(&s, m);				/* looks at 14P - 1p */
-	const char *v = sc_end(&s);
-	sc_free(&s);
-	return v;
+	return sc_finish(&s);
 }
 
 static void migration_races_the_shift_under_every_protocol(void)
 {
 	for (int i = 0; i < nr_protocols; i++) {
 		const struct protocol *p = &protocols[i];
-		const char *v = migration_races_the_shift(p->name);
-		if (p->no_stack_skip)
-			CHECK_STR(v, "stale-migration-entry");
-		else
-			CHECK(v == NULL);
-		if (v)
-			fprintf(stderr, "  (%s: %s)\n", p->name, v);
+		sc_check_verdict(p->name, migration_races_the_shift(p->name),
+				 p->no_stack_skip ? "stale-migration-entry" : NULL);
 	}
 }
 
@@ -200,12 +193,7 @@ static void migration_at_any_point_of_the_shift_is_benign(void)
 			int m = start_migrate(s.w, a);
 			while (task_find(s.w, m) && sc_step(&s, m))
 				;
-			const char *v = sc_end(&s);
-			CHECK(v == NULL);
-			if (v)
-				fprintf(stderr, "  (%s after %s %d)\n", protocols[i].name, points[k].step,
-					points[k].n);
-			sc_free(&s);
+			sc_check_verdict(protocols[i].name, sc_finish(&s), NULL);
 		}
 }
 

@@ -231,9 +231,7 @@ static const char *migration_races_the_move_back(const char *protocol)
 	if (!s.w->proto->migration_pte_peek)
 		sc_step(&s, m);	/* and under the pte lock: nothing at 2P */
 	sc_through(&s, r, "move_ptes", 4);	/* the entry back at 2P */
-	const char *v = sc_end(&s);
-	sc_free(&s);
-	return v;
+	return sc_finish(&s);
 }
 
 static bool move_back_safe(const struct protocol *p)
@@ -245,13 +243,8 @@ static void migration_races_the_move_back_under_every_protocol(void)
 {
 	for (int i = 0; i < nr_protocols; i++) {
 		const struct protocol *p = &protocols[i];
-		const char *v = migration_races_the_move_back(p->name);
-		if (move_back_safe(p))
-			CHECK(v == NULL);
-		else
-			CHECK_STR(v, "stale-migration-entry");
-		if (v)
-			fprintf(stderr, "  (%s: %s)\n", p->name, v);
+		sc_check_verdict(p->name, migration_races_the_move_back(p->name),
+				 move_back_safe(p) ? NULL : "stale-migration-entry");
 	}
 }
 
@@ -271,23 +264,16 @@ static const char *split_races_the_move_back(const struct protocol *p)
 	sc_through(&s, t, "anon_vma_lock_write", 1);	/* AV0(w): no locked move now */
 	sc_step(&s, t);	/* pass 1 at the old vma: nothing at 2P */
 	sc_through(&s, r, p->no_thp_move ? "move_ptes" : "move_huge_pmd", 2);	/* back at 2P */
-	const char *v = sc_end(&s);
-	sc_free(&s);
-	return v;
+	return sc_finish(&s);
 }
 
 static void split_races_the_move_back_under_every_protocol(void)
 {
 	for (int i = 0; i < nr_protocols; i++) {
 		const struct protocol *p = &protocols[i];
-		const char *v = split_races_the_move_back(p);
-		if (p->pmd_move_locks == RMAP_LOCKS_NEVER && !p->no_thp_move && !p->moveto_tail &&
-		    p->templist != TEMPLIST_ALL && !p->split_retry)
-			CHECK_STR(v, "split-missed-pmd");
-		else
-			CHECK(v == NULL);
-		if (v)
-			fprintf(stderr, "  (%s: %s)\n", p->name, v);
+		bool missed = p->pmd_move_locks == RMAP_LOCKS_NEVER && !p->no_thp_move &&
+			      !p->moveto_tail && p->templist != TEMPLIST_ALL && !p->split_retry;
+		sc_check_verdict(p->name, split_races_the_move_back(p), missed ? "split-missed-pmd" : NULL);
 	}
 }
 
