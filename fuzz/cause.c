@@ -230,18 +230,23 @@ static void in_flight(struct why *y, const struct log_entry *take, unsigned long
 		sb_printf(y->out, "; it landed at step %lu", landed);
 }
 
-/* A vma_adjust step of vma between two steps that moved its vm_start and
- * kept its vm_pgoff: its trace (core/vma_adjust.c) names both. */
+bool report_line_rekeys(const struct run_log *log, const struct log_line *l, unsigned long *vma)
+{
+	unsigned long start, end, pgoff, start2, end2, pgoff2;
+	return l->kind == LINE_WORK && !strcmp(l->name, "vma_adjust") &&
+	       sscanf(runlog_text(log, l->text), "vma%lu [%lx, %lx) pgoff %lx -> [%lx, %lx) pgoff %lx",
+		      vma, &start, &end, &pgoff, &start2, &end2, &pgoff2) == 7 &&
+	       start2 != start && pgoff2 == pgoff;
+}
+
+/* Such a vma_adjust of vma between two steps. */
 static const struct log_line *rekeyed(const struct run_log *log, unsigned long vma,
 				      unsigned long after, unsigned long before)
 {
 	for (int i = 0; i < log->nr_lines && log->lines[i].step < before; i++) {
 		const struct log_line *l = &log->lines[i];
-		unsigned long id, start, end, pgoff, start2, end2, pgoff2;
-		if (l->step > after && l->kind == LINE_WORK && !strcmp(l->name, "vma_adjust") &&
-		    sscanf(runlog_text(log, l->text), "vma%lu [%lx, %lx) pgoff %lx -> [%lx, %lx) pgoff %lx",
-			   &id, &start, &end, &pgoff, &start2, &end2, &pgoff2) == 7 &&
-		    id == vma && start2 != start && pgoff2 == pgoff)
+		unsigned long id;
+		if (l->step > after && report_line_rekeys(log, l, &id) && id == vma)
 			return l;
 	}
 	return NULL;
