@@ -38,7 +38,7 @@ rmap_test(arena alloc_is_zeroed_aligned_and_counted reset_reuses_memory_zeroed
   head_allocs_and_mem_zero)
 rmap_test(report mail_race_names_the_move fork_races_name_the_copy unlink_first_names_the_munmap
   peeks_name_what_they_fell_into structural_says_sides_unknown locks_named_by_object
-  every_step_numbered_once)
+  every_step_numbered_once moves_back_and_down_name_the_mover)
 # Every crasher's report against its golden one (tools/update-golden.sh).
 add_test(NAME crashers.golden_reports COMMAND bash ${CMAKE_SOURCE_DIR}/tests/golden_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(crashers.golden_reports PROPERTIES ENVIRONMENT "${TEST_ENV}")
