@@ -53,9 +53,10 @@ enum {
 	MREMAP_FAILED,		/* up_write, -ENOMEM */
 };
 
-/* A second anon_vma lock section on a vma: templist protocols flush the
- * destination into the index once the move is done; list-3.3's
- * moveto_tail puts a merged destination behind the source. */
+/* A second anon_vma lock section on a vma: the templist protocols flush a
+ * vma a move filled into the index once the move is done (and put the old
+ * vma on the templist before a move-back fills it); list-3.3's moveto_tail
+ * puts the vma a move fills behind the one it empties. */
 static enum step_result anon_vma_section(struct world *w, struct task *t, struct frame *f,
 					 struct vm_area_struct *vma, const char *step,
 					 void (*fn)(struct world *, struct vm_area_struct *),
