@@ -126,6 +126,19 @@ void anon_vma_templist_flush(struct world *w, struct vm_area_struct *vma)
 	}
 }
 
+void anon_vma_templist_add(struct world *w, struct vm_area_struct *vma)
+{
+	struct anon_vma_chain *avc;
+
+	vma->rmap_templist = true;
+	list_for_each_entry(avc, &vma->anon_vma_chain, same_vma) {
+		if (avc->on_templist)
+			continue;
+		anon_vma_index_remove(w, avc);
+		anon_vma_index_insert(w, avc);
+	}
+}
+
 void anon_vma_moveto_tail(struct world *w, struct vm_area_struct *vma)
 {
 	struct anon_vma_chain *avc;
@@ -170,10 +183,10 @@ void anon_vma_chain_link(struct world *w, struct vm_area_struct *vma, struct ano
 	anon_vma_index_insert(w, avc);
 }
 
-/* anon_vma_compatible(): a and b adjacent with linear page offsets. */
+/* anon_vma_compatible(): a and b adjacent, alike, with linear page offsets. */
 static bool anon_vma_compatible(const struct vm_area_struct *a, const struct vm_area_struct *b)
 {
-	return a->vm_end == b->vm_start &&
+	return a->vm_end == b->vm_start && a->vm_flags == b->vm_flags &&
 	       b->vm_pgoff == a->vm_pgoff + ((b->vm_start - a->vm_start) >> PAGE_SHIFT);
 }
 

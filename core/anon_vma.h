@@ -64,6 +64,10 @@ void anon_vma_interval_tree_post_update_vma(struct world *w, struct vm_area_stru
 /* The templist protocols: the copy or move into vma is done, so its avcs
  * leave the templist for the index (a second AV(w) section). */
 void anon_vma_templist_flush(struct world *w, struct vm_area_struct *vma);
+/* The templist protocols, mremap's move-back: the old vma is being filled
+ * by a move, so its avcs leave the index for the templist (walked after
+ * the new vma's, already there) until the move-back is done. */
+void anon_vma_templist_add(struct world *w, struct vm_area_struct *vma);
 /* 3.3-3.6: move vma's avcs to the tail of their lists, so walks meet it
  * after the vma whose entries are about to move into it. */
 void anon_vma_moveto_tail(struct world *w, struct vm_area_struct *vma);

@@ -69,6 +69,19 @@ void call_huge_pmd_wp_page(struct world *w, struct task *t, struct vm_area_struc
 						  .old_page = page, .fallback = fallback };
 }
 
+void call_move_page_tables(struct world *w, struct task *t, struct vm_area_struct *vma,
+			   unsigned long old_addr, struct vm_area_struct *new_vma,
+			   unsigned long new_addr, unsigned long len, bool need_rmap_locks,
+			   bool alloc_fails)
+{
+	struct frame *f = task_push(w, t, OP_MOVE_PAGE_TABLES);
+	if (f)
+		f->u.move = (struct move_page_tables_frame){
+			.vma = vma, .old_addr = old_addr, .new_vma = new_vma, .new_addr = new_addr,
+			.len = len, .need_rmap_locks = need_rmap_locks, .alloc_fails = alloc_fails,
+			.old = old_addr, .new = new_addr };
+}
+
 bool take_ptl_pair(struct world *w, struct task *t, struct lock *a, struct lock *b)
 {
 	if (!lock_take(w, t, a, true))

@@ -27,6 +27,17 @@ enum step_result anon_vma_prepare(struct world *w, struct task *t, struct vm_are
 	return STEP_DONE;
 }
 
+void do_anonymous_page(struct world *w, struct task *t, struct vm_area_struct *vma,
+		       unsigned long addr, struct pte *pte)
+{
+	struct page *page = alloc_anon_page(w, false);
+
+	step_trace(w, t, "do_anonymous_page", "mm%d %#lx page %lu", vma->vm_mm->id, addr, page->id);
+	page_add_new_anon_rmap(page, vma, addr);
+	*pte = (struct pte){ .kind = PTE_PRESENT, .write = true, .page = page };
+	entry_event(w, t, ENTRY_SET, false, vma->vm_mm, addr, NULL, 0, page, false);
+}
+
 static bool thp_fits(const struct vm_area_struct *vma, unsigned long addr)
 {
 	unsigned long haddr = addr & PMD_MASK;
@@ -93,12 +104,7 @@ static enum step_result map_new_page(struct world *w, struct task *t, struct fau
 			return STEP_DONE;
 		}
 		if (pte->kind == PTE_NONE) {
-			struct page *page = alloc_anon_page(w, false);
-			step_trace(w, t, "do_anonymous_page", "mm%d %#lx page %lu", mm->id, addr,
-				   page->id);
-			page_add_new_anon_rmap(page, vma, addr);
-			*pte = (struct pte){ .kind = PTE_PRESENT, .write = true, .page = page };
-			entry_event(w, t, ENTRY_SET, false, mm, addr, NULL, 0, page, false);
+			do_anonymous_page(w, t, vma, addr, pte);
 		} else {
 			step_trace(w, t, "handle_mm_fault", "mm%d %#lx already mapped", mm->id, addr);
 		}

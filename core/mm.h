@@ -9,18 +9,24 @@
 struct anon_vma;
 struct world;
 
-/* Model abstraction: of vm_flags only the protection bits mprotect changes.
- * is_mergeable_vma() compares the whole word, so these decide merges; the
- * kernel's other flags are equal on every vma the model makes (VM_ACCOUNT
- * is set by every private writable mmap and survives mprotect), so they
- * never tell two vmas apart. */
+/* The vm_flags the model reads, by the kernel's names and values. Of the
+ * protection bits only those mprotect changes: is_mergeable_vma() compares
+ * the whole word, so they decide merges; the kernel's other flags are
+ * equal on every vma the model makes (VM_ACCOUNT is set by every private
+ * writable mmap and survives mprotect), so they never tell two vmas apart,
+ * but for the stack exec sets up. */
 #define VM_READ 0x1UL
 #define VM_WRITE 0x2UL
+#define VM_GROWSDOWN 0x100UL
+#define VM_SEQ_READ 0x8000UL
+#define VM_RAND_READ 0x10000UL
+/* exec's stack until setup_arg_pages is done */
+#define VM_STACK_INCOMPLETE_SETUP (VM_RAND_READ | VM_SEQ_READ)
 
 struct vm_area_struct {
 	unsigned long vm_start, vm_end;	/* [vm_start, vm_end) */
 	pgoff_t vm_pgoff;
-	unsigned long vm_flags;		/* VM_READ, VM_WRITE */
+	unsigned long vm_flags;		/* VM_READ, VM_WRITE; exec's stack flags */
 	struct mm_struct *vm_mm;
 	struct vm_area_struct *vm_next, *vm_prev;	/* address order */
 	struct anon_vma *anon_vma;	/* the vma's own: new pages map to it */
@@ -28,6 +34,13 @@ struct vm_area_struct {
 	bool rmap_templist;		/* its avcs go on the templist until flushed */
 	unsigned long id;		/* for traces */
 };
+
+/* exec's stack while shift_arg_pages may move it (a8bef8ff6ea1). */
+static inline bool is_vma_temporary_stack(const struct vm_area_struct *v)
+{
+	return (v->vm_flags & VM_GROWSDOWN) &&
+	       (v->vm_flags & VM_STACK_INCOMPLETE_SETUP) == VM_STACK_INCOMPLETE_SETUP;
+}
 
 static inline unsigned long vma_pages(const struct vm_area_struct *v)
 {

@@ -86,6 +86,31 @@ bool vma_merge(struct mm_struct *mm, struct vm_area_struct *prev, unsigned long 
 	return false;
 }
 
+/* The model's choice is x86-64's default, top-down layout
+ * (arch_get_unmapped_area_topdown): the highest hole that fits, at its top.
+ * mmap_base is TASK_SIZE (the model has no stack gap, no randomization)
+ * and the lowest address 0, as the model's mmap allows. */
+bool get_unmapped_area(struct mm_struct *mm, unsigned long len, unsigned long *addr)
+{
+	unsigned long hole_end = TASK_SIZE;
+	struct vm_area_struct *last = mm->mmap;
+
+	if (!len || len > TASK_SIZE)
+		return false;
+	while (last && last->vm_next)
+		last = last->vm_next;
+	for (struct vm_area_struct *v = last;; v = v->vm_prev) {
+		unsigned long hole_start = v ? v->vm_end : 0;
+		if (hole_end - hole_start >= len) {
+			*addr = hole_end - len;
+			return true;
+		}
+		if (!v)
+			return false;
+		hole_end = v->vm_start;
+	}
+}
+
 static bool range_ok(unsigned long addr, unsigned long len)
 {
 	return len && !(addr & (PAGE_SIZE - 1)) && !(len & (PAGE_SIZE - 1)) &&

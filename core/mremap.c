@@ -1,10 +1,18 @@
-/* mremap(MREMAP_MAYMOVE|MREMAP_FIXED) of a range to a new address, same
- * length (mm/mremap.c), mmap_sem held for write throughout:
- *   do_munmap of the destination; copy_vma (vma_merge into a neighbour,
- *   re-indexed under AV(w), or a new vma cloned under AV(w)) ||;
- *   move_page_tables, one pmd extent per step: move_huge_pmd or move_ptes,
- *   each under the page-table locks and, per protocol, the anon_vma lock ||;
- *   do_munmap of the old range, whose entries are gone already. */
+/* mremap() (mm/mremap.c), mmap_sem held for write throughout.
+ *
+ * MREMAP_MAYMOVE|MREMAP_FIXED to a new address, same length (mremap_to):
+ *   do_munmap of the destination; move_vma: copy_vma (vma_merge into a
+ *   neighbour, re-indexed under AV(w), or a new vma cloned under AV(w)) ||;
+ *   move_page_tables (move_page_tables.c), one pmd extent per step ||;
+ *   do_munmap of the old range, whose entries are gone already.
+ * Without MREMAP_FIXED, to a new length:
+ *   shrink: do_munmap of the tail;
+ *   grow in place, when the range runs to the vma's end and the hole after
+ *   it fits (vma_expandable): vma_adjust under AV(w);
+ *   else, with MREMAP_MAYMOVE, move_vma to where get_unmapped_area says
+ *   (mmap.c); when move_page_tables moves less than the old length (a
+ *   page-table allocation failed), it moves the entries back with
+ *   need_rmap_locks and unmaps the new range instead of the old. */
 #include "ops.h"
 
 static bool range_ok(unsigned long addr, unsigned long len)
@@ -22,187 +30,47 @@ static enum step_result mremap_fail(struct world *w, struct task *t, struct mrem
 	return STEP_DONE;
 }
 
-/* The move's anon_vma lock, per protocol, and its page-table locks. The
- * kernel clears each source entry and sets its destination inside one
- * page-table-lock section; the model cuts that section in two steps (clear
- * all, then set all) with both locks held across, so only an unlocked peek
- * can fall between them. Per-pte interleaving inside the section would add
- * nothing: a walk looks at one entry of its page. */
-struct move_locks {
-	struct lock *av, *old_ptl, *new_ptl;
+/* What follows the mmap_sem's step, in order. */
+enum {
+	MREMAP_BEGIN,
+	MREMAP_VMA,		/* vma_to_resize, then move_vma's copy_vma */
+	MREMAP_MERGED,		/* copy_vma merged: need_rmap_locks */
+	MREMAP_MOVE,		/* move_page_tables */
+	MREMAP_MOVED,
+	MREMAP_UNMAP_OLD,
+	MREMAP_DONE,		/* up_write */
+	MREMAP_FLUSH,		/* templist: the destination into the index */
+	MREMAP_MOVETO_TAIL,	/* list-3.3: a merged destination behind the source */
+	MREMAP_RESIZE_MOVE,	/* move_vma after get_unmapped_area */
+	/* move_vma's error path: */
+	MREMAP_BACK_MOVETO_TAIL,	/* list-3.3: the old vma behind the new */
+	MREMAP_BACK_TEMPLIST,	/* templist: the old vma is filled now */
+	MREMAP_BACK_MOVE,	/* move_page_tables back, need_rmap_locks */
+	MREMAP_BACK_MOVED,
+	MREMAP_BACK_FLUSH,	/* templist: the old vma into the index, */
+	MREMAP_BACK_FLUSH_NEW,	/* and the new one, which the unmap may leave part of */
+	MREMAP_UNMAP_NEW,
+	MREMAP_FAILED,		/* up_write, -ENOMEM */
 };
 
-static void move_locks_of(struct world *w, struct mremap_frame *m, bool huge, struct move_locks *l)
+/* A second anon_vma lock section on a vma: the templist protocols flush a
+ * vma a move filled into the index once the move is done (and put the old
+ * vma on the templist before a move-back fills it); list-3.3's moveto_tail
+ * puts the vma a move fills behind the one it empties. */
+static enum step_result anon_vma_section(struct world *w, struct task *t, struct frame *f,
+					 struct vm_area_struct *vma, const char *step,
+					 void (*fn)(struct world *, struct vm_area_struct *),
+					 unsigned char next)
 {
-	enum rmap_lock_rule rule = huge ? w->proto->pmd_move_locks : w->proto->pte_move_locks;
-	bool locked = m->vma->anon_vma && rmap_lock_rule(rule, m->need_rmap_locks);
-
-	l->av = locked ? anon_vma_lock(m->vma->anon_vma) : NULL;
-	l->old_ptl = huge ? huge_pmd_lockptr(w, m->mm, m->old) : pmd_lockptr(m->mm, m->old);
-	l->new_ptl = huge ? huge_pmd_lockptr(w, m->mm, m->new) : pmd_lockptr(m->mm, m->new);
-}
-
-static bool take_move_locks(struct world *w, struct task *t, const struct move_locks *l)
-{
-	if (l->av && !lock_take(w, t, l->av, true))
-		return false;
-	return take_ptl_pair(w, t, l->old_ptl, l->new_ptl);
-}
-
-static void drop_move_locks(struct world *w, struct task *t, const struct move_locks *l)
-{
-	drop_ptl_pair(w, t, l->old_ptl, l->new_ptl);
-	if (l->av)
-		lock_drop(w, t, l->av);
-}
-
-static const char *lock_note(const struct move_locks *l)
-{
-	return l->av ? "under the anon_vma lock" : "without the anon_vma lock";
-}
-
-/* The second half of a move: every entry taken out lands at its
- * destination; then the locks go. */
-static enum step_result move_set_new(struct world *w, struct task *t, struct frame *f)
-{
-	struct mremap_frame *m = &f->u.mremap;
-	struct move_locks l;
-
-	move_locks_of(w, m, m->moving_huge, &l);
-	if (m->moving_huge)
-		step_trace(w, t, "move_huge_pmd", "moved huge pmd mm%d %#lx -> mm%d %#lx", m->mm->id,
-			   m->old, m->mm->id, m->new);
-	else
-		step_trace(w, t, "move_ptes", "moved ptes mm%d [%#lx, %#lx) -> mm%d [%#lx, %#lx): %d %s",
-			   m->mm->id, m->old, m->old + m->extent, m->mm->id, m->new, m->new + m->extent,
-			   t->nr_inflight, t->nr_inflight == 1 ? "entry" : "entries");
-	for (int i = 0; i < t->nr_inflight; i++) {
-		struct inflight *e = &t->inflight[i];
-		unsigned long from = m->old + (e->addr - m->new);
-		if (e->kind == INFLIGHT_PMD) {
-			set_pmd(mm_pmd(m->mm, e->addr), PMD_HUGE, e->page);
-			mm_pmd(m->mm, e->addr)->write = e->write;
-			entry_event(w, t, ENTRY_MOVE, true, m->mm, e->addr, m->mm, from, e->page, l.av);
-		} else {
-			mm_pmd(m->mm, e->addr)->pte[pte_index(e->addr)] = e->pte;
-			entry_event(w, t, ENTRY_MOVE, false, m->mm, e->addr, m->mm, from, e->pte.page,
-				    l.av);
-		}
-	}
-	t->nr_inflight = 0;
-	m->old += m->extent;
-	m->new += m->extent;
-	drop_move_locks(w, t, &l);
-	f->pc = 3;
-	return STEP_DONE;
-}
-
-/* After the first half: the entries in flight wait for the second. */
-static enum step_result move_cleared(struct world *w, struct task *t, struct frame *f,
-				     const struct move_locks *l)
-{
-	struct mremap_frame *m = &f->u.mremap;
-
-	if (t->nr_inflight) {
-		f->pc = 6;
-		return STEP_DONE;
-	}
-	m->old += m->extent;
-	m->new += m->extent;
-	drop_move_locks(w, t, l);
-	return STEP_DONE;
-}
-
-/* move_huge_pmd(): the whole pmd moves. 3.15 takes the anon_vma lock around
- * it when need_rmap_locks; 3.7-3.14 did not. */
-static enum step_result move_huge_pmd(struct world *w, struct task *t, struct frame *f)
-{
-	struct mremap_frame *m = &f->u.mremap;
-	struct mm_struct *mm = m->mm;
-	struct pmd *old_pmd = mm_pmd(mm, m->old);
-	struct move_locks l;
-
-	move_locks_of(w, m, true, &l);
-	if (!take_move_locks(w, t, &l))
-		return STEP_BLOCKED;
-	m->moving_huge = true;
-	m->extent = PMD_SIZE;
-	if (pmd_trans_splitting(old_pmd)) {
-		step_trace(w, t, "move_huge_pmd", "mm%d %#lx: splitting, wait", mm->id, m->old);
-		f->pc = 5;
-	} else if (pmd_trans_huge(old_pmd)) {
-		step_trace(w, t, "move_huge_pmd", "took out huge pmd mm%d %#lx -> mm%d %#lx %s (page %lu)",
-			   mm->id, m->old, mm->id, m->new, lock_note(&l), old_pmd->page->id);
-		t->inflight[t->nr_inflight++] = (struct inflight){
-			.kind = INFLIGHT_PMD, .write = pmd_write(old_pmd), .page = old_pmd->page,
-			.from = old_pmd, .mm = mm, .addr = m->new };
-		entry_event(w, t, ENTRY_TAKE, true, mm, m->old, mm, m->new, old_pmd->page, l.av);
-		set_pmd(old_pmd, PMD_NONE, NULL);
-		return move_cleared(w, t, f, &l);
-	} else {
-		/* Split while this step waited: its ptes move next. */
-		step_trace(w, t, "move_huge_pmd", "mm%d %#lx: no longer huge", mm->id, m->old);
-	}
-	drop_move_locks(w, t, &l);
-	return STEP_DONE;
-}
-
-/* move_ptes(): the ptes of one extent, entries moved as they are (a
- * migration entry stays one). */
-static enum step_result move_ptes(struct world *w, struct task *t, struct frame *f,
-				  unsigned long extent)
-{
-	struct mremap_frame *m = &f->u.mremap;
-	struct mm_struct *mm = m->mm;
-	struct pmd *old_pmd = mm_pmd(mm, m->old), *new_pmd = mm_pmd(mm, m->new);
-	struct move_locks l;
-
-	move_locks_of(w, m, false, &l);
-	if (!take_move_locks(w, t, &l))
-		return STEP_BLOCKED;
-	m->moving_huge = false;
-	m->extent = extent;
-	step_trace(w, t, "move_ptes", "took out ptes mm%d [%#lx, %#lx) -> mm%d [%#lx, %#lx) %s", mm->id,
-		   m->old, m->old + extent, mm->id, m->new, m->new + extent, lock_note(&l));
-	if (old_pmd->kind != PMD_TABLE || pmd_trans_huge(new_pmd)) {
-		world_model_bug(w, "move_ptes: mm%d old pmd %#lx is not a table or new %#lx is huge",
-				mm->id, m->old, m->new);
-		drop_move_locks(w, t, &l);
-		return STEP_DONE;
-	}
-	if (pmd_none(new_pmd))
-		set_pmd(new_pmd, PMD_TABLE, NULL);	/* __pte_alloc */
-	for (unsigned long off = 0; off < extent; off += PAGE_SIZE) {
-		struct pte *from = &old_pmd->pte[pte_index(m->old + off)];
-		if (from->kind == PTE_NONE)
-			continue;
-		t->inflight[t->nr_inflight++] = (struct inflight){
-			.kind = INFLIGHT_PTE, .pte = *from, .from = old_pmd, .mm = mm,
-			.addr = m->new + off };
-		entry_event(w, t, ENTRY_TAKE, false, mm, m->old + off, mm, m->new + off, from->page,
-			    l.av);
-		*from = (struct pte){ .kind = PTE_NONE };
-	}
-	return move_cleared(w, t, f, &l);
-}
-
-/* A second anon_vma lock section on the destination, then the move:
- * templist protocols flush it into the index once the move is done;
- * list-3.3's moveto_tail puts a merged destination behind the source. */
-static enum step_result dest_anon_vma_section(struct world *w, struct task *t, struct frame *f,
-					      const char *step,
-					      void (*fn)(struct world *, struct vm_area_struct *))
-{
-	struct mremap_frame *m = &f->u.mremap;
-	struct anon_vma *av = m->new_vma->anon_vma;
+	struct anon_vma *av = vma->anon_vma;
 
 	if (av && !lock_take(w, t, anon_vma_lock(av), true))
 		return STEP_BLOCKED;
-	step_trace(w, t, step, "vma%lu", m->new_vma->id);
-	fn(w, m->new_vma);
+	step_trace(w, t, step, "vma%lu", vma->id);
+	fn(w, vma);
 	if (av)
 		lock_drop(w, t, anon_vma_lock(av));
-	f->pc = 3;
+	f->pc = next;
 	return STEP_DONE;
 }
 
@@ -212,7 +80,7 @@ static enum step_result copy_vma(struct world *w, struct task *t, struct frame *
 	struct mremap_frame *m = &f->u.mremap;
 	struct mm_struct *mm = m->mm;
 	struct vm_area_struct *vma = m->vma;
-	unsigned long end = m->new_addr + m->len;
+	unsigned long end = m->new_addr + m->new_len;
 	pgoff_t pgoff = m->new_pgoff;
 	struct vma_merge_plan plan;
 
@@ -225,7 +93,7 @@ static enum step_result copy_vma(struct world *w, struct task *t, struct frame *
 		m->new_vma = plan.vma;
 		if (w->proto->templist == TEMPLIST_ALL)
 			plan.vma->rmap_templist = true;
-		f->pc = 2;
+		f->pc = MREMAP_MERGED;
 		call_vma_adjust(w, t, plan.vma, plan.start, plan.end, plan.pgoff, NULL);
 		return STEP_CONTINUE;
 	}
@@ -247,10 +115,82 @@ static enum step_result copy_vma(struct world *w, struct task *t, struct frame *
 	 * meets the source first without the lock. */
 	m->new_vma = new_vma;
 	m->need_rmap_locks = false;
-	m->old = m->old_addr;
-	m->new = m->new_addr;
-	f->pc = 3;
+	f->pc = MREMAP_MOVE;
 	return STEP_DONE;
+}
+
+/* move_vma() up to the move: the vma is found and the range checked. */
+static enum step_result move_vma(struct world *w, struct task *t, struct frame *f,
+				 struct vm_area_struct *vma)
+{
+	struct mremap_frame *m = &f->u.mremap;
+
+	if (m->mm->map_count >= MAX_MAP_COUNT - 3)
+		return mremap_fail(w, t, m, "map_count");
+	m->vma = vma;
+	m->vma_start = vma->vm_start;
+	m->new_pgoff = vma->vm_pgoff + ((m->old_addr - vma->vm_start) >> PAGE_SHIFT);
+	return copy_vma(w, t, f);
+}
+
+/* vma_expandable(): the hole after vma holds delta more bytes. */
+static bool vma_expandable(const struct vm_area_struct *vma, unsigned long delta)
+{
+	unsigned long end = vma->vm_end + delta;
+	return end <= TASK_SIZE && (!vma->vm_next || vma->vm_next->vm_start >= end);
+}
+
+/* mremap() without MREMAP_FIXED, once it holds mmap_sem: what to do. */
+static enum step_result mremap_resize(struct world *w, struct task *t, struct frame *f)
+{
+	struct mremap_frame *m = &f->u.mremap;
+	struct mm_struct *mm = m->mm;
+	unsigned long addr = m->old_addr, old_len = m->len, new_len = m->new_len;
+
+	if ((addr & ~PAGE_MASK) || !new_len || (new_len & ~PAGE_MASK) || (old_len & ~PAGE_MASK))
+		return mremap_fail(w, t, m, "bad range");
+	if (old_len >= new_len) {
+		/* Always allowed, with or without a vma there. */
+		step_trace(w, t, "mremap", "mm%d [%#lx, %#lx) to %#lx bytes: %s", mm->id, addr,
+			   addr + old_len, new_len, old_len > new_len ? "shrink, do_munmap of the tail"
+			   : "same length, nothing to do");
+		f->pc = MREMAP_DONE;
+		if (old_len > new_len)
+			call_munmap(w, t, mm, addr + new_len, old_len - new_len);
+		return STEP_DONE;
+	}
+	/* vma_to_resize(): the range must lie in one vma. */
+	struct vm_area_struct *vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start > addr || old_len > vma->vm_end - addr)
+		return mremap_fail(w, t, m, "no vma covers the range");
+	if (old_len == vma->vm_end - addr && vma_expandable(vma, new_len - old_len)) {
+		step_trace(w, t, "mremap", "mm%d [%#lx, %#lx) to %#lx bytes: vma%lu grows in place",
+			   mm->id, addr, addr + old_len, new_len, vma->id);
+		f->pc = MREMAP_DONE;
+		call_vma_adjust(w, t, vma, vma->vm_start, addr + new_len, vma->vm_pgoff, NULL);
+		return STEP_DONE;
+	}
+	if (!(m->flags & MREMAP_MAYMOVE))
+		return mremap_fail(w, t, m, "no room to grow in place, no MREMAP_MAYMOVE (-ENOMEM)");
+	if (!get_unmapped_area(mm, new_len, &m->new_addr))
+		return mremap_fail(w, t, m, "get_unmapped_area: no hole fits (-ENOMEM)");
+	step_trace(w, t, "mremap", "mm%d [%#lx, %#lx) to %#lx bytes: move_vma to %#lx", mm->id, addr,
+		   addr + old_len, new_len, m->new_addr);
+	m->vma = vma;
+	f->pc = MREMAP_RESIZE_MOVE;
+	return STEP_DONE;
+}
+
+/* After move_page_tables: on, or (it moved less than asked) back. */
+static unsigned char after_move(struct world *w, struct mremap_frame *m)
+{
+	if (m->moved == m->len)
+		return m->new_vma->rmap_templist ? MREMAP_FLUSH : MREMAP_UNMAP_OLD;
+	if (w->proto->moveto_tail)
+		return MREMAP_BACK_MOVETO_TAIL;
+	if (w->proto->templist == TEMPLIST_ALL && m->vma != m->new_vma)
+		return MREMAP_BACK_TEMPLIST;
+	return MREMAP_BACK_MOVE;
 }
 
 enum step_result mremap_step(struct world *w, struct task *t, struct frame *f)
@@ -260,31 +200,28 @@ enum step_result mremap_step(struct world *w, struct task *t, struct frame *f)
 
 	for (;;) {
 		switch (f->pc) {
-		case 0:
+		case MREMAP_BEGIN:
 			if (!lock_take(w, t, &mm->mmap_sem, true))
 				return STEP_BLOCKED;
+			if (m->resize)
+				return mremap_resize(w, t, f);
 			if (!range_ok(m->old_addr, m->len) || !range_ok(m->new_addr, m->len) ||
 			    (m->new_addr < m->old_addr + m->len && m->old_addr < m->new_addr + m->len))
 				return mremap_fail(w, t, m, "bad range");
 			step_trace(w, t, "mremap_to", "mm%d [%#lx, %#lx) -> %#lx", mm->id, m->old_addr,
 				   m->old_addr + m->len, m->new_addr);
-			f->pc = 1;
+			f->pc = MREMAP_VMA;
 			if (!range_is_free(mm, m->new_addr, m->new_addr + m->len))
 				call_munmap(w, t, mm, m->new_addr, m->len);
 			return STEP_DONE;
-		case 1: {
+		case MREMAP_VMA: {
 			/* vma_to_resize(): the range must lie in one vma. */
 			struct vm_area_struct *vma = find_vma(mm, m->old_addr);
 			if (!vma || vma->vm_start > m->old_addr || m->old_addr + m->len > vma->vm_end)
 				return mremap_fail(w, t, m, "no vma covers the range");
-			if (mm->map_count >= MAX_MAP_COUNT - 3)
-				return mremap_fail(w, t, m, "map_count");
-			m->vma = vma;
-			m->vma_start = vma->vm_start;
-			m->new_pgoff = vma->vm_pgoff + ((m->old_addr - vma->vm_start) >> PAGE_SHIFT);
-			return copy_vma(w, t, f);
+			return move_vma(w, t, f, vma);
 		}
-		case 2: {
+		case MREMAP_MERGED: {
 			/* After a merge: the source itself may have merged (only
 			 * possible when it has no pages). The merged vma sorts no
 			 * later than the source when its pgoff is not greater: then
@@ -296,65 +233,71 @@ enum step_result mremap_step(struct world *w, struct task *t, struct frame *f)
 			step_trace(w, t, "copy_vma", "merged into vma%lu [%#lx, %#lx) pgoff %#lx, "
 				   "need_rmap_locks %d", new_vma->id, new_vma->vm_start,
 				   new_vma->vm_end, new_vma->vm_pgoff, m->need_rmap_locks);
-			m->old = m->old_addr;
-			m->new = m->new_addr;
-			f->pc = w->proto->moveto_tail && m->vma != new_vma ? 8 : 3;
+			f->pc = w->proto->moveto_tail && m->vma != new_vma ? MREMAP_MOVETO_TAIL
+									    : MREMAP_MOVE;
 			continue;
 		}
-		case 3: {
-			unsigned long old_end = m->old_addr + m->len;
-			if (m->old >= old_end) {
-				if (m->new_vma->rmap_templist) {
-					f->pc = 7;
-					continue;
-				}
-				f->pc = 4;
-				call_munmap(w, t, mm, m->old_addr, m->len);
-				return STEP_CONTINUE;
-			}
-			unsigned long extent = pmd_addr_end(m->old, old_end) - m->old;
-			struct pmd *old_pmd = mm_pmd(mm, m->old);
-			if (pmd_none(old_pmd)) {	/* get_old_pmd(): nothing here */
-				m->old += extent;
-				m->new += extent;
-				continue;
-			}
-			if (pmd_trans_huge(old_pmd)) {
-				/* move_huge_pmd() only moves a whole, aligned pmd to
-				 * an empty one; otherwise the THP is split first, as
-				 * before 3.2 (37a1c49a91ad) it always was. */
-				if (extent == HPAGE_PMD_SIZE && !(m->new & ~PMD_MASK) &&
-				    pmd_none(mm_pmd(mm, m->new)) && !w->proto->no_thp_move)
-					return move_huge_pmd(w, t, f);
-				call_split_huge_page_pmd(w, t, mm, m->old);
-				return STEP_CONTINUE;
-			}
-			unsigned long new_next = (m->new + PMD_SIZE) & PMD_MASK;
-			if (extent > new_next - m->new)
-				extent = new_next - m->new;
-			return move_ptes(w, t, f, extent);
-		}
-		case 4:
+		case MREMAP_RESIZE_MOVE:
+			return move_vma(w, t, f, m->vma);
+		case MREMAP_MOVE:
+			f->pc = MREMAP_MOVED;
+			call_move_page_tables(w, t, m->vma, m->old_addr, m->new_vma, m->new_addr, m->len,
+					      m->need_rmap_locks, m->flags & MREMAP_ALLOC_FAILS);
+			return STEP_CONTINUE;
+		case MREMAP_MOVED:
+			m->moved = (unsigned long)t->ret;
+			f->pc = after_move(w, m);
+			continue;
+		case MREMAP_UNMAP_OLD:
+			f->pc = MREMAP_DONE;
+			call_munmap(w, t, mm, m->old_addr, m->len);
+			return STEP_CONTINUE;
+		case MREMAP_DONE:
 			step_trace(w, t, "up_write", "mm%d mmap_sem", mm->id);
 			lock_drop(w, t, &mm->mmap_sem);
 			task_return(t, 0);
 			return STEP_DONE;
-		case 6:
-			return move_set_new(w, t, f);
-		case 7:
-			return dest_anon_vma_section(w, t, f, "anon_vma_templist_flush",
-						     anon_vma_templist_flush);
-		case 8:
-			return dest_anon_vma_section(w, t, f, "anon_vma_moveto_tail",
-						     anon_vma_moveto_tail);
-		default: {
-			/* wait_split_huge_page() */
-			if (!lock_wait(w, t, anon_vma_lock(m->vma->anon_vma), true))
-				return STEP_BLOCKED;
-			step_trace(w, t, "wait_split_huge_page", "mm%d %#lx", mm->id, m->old);
-			f->pc = 3;
+		case MREMAP_FLUSH:
+			return anon_vma_section(w, t, f, m->new_vma, "anon_vma_templist_flush",
+						anon_vma_templist_flush, MREMAP_UNMAP_OLD);
+		case MREMAP_MOVETO_TAIL:
+			return anon_vma_section(w, t, f, m->new_vma, "anon_vma_moveto_tail",
+						anon_vma_moveto_tail, MREMAP_MOVE);
+		case MREMAP_BACK_MOVETO_TAIL:
+			/* 3.3-3.6: the move-back is unlocked too; the old vma goes
+			 * behind the new one, whose entries move into it. */
+			return anon_vma_section(w, t, f, m->vma, "anon_vma_moveto_tail",
+						anon_vma_moveto_tail, MREMAP_BACK_MOVE);
+		case MREMAP_BACK_TEMPLIST:
+			return anon_vma_section(w, t, f, m->vma, "anon_vma_templist_add",
+						anon_vma_templist_add, MREMAP_BACK_MOVE);
+		case MREMAP_BACK_MOVE:
+			f->pc = MREMAP_BACK_MOVED;
+			call_move_page_tables(w, t, m->new_vma, m->new_addr, m->vma, m->old_addr, m->moved,
+					      true, false);
+			return STEP_CONTINUE;
+		case MREMAP_BACK_MOVED:
+			f->pc = m->vma->rmap_templist ? MREMAP_BACK_FLUSH : MREMAP_BACK_FLUSH_NEW;
+			continue;
+		case MREMAP_BACK_FLUSH:
+			return anon_vma_section(w, t, f, m->vma, "anon_vma_templist_flush",
+						anon_vma_templist_flush, MREMAP_BACK_FLUSH_NEW);
+		case MREMAP_BACK_FLUSH_NEW:
+			if (!m->new_vma->rmap_templist) {
+				f->pc = MREMAP_UNMAP_NEW;
+				continue;
+			}
+			return anon_vma_section(w, t, f, m->new_vma, "anon_vma_templist_flush",
+						anon_vma_templist_flush, MREMAP_UNMAP_NEW);
+		case MREMAP_UNMAP_NEW:
+			f->pc = MREMAP_FAILED;
+			call_munmap(w, t, mm, m->new_addr, m->new_len);
+			return STEP_CONTINUE;
+		default:	/* MREMAP_FAILED */
+			step_trace(w, t, "up_write", "mm%d mmap_sem: the move failed (-ENOMEM)", mm->id);
+			lock_drop(w, t, &mm->mmap_sem);
+			task_return(t, -1);
 			return STEP_DONE;
-		}
 		}
 	}
 }

@@ -25,6 +25,10 @@ bool vma_merge(struct mm_struct *mm, struct vm_area_struct *prev, unsigned long 
 	       unsigned long end, unsigned long vm_flags, struct anon_vma *anon_vma, pgoff_t pgoff,
 	       struct vma_merge_plan *plan);
 
+/* get_unmapped_area() of len bytes for an anonymous mapping: false when
+ * no hole fits (-ENOMEM). */
+bool get_unmapped_area(struct mm_struct *mm, unsigned long len, unsigned long *addr);
+
 /* Calls: push the callee's frame; its first step runs in this attempt. */
 /* vma_adjust() works out itself whether vma->vm_next goes (cases 1, 6-8)
  * or moves its start (cases 4, 5), as the kernel's does. */
@@ -47,6 +51,12 @@ void call_huge_pmd_wp_page(struct world *w, struct task *t, struct vm_area_struc
 /* anon_vma_prepare(): give vma an anon_vma (a neighbour's or a new one)
  * under AV(w); one step. */
 enum step_result anon_vma_prepare(struct world *w, struct task *t, struct vm_area_struct *vma);
+/* move_page_tables(): returns (t->ret) how much it moved; alloc_fails makes
+ * its page-table allocation fail for every extent after the first. */
+void call_move_page_tables(struct world *w, struct task *t, struct vm_area_struct *vma,
+			   unsigned long old_addr, struct vm_area_struct *new_vma,
+			   unsigned long new_addr, unsigned long len, bool need_rmap_locks,
+			   bool alloc_fails);
 /* unmap_vmas() of [start, end) over vma and the vmas after it. */
 void call_unmap_vmas(struct world *w, struct task *t, struct mm_struct *mm,
 		     struct vm_area_struct *vma, unsigned long start, unsigned long end);
@@ -76,6 +86,14 @@ static inline bool rmap_lock_rule(enum rmap_lock_rule rule, bool need_rmap_locks
 /* Both page-table locks of a copy or move (once when they are the same). */
 bool take_ptl_pair(struct world *w, struct task *t, struct lock *a, struct lock *b);
 void drop_ptl_pair(struct world *w, struct task *t, struct lock *a, struct lock *b);
+
+/* anon_vma_prepare(): link the vma to a neighbour's anon_vma or a new one
+ * (a step: it may wait for the neighbour's lock). */
+enum step_result anon_vma_prepare(struct world *w, struct task *t, struct vm_area_struct *vma);
+/* do_anonymous_page(): a new small page at addr, mapped by pte, which the
+ * caller's step found empty under its lock. */
+void do_anonymous_page(struct world *w, struct task *t, struct vm_area_struct *vma,
+		       unsigned long addr, struct pte *pte);
 
 /* Clear the ptes of [addr, end) in one table, dropping mapcounts
  * (zap_pte_range); migration entries just vanish. */

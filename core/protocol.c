@@ -115,8 +115,9 @@ const struct protocol protocols[] = {
 		.checked = "the lines 486cf46f3f9b removed from remove_migration_pte (no 2.6.34-3.0 "
 			   "mm/migrate.c is indexed)",
 		.notes = "THPs, and with them the split walks, only from 2.6.38; 2.6.34-2.6.35 locked "
-			 "each anon_vma rather than its root (012f18004da3, 2.6.36), and 2.6.34 had no "
-			 "exec temporary-stack skip (a8bef8ff6ea1, 2.6.35)",
+			 "each anon_vma rather than its root (012f18004da3, 2.6.36); 2.6.34 had no exec "
+			 "temporary-stack skip (a8bef8ff6ea1, 2.6.35): the row keeps the skip, as "
+			 "2.6.35-3.0 had it, and no-stack-skip is 2.6.34's race alone",
 		.expected = "migration leaves a stale entry",
 		.index = INDEX_LIST,
 		.pte_move_locks = RMAP_LOCKS_NEVER,
@@ -142,6 +143,17 @@ const struct protocol protocols[] = {
 		.origin = "b5a8cad376ee's races (Kirill Shutemov, 3.15)",
 		.expected = "split count mismatch; split-vs-zap kernel BUG",
 		.split_pmd_peek = true,
+	},
+	{
+		.name = "no-stack-skip",
+		.changes = "try_to_unmap migrates from exec's temporary stack too (no "
+			   "is_vma_temporary_stack skip)",
+		.kernels = "none: a8bef8ff6ea1's race, the skip alone removed from linux-3.15 (2.6.34 "
+			   "had no skip)",
+		.origin = "a8bef8ff6ea1 (Mel Gorman, 2.6.35): shift_arg_pages races rmap_walk during "
+			  "migration",
+		.expected = "stale migration entry",
+		.no_stack_skip = true,
 	},
 	{
 		.name = "tree-left",
@@ -186,6 +198,9 @@ const struct protocol protocols[] = {
 		.changes = "moves never lock; new and re-indexed vmas walked last until flushed",
 		.kernels = "none: a proposal",
 		.origin = "the mail's proposal, 17 Apr 2014, never merged",
+		.notes = "move_vma's move-back puts the old vma on the templist too, as a vma a move "
+			 "fills (3.3-3.6 moved it to the list tail there); left in the index, a walk "
+			 "misses the entry moved back behind it",
 		.expected = "sound",
 		.pte_move_locks = RMAP_LOCKS_NEVER,
 		.pmd_move_locks = RMAP_LOCKS_NEVER,

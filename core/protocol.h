@@ -55,6 +55,7 @@ struct protocol {
 	bool migration_pte_peek;	/* remove_migration_pte skips a pte seen without the lock */
 	bool unlink_first;		/* munmap unlinks the avcs before it zaps */
 	bool split_retry;		/* split pass 1 walks again until count == mapcount */
+	bool no_stack_skip;		/* try_to_unmap migrates from exec's temporary stack */
 	enum templist_mode templist;	/* where copy_vma and fork index a vma until it is filled */
 };
 

@@ -26,6 +26,8 @@ static const step_fn step_fns[NR_TASK_OPS] = {
 	[OP_MPROTECT] = mprotect_step,
 	[OP_WP_PAGE] = wp_page_step,
 	[OP_HUGE_PMD_WP_PAGE] = huge_pmd_wp_page_step,
+	[OP_MOVE_PAGE_TABLES] = move_page_tables_step,
+	[OP_EXEC] = exec_step,
 };
 _Static_assert(NR_TASK_OPS <= sizeof(((struct world *)0)->op_stats) /
 	       sizeof(((struct world *)0)->op_stats[0]), "op_stats holds every operation");
@@ -49,6 +51,8 @@ const char *task_op_name(enum task_op op)
 		[OP_MPROTECT] = "mprotect",
 		[OP_WP_PAGE] = "do_wp_page",
 		[OP_HUGE_PMD_WP_PAGE] = "do_huge_pmd_wp_page",
+		[OP_MOVE_PAGE_TABLES] = "move_page_tables",
+		[OP_EXEC] = "exec",
 	};
 	return names[op];
 }
@@ -139,7 +143,22 @@ int start_mremap(struct world *w, int mm, unsigned long old_addr, unsigned long 
 	if (!f)
 		return -1;
 	f->u.mremap = (struct mremap_frame){ .mm = m, .old_addr = old_addr, .len = len,
-					     .new_addr = new_addr };
+					     .new_addr = new_addr, .new_len = len };
+	return task_id_of(w);
+}
+
+int start_mremap_resize(struct world *w, int mm, unsigned long addr, unsigned long old_len,
+			unsigned long new_len, unsigned flags)
+{
+	struct mm_struct *m = mm_of(w, mm);
+	struct frame *f = m ? task_new(w, OP_MREMAP) : NULL;
+	if (!f)
+		return -1;
+	if (flags & MREMAP_ALLOC_FAILS)
+		flags |= MREMAP_MAYMOVE;
+	f->u.mremap = (struct mremap_frame){ .mm = m, .old_addr = addr, .len = old_len,
+					     .new_len = new_len, .resize = true,
+					     .flags = (unsigned char)flags };
 	return task_id_of(w);
 }
 
@@ -181,6 +200,19 @@ int start_mprotect(struct world *w, int mm, unsigned long addr, unsigned long le
 		return -1;
 	f->u.mprotect = (struct mprotect_frame){ .mm = m, .start = addr, .end = addr + len,
 						 .newflags = VM_READ | (write ? VM_WRITE : 0) };
+	return task_id_of(w);
+}
+
+int start_exec(struct world *w, int nr_pages, unsigned long shift)
+{
+	unsigned long size = (unsigned long)nr_pages * PAGE_SIZE;
+	if (nr_pages < 1 || size > TASK_SIZE || !shift || (shift & ~PAGE_MASK) ||
+	    shift > TASK_SIZE - size)
+		return -1;
+	struct frame *f = task_new(w, OP_EXEC);
+	if (!f)
+		return -1;
+	f->u.exec = (struct exec_frame){ .nr_pages = nr_pages, .shift = shift };
 	return task_id_of(w);
 }
 

@@ -24,6 +24,13 @@ int start_write_fault(struct world *w, int mm, unsigned long addr, bool huge, bo
 int start_fork(struct world *w, int mm);
 int start_mremap(struct world *w, int mm, unsigned long old_addr, unsigned long len,
 		 unsigned long new_addr);
+/* mremap(addr, old_len, new_len, flags) without MREMAP_FIXED: shrink, grow
+ * in place, or (MREMAP_MAYMOVE) move to where get_unmapped_area says.
+ * MREMAP_ALLOC_FAILS, the model's, makes the move's page-table allocation
+ * fail after its first extent: move_vma moves the entries back. */
+enum { MREMAP_MAYMOVE = 1, MREMAP_ALLOC_FAILS = 2 };
+int start_mremap_resize(struct world *w, int mm, unsigned long addr, unsigned long old_len,
+			unsigned long new_len, unsigned flags);
 int start_munmap(struct world *w, int mm, unsigned long addr, unsigned long len);
 /* madvise(addr, len, MADV_DONTNEED). */
 int start_madvise(struct world *w, int mm, unsigned long addr, unsigned long len);
@@ -32,6 +39,10 @@ int start_madvise(struct world *w, int mm, unsigned long addr, unsigned long len
 int start_exit_mmap(struct world *w, int mm);
 /* mprotect(addr, len, PROT_READ, or PROT_READ|PROT_WRITE when write). */
 int start_mprotect(struct world *w, int mm, unsigned long addr, unsigned long len, bool write);
+/* exec: a new mm whose temporary stack, nr_pages argument pages at the top
+ * of the address space, setup_arg_pages moves shift bytes down. Its task
+ * returns the new mm's index. */
+int start_exec(struct world *w, int nr_pages, unsigned long shift);
 int start_split_huge_page(struct world *w, struct page *page);
 int start_migrate(struct world *w, struct page *page);
 

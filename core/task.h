@@ -44,6 +44,8 @@ enum task_op {
 	OP_MPROTECT,
 	OP_WP_PAGE,		/* do_wp_page: a write fault's COW of a pte */
 	OP_HUGE_PMD_WP_PAGE,	/* do_huge_pmd_wp_page: of a huge pmd */
+	OP_MOVE_PAGE_TABLES,	/* mremap's move and move-back, exec's shift */
+	OP_EXEC,		/* a new mm, its stack shifted down (shift_arg_pages) */
 	NR_TASK_OPS
 };
 
@@ -80,12 +82,21 @@ struct fork_frame {
 };
 struct mremap_frame {
 	struct mm_struct *mm;
-	unsigned long old_addr, len, new_addr;
+	unsigned long old_addr, len, new_addr, new_len;
+	bool resize;			/* no MREMAP_FIXED: new_len may differ */
+	unsigned char flags;		/* resize: MREMAP_MAYMOVE, MREMAP_ALLOC_FAILS */
 	struct vm_area_struct *vma, *new_vma;
 	unsigned long vma_start;
 	pgoff_t new_pgoff;
 	bool need_rmap_locks;
-	unsigned long old, new;		/* move_page_tables cursors */
+	unsigned long moved;		/* what move_page_tables moved */
+};
+struct move_page_tables_frame {
+	struct vm_area_struct *vma, *new_vma;
+	unsigned long old_addr, new_addr, len;
+	bool need_rmap_locks;
+	bool alloc_fails;		/* alloc_new_pmd fails after the first extent */
+	unsigned long old, new;		/* cursors */
 	unsigned long extent;		/* of the move in flight */
 	bool moving_huge;
 };
@@ -115,6 +126,13 @@ struct mprotect_frame {
 	struct vm_area_struct *vma, *prev;	/* mprotect_fixup's vma and *pprev */
 	unsigned long nstart, tmp;		/* the part of vma it changes */
 	unsigned long addr;			/* change_protection's cursor */
+};
+struct exec_frame {
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;	/* the temporary stack */
+	int nr_pages, faulted;		/* argument pages, and those faulted in */
+	unsigned long shift;		/* how far down setup_arg_pages moves it */
+	unsigned long old_start, old_end;	/* shift_arg_pages' */
 };
 struct split_vma_frame {
 	struct mm_struct *mm;
@@ -175,6 +193,8 @@ struct frame {
 		struct exit_mmap_frame exit_mmap;
 		struct mprotect_frame mprotect;
 		struct wp_page_frame wp;
+		struct move_page_tables_frame move;
+		struct exec_frame exec;
 	} u;
 };
 
@@ -254,6 +274,8 @@ enum step_result exit_mmap_step(struct world *w, struct task *t, struct frame *f
 enum step_result mprotect_step(struct world *w, struct task *t, struct frame *f);
 enum step_result wp_page_step(struct world *w, struct task *t, struct frame *f);
 enum step_result huge_pmd_wp_page_step(struct world *w, struct task *t, struct frame *f);
+enum step_result move_page_tables_step(struct world *w, struct task *t, struct frame *f);
+enum step_result exec_step(struct world *w, struct task *t, struct frame *f);
 
 /* Release what a frame owns when a halted world is torn down mid-task. */
 void task_frame_release(struct world *w, struct frame *f);

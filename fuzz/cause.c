@@ -242,6 +242,58 @@ static void in_flight(struct why *y, const struct log_entry *take, unsigned long
 			  landed);
 }
 
+bool report_line_rekeys(const struct run_log *log, const struct log_line *l, unsigned long *vma)
+{
+	unsigned long start, end, pgoff, start2, end2, pgoff2;
+	return l->kind == LINE_WORK && !strcmp(l->name, "vma_adjust") &&
+	       sscanf(runlog_text(log, l->text), "vma%lu [%lx, %lx) pgoff %lx -> [%lx, %lx) pgoff %lx",
+		      vma, &start, &end, &pgoff, &start2, &end2, &pgoff2) == 7 &&
+	       start2 != start && pgoff2 == pgoff;
+}
+
+/* Such a vma_adjust of vma between two steps. */
+static const struct log_line *rekeyed(const struct run_log *log, unsigned long vma,
+				      unsigned long after, unsigned long before)
+{
+	for (int i = 0; i < log->nr_lines && log->lines[i].step < before; i++) {
+		const struct log_line *l = &log->lines[i];
+		unsigned long id;
+		if (l->step > after && report_line_rekeys(log, l, &id) && id == vma)
+			return l;
+	}
+	return NULL;
+}
+
+/* The walk visited the entry's vma, but at another address: between the
+ * entry's landing and the visit a vma_adjust moved vm_start and not
+ * vm_pgoff (exec's shift_arg_pages), so vma_address() named another place. */
+static bool looked_elsewhere(struct why *y, int mm, unsigned long addr, const struct log_entry *e)
+{
+	const struct vm_area_struct *vma = vma_covering(y->o->w->mm[mm], addr);
+	if (!vma || !e)
+		return false;
+	for (int i = 0; i < y->log->nr_visits; i++) {
+		const struct log_visit *v = &y->log->visits[i];
+		const struct log_line *a;
+		if (v->walk != y->c->walk || v->vma != vma->id || v->addr == addr ||
+		    !(a = rekeyed(y->log, vma->id, e->step, v->step)))
+			continue;
+		struct clause cl[3] = { { e->step, "" }, { a->step, "" }, { v->step, "" } };
+		walker(y);
+		sb_printf(y->out, " vs %s (task %d): ", a->op, a->task);
+		snprintf(cl[0].text, sizeof(cl[0].text), "the %s was put at mm%d %#lx at step %lu (%s)",
+			 e->noun, mm, addr, e->step, function_of(y, e));
+		snprintf(cl[1].text, sizeof(cl[1].text), "vma_adjust moved vma%lu's vm_start and kept "
+			 "its vm_pgoff at step %lu", vma->id, a->step);
+		snprintf(cl[2].text, sizeof(cl[2].text), "the walk %s vma%lu at step %lu at %#lx, where "
+			 "vma_address() now put the page", v->locked ? "visited" : "peeked at", vma->id,
+			 v->step, v->addr);
+		join_clauses(y, cl, 3);
+		return true;
+	}
+	return false;
+}
+
 static void missed_entry(struct why *y)
 {
 	int mm = y->o->missed.mm;
@@ -256,7 +308,7 @@ static void missed_entry(struct why *y)
 		in_flight(y, take, e->step);
 	} else if (e && e->step > y->lw->step && e->from_mm >= 0 && e->change != ENTRY_PROTECT) {
 		behind_the_walk(y, e);
-	} else {
+	} else if (!looked_elsewhere(y, mm, addr, e)) {
 		walker(y);
 		sb_printf(y->out, " missed the entry at mm%d %#lx", mm, addr);
 		if (e)

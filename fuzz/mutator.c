@@ -34,6 +34,13 @@ static uint8_t vma_point(struct rng *r, unsigned where)
 	return (uint8_t)(0x80 | below(r, 8) | where << 3);
 }
 
+/* A resize's old length operand (a >> 3 of the record): to the vma's end
+ * mostly, where it may grow in place. */
+static uint8_t resize_lengths(struct rng *r)
+{
+	return (uint8_t)(((below(r, 4) ? 16 : 0) | below(r, 16)) << 3);
+}
+
 /* A new record, drawn the way a kernel developer writes one: half are step
  * records; moves go from a vma's start, often to another vma's end (where
  * merges happen); faults land where a THP fits (half of them write faults,
@@ -65,6 +72,11 @@ static void random_record(struct rng *r, uint8_t *rec)
 	case REC_MPROTECT:
 		if (below(r, 2))
 			rec[2] = vma_point(r, (unsigned)below(r, 3));
+		break;
+	case REC_MREMAP_RESIZE:
+		rec[1] = (uint8_t)(rec[1] & 0x07) | resize_lengths(r);
+		if (below(r, 4))
+			rec[2] = vma_point(r, below(r, 2) ? 0 : 2);	/* from a vma's start, or a pmd in */
 		break;
 	default:
 		break;
@@ -105,6 +117,26 @@ static size_t walker_and_step(struct rng *r, uint8_t *out)
 	return k;
 }
 
+/* An operation that maps pages of its own (exec: the argument pages of
+ * its new mm) runs some steps alone first: a walker picks its page when
+ * it starts, so only then can it pick one of those. */
+static size_t own_pages_first(struct rng *r, uint8_t *out)
+{
+	const uint8_t rec[RECORD_SIZE] = { REC_STEP, (uint8_t)(below(r, 8) << 3), 0, 0 };
+	memcpy(out, rec, RECORD_SIZE);
+	return 1;
+}
+
+/* An operation that copies, moves or zaps entries, or (mprotect, a COW
+ * write fault) takes entries out and sets them or others back. */
+static bool copies_moves_or_zaps(const uint8_t *rec)
+{
+	enum rec_op op = record_op(&(struct record){ rec[0], 0, 0, 0 });
+	return op == REC_FORK || op == REC_MREMAP || op == REC_MUNMAP || op == REC_MADVISE ||
+	       op == REC_EXIT || op == REC_MREMAP_RESIZE || op == REC_EXEC || op == REC_MPROTECT ||
+	       (op == REC_FAULT && rec[3] & 2);
+}
+
 /* Race a walk against an operation: record i's task is no longer run at
  * once; a split or a migration starts right after it, and a step record
  * interleaves the two (the two newest tasks) by a random schedule.
@@ -113,24 +145,23 @@ static size_t walker_and_step(struct rng *r, uint8_t *out)
  * COW write fault clears one and sets another). */
 static size_t make_race(struct rng *r, uint8_t *data, size_t n, size_t max)
 {
-	if (n + 3 > max)
+	if (n + 4 > max)
 		return n;
 	/* The operation: one that copies, moves or zaps entries, if any. */
 	size_t i = below(r, n), tries = n;
 	while (tries--) {
-		enum rec_op op = record_op(&(struct record){ data[i * RECORD_SIZE], 0, 0, 0 });
-		if (op == REC_FORK || op == REC_MREMAP || op == REC_MUNMAP || op == REC_MADVISE ||
-		    op == REC_EXIT || op == REC_MPROTECT ||
-		    (op == REC_FAULT && data[i * RECORD_SIZE + 3] & 2))
+		if (copies_moves_or_zaps(data + i * RECORD_SIZE))
 			break;
 		i = (i + 1) % n;
 	}
 	uint8_t *rec = data + i * RECORD_SIZE;
-	if (record_op(&(struct record){ rec[0], 0, 0, 0 }) == REC_STEP)
+	enum rec_op op = record_op(&(struct record){ rec[0], 0, 0, 0 });
+	if (op == REC_STEP)
 		return n;
 	rec[0] &= 0x7f;
-	uint8_t race[3 * RECORD_SIZE];
-	size_t k = walker_and_step(r, race);
+	uint8_t race[4 * RECORD_SIZE];
+	size_t k = op == REC_EXEC ? own_pages_first(r, race) : 0;
+	k += walker_and_step(r, race + k * RECORD_SIZE);
 	memmove(rec + (1 + k) * RECORD_SIZE, rec + RECORD_SIZE, (n - i - 1) * RECORD_SIZE);
 	memcpy(rec + RECORD_SIZE, race, k * RECORD_SIZE);
 	return n + k;
@@ -160,13 +191,14 @@ static size_t move_home(struct rng *r, uint8_t *data, size_t n, size_t max)
 /* A race from scratch, in the shape every scenario of protocols.md has:
  * a vma with a page faulted in (a THP mostly), often moved away from its
  * home first, sometimes cut by mprotect, then an operation that copies,
- * moves or zaps entries (fork, an mremap, often back home, a munmap)
- * started but not run, a walker racing it. Every operand is drawn at random: the shape, not an answer.
+ * moves or zaps entries (fork or exec, an mremap, often back home, or to a
+ * new length, a munmap) started but not run, a walker racing it. Every
+ * operand is drawn at random: the shape, not an answer.
  * It replaces the input (always when fresh) or is appended to it (on the
  * world that made). */
 static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, bool fresh)
 {
-	uint8_t recs[10 * RECORD_SIZE], *p = recs;
+	uint8_t recs[12 * RECORD_SIZE], *p = recs;	/* 10 at most */
 	uint8_t mm = (uint8_t)next(r);
 	uint8_t where = vma_point(r, 2 * (unsigned)below(r, 2));
 
@@ -190,8 +222,13 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 	 * entries out and sets them back and whose vma_adjust splits the THPs
 	 * its boundaries cut. */
 	switch (below(r, 4)) {
-	case 0:
-		*p++ = REC_FORK, *p++ = mm, *p++ = 0, *p++ = 0;
+	case 0:	/* a new mm: fork's mostly, or exec's */
+		if (below(r, 4)) {
+			*p++ = REC_FORK, *p++ = mm, *p++ = 0, *p++ = 0;
+			break;
+		}
+		*p++ = REC_EXEC, *p++ = (uint8_t)next(r), *p++ = (uint8_t)next(r), *p++ = 0;
+		p += own_pages_first(r, p) * RECORD_SIZE;
 		break;
 	case 1:
 		switch (below(r, 4)) {
@@ -215,6 +252,11 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 		break;
 	default: {	/* an mremap, mostly of a whole vma back home */
 		unsigned k = (unsigned)below(r, 8);
+		if (!below(r, 3)) {	/* or to a new length, the move's failure a mode of it */
+			*p++ = REC_MREMAP_RESIZE, *p++ = (uint8_t)((mm & 7) | resize_lengths(r));
+			*p++ = (uint8_t)(0x80 | k), *p++ = (uint8_t)next(r);
+			break;
+		}
 		*p++ = REC_MREMAP, *p++ = (uint8_t)((mm & 7) | (below(r, 4) ? 0x80 : next(r) & 0xf8));
 		*p++ = (uint8_t)(0x80 | k), *p++ = below(r, 4) ? (uint8_t)(0x80 | k | 3 << 3) : (uint8_t)next(r);
 		break;

@@ -48,6 +48,25 @@ unsigned long decode_len(struct mm_struct *mm, unsigned long addr, uint8_t code,
 	return (1 + (code & 3)) * PMD_SIZE - (((code >> 2) & 3) == 3 ? PAGE_SIZE : 0);
 }
 
+unsigned long decode_new_len(struct mm_struct *mm, unsigned long addr, uint8_t code)
+{
+	if (code & 16) {
+		const struct vm_area_struct *v = find_vma(mm, addr);
+		if (v && v->vm_start <= addr)
+			v = v->vm_next;
+		if (v)
+			return v->vm_start - addr;
+	}
+	return decode_len(mm, addr, code & 15, false);
+}
+
+unsigned resize_flags(uint8_t c)
+{
+	static const unsigned char flags[4] = { 0, MREMAP_MAYMOVE,
+						MREMAP_MAYMOVE | MREMAP_ALLOC_FAILS, MREMAP_MAYMOVE };
+	return flags[(c >> 5) & 3];
+}
+
 _Static_assert(MM_SELECTORS % 60 == 0 && MAX_MMS <= 6, "sel % 60 must pick as sel % nr_mm does");
 
 /* The canonical form of each operand byte: the bits the decoder ignores
@@ -97,11 +116,22 @@ struct record record_canonical(const struct record *r)
 	case REC_EXIT:
 		c.a = r->a % MM_SELECTORS;
 		break;
+	case REC_EXEC:
+		c.a = r->a & 7;
+		c.b = r->b & 7;
+		break;
 	case REC_MREMAP:
 		c.a = (uint8_t)((r->a & 7) | canon_len(r->a >> 3) << 3);
 		c.b = canon_addr(r->b);
 		c.c = canon_addr(r->c);
 		break;
+	case REC_MREMAP_RESIZE: {
+		unsigned mode = (r->c >> 5) & 3;
+		c.a = (uint8_t)((r->a & 7) | canon_len(r->a >> 3) << 3);
+		c.b = canon_addr(r->b);
+		c.c = (uint8_t)(canon_len(r->c & 31) | (mode == 3 ? 1 : mode) << 5);
+		break;
+	}
 	default:	/* REC_SPLIT, REC_MIGRATE */
 		c.a = r->a;
 		break;
@@ -156,14 +186,20 @@ struct range {
 
 static struct range decode_range(struct world *w, const struct record *r)
 {
-	struct range g = { .mm = pick_mm(w, record_op(r) == REC_MREMAP ? r->a & 7 : r->a) };
+	enum rec_op op = record_op(r);
+	bool mremap = op == REC_MREMAP || op == REC_MREMAP_RESIZE;
+	struct range g = { .mm = pick_mm(w, mremap ? r->a & 7 : r->a) };
 	struct mm_struct *mm = w->mm[g.mm];
 
 	g.addr = decode_addr(mm, r->b);
-	switch (record_op(r)) {
+	switch (op) {
 	case REC_MREMAP:
 		g.len = decode_len(mm, g.addr, r->a >> 3, false);
 		g.to = decode_addr(mm, r->c);
+		break;
+	case REC_MREMAP_RESIZE:
+		g.len = decode_len(mm, g.addr, r->a >> 3, false);
+		g.to = decode_new_len(mm, g.addr, r->c & 31);
 		break;
 	case REC_MMAP:
 	case REC_MUNMAP:
@@ -202,6 +238,10 @@ static int start(struct world *w, const struct record *r)
 		return start_madvise(w, g.mm, g.addr, g.len);
 	case REC_EXIT:
 		return start_exit_mmap(w, g.mm);
+	case REC_MREMAP_RESIZE:
+		return start_mremap_resize(w, g.mm, g.addr, g.len, g.to, resize_flags(r->c));
+	case REC_EXEC:
+		return start_exec(w, exec_pages(r), exec_shift_pmds(r) * PMD_SIZE);
 	case REC_MPROTECT:
 		return start_mprotect(w, g.mm, g.addr, g.len, !(r->c & 32));
 	default:
@@ -308,6 +348,26 @@ void record_format(struct world *w, const struct record *r, struct strbuf *out)
 	case REC_EXIT:
 		sb_printf(out, "exit_mmap mm%d%s", g.mm, now);
 		break;
+	case REC_MREMAP_RESIZE: {
+		unsigned flags = resize_flags(r->c);
+		sb_printf(out, "mremap mm%d [%#lx, %#lx) to %#lx bytes%s%s%s", g.mm, g.addr,
+			  g.addr + g.len, g.to, flags & MREMAP_MAYMOVE ? " MREMAP_MAYMOVE" : "",
+			  flags & MREMAP_ALLOC_FAILS ? ", a move's page-table allocation fails after "
+			  "its first extent" : "", now);
+		break;
+	}
+	case REC_EXEC: {
+		unsigned long top = TASK_SIZE, start = top - (unsigned long)exec_pages(r) * PAGE_SIZE;
+		unsigned long shift = exec_shift_pmds(r) * PMD_SIZE;
+		if (w->nr_mm == MAX_MMS)
+			sb_printf(out, "exec (no room for another mm: fails)");
+		else
+			sb_printf(out, "exec: a new mm, %d argument pages in a temporary stack [%#lx, %#lx) "
+				  "that shift_arg_pages moves down to [%#lx, %#lx)", exec_pages(r),
+				  start, top, start - shift, top - shift);
+		sb_printf(out, "%s", now);
+		break;
+	}
 	case REC_MPROTECT:
 		sb_printf(out, "mprotect mm%d [%#lx, %#lx) %s%s", g.mm, g.addr, g.addr + g.len,
 			  r->c & 32 ? "PROT_READ" : "PROT_READ|PROT_WRITE", now);

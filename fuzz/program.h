@@ -23,7 +23,9 @@
  * its old neighbour) likely.
  * A length code (5 bits) is 1-4 pmd slots, one page short when (code >> 2)
  * & 3 is 3; with bit 4 set it runs to the end of the vma holding the
- * address (mremap, munmap, madvise, mprotect) or to the next vma (mmap).
+ * address (mremap, munmap, madvise, mprotect) or to the next vma (mmap); a
+ * resize's new length with bit 4 set runs from the address to the next vma
+ * after the one holding it (the most that vma can grow in place).
  */
 #ifndef RMAP_PROGRAM_H
 #define RMAP_PROGRAM_H
@@ -54,6 +56,12 @@ enum rec_op {
 	REC_MIGRATE,	/* a: mapped page (mod their number) */
 	REC_MADVISE,	/* madvise(MADV_DONTNEED): a: mm; b: address; c & 31: length */
 	REC_EXIT,	/* the mm's exit_mmap: a: mm */
+	REC_MREMAP_RESIZE,	/* mremap to a new length, no MREMAP_FIXED: a & 7: mm, a >> 3:
+				 * old length; b: address; c & 31: new length; (c >> 5) & 3:
+				 * 0 no flag, 1 (and 3) MREMAP_MAYMOVE, 2 MREMAP_MAYMOVE whose
+				 * move fails after its first extent */
+	REC_EXEC,	/* exec's new mm: a & 7: argument pages - 1; b & 7: pmds its stack
+			 * moves down (shift_arg_pages) - 1 */
 	REC_MPROTECT,	/* a: mm; b: address; c & 31: length; c & 32: PROT_READ alone,
 			 * else PROT_READ|PROT_WRITE */
 	NR_REC_OPS
@@ -97,6 +105,12 @@ struct mm_struct;
 /* The address b names in mm, and the length code names from addr. */
 unsigned long decode_addr(struct mm_struct *mm, uint8_t b);
 unsigned long decode_len(struct mm_struct *mm, unsigned long addr, uint8_t code, bool mmap);
+unsigned long decode_new_len(struct mm_struct *mm, unsigned long addr, uint8_t code);
+/* A resize record's mremap flags (sched.h), from its c operand. */
+unsigned resize_flags(uint8_t c);
+/* An exec record's argument pages and shift (bytes). */
+static inline int exec_pages(const struct record *r) { return 1 + (r->a & 7); }
+static inline unsigned long exec_shift_pmds(const struct record *r) { return 1 + (r->b & 7u); }
 
 /* Start (and for "now" records run) what r asks on w. A step record steps
  * through run_step so the caller's checks see every step. Returns the task

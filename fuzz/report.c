@@ -231,6 +231,11 @@ static void row_what(const struct timeline *tl, const struct log_line *l, struct
 		entry_what(tl, l, r);
 	if (!r->what[0])
 		other_walk_what(tl, l, r);
+	unsigned long vma;
+	if (!r->what[0] && tl->lw && report_line_rekeys(tl->log, l, &vma) &&
+	    runlog_plans(tl->log, tl->c->walk, vma))
+		snprintf(r->what, sizeof(r->what), "vma%lu's vm_start moved, its vm_pgoff kept: "
+			 "vma_address() moved with it", vma);
 	if (!r->what[0] && l->step == tl->log->bug_step) {
 		r->mark = '!';
 		snprintf(r->what, sizeof(r->what), "the kernel's BUG_ON");

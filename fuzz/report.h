@@ -29,6 +29,12 @@ struct cause {
 /* The second line: "<walker> (task N) vs <function> (task M): <what
  * happened, in step order>", or as much as the log tells. */
 void report_cause(const struct oracle *o, struct cause *c, struct strbuf *out);
+/* Is l a vma_adjust step that moved vma's vm_start and kept its vm_pgoff
+ * (exec's shift_arg_pages), so vma_address() of its pages moved too? Its
+ * trace (core/vma_adjust.c) says both. */
+struct log_line;
+struct run_log;
+bool report_line_rekeys(const struct run_log *log, const struct log_line *l, unsigned long *vma);
 void report_timeline(const struct oracle *o, const struct cause *c, struct strbuf *out);
 void report_walk(const struct oracle *o, const struct cause *c, struct strbuf *out);
 void report_history(const struct oracle *o, const struct cause *c, struct strbuf *out);

@@ -8,8 +8,10 @@ static const char *const op_names[NR_REC_OPS] = {
 	[REC_STEP] = "step", [REC_MMAP] = "mmap", [REC_FAULT] = "fault", [REC_FORK] = "fork",
 	[REC_MREMAP] = "mremap", [REC_MUNMAP] = "munmap", [REC_SPLIT] = "split",
 	[REC_MIGRATE] = "migrate", [REC_MADVISE] = "madvise", [REC_EXIT] = "exit",
-	[REC_MPROTECT] = "mprotect",
+	[REC_MPROTECT] = "mprotect", [REC_MREMAP_RESIZE] = "mremap", [REC_EXEC] = "exec",
 };
+/* A resize's mode word, by (c >> 5) & 3 canonical (no word: no flag). */
+static const char *const resize_modes[3] = { "", "maymove", "maymove-fails" };
 static const char *const points[4] = { "start", "end", "pmd", "home" };
 
 static void addr_text(uint8_t b, struct strbuf *out)
@@ -72,8 +74,20 @@ void scenario_record_text(const struct record *raw, struct strbuf *out)
 		sb_printf(out, " ->");
 		addr_text(r.c, out);
 		break;
+	case REC_MREMAP_RESIZE:
+		sb_printf(out, " mm%d", r.a & 7);
+		addr_text(r.b, out);
+		len_text(r.a >> 3, out);
+		sb_printf(out, " to");
+		len_text(r.c & 31, out);
+		if (r.c >> 5)
+			sb_printf(out, " %s", resize_modes[r.c >> 5]);
+		break;
 	case REC_SPLIT:
 		sb_printf(out, " thp%d", r.a);
+		break;
+	case REC_EXEC:
+		sb_printf(out, " %dp shift %luP", exec_pages(&r), exec_shift_pmds(&r));
 		break;
 	default:	/* REC_MIGRATE */
 		sb_printf(out, " page%d", r.a);
@@ -241,6 +255,16 @@ static bool parse_word(struct parser *p, const char *word)
 	return fail_at(p, t.col, &t, what);
 }
 
+/* N followed by unit, the whole token, N 1-8. */
+static bool parse_count(struct parser *p, const char *unit, const char *what, unsigned *out)
+{
+	struct token t = next_token(p);
+	const char *s = t.s, *end = t.s + t.len;
+	if (number(&s, end, 8, out) && *out >= 1 && prefix(&s, end, unit) && s == end)
+		return true;
+	return fail_at(p, t.col, &t, what);
+}
+
 /* mprotect's protection: ro (PROT_READ) or rw (PROT_READ|PROT_WRITE). */
 static bool parse_prot(struct parser *p, uint8_t *code)
 {
@@ -269,7 +293,7 @@ static bool parse_schedule(struct parser *p, struct record *r)
 }
 
 /* The optional trailing words (a fault's "thp", "write" and "fallback",
- * in that order; then "now"), then the end. */
+ * in that order; a resize's mode; then "now"), then the end. */
 static bool parse_tail(struct parser *p, struct record *r)
 {
 	struct token t = next_token(p);
@@ -289,6 +313,12 @@ static bool parse_tail(struct parser *p, struct record *r)
 			return fail_at(p, t.col, &t, "expected 'write' before 'fallback'");
 		}
 	}
+	for (unsigned mode = 1; record_op(r) == REC_MREMAP_RESIZE && mode < 3; mode++)
+		if (is_word(&t, resize_modes[mode])) {
+			r->c |= (uint8_t)(mode << 5);
+			t = next_token(p);
+			break;
+		}
 	if (record_op(r) != REC_STEP && is_word(&t, "now")) {
 		r->op |= 0x80;
 		t = next_token(p);
@@ -301,13 +331,13 @@ static bool parse_tail(struct parser *p, struct record *r)
 static bool parse_record(struct parser *p, const struct token *name, struct record *r)
 {
 	int op = -1;
-	for (int i = 0; i < NR_REC_OPS; i++)
-		if (name->len == strlen(op_names[i]) && memcmp(name->s, op_names[i], name->len) == 0)
+	for (int i = 0; i < NR_REC_OPS && op < 0; i++)
+		if (is_word(name, op_names[i]))
 			op = i;
 	if (op < 0)
 		return fail_at(p, name->col, name,
 			       "expected an operation (mmap, fault, fork, mremap, munmap, madvise, mprotect, exit, "
-			       "split, migrate, step)");
+			       "exec, split, migrate, step)");
 	*r = (struct record){ .op = (uint8_t)op };
 	unsigned n, m;
 	switch (op) {
@@ -342,15 +372,35 @@ static bool parse_record(struct parser *p, const struct token *name, struct reco
 	case REC_MREMAP: {
 		uint8_t len;
 		if (!numbered(p, "mm", 7, "expected an mm (mm0 to mm7)", &n) || !parse_addr(p, &r->b) ||
-		    !parse_len(p, &len) || !parse_word(p, "->") || !parse_addr(p, &r->c))
+		    !parse_len(p, &len))
 			return false;
 		r->a = (uint8_t)(n | (unsigned)len << 3);
+		/* "-> ADDR" moves it (MREMAP_FIXED), "to NEWLEN" resizes it. */
+		struct token t = next_token(p);
+		if (is_word(&t, "to")) {
+			r->op = REC_MREMAP_RESIZE;
+			if (!parse_len(p, &r->c))
+				return false;
+			break;
+		}
+		if (!is_word(&t, "->"))
+			return fail_at(p, t.col, &t, "expected '->' (MREMAP_FIXED) or 'to' (a new length)");
+		if (!parse_addr(p, &r->c))
+			return false;
 		break;
 	}
 	case REC_SPLIT:
 		if (!numbered(p, "thp", 255, "expected a THP (thp0 to thp255)", &n))
 			return false;
 		r->a = (uint8_t)n;
+		break;
+	case REC_EXEC:
+		if (!parse_count(p, "p", "expected argument pages (1p to 8p)", &n) ||
+		    !parse_word(p, "shift") ||
+		    !parse_count(p, "P", "expected how far the stack moves (1P to 8P)", &m))
+			return false;
+		r->a = (uint8_t)(n - 1);
+		r->b = (uint8_t)(m - 1);
 		break;
 	default:	/* REC_MIGRATE */
 		if (!numbered(p, "page", 255, "expected a page (page0 to page255)", &n))

@@ -11,7 +11,13 @@
  *             (madvise: MADV_DONTNEED; exit: the mm's exit_mmap)
  *   mprotect MM ADDR LEN ro|rw [now]
  *             (ro: PROT_READ; rw: PROT_READ|PROT_WRITE)
- *   mremap  MM ADDR LEN -> ADDR [now]
+ *   mremap  MM ADDR LEN -> ADDR [now]        (MREMAP_FIXED, same length)
+ *   mremap  MM ADDR LEN to NEWLEN [maymove|maymove-fails] [now]
+ *             (no MREMAP_FIXED: shrink, grow in place, or with maymove
+ *             move where get_unmapped_area says; maymove-fails: the
+ *             move's page-table allocation fails after its first extent)
+ *   exec    Np shift MP [now]        (a new mm: N = 1-8 argument pages in its
+ *             temporary stack, which setup_arg_pages moves M = 1-8 pmds down)
  *   split   thpN [now]               migrate pageN [now]
  *   step    tX tY SCHEDULE
  *
@@ -23,6 +29,8 @@
  *   LEN       NP (N = 1-4 pmds) or NP-1p; rest:NP / rest:NP-1p runs to the
  *             end of the vma holding ADDR (mremap, munmap, madvise,
  *             mprotect) or to the next vma (mmap), NP when there is none
+ *   NEWLEN    as LEN; rest: runs from ADDR to the next vma after the one
+ *             holding ADDR (the most it can grow in place)
  *   thpN, pageN   the N-th mapped THP / page (N 0-255, modulo their number)
  *   tX tY     tasks counted from the newest live one (t0 = started last)
  *   SCHEDULE  1 to 8 of X and Y: which task runs each step slot

@@ -71,3 +71,21 @@ void sc_free(struct scen *s)
 	world_free(s->w);
 }
 
+
+const char *sc_finish(struct scen *s)
+{
+	const char *v = sc_end(s);
+	sc_free(s);
+	return v;
+}
+
+void sc_check_verdict(const char *protocol, const char *v, const char *want)
+{
+	if (want)
+		CHECK_STR(v, want);
+	else
+		CHECK(v == NULL);
+	if (v ? !want || strcmp(v, want) : want != NULL)
+		fprintf(stderr, "  (%s: %s, expected %s)\n", protocol, v ? v : "none",
+			want ? want : "none");
+}

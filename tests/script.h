@@ -30,5 +30,9 @@ bool sc_through(struct scen *s, int id, const char *step, int n);
  * Returns the violated invariant, or NULL. */
 const char *sc_end(struct scen *s);
 void sc_free(struct scen *s);
+/* sc_end, then sc_free: the verdict (an invariant's name, a literal). */
+const char *sc_finish(struct scen *s);
+/* CHECK that a script run under protocol ended with want (NULL: none). */
+void sc_check_verdict(const char *protocol, const char *v, const char *want);
 
 #endif

@@ -61,7 +61,7 @@ struct stats {
 static void start_random(struct world *w, struct rng *r, struct stats *st)
 {
 	int mm = (int)below(r, (unsigned)w->nr_mm);
-	switch (below(r, 9)) {
+	switch (below(r, 11)) {
 	case 0:
 	case 1:
 		start_mmap(w, mm, addr(r), len(r));
@@ -78,6 +78,12 @@ static void start_random(struct world *w, struct rng *r, struct stats *st)
 		break;
 	case 6:
 		start_munmap(w, mm, addr(r), len(r));
+		break;
+	case 9:
+		start_mremap_resize(w, mm, addr(r), len(r), len(r), below(r, 3));
+		break;
+	case 10:
+		start_exec(w, 1 + (int)below(r, 8), (1 + below(r, 8)) * P);
 		break;
 	case 7:
 		if (start_split_huge_page(w, mapped_page(w, r, true)) > 0)

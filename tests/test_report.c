@@ -136,7 +136,35 @@ static const struct cause_case peeks[] = {
 	  "vma0 at step 10, in between, without the page-table lock: counted 0, page_mapcount 1" },
 };
 
+/* mremap's move-back and exec's shift. */
+static const struct cause_case moves_back_and_down[] = {
+	/* list-3.0: mremap to a new length whose move fails after its first
+	 * extent; the migration entry moves back into the old vma (first in
+	 * the list) behind the walk. */
+	{ "list-3.0",
+	  { 0x81, 0x00, 0x00, 0x01, 0x82, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x5d,
+	    0x07, 0x00, 0x00, 0x00, 0x00, 0x31, 0x00, 0x61, 0x00, 0x26, 0x00, 0x00 }, 24,
+	  "remove_migration_ptes (task 4) vs move_ptes (task 3): the walk peeked at vma0 at step 16 "
+	  "without the page-table lock, the migration entry moved vma1 -> vma0 at steps 17-18 "
+	  "without the anon_vma lock, the walk peeked at vma1 at step 21 without the page-table "
+	  "lock" },
+	/* no-stack-skip: exec 3p shift 2P, a migration of its top page
+	 * between its faults and its first vma_adjust. */
+	{ "no-stack-skip",
+	  { 0x0b, 0x02, 0x01, 0x00, 0x00, 0x20, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00,
+	    0x00, 0x39, 0x00, 0xef, 0x00, 0x39, 0x00, 0xff }, 20,
+	  "remove_migration_ptes (task 2) vs exec (task 1): the migration entry was put at mm1 "
+	  "0x3f000 at step 9 (try_to_unmap_one), vma_adjust moved vma0's vm_start and kept its "
+	  "vm_pgoff at step 10, the walk peeked at vma0 at step 13 at 0x37000, where vma_address() "
+	  "now put the page" },
+};
+
 #define FOR_EACH(cases) for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+
+static void moves_back_and_down_name_the_mover(void)
+{
+	FOR_EACH(moves_back_and_down) check_cause(&moves_back_and_down[i]);
+}
 
 static void fork_races_name_the_copy(void) { FOR_EACH(fork_races) check_cause(&fork_races[i]); }
 static void unlink_first_names_the_munmap(void)
@@ -223,4 +251,5 @@ static void every_step_numbered_once(void)
 
 TEST_MAIN(T(mail_race_names_the_move), T(fork_races_name_the_copy),
 	  T(unlink_first_names_the_munmap), T(peeks_name_what_they_fell_into),
-	  T(structural_says_sides_unknown), T(locks_named_by_object), T(every_step_numbered_once))
+	  T(structural_says_sides_unknown), T(locks_named_by_object), T(every_step_numbered_once),
+	  T(moves_back_and_down_name_the_mover))

@@ -92,7 +92,12 @@ static void text_round_trip(void)
 		"mprotect mm3 vma2.start+1p rest:2P ro now\n"
 		"mprotect  mm0 slot3 1P  rw\n"
 		"fault   mm1 slot0 write\n"
-		"fault   mm3 vma0.pmd thp write fallback now";
+		"fault   mm3 vma0.pmd thp write fallback now\n"
+		"mremap  mm0 vma0.start 1P to rest:2P maymove now\n"
+		"mremap mm3 slot2+1p 2P-1p  to 1P\n"
+		"mremap  mm7 vma2.end rest:4P to 3P maymove-fails\n"
+		"exec 3p shift 2P   now\n"
+		"exec    8p shift 1P";
 	const char *canonical[] = {
 		"mmap    mm0 slot0 4P now", "fault   mm0 slot2 thp now", "mremap  mm0 slot2 2P -> slot8 now",
 		"mremap  mm7 vma1.home+1p rest:3P-1p -> vma0.end", "munmap  mm59 slot15+3p rest:1P",
@@ -100,11 +105,14 @@ static void text_round_trip(void)
 		"step    t7 t7 X", "madvise mm2 vma0.pmd 1P-1p now", "exit    mm1",
 		"mprotect mm3 vma2.start+1p rest:2P ro now", "mprotect mm0 slot3 1P rw",
 		"fault   mm1 slot0 write", "fault   mm3 vma0.pmd thp write fallback now",
+		"mremap  mm0 vma0.start 1P to rest:2P maymove now", "mremap  mm3 slot2+1p 2P-1p to 1P",
+		"mremap  mm7 vma2.end rest:4P to 3P maymove-fails", "exec    3p shift 2P now",
+		"exec    8p shift 1P",
 	};
 	struct record recs[PROGRAM_MAX_RECORDS];
 	struct scenario_error err;
 	int n = parse(text, recs, &err);
-	CHECK_EQ(n, 16);
+	CHECK_EQ(n, 21);
 	for (int i = 0; i < n; i++) {
 		struct strbuf line = { 0 };
 		scenario_record_text(&recs[i], &line);
@@ -127,6 +135,12 @@ static void text_round_trip(void)
 	/* fallback means nothing without write: not canonical, cleared. */
 	struct record r = { REC_FAULT, 0, 0, 5 };
 	CHECK_EQ(record_canonical(&r).c, 1);
+	/* mremap ... to NEWLEN: the resize record, its mode in c >> 5. */
+	CHECK_EQ(recs[16].op, 0x80 | REC_MREMAP_RESIZE);
+	CHECK_EQ(recs[16].c, 16 | 1 | 1 << 5);
+	CHECK_EQ(recs[18].c >> 5, 2);
+	CHECK_EQ(recs[19].op, 0x80 | REC_EXEC);
+	CHECK(recs[19].a == 2 && recs[19].b == 1 && recs[20].a == 7 && recs[20].b == 0);
 }
 
 static void check_error(const char *text, int line, int col, const char *words)
@@ -148,6 +162,11 @@ static void errors_name_line_and_column(void)
 	check_error("mmap mm60 slot1 1P", 1, 6, "expected an mm");
 	check_error("mremap mm8 slot1 1P -> slot2", 1, 8, "mm0 to mm7");
 	check_error("mremap mm0 slot1 1P slot2", 1, 21, "expected '->'");
+	check_error("mremap mm0 slot1 1P to 2P fast", 1, 27, "end of the record");
+	check_error("mremap mm0 slot1 1P to slot2", 1, 24, "expected a length");
+	check_error("exec 9p shift 1P", 1, 6, "expected argument pages");
+	check_error("exec 2p 1P", 1, 9, "expected 'shift'");
+	check_error("exec 2p shift 2p", 1, 15, "how far the stack moves");
 	check_error("munmap mm0 slot1 5P", 1, 18, "expected a length");
 	check_error("munmap mm0 slot1", 1, 17, "the line ends");
 	check_error("step t0 t1 XXZ", 1, 14, "schedule");

@@ -38,7 +38,7 @@ rmap_test(arena alloc_is_zeroed_aligned_and_counted reset_reuses_memory_zeroed
   head_allocs_and_mem_zero)
 rmap_test(report mail_race_names_the_move fork_races_name_the_copy unlink_first_names_the_munmap
   peeks_name_what_they_fell_into structural_says_sides_unknown locks_named_by_object
-  every_step_numbered_once)
+  every_step_numbered_once moves_back_and_down_name_the_mover)
 # Every crasher's report against its golden one (tools/update-golden.sh).
 add_test(NAME crashers.golden_reports COMMAND bash ${CMAKE_SOURCE_DIR}/tests/golden_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(crashers.golden_reports PROPERTIES ENVIRONMENT "${TEST_ENV}")
@@ -75,3 +75,11 @@ rmap_test(cow fork_write_protects_both_sides copy_makes_a_page_in_the_child_anon
   trylock_fails_under_migration_and_pins_the_page write_fault_waits_on_a_migration_entry
   cow_races_under_every_protocol fault_waits_for_a_cleared_huge_pmd steps_are_named_in_kernel_words
   mprotect_write_protects_and_denies)
+rmap_test(exec exec_shifts_the_stack_down overlapping_shift_moves_up_from_the_bottom
+  exec_needs_room_for_its_mm exec_holds_its_mm_to_the_end
+  migration_races_the_shift_under_every_protocol skipped_page_stays_and_moves
+  migration_at_any_point_of_the_shift_is_benign)
+rmap_test(mremap_resize shrink_unmaps_the_tail grow_in_place_when_the_hole_fits
+  grow_without_maymove_fails grow_by_moving_to_a_new_vma grow_by_moving_merges_with_a_neighbour
+  failed_move_moves_back migration_races_the_move_back_under_every_protocol
+  split_races_the_move_back_under_every_protocol)

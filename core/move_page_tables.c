@@ -1,0 +1,237 @@
+/* move_page_tables() (mm/mremap.c): move the entries of [old_addr, old_addr
+ * + len) of vma to new_addr in new_vma, one pmd extent per step:
+ * move_huge_pmd or move_ptes, each under the page-table locks and, per
+ * protocol and need_rmap_locks, the anon_vma lock. mremap's move_vma moves
+ * forward, and back with need_rmap_locks when it fails; exec's
+ * shift_arg_pages moves a vma's entries down within it, without the lock.
+ * Returns how much it moved (less than len only when alloc_fails). */
+#include "ops.h"
+
+/* The move's anon_vma lock, per protocol, and its page-table locks. The
+ * kernel clears each source entry and sets its destination inside one
+ * page-table-lock section; the model cuts that section in two steps (clear
+ * all, then set all) with both locks held across, so only an unlocked peek
+ * can fall between them. Per-pte interleaving inside the section would add
+ * nothing: a walk looks at one entry of its page. */
+struct move_locks {
+	struct lock *av, *old_ptl, *new_ptl;
+};
+
+static void move_locks_of(struct world *w, struct move_page_tables_frame *m, bool huge,
+			  struct move_locks *l)
+{
+	enum rmap_lock_rule rule = huge ? w->proto->pmd_move_locks : w->proto->pte_move_locks;
+	bool locked = m->vma->anon_vma && rmap_lock_rule(rule, m->need_rmap_locks);
+	struct mm_struct *mm = m->vma->vm_mm;
+
+	l->av = locked ? anon_vma_lock(m->vma->anon_vma) : NULL;
+	l->old_ptl = huge ? huge_pmd_lockptr(w, mm, m->old) : pmd_lockptr(mm, m->old);
+	l->new_ptl = huge ? huge_pmd_lockptr(w, mm, m->new) : pmd_lockptr(mm, m->new);
+}
+
+static bool take_move_locks(struct world *w, struct task *t, const struct move_locks *l)
+{
+	if (l->av && !lock_take(w, t, l->av, true))
+		return false;
+	return take_ptl_pair(w, t, l->old_ptl, l->new_ptl);
+}
+
+static void drop_move_locks(struct world *w, struct task *t, const struct move_locks *l)
+{
+	drop_ptl_pair(w, t, l->old_ptl, l->new_ptl);
+	if (l->av)
+		lock_drop(w, t, l->av);
+}
+
+static const char *lock_note(const struct move_locks *l)
+{
+	return l->av ? "under the anon_vma lock" : "without the anon_vma lock";
+}
+
+enum { MOVE_EXTENT, MOVE_SET_NEW, MOVE_WAIT_SPLIT };
+
+/* The second half of a move: every entry taken out lands at its
+ * destination; then the locks go. */
+static enum step_result move_set_new(struct world *w, struct task *t, struct frame *f)
+{
+	struct move_page_tables_frame *m = &f->u.move;
+	struct mm_struct *mm = m->vma->vm_mm;
+	struct move_locks l;
+
+	move_locks_of(w, m, m->moving_huge, &l);
+	if (m->moving_huge)
+		step_trace(w, t, "move_huge_pmd", "moved huge pmd mm%d %#lx -> mm%d %#lx", mm->id,
+			   m->old, mm->id, m->new);
+	else
+		step_trace(w, t, "move_ptes", "moved ptes mm%d [%#lx, %#lx) -> mm%d [%#lx, %#lx): %d %s",
+			   mm->id, m->old, m->old + m->extent, mm->id, m->new, m->new + m->extent,
+			   t->nr_inflight, t->nr_inflight == 1 ? "entry" : "entries");
+	for (int i = 0; i < t->nr_inflight; i++) {
+		struct inflight *e = &t->inflight[i];
+		unsigned long from = m->old + (e->addr - m->new);
+		if (e->kind == INFLIGHT_PMD) {
+			set_pmd(mm_pmd(mm, e->addr), PMD_HUGE, e->page);
+			mm_pmd(mm, e->addr)->write = e->write;
+			entry_event(w, t, ENTRY_MOVE, true, mm, e->addr, mm, from, e->page, l.av);
+		} else {
+			mm_pmd(mm, e->addr)->pte[pte_index(e->addr)] = e->pte;
+			entry_event(w, t, ENTRY_MOVE, false, mm, e->addr, mm, from, e->pte.page, l.av);
+		}
+	}
+	t->nr_inflight = 0;
+	m->old += m->extent;
+	m->new += m->extent;
+	drop_move_locks(w, t, &l);
+	f->pc = MOVE_EXTENT;
+	return STEP_DONE;
+}
+
+/* After the first half: the entries in flight wait for the second. */
+static enum step_result move_cleared(struct world *w, struct task *t, struct frame *f,
+				     const struct move_locks *l)
+{
+	struct move_page_tables_frame *m = &f->u.move;
+
+	if (t->nr_inflight) {
+		f->pc = MOVE_SET_NEW;
+		return STEP_DONE;
+	}
+	m->old += m->extent;
+	m->new += m->extent;
+	drop_move_locks(w, t, l);
+	return STEP_DONE;
+}
+
+/* move_huge_pmd(): the whole pmd moves. 3.15 takes the anon_vma lock around
+ * it when need_rmap_locks; 3.7-3.14 did not. */
+static enum step_result move_huge_pmd(struct world *w, struct task *t, struct frame *f)
+{
+	struct move_page_tables_frame *m = &f->u.move;
+	struct mm_struct *mm = m->vma->vm_mm;
+	struct pmd *old_pmd = mm_pmd(mm, m->old);
+	struct move_locks l;
+
+	move_locks_of(w, m, true, &l);
+	if (!take_move_locks(w, t, &l))
+		return STEP_BLOCKED;
+	m->moving_huge = true;
+	m->extent = PMD_SIZE;
+	if (pmd_trans_splitting(old_pmd)) {
+		step_trace(w, t, "move_huge_pmd", "mm%d %#lx: splitting, wait", mm->id, m->old);
+		f->pc = MOVE_WAIT_SPLIT;
+	} else if (pmd_trans_huge(old_pmd)) {
+		step_trace(w, t, "move_huge_pmd", "took out huge pmd mm%d %#lx -> mm%d %#lx %s (page %lu)",
+			   mm->id, m->old, mm->id, m->new, lock_note(&l), old_pmd->page->id);
+		t->inflight[t->nr_inflight++] = (struct inflight){
+			.kind = INFLIGHT_PMD, .write = pmd_write(old_pmd), .page = old_pmd->page,
+			.from = old_pmd, .mm = mm, .addr = m->new };
+		entry_event(w, t, ENTRY_TAKE, true, mm, m->old, mm, m->new, old_pmd->page, l.av);
+		set_pmd(old_pmd, PMD_NONE, NULL);
+		return move_cleared(w, t, f, &l);
+	} else {
+		/* Split while this step waited: its ptes move next. */
+		step_trace(w, t, "move_huge_pmd", "mm%d %#lx: no longer huge", mm->id, m->old);
+	}
+	drop_move_locks(w, t, &l);
+	return STEP_DONE;
+}
+
+/* move_ptes(): the ptes of one extent, entries moved as they are (a
+ * migration entry stays one). */
+static enum step_result move_ptes(struct world *w, struct task *t, struct frame *f,
+				  unsigned long extent)
+{
+	struct move_page_tables_frame *m = &f->u.move;
+	struct mm_struct *mm = m->vma->vm_mm;
+	struct pmd *old_pmd = mm_pmd(mm, m->old), *new_pmd = mm_pmd(mm, m->new);
+	struct move_locks l;
+
+	move_locks_of(w, m, false, &l);
+	if (!take_move_locks(w, t, &l))
+		return STEP_BLOCKED;
+	m->moving_huge = false;
+	m->extent = extent;
+	step_trace(w, t, "move_ptes", "took out ptes mm%d [%#lx, %#lx) -> mm%d [%#lx, %#lx) %s", mm->id,
+		   m->old, m->old + extent, mm->id, m->new, m->new + extent, lock_note(&l));
+	if (old_pmd->kind != PMD_TABLE || pmd_trans_huge(new_pmd)) {
+		world_model_bug(w, "move_ptes: mm%d old pmd %#lx is not a table or new %#lx is huge",
+				mm->id, m->old, m->new);
+		drop_move_locks(w, t, &l);
+		return STEP_DONE;
+	}
+	if (pmd_none(new_pmd))
+		set_pmd(new_pmd, PMD_TABLE, NULL);	/* __pte_alloc */
+	for (unsigned long off = 0; off < extent; off += PAGE_SIZE) {
+		struct pte *from = &old_pmd->pte[pte_index(m->old + off)];
+		if (from->kind == PTE_NONE)
+			continue;
+		t->inflight[t->nr_inflight++] = (struct inflight){
+			.kind = INFLIGHT_PTE, .pte = *from, .from = old_pmd, .mm = mm,
+			.addr = m->new + off };
+		entry_event(w, t, ENTRY_TAKE, false, mm, m->old + off, mm, m->new + off, from->page,
+			    l.av);
+		*from = (struct pte){ .kind = PTE_NONE };
+	}
+	return move_cleared(w, t, f, &l);
+}
+
+/* The loop of move_page_tables: the next extent, or the return. */
+static enum step_result move_next_extent(struct world *w, struct task *t, struct frame *f)
+{
+	struct move_page_tables_frame *m = &f->u.move;
+	struct mm_struct *mm = m->vma->vm_mm;
+	unsigned long old_end = m->old_addr + m->len;
+
+	for (; m->old < old_end;) {
+		unsigned long extent = pmd_addr_end(m->old, old_end) - m->old;
+		struct pmd *old_pmd = mm_pmd(mm, m->old);
+		if (pmd_none(old_pmd)) {	/* get_old_pmd(): nothing here */
+			m->old += extent;
+			m->new += extent;
+			continue;
+		}
+		if (m->alloc_fails && m->old != m->old_addr) {
+			/* alloc_new_pmd() (or __pte_alloc) failed: the loop
+			 * breaks, and the caller learns how much moved. */
+			step_trace(w, t, "move_page_tables", "alloc_new_pmd fails at mm%d %#lx: "
+				   "moved %#lx of %#lx", mm->id, m->new, m->old - m->old_addr, m->len);
+			task_return(t, (int)(m->old - m->old_addr));
+			return STEP_CONTINUE;
+		}
+		if (pmd_trans_huge(old_pmd)) {
+			/* move_huge_pmd() only moves a whole, aligned pmd to
+			 * an empty one; otherwise the THP is split first, as
+			 * before 3.2 (37a1c49a91ad) it always was. */
+			if (extent == HPAGE_PMD_SIZE && !(m->new & ~PMD_MASK) &&
+			    pmd_none(mm_pmd(mm, m->new)) && !w->proto->no_thp_move)
+				return move_huge_pmd(w, t, f);
+			call_split_huge_page_pmd(w, t, mm, m->old);
+			return STEP_CONTINUE;
+		}
+		unsigned long new_next = (m->new + PMD_SIZE) & PMD_MASK;
+		if (extent > new_next - m->new)
+			extent = new_next - m->new;
+		return move_ptes(w, t, f, extent);
+	}
+	task_return(t, (int)m->len);
+	return STEP_CONTINUE;
+}
+
+enum step_result move_page_tables_step(struct world *w, struct task *t, struct frame *f)
+{
+	struct move_page_tables_frame *m = &f->u.move;
+
+	switch (f->pc) {
+	case MOVE_EXTENT:
+		return move_next_extent(w, t, f);
+	case MOVE_SET_NEW:
+		return move_set_new(w, t, f);
+	default:
+		/* wait_split_huge_page() */
+		if (!lock_wait(w, t, anon_vma_lock(m->vma->anon_vma), true))
+			return STEP_BLOCKED;
+		step_trace(w, t, "wait_split_huge_page", "mm%d %#lx", m->vma->vm_mm->id, m->old);
+		f->pc = MOVE_EXTENT;
+		return STEP_DONE;
+	}
+}
