@@ -40,6 +40,9 @@ first=$(find "$RMAPFUZZ_WORK_DIR/verdicts" -name runs.txt)
 check "verdicts: its runs ($first)" [ -s "$first" ]
 
 # verdicts --json: a buggy protocol (its crash minimized and kept) and a sound one.
+# peek-split-pmd breaks two ways (the split's count mismatch, and the
+# split-vs-zap kernel BUG); which one a single run reaches first is the
+# fuzzer's draw, so either is its answer, but exactly one and named.
 rc=0
 "$src/tools/verdicts.sh" --json --protocols "peek-split-pmd linux-3.15" --seconds 3 --seeds=1 \
 	>"$tmp/v.json" 2>"$tmp/v.err" || rc=$?
@@ -48,11 +51,11 @@ lacks "verdicts --json: no markdown" "$tmp/v.json" "|---"
 json_check "verdicts --json: the version" "$tmp/v.json" "d['version'].startswith('rmapfuzz ') and d['seconds'] == 3 and d['seeds'] == 1"
 json_check "verdicts --json: the protocols" "$tmp/v.json" "[p['protocol'] for p in d['protocols']] == ['peek-split-pmd', 'linux-3.15']"
 json_check "verdicts --json: the buggy one" "$tmp/v.json" \
-	"(lambda p: p['verdict'] == 'violates' and p['found_on_seeds'] == 1 and p['invariants'] == ['split-missed-pmd'] and isinstance(p['minimized_records']['ours'], int) and p['runs'][0]['result'] == 'found')(d['protocols'][0])"
+	"(lambda p: p['verdict'] == 'violates' and p['found_on_seeds'] == 1 and len(p['invariants']) == 1 and p['invariants'][0] in ('split-missed-pmd', 'kernel-bug') and p['runs'][0]['invariant'] == p['invariants'][0] and isinstance(p['minimized_records']['ours'], int) and p['runs'][0]['result'] == 'found')(d['protocols'][0])"
 json_check "verdicts --json: the sound one" "$tmp/v.json" \
 	"(lambda p: p['verdict'] == 'silent' and p['found_on_seeds'] == 0 and p['median_seconds_to_violation'] is None and p['anon_vma_locks'] == {'mremap_to_new_vma': 4, 'mremap_into_merged_vma': 3, 'fork_of_2_vmas': 2})(d['protocols'][1])"
 contains "verdicts --json: progress of the runs" "$tmp/v.err" "verdicts: [2/2] "
-contains "verdicts --json: progress of the minimization" "$tmp/v.err" "verdicts: [1/1] peek-split-pmd split-missed-pmd: "
+check "verdicts --json: progress of the minimization" grep -Eq '^verdicts: \[1/1\] peek-split-pmd (split-missed-pmd|kernel-bug): ours [0-9]+ records' "$tmp/v.err"
 check "verdicts --json: the crash kept" [ -n "$(find "$RMAPFUZZ_CRASHERS_DIR/peek-split-pmd" -name '*.bin' 2>/dev/null)" ]
 check "the first verdicts' runs are still there" [ -s "$first" ]
 same "two verdicts, two directories" 2 "$(find "$RMAPFUZZ_WORK_DIR/verdicts" -name runs.txt | wc -l)"
