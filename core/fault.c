@@ -17,13 +17,18 @@ enum step_result anon_vma_prepare(struct world *w, struct task *t, struct vm_are
 
 	if (av && !lock_take(w, t, anon_vma_lock(av), true))
 		return STEP_BLOCKED;
-	if (!av)
-		av = anon_vma_alloc(w);	/* new: nobody else can hold its lock */
+	if (!av) {
+		/* A new one is locked as the kernel does, uncontended (nobody
+		 * else can reach it yet), so the lock sections counted per
+		 * operation are the kernel's. */
+		av = anon_vma_alloc(w);
+		if (!lock_take(w, t, anon_vma_lock(av), true))
+			world_model_bug(w, "a new anon_vma's lock is held");
+	}
 	step_trace(w, t, "anon_vma_prepare", "vma%lu -> anon_vma %lu", vma->id, av->id);
 	vma->anon_vma = av;
 	anon_vma_chain_link(w, vma, av);
-	if (task_holds(t, anon_vma_lock(av)))
-		lock_drop(w, t, anon_vma_lock(av));
+	lock_drop(w, t, anon_vma_lock(av));
 	return STEP_DONE;
 }
 

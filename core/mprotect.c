@@ -13,7 +13,7 @@
  * then set_pmd_at; ptep_modify_prot_start then _commit), two steps here
  * with the page-table lock held across, so only an unlocked look falls
  * between them. Migration entries are rewritten in place (a write entry
- * becomes a read one), never cleared: nothing to model. Left out: the
+ * becomes a read one) and never cleared: no step of their own. Left out: the
  * accounting (VM_ACCOUNT, security_vm_enough_memory), PROT_EXEC and
  * PROT_NONE, VM_GROWSDOWN, the NUMA hinting path (prot_numa). */
 #include "ops.h"
@@ -133,6 +133,12 @@ static enum step_result change_pte_range(struct world *w, struct task *t, struct
 		return STEP_BLOCKED;
 	for (unsigned long a = m->addr; a < next; a += PAGE_SIZE) {
 		struct pte *pte = &pmd->pte[pte_index(a)];
+		/* A write migration entry becomes a read one in place, whatever
+		 * the new flags (a private vma's ptes are PAGE_COPY): otherwise
+		 * remove_migration_pte would put back a writable pte in a vma
+		 * mprotect made read-only. */
+		if (pte->kind == PTE_MIGRATION)
+			pte->write = false;
 		if (pte->kind != PTE_PRESENT)
 			continue;
 		t->inflight[t->nr_inflight++] = (struct inflight){
