@@ -56,6 +56,7 @@ static enum step_result copy_huge_pmd(struct world *w, struct task *t, struct fr
 		step_trace(w, t, "copy_huge_pmd", "copied huge pmd mm%d %#lx -> mm%d %#lx (page %lu)",
 			   fk->oldmm->id, c.addr, fk->mm->id, c.addr, src->page->id);
 		page_dup_rmap(src->page);
+		get_page(w, src->page);
 		src->write = false;	/* pmdp_set_wrprotect: both sides COW */
 		set_pmd(dst, PMD_HUGE, src->page);
 		entry_event(w, t, ENTRY_COPY, true, fk->mm, c.addr, fk->oldmm, c.addr, src->page, false);
@@ -89,8 +90,10 @@ static enum step_result copy_pte_range(struct world *w, struct task *t, struct f
 			struct pte *s = &src->pte[pte_index(a)];
 			if (s->kind == PTE_NONE)
 				continue;
-			if (s->kind == PTE_PRESENT)
+			if (s->kind == PTE_PRESENT) {
 				page_dup_rmap(s->page);
+				get_page(w, s->page);
+			}
 			s->write = false;
 			dst->pte[pte_index(a)] = *s;
 			entry_event(w, t, s->kind == PTE_MIGRATION ? ENTRY_MIGRATION : ENTRY_COPY, false,
@@ -163,6 +166,9 @@ enum step_result fork_step(struct world *w, struct task *t, struct frame *f)
 		}
 		case 3:
 			step_trace(w, t, "dup_mmap", "done: up_write both mmap_sems");
+			/* The parent's entries lost their write bit: its CPUs
+			 * must not keep writing through the old translations. */
+			flush_tlb_mm(w, t, fk->oldmm, "flush_tlb_mm (dup_mmap)");
 			lock_drop(w, t, &fk->mm->mmap_sem);
 			lock_drop(w, t, &fk->oldmm->mmap_sem);
 			task_return(t, fk->mm->id);

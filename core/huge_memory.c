@@ -23,6 +23,7 @@ enum step_result split_huge_page_pmd_step(struct world *w, struct task *t, struc
 			   pmd_trans_huge(pmd) ? "" : ": not huge");
 		if (pmd_trans_huge(pmd)) {
 			s->page = pmd->page;
+			get_page(w, s->page);	/* held across split_huge_page */
 			f->pc = 1;
 		} else {
 			task_return(t, 0);
@@ -35,6 +36,7 @@ enum step_result split_huge_page_pmd_step(struct world *w, struct task *t, struc
 		call_split_huge_page(w, t, s->page);
 		return STEP_CONTINUE;
 	default:
+		put_page(w, t, s->page, "put_page (split_huge_page_pmd)");
 		/* Another THP may have been mapped here meanwhile: again. */
 		if (pmd_trans_huge(pmd)) {
 			f->pc = 0;
@@ -47,11 +49,14 @@ enum step_result split_huge_page_pmd_step(struct world *w, struct task *t, struc
 
 /* Pass 1 at one vma: __split_huge_page_splitting() freezes a huge pmd of
  * this page with the splitting bit. */
-static int split_huge_page_splitting(struct split_huge_page_frame *s, struct pmd *pmd)
+static int split_huge_page_splitting(struct world *w, struct task *t,
+				     struct split_huge_page_frame *s, const struct walk_visit *v)
 {
+	struct pmd *pmd = v->pmd;
 	if (!pmd_trans_huge(pmd) || pmd->page != s->page || pmd->splitting)
 		return 0;
 	pmd->splitting = true;
+	flush_tlb_range(w, t, v->mm, v->addr, v->addr + HPAGE_PMD_SIZE, "pmdp_splitting_flush");
 	return 1;
 }
 
@@ -64,6 +69,9 @@ static int split_huge_page_map(struct world *w, struct task *t, struct split_hug
 	if (!pmd_trans_splitting(v->pmd) || v->pmd->page != s->page)
 		return 0;
 	struct pmd table = { .kind = PMD_TABLE };
+	/* pmdp_invalidate: no huge and small entries for one address in the
+	 * TLB at once (AMD erratum 383), so the huge one goes first. */
+	flush_tlb_range(w, t, v->mm, v->addr, v->addr + HPAGE_PMD_SIZE, "pmdp_invalidate");
 	for (int i = 0; i < HPAGE_PMD_NR; i++)
 		table.pte[i] = (struct pte){ .kind = PTE_PRESENT, .write = pmd_write(v->pmd),
 					     .page = s->page + i };
@@ -104,7 +112,7 @@ static enum step_result split_visit(struct world *w, struct task *t,
 	if (!lock_take(w, t, v.ptl, true))
 		return STEP_BLOCKED;
 	s->looked = false;
-	found = pass2 ? split_huge_page_map(w, t, s, &v) : split_huge_page_splitting(s, v.pmd);
+	found = pass2 ? split_huge_page_map(w, t, s, &v) : split_huge_page_splitting(w, t, s, &v);
 	rmap_walk_visit_done(w, t, &s->walk, &v, step, found,
 			     found ? (pass2 ? "pmd split into ptes" : "huge pmd frozen")
 			     : pmd_none(v.pmd) ? "pmd empty" : "no huge pmd of this page here");
@@ -112,11 +120,13 @@ static enum step_result split_visit(struct world *w, struct task *t,
 }
 
 /* __split_huge_page_refcount(): the tails become small pages, each mapped
- * as often as the head was (every frozen pmd will map all of them). */
+ * as often as the head was (every frozen pmd will map all of them), with a
+ * reference per mapping; the head keeps its own and the callers'. */
 static void split_huge_page_refcount(struct page *page)
 {
 	for (int i = 1; i < page->nr; i++) {
 		page[i].mapcount = page->mapcount;
+		page[i].count = page->mapcount;
 		page[i].mapping = page->mapping;
 		page[i].index = page->index + (pgoff_t)i;
 	}
@@ -146,6 +156,17 @@ static enum step_result split_retry(struct world *w, struct task *t, struct fram
 	return STEP_DONE;
 }
 
+/* The split's return; a split started alone drops the reference its
+ * caller would have held. */
+static enum step_result split_return(struct world *w, struct task *t,
+				     struct split_huge_page_frame *s, int ret)
+{
+	if (s->own_ref)
+		put_page(w, t, s->page, "put_page (split_huge_page's caller)");
+	task_return(t, ret);
+	return STEP_DONE;
+}
+
 enum step_result split_huge_page_step(struct world *w, struct task *t, struct frame *f)
 {
 	struct split_huge_page_frame *s = &f->u.split;
@@ -159,10 +180,8 @@ enum step_result split_huge_page_step(struct world *w, struct task *t, struct fr
 			step_trace(w, t, "page_get_anon_vma", "page %lu%s", page->id,
 				   s->anon_vma ? "" : page_mapped(page) ? ": its anon_vma was freed"
 				   : ": not mapped, no split");
-			if (!s->anon_vma) {
-				task_return(t, 1);
-				return STEP_DONE;
-			}
+			if (!s->anon_vma)
+				return split_return(w, t, s, 1);
 			f->pc = 1;
 			return STEP_DONE;
 		case 1:
@@ -173,8 +192,7 @@ enum step_result split_huge_page_step(struct world *w, struct task *t, struct fr
 				lock_drop(w, t, anon_vma_lock(s->anon_vma));
 				put_anon_vma(w, s->anon_vma);
 				s->anon_vma = NULL;
-				task_return(t, 0);
-				return STEP_DONE;
+				return split_return(w, t, s, 0);
 			}
 			rmap_walk_begin(w, t, &s->walk, WALK_SPLIT_PASS1, page, s->anon_vma);
 			s->others = task_others_steps(t, w->steps);
@@ -222,8 +240,7 @@ enum step_result split_huge_page_step(struct world *w, struct task *t, struct fr
 			put_anon_vma(w, s->anon_vma);
 			s->anon_vma = NULL;
 			rmap_walk_free(w, &s->walk);
-			task_return(t, 0);
-			return STEP_DONE;
+			return split_return(w, t, s, 0);
 		}
 	}
 }

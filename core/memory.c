@@ -72,6 +72,7 @@ static enum step_result zap_huge_pmd_end(struct world *w, struct task *t, struct
 		return STEP_DONE;
 	}
 	lock_drop(w, t, huge_pmd_lockptr(w, u->mm, u->addr));
+	tlb_remove_page(w, t, page);	/* after the unlock, as zap_huge_pmd does */
 	u->addr += PMD_SIZE;
 	f->pc = 1;
 	return STEP_DONE;

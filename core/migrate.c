@@ -25,9 +25,14 @@ static int try_to_unmap_one(struct world *w, struct task *t, struct migrate_fram
 {
 	if (pte->kind != PTE_PRESENT || pte->page != m->page)
 		return 0;
+	/* ptep_clear_flush: the address the walk computed from the vma. */
+	flush_tlb_page(w, t, v->mm, v->addr, "ptep_clear_flush (try_to_unmap_one)");
 	pte->kind = PTE_MIGRATION;
 	page_remove_rmap(m->page);
 	entry_event(w, t, ENTRY_MIGRATION, false, v->mm, v->addr, NULL, 0, m->page, true);
+	/* page_cache_release: a migration entry holds no reference; the
+	 * isolation's keeps the page until putback_lru_page. */
+	put_page(w, t, m->page, "page_cache_release (try_to_unmap_one)");
 	return 1;
 }
 
@@ -41,6 +46,7 @@ static int remove_migration_pte(struct world *w, struct task *t, struct migrate_
 	if (pte->kind != PTE_MIGRATION || pte->page != m->page)
 		return 0;
 	*pte = (struct pte){ .kind = PTE_PRESENT, .write = pte->write, .page = new };
+	get_page(w, new);
 	page_dup_rmap(new);
 	entry_event(w, t, ENTRY_SET, false, v->mm, v->addr, NULL, 0, new, true);
 	return 1;
@@ -139,6 +145,7 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f)
 			if (PageTail(page)) {	/* only a THP's head is isolated */
 				step_trace(w, t, "migrate_pages", "page %lu is a THP tail: not isolated",
 					   page->id);
+				put_page(w, t, page, "putback_lru_page");
 				task_return(t, -1);
 				return STEP_DONE;
 			}
@@ -152,6 +159,7 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f)
 		case 1:
 			if (t->ret) {
 				step_trace(w, t, "unmap_and_move", "page %lu: split failed, give up", page->id);
+				put_page(w, t, page, "putback_lru_page");
 				task_return(t, -1);
 				return STEP_DONE;
 			}
@@ -166,6 +174,7 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f)
 				   : ": not mapped, nothing to migrate");
 			if (!m->anon_vma) {
 				lock_drop(w, t, &page->lock);
+				put_page(w, t, page, "putback_lru_page");
 				task_return(t, -1);
 				return STEP_DONE;
 			}
@@ -239,6 +248,12 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f)
 			if (!m->rc)
 				lock_drop(w, t, &m->newpage->lock);
 			lock_drop(w, t, &page->lock);
+			/* unmap_and_move's putback_lru_page of both: a migrated
+			 * page's last reference is the isolation's, and it goes
+			 * now; the new page keeps those of its mappings. */
+			put_page(w, t, page, "putback_lru_page (unmap_and_move)");
+			if (!m->rc)
+				put_page(w, t, m->newpage, "putback_lru_page (unmap_and_move)");
 			task_return(t, m->rc);
 			return STEP_DONE;
 		}

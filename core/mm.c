@@ -1,5 +1,6 @@
 #include "mm.h"
 
+#include "tlb.h"
 #include "world.h"
 
 struct mm_struct *mm_alloc(struct world *w)
@@ -16,6 +17,8 @@ struct mm_struct *mm_alloc(struct world *w)
 
 void mm_free(struct world *w, struct mm_struct *mm)
 {
+	if (mm->tlb)
+		world_dealloc(w, mm->tlb, sizeof(*mm->tlb));
 	world_dealloc(w, mm, sizeof(*mm));
 }
 

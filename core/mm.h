@@ -7,6 +7,7 @@
 #include "pgtable.h"
 
 struct anon_vma;
+struct tlb;
 struct world;
 
 /* The vm_flags the model reads, by the kernel's names and values. Of the
@@ -66,6 +67,7 @@ struct mm_struct {
 	 * indexes until unlink_anon_vmas (kept here for the checker). */
 	struct vm_area_struct *detached;
 	bool exited;			/* exit_mmap began: no operation names it again */
+	struct tlb *tlb;		/* its CPUs' translations (tlb.h), NULL until an access */
 };
 
 struct mm_struct *mm_alloc(struct world *w);

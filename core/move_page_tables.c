@@ -66,9 +66,11 @@ static enum step_result move_set_new(struct world *w, struct task *t, struct fra
 		step_trace(w, t, "move_ptes", "moved ptes mm%d [%#lx, %#lx) -> mm%d [%#lx, %#lx): %d %s",
 			   mm->id, m->old, m->old + m->extent, mm->id, m->new, m->new + m->extent,
 			   t->nr_inflight, t->nr_inflight == 1 ? "entry" : "entries");
+	bool present = false;
 	for (int i = 0; i < t->nr_inflight; i++) {
 		struct inflight *e = &t->inflight[i];
 		unsigned long from = m->old + (e->addr - m->new);
+		present |= e->kind == INFLIGHT_PMD || e->pte.kind == PTE_PRESENT;
 		if (e->kind == INFLIGHT_PMD) {
 			set_pmd(mm_pmd(mm, e->addr), PMD_HUGE, e->page);
 			mm_pmd(mm, e->addr)->write = e->write;
@@ -79,6 +81,14 @@ static enum step_result move_set_new(struct world *w, struct task *t, struct fra
 		}
 	}
 	t->nr_inflight = 0;
+	/* eb66ae030829 (4.19): a present entry moved is flushed before either
+	 * page-table lock drops (force_flush); until 3.1 ptep_clear_flush did
+	 * the same pte by pte. */
+	if (present && w->proto->move_flush_locked)
+		flush_tlb_range(w, t, mm, m->old, m->old + m->extent,
+				m->moving_huge ? "flush_tlb_range (move_huge_pmd)"
+					       : "flush_tlb_range (move_ptes)");
+	m->need_flush = true;
 	m->old += m->extent;
 	m->new += m->extent;
 	drop_move_locks(w, t, &l);
@@ -96,6 +106,7 @@ static enum step_result move_cleared(struct world *w, struct task *t, struct fra
 		f->pc = MOVE_SET_NEW;
 		return STEP_DONE;
 	}
+	m->need_flush |= !m->moving_huge;	/* 3.2-4.18 set it for every move_ptes call */
 	m->old += m->extent;
 	m->new += m->extent;
 	drop_move_locks(w, t, l);
@@ -175,6 +186,26 @@ static enum step_result move_ptes(struct world *w, struct task *t, struct frame 
 	return move_cleared(w, t, f, &l);
 }
 
+/* The end of move_page_tables: 3.2 to 4.18 flush the range moved here, after
+ * the loop, with no page-table lock held (7b6efc2bc4f1): between the last
+ * move and this flush another CPU may still translate an old address, and
+ * an rmap walker may free the page meanwhile (CVE-2018-18281). A step of
+ * its own when the mm has a TLB; with none the flush is nothing, and the
+ * model skips the step (the interleavings it would add are the same). */
+static enum step_result move_done(struct world *w, struct task *t, struct frame *f, int ret)
+{
+	struct move_page_tables_frame *m = &f->u.move;
+	struct mm_struct *mm = m->vma->vm_mm;
+
+	task_return(t, ret);
+	if (!m->need_flush || w->proto->move_flush_locked || !mm->tlb)
+		return STEP_CONTINUE;
+	step_trace(w, t, "flush_tlb_range", "mm%d [%#lx, %#lx): move_page_tables flushes what it "
+		   "moved, after the page-table locks", mm->id, m->old_addr, m->old);
+	flush_tlb_range(w, t, mm, m->old_addr, m->old, "flush_tlb_range (move_page_tables)");
+	return STEP_DONE;
+}
+
 /* The loop of move_page_tables: the next extent, or the return. */
 static enum step_result move_next_extent(struct world *w, struct task *t, struct frame *f)
 {
@@ -195,8 +226,7 @@ static enum step_result move_next_extent(struct world *w, struct task *t, struct
 			 * breaks, and the caller learns how much moved. */
 			step_trace(w, t, "move_page_tables", "alloc_new_pmd fails at mm%d %#lx: "
 				   "moved %#lx of %#lx", mm->id, m->new, m->old - m->old_addr, m->len);
-			task_return(t, (int)(m->old - m->old_addr));
-			return STEP_CONTINUE;
+			return move_done(w, t, f, (int)(m->old - m->old_addr));
 		}
 		if (pmd_trans_huge(old_pmd)) {
 			/* move_huge_pmd() only moves a whole, aligned pmd to
@@ -213,8 +243,7 @@ static enum step_result move_next_extent(struct world *w, struct task *t, struct
 			extent = new_next - m->new;
 		return move_ptes(w, t, f, extent);
 	}
-	task_return(t, (int)m->len);
-	return STEP_CONTINUE;
+	return move_done(w, t, f, (int)m->len);
 }
 
 enum step_result move_page_tables_step(struct world *w, struct task *t, struct frame *f)

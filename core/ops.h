@@ -9,6 +9,7 @@
 #include "protocol.h"
 #include "sched.h"
 #include "task.h"
+#include "tlb.h"
 #include "world.h"
 
 /* vma_merge()'s verdict for [addr, end) taking vm_flags: a range in a hole
@@ -96,7 +97,8 @@ void do_anonymous_page(struct world *w, struct task *t, struct vm_area_struct *v
 		       unsigned long addr, struct pte *pte);
 
 /* Clear the ptes of [addr, end) in one table, dropping mapcounts
- * (zap_pte_range); migration entries just vanish. */
+ * (zap_pte_range); migration entries just vanish; the pages' references go
+ * to the task's mmu_gather (tlb.h). */
 void zap_ptes(struct world *w, struct task *t, struct mm_struct *mm, unsigned long addr,
 	      unsigned long end);
 

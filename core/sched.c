@@ -28,6 +28,7 @@ static const step_fn step_fns[NR_TASK_OPS] = {
 	[OP_HUGE_PMD_WP_PAGE] = huge_pmd_wp_page_step,
 	[OP_MOVE_PAGE_TABLES] = move_page_tables_step,
 	[OP_EXEC] = exec_step,
+	[OP_ACCESS] = access_step,
 };
 _Static_assert(NR_TASK_OPS <= sizeof(((struct world *)0)->op_stats) /
 	       sizeof(((struct world *)0)->op_stats[0]), "op_stats holds every operation");
@@ -53,6 +54,7 @@ const char *task_op_name(enum task_op op)
 		[OP_HUGE_PMD_WP_PAGE] = "do_huge_pmd_wp_page",
 		[OP_MOVE_PAGE_TABLES] = "move_page_tables",
 		[OP_EXEC] = "exec",
+		[OP_ACCESS] = "access",
 	};
 	return names[op];
 }
@@ -216,12 +218,25 @@ int start_exec(struct world *w, int nr_pages, unsigned long shift)
 	return task_id_of(w);
 }
 
+int start_access(struct world *w, int mm, unsigned long addr)
+{
+	struct mm_struct *m = mm_of(w, mm);
+	struct frame *f = m ? task_new(w, OP_ACCESS) : NULL;
+	if (!f)
+		return -1;
+	f->u.access = (struct access_frame){ .mm = m, .addr = addr };
+	return task_id_of(w);
+}
+
 int start_split_huge_page(struct world *w, struct page *page)
 {
 	struct frame *f = page ? task_new(w, OP_SPLIT_HUGE_PAGE) : NULL;
 	if (!f)
 		return -1;
 	f->u.split.page = page;
+	/* split_huge_page's callers hold a reference on the page. */
+	f->u.split.own_ref = true;
+	get_page(w, page);
 	return task_id_of(w);
 }
 
@@ -231,6 +246,7 @@ int start_migrate(struct world *w, struct page *page)
 	if (!f)
 		return -1;
 	f->u.migrate.page = page;
+	get_page(w, page);	/* isolate_lru_page: migrate_pages gets isolated pages */
 	return task_id_of(w);
 }
 
