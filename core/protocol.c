@@ -252,6 +252,8 @@ const struct protocol *protocol_find(const char *name)
 
 const struct protocol *protocol_default(void) { return &protocols[0]; }
 
+const struct protocol *protocol_fuzz_default(void) { return protocol_find("all-fixes"); }
+
 const char *protocol_expected_tlb(const struct protocol *p)
 {
 	if (p->expected_tlb)

@@ -76,5 +76,9 @@ const char *protocol_expected_tlb(const struct protocol *p);
 /* NULL when no protocol has that name. */
 const struct protocol *protocol_find(const char *name);
 const struct protocol *protocol_default(void);
+/* The row the fuzz target and a campaign fuzz unless told otherwise:
+ * all-fixes, every fix known, silent in every family (continuous fuzzing
+ * must not file known bugs). */
+const struct protocol *protocol_fuzz_default(void);
 
 #endif

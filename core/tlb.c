@@ -14,11 +14,13 @@ static unsigned long vpn(unsigned long addr) { return addr >> PAGE_SHIFT; }
 enum tlb_access_result tlb_access(struct world *w, struct task *t, struct mm_struct *mm,
 				  unsigned long addr, struct page **page)
 {
+	*page = NULL;
+	if (addr >= TASK_SIZE)	/* past the address space: the access faults */
+		return TLB_NOT_PRESENT;
 	struct tlb *tlb = mm_tlb(w, mm);
 	unsigned long slot = pmd_index(addr);
 	struct pmd *pmd = mm_pmd(mm, addr);
 
-	*page = NULL;
 	if (tlb->huge[slot]) {
 		*page = tlb->huge[slot] + pte_index(addr);
 		return TLB_HIT;

@@ -44,7 +44,7 @@ static uint8_t resize_lengths(struct rng *r)
 /* A new record, drawn the way a kernel developer writes one: half are step
  * records; moves go from a vma's start, often to another vma's end (where
  * merges happen); faults land where a THP fits (half of them write faults,
- * by c's random bits). Operand bytes stay arbitrary otherwise, so nothing
+ * by c's random bits), and accesses where faults land. Operand bytes stay arbitrary otherwise, so nothing
  * is out of reach. */
 static void random_record(struct rng *r, uint8_t *rec)
 {
@@ -56,6 +56,7 @@ static void random_record(struct rng *r, uint8_t *rec)
 	}
 	switch (record_op(&(struct record){ rec[0], 0, 0, 0 })) {
 	case REC_FAULT:
+	case REC_ACCESS:	/* where pages are: a vma's start, or a pmd in */
 		if (below(r, 2))
 			rec[2] = vma_point(r, 2 * (unsigned)below(r, 2));	/* start, start + P */
 		break;

@@ -37,6 +37,7 @@ void runlog_free(struct run_log *log)
 	free(log->plan_vmas);
 	free(log->visits);
 	free(log->entries);
+	free(log->tlbs);
 	sb_free(&log->text);
 	free(log);
 }
@@ -209,6 +210,20 @@ static void log_entry(struct run_log *log, struct world *w, const struct rmap_ev
 	};
 }
 
+static void log_tlb(struct run_log *log, struct world *w, const struct rmap_event *ev)
+{
+	static const unsigned char kinds[] = { [EV_TLB_FILL] = LOG_TLB_FILL,
+					       [EV_TLB_FLUSH] = LOG_TLB_FLUSH,
+					       [EV_PAGE_FREE] = LOG_PAGE_FREE };
+	GROW(log->tlbs, log->nr_tlbs, log->cap_tlbs);
+	log->tlbs[log->nr_tlbs++] = (struct log_tlb){
+		.step = step_now(w), .task = ev->task ? ev->task->id : 0,
+		.op = ev->task ? task_op_name(ev->task->op) : "?", .kind = kinds[ev->kind],
+		.huge = ev->tlb.huge, .mm = ev->tlb.mm ? ev->tlb.mm->id : -1, .start = ev->tlb.start,
+		.end = ev->tlb.end, .page = ev->tlb.page, .why = ev->tlb.why,
+	};
+}
+
 void runlog_event(struct run_log *log, struct world *w, const struct rmap_event *ev)
 {
 	int walk;
@@ -232,6 +247,11 @@ void runlog_event(struct run_log *log, struct world *w, const struct rmap_event 
 	case EV_KERNEL_BUG:
 		if (!log->bug_step)
 			log->bug_step = step_now(w);
+		break;
+	case EV_TLB_FILL:
+	case EV_TLB_FLUSH:
+	case EV_PAGE_FREE:
+		log_tlb(log, w, ev);
 		break;
 	}
 }
