@@ -358,7 +358,8 @@ static int check_locks(struct world *w, struct check_failure *out)
 		if (check_lock(w, &mm->mmap_sem, "mmap_sem", out))
 			return -1;
 		for (int s = 0; s < NR_PMDS; s++)
-			if (check_lock(w, &mm->ptl[s], "page table lock", out))
+			if (check_lock(w, &mm->ptl[s], "page table lock", out) ||
+			    check_lock(w, &mm->table_ptl[s], "pte table lock", out))
 				return -1;
 		if (check_lock(w, &mm->page_table_lock, "page_table_lock", out))
 			return -1;

@@ -36,6 +36,24 @@ enum step_result split_huge_page_pmd_step(struct world *w, struct task *t, struc
 		call_split_huge_page(w, t, s->page);
 		return STEP_CONTINUE;
 	default:
+		/* split_refuses_pins: the THP has another reference (a zap's
+		 * mmu_gather, a COW's pin, another split): try again once
+		 * another task has stepped. 4.5's split_huge_pmd would map the
+		 * THP by ptes instead, which 3.x THPs never are (not modelled):
+		 * this caller waits for the split it needs. */
+		if (t->ret == SPLIT_EBUSY && pmd_trans_huge(pmd) && pmd->page == s->page) {
+			unsigned long others = task_others_steps(t, w->steps);
+			if (s->busy && others == s->others) {
+				t->spinning = true;
+				t->spin_others = others;
+				return STEP_BLOCKED;
+			}
+			s->busy = true;
+			s->others = others;
+			f->pc = 2;
+			call_split_huge_page(w, t, s->page);
+			return STEP_CONTINUE;
+		}
 		put_page(w, t, s->page, "put_page (split_huge_page_pmd)");
 		/* Another THP may have been mapped here meanwhile: again. */
 		if (pmd_trans_huge(pmd)) {
@@ -156,6 +174,33 @@ static enum step_result split_retry(struct world *w, struct task *t, struct fram
 	return STEP_DONE;
 }
 
+static enum step_result split_return(struct world *w, struct task *t,
+				     struct split_huge_page_frame *s, int ret);
+
+/* split_refuses_pins, after pass 1: the pmds it froze lose the splitting
+ * bit again. Every other task that meets a frozen pmd waits for the split
+ * (for the anon_vma lock it holds), so no page-table lock is needed to
+ * thaw them in the model. */
+static enum step_result split_unfreeze(struct world *w, struct task *t,
+				       struct split_huge_page_frame *s)
+{
+	struct page *page = s->page;
+	for (int i = 0; i < s->walk.nr; i++) {
+		struct vm_area_struct *vma = s->walk.avc[i]->vma;
+		unsigned long addr = vma_address_of(vma, page->index);
+		struct pmd *pmd = addr < TASK_SIZE ? mm_pmd(vma->vm_mm, addr) : NULL;
+		if (pmd && pmd_trans_splitting(pmd) && pmd->page == page)
+			pmd->splitting = false;
+	}
+	step_trace(w, t, "__split_huge_page", "page %lu: page_count %d, mapcount %d: another reference "
+		   "since the check, unfreeze, -EBUSY", page->id, page_count(page), page_mapcount(page));
+	lock_drop(w, t, anon_vma_lock(s->anon_vma));
+	put_anon_vma(w, s->anon_vma);
+	s->anon_vma = NULL;
+	rmap_walk_free(w, &s->walk);
+	return split_return(w, t, s, SPLIT_EBUSY);
+}
+
 /* The split's return; a split started alone drops the reference its
  * caller would have held. */
 static enum step_result split_return(struct world *w, struct task *t,
@@ -194,6 +239,17 @@ enum step_result split_huge_page_step(struct world *w, struct task *t, struct fr
 				s->anon_vma = NULL;
 				return split_return(w, t, s, 0);
 			}
+			/* 4.5's racy check, under the lock: the caller's reference
+			 * and the mappings' only, or -EBUSY. */
+			if (w->proto->split_refuses_pins && page_count(page) - 1 != page_mapcount(page)) {
+				step_trace(w, t, "anon_vma_lock_write", "page %lu: page_count %d, mapcount %d: "
+					   "another reference, -EBUSY", page->id, page_count(page),
+					   page_mapcount(page));
+				lock_drop(w, t, anon_vma_lock(s->anon_vma));
+				put_anon_vma(w, s->anon_vma);
+				s->anon_vma = NULL;
+				return split_return(w, t, s, SPLIT_EBUSY);
+			}
 			rmap_walk_begin(w, t, &s->walk, WALK_SPLIT_PASS1, page, s->anon_vma);
 			s->others = task_others_steps(t, w->steps);
 			step_trace(w, t, "anon_vma_lock_write", "split page %lu index %#lx: %d vmas to visit",
@@ -218,6 +274,12 @@ enum step_result split_huge_page_step(struct world *w, struct task *t, struct fr
 						 s->mapcount, page_mapcount(page), page->id);
 				return STEP_DONE;
 			}
+			/* 4.5 checks the count again once the mappings are frozen
+			 * (freeze_page): a reference taken meanwhile (a zap that
+			 * got its pmd first: its mmu_gather's) and the split is
+			 * undone (unfreeze_page), -EBUSY. */
+			if (w->proto->split_refuses_pins && page_count(page) - 1 != page_mapcount(page))
+				return split_unfreeze(w, t, s);
 			split_huge_page_refcount(page);
 			rmap_walk_begin(w, t, &s->walk, WALK_SPLIT_PASS2, page, s->anon_vma);
 			f->pc = 4;

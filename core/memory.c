@@ -81,7 +81,7 @@ static enum step_result zap_huge_pmd_end(struct world *w, struct task *t, struct
 static enum step_result zap_pte_range(struct world *w, struct task *t, struct unmap_vmas_frame *u,
 				      unsigned long next)
 {
-	struct lock *ptl = pmd_lockptr(u->mm, u->addr);
+	struct lock *ptl = pte_lockptr(w, u->mm, u->addr);
 
 	if (!lock_take(w, t, ptl, true))
 		return STEP_BLOCKED;

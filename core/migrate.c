@@ -21,15 +21,17 @@ static void end_walk(struct world *w, struct task *t, struct migrate_frame *m, u
 /* try_to_unmap_one(): a pte of the page becomes a migration entry, a write
  * one when the pte was writable (make_migration_entry(page, pte_write)). */
 static int try_to_unmap_one(struct world *w, struct task *t, struct migrate_frame *m,
-			    const struct walk_visit *v, struct pte *pte)
+			    const struct walk_visit *v, struct pte *pte, unsigned long at)
 {
 	if (pte->kind != PTE_PRESENT || pte->page != m->page)
 		return 0;
-	/* ptep_clear_flush: the address the walk computed from the vma. */
+	/* ptep_clear_flush: the address the walk computed from the vma; the
+	 * pte is where its table is now (at: another address only when a
+	 * move_normal_pmd moved the table since the walk's look). */
 	flush_tlb_page(w, t, v->mm, v->addr, "ptep_clear_flush (try_to_unmap_one)");
 	pte->kind = PTE_MIGRATION;
 	page_remove_rmap(m->page);
-	entry_event(w, t, ENTRY_MIGRATION, false, v->mm, v->addr, NULL, 0, m->page, true);
+	entry_event(w, t, ENTRY_MIGRATION, false, v->mm, at, NULL, 0, m->page, true);
 	/* page_cache_release: a migration entry holds no reference; the
 	 * isolation's keeps the page until putback_lru_page. */
 	put_page(w, t, m->page, "page_cache_release (try_to_unmap_one)");
@@ -40,7 +42,7 @@ static int try_to_unmap_one(struct world *w, struct task *t, struct migrate_fram
  * one (or the old one again, when migration gave up), writable when it was
  * a write migration entry. */
 static int remove_migration_pte(struct world *w, struct task *t, struct migrate_frame *m,
-				const struct walk_visit *v, struct pte *pte)
+				const struct walk_visit *v, struct pte *pte, unsigned long at)
 {
 	struct page *new = m->rc ? m->page : m->newpage;
 	if (pte->kind != PTE_MIGRATION || pte->page != m->page)
@@ -48,7 +50,7 @@ static int remove_migration_pte(struct world *w, struct task *t, struct migrate_
 	*pte = (struct pte){ .kind = PTE_PRESENT, .write = pte->write, .page = new };
 	get_page(w, new);
 	page_dup_rmap(new);
-	entry_event(w, t, ENTRY_SET, false, v->mm, v->addr, NULL, 0, new, true);
+	entry_event(w, t, ENTRY_SET, false, v->mm, at, NULL, 0, new, true);
 	return 1;
 }
 
@@ -116,6 +118,7 @@ static enum step_result migrate_visit(struct world *w, struct task *t, struct fr
 			visit_done(w, t, f, &v, remove, 0, skip);
 		} else {
 			m->looked = true;
+			m->table = v.mm->table_lock[pmd_index(v.addr)];
 			step_trace(w, t, remove ? "remove_migration_pte" : "page_check_address",
 				   "mm%d vma%lu %#lx: looked without the lock, %s; the pte lock next",
 				   v.mm->id, v.vma->id, v.addr,
@@ -123,11 +126,25 @@ static enum step_result migrate_visit(struct world *w, struct task *t, struct fr
 		}
 		return STEP_DONE;
 	}
+	/* pte_offset_map_lock on the pmd the look read: the table it found,
+	 * and that table's lock, wherever a move_normal_pmd has put it since
+	 * (split_ptlocks); without it, the slot's. */
+	unsigned long slot = pmd_index(v.addr);
+	if (w->proto->split_ptlocks) {
+		slot = table_slot(v.mm, m->table);
+		v.ptl = &v.mm->table_ptl[m->table];
+	} else {
+		v.ptl = pmd_lockptr(v.mm, v.addr);
+	}
 	if (!lock_take(w, t, v.ptl, true))
 		return STEP_BLOCKED;
+	struct pmd *pmd = &v.mm->pmd[slot];
+	unsigned long at = (slot << PMD_SHIFT) | (v.addr & ~PMD_MASK);
+	pte = pmd->kind == PMD_TABLE ? &pmd->pte[pte_index(v.addr)] : NULL;
 	int found = 0;
 	if (pte)
-		found = remove ? remove_migration_pte(w, t, m, &v, pte) : try_to_unmap_one(w, t, m, &v, pte);
+		found = remove ? remove_migration_pte(w, t, m, &v, pte, at)
+			       : try_to_unmap_one(w, t, m, &v, pte, at);
 	visit_done(w, t, f, &v, remove, found,
 		   found ? (remove ? "restored" : "migration entry installed")
 		   : remove ? "no migration entry here" : "not mapped here");

@@ -9,8 +9,11 @@ struct mm_struct *mm_alloc(struct world *w)
 
 	mm->id = w->nr_mm;
 	lock_init(&mm->mmap_sem, LOCK_MMAP_SEM);
-	for (int i = 0; i < NR_PMDS; i++)
+	for (int i = 0; i < NR_PMDS; i++) {
 		lock_init(&mm->ptl[i], LOCK_PTL);
+		lock_init(&mm->table_ptl[i], LOCK_PTL);
+		mm->table_lock[i] = (unsigned char)i;
+	}
 	lock_init(&mm->page_table_lock, LOCK_PTL);
 	return mm;
 }

@@ -25,8 +25,8 @@ static void move_locks_of(struct world *w, struct move_page_tables_frame *m, boo
 	struct mm_struct *mm = m->vma->vm_mm;
 
 	l->av = locked ? anon_vma_lock(m->vma->anon_vma) : NULL;
-	l->old_ptl = huge ? huge_pmd_lockptr(w, mm, m->old) : pmd_lockptr(mm, m->old);
-	l->new_ptl = huge ? huge_pmd_lockptr(w, mm, m->new) : pmd_lockptr(mm, m->new);
+	l->old_ptl = huge ? huge_pmd_lockptr(w, mm, m->old) : pte_lockptr(w, mm, m->old);
+	l->new_ptl = huge ? huge_pmd_lockptr(w, mm, m->new) : pte_lockptr(w, mm, m->new);
 }
 
 static bool take_move_locks(struct world *w, struct task *t, const struct move_locks *l)
@@ -206,6 +206,54 @@ static enum step_result move_done(struct world *w, struct task *t, struct frame 
 	return STEP_DONE;
 }
 
+/* move_normal_pmd() (4.20 on; x86 from 5.0): a whole pmd's worth of ptes
+ * going to an empty pmd moves as the pte table itself, under the two pmd
+ * locks (not the pte table's own lock, which goes with the table: a walker
+ * that took it through the old pmd still holds it after the move) and,
+ * per protocol, the anon_vma lock: 4.20 to 5.13 only when need_rmap_locks,
+ * as move_ptes; 5.14 on always (97113eb39fa7), which keeps every rmap
+ * walker out. The old range is flushed before the pmd locks drop.
+ * Model abstraction: one step, where the kernel clears the old pmd and sets
+ * the new one in two stores under the pmd locks; an unlocked look at both
+ * pmds in between (the walkers' mm_find_pmd) is not modelled. */
+static enum step_result move_normal_pmd(struct world *w, struct task *t, struct frame *f)
+{
+	struct move_page_tables_frame *m = &f->u.move;
+	struct mm_struct *mm = m->vma->vm_mm;
+	bool locked = m->vma->anon_vma &&
+		      rmap_lock_rule(w->proto->table_move_locks, m->need_rmap_locks);
+	struct move_locks l = {
+		.av = locked ? anon_vma_lock(m->vma->anon_vma) : NULL,
+		.old_ptl = huge_pmd_lockptr(w, mm, m->old),
+		.new_ptl = huge_pmd_lockptr(w, mm, m->new),
+	};
+	struct pmd *old_pmd = mm_pmd(mm, m->old), *new_pmd = mm_pmd(mm, m->new);
+
+	if (!take_move_locks(w, t, &l))
+		return STEP_BLOCKED;
+	step_trace(w, t, "move_normal_pmd", "moved the pte table mm%d %#lx -> mm%d %#lx %s, with its "
+		   "lock; flush_tlb_range [%#lx, %#lx)", mm->id, m->old, mm->id, m->new, lock_note(&l),
+		   m->old, m->old + PMD_SIZE);
+	for (int i = 0; i < PTRS_PER_PTE; i++)
+		if (old_pmd->pte[i].kind != PTE_NONE)
+			entry_event(w, t, ENTRY_TAKE, false, mm, m->old + (unsigned long)i * PAGE_SIZE, mm,
+				    m->new + (unsigned long)i * PAGE_SIZE, old_pmd->pte[i].page, l.av);
+	*new_pmd = *old_pmd;
+	set_pmd(old_pmd, PMD_NONE, NULL);
+	unsigned char id = mm->table_lock[pmd_index(m->old)];
+	mm->table_lock[pmd_index(m->old)] = mm->table_lock[pmd_index(m->new)];
+	mm->table_lock[pmd_index(m->new)] = id;
+	for (int i = 0; i < PTRS_PER_PTE; i++)
+		if (new_pmd->pte[i].kind != PTE_NONE)
+			entry_event(w, t, ENTRY_MOVE, false, mm, m->new + (unsigned long)i * PAGE_SIZE, mm,
+				    m->old + (unsigned long)i * PAGE_SIZE, new_pmd->pte[i].page, l.av);
+	flush_tlb_range(w, t, mm, m->old, m->old + PMD_SIZE, "flush_tlb_range (move_normal_pmd)");
+	m->old += PMD_SIZE;
+	m->new += PMD_SIZE;
+	drop_move_locks(w, t, &l);
+	return STEP_DONE;
+}
+
 /* The loop of move_page_tables: the next extent, or the return. */
 static enum step_result move_next_extent(struct world *w, struct task *t, struct frame *f)
 {
@@ -241,6 +289,10 @@ static enum step_result move_next_extent(struct world *w, struct task *t, struct
 		unsigned long new_next = (m->new + PMD_SIZE) & PMD_MASK;
 		if (extent > new_next - m->new)
 			extent = new_next - m->new;
+		/* Not to a pmd already there (move_normal_pmd's WARN_ON: exec's
+		 * overlapping shift): the ptes then move one by one. */
+		if (extent == PMD_SIZE && w->proto->move_normal_pmd && pmd_none(mm_pmd(mm, m->new)))
+			return move_normal_pmd(w, t, f);
 		return move_ptes(w, t, f, extent);
 	}
 	return move_done(w, t, f, (int)m->len);

@@ -128,7 +128,7 @@ static enum step_result change_pte_range(struct world *w, struct task *t, struct
 {
 	struct mprotect_frame *m = &f->u.mprotect;
 	struct pmd *pmd = mm_pmd(m->mm, m->addr);
-	struct lock *ptl = pmd_lockptr(m->mm, m->addr);
+	struct lock *ptl = pte_lockptr(w, m->mm, m->addr);
 
 	if (!lock_take(w, t, ptl, true))
 		return STEP_BLOCKED;
@@ -176,7 +176,7 @@ static enum step_result change_ptes_set(struct world *w, struct task *t, struct 
 			    false);
 	}
 	t->nr_inflight = 0;
-	lock_drop(w, t, pmd_lockptr(m->mm, m->addr));
+	lock_drop(w, t, pte_lockptr(w, m->mm, m->addr));
 	m->addr = next;
 	f->pc = MP_CHANGE;
 	return STEP_DONE;

@@ -38,6 +38,49 @@ const struct protocol protocols[] = {
 			 "fixed) keeps the name",
 		.expected = "sound",
 		.move_flush_locked = true,
+		.split_refuses_pins = true,
+	},
+	{
+		.name = "move-normal-pmd",
+		.changes = "mremap moves whole pte tables (move_normal_pmd) under the pmd locks, the "
+			   "anon_vma lock only when need_rmap_locks; pte tables have their own locks; moves "
+			   "flush under the page-table locks (all-fixes)",
+		.kernels = "none exactly: 4.20-5.13's mremap (x86 from 5.0) on the model's 3.15, a hybrid: "
+			   "its two-pass split_huge_page, migration and COW are 3.x's (the race needs none of "
+			   "them)",
+		.opened = "2c91bd4a4e2e (4.20: move_normal_pmd) and 9f132f7e1455 (5.0: HAVE_MOVE_PMD on "
+			  "x86)",
+		.closed = "97113eb39fa7 (5.14, stable 5.13.3: the rmap lock around every page-table move)",
+		.checked = "Rtoax/linux-5.10.13 (5.10.13): mm/mremap.c move_normal_pmd, move_page_tables, "
+			   "take_rmap_locks, move_ptes; the fix's message and diagram (stable, Jun 2021)",
+		.notes = "CVE-2022-41222: with need_rmap_locks false (a new vma the walks meet after the "
+			 "old one) the table moves while an rmap walker, which found it through the old "
+			 "vma, holds its lock; the walker clears a pte that is now at the new address and "
+			 "flushes the old one. pte tables' own locks (split PTE ptlocks, 2.6.15 on) are "
+			 "modelled in this row only (split_ptlocks)",
+		.expected = "sound",
+		.expected_tlb = "stale TLB: CVE-2022-41222 (a walker holding the moved table's lock "
+				"flushes the old address)",
+		.move_flush_locked = true,
+		.move_normal_pmd = true,
+		.split_ptlocks = true,
+		.split_refuses_pins = true,
+	},
+	{
+		.name = "move-normal-pmd-locked",
+		.changes = "as move-normal-pmd, and the whole-table move always takes the anon_vma lock",
+		.kernels = "none exactly: 5.14's mremap on the model's 3.15 (as move-normal-pmd)",
+		.opened = "97113eb39fa7 (5.14, stable 5.13.3)",
+		.checked = "torvalds/linux (recent): mm/mremap.c should_take_rmap_locks (NORMAL_PMD: "
+			   "always), move_pgt_entry, move_normal_pmd; Rtoax/linux-5.10.13 for the rest",
+		.notes = "the rmap lock write-held around the move keeps every walker out of the window: "
+			 "none can hold the table's lock across it",
+		.expected = "sound",
+		.move_flush_locked = true,
+		.move_normal_pmd = true,
+		.table_move_locks = RMAP_LOCKS_ALWAYS,
+		.split_ptlocks = true,
+		.split_refuses_pins = true,
 	},
 	{
 		.name = "linux-3.14",

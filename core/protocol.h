@@ -63,6 +63,17 @@ struct protocol {
 	 * ptep_clear_flush per pte did the same); without it move_page_tables
 	 * flushes once after its loop, no lock held (3.2 to 4.18). */
 	bool move_flush_locked;
+	/* 4.20 on (x86 from 5.0): a move of a whole pmd's worth of ptes to an
+	 * empty pmd moves the pte table itself (move_normal_pmd), under the two
+	 * pmd locks and, per table_move_locks, the anon_vma lock. */
+	bool move_normal_pmd;
+	enum rmap_lock_rule table_move_locks;	/* NEED until 5.13, ALWAYS: 97113eb39fa7 */
+	/* pte tables have their own locks, apart from the pmd's (mm.h) */
+	bool split_ptlocks;
+	/* 4.5's split_huge_page_to_list (e9b61f19858a): under the anon_vma
+	 * lock, a THP with a reference besides its mappings' and the caller's
+	 * is not split (-EBUSY); 3.x splits it whatever its count. */
+	bool split_refuses_pins;
 	enum templist_mode templist;	/* where copy_vma and fork index a vma until it is filled */
 };
 

@@ -160,7 +160,13 @@ struct vma_adjust_frame {
  * and anon_vma_merge, when next is still indexed but in no mm. */
 enum { ADJUST_PLAN, ADJUST_IMPORT, ADJUST_SPLIT_START, ADJUST_SPLIT_END, ADJUST_SPLIT_NEXT,
        ADJUST_LOCKED, ADJUST_MERGE, ADJUST_AGAIN };
-struct split_pmd_frame { struct mm_struct *mm; unsigned long haddr; struct page *page; };
+struct split_pmd_frame {
+	struct mm_struct *mm;
+	unsigned long haddr;
+	struct page *page;
+	bool busy;			/* split_huge_page refused it (split_refuses_pins) */
+	unsigned long others;		/* other tasks' steps when it did */
+};
 struct split_huge_page_frame {
 	struct page *page;
 	struct anon_vma *anon_vma;	/* referenced */
@@ -177,6 +183,7 @@ struct migrate_frame {
 	struct rmap_walk walk;
 	int rc;
 	bool looked;			/* the visit's unlocked look passed: its lock next */
+	unsigned char table;		/* the pte table it looked at (mm.h's table_lock) */
 };
 
 struct frame {

@@ -97,7 +97,7 @@ static enum step_result reuse_or_copy(struct world *w, struct task *t, struct fr
 static enum step_result wp_clear(struct world *w, struct task *t, struct frame *f)
 {
 	struct wp_page_frame *wp = &f->u.wp;
-	struct lock *ptl = pmd_lockptr(wp->mm, wp->addr);
+	struct lock *ptl = pte_lockptr(w, wp->mm, wp->addr);
 	struct pte *pte = wp_pte(wp);
 	struct page *old = wp->old_page;
 
@@ -138,7 +138,7 @@ static enum step_result wp_set(struct world *w, struct task *t, struct frame *f)
 	t->nr_inflight = 0;
 	page_remove_rmap(old);
 	entry_event(w, t, ENTRY_CLEAR, false, wp->mm, wp->addr, NULL, 0, old, false);
-	lock_drop(w, t, pmd_lockptr(wp->mm, wp->addr));
+	lock_drop(w, t, pte_lockptr(w, wp->mm, wp->addr));
 	/* After the unlock: the old mapping's reference, then the pin. */
 	put_page(w, t, old, "page_cache_release (do_wp_page)");
 	page_unpin(w, t, old, "page_cache_release (do_wp_page)");
@@ -151,7 +151,7 @@ enum step_result wp_page_step(struct world *w, struct task *t, struct frame *f)
 {
 	struct wp_page_frame *wp = &f->u.wp;
 	struct page *old = wp->old_page;
-	struct lock *ptl = pmd_lockptr(wp->mm, wp->addr);
+	struct lock *ptl = pte_lockptr(w, wp->mm, wp->addr);
 
 	switch (f->pc) {
 	case 0: {

@@ -172,6 +172,16 @@ static void log_walk_begin(struct run_log *log, struct world *w, const struct rm
 	};
 }
 
+/* A visit under a page-table lock (a pmd slot's, a pte table's, the mm's
+ * page_table_lock), not an unlocked peek: walkers hold no other PTL then. */
+static bool holds_ptl(const struct task *t)
+{
+	for (int i = 0; i < t->nheld; i++)
+		if (t->held[i].lock->cls == LOCK_PTL)
+			return true;
+	return false;
+}
+
 static void log_visit(struct run_log *log, struct world *w, const struct rmap_event *ev)
 {
 	struct mm_struct *mm = ev->vma->vm_mm;
@@ -180,8 +190,7 @@ static void log_visit(struct run_log *log, struct world *w, const struct rmap_ev
 		.step = step_now(w), .walk = runlog_walk_of(log, ev->walk), .mm = mm->id,
 		.vma = ev->vma->id, .start = ev->vma->vm_start, .end = ev->vma->vm_end,
 		.addr = ev->addr, .result = ev->result,
-		.locked = task_holds(ev->task, pmd_lockptr(mm, ev->addr)) ||
-			  task_holds(ev->task, &mm->page_table_lock),
+		.locked = holds_ptl(ev->task),
 	};
 }
 
