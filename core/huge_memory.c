@@ -24,6 +24,7 @@ enum step_result split_huge_page_pmd_step(struct world *w, struct task *t, struc
 		if (pmd_trans_huge(pmd)) {
 			s->page = pmd->page;
 			get_page(w, s->page);	/* held across split_huge_page */
+			s->page->split_refs++;
 			f->pc = 1;
 		} else {
 			task_return(t, 0);
@@ -37,23 +38,27 @@ enum step_result split_huge_page_pmd_step(struct world *w, struct task *t, struc
 		return STEP_CONTINUE;
 	default:
 		/* split_refuses_pins: the THP has another reference (a zap's
-		 * mmu_gather, a COW's pin, another split): try again once
-		 * another task has stepped. 4.5's split_huge_pmd would map the
-		 * THP by ptes instead, which 3.x THPs never are (not modelled):
-		 * this caller waits for the split it needs. */
+		 * mmu_gather, a COW's pin, a migration's isolation): wait until
+		 * one comes or goes, then split again. 4.5's split_huge_pmd
+		 * would map the THP by ptes instead, which 3.x THPs never are
+		 * (not modelled): this caller waits for the split it needs. */
 		if (t->ret == SPLIT_EBUSY && pmd_trans_huge(pmd) && pmd->page == s->page) {
-			unsigned long others = task_others_steps(t, w->steps);
-			if (s->busy && others == s->others) {
-				t->spinning = true;
-				t->spin_others = others;
+			int refs = page_count(s->page) - s->page->split_refs;
+			/* (No longer compound: another split has it; its lock
+			 * is the wait, in split_huge_page.) */
+			if (PageTransHuge(s->page) && (!s->waiting || refs == s->wait_refs)) {
+				s->waiting = true;
+				s->wait_refs = refs;
+				t->spin_page = s->page;
+				t->spin_refs = refs;
 				return STEP_BLOCKED;
 			}
-			s->busy = true;
-			s->others = others;
+			s->waiting = false;
 			f->pc = 2;
 			call_split_huge_page(w, t, s->page);
 			return STEP_CONTINUE;
 		}
+		s->page->split_refs--;
 		put_page(w, t, s->page, "put_page (split_huge_page_pmd)");
 		/* Another THP may have been mapped here meanwhile: again. */
 		if (pmd_trans_huge(pmd)) {
@@ -177,6 +182,17 @@ static enum step_result split_retry(struct world *w, struct task *t, struct fram
 static enum step_result split_return(struct world *w, struct task *t,
 				     struct split_huge_page_frame *s, int ret);
 
+/* 4.5's "total_mapcount(head) == page_count(head) - 1": the mappings' and
+ * the caller's references only. Every task that is splitting the page
+ * counts as a caller here: in 4.5 a zap's, an mprotect's or a move's
+ * split_huge_pmd maps the THP by ptes and never splits the page, so two of
+ * them never refuse each other; the model's 3.x callers all split it, and
+ * would, counting one caller each, refuse each other for ever. */
+static bool split_count_ok(const struct page *page)
+{
+	return page_count(page) - page->split_refs == page_mapcount(page);
+}
+
 /* split_refuses_pins, after pass 1: the pmds it froze lose the splitting
  * bit again. Every other task that meets a frozen pmd waits for the split
  * (for the anon_vma lock it holds), so no page-table lock is needed to
@@ -206,8 +222,10 @@ static enum step_result split_unfreeze(struct world *w, struct task *t,
 static enum step_result split_return(struct world *w, struct task *t,
 				     struct split_huge_page_frame *s, int ret)
 {
-	if (s->own_ref)
+	if (s->own_ref) {
+		s->page->split_refs--;
 		put_page(w, t, s->page, "put_page (split_huge_page's caller)");
+	}
 	task_return(t, ret);
 	return STEP_DONE;
 }
@@ -241,7 +259,7 @@ enum step_result split_huge_page_step(struct world *w, struct task *t, struct fr
 			}
 			/* 4.5's racy check, under the lock: the caller's reference
 			 * and the mappings' only, or -EBUSY. */
-			if (w->proto->split_refuses_pins && page_count(page) - 1 != page_mapcount(page)) {
+			if (w->proto->split_refuses_pins && !split_count_ok(page)) {
 				step_trace(w, t, "anon_vma_lock_write", "page %lu: page_count %d, mapcount %d: "
 					   "another reference, -EBUSY", page->id, page_count(page),
 					   page_mapcount(page));
@@ -278,7 +296,7 @@ enum step_result split_huge_page_step(struct world *w, struct task *t, struct fr
 			 * (freeze_page): a reference taken meanwhile (a zap that
 			 * got its pmd first: its mmu_gather's) and the split is
 			 * undone (unfreeze_page), -EBUSY. */
-			if (w->proto->split_refuses_pins && page_count(page) - 1 != page_mapcount(page))
+			if (w->proto->split_refuses_pins && !split_count_ok(page))
 				return split_unfreeze(w, t, s);
 			split_huge_page_refcount(page);
 			rmap_walk_begin(w, t, &s->walk, WALK_SPLIT_PASS2, page, s->anon_vma);

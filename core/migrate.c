@@ -169,11 +169,13 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f)
 			f->pc = 2;
 			if (PageTransHuge(page)) {
 				f->pc = 1;
+				page->split_refs++;	/* the isolation's: split_huge_page's caller's */
 				call_split_huge_page(w, t, page);
 				return STEP_CONTINUE;
 			}
 			continue;
 		case 1:
+			page->split_refs--;
 			if (t->ret) {
 				step_trace(w, t, "unmap_and_move", "page %lu: split failed, give up", page->id);
 				put_page(w, t, page, "putback_lru_page");

@@ -34,6 +34,7 @@ struct page {
 	 * because migrate_page_move_mapping gives up on a page that has them. */
 	int pins;
 	int count;			/* page_count(): every reference, pins among them */
+	int split_refs;			/* those of tasks splitting it (split_refuses_pins) */
 	bool freed;			/* the last reference went (free_hot_cold_page) */
 	struct page *head;		/* first page of the allocation */
 	unsigned char nr;		/* on the first page: pages in the allocation */

@@ -237,6 +237,7 @@ int start_split_huge_page(struct world *w, struct page *page)
 	/* split_huge_page's callers hold a reference on the page. */
 	f->u.split.own_ref = true;
 	get_page(w, page);
+	page->split_refs++;
 	return task_id_of(w);
 }
 
@@ -265,6 +266,9 @@ bool task_runnable(const struct world *w, const struct task *t)
 	if (w->halted)
 		return false;
 	if (t->spinning && task_others_steps(t, w->steps) == t->spin_others)
+		return false;
+	if (t->spin_page && PageTransHuge(t->spin_page) &&
+	    page_count(t->spin_page) - t->spin_page->split_refs == t->spin_refs)
 		return false;
 	if (!l)
 		return true;
@@ -328,6 +332,7 @@ enum step_result sched_step_task(struct world *w, struct task *t)
 	if (!t || w->halted || !task_runnable(w, t))
 		return STEP_BLOCKED;
 	t->spinning = false;
+	t->spin_page = NULL;
 	t->blocked_on = NULL;
 	t->attempt_held = t->nheld;
 	t->step = NULL;
@@ -363,7 +368,7 @@ void sched_stuck(struct world *w)
 {
 	for (int i = 0; i < w->nr_tasks; i++) {
 		struct task *t = w->task[i];
-		if (t->spinning) {
+		if (t->spinning || t->spin_page) {
 			world_kernel_bug(w, "soft lockup: task %d (%s) retries in %s and no other task "
 					 "can change what it waits for", t->id, task_op_name(t->op),
 					 t->step ? t->step : task_op_name(t->op));

@@ -164,8 +164,8 @@ struct split_pmd_frame {
 	struct mm_struct *mm;
 	unsigned long haddr;
 	struct page *page;
-	bool busy;			/* split_huge_page refused it (split_refuses_pins) */
-	unsigned long others;		/* other tasks' steps when it did */
+	bool waiting;			/* split_refuses_pins refused it: it waits */
+	int wait_refs;			/* for the page's other references to change */
 };
 struct split_huge_page_frame {
 	struct page *page;
@@ -250,6 +250,10 @@ struct task {
 	 * until another task has (others = w->steps - steps when it began). */
 	bool spinning;
 	unsigned long spin_others;
+	/* Or it waits for spin_page's references besides its splitters' to
+	 * change from spin_refs (split_huge_page_pmd, split_refuses_pins). */
+	struct page *spin_page;
+	int spin_refs;
 	unsigned long anon_vma_locks;	/* anon_vma lock sections entered */
 	/* The mmu_gather (tlb.h): the mm it gathers for (NULL: none open), the
 	 * range tlb_finish_mmu flushes, whether anything was unmapped, and the
