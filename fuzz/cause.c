@@ -690,10 +690,13 @@ static void move_clause(const struct why *y, const struct log_entry *move, struc
 		snprintf(steps, sizeof(steps), "steps %lu-%lu", from, move->step);
 	else
 		snprintf(steps, sizeof(steps), "step %lu", from);
+	const char *function = function_of(y, move);
 	cl->step = from;
-	snprintf(cl->text, sizeof(cl->text), "%s (task %d) moved the %s mm%d %#lx -> mm%d %#lx at %s "
-		 "%s the anon_vma lock", function_of(y, move), move->task, move->noun, move->from_mm,
-		 move->from, move->mm, move->addr, steps, move->locked ? "under" : "without");
+	snprintf(cl->text, sizeof(cl->text), "%s (task %d) moved the %s mm%d %#lx -> mm%d %#lx%s at %s "
+		 "%s the anon_vma lock", function, move->task, move->noun, move->from_mm, move->from,
+		 move->mm, move->addr,
+		 !strcmp(function, "move_normal_pmd") ? " with its whole pte table and the table's lock" : "",
+		 steps, move->locked ? "under" : "without");
 }
 
 static void stale_tlb(struct why *y)
