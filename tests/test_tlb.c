@@ -179,6 +179,151 @@ static void move_flushes_per_era(void)
 	}
 }
 
+/* --- The races, as the fuzzer found them (crashers/, and the campaigns
+ * the commits name), each judged under every row for the tlb family. --- */
+
+static void tlb_only(struct scen *s, const char *protocol)
+{
+	sc_begin(s, protocol);
+	s->o.families = FAMILY_TLB;
+}
+
+/* CVE-2018-18281 with a small page (3.2 to 4.18):
+ *
+ *      0     P     2P
+ *      |AAAAA|               access 0: mm0's TLB takes 0 -> page
+ *            |BBBBB|         mremap [0, P) -> P: move_ptes takes the pte
+ *                            out and sets it at P, the page-table locks go
+ *   migration: try_to_unmap_one finds the pte in B, ptep_clear_flush(P),
+ *   the copy, remove_migration_ptes, putback_lru_page frees the page:
+ *   move_page_tables' flush of [0, P) has not run, 0 still translates. */
+static const char *mremap_pte_vs_migration(const char *protocol)
+{
+	struct scen s;
+	tlb_only(&s, protocol);
+	tw_mmap(s.w, 0, 0, P);
+	tw_fault(s.w, 0, 0, false);
+	struct page *page = tw_page(s.w, 0, 0);
+	tw_run(s.w, start_access(s.w, 0, 0));
+	int p = start_mremap(s.w, 0, 0, P, P);
+	int m = start_migrate(s.w, page);
+	sc_through(&s, p, "move_ptes", 2);	/* taken out, set at P, unlocked */
+	while (task_find(s.w, m) && sc_step(&s, m))	/* the whole migration */
+		;
+	const char *v = sc_end(&s);
+	sc_free(&s);
+	return v;
+}
+
+/* The same with a THP (the fuzzer's first find, crashers/linux-3.15):
+ * move_huge_pmd moves the huge pmd 2P -> 0 with no flush (3.15's has
+ * none; eb66ae030829 added one under the locks), migration splits the THP
+ * (its pmd flushes are of 0, the new address) and frees the head, which
+ * mm0's huge TLB entry for 2P still covers. */
+static const char *mremap_thp_vs_migration(const char *protocol)
+{
+	struct scen s;
+	tlb_only(&s, protocol);
+	tw_mmap(s.w, 0, 2 * P, P);
+	tw_fault(s.w, 0, 2 * P, true);
+	struct page *thp = tw_page(s.w, 0, 2 * P);
+	CHECK(start_migrate(s.w, thp) > 0);
+	int p = start_mremap(s.w, 0, 2 * P, P, 0);
+	tw_run(s.w, start_access(s.w, 0, 2 * P));
+	sc_through(&s, p, "move_huge_pmd", 1);	/* the pmd taken out, in flight */
+	const char *v = sc_end(&s);	/* the migration (lower id) runs first */
+	sc_free(&s);
+	return v;
+}
+
+/* CVE-2022-41222 (crashers/move-normal-pmd): the fuzzer's mremap grows
+ * [0, P) to 2P by moving it (MREMAP_MAYMOVE) to a hole at 14P:
+ *
+ *      0     P     2P               14P   15P   16P
+ *      |AAAAA|.....|                 |BBBBBBBBBBB|
+ *
+ *   migration: try_to_unmap looks at A's pmd (its pte table) unlocked;
+ *   move_normal_pmd moves the whole table 0 -> 14P under the pmd locks
+ *   alone (need_rmap_locks is false: B is new) and flushes [0, P); an
+ *   access fills 14P -> page; the walker takes the table's lock (it went
+ *   with the table), clears the pte, now at 14P, and flushes 0, the
+ *   address it computed through A; the page is freed. */
+static const char *move_normal_pmd_vs_migration(const char *protocol)
+{
+	struct scen s;
+	tlb_only(&s, protocol);
+	tw_mmap(s.w, 0, 0, 2 * P);
+	tw_fault(s.w, 0, 0, false);
+	struct page *page = tw_page(s.w, 0, 0);
+	int p = start_mremap_resize(s.w, 0, 0, P, 2 * P, MREMAP_MAYMOVE | MREMAP_ALLOC_FAILS);
+	int m = start_migrate(s.w, page);
+	sc_through(&s, p, "copy_vma", 1);
+	sc_through(&s, m, "page_check_address", 1);	/* A's table, looked at */
+	sc_step(&s, p);	/* move_normal_pmd (or, on other rows, move_ptes) */
+	unsigned long at = tw_vma(s.w, 0, 1)->vm_start;
+	tw_run(s.w, start_access(s.w, 0, at));
+	const char *v = sc_end(&s);
+	sc_free(&s);
+	return v;
+}
+
+/* The fuzzer's find on all-fixes before split_refuses_pins joined it
+ * (3.x's split_huge_page splits a THP whatever its count):
+ *
+ *   mm0 maps THP T at P (a huge TLB entry), mm1 is its fork; a migration
+ *   of T takes the anon_vma lock for its split; mm0's munmap zaps its
+ *   huge pmd, gathering T's head, and waits for the anon_vma lock to
+ *   unlink; the split (it meets only mm1's pmd) gives the tails their own
+ *   counts; mm1's exit frees the tails after its own flush; mm0's gather
+ *   has not flushed: its huge TLB entry covers a freed page. 4.5's split
+ *   refuses a THP with the gather's reference (split_refuses_pins). */
+static const char *thp_zap_vs_split(const char *protocol)
+{
+	struct scen s;
+	tlb_only(&s, protocol);
+	tw_mmap(s.w, 0, 0, 2 * P);
+	tw_fault(s.w, 0, P, true);
+	struct page *thp = tw_page(s.w, 0, P);
+	int child = tw_fork(s.w, 0);
+	int m = start_migrate(s.w, thp);
+	tw_run(s.w, start_access(s.w, 0, P));
+	sc_through(&s, m, "anon_vma_lock_write", 1);	/* the split's lock */
+	int x = start_exit_mmap(s.w, child);
+	int z = start_munmap(s.w, 0, 0, 2 * P);
+	sc_through(&s, z, "zap_huge_pmd", 3);	/* gathered; unlink waits */
+	while (task_find(s.w, m) && sc_step(&s, m))
+		;
+	sc_through(&s, x, "free_pgtables", 1);	/* mm1's gather flushed and freed */
+	const char *v = sc_end(&s);
+	sc_free(&s);
+	return v;
+}
+
+/* What every row must do: the late mremap flush (3.2-4.18: every row
+ * without move_flush_locked) lets migration free a page a TLB still
+ * translates, pte or (with move_huge_pmd) THP, but where split pass 1
+ * peeks (3.13-3.14): the split meets the huge pmd in flight and BUGs first
+ * (the walk family's split-missed-pmd); the whole-table move without the
+ * rmap lock lets a walker flush the wrong address; 3.x's split of a THP a
+ * zap still gathers frees its tails early, but where munmap unlinks before
+ * it zaps (its unlink waits for the split, the zap comes after). */
+static void races_under_every_protocol(void)
+{
+	for (int i = 0; i < nr_protocols; i++) {
+		const struct protocol *p = &protocols[i];
+		bool late_flush = !p->move_flush_locked;
+		sc_check_verdict(p->name, mremap_pte_vs_migration(p->name),
+				 late_flush ? "stale-tlb" : NULL);
+		sc_check_verdict(p->name, mremap_thp_vs_migration(p->name),
+				 late_flush && !p->no_thp_move && !p->split_pmd_peek ? "stale-tlb" : NULL);
+		sc_check_verdict(p->name, move_normal_pmd_vs_migration(p->name),
+				 p->move_normal_pmd && p->table_move_locks != RMAP_LOCKS_ALWAYS
+				 ? "stale-tlb" : NULL);
+		sc_check_verdict(p->name, thp_zap_vs_split(p->name),
+				 p->split_refuses_pins || p->unlink_first ? NULL : "stale-tlb");
+	}
+}
+
 TEST_MAIN(T(access_fills_and_hits), T(huge_entry_covers_the_pmd), T(zap_frees_after_the_flush),
 	  T(exit_flushes_then_frees), T(migration_frees_the_old_page), T(cow_frees_the_old_page),
-	  T(move_flushes_per_era))
+	  T(move_flushes_per_era), T(races_under_every_protocol))
