@@ -9,6 +9,8 @@
  * turns each frozen pmd into a pte table. */
 #include "ops.h"
 
+static bool split_count_ok(const struct page *page);
+
 enum step_result split_huge_page_pmd_step(struct world *w, struct task *t, struct frame *f)
 {
 	struct split_pmd_frame *s = &f->u.split_pmd;
@@ -45,8 +47,11 @@ enum step_result split_huge_page_pmd_step(struct world *w, struct task *t, struc
 		if (t->ret == SPLIT_EBUSY && pmd_trans_huge(pmd) && pmd->page == s->page) {
 			int refs = page_count(s->page) - s->page->split_refs;
 			/* (No longer compound: another split has it; its lock
-			 * is the wait, in split_huge_page.) */
-			if (PageTransHuge(s->page) && (!s->waiting || refs == s->wait_refs)) {
+			 * is the wait, in split_huge_page. The count right
+			 * again, as when the reference went before this
+			 * attempt: no wait.) */
+			if (PageTransHuge(s->page) && !split_count_ok(s->page) &&
+			    (!s->waiting || refs == s->wait_refs)) {
 				s->waiting = true;
 				s->wait_refs = refs;
 				t->spin_page = s->page;
