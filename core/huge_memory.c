@@ -9,8 +9,6 @@
  * turns each frozen pmd into a pte table. */
 #include "ops.h"
 
-static bool split_count_ok(const struct page *page);
-
 enum step_result split_huge_page_pmd_step(struct world *w, struct task *t, struct frame *f)
 {
 	struct split_pmd_frame *s = &f->u.split_pmd;
@@ -45,12 +43,12 @@ enum step_result split_huge_page_pmd_step(struct world *w, struct task *t, struc
 		 * would map the THP by ptes instead, which 3.x THPs never are
 		 * (not modelled): this caller waits for the split it needs. */
 		if (t->ret == SPLIT_EBUSY && pmd_trans_huge(pmd) && pmd->page == s->page) {
-			int refs = page_count(s->page) - s->page->split_refs;
+			int refs = split_extra_refs(s->page);
 			/* (No longer compound: another split has it; its lock
 			 * is the wait, in split_huge_page. The count right
 			 * again, as when the reference went before this
 			 * attempt: no wait.) */
-			if (PageTransHuge(s->page) && !split_count_ok(s->page) &&
+			if (PageTransHuge(s->page) && refs &&
 			    (!s->waiting || refs == s->wait_refs)) {
 				s->waiting = true;
 				s->wait_refs = refs;
@@ -193,10 +191,7 @@ static enum step_result split_return(struct world *w, struct task *t,
  * split_huge_pmd maps the THP by ptes and never splits the page, so two of
  * them never refuse each other; the model's 3.x callers all split it, and
  * would, counting one caller each, refuse each other for ever. */
-static bool split_count_ok(const struct page *page)
-{
-	return page_count(page) - page->split_refs == page_mapcount(page);
-}
+static bool split_count_ok(const struct page *page) { return !split_extra_refs(page); }
 
 /* split_refuses_pins, after pass 1: the pmds it froze lose the splitting
  * bit again. Every other task that meets a frozen pmd waits for the split

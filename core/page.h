@@ -49,6 +49,12 @@ static inline bool page_mapped(const struct page *p) { return p->mapcount > 0; }
 static inline int page_mapcount(const struct page *p) { return p->mapcount; }
 
 static inline int page_count(const struct page *p) { return p->count; }
+/* The references on a THP besides its mappings' and its splitters'
+ * (split_refuses_pins refuses a split while there are any). */
+static inline int split_extra_refs(const struct page *p)
+{
+	return p->count - p->split_refs - p->mapcount;
+}
 
 /* A THP (huge) or a small page, owned by the world, with one reference:
  * the allocation's, which becomes the first mapping's. */

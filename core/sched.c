@@ -268,7 +268,7 @@ bool task_runnable(const struct world *w, const struct task *t)
 	if (t->spinning && task_others_steps(t, w->steps) == t->spin_others)
 		return false;
 	if (t->spin_page && PageTransHuge(t->spin_page) &&
-	    page_count(t->spin_page) - t->spin_page->split_refs == t->spin_refs)
+	    split_extra_refs(t->spin_page) == t->spin_refs)
 		return false;
 	if (!l)
 		return true;

@@ -250,8 +250,9 @@ struct task {
 	 * until another task has (others = w->steps - steps when it began). */
 	bool spinning;
 	unsigned long spin_others;
-	/* Or it waits for spin_page's references besides its splitters' to
-	 * change from spin_refs (split_huge_page_pmd, split_refuses_pins). */
+	/* Or it waits for spin_page's references besides its mappings' and
+	 * splitters' to change from spin_refs (split_huge_page_pmd,
+	 * split_refuses_pins). */
 	struct page *spin_page;
 	int spin_refs;
 	unsigned long anon_vma_locks;	/* anon_vma lock sections entered */
