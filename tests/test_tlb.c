@@ -9,6 +9,8 @@
  *      |AAAAAAAAAAA|           mm0's vma, a page or a THP at 0
  */
 #include "oracle.h"
+#include "run.h"
+#include "scenario.h"
 #include "script.h"
 #include "test.h"
 #include "tlb.h"
@@ -324,6 +326,46 @@ static void races_under_every_protocol(void)
 	}
 }
 
+/* Every invariant has its family; a run checks the families it is given:
+ * the fuzzer's CVE-2018-18281 (crashers/linux-3.15) is the tlb family's,
+ * and linux-3.15's walks pass it. */
+static void families_select_what_is_checked(void)
+{
+	CHECK_EQ(invariant_family("stale-tlb"), FAMILY_TLB);
+	CHECK_EQ(invariant_family("split-missed-pmd"), FAMILY_WALK);
+	CHECK_EQ(invariant_family("kernel-bug"), FAMILY_WALK);
+	CHECK_EQ(invariant_family("mapcount"), FAMILY_WALK);	/* a structural check */
+	CHECK_EQ(invariant_family("anon-vma-lifetime"), FAMILY_LIFETIME);
+	CHECK_EQ(invariant_family("model-bug"), 0);
+	unsigned f;
+	char why[128];
+	CHECK(invariant_families_parse("walk,tlb", &f, why, sizeof(why)) && f == (FAMILY_WALK | FAMILY_TLB));
+	CHECK(invariant_families_parse("all", &f, why, sizeof(why)) && f == FAMILY_ALL);
+	CHECK(!invariant_families_parse("walk,", &f, why, sizeof(why)));
+	CHECK(!invariant_families_parse("tlbs", &f, why, sizeof(why)));
+
+	static const char text[] = "mmap mm0 slot2 1P now\n"
+				   "fault mm0 slot2 thp now\n"
+				   "migrate page0\n"
+				   "mremap mm0 slot2 1P -> slot0\n"
+				   "access mm0 slot2 now\n"
+				   "step t2 t0 XXX\n";
+	struct record recs[PROGRAM_MAX_RECORDS];
+	struct scenario_error err;
+	int n = scenario_parse(text, sizeof(text) - 1, recs, &err);
+	CHECK_EQ(n, 6);
+	struct run_result res;
+	const struct protocol *p = protocol_find("linux-3.15");
+	CHECK(rmap_run((const uint8_t *)recs, (size_t)n * RECORD_SIZE, p, 0, &res, NULL));
+	CHECK_STR(res.invariant, "stale-tlb");
+	CHECK(rmap_run((const uint8_t *)recs, (size_t)n * RECORD_SIZE, p, run_families(FAMILY_TLB), &res,
+		       NULL));
+	CHECK(!rmap_run((const uint8_t *)recs, (size_t)n * RECORD_SIZE, p, run_families(FAMILY_WALK),
+			&res, NULL));
+	CHECK(!rmap_run((const uint8_t *)recs, (size_t)n * RECORD_SIZE, protocol_find("all-fixes"), 0,
+			&res, NULL));
+}
+
 TEST_MAIN(T(access_fills_and_hits), T(huge_entry_covers_the_pmd), T(zap_frees_after_the_flush),
 	  T(exit_flushes_then_frees), T(migration_frees_the_old_page), T(cow_frees_the_old_page),
-	  T(move_flushes_per_era), T(races_under_every_protocol))
+	  T(move_flushes_per_era), T(races_under_every_protocol), T(families_select_what_is_checked))

@@ -85,4 +85,4 @@ rmap_test(mremap_resize shrink_unmaps_the_tail grow_in_place_when_the_hole_fits
   split_races_the_move_back_under_every_protocol)
 rmap_test(tlb access_fills_and_hits huge_entry_covers_the_pmd zap_frees_after_the_flush
   exit_flushes_then_frees migration_frees_the_old_page cow_frees_the_old_page move_flushes_per_era
-  races_under_every_protocol)
+  races_under_every_protocol families_select_what_is_checked)
