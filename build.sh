@@ -4,8 +4,8 @@
 #   ./build.sh [build]               build everything into build/ (ASan+UBSan)
 #   ./build.sh test [--junit FILE] [-- CTEST_ARGS...]
 #                                    build, then run every test through ctest
-#   ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [--empty] [-- LIBFUZZER_FLAGS...]
-#                                    fuzz PROTOCOL (default linux-3.15): tools/fuzz.sh
+#   ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [--empty] [--invariants F[,F]] [-- LIBFUZZER_FLAGS...]
+#                                    fuzz PROTOCOL (default all-fixes): tools/fuzz.sh
 #   ./build.sh verdicts [...]        fuzz every protocol, the verdict table: tools/verdicts.sh
 #   ./build.sh coverage              line coverage of the seeds and crashers
 #   ./build.sh bench [...]           benchmarks: exec/s, time to violations: tools/bench.sh
@@ -34,7 +34,8 @@ usage() {
 	cat <<USAGE
 usage: ./build.sh [build]
        ./build.sh test [--junit FILE] [-- CTEST_ARGS...]
-       ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [--empty] [-- LIBFUZZER_FLAGS...]
+       ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [--empty]
+                       [--invariants F[,F]] [-- LIBFUZZER_FLAGS...]
        ./build.sh verdicts [--seconds N] [--seeds K] [--jobs J] [--protocols "P..."] [--json]
        ./build.sh coverage
        ./build.sh bench [--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J]
@@ -43,7 +44,7 @@ usage: ./build.sh [build]
   build     compile the model, tools and tests into build/ (the default)
   test      build, then run every test (ctest); non-zero exit on any failure.
             --junit FILE: ctest also writes its results as JUnit XML
-  fuzz      a fuzzing campaign on PROTOCOL (default linux-3.15; see
+  fuzz      a fuzzing campaign on PROTOCOL (default all-fixes; see
             build/rmapfuzz protocols), seeded from corpus/rmap_fuzzer/; the
             working corpus grows in build/corpus/PROTOCOL/, crashes land in
             build/crashes/PROTOCOL/ and each signature is minimized once and
@@ -120,8 +121,9 @@ tool_sources=("$here"/fuzz/rmapfuzz.c "$here"/fuzz/cli_io.c "$here"/fuzz/measure
 # The OSS-Fuzz / ClusterFuzzLite build contract (fuzzing.md): C compiled
 # with $CC $CFLAGS, linked with $CXX $CXXFLAGS $LIB_FUZZING_ENGINE, no
 # sanitizer of our own, output only in $OUT (objects in $WORK). $OUT gets the
-# targets of the sound protocol (rmap_fuzzer fuzzes linux-3.15 unless told
-# otherwise; continuous fuzzing must not file known bugs) and the scenario
+# targets of the sound protocol (rmap_fuzzer fuzzes all-fixes, the row with
+# every fix known, unless told otherwise; continuous fuzzing must not file
+# known bugs) and the scenario
 # language's target, each with a seed corpus, .options and a dictionary.
 oss_fuzz_build() {
 	local work="${WORK:-$OUT}/rmapfuzz-build"

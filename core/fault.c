@@ -64,7 +64,7 @@ static enum step_result map_new_page(struct world *w, struct task *t, struct fau
 	struct pmd *pmd = mm_pmd(mm, addr);
 	/* A huge pmd, or one about to be, is under the huge pmd's lock. */
 	bool huge = pmd_trans_huge(pmd) || (fl->huge && pmd_none(pmd) && thp_fits(vma, addr));
-	struct lock *ptl = huge ? huge_pmd_lockptr(w, mm, addr) : pmd_lockptr(mm, addr);
+	struct lock *ptl = huge ? huge_pmd_lockptr(w, mm, addr) : pte_lockptr(w, mm, addr);
 	/* __pte_alloc fills an empty pmd under the pmd's lock, which before
 	 * 3.13 is mm->page_table_lock: a huge pmd that a COW or a zap holding
 	 * that lock has cleared for a moment is not filled meanwhile. (From

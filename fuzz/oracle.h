@@ -12,6 +12,20 @@
  *                          step (check.h)
  *   kernel-bug, model-bug  a BUG_ON of the modelled kernel the checks above
  *                          did not name first; the model broke its rules
+ *   stale-tlb              a page was freed while a TLB still translated an
+ *                          address to it (the kernel's use after free)
+ *
+ * Every invariant but model-bug belongs to a family, and a run checks the
+ * families it is asked for (all by default):
+ *   walk      every rmap walk covers every mapping: split-missed-pmd,
+ *             stale-migration-entry, missed-vma, the structural checks, and
+ *             kernel-bug, whose BUG_ONs are the modelled kernel's own
+ *             detection of a walk that missed (a split's count, a fault on a
+ *             stale migration entry, split-vs-zap, a freed anon_vma's use)
+ *   tlb       nothing freed while a TLB can reach it: stale-tlb
+ *   lifetime  anon_vmas freed only when nothing refers to them:
+ *             anon-vma-lifetime, anon-vma-counters
+ * model-bug belongs to none: no selection turns it off.
  *
  * With a log attached (runlog.h) it also keeps what a report is made of.
  */
@@ -26,6 +40,24 @@
 struct run_log;
 struct task;
 
+enum invariant_family {
+	FAMILY_WALK = 1,
+	FAMILY_TLB = 2,
+	FAMILY_LIFETIME = 4,
+	FAMILY_ALL = FAMILY_WALK | FAMILY_TLB | FAMILY_LIFETIME,
+};
+#define NR_FAMILIES 3
+/* The family of an invariant by its name: 0 for model-bug; a structural
+ * check's name (check.h), any other, is walk's. */
+unsigned invariant_family(const char *invariant);
+/* A family's name ("walk"), and every invariant it holds, NULL-ended
+ * (the structural checks stand as "structural checks (check.h)"). */
+const char *family_name(unsigned family);
+const char *const *family_invariants(unsigned family);
+/* "walk,tlb" (or "all") into a mask of families; false, with why, on an
+ * unknown or empty name. */
+bool invariant_families_parse(const char *spec, unsigned *families, char *why, size_t size);
+
 /* Interleaving features: what a page's entries went through while a walk
  * of that page was under way. The fuzz target feeds them to libFuzzer as
  * extra coverage, so inputs that move or copy an entry behind or ahead of a
@@ -37,12 +69,15 @@ enum {
 	ORACLE_FEATURE_ORDER = 512,		/* copy or move by walk order: 24 */
 	ORACLE_FEATURE_LAYOUT = 536,		/* a page's vmas in walk order: 96 */
 	ORACLE_FEATURE_HOME = 632,		/* a vma away from home: 16 */
-	ORACLE_NR_FEATURES = 648,
+	ORACLE_FEATURE_STALE = 648,		/* an entry a TLB holds taken away: 32 */
+	ORACLE_FEATURE_FILL = 680,		/* a TLB fill during a walk of its page: 4 */
+	ORACLE_NR_FEATURES = 684,
 };
 #define ORACLE_MAX_WALKS 8
 
 struct oracle {
 	struct world *w;
+	unsigned families;		/* the invariant families it checks */
 	unsigned char *features;	/* counters by feature id, NULL: none wanted */
 	unsigned long layout_steps;	/* w->steps when layout features last ran */
 	const struct rmap_walk *active[ORACLE_MAX_WALKS];	/* walks under way */
@@ -55,7 +90,8 @@ struct oracle {
 	struct page *page;		/* the page of the violating walk */
 	const struct rmap_walk *walk;	/* the violating walk */
 	/* Where the violation is, when it is one entry (mm, addr) or, for
-	 * missed-vma, one vma (vma >= 0). */
+	 * missed-vma, one vma (vma >= 0); for stale-tlb, the TLB entry (mm,
+	 * addr) that still translated to the freed page (o->page). */
 	struct {
 		bool set;
 		int mm;
