@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cli_io.h"
+#include "explore.h"
 #include "measure.h"
 #include "minimize.h"
 #include "oracle.h"
@@ -443,6 +444,9 @@ static const struct command commands[] = {
 	  O_PROTOCOL | O_INVARIANTS, 2, 2, cmd_blind },
 	{ "speed", "", "microseconds per execution as records and vmas grow", "", O_PROTOCOL, 0, 0,
 	  cmd_speed },
+	/* Its own options and parser (explore_cli.c): main hands it argv. */
+	{ "explore", "", "every program in a bound, every interleaving: a shortest counterexample or "
+	  "clean within the bound", "", 0, 0, 0, NULL },
 };
 static const int nr_commands = sizeof(commands) / sizeof(commands[0]);
 
@@ -663,7 +667,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "rmapfuzz: unknown command '%s'\n", argv[2]);
 			return usage_error(NULL);
 		}
-		cmd ? command_help(cmd) : main_help(stdout);
+		if (cmd && !cmd->run)
+			explore_help();
+		else
+			cmd ? command_help(cmd) : main_help(stdout);
 		return 0;
 	}
 	struct cli c = { .cmd = find_command(name) };
@@ -672,6 +679,8 @@ int main(int argc, char **argv)
 			name);
 		return usage_error(NULL);
 	}
+	if (!c.cmd->run)	/* explore */
+		return explore_main(argc - 1, argv + 1, RMAPFUZZ_VERSION);
 	int first, rc = parse(&c, argc - 1, argv + 1, &first);
 	if (rc >= 0)
 		return rc;
