@@ -52,7 +52,8 @@ void arena_save(const struct arena *a, struct arena_snap *s);
 void arena_restore(struct arena *a, const struct arena_snap *s);
 void arena_snap_free(struct arena_snap *s);
 /* Mix every used byte (as arena_save copies them) into the two 64-bit
- * lanes of h. Poisoned bytes are read too, without ASan's check. */
+ * lanes of h; under ASan, of the poisoned ones (which nothing reads) only
+ * where they are. */
 void arena_hash(const struct arena *a, unsigned long long h[2]);
 /* The same mix over any bytes (the explorer hashes the world struct and
  * the oracle with it). */

@@ -36,7 +36,8 @@ struct visited_slot {
 	unsigned long long h0, h1;
 	unsigned gen;			/* valid when == the set's gen */
 	unsigned short depth;		/* the fewest steps it was reached by */
-	short preempt;			/* the fewest preemptions */
+	short depth_preempt;		/* the fewest preemptions of those paths */
+	short preempt;			/* the fewest preemptions of any path */
 };
 
 struct visited {
@@ -75,6 +76,7 @@ static void visited_grow(struct visited *v)
 		bool fresh;
 		struct visited_slot *n = visited_find(v, s->h0, s->h1, &fresh);
 		n->depth = s->depth;
+		n->depth_preempt = s->depth_preempt;
 		n->preempt = s->preempt;
 	}
 	free(old.slot);
@@ -127,6 +129,9 @@ struct ex {
 	int nrec, ops;			/* records; operations (set-up and concurrent) */
 	unsigned long candidate;	/* programs numbered in enumeration order */
 	unsigned inv_seen;		/* this program's invariants reported (found) */
+	/* A state reached again by a shorter path is explored again: the
+	 * second search of a program whose violations may be the shortest. */
+	bool shortest;
 
 	struct visited visited;
 	int path[MAX_PATH];
@@ -431,28 +436,39 @@ static void dfs(struct ex *x, int depth, int last, int preempt)
 		x->res->truncated++;
 		return;
 	}
-	if (!x->b->no_dedup) {
+	/* States are hashed where the search branches: a node with one
+	 * runnable task has one future, which the next branching node (or
+	 * leaf) below it stands for. */
+	if (!x->b->no_dedup && n > 1) {
 		unsigned long long h[2];
 		bool fresh;
 		state_hash(x, last, h);
 		struct visited_slot *s = visited_find(&x->visited, h[0], h[1], &fresh);
+		/* Explored again when reached with more preemptions left under a
+		 * bound (the subtree below may hold more), or in the shortest
+		 * search by a shorter path, or as short a one with fewer
+		 * preemptions (the counterexample's order). */
+		bool bounded = x->b->preemptions >= 0;
+		bool shorter = x->shortest && (depth < s->depth ||
+						(depth == s->depth && preempt < s->depth_preempt));
 		if (fresh) {
 			x->res->states++;
 			s->depth = (unsigned short)depth;
-			s->preempt = (short)preempt;
-		} else if (depth < s->depth || preempt < s->preempt) {
-			/* Reached by a shorter path (the shortest counterexample
-			 * goes through it) or with more preemptions left: again. */
-			if (depth < s->depth)
+			s->depth_preempt = s->preempt = (short)preempt;
+		} else if (shorter || (bounded && preempt < s->preempt)) {
+			x->res->revisits++;
+			if (shorter) {
 				s->depth = (unsigned short)depth;
+				s->depth_preempt = (short)preempt;
+			}
 			if (preempt < s->preempt)
 				s->preempt = (short)preempt;
 		} else {
 			x->res->cut++;
 			return;
 		}
-	} else {
-		x->res->states++;
+	} else if (x->b->no_dedup) {
+		x->res->states++;	/* every node, as it comes */
 	}
 	if ((x->res->states & 0xfff) == 0)
 		progress(x);
@@ -544,9 +560,37 @@ static void search_program(struct ex *x)
 {
 	x->res->programs++;
 	x->inv_seen = 0;
-	if (!x->b->no_dedup)
-		visited_clear(&x->visited);
+	x->shortest = false;
+	if (x->b->no_dedup) {
+		dfs(x, 0, 0, 0);
+		return;
+	}
+	int here = MAX_PATH + 1;	/* the program's tasks started, none stepped */
+	save(x, here);
+	visited_clear(&x->visited);
 	dfs(x, 0, 0, 0);
+	/* The search above visits each state once, by the first path DFS
+	 * meets it on, which need not be the shortest. Where the program broke
+	 * an invariant and its operations are no more than that invariant's
+	 * best counterexample's, search it again with states reached by a
+	 * shorter path explored again: the steps of its shortest schedule are
+	 * then exact. Its counts are the first search's. */
+	bool again = false;
+	for (int i = 0; i < x->res->nr_inv; i++)
+		again |= (x->inv_seen >> i & 1) && (!x->res->inv[i].cex.size ||
+						    x->ops <= x->res->inv[i].cex.ops);
+	if (!again)
+		return;
+	struct explore_result counts = *x->res;
+	restore(x, here);
+	visited_clear(&x->visited);
+	x->shortest = true;
+	dfs(x, 0, 0, 0);
+	x->shortest = false;
+	for (int i = 0; i < x->res->nr_inv; i++)
+		counts.inv[i].cex = x->res->inv[i].cex;
+	counts.unencodable = x->res->unencodable;
+	*x->res = counts;
 }
 
 /* The programs from the quiescent world now, after setup operations. */
@@ -656,8 +700,12 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 	oracle_attach(&x.o, x.w, false);
 	x.o.families = b->families;
 
+	/* The base layouts: every place and size of the vma, every pmd of it
+	 * for the page (a THP needs the vma on both sides of it in some
+	 * races, as the mail's), a THP or a small page. */
 	for (int pmds = 1; pmds <= 3 && pmds <= b->max_pmds; pmds++)
 		for (int pos = 0; pos + pmds <= b->max_pmds; pos++)
+			for (int at = pos; at < pos + pmds; at++)
 			for (int huge = 1; huge >= 0; huge--) {
 				world_reset(x.w, proto);
 				oracle_detach(&x.o);
@@ -666,7 +714,7 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 				x.nrec = 0;
 				x.rec[x.nrec++] = (struct record){ REC_MMAP | 0x80, 0, (uint8_t)pos,
 								   (uint8_t)(pmds - 1) };
-				x.rec[x.nrec++] = (struct record){ REC_FAULT | 0x80, 0, (uint8_t)pos,
+				x.rec[x.nrec++] = (struct record){ REC_FAULT | 0x80, 0, (uint8_t)at,
 								   (uint8_t)huge };
 				for (int i = 0; i < x.nrec; i++)
 					record_execute(x.w, &x.rec[i], ex_step, &x);
@@ -700,6 +748,7 @@ void explore_result_merge(struct explore_result *a, const struct explore_result 
 	a->states += b->states;
 	a->interleavings += b->interleavings;
 	a->cut += b->cut;
+	a->revisits += b->revisits;
 	a->truncated += b->truncated;
 	a->setup_violations += b->setup_violations;
 	a->unencodable += b->unencodable;

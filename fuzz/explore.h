@@ -61,6 +61,7 @@ struct explore_result {
 	unsigned long states;		/* distinct states (with dedup; else nodes) */
 	unsigned long interleavings;	/* complete interleavings judged */
 	unsigned long cut;		/* nodes cut as already explored */
+	unsigned long revisits;		/* explored again, reached by a shorter path */
 	unsigned long truncated;	/* interleavings stopped at the depth cap */
 	unsigned long setup_violations;	/* set-up operations alone broke an invariant */
 	unsigned long unencodable;	/* violations whose schedule no input can hold */

@@ -202,9 +202,9 @@ static void json_result(const struct opts *o, const struct explore_result *r,
 	sb_printf(sb, ", \"agrees\": ");
 	sb_json_string(sb, agreement(r, p, o->b.families));
 	sb_printf(sb, ", \"programs\": %lu, \"states\": %lu, \"interleavings\": %lu, \"cut\": %lu, "
-		  "\"truncated\": %lu, \"setup_violations\": %lu, \"unencodable\": %lu, "
+		  "\"revisits\": %lu, \"truncated\": %lu, \"setup_violations\": %lu, \"unencodable\": %lu, "
 		  "\"seconds\": %.3f, \"invariants\": [", r->programs, r->states, r->interleavings,
-		  r->cut, r->truncated, r->setup_violations, r->unencodable, r->seconds);
+		  r->cut, r->revisits, r->truncated, r->setup_violations, r->unencodable, r->seconds);
 	for (int i = 0; i < r->nr_inv; i++) {
 		const struct explore_cex *c = &r->inv[i].cex;
 		sb_printf(sb, "%s{\"invariant\": ", i ? ", " : "");
@@ -479,6 +479,7 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 		r.states = field_ul(line, "states");
 		r.interleavings = field_ul(line, "interleavings");
 		r.cut = field_ul(line, "cut");
+		r.revisits = field_ul(line, "revisits");
 		r.truncated = field_ul(line, "truncated");
 		r.setup_violations = field_ul(line, "setup_violations");
 		r.unencodable = field_ul(line, "unencodable");
