@@ -38,6 +38,7 @@ usage: ./build.sh [build]
                        [--invariants F[,F]] [-- LIBFUZZER_FLAGS...]
        ./build.sh verdicts [--seconds N] [--seeds K] [--jobs J] [--protocols "P..."] [--json]
        ./build.sh coverage
+       ./build.sh explore [--jobs J] [RMAPFUZZ_EXPLORE_OPTIONS...]
        ./build.sh bench [--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J]
                         [--protocols "P..."] [--searches-only] [--json]
        ./build.sh --help | --version;  ./build.sh COMMAND --help
@@ -53,6 +54,9 @@ usage: ./build.sh [build]
   verdicts  fuzz every protocol from an empty corpus (default 3 seeds x 100 s,
             about 15 minutes on 2 cores) and print the verdict table
             (tools/verdicts.sh; ./build.sh verdicts --help)
+  explore   every protocol at the explorer's default bound (every program and
+            every interleaving; docs/explore.md): the verdict table, with
+            --jobs (default: every core) and rmapfuzz explore's options
   coverage  replay the seeds and crashers/ with a coverage build; print
             llvm-cov's report of core/ and fuzz/, HTML in build/coverage/html/
   bench     exec/s against an empty target, time to each buggy protocol's
@@ -114,9 +118,10 @@ do_build_quietly() {
 # The model and the run library (CMake's rmapcore + rmaprun), for the
 # builds made without CMake: OSS-Fuzz's and the coverage build.
 lib_sources=("$here"/core/*.c "$here"/fuzz/program.c "$here"/fuzz/scenario.c "$here"/fuzz/oracle.c
-	"$here"/fuzz/runlog.c "$here"/fuzz/report.c "$here"/fuzz/cause.c "$here"/fuzz/run.c "$here"/fuzz/minimize.c "$here"/fuzz/strbuf.c)
+	"$here"/fuzz/runlog.c "$here"/fuzz/report.c "$here"/fuzz/cause.c "$here"/fuzz/run.c "$here"/fuzz/minimize.c "$here"/fuzz/strbuf.c
+	"$here"/fuzz/explore.c)
 # The rmapfuzz tool's own files, on top of those.
-tool_sources=("$here"/fuzz/rmapfuzz.c "$here"/fuzz/cli_io.c "$here"/fuzz/measure.c)
+tool_sources=("$here"/fuzz/rmapfuzz.c "$here"/fuzz/cli_io.c "$here"/fuzz/measure.c "$here"/fuzz/explore_cli.c)
 
 # The OSS-Fuzz / ClusterFuzzLite build contract (fuzzing.md): C compiled
 # with $CC $CFLAGS, linked with $CXX $CXXFLAGS $LIB_FUZZING_ENGINE, no
@@ -302,6 +307,17 @@ ClusterFuzzLite build into \$OUT instead.
 USAGE
 }
 
+usage_explore() {
+	cat <<USAGE
+usage: ./build.sh explore [--jobs J] [RMAPFUZZ_EXPLORE_OPTIONS...]
+Build quietly, then run build/rmapfuzz explore --all --jobs J (default: every
+core) with the options given (--max-ops N, --max-conc C, --max-pmds G,
+--max-mms M, --preemptions K, --invariants F, --json, -o DIR: rmapfuzz explore
+--help): every protocol at the bound, the verdict table on stdout, progress on
+stderr. docs/explore.md says what the bound and the counts mean.
+USAGE
+}
+
 usage_coverage() {
 	cat <<USAGE
 usage: ./build.sh coverage
@@ -360,6 +376,19 @@ test)
 fuzz) run_tool fuzz fuzz.sh "$@" ;;
 verdicts) run_tool verdicts verdicts.sh "$@" ;;
 bench) run_tool bench bench.sh "$@" ;;
+explore)
+	rf_synopsis="explore [--jobs J] [RMAPFUZZ_EXPLORE_OPTIONS...]"
+	case ${1:-} in
+	-h | --help) usage_explore; exit 0 ;;
+	--version) rf_version; exit 0 ;;
+	esac
+	do_build_quietly
+	explore_jobs=(--jobs "$jobs")
+	for arg in "$@"; do
+		case $arg in --jobs | --jobs=*) explore_jobs=() ;; esac
+	done
+	RMAPFUZZ_PROGRESS=1 exec "$build/rmapfuzz" explore --all "${explore_jobs[@]}" "$@"
+	;;
 coverage)
 	rf_synopsis=coverage
 	no_arguments usage_coverage "$@"

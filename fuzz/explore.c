@@ -688,6 +688,23 @@ static void explore_from(struct ex *x, int setup, int level)
 	free(m);
 }
 
+/* One base layout: mmap of pmds pmds at slot pos, the page faulted at slot
+ * at (a THP when huge), and every program from there. */
+static void explore_base(struct ex *x, int pmds, int pos, int at, int huge)
+{
+	world_reset(x->w, x->proto);
+	oracle_detach(&x->o);
+	oracle_attach(&x->o, x->w, false);
+	x->o.families = x->b->families;
+	x->nrec = 0;
+	x->rec[x->nrec++] = (struct record){ REC_MMAP | 0x80, 0, (uint8_t)pos, (uint8_t)(pmds - 1) };
+	x->rec[x->nrec++] = (struct record){ REC_FAULT | 0x80, 0, (uint8_t)at, (uint8_t)huge };
+	for (int i = 0; i < x->nrec; i++)
+		record_execute(x->w, &x->rec[i], ex_step, x);
+	if (!stopped(x) && !x->w->nr_tasks)
+		explore_from(x, 0, 0);
+}
+
 static void explore(const struct protocol *proto, const struct explore_bound *b,
 		    struct explore_result *res, explore_found_fn found, void *ctx, bool progress)
 {
@@ -706,21 +723,9 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 	for (int pmds = 1; pmds <= 3 && pmds <= b->max_pmds; pmds++)
 		for (int pos = 0; pos + pmds <= b->max_pmds; pos++)
 			for (int at = pos; at < pos + pmds; at++)
-			for (int huge = 1; huge >= 0; huge--) {
-				world_reset(x.w, proto);
-				oracle_detach(&x.o);
-				oracle_attach(&x.o, x.w, false);
-				x.o.families = b->families;
-				x.nrec = 0;
-				x.rec[x.nrec++] = (struct record){ REC_MMAP | 0x80, 0, (uint8_t)pos,
-								   (uint8_t)(pmds - 1) };
-				x.rec[x.nrec++] = (struct record){ REC_FAULT | 0x80, 0, (uint8_t)at,
-								   (uint8_t)huge };
-				for (int i = 0; i < x.nrec; i++)
-					record_execute(x.w, &x.rec[i], ex_step, &x);
-				if (!stopped(&x) && !x.w->nr_tasks)
-					explore_from(&x, 0, 0);
-			}
+				for (int huge = 1; huge >= 0; huge--)
+					explore_base(&x, pmds, pos, at, huge);
+	res->candidates = x.candidate;
 	res->seconds = now() - x.t0;
 	oracle_detach(&x.o);
 	world_free(x.w);
@@ -744,6 +749,9 @@ void explore_protocol(const struct protocol *proto, const struct explore_bound *
 
 void explore_result_merge(struct explore_result *a, const struct explore_result *b)
 {
+	/* Every shard numbers every program of the bound. */
+	if (b->candidates > a->candidates)
+		a->candidates = b->candidates;
 	a->programs += b->programs;
 	a->states += b->states;
 	a->interleavings += b->interleavings;

@@ -57,6 +57,7 @@ struct explore_cex {
 
 struct explore_result {
 	char protocol[48];
+	unsigned long candidates;	/* programs in the bound (every shard's) */
 	unsigned long programs;		/* programs whose interleavings were searched */
 	unsigned long states;		/* distinct states (with dedup; else nodes) */
 	unsigned long interleavings;	/* complete interleavings judged */

@@ -201,9 +201,9 @@ static void json_result(const struct opts *o, const struct explore_result *r,
 	sb_json_string(sb, expected_of(p, o->b.families));
 	sb_printf(sb, ", \"agrees\": ");
 	sb_json_string(sb, agreement(r, p, o->b.families));
-	sb_printf(sb, ", \"programs\": %lu, \"states\": %lu, \"interleavings\": %lu, \"cut\": %lu, "
+	sb_printf(sb, ", \"candidates\": %lu, \"programs\": %lu, \"states\": %lu, \"interleavings\": %lu, \"cut\": %lu, "
 		  "\"revisits\": %lu, \"truncated\": %lu, \"setup_violations\": %lu, \"unencodable\": %lu, "
-		  "\"seconds\": %.3f, \"invariants\": [", r->programs, r->states, r->interleavings,
+		  "\"seconds\": %.3f, \"invariants\": [", r->candidates, r->programs, r->states, r->interleavings,
 		  r->cut, r->revisits, r->truncated, r->setup_violations, r->unencodable, r->seconds);
 	for (int i = 0; i < r->nr_inv; i++) {
 		const struct explore_cex *c = &r->inv[i].cex;
@@ -475,6 +475,7 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 		}
 		struct explore_result r = { 0 };
 		snprintf(r.protocol, sizeof(r.protocol), "%s", p->name);
+		r.candidates = field_ul(line, "candidates");
 		r.programs = field_ul(line, "programs");
 		r.states = field_ul(line, "states");
 		r.interleavings = field_ul(line, "interleavings");
