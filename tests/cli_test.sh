@@ -271,7 +271,7 @@ run 0 "point 11: JSON names the refused input" -- "$b" replay --json "$tmp/race.
 rm -f "$tmp/huge.bin" "$tmp/huge.txt"
 
 # point 12: every command's help, version, a bad option, a bad input.
-for cmd in protocols replay trace show encode minimize cost blind speed; do
+for cmd in protocols replay trace show encode minimize cost blind speed explore; do
 	run 0 "point 12: $cmd --help" -- "$b" "$cmd" --help
 	contains "point 12: $cmd --help on stdout" "$tmp/out" "usage: rmapfuzz $cmd"
 	check "point 12: $cmd --help, nothing on stderr" [ ! -s "$tmp/err" ]
