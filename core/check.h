@@ -1,7 +1,8 @@
 /* Structural invariants of the model, checked by brute force (oracle.md):
  * the interval tree's order, shape, augmentation and stability; anon_vma
- * chains and refcounts; every mapping reachable by an rmap walk; mapcount
- * against a scan of every page table; the vma layout; lock ownership.
+ * chains; anon_vma lifetime and counters (refcount, the reuse counters);
+ * every mapping reachable by an rmap walk; mapcount against a scan of
+ * every page table; the vma layout; lock ownership.
  * Callable after any step; it reads the world and changes nothing. */
 #ifndef RMAP_CHECK_H
 #define RMAP_CHECK_H
@@ -15,5 +16,19 @@ struct check_failure {
 
 /* 0 when every invariant holds, else -1 and the first failure in *out. */
 int rmap_check(struct world *w, struct check_failure *out);
+
+/* anon-vma-lifetime alone (rmap_check runs it first): no freed anon_vma is
+ * named by a mapped page, a linked vma or its avcs, a live anon_vma of its
+ * family (as root, or as parent while that one's tree is not empty), or a
+ * walker's reference. Free when nothing was ever freed. */
+int rmap_check_lifetime(struct world *w, struct check_failure *out);
+
+/* The family of each invariant this file checks (issue 16's --invariants
+ * selection): every one "walk" but these two, "lifetime". The merge with the
+ * families plumbing wires this table; nothing reads it yet but the tests. */
+struct invariant_family {
+	const char *invariant, *family;
+};
+extern const struct invariant_family check_lifetime_family[2];
 
 #endif

@@ -8,6 +8,9 @@
  *                          entry for the old page somewhere
  *   missed-vma             a vma mapping the page when the walk took the
  *                          lock is not among the vmas it visits
+ *   anon-vma-lifetime, ... a freed anon_vma still named by a mapped page,
+ *                          a linked vma, ... (check.h, first of the
+ *                          structural checks)
  *   mapcount, ...          rmap_check's structural invariants, after every
  *                          step (check.h)
  *   kernel-bug, model-bug  a BUG_ON of the modelled kernel the checks above
