@@ -43,6 +43,7 @@ struct anon_vma {
 	int nr_avcs;			/* indexed, templist included */
 	unsigned long id;
 	struct list_head world_node;	/* world->anon_vmas: for checks and teardown */
+	int scan_vmas, scan_children;	/* the oracle's scratch counts */
 };
 
 struct anon_vma_chain {
