@@ -98,16 +98,10 @@ static bool covering_exactly(const struct vm_area_struct *list, const struct vm_
  * before anon_vma_merge unlinks it). fn returns nonzero to stop. */
 typedef int (*vma_fn)(struct world *w, struct vm_area_struct *vma, void *ctx);
 
-static int for_each_vma(struct world *w, vma_fn fn, void *ctx)
+/* The orphans alone: linked, in no mm's lists. */
+static int for_each_orphan_vma(struct world *w, vma_fn fn, void *ctx)
 {
 	int r;
-	for (int i = 0; i < w->nr_mm; i++) {
-		struct vm_area_struct *lists[] = { w->mm[i]->mmap, w->mm[i]->detached };
-		for (int l = 0; l < 2; l++)
-			for (struct vm_area_struct *v = lists[l]; v; v = v->vm_next)
-				if ((r = fn(w, v, ctx)))
-					return r;
-	}
 	for (int i = 0; i < w->nr_tasks; i++)
 		for (int d = 0; d < w->task[i]->depth; d++) {
 			const struct frame *f = &w->task[i]->frames[d];
@@ -121,6 +115,19 @@ static int for_each_vma(struct world *w, vma_fn fn, void *ctx)
 				return r;
 		}
 	return 0;
+}
+
+static int for_each_vma(struct world *w, vma_fn fn, void *ctx)
+{
+	int r;
+	for (int i = 0; i < w->nr_mm; i++) {
+		struct vm_area_struct *lists[] = { w->mm[i]->mmap, w->mm[i]->detached };
+		for (int l = 0; l < 2; l++)
+			for (struct vm_area_struct *v = lists[l]; v; v = v->vm_next)
+				if ((r = fn(w, v, ctx)))
+					return r;
+	}
+	return for_each_orphan_vma(w, fn, ctx);
 }
 
 /* --- anon-vma-counters ------------------------------------------------- */
@@ -554,6 +561,17 @@ static int check_locks(struct world *w, struct check_failure *out)
 	return 0;
 }
 
+struct chain_ctx {
+	int *avcs;
+	struct check_failure *out;
+};
+
+static int check_orphan_chain(struct world *w, struct vm_area_struct *v, void *ctx)
+{
+	struct chain_ctx *c = ctx;
+	return check_chain(w, v, c->avcs, c->out);
+}
+
 int rmap_check(struct world *w, struct check_failure *out)
 {
 	struct anon_vma *av;
@@ -568,18 +586,9 @@ int rmap_check(struct world *w, struct check_failure *out)
 			return -1;
 	/* Orphans mid-operation (a __split_vma's new part before vma_adjust
 	 * inserts it) are linked too: count them from the tasks. */
-	for (int i = 0; i < w->nr_tasks; i++)
-		for (int d = 0; d < w->task[i]->depth; d++) {
-			const struct frame *f = &w->task[i]->frames[d];
-			struct vm_area_struct *v = NULL;
-			if (f->op == OP_SPLIT_VMA && f->u.split_vma.new &&
-			    !covering_exactly(f->u.split_vma.mm->mmap, f->u.split_vma.new))
-				v = f->u.split_vma.new;
-			else if (f->op == OP_VMA_ADJUST && f->pc == ADJUST_MERGE)
-				v = f->u.adjust.next;
-			if (v && check_chain(w, v, &chained, out))
-				return -1;
-		}
+	struct chain_ctx c = { .avcs = &chained, .out = out };
+	if (for_each_orphan_vma(w, check_orphan_chain, &c))
+		return -1;
 	list_for_each_entry(av, &w->anon_vmas, world_node)
 		indexed += av->nr_avcs;
 	if (chained != indexed)
