@@ -13,8 +13,11 @@ struct anon_vma *anon_vma_alloc(struct world *w)
 {
 	struct anon_vma *av = world_alloc(w, sizeof(*av));
 
-	av->root = av;
+	av->root = av->parent = av;
 	av->refcount = 1;	/* dropped by the unlink that empties it */
+	/* 3.19's anon_vma_alloc set degree to 1, the "reference for first
+	 * vma", in advance; here the vma's link counts it (count_vma), as
+	 * 2555283eb40d counts num_active_vmas: the same sums. */
 	lock_init(&av->rwsem, LOCK_ANON_VMA);
 	INIT_LIST_HEAD(&av->head);
 	INIT_LIST_HEAD(&av->templist);
@@ -212,46 +215,123 @@ struct anon_vma *find_mergeable_anon_vma(struct vm_area_struct *vma)
 	return av;
 }
 
+/* The row's counter of vmas whose ->anon_vma av is, by delta. */
+static void count_vma(struct world *w, struct anon_vma *av, int delta)
+{
+	if (w->proto->anon_vma_reuse == REUSE_DEGREE)
+		av->degree += delta;
+	else if (w->proto->anon_vma_reuse == REUSE_COUNTS)
+		av->num_active_vmas += delta;
+}
+
+/* The row's counter of av's children (a root counting itself), by delta. */
+static void count_child(struct world *w, struct anon_vma *av, int delta)
+{
+	if (w->proto->anon_vma_reuse == REUSE_DEGREE)
+		av->degree += delta;
+	else if (w->proto->anon_vma_reuse == REUSE_COUNTS)
+		av->num_children += delta;
+}
+
+void anon_vma_prepare_link(struct world *w, struct vm_area_struct *vma, struct anon_vma *av,
+			   bool allocated)
+{
+	/* A new root is its own parent: "self-parent link for new root". It
+	 * makes a root look like an anon_vma with a child to the reuse rule,
+	 * which is why no root is ever reused. */
+	if (allocated)
+		count_child(w, av, 1);
+	vma->anon_vma = av;
+	anon_vma_chain_link(w, vma, av);
+	count_vma(w, av, 1);
+}
+
+/* anon_vma_clone()'s reuse test for av, an anon_vma of src's chain. 3.19's
+ * reading of degree: an anon_vma on src's chain that is not src's own must
+ * be an ancestor of it, so it has a child, and degree 1 means that child
+ * and no vma. 2555283eb40d counts the two apart instead. */
+static bool reusable(struct world *w, const struct anon_vma *av, const struct vm_area_struct *src)
+{
+	switch (w->proto->anon_vma_reuse) {
+	case REUSE_DEGREE:
+		return av != src->anon_vma && av->degree < 2;
+	case REUSE_COUNTS:
+		return src->anon_vma && av->num_children < 2 && av->num_active_vmas == 0;
+	default:
+		return false;
+	}
+}
+
 void anon_vma_clone(struct world *w, struct vm_area_struct *dst, struct vm_area_struct *src)
 {
 	struct anon_vma_chain *pavc;
 
-	/* Oldest first, so dst's chain ends up in src's order. */
-	list_for_each_entry_reverse(pavc, &src->anon_vma_chain, same_vma)
+	/* Oldest first, so dst's chain ends up in src's order, and the reuse
+	 * takes the oldest anon_vma that qualifies. */
+	list_for_each_entry_reverse(pavc, &src->anon_vma_chain, same_vma) {
 		anon_vma_chain_link(w, dst, pavc->anon_vma);
+		if (!dst->anon_vma && reusable(w, pavc->anon_vma, src))
+			dst->anon_vma = pavc->anon_vma;
+	}
+	if (dst->anon_vma)
+		count_vma(w, dst->anon_vma, 1);
 }
 
 /* Model abstraction: the kernel links the child's own anon_vma in a second
  * anon_vma lock section after the clone. That anon_vma is new and maps no
  * page yet, so no walk can tell the two sections apart; one step does both. */
-void anon_vma_fork(struct world *w, struct vm_area_struct *vma, struct vm_area_struct *pvma)
+bool anon_vma_fork(struct world *w, struct vm_area_struct *vma, struct vm_area_struct *pvma)
 {
 	if (!pvma->anon_vma)
-		return;
+		return false;
 	anon_vma_clone(w, vma, pvma);
+	if (vma->anon_vma)
+		return true;	/* reused: no new anon_vma, no reference on the root */
 	struct anon_vma *av = anon_vma_alloc(w);
+	count_vma(w, av, 1);
 	av->root = pvma->anon_vma->root;
+	av->parent = pvma->anon_vma;
 	get_anon_vma(av->root);
 	vma->anon_vma = av;
 	anon_vma_chain_link(w, vma, av);
+	count_child(w, av->parent, 1);
+	return false;
 }
 
-void unlink_anon_vmas(struct world *w, struct vm_area_struct *vma)
+void unlink_anon_vmas_locked(struct world *w, struct vm_area_struct *vma)
 {
 	struct anon_vma_chain *avc, *next;
 
-	/* First under the lock: out of every index. An anon_vma left empty
-	 * keeps its avc on the chain, as a note to drop its reference. */
+	if (list_empty(&vma->anon_vma_chain))
+		return;
 	list_for_each_entry_safe(avc, next, &vma->anon_vma_chain, same_vma) {
+		struct anon_vma *av = avc->anon_vma;
 		anon_vma_index_remove(w, avc);
-		if (avc->anon_vma->nr_avcs == 0)
+		if (av->nr_avcs == 0) {
+			count_child(w, av->parent, -1);
 			continue;
+		}
 		list_del(&avc->same_vma);
 		world_dealloc(w, avc, sizeof(*avc));
 	}
+	if (vma->anon_vma)
+		count_vma(w, vma->anon_vma, -1);
+}
+
+void unlink_anon_vmas_put(struct world *w, struct vm_area_struct *vma)
+{
+	struct anon_vma_chain *avc, *next;
+
+	/* Newest first: a child goes before the parent, the root last. */
 	list_for_each_entry_safe(avc, next, &vma->anon_vma_chain, same_vma) {
 		put_anon_vma(w, avc->anon_vma);
 		list_del(&avc->same_vma);
 		world_dealloc(w, avc, sizeof(*avc));
 	}
+}
+
+void unlink_anon_vmas(struct world *w, struct vm_area_struct *vma)
+{
+	unlink_anon_vmas_locked(w, vma);
+	unlink_anon_vmas_put(w, vma);
 }

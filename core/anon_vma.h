@@ -15,9 +15,25 @@
 struct world;
 struct vm_area_struct;
 
+/* Lifetime (mm/rmap.c): refcount is 1 while the anon_vma's tree holds an
+ * avc (the reference anon_vma_alloc made, put by the unlink that empties
+ * the tree), plus one per child that pins it as its root, plus one per
+ * walker that took it with page_get_anon_vma. At 0 it is freed
+ * (__put_anon_vma): kept on world->dead_anon_vmas, so that anything still
+ * reaching it is a report, not a use-after-free of the model.
+ *
+ * Reuse (3.19 on, protocol.h's anon_vma_reuse): parent, and the counters
+ * the row's kernel keeps, the others staying 0: degree (3.19 to 5.19.6)
+ * counts the vmas whose ->anon_vma this is plus its children whose trees
+ * are not empty, a root counting itself; the fix splits it into
+ * num_children (the same children, the root itself included) and
+ * num_active_vmas (the vmas). */
 struct anon_vma {
 	struct anon_vma *root;	/* oldest of the family; only its rwsem is taken */
+	struct anon_vma *parent;	/* the anon_vma it was forked from; a root's own */
 	int refcount;
+	int degree;		/* REUSE_DEGREE */
+	int num_children, num_active_vmas;	/* REUSE_COUNTS */
 	bool dead;		/* freed: on world->dead_anon_vmas */
 	struct lock rwsem;
 	/* The index of this anon_vma's avcs: one of the two forms, per protocol. */
@@ -27,6 +43,7 @@ struct anon_vma {
 	int nr_avcs;			/* indexed, templist included */
 	unsigned long id;
 	struct list_head world_node;	/* world->anon_vmas: for checks and teardown */
+	int scan_vmas, scan_children;	/* the oracle's scratch counts */
 };
 
 struct anon_vma_chain {
@@ -75,11 +92,26 @@ void anon_vma_moveto_tail(struct world *w, struct vm_area_struct *vma);
 void anon_vma_chain_link(struct world *w, struct vm_area_struct *vma, struct anon_vma *av);
 /* anon_vma_prepare's choice: a neighbour's anon_vma when it may be shared. */
 struct anon_vma *find_mergeable_anon_vma(struct vm_area_struct *vma);
-/* Link dst into every anon_vma of src's chain, oldest first. */
+/* __anon_vma_prepare's locked part: av (allocated for it, or the
+ * neighbour's) becomes vma's anon_vma, linked, counted. */
+void anon_vma_prepare_link(struct world *w, struct vm_area_struct *vma, struct anon_vma *av,
+			   bool allocated);
+/* Link dst into every anon_vma of src's chain, oldest first. A dst without
+ * an anon_vma (anon_vma_fork's) may take one of them, by the row's reuse
+ * rule; every other caller sets dst->anon_vma first (a copy of src). */
 void anon_vma_clone(struct world *w, struct vm_area_struct *dst, struct vm_area_struct *src);
-/* Clone the parent's chain, then give the child its own anon_vma. */
-void anon_vma_fork(struct world *w, struct vm_area_struct *vma, struct vm_area_struct *pvma);
-/* Remove vma's avcs from the indexes; drop the anon_vmas left empty. */
+/* Clone the parent's chain; unless the clone reused an anon_vma (then it
+ * returns true), give the child a new one of its own. The caller has
+ * cleared vma->anon_vma. */
+bool anon_vma_fork(struct world *w, struct vm_area_struct *vma, struct vm_area_struct *pvma);
+/* unlink_anon_vmas() in its two halves, as the kernel runs them: under the
+ * root's lock, every avc out of its index (an anon_vma left empty keeps
+ * its avc on vma's chain, as a note), and the counters; after the lock is
+ * dropped (freeing may take it), the put of each anon_vma left empty. A
+ * vma already unlinked (an empty chain) is left alone. */
+void unlink_anon_vmas_locked(struct world *w, struct vm_area_struct *vma);
+void unlink_anon_vmas_put(struct world *w, struct vm_area_struct *vma);
+/* Both halves, for teardown where no lock is held. */
 void unlink_anon_vmas(struct world *w, struct vm_area_struct *vma);
 
 #endif

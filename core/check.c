@@ -84,24 +84,228 @@ static int count_task_refs(struct world *w, const struct anon_vma *av)
 	return refs;
 }
 
+static bool covering_exactly(const struct vm_area_struct *list, const struct vm_area_struct *vma)
+{
+	for (; list; list = list->vm_next)
+		if (list == vma)
+			return true;
+	return false;
+}
+
+/* Every vma an anon_vma may be referred to by: the mms' vmas, munmap's and
+ * exit's detached ones, and the orphans of operations under way (a
+ * __split_vma's new part before vma_adjust inserts it, a vma merged away
+ * before anon_vma_merge unlinks it). fn returns nonzero to stop. */
+typedef int (*vma_fn)(struct world *w, struct vm_area_struct *vma, void *ctx);
+
+/* The orphans alone: linked, in no mm's lists. */
+static int for_each_orphan_vma(struct world *w, vma_fn fn, void *ctx)
+{
+	int r;
+	for (int i = 0; i < w->nr_tasks; i++)
+		for (int d = 0; d < w->task[i]->depth; d++) {
+			const struct frame *f = &w->task[i]->frames[d];
+			struct vm_area_struct *v = NULL;
+			if (f->op == OP_SPLIT_VMA && f->u.split_vma.new &&
+			    !covering_exactly(f->u.split_vma.mm->mmap, f->u.split_vma.new))
+				v = f->u.split_vma.new;
+			else if (f->op == OP_VMA_ADJUST && f->pc == ADJUST_MERGE)
+				v = f->u.adjust.next;
+			if (v && (r = fn(w, v, ctx)))
+				return r;
+		}
+	return 0;
+}
+
+static int for_each_vma(struct world *w, vma_fn fn, void *ctx)
+{
+	int r;
+	for (int i = 0; i < w->nr_mm; i++) {
+		struct vm_area_struct *lists[] = { w->mm[i]->mmap, w->mm[i]->detached };
+		for (int l = 0; l < 2; l++)
+			for (struct vm_area_struct *v = lists[l]; v; v = v->vm_next)
+				if ((r = fn(w, v, ctx)))
+					return r;
+	}
+	return for_each_orphan_vma(w, fn, ctx);
+}
+
+/* --- anon-vma-counters ------------------------------------------------- */
+
+struct counted {
+	const struct anon_vma *av;
+	int vmas;	/* linked vmas whose ->anon_vma it is */
+};
+
+static int count_vmas_of(struct world *w, struct vm_area_struct *v, void *ctx)
+{
+	struct counted *c = ctx;
+	(void)w;
+	/* An unlinked vma (empty chain) keeps a stale pointer and no count. */
+	c->vmas += v->anon_vma == c->av && !list_empty(&v->anon_vma_chain);
+	return 0;
+}
+
+/* Each counter against what it counts, found by brute force: refcount
+ * (the tree's reference while it holds an avc, the walkers', the root pins
+ * of the family), and the reuse counters of the row's kernel (anon_vma.h). */
+static int check_anon_vma_counters(struct world *w, struct anon_vma *av, struct check_failure *out)
+{
+	const struct anon_vma *a;
+	int expected = (av->nr_avcs > 0) + count_task_refs(w, av), children = 0;
+
+	list_for_each_entry(a, &w->anon_vmas, world_node) {
+		expected += a != av && a->root == av;
+		children += a->parent == av && a->nr_avcs > 0;	/* a root is its own */
+	}
+	if (av->refcount != expected)
+		return fail(out, "anon-vma-counters", "anon_vma %lu: refcount %d, %d references exist",
+			    av->id, av->refcount, expected);
+	struct counted c = { .av = av };
+	for_each_vma(w, count_vmas_of, &c);
+	int degree = 0, num_children = 0, num_active_vmas = 0;
+	if (w->proto->anon_vma_reuse == REUSE_DEGREE)
+		degree = c.vmas + children;
+	else if (w->proto->anon_vma_reuse == REUSE_COUNTS)
+		num_children = children, num_active_vmas = c.vmas;
+	if (av->degree != degree || av->num_children != num_children ||
+	    av->num_active_vmas != num_active_vmas)
+		return fail(out, "anon-vma-counters",
+			    "anon_vma %lu: degree %d, num_children %d, num_active_vmas %d; counted "
+			    "%d, %d, %d (%d vmas use it, %d children with avcs)", av->id, av->degree,
+			    av->num_children, av->num_active_vmas, degree, num_children,
+			    num_active_vmas, c.vmas, children);
+	return 0;
+}
+
 static int check_anon_vmas(struct world *w, struct check_failure *out)
 {
-	struct anon_vma *av, *a;
+	struct anon_vma *av;
 
 	list_for_each_entry(av, &w->anon_vmas, world_node) {
 		if (!anon_vma_live(w, av->root))
 			return fail(out, "anon_vma", "anon_vma %lu: root freed", av->id);
 		if (av->root->root != av->root)
 			return fail(out, "anon_vma", "anon_vma %lu: root is not its own root", av->id);
-		if (check_tree(w, av, out))
+		if (check_tree(w, av, out) || check_anon_vma_counters(w, av, out))
 			return -1;
-		int expected = (av->nr_avcs > 0) + count_task_refs(w, av);
-		list_for_each_entry(a, &w->anon_vmas, world_node)
-			expected += a != av && a->root == av;
-		if (av->refcount != expected)
-			return fail(out, "refcount", "anon_vma %lu: refcount %d, %d references exist",
-				    av->id, av->refcount, expected);
 	}
+	/* A freed one was unlinked from everything: the kernel's VM_WARN_ONs
+	 * before the put in unlink_anon_vmas. */
+	list_for_each_entry(av, &w->dead_anon_vmas, world_node)
+		if (av->refcount || av->degree || av->num_children || av->num_active_vmas)
+			return fail(out, "anon-vma-counters", "anon_vma %lu freed with refcount %d, "
+				    "degree %d, num_children %d, num_active_vmas %d", av->id,
+				    av->refcount, av->degree, av->num_children, av->num_active_vmas);
+	return 0;
+}
+
+/* --- anon-vma-lifetime ------------------------------------------------- */
+
+/* What the kernel lets still point at a freed anon_vma (its slab is
+ * SLAB_DESTROY_BY_RCU: the memory stays an anon_vma, so a look that checks
+ * before it trusts is safe): the mapping of a page no longer mapped
+ * (page_get_anon_vma and page_lock_anon_vma_read test page_mapped() before
+ * and after they touch it), the anon_vma of a vma already unlinked on its
+ * way to remove_vma, the parent of an anon_vma whose own tree is empty
+ * (never followed again). Nothing else: a mapped page, a linked vma, an
+ * avc, a member's root, a walker's reference. Why a mapped page's anon_vma
+ * lives: the page is mapped only in vmas linked to it, whose avcs keep its
+ * tree non-empty and so its refcount above 0; whatever breaks that link
+ * (a merge of two vmas with the same anon_vma and different chains) lets
+ * the unlink of the last avc free it under the page. */
+
+static int mapped_page_of_dead(struct check_failure *out, const struct page *page,
+			       const char *what, int mm, unsigned long addr)
+{
+	if (!page->mapping || !page->mapping->dead)
+		return 0;
+	return fail(out, "anon-vma-lifetime", "anon_vma %lu was freed while page %lu, mapped by "
+		    "the %s at mm%d %#lx, still names it as its anon_vma: an rmap walk of the page "
+		    "reads freed memory", page->mapping->id, page->id, what, mm, addr);
+}
+
+static int dead_pages(struct world *w, struct check_failure *out)
+{
+	for (int i = 0; i < w->nr_mm; i++) {
+		struct mm_struct *mm = w->mm[i];
+		for (unsigned long slot = 0; slot < NR_PMDS; slot++) {
+			const struct pmd *pmd = &mm->pmd[slot];
+			unsigned long addr = slot << PMD_SHIFT;
+			if (pmd->kind == PMD_HUGE &&
+			    mapped_page_of_dead(out, pmd->page, "huge pmd", mm->id, addr))
+				return -1;
+			for (int p = 0; pmd->kind == PMD_TABLE && p < PTRS_PER_PTE; p++) {
+				const struct pte *pte = &pmd->pte[p];
+				if (pte->kind != PTE_NONE &&
+				    mapped_page_of_dead(out, pte->page, pte->kind == PTE_PRESENT ? "pte" :
+							"migration entry", mm->id,
+							addr + ((unsigned long)p << PAGE_SHIFT)))
+					return -1;
+			}
+		}
+	}
+	for (int i = 0; i < w->nr_tasks; i++)
+		for (int e = 0; e < w->task[i]->nr_inflight; e++) {
+			const struct inflight *in = &w->task[i]->inflight[e];
+			const struct page *page = in->kind == INFLIGHT_PTE ? in->pte.page : in->page;
+			if (page && mapped_page_of_dead(out, page, "entry in flight", in->mm->id, in->addr))
+				return -1;
+		}
+	/* page_mapped(), the kernel's own test. */
+	for (int b = 0; b < w->nr_page_blocks; b++)
+		for (int i = 0; i < w->page_blocks[b]->nr; i++) {
+			const struct page *p = &w->page_blocks[b][i];
+			if (page_mapped(p) && p->mapping && p->mapping->dead)
+				return fail(out, "anon-vma-lifetime", "anon_vma %lu was freed while page "
+					    "%lu, page_mapped(), still names it as its anon_vma",
+					    p->mapping->id, p->id);
+		}
+	return 0;
+}
+
+static int dead_in_vma(struct world *w, struct vm_area_struct *v, void *ctx)
+{
+	struct check_failure *out = ctx;
+	const struct anon_vma_chain *avc;
+	(void)w;
+
+	if (list_empty(&v->anon_vma_chain))
+		return 0;	/* unlinked: a stale anon_vma pointer is allowed */
+	if (v->anon_vma && v->anon_vma->dead)
+		return fail(out, "anon-vma-lifetime", "anon_vma %lu was freed while vma%lu of mm%d, "
+			    "still linked, has it as its anon_vma", v->anon_vma->id, v->id,
+			    v->vm_mm->id);
+	list_for_each_entry(avc, &v->anon_vma_chain, same_vma)
+		if (avc->anon_vma->dead)
+			return fail(out, "anon-vma-lifetime", "anon_vma %lu was freed while an avc "
+				    "of vma%lu (mm%d) still links to it", avc->anon_vma->id, v->id,
+				    v->vm_mm->id);
+	return 0;
+}
+
+int rmap_check_lifetime(struct world *w, struct check_failure *out)
+{
+	const struct anon_vma *av;
+
+	if (list_empty(&w->dead_anon_vmas))
+		return 0;
+	if (dead_pages(w, out) || for_each_vma(w, dead_in_vma, out))
+		return -1;
+	list_for_each_entry(av, &w->anon_vmas, world_node)
+		if (av->root->dead || (av->parent->dead && av->nr_avcs))
+			return fail(out, "anon-vma-lifetime", "anon_vma %lu was freed while anon_vma %lu "
+				    "has it as its %s", av->root->dead ? av->root->id : av->parent->id,
+				    av->id, av->root->dead ? "root" : "parent");
+	for (int i = 0; i < w->nr_tasks; i++)
+		for (int d = 0; d < w->task[i]->depth; d++) {
+			const struct frame *f = &w->task[i]->frames[d];
+			const struct anon_vma *held = f->op == OP_SPLIT_HUGE_PAGE ? f->u.split.anon_vma
+						    : f->op == OP_MIGRATE ? f->u.migrate.anon_vma : NULL;
+			if (held && held->dead)
+				return fail(out, "anon-vma-lifetime", "anon_vma %lu was freed while task %d "
+					    "holds a reference to it", held->id, w->task[i]->id);
+		}
 	return 0;
 }
 
@@ -191,14 +395,6 @@ static int check_reachable(struct world *w, struct mm_struct *mm, unsigned long 
 			    "mm%d %#lx: page %lu index %#lx, vma%lu maps index %#lx there", mm->id, addr,
 			    page->id, page->index, vma->id, linear_page_index(vma, addr));
 	return 0;
-}
-
-static bool covering_exactly(const struct vm_area_struct *list, const struct vm_area_struct *vma)
-{
-	for (; list; list = list->vm_next)
-		if (list == vma)
-			return true;
-	return false;
 }
 
 static int check_vmas(struct world *w, struct mm_struct *mm, int *avcs, struct check_failure *out)
@@ -374,28 +570,34 @@ static int check_locks(struct world *w, struct check_failure *out)
 	return 0;
 }
 
+struct chain_ctx {
+	int *avcs;
+	struct check_failure *out;
+};
+
+static int check_orphan_chain(struct world *w, struct vm_area_struct *v, void *ctx)
+{
+	struct chain_ctx *c = ctx;
+	return check_chain(w, v, c->avcs, c->out);
+}
+
 int rmap_check(struct world *w, struct check_failure *out)
 {
 	struct anon_vma *av;
 	int chained = 0, indexed = 0;
 
+	/* First: the other checks would name a freed anon_vma as broken
+	 * structure (a chain, a reachable entry) rather than as what it is. */
+	if (rmap_check_lifetime(w, out))
+		return -1;
 	for (int i = 0; i < w->nr_mm; i++)
 		if (check_vmas(w, w->mm[i], &chained, out))
 			return -1;
 	/* Orphans mid-operation (a __split_vma's new part before vma_adjust
 	 * inserts it) are linked too: count them from the tasks. */
-	for (int i = 0; i < w->nr_tasks; i++)
-		for (int d = 0; d < w->task[i]->depth; d++) {
-			const struct frame *f = &w->task[i]->frames[d];
-			struct vm_area_struct *v = NULL;
-			if (f->op == OP_SPLIT_VMA && f->u.split_vma.new &&
-			    !covering_exactly(f->u.split_vma.mm->mmap, f->u.split_vma.new))
-				v = f->u.split_vma.new;
-			else if (f->op == OP_VMA_ADJUST && f->pc == ADJUST_MERGE)
-				v = f->u.adjust.next;
-			if (v && check_chain(w, v, &chained, out))
-				return -1;
-		}
+	struct chain_ctx c = { .avcs = &chained, .out = out };
+	if (for_each_orphan_vma(w, check_orphan_chain, &c))
+		return -1;
 	list_for_each_entry(av, &w->anon_vmas, world_node)
 		indexed += av->nr_avcs;
 	if (chained != indexed)

@@ -14,6 +14,7 @@
 enum step_result anon_vma_prepare(struct world *w, struct task *t, struct vm_area_struct *vma)
 {
 	struct anon_vma *av = find_mergeable_anon_vma(vma);
+	bool allocated = !av;
 
 	if (av && !lock_take(w, t, anon_vma_lock(av), true))
 		return STEP_BLOCKED;
@@ -26,8 +27,7 @@ enum step_result anon_vma_prepare(struct world *w, struct task *t, struct vm_are
 			world_model_bug(w, "a new anon_vma's lock is held");
 	}
 	step_trace(w, t, "anon_vma_prepare", "vma%lu -> anon_vma %lu", vma->id, av->id);
-	vma->anon_vma = av;
-	anon_vma_chain_link(w, vma, av);
+	anon_vma_prepare_link(w, vma, av, allocated);
 	lock_drop(w, t, anon_vma_lock(av));
 	return STEP_DONE;
 }

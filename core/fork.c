@@ -140,10 +140,14 @@ enum step_result fork_step(struct world *w, struct task *t, struct frame *f)
 			tmp->vm_mm = fk->mm;
 			tmp->anon_vma = NULL;
 			tmp->rmap_templist = av && w->proto->templist != TEMPLIST_OFF;
-			anon_vma_fork(w, tmp, mpnt);
+			bool reused = anon_vma_fork(w, tmp, mpnt);
 			vma_link(fk->mm, tmp);
-			step_trace(w, t, "anon_vma_fork", "vma%lu -> mm%d vma%lu", mpnt->id, fk->mm->id,
-				   tmp->id);
+			if (reused)
+				step_trace(w, t, "anon_vma_fork", "vma%lu -> mm%d vma%lu, reusing anon_vma %lu",
+					   mpnt->id, fk->mm->id, tmp->id, tmp->anon_vma->id);
+			else
+				step_trace(w, t, "anon_vma_fork", "vma%lu -> mm%d vma%lu", mpnt->id,
+					   fk->mm->id, tmp->id);
 			if (av)
 				lock_drop(w, t, anon_vma_lock(av));
 			fk->tmp = tmp;

@@ -187,13 +187,12 @@ enum step_result unlink_next_vma(struct world *w, struct task *t, struct vm_area
 		return STEP_BLOCKED;
 	step_trace(w, t, "unlink_anon_vmas", "vma%lu [%#lx, %#lx)", vma->id, vma->vm_start,
 		   vma->vm_end);
-	/* The root outlives the unlink: vma's own anon_vma holds it. */
+	/* The puts come after the unlock, as in the kernel: a put may free
+	 * the root whose rwsem this is. */
 	struct lock *root_lock = anon_vma_lock(av);
-	get_anon_vma(av->root);
-	struct anon_vma *root = av->root;
-	unlink_anon_vmas(w, vma);
+	unlink_anon_vmas_locked(w, vma);
 	lock_drop(w, t, root_lock);
-	put_anon_vma(w, root);
+	unlink_anon_vmas_put(w, vma);
 	*cursor = vma->vm_next;
 	return STEP_DONE;
 }

@@ -7,10 +7,11 @@ const struct protocol protocols[] = {
 	{
 		.name = "linux-3.15",
 		.changes = "the kernel as fixed",
-		.kernels = "3.15 to 4.4",
+		.kernels = "3.15 to 3.18 (its walks and split to 4.4: 3.19 to 4.4 are linux-3.19)",
 		.opened = "dd18dbc2d42a (3.15: need_rmap_locks covers move_huge_pmd) and b5a8cad376ee "
 			  "(3.15: split pass 1 reads the pmd under its lock)",
-		.closed = "e9b61f19858a (4.5: split_huge_page rewritten, the two-pass split with the "
+		.closed = "7a3ef208e662 (3.19: anon_vma reuse, row linux-3.19); for the walks "
+			  "e9b61f19858a (4.5: split_huge_page rewritten, the two-pass split with the "
 			  "splitting bit gone)",
 		.checked = "pradeep0605/CS736_Eager_paging_linux-3.15.5 (3.15.5): mm/mremap.c "
 			   "move_page_tables, mm/huge_memory.c page_check_address_pmd and zap_huge_pmd; "
@@ -24,21 +25,24 @@ const struct protocol protocols[] = {
 	},
 	{
 		.name = "all-fixes",
-		.changes = "move_ptes and move_huge_pmd flush the TLB before dropping the page-table locks",
+		.changes = "move_ptes and move_huge_pmd flush the TLB before dropping the page-table locks; "
+			   "4.5's split refuses a pinned THP; fork reuses anon_vmas by 2555283eb40d's counters",
 		.kernels = "none exactly: linux-3.15 with every later fix the model knows (eb66ae030829, "
-			   "4.19); the nearest kernels, 4.4.163 and later 4.4.y, took the fix back but also "
-			   "carry 3.19's anon_vma reuse",
+			   "4.19; e9b61f19858a's pin check, 4.5; 2555283eb40d's anon_vma reuse, 5.19.7); "
+			   "the nearest kernels, 4.4.163 and later 4.4.y, took the flush back but not the "
+			   "other two",
 		.origin = "the row every fix known to us makes: what OSS-Fuzz and ClusterFuzzLite fuzz "
 			  "(rmap_fuzzer's default), silent in every family",
 		.checked = "Rtoax/linux-5.10.13: mm/mremap.c move_ptes (force_flush, the flush before "
 			   "both pte locks drop); the 4.4.y backport of eb66ae030829 (linux-mm, 2 Nov 2018): "
 			   "mm/huge_memory.c move_huge_pmd, mm/mremap.c move_page_tables",
-		.notes = "named for what it is, not a kernel: 3.15's walks (the fixes of 3.15) and "
-			 "4.19's mremap flush; a row that a later fix joins (an anon_vma reuse rule as "
-			 "fixed) keeps the name",
+		.notes = "named for what it is, not a kernel: 3.15's walks (the fixes of 3.15), "
+			 "4.19's mremap flush, 4.5's split check and 5.19.7's anon_vma reuse (as "
+			 "reuse-fixed); a later fix joins the row and it keeps the name",
 		.expected = "sound",
 		.move_flush_locked = true,
 		.split_refuses_pins = true,
+		.anon_vma_reuse = REUSE_COUNTS,
 	},
 	{
 		.name = "move-normal-pmd",
@@ -81,6 +85,45 @@ const struct protocol protocols[] = {
 		.table_move_locks = RMAP_LOCKS_ALWAYS,
 		.split_ptlocks = true,
 		.split_refuses_pins = true,
+	},
+	{
+		.name = "linux-3.19",
+		.changes = "anon_vma_fork reuses an anon_vma of the parent's chain whose degree "
+			   "(vmas + children) is under 2 and that is not the parent vma's own",
+		.kernels = "3.19 to 4.4 (the model's walks and two-pass split are these kernels'; the "
+			   "reuse rule itself lasted to 5.19.6 and 6.0-rc3, on kernels the model does "
+			   "not have)",
+		.opened = "7a3ef208e662 (3.19: \"mm: prevent endless growth of anon_vma hierarchy\"), "
+			  "with b800c91a0517 (3.19: vma_adjust sets the importer's anon_vma before "
+			  "anon_vma_clone)",
+		.closed = "2555283eb40d (6.0-rc4, 5.19.7, 4.9.327 and later stable: \"mm/rmap: Fix "
+			  "anon_vma->degree ambiguity leading to double-reuse\", CVE-2022-42703); for "
+			  "the walks e9b61f19858a (4.5)",
+		.checked = "0x88888888/Linux-4.19 (4.19, the rule unchanged since 3.19 but for "
+			   "47b390d23bf8's src->anon_vma test): mm/rmap.c anon_vma_alloc, "
+			   "__anon_vma_prepare, anon_vma_clone, anon_vma_fork, unlink_anon_vmas, "
+			   "page_get_anon_vma, __put_anon_vma; the vma_adjust hunks of b800c91a0517; "
+			   "2555283eb40d's text (stable 5.10 mail)",
+		.notes = "no stock 3.19 or 4.4 mm/rmap.c is indexed: the 4.19 tree stands for them; "
+			 "3.19's clone has no src->anon_vma test (47b390d23bf8, 5.5), which changes "
+			 "nothing where every clone but fork's has dst->anon_vma set",
+		.expected = "double reuse: a merge leaves a mapped page's anon_vma unlinked, then "
+			    "freed (anon-vma-lifetime)",
+		.anon_vma_reuse = REUSE_DEGREE,
+	},
+	{
+		.name = "reuse-fixed",
+		.changes = "as linux-3.19, but reuse only an anon_vma with no vma (num_active_vmas 0) "
+			   "and at most one child (num_children < 2)",
+		.kernels = "none: 2555283eb40d's rule (6.0, 5.19.7, 4.9.327 and later stable) on "
+			   "linux-3.19; every kernel with the fix has 4.5's split and later walks, which "
+			   "the model does not have",
+		.origin = "2555283eb40d (Jann Horn, 2022): num_children and num_active_vmas",
+		.checked = "1582130940/android_kernel_xiaomi_sdm660 (4.19 with 2555283eb40d backported): "
+			   "mm/rmap.c __anon_vma_prepare, anon_vma_clone, anon_vma_fork, "
+			   "unlink_anon_vmas; the stable 5.10 mail's diff",
+		.expected = "sound",
+		.anon_vma_reuse = REUSE_COUNTS,
 	},
 	{
 		.name = "linux-3.14",

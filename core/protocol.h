@@ -29,6 +29,15 @@ enum templist_mode {
 	TEMPLIST_ALL,		/* and vmas copy_vma's vma_merge re-indexes */
 };
 
+/* Whether anon_vma_fork may give the child vma an anon_vma already on the
+ * parent's chain instead of a new one (anon_vma_clone's reuse), and the
+ * counters that decide it. */
+enum anon_vma_reuse {
+	REUSE_NONE,	/* before 3.19: every fork child gets a new anon_vma */
+	REUSE_DEGREE,	/* 3.19 to 5.19.6 (7a3ef208e662): degree < 2, not src's own */
+	REUSE_COUNTS,	/* 5.19.7, 6.0 (2555283eb40d): num_children < 2, num_active_vmas 0 */
+};
+
 struct protocol {
 	const char *name;
 	const char *changes;	/* what differs from linux-3.15, one line */
@@ -75,6 +84,7 @@ struct protocol {
 	 * is not split (-EBUSY); 3.x splits it whatever its count. */
 	bool split_refuses_pins;
 	enum templist_mode templist;	/* where copy_vma and fork index a vma until it is filled */
+	enum anon_vma_reuse anon_vma_reuse;	/* anon_vma_clone's reuse rule on fork */
 };
 
 extern const struct protocol protocols[];

@@ -130,8 +130,10 @@ static enum step_result anon_vma_merge(struct world *w, struct task *t, struct f
 		return STEP_BLOCKED;
 	step_trace(w, t, "anon_vma_merge", "unlink vma%lu", next->id);
 	if (av) {
-		unlink_anon_vmas(w, next);
-		lock_drop(w, t, anon_vma_lock(av));
+		struct lock *root_lock = anon_vma_lock(av);
+		unlink_anon_vmas_locked(w, next);
+		lock_drop(w, t, root_lock);
+		unlink_anon_vmas_put(w, next);
 	}
 	vm_area_free(w, next);
 	a->next = NULL;
@@ -164,8 +166,11 @@ enum step_result vma_adjust_step(struct world *w, struct task *t, struct frame *
 				return STEP_BLOCKED;
 			step_trace(w, t, "anon_vma_clone", "importer vma%lu from vma%lu", a->importer->id,
 				   a->exporter->id);
-			anon_vma_clone(w, a->importer, a->exporter);
+			/* Set first (b800c91a0517, 3.19): the clone of a vma
+			 * with an anon_vma copies, never reuses, and counts the
+			 * importer on the exporter's anon_vma. */
 			a->importer->anon_vma = av;
+			anon_vma_clone(w, a->importer, a->exporter);
 			lock_drop(w, t, anon_vma_lock(av));
 			f->pc = ADJUST_SPLIT_START;
 			return STEP_DONE;

@@ -23,7 +23,7 @@ struct task;
 struct vm_area_struct;
 
 /* The small scope: bounds of one world (the decoder's too). */
-#define MAX_MMS 6
+#define MAX_MMS 8	/* fork chains deep enough for anon_vma reuse's generations */
 #define MAX_TASKS 8
 #define MAX_MAP_COUNT 12	/* sysctl_max_map_count */
 

@@ -13,6 +13,7 @@
 
 #include "mutator.h"
 #include "program.h"
+#include "world.h"
 
 struct rng {
 	uint32_t s;
@@ -46,14 +47,8 @@ static uint8_t resize_lengths(struct rng *r)
  * merges happen); faults land where a THP fits (half of them write faults,
  * by c's random bits), and accesses where faults land. Operand bytes stay arbitrary otherwise, so nothing
  * is out of reach. */
-static void random_record(struct rng *r, uint8_t *rec)
+static void shape_operands(struct rng *r, uint8_t *rec)
 {
-	uint32_t v = next(r);
-	memcpy(rec, &v, RECORD_SIZE);
-	if (below(r, 2) == 0) {
-		rec[0] &= 0x80;
-		return;
-	}
 	switch (record_op(&(struct record){ rec[0], 0, 0, 0 })) {
 	case REC_FAULT:
 	case REC_ACCESS:	/* where pages are: a vma's start, or a pmd in */
@@ -82,6 +77,58 @@ static void random_record(struct rng *r, uint8_t *rec)
 	default:
 		break;
 	}
+}
+
+static void random_record(struct rng *r, uint8_t *rec)
+{
+	uint32_t v = next(r);
+	memcpy(rec, &v, RECORD_SIZE);
+	if (below(r, 2) == 0) {
+		rec[0] &= 0x80;
+		return;
+	}
+	shape_operands(r, rec);
+}
+
+/* The mms a program has made by record n, about: one to start with, one
+ * per fork or exec record (a failed one counts too: the guess only
+ * biases operands). */
+static unsigned mms_made(const uint8_t *data, size_t n)
+{
+	unsigned mms = 1;
+	for (size_t i = 0; i < n; i++) {
+		enum rec_op op = record_op(&(struct record){ data[i * RECORD_SIZE], 0, 0, 0 });
+		mms += op == REC_FORK || op == REC_EXEC;
+	}
+	return mms < MAX_MMS ? mms : MAX_MMS;
+}
+
+/* Whole operations on whole address spaces, one to three appended, each
+ * run at once: forks, exits, mprotects, faults, munmaps, mremaps. The
+ * anon_vma lifetime bugs are such sequences, no race in them, and deeper
+ * in fork trees than a race from scratch goes: so the mm operand names
+ * the newest mm mostly (what the last fork made), or the one before it,
+ * or any; the other operands as random_record draws them. */
+static size_t grow_mms(struct rng *r, uint8_t *data, size_t n, size_t max)
+{
+	static const uint8_t ops[] = { REC_FORK, REC_FORK, REC_EXIT, REC_MPROTECT, REC_MPROTECT,
+				       REC_FAULT, REC_MUNMAP, REC_MREMAP };
+
+	for (size_t k = 1 + below(r, 3); k-- && n < max; n++) {
+		uint8_t *rec = data + n * RECORD_SIZE;
+		unsigned mms = mms_made(data, n), back = (unsigned)below(r, 4);
+		back = back < 2 ? 0 : back == 2 ? 1 : (unsigned)below(r, mms);
+		uint8_t mm = (uint8_t)(back < mms ? mms - 1 - back : 0);
+		uint32_t v = next(r);
+		memcpy(rec, &v, RECORD_SIZE);
+		rec[0] = (uint8_t)(ops[below(r, sizeof(ops))] | 0x80);
+		shape_operands(r, rec);
+		if ((rec[0] & 0x7f) == REC_MREMAP)
+			rec[1] = (uint8_t)((rec[1] & 0xf8) | (mm & 7));
+		else
+			rec[1] = mm;
+	}
+	return n;
 }
 
 /* Bits lo..hi-1 of a schedule byte (slot i runs Y when bit i is set). */
@@ -301,6 +348,15 @@ static unsigned long nr_mutations;
 unsigned long rmap_mutator_calls(void) { return nr_mutations; }
 void rmap_mutator_reset(void) { nr_mutations = 0; }
 
+/* One of the ten record mutations below, alike: 0-5, 6 (grow_mms), 7
+ * (make_race), 8 (move_home), 10 (one operand); 9, a race from scratch,
+ * has a share of its own. */
+static unsigned record_mutation(struct rng *r)
+{
+	unsigned what = (unsigned)below(r, 10);
+	return what == 9 ? 10 : what;
+}
+
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
 	struct rng r = { seed | 1 };
@@ -318,9 +374,12 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 	 * ten: the median executions to linux-3.14's race fell from 34k to 20k,
 	 * peek-migration-pte's from 5.9k to 1.2k (tools/bench.sh, 8 seeds). */
 	unsigned what = young ? 9
-		      : n >= 4 ? (below(&r, 3) ? (unsigned)below(&r, 9) : 9)
-			       : !n || below(&r, 4) ? 9 : (unsigned)below(&r, 9);
+		      : n >= 4 ? (below(&r, 3) ? record_mutation(&r) : 9)
+			       : !n || below(&r, 4) ? 9 : record_mutation(&r);
 	switch (what) {
+	case 6:
+		n = grow_mms(&r, data, n, max);
+		break;
 	case 9:
 		n = make_scenario(&r, data, n, max, young);
 		break;
@@ -373,6 +432,7 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 		memcpy(data + to * RECORD_SIZE, tmp, RECORD_SIZE);
 		break;
 	}
+	case 10:
 	default: /* one operand, or the schedule of a step record */
 		rec[1 + below(&r, 3)] = (uint8_t)next(&r);
 		break;

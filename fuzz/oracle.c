@@ -371,6 +371,136 @@ static void home_features(struct oracle *o, struct mm_struct *mm)
 	}
 }
 
+static unsigned cap(unsigned v, unsigned max) { return v < max ? v : max; }
+
+/* Where b sits in own's family, seen from own. */
+enum kin { KIN_SELF, KIN_ANCESTOR, KIN_DESCENDANT, KIN_COUSIN };
+
+static enum kin kin_of(const struct anon_vma *own, const struct anon_vma *b)
+{
+	if (b == own)
+		return KIN_SELF;
+	for (const struct anon_vma *a = own; a->parent != a; a = a->parent)
+		if (a->parent == b)
+			return KIN_ANCESTOR;
+	for (const struct anon_vma *a = b; a->parent != a; a = a->parent)
+		if (a->parent == own)
+			return KIN_DESCENDANT;
+	return KIN_COUSIN;
+}
+
+/* The kin of the anon_vmas v's mapped pages name, a bit each. */
+static unsigned page_kin(const struct vm_area_struct *v)
+{
+	unsigned kin = 0;
+	for (unsigned long a = v->vm_start & PMD_MASK; a < v->vm_end; a += PMD_SIZE) {
+		const struct pmd *pmd = mm_pmd(v->vm_mm, a);
+		if (pmd->kind == PMD_HUGE && a >= v->vm_start)
+			kin |= 1u << kin_of(v->anon_vma, pmd->page->mapping);
+		for (int p = 0; pmd->kind == PMD_TABLE && p < PTRS_PER_PTE; p++) {
+			unsigned long at = a + ((unsigned long)p << PAGE_SHIFT);
+			if (pmd->pte[p].kind == PTE_PRESENT && at >= v->vm_start && at < v->vm_end)
+				kin |= 1u << kin_of(v->anon_vma, pmd->pte[p].page->mapping);
+		}
+	}
+	return kin;
+}
+
+/* A vma's chain against the hierarchy: its length, its own anon_vma's
+ * place (not first: a fork gave it an older one), whether it holds a
+ * cousin of its own (neither ancestor nor descendant: left behind by a
+ * reuse higher up) and an anon_vma no vma uses and no child keeps (an
+ * avc the only thing left of it); and what its pages' anon_vmas are to
+ * its own. */
+static bool vma_chain_features(struct oracle *o, const struct vm_area_struct *v)
+{
+	const struct anon_vma_chain *avc;
+	unsigned n = 0, pos = 0;
+	bool idle = false, cousin = false;
+
+	list_for_each_entry(avc, &v->anon_vma_chain, same_vma) {
+		const struct anon_vma *m = avc->anon_vma;
+		if (m == v->anon_vma)
+			pos = n;
+		else
+			idle |= !m->scan_vmas && !m->scan_children;
+		cousin |= kin_of(v->anon_vma, m) == KIN_COUSIN;
+		n++;
+	}
+	unsigned f = cap(pos, 2);
+	f = f * 2 + cousin;
+	f = f * 2 + idle;
+	f = f * 5 + cap(n ? n - 1 : 0, 4);
+	oracle_feature(o, ORACLE_FEATURE_VMA_CHAIN + f);
+	oracle_feature(o, ORACLE_FEATURE_VMA_PAGES + page_kin(v));
+	return idle;
+}
+
+/* The anon_vma hierarchy (oracle.h), by brute force over every vma. Only
+ * where it decides something (the rows that reuse anon_vmas on fork: on
+ * the others it cost the walk races' searches a third of their speed),
+ * once forks or execs made one (one mm has one family, a root), and only
+ * when an object came or went since the last look: these counts move with
+ * every fork, exit, split, merge, unmap and new page. */
+static void anon_vma_features(struct oracle *o)
+{
+	struct world *w = o->w;
+	struct anon_vma *av;
+	unsigned long stamp = (unsigned long)w->nr_mm;
+
+	for (int i = 0; i < w->nr_mm; i++)
+		stamp = stamp * 31 + (unsigned long)w->mm[i]->map_count * 2 + w->mm[i]->exited;
+	stamp = ((stamp * 31 + w->next_vma_id) * 31 + w->next_anon_vma_id) * 31 +
+		(unsigned long)w->nr_anon_vmas * 7 + (unsigned long)w->nr_page_blocks;
+	if (w->proto->anon_vma_reuse == REUSE_NONE || w->nr_mm < 2 || stamp == o->hierarchy_seen)
+		return;
+	o->hierarchy_seen = stamp;
+
+	list_for_each_entry(av, &w->anon_vmas, world_node)
+		av->scan_vmas = av->scan_children = 0;
+	list_for_each_entry(av, &w->anon_vmas, world_node)
+		if (av->parent != av && av->nr_avcs)
+			av->parent->scan_children++;
+	for (int i = 0; i < w->nr_mm; i++)
+		for (struct vm_area_struct *v = w->mm[i]->mmap; v; v = v->vm_next)
+			if (v->anon_vma)
+				v->anon_vma->scan_vmas++;
+	for (int i = 0; i < w->nr_mm; i++) {
+		struct mm_struct *mm = w->mm[i];
+		const struct anon_vma *seen[MAX_MAP_COUNT + 1];
+		unsigned vmas = 0, anon_vmas = 0, chain = 0, idle = 0;
+		if (mm->exited)
+			continue;
+		for (struct vm_area_struct *v = mm->mmap; v; v = v->vm_next) {
+			if (!v->anon_vma)
+				continue;
+			vmas++;
+			unsigned k = 0, n = 0;
+			while (k < anon_vmas && seen[k] != v->anon_vma)
+				k++;
+			if (k == anon_vmas && anon_vmas <= MAX_MAP_COUNT)
+				seen[anon_vmas++] = v->anon_vma;
+			const struct anon_vma_chain *avc;
+			list_for_each_entry(avc, &v->anon_vma_chain, same_vma)
+				n++;
+			chain = n > chain ? n : chain;
+			idle += vma_chain_features(o, v);
+		}
+		oracle_feature(o, ORACLE_FEATURE_MM_FAMILY +
+				  ((cap(vmas, 3) * 3 + cap(anon_vmas, 2)) * 6 + cap(chain, 5)) * 3 +
+				  cap(idle, 2));
+	}
+	list_for_each_entry(av, &w->anon_vmas, world_node) {
+		if (!av->nr_avcs)
+			continue;	/* on its way out, held by a walker */
+		unsigned depth = 0;
+		for (const struct anon_vma *a = av; a->parent != a && depth < 4; a = a->parent)
+			depth++;
+		oracle_feature(o, ORACLE_FEATURE_ANON_VMA + (depth * 3 + cap((unsigned)av->scan_vmas, 2)) * 3 +
+				  cap((unsigned)av->scan_children, 2));
+	}
+}
+
 void oracle_layout_features(struct oracle *o)
 {
 	struct world *w = o->w;
@@ -383,6 +513,7 @@ void oracle_layout_features(struct oracle *o)
 	o->layout_steps = w->steps;
 	for (int i = 0; i < w->nr_mm; i++)
 		home_features(o, w->mm[i]);
+	anon_vma_features(o);
 	for (int b = 0, pages = 0; b < w->nr_page_blocks && pages < 8; b++) {
 		struct page *page = w->page_blocks[b];
 		if (!page_mapped(page) || PageTail(page))
@@ -548,7 +679,11 @@ void oracle_after_step(struct oracle *o)
 		violate(o, "model-bug", "the model broke its own rules: %s", o->w->halt_message);
 		return;
 	}
-	if ((o->families & FAMILY_WALK) && rmap_check(o->w, &f))
+	/* rmap_check judges lifetime first (a freed anon_vma would otherwise
+	 * be named as broken structure): a lifetime failure with that family
+	 * off ends the checks unreported, as the structure after it is moot. */
+	if ((o->families & (FAMILY_WALK | FAMILY_LIFETIME)) && rmap_check(o->w, &f) &&
+	    (o->families & invariant_family(f.invariant)))
 		violate(o, f.invariant, "%s", f.message);
 }
 

@@ -8,6 +8,9 @@
  *                          entry for the old page somewhere
  *   missed-vma             a vma mapping the page when the walk took the
  *                          lock is not among the vmas it visits
+ *   anon-vma-lifetime, ... a freed anon_vma still named by a mapped page,
+ *                          a linked vma, ... (check.h, first of the
+ *                          structural checks)
  *   mapcount, ...          rmap_check's structural invariants, after every
  *                          step (check.h)
  *   kernel-bug, model-bug  a BUG_ON of the modelled kernel the checks above
@@ -71,7 +74,11 @@ enum {
 	ORACLE_FEATURE_HOME = 632,		/* a vma away from home: 16 */
 	ORACLE_FEATURE_STALE = 648,		/* an entry a TLB holds taken away: 32 */
 	ORACLE_FEATURE_FILL = 680,		/* a TLB fill during a walk of its page: 4 */
-	ORACLE_NR_FEATURES = 684,
+	ORACLE_FEATURE_ANON_VMA = 684,		/* an anon_vma's depth, vmas, children: 45 */
+	ORACLE_FEATURE_MM_FAMILY = 729,		/* an mm's vmas, anon_vmas, chain length: 216 */
+	ORACLE_FEATURE_VMA_CHAIN = 945,		/* a vma's chain against the hierarchy: 60 */
+	ORACLE_FEATURE_VMA_PAGES = 1005,	/* what its pages' anon_vmas are to its own: 16 */
+	ORACLE_NR_FEATURES = 1021,
 };
 #define ORACLE_MAX_WALKS 8
 
@@ -80,6 +87,7 @@ struct oracle {
 	unsigned families;		/* the invariant families it checks */
 	unsigned char *features;	/* counters by feature id, NULL: none wanted */
 	unsigned long layout_steps;	/* w->steps when layout features last ran */
+	unsigned long hierarchy_seen;	/* what the anon_vma features last looked at */
 	const struct rmap_walk *active[ORACLE_MAX_WALKS];	/* walks under way */
 	int nr_active;
 	const char *invariant;		/* the first violation, or NULL */
@@ -119,7 +127,15 @@ void oracle_after_step(struct oracle *o);
 void oracle_at_end(struct oracle *o);
 /* Layout features: for each mapped page, how many vmas a walk would visit
  * and where the first one mapping it comes in that order. A walk that
- * meets empty vmas before the mapping one is where every race starts. */
+ * meets empty vmas before the mapping one is where every race starts.
+ * And the anon_vma hierarchy's shape (the fuzz build has no edge coverage
+ * of the model, so a state the search should be able to build on needs a
+ * feature): each anon_vma's depth under its root with how many vmas use
+ * it and how many children it has (what fork's reuse rules read), each
+ * mm's vmas, anon_vmas, longest chain and vmas holding an anon_vma left
+ * with no user, each vma's chain against the family tree
+ * (vma_chain_features) and what its pages' anon_vmas are to its own. Only
+ * on the rows that reuse anon_vmas. */
 void oracle_layout_features(struct oracle *o);
 /* Before each record (a report's interleaving marks where each begins). */
 void oracle_note_record(struct oracle *o, unsigned long record);

@@ -91,9 +91,11 @@ static inline enum rec_op record_op(const struct record *r)
 }
 static inline bool record_now(const struct record *r) { return r->op & 0x80; }
 
-/* An mm selector picks mm (sel % nr_mm); nr_mm <= MAX_MMS (6) divides 60,
- * so sel % 60 picks the same mm in every world. */
-#define MM_SELECTORS 60
+/* An mm selector picks mm (sel % nr_mm). Up to MAX_MMS 6 every nr_mm
+ * divided 60 and canonical records reduced selectors mod 60; with 8 mms
+ * (deeper fork chains) no byte value does (lcm(1..8) = 840): a selector
+ * is kept whole, and the canonical records of before are unchanged. */
+#define MM_SELECTORS 256
 
 /* r with every bit the decoder ignores cleared and selectors reduced: it
  * runs exactly as r does. The scenario text shows canonical records. */

@@ -190,6 +190,8 @@ TRAP(violation_split_missed_pmd)
 TRAP(violation_stale_migration_entry)
 TRAP(violation_missed_vma)
 TRAP(violation_stale_tlb)
+TRAP(violation_anon_vma_lifetime)
+TRAP(violation_anon_vma_counters)
 TRAP(violation_mapcount)
 TRAP(violation_structure)
 TRAP(violation_kernel_bug)
@@ -205,6 +207,8 @@ static void trap(const char *invariant)
 		{ "stale-migration-entry", violation_stale_migration_entry },
 		{ "missed-vma", violation_missed_vma },
 		{ "stale-tlb", violation_stale_tlb },
+		{ "anon-vma-lifetime", violation_anon_vma_lifetime },
+		{ "anon-vma-counters", violation_anon_vma_counters },
 		{ "mapcount", violation_mapcount },
 		{ "kernel-bug", violation_kernel_bug },
 		{ "model-bug", violation_model_bug },

@@ -363,7 +363,7 @@ static bool parse_record(struct parser *p, const struct token *name, struct reco
 	case REC_FORK:
 	case REC_EXIT:
 	case REC_ACCESS:
-		if (!numbered(p, "mm", MM_SELECTORS - 1, "expected an mm (mm0 to mm59)", &n))
+		if (!numbered(p, "mm", MM_SELECTORS - 1, "expected an mm (mm0 to mm255)", &n))
 			return false;
 		r->a = (uint8_t)n;
 		if (op == REC_FORK || op == REC_EXIT)

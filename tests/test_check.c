@@ -61,7 +61,7 @@ static void catches_refcount(void)
 	struct world *w = sample();
 	struct anon_vma *av = tw_vma(w, 0, 0)->anon_vma;
 	av->refcount++;
-	expect(w, "refcount");
+	expect(w, "anon-vma-counters");	/* an anon_vma's; a page's pins stay "refcount" */
 	av->refcount--;
 	world_free(w);
 }

@@ -125,6 +125,34 @@ static void young_campaign_starts_races(void)
 	CHECK(grown < 400);
 }
 
+/* Past the young phase, a share of the mutations append whole operations
+ * run at once, and a fork among them names the newest mm more than any
+ * other: the one the program's forks made last (here two forks: mm2). */
+static void grown_forks_name_the_newest_mm(void)
+{
+	const uint8_t in[4 * RECORD_SIZE] = {
+		REC_MMAP | 0x80, 0, 0, 1, REC_FAULT | 0x80, 0, 0, 0,
+		REC_FORK | 0x80, 0, 0, 0, REC_FORK | 0x80, 1, 0, 0,
+	};
+	uint8_t out[MAX];
+	int newest = 0, other = 0;
+	rmap_mutator_reset();
+	for (unsigned seed = 1; seed <= 20000; seed++) {
+		memcpy(out, in, sizeof(in));
+		size_t len = LLVMFuzzerCustomMutator(out, sizeof(in), MAX, seed);
+		if (seed <= 1000 || len <= sizeof(in) || memcmp(out, in, sizeof(in)))
+			continue;
+		const uint8_t *rec = out + sizeof(in);
+		/* Not a duplicate of one of the input's forks. */
+		if (rec[0] == (REC_FORK | 0x80) && (rec[2] || rec[3]))
+			*(rec[1] == 2 ? &newest : &other) += 1;
+	}
+	/* Half of them, and a quarter of the rest, name it; other mutations
+	 * append forks of any mm too. */
+	CHECK(newest > 100);
+	CHECK(newest * 4 > other * 3);
+}
+
 /* Mutating the empty input starts a race from scratch. Under unlink-first
  * (the easiest race) a few thousand such starts find it; the same inputs
  * never fire under the sound linux-3.15. Deterministic: fixed seeds. */
@@ -149,4 +177,4 @@ static void scratch_races_find_a_bug(void)
 }
 
 TEST_MAIN(T(stays_in_bounds), T(crossover_splices_records), T(young_campaign_starts_races),
-	  T(scratch_races_find_a_bug))
+	  T(grown_forks_name_the_newest_mm), T(scratch_races_find_a_bug))

@@ -166,7 +166,7 @@ static void errors_name_line_and_column(void)
 {
 	check_error("mmap mm0 slot0 4P\nfualt mm0 slot1\n", 2, 1, "expected an operation");
 	check_error("mmap mm0 slot16 1P", 1, 10, "expected an address");
-	check_error("mmap mm60 slot1 1P", 1, 6, "expected an mm");
+	check_error("mmap mm256 slot1 1P", 1, 6, "expected an mm");
 	check_error("mremap mm8 slot1 1P -> slot2", 1, 8, "mm0 to mm7");
 	check_error("mremap mm0 slot1 1P slot2", 1, 21, "expected '->'");
 	check_error("mremap mm0 slot1 1P to 2P fast", 1, 27, "end of the record");

@@ -31,7 +31,7 @@ rmap_test(scenario bytes_round_trip text_round_trip errors_name_line_and_column 
 add_test(NAME crashers.replay COMMAND bash ${CMAKE_SOURCE_DIR}/tests/crashers_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(crashers.replay PROPERTIES ENVIRONMENT "${TEST_ENV}")
 rmap_test(mutator stays_in_bounds crossover_splices_records young_campaign_starts_races
-  scratch_races_find_a_bug)
+  grown_forks_name_the_newest_mm scratch_races_find_a_bug)
 target_sources(test_mutator PRIVATE ${CMAKE_SOURCE_DIR}/fuzz/mutator.c)
 rmap_test(arena alloc_is_zeroed_aligned_and_counted reset_reuses_memory_zeroed
   big_objects_get_their_own_chunk freed_memory_is_poisoned world_reset_is_a_fresh_world
@@ -89,3 +89,7 @@ rmap_test(tlb access_fills_and_hits huge_entry_covers_the_pmd zap_frees_after_th
   races_under_every_protocol families_select_what_is_checked)
 rmap_test(explore dedup_matches_enumeration_linux_3_14 dedup_matches_enumeration_linux_3_12
   dedup_matches_enumeration_linux_3_15 small_bound_finds_3_14_keeps_3_15_clean shards_add_up)
+rmap_test(anon_vma refcounts_follow_the_kernel root_outlives_its_family
+  degree_counts_vmas_and_children num_children_and_active_vmas_split_degree
+  fork_reuses_an_anon_vma_left_with_one_child no_reuse_before_3_19
+  importer_copies_and_is_counted checks_catch_lifetime_and_counters)

@@ -1,0 +1,266 @@
+/* anon_vma lifetime and reuse (mm/rmap.c): refcounts as 3.x-5.x keep them,
+ * the reuse counters of 3.19 (degree) and of 2555283eb40d (num_children,
+ * num_active_vmas) across prepare, fork, clone and unlink, and the two
+ * lifetime-family checks catching what they guard.
+ *
+ * Every world checks its structure after each step (tw_new), counters
+ * included: these tests add the values the kernel would hold. P is one pmd
+ * slot; "AV0" is anon_vma 0 (ids in allocation order). */
+#include "anon_vma.h"
+#include "oracle.h"
+#include "task.h"
+#include "test.h"
+#include "world_util.h"
+
+static void tw_exit(struct world *w, int mm) { tw_run(w, start_exit_mmap(w, mm)); }
+static void tw_mprotect(struct world *w, int mm, unsigned long addr, unsigned long len, bool write)
+{
+	tw_run(w, start_mprotect(w, mm, addr, len, write));
+}
+
+static struct anon_vma *av_of(struct world *w, int mm, int nth) { return tw_vma(w, mm, nth)->anon_vma; }
+
+static bool on_list(const struct list_head *head, const struct anon_vma *av)
+{
+	const struct anon_vma *a;
+	list_for_each_entry(a, head, world_node)
+		if (a == av)
+			return true;
+	return false;
+}
+
+/* refcount = the tree's reference while it holds an avc + one per child
+ * pinning it as root + one per walker; at 0 it is freed, the root last.
+ *
+ *   mm0  |A|      AV0 (root): tree ref + AV1's root pin = 2
+ *   mm1  |A'|     AV1: tree ref = 1, linked to AV0 and AV1
+ */
+static void refcounts_follow_the_kernel(void)
+{
+	struct world *w = tw_new("linux-3.15");
+	struct page *page = tw_fork_layout(w);
+	struct anon_vma *root = av_of(w, 0, 0), *child = av_of(w, 1, 0);
+
+	CHECK(child->root == root && child->parent == root && root->parent == root);
+	CHECK_EQ(root->refcount, 2);
+	CHECK_EQ(child->refcount, 1);
+	/* A split takes its page's anon_vma with page_get_anon_vma. */
+	int s = start_split_huge_page(w, page);
+	tw_step(w, s);
+	CHECK_EQ(root->refcount, 3);
+	tw_run(w, s);
+	CHECK_EQ(root->refcount, 2);
+	/* The child's exit empties AV1 (freed) and drops its pin on AV0. */
+	tw_exit(w, 1);
+	CHECK(child->dead && on_list(&w->dead_anon_vmas, child));
+	CHECK_EQ(child->refcount, 0);
+	CHECK_EQ(root->refcount, 1);
+	tw_munmap(w, 0, 0, 2 * P);
+	CHECK(root->dead);
+	CHECK_EQ(w->nr_anon_vmas, 0);
+	world_free(w);
+}
+
+/* The root outlives its family: with the parent's vma gone first, AV0's
+ * tree still holds the child's avc, and AV1 pins it; the child's unlink
+ * frees AV1, then (its pin dropped, its tree empty) AV0. */
+static void root_outlives_its_family(void)
+{
+	struct world *w = tw_new("linux-3.15");
+	tw_fork_layout_small(w);
+	struct anon_vma *root = av_of(w, 0, 0), *child = av_of(w, 1, 0);
+
+	tw_exit(w, 0);
+	CHECK(!root->dead);
+	CHECK_EQ(root->nr_avcs, 1);
+	CHECK_EQ(root->refcount, 2);
+	tw_exit(w, 1);
+	CHECK(child->dead && root->dead);
+	world_free(w);
+}
+
+/* 3.19's degree: vmas using the anon_vma + children with avcs, a root its
+ * own child.
+ *
+ *   mm0  |A  |B  |    prepare: AV0 degree 2 (A, itself); mprotect cuts B
+ *                     off A with AV0 too: 3
+ *   mm1  |A' |B' |    fork: AV1 (A'), AV2 (B'), children of AV0: 5
+ *   mm2  |A''|        fork of mm1 after B' is unmapped: AV3 under AV1
+ */
+static void degree_counts_vmas_and_children(void)
+{
+	struct world *w = tw_new("linux-3.19");
+	tw_mmap(w, 0, 0, 4 * P);
+	tw_fault(w, 0, 0, false);
+	struct anon_vma *av0 = av_of(w, 0, 0);
+	CHECK_EQ(av0->degree, 2);
+	tw_mprotect(w, 0, 2 * P, 2 * P, false);
+	CHECK_EQ(tw_nr_vmas(w, 0), 2);
+	CHECK(av_of(w, 0, 1) == av0);
+	CHECK_EQ(av0->degree, 3);
+	CHECK_EQ(tw_fork(w, 0), 1);
+	struct anon_vma *av1 = av_of(w, 1, 0), *av2 = av_of(w, 1, 1);
+	CHECK(av1 != av0 && av2 != av0 && av1 != av2);
+	CHECK(av1->parent == av0 && av2->parent == av0);
+	CHECK_EQ(av0->degree, 5);
+	CHECK_EQ(av1->degree, 1);
+	CHECK_EQ(av2->degree, 1);
+	/* Unmapping B' empties AV2: AV0 loses a child, AV2 is freed. */
+	tw_munmap(w, 1, 2 * P, 2 * P);
+	CHECK(av2->dead);
+	CHECK_EQ(av2->degree, 0);
+	CHECK_EQ(av0->degree, 4);
+	CHECK_EQ(tw_fork(w, 1), 2);
+	struct anon_vma *av3 = av_of(w, 2, 0);
+	CHECK(av3->parent == av1 && av3->root == av0);
+	CHECK_EQ(av1->degree, 2);
+	/* No counter of the other rule is kept. */
+	CHECK_EQ(av0->num_children + av0->num_active_vmas + av1->num_children, 0);
+	world_free(w);
+}
+
+/* The same history under the fix: num_children and num_active_vmas hold
+ * degree's two halves. */
+static void num_children_and_active_vmas_split_degree(void)
+{
+	struct world *w = tw_new("reuse-fixed");
+	tw_mmap(w, 0, 0, 4 * P);
+	tw_fault(w, 0, 0, false);
+	struct anon_vma *av0 = av_of(w, 0, 0);
+	CHECK_EQ(av0->num_children, 1);		/* the self-parent link */
+	CHECK_EQ(av0->num_active_vmas, 1);
+	tw_mprotect(w, 0, 2 * P, 2 * P, false);
+	CHECK_EQ(av0->num_active_vmas, 2);
+	CHECK_EQ(tw_fork(w, 0), 1);
+	CHECK_EQ(av0->num_children, 3);
+	CHECK_EQ(av0->num_active_vmas, 2);
+	struct anon_vma *av1 = av_of(w, 1, 0);
+	CHECK_EQ(av1->num_children, 0);
+	CHECK_EQ(av1->num_active_vmas, 1);
+	tw_exit(w, 1);
+	CHECK_EQ(av0->num_children, 1);
+	tw_munmap(w, 0, 0, 4 * P);
+	CHECK(av0->dead);
+	CHECK_EQ(av0->num_children + av0->num_active_vmas + av0->degree, 0);
+	world_free(w);
+}
+
+/* What 7a3ef208e662 is for: a process that forks, and whose parent
+ * exits, forks again and again ("constantly forking task"). The middle
+ * anon_vma AV1 is left with one child and no vma; the next fork reuses it
+ * instead of growing the chain, under both rules; a root never is.
+ *
+ *   mm0 AV0 -> fork mm1 AV1 -> fork mm2 AV2; mm1 exits: AV1 has AV2, no vma
+ *   fork mm2 -> mm3: its vma takes AV1 (the oldest that qualifies)
+ */
+static void fork_reuses_an_anon_vma_left_with_one_child(void)
+{
+	const char *rows[] = { "linux-3.19", "reuse-fixed" };
+	for (int r = 0; r < 2; r++) {
+		struct world *w = tw_new(rows[r]);
+		tw_mmap(w, 0, 0, 2 * P);
+		tw_fault(w, 0, 0, false);
+		CHECK_EQ(tw_fork(w, 0), 1);
+		CHECK_EQ(tw_fork(w, 1), 2);
+		struct anon_vma *av0 = av_of(w, 0, 0), *av1 = av_of(w, 1, 0), *av2 = av_of(w, 2, 0);
+		tw_exit(w, 1);
+		CHECK(!av1->dead);
+		int before = w->nr_anon_vmas;
+		CHECK_EQ(tw_fork(w, 2), 3);
+		CHECK(av_of(w, 3, 0) == av1);
+		CHECK_EQ(w->nr_anon_vmas, before);	/* nothing allocated */
+		CHECK_EQ(av0->refcount, 3);		/* no new root pin either */
+		if (r == 0) {
+			CHECK_EQ(av1->degree, 2);	/* mm3's vma, AV2 */
+		} else {
+			CHECK_EQ(av1->num_children, 1);
+			CHECK_EQ(av1->num_active_vmas, 1);
+		}
+		/* The root, with no vma left, still counts itself and AV1. */
+		tw_exit(w, 0);
+		CHECK_EQ(tw_fork(w, 3), 4);
+		CHECK(av_of(w, 4, 0) != av0);
+		(void)av2;
+		world_free(w);
+	}
+}
+
+/* Before 3.19 every fork child gets an anon_vma of its own. */
+static void no_reuse_before_3_19(void)
+{
+	struct world *w = tw_new("linux-3.15");
+	tw_mmap(w, 0, 0, 2 * P);
+	tw_fault(w, 0, 0, false);
+	tw_fork(w, 0);
+	tw_fork(w, 1);
+	struct anon_vma *av1 = av_of(w, 1, 0);
+	tw_exit(w, 1);
+	tw_fork(w, 2);
+	CHECK(av_of(w, 3, 0) != av1);
+	CHECK(av_of(w, 3, 0)->parent == av_of(w, 2, 0));
+	CHECK_EQ(av1->degree + av1->num_children + av1->num_active_vmas, 0);
+	world_free(w);
+}
+
+/* vma_adjust's importer takes the exporter's anon_vma before the clone
+ * (b800c91a0517): a copy, never a reuse, counted on that anon_vma, and
+ * the vma merged away uncounted by its unlink (mprotect's case 8).
+ *   0    P    2P
+ *   |a0rw|B1ro|      B faulted, a not: mprotect [0, P) ro
+ *   |a0ro.....|      a imports B's anon_vma and absorbs B
+ */
+static void importer_copies_and_is_counted(void)
+{
+	const char *rows[] = { "linux-3.19", "reuse-fixed" };
+	for (int r = 0; r < 2; r++) {
+		struct world *w = tw_new(rows[r]);
+		tw_mmap(w, 0, 0, 2 * P);
+		tw_mprotect(w, 0, P, P, false);
+		tw_fault(w, 0, P, false);
+		struct anon_vma *av = av_of(w, 0, 1);
+		tw_mprotect(w, 0, 0, P, false);
+		CHECK_EQ(tw_nr_vmas(w, 0), 1);
+		CHECK(av_of(w, 0, 0) == av);
+		if (r == 0) {
+			CHECK_EQ(av->degree, 2);
+		} else {
+			CHECK_EQ(av->num_active_vmas, 1);
+			CHECK_EQ(av->num_children, 1);
+		}
+		world_free(w);
+	}
+}
+
+/* The checks: a freed anon_vma named by a mapped page is anon-vma-lifetime;
+ * a counter off by one, anon-vma-counters. */
+static void checks_catch_lifetime_and_counters(void)
+{
+	struct world *w = tw_new("linux-3.19");
+	struct page *page = tw_fork_layout_small(w);
+	struct anon_vma *root = av_of(w, 0, 0), *child = av_of(w, 1, 0);
+	struct check_failure f;
+
+	tw_exit(w, 1);
+	CHECK(child->dead);
+	CHECK_EQ(rmap_check(w, &f), 0);
+	page->mapping = child;	/* as a merge that lost the link would leave it */
+	CHECK_EQ(rmap_check_lifetime(w, &f), -1);
+	CHECK_STR(f.invariant, "anon-vma-lifetime");
+	CHECK_EQ(rmap_check(w, &f), -1);
+	CHECK_STR(f.invariant, "anon-vma-lifetime");
+	page->mapping = root;
+	root->degree++;
+	CHECK_EQ(rmap_check(w, &f), -1);
+	CHECK_STR(f.invariant, "anon-vma-counters");
+	root->degree--;
+	CHECK_EQ(rmap_check(w, &f), 0);
+	CHECK_EQ(invariant_family("anon-vma-lifetime"), FAMILY_LIFETIME);
+	CHECK_EQ(invariant_family("anon-vma-counters"), FAMILY_LIFETIME);
+	CHECK_EQ(invariant_family("anon_vma-chain"), FAMILY_WALK);
+	world_free(w);
+}
+
+TEST_MAIN(T(refcounts_follow_the_kernel), T(root_outlives_its_family),
+	  T(degree_counts_vmas_and_children), T(num_children_and_active_vmas_split_degree),
+	  T(fork_reuses_an_anon_vma_left_with_one_child), T(no_reuse_before_3_19),
+	  T(importer_copies_and_is_counted), T(checks_catch_lifetime_and_counters))
