@@ -574,29 +574,29 @@ int explore_main(int argc, char **argv, const char *version)
 			o.all = true;
 			break;
 		case OPT_MAX_OPS:
-			if (!number(optarg, 2, 8, &o.b.max_ops))
-				rc = usage("--max-ops wants a number from 2 to 8, not '%s'", optarg);
-			break;
 		case OPT_MAX_CONC:
-			if (!number(optarg, 2, 6, &o.b.max_conc))
-				rc = usage("--max-conc wants a number from 2 to 6, not '%s'", optarg);
-			break;
 		case OPT_MAX_PMDS:
-			if (!number(optarg, 1, 16, &o.b.max_pmds))
-				rc = usage("--max-pmds wants a number from 1 to 16, not '%s'", optarg);
-			break;
 		case OPT_MAX_MMS:
-			if (!number(optarg, 1, 6, &o.b.max_mms))
-				rc = usage("--max-mms wants a number from 1 to 6, not '%s'", optarg);
-			break;
 		case OPT_PREEMPTIONS:
-			if (!number(optarg, 0, 1000, &o.b.preemptions))
-				rc = usage("--preemptions wants a number from 0 to 1000, not '%s'", optarg);
+		case OPT_JOBS: {
+			/* The numeric options: where each goes and its range. */
+			const struct { const char *name; int lo, hi; int *out; } num[] = {
+				[OPT_MAX_OPS - OPT_MAX_OPS] = { "--max-ops", 2, 8, &o.b.max_ops },
+				[OPT_MAX_CONC - OPT_MAX_OPS] = { "--max-conc", 2, 6, &o.b.max_conc },
+				[OPT_MAX_PMDS - OPT_MAX_OPS] = { "--max-pmds", 1, 16, &o.b.max_pmds },
+				[OPT_MAX_MMS - OPT_MAX_OPS] = { "--max-mms", 1, 6, &o.b.max_mms },
+				[OPT_PREEMPTIONS - OPT_MAX_OPS] = { "--preemptions", 0, 1000, &o.b.preemptions },
+				[OPT_JOBS - OPT_MAX_OPS] = { "--jobs", 1, 64, &o.jobs },
+			};
+			const int k = opt - OPT_MAX_OPS;
+			if (!number(optarg, num[k].lo, num[k].hi, num[k].out)) {
+				fprintf(stderr, "rmapfuzz explore: %s wants a number from %d to %d, not '%s'\n"
+					"Try 'rmapfuzz explore --help'.\n", num[k].name, num[k].lo, num[k].hi,
+					optarg);
+				rc = 2;
+			}
 			break;
-		case OPT_JOBS:
-			if (!number(optarg, 1, 64, &o.jobs))
-				rc = usage("--jobs wants a number from 1 to 64, not '%s'", optarg);
-			break;
+		}
 		case OPT_SHARD: {
 			int i, n, end = 0;
 			if (sscanf(optarg, "%d/%d%n", &i, &n, &end) != 2 || optarg[end] || n < 1 ||
