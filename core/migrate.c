@@ -102,13 +102,15 @@ static enum step_result migrate_visit(struct world *w, struct task *t, struct fr
 
 	rmap_walk_next_visit(&m->walk, &v);
 	struct pte *pte = v.pmd->kind == PMD_TABLE ? &v.pmd->pte[pte_index(v.addr)] : NULL;
-	/* try_to_unmap_anon's skip (a8bef8ff6ea1), read under the anon_vma
-	 * lock: exec's stack may be mid-shift, its vma_address() wrong, and
+	/* The temporary-stack skip (a8bef8ff6ea1), read under the anon_vma
+	 * lock: try_to_unmap_anon's until 3.13, rmap_walk_anon's call of
+	 * try_to_unmap's invalid_vma, invalid_migration_vma, from 3.14 (the
+	 * model's rows are 3.14's walks): exec's stack may be mid-shift, its vma_address() wrong, and
 	 * remove_migration_ptes, which has no such skip, could miss an entry
 	 * put there. The page stays mapped: migration gives up. (Split walks
 	 * BUG_ON a temporary stack instead; no THP is ever mapped in one.) */
 	if (!remove && !m->looked && !w->proto->no_stack_skip && is_vma_temporary_stack(v.vma)) {
-		visit_done_in(w, t, f, &v, remove, "try_to_unmap_anon", 0,
+		visit_done_in(w, t, f, &v, remove, "invalid_migration_vma", 0,
 			      "temporary stack (is_vma_temporary_stack): skipped");
 		return STEP_DONE;
 	}

@@ -165,7 +165,7 @@ static void skipped_page_stays_and_moves(void)
 	sc_through(&s, x, "do_anonymous_page", 3);
 	struct page *a = tw_page(s.w, 1, 16 * P - PG);
 	int m = start_migrate(s.w, a);
-	sc_through(&s, m, "try_to_unmap_anon", 1);
+	sc_through(&s, m, "invalid_migration_vma", 1);
 	CHECK(sc_end(&s) == NULL);
 	CHECK(tw_page(s.w, 1, 14 * P - PG) == a);
 	CHECK_EQ(page_mapcount(a), 1);
