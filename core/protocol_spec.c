@@ -51,8 +51,7 @@ const struct protocol_switch protocol_switches[] = {
 };
 const int nr_protocol_switches = NR(protocol_switches);
 
-/* Switches that need another at a value: the model has no kernel without
- * it and would break its own rules. */
+/* Switches that need another at a value (protocol_conflict says why). */
 static const struct {
 	const char *sw, *needs;
 	int value;

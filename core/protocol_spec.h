@@ -70,10 +70,11 @@ size_t protocol_spec(const struct protocol *p, char *buf, size_t size);
  * moveto_tail ...", for error messages and help. */
 void protocol_switches_text(char *buf, size_t size);
 
-/* Why p's switches cannot go together (the model has no such kernel and
- * breaks its own rules), or NULL: moveto_tail reorders the list index and
- * needs index=list, templist=off; move_normal_pmd moves a pte table with
- * its lock and needs split_ptlocks. */
+/* Why p's switches cannot go together, or NULL. moveto_tail reorders the
+ * list index and needs index=list, templist=off: on the tree, or with the
+ * avcs on a templist, it corrupts the model's lists (blind testing
+ * segfaults at once). move_normal_pmd needs split_ptlocks: no kernel moved
+ * a pte table without its lock, which lives in the table's struct page. */
 const char *protocol_conflict(const struct protocol *p);
 
 /* p with the switches that change nothing in it reset to linux-3.15's:

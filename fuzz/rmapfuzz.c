@@ -66,14 +66,13 @@ static const struct command commands[];
 static const int nr_commands;
 static const struct protocol *named_protocol(const char *name, const char *where,
 					     struct protocol_adhoc *adhoc);
+static int usage_error(const struct command *cmd);
 
 /* ---- inputs and their protocol ---- */
 
 /* The protocol an input runs under: --protocol, else the one it records
  * (a crasher's header or directory), else $RMAP_PROTOCOL, else the
  * default. *why says which. */
-static int usage_error(const struct command *cmd);
-
 static const char WHY_OPTION[] = "--protocol", WHY_DEFAULT[] = "the default";
 
 static const struct protocol *input_protocol(const struct cli *c, const char *path, const char **why,
@@ -154,9 +153,14 @@ static void print_protocol(const struct cli *c, const struct protocol *p)
 static int random_protocols(struct cli *c)
 {
 	char (*seen)[PROTOCOL_SPEC_MAX] = calloc((size_t)c->random, sizeof(*seen));
+	if (!seen) {
+		fprintf(stderr, "rmapfuzz protocols: out of memory\n");
+		return 2;
+	}
 	uint64_t state = c->seed;
 	int n = 0;
-	/* Thousands of draws a spec: the space is far larger than N can be. */
+	/* A thousand draws a spec: the draws number tens of thousands, N at
+	 * most a thousand. */
 	for (long tries = 0; n < c->random && tries < 1000L * c->random + 1000; tries++) {
 		struct protocol_adhoc a;
 		protocol_random(&state, &a);
@@ -549,6 +553,8 @@ static void command_help(const struct command *cmd)
 		char *save = NULL;
 		for (char *sw = strtok_r(switches, " ", &save); sw; sw = strtok_r(NULL, " ", &save))
 			printf("  %s\n", sw);
+		printf("moveto_tail needs index=list and templist=off, move_normal_pmd needs\n"
+		       "split_ptlocks (docs/protocols.md says why).\n");
 	}
 	printf("\noptions:\n");
 	if (cmd->opts & O_PROTOCOL)
@@ -576,9 +582,9 @@ static void command_help(const struct command *cmd)
 		       "                    (for scripts)\n");
 	if (cmd->opts & O_SPECS)
 		printf("  --spec            each protocol's canonical spec alone, one a line\n"
-		       "  --random N        N distinct random switch combinations no row has (one\n"
-		       "                    to four switches changed from linux-3.15, with what they\n"
-		       "                    need), as specs unless --tsv\n"
+		       "  --random N        N (at most 1000) distinct random switch combinations no\n"
+		       "                    row has (one to four switches changed from linux-3.15,\n"
+		       "                    with what they need), as specs unless --tsv\n"
 		       "  --seed S          the draws' seed (default 1): the same S, the same N\n");
 	printf("  -h, --help        this help\n      --version     rmapfuzz's version\n");
 }
@@ -721,8 +727,8 @@ static int parse(struct cli *c, int argc, char **argv, int *first)
 			break;
 		case OPT_RANDOM: {
 			unsigned long long v;
-			if (!whole(optarg, 1, 100000, &v)) {
-				fprintf(stderr, "rmapfuzz %s: --random wants a number from 1 to 100000, not '%s'\n",
+			if (!whole(optarg, 1, 1000, &v)) {
+				fprintf(stderr, "rmapfuzz %s: --random wants a number from 1 to 1000, not '%s'\n",
 					cmd->name, optarg);
 				rc = usage_error(cmd);
 			} else {
