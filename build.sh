@@ -41,6 +41,8 @@ usage: ./build.sh [build]
        ./build.sh explore [--jobs J] [RMAPFUZZ_EXPLORE_OPTIONS...]
        ./build.sh bench [--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J]
                         [--protocols "P..."] [--searches-only] [--json]
+       ./build.sh bench --random-protocols N [--random-seed S] [--seeds K] [--cap S] [--jobs J]
+                        [--invariants F[,F]] [--explore-args "..."] [--json]
        ./build.sh --help | --version;  ./build.sh COMMAND --help
   build     compile the model, tools and tests into build/ (the default)
   test      build, then run every test (ctest); non-zero exit on any failure.
@@ -60,8 +62,9 @@ usage: ./build.sh [build]
   coverage  replay the seeds and crashers/ with a coverage build; print
             llvm-cov's report of core/ and fuzz/, HTML in build/coverage/html/
   bench     exec/s against an empty target, time to each buggy protocol's
-            violation against blind random testing, cost per execution
-            (tools/bench.sh; ./build.sh bench --help)
+            violation against blind random testing, cost per execution; or,
+            --random-protocols N, the explorer against the fuzzer on N random
+            switch combinations (tools/bench.sh; ./build.sh bench --help)
 Progress of the long ones goes to stderr; fuzz, verdicts and bench build
 first, quietly (the build's log: build/logs/build.log).
 USAGE

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "protocol.h"
+#include "protocol_spec.h"
 #include "scenario.h"
 
 static void *xrealloc(void *p, size_t size)
@@ -314,12 +315,12 @@ void cli_files_free(struct cli_files *files)
 
 /* The protocol named by a `# rmap violation: <invariant> (<protocol>)`
  * first line of the text file at path, or NULL. */
-static const struct protocol *header_protocol(const char *path)
+static const struct protocol *header_protocol(const char *path, struct protocol_adhoc *adhoc)
 {
 	int fd = open_regular(path, true);
 	if (fd < 0)
 		return NULL;
-	char line[256];
+	char line[PROTOCOL_SPEC_MAX + 128];
 	long n = read_upto(fd, path, line, sizeof(line) - 1);
 	close(fd);
 	if (n <= 0)
@@ -331,19 +332,21 @@ static const struct protocol *header_protocol(const char *path)
 	if (strncmp(line, prefix, sizeof(prefix) - 1) || !open || close_paren < open || close_paren[1])
 		return NULL;
 	*close_paren = 0;
-	return protocol_find(open + 1);
+	char why[2048];
+	return protocol_lookup(open + 1, adhoc, why, sizeof(why));
 }
 
-const struct protocol *cli_recorded_protocol(const char *path, const char **why)
+const struct protocol *cli_recorded_protocol(const char *path, const char **why,
+					     struct protocol_adhoc *adhoc)
 {
 	const struct protocol *p = NULL;
 	size_t n = strlen(path);
 	if (cli_is_text(path)) {
-		p = header_protocol(path);
+		p = header_protocol(path, adhoc);
 	} else if (n >= 4 && !strcmp(path + n - 4, ".bin")) {
 		char *txt = xstrdup(path);
 		memcpy(txt + n - 4, ".txt", 4);
-		p = header_protocol(txt);
+		p = header_protocol(txt, adhoc);
 		free(txt);
 	}
 	if (p) {
@@ -357,12 +360,13 @@ const struct protocol *cli_recorded_protocol(const char *path, const char **why)
 	const char *start = end;
 	while (start > path && start[-1] != '/')
 		start--;
-	char dir[64];
+	char dir[PROTOCOL_SPEC_MAX];
 	if ((size_t)(end - start) >= sizeof(dir))
 		return NULL;
 	memcpy(dir, start, (size_t)(end - start));
 	dir[end - start] = 0;
-	p = protocol_find(dir);
+	char bad[2048];
+	p = protocol_lookup(dir, adhoc, bad, sizeof(bad));
 	if (p)
 		*why = "from the directory it is in";
 	return p;

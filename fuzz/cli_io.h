@@ -60,7 +60,10 @@ void cli_files_free(struct cli_files *files);
  * begins `# rmap violation: <invariant> (<protocol>)` (for X.bin, X.txt's
  * header counts); failing that, a file in a directory named after a
  * protocol (crashers/<protocol>/, build/crashes/<protocol>/). *why says
- * which of the two it was. */
-const struct protocol *cli_recorded_protocol(const char *path, const char **why);
+ * which of the two it was. Either may name an ad-hoc protocol (a spec,
+ * protocol_spec.h): it is kept in adhoc. */
+struct protocol_adhoc;
+const struct protocol *cli_recorded_protocol(const char *path, const char **why,
+					     struct protocol_adhoc *adhoc);
 
 #endif

@@ -56,7 +56,7 @@ struct explore_cex {
 };
 
 struct explore_result {
-	char protocol[48];
+	char protocol[512];	/* its name: a row's, or an ad-hoc spec's (PROTOCOL_SPEC_MAX) */
 	unsigned long candidates;	/* programs in the bound (every shard's) */
 	unsigned long programs;		/* programs whose interleavings were searched */
 	unsigned long states;		/* distinct states (with dedup; else nodes) */

@@ -15,6 +15,7 @@
 #include "explore.h"
 #include "oracle.h"
 #include "protocol.h"
+#include "protocol_spec.h"
 #include "run.h"
 #include "scenario.h"
 #include "strbuf.h"
@@ -23,6 +24,8 @@ struct opts {
 	struct explore_bound b;
 	const struct protocol *proto[64];
 	int nr_proto;
+	struct protocol_adhoc adhoc[64];	/* the ad-hoc ones among proto (specs) */
+	int nr_adhoc;
 	bool all, json, merge;
 	int jobs;
 	const char *out;
@@ -111,7 +114,7 @@ static const char *agreement(const struct explore_result *r, const struct protoc
 		return "-";
 	const char *e = expected_of(p, families);
 	bool sound = !strcmp(e, "sound");
-	if (!strcmp(e, "disputed"))
+	if (!strcmp(e, "disputed") || !strcmp(e, "unknown"))	/* unknown: an ad-hoc spec's */
 		return "-";
 	if (sound)
 		return r->nr_inv ? "NO" : "yes";
@@ -147,6 +150,30 @@ static void records_text(const struct explore_cex *c, struct strbuf *sb, const c
 		scenario_record_text(&r, sb);
 		sb_printf(sb, "\n");
 	}
+}
+
+/* A result's protocol: one of o's (an ad-hoc spec among them), or a row. */
+static const struct protocol *result_protocol(const struct opts *o, const char *name)
+{
+	for (int i = 0; i < o->nr_proto; i++)
+		if (!strcmp(o->proto[i]->name, name))
+			return o->proto[i];
+	return protocol_find(name);
+}
+
+/* A row's name or a spec into o->proto; NULL with why. */
+static const struct protocol *add_protocol(struct opts *o, const char *name, char *why, size_t size)
+{
+	if (o->nr_proto >= 64) {
+		snprintf(why, size, "more than 64 protocols");
+		return NULL;
+	}
+	const struct protocol *p = protocol_lookup(name, &o->adhoc[o->nr_adhoc], why, size);
+	if (p == &o->adhoc[o->nr_adhoc].proto)
+		o->nr_adhoc++;
+	if (p)
+		o->proto[o->nr_proto++] = p;
+	return p;
 }
 
 static bool write_cex(const struct opts *o, const struct protocol *p, const char *inv,
@@ -236,7 +263,7 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 			  o->b.max_conc, o->b.max_pmds, o->b.max_mms, o->b.preemptions, o->b.families,
 			  o->b.no_dedup ? "false" : "true", o->b.shard, o->b.shards, wall);
 		for (int i = 0; i < n; i++) {
-			json_result(o, &res[i], protocol_find(res[i].protocol), &sb);
+			json_result(o, &res[i], result_protocol(o, res[i].protocol), &sb);
 			sb_printf(&sb, "%s\n", i + 1 < n ? "," : "");
 		}
 		sb_printf(&sb, "  ]\n}\n");
@@ -248,7 +275,7 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 		       "|---|---|---|---|---:|---:|---:|---:|\n");
 		for (int i = 0; i < n; i++) {
 			const struct explore_result *r = &res[i];
-			const struct protocol *p = protocol_find(r->protocol);
+			const struct protocol *p = result_protocol(o, r->protocol);
 			struct strbuf v = { 0 };
 			if (!r->nr_inv)
 				sb_printf(&v, "clean within the bound");
@@ -467,9 +494,10 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 		}
 		if (!json_field(line, "protocol", buf, sizeof(buf)))
 			continue;
-		const struct protocol *p = protocol_find(buf);
-		if (!p) {
-			fprintf(stderr, "rmapfuzz explore: %s: unknown protocol '%s'\n", path, buf);
+		const struct protocol *p = result_protocol(o, buf);
+		char why[2048];
+		if (!p && !(p = add_protocol(o, buf, why, sizeof(why)))) {
+			fprintf(stderr, "rmapfuzz explore: %s: %s\n", path, why);
 			ok = false;
 			break;
 		}
@@ -558,15 +586,10 @@ int explore_main(int argc, char **argv, const char *version)
 	while (rc < 0 && (opt = getopt_long(argc, argv, "hp:o:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'p': {
-			const struct protocol *p = protocol_find(optarg);
-			if (!p) {
-				fprintf(stderr, "rmapfuzz: unknown protocol '%s' (--protocol); known:", optarg);
-				for (int i = 0; i < nr_protocols; i++)
-					fprintf(stderr, " %s", protocols[i].name);
-				fprintf(stderr, "\n");
-				rc = usage("%s", "a protocol rmapfuzz protocols lists");
-			} else if (o.nr_proto < 64) {
-				o.proto[o.nr_proto++] = p;
+			char why[2048];
+			if (!add_protocol(&o, optarg, why, sizeof(why))) {
+				fprintf(stderr, "rmapfuzz: %s (--protocol)\n", why);
+				rc = usage("%s", "a protocol rmapfuzz protocols lists, or a spec ROW+SWITCH[,SWITCH...]");
 			}
 			break;
 		}
@@ -654,7 +677,7 @@ int explore_main(int argc, char **argv, const char *version)
 			return usage("-o %s: not a directory", o.out);
 	}
 
-	struct explore_result *res = calloc((size_t)nr_protocols, sizeof(*res));
+	struct explore_result *res = calloc((size_t)nr_protocols + 64, sizeof(*res));
 	int n = 0;
 	double t0 = now();
 	int status = 0;
@@ -694,7 +717,7 @@ int explore_main(int argc, char **argv, const char *version)
 		for (int i = 0; i < n; i++)
 			for (int k = 0; k < res[i].nr_inv; k++)
 				if (res[i].inv[k].cex.size &&
-				    !write_cex(&o, protocol_find(res[i].protocol), res[i].inv[k].name,
+				    !write_cex(&o, result_protocol(&o, res[i].protocol), res[i].inv[k].name,
 					       &res[i].inv[k].cex, sb_str(&bound)))
 					status = 2;
 		sb_free(&bound);

@@ -19,10 +19,12 @@
 #include "oracle.h"
 #include "program.h"
 #include "protocol.h"
+#include "protocol_spec.h"
 #include "run.h"
 #include "world.h"
 
 static const struct protocol *proto;
+static struct protocol_adhoc proto_adhoc;	/* proto, when a spec names it */
 static unsigned run_flags;
 static struct world *world;	/* one world's memory, reset per input */
 
@@ -164,13 +166,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *every = getenv("RMAP_CHECK_EVERY_STEP");
 	if (every && *every && *every != '0')
 		run_flags |= RUN_EVERY_STEP;
-	proto = name && *name ? protocol_find(name) : protocol_fuzz_default();
+	char why[2048];
+	proto = name && *name ? protocol_lookup(name, &proto_adhoc, why, sizeof(why)) : protocol_fuzz_default();
 	if (!proto) {
-		fprintf(stderr, "rmap_fuzzer: unknown protocol '%s' (RMAP_PROTOCOL or -protocol=); known:",
-			name);
-		for (int i = 0; i < nr_protocols; i++)
-			fprintf(stderr, " %s", protocols[i].name);
-		fprintf(stderr, "\n");
+		fprintf(stderr, "rmap_fuzzer: %s (RMAP_PROTOCOL or -protocol=)\n", why);
 		exit(2);
 	}
 	/* Built once, before the search: its arenas' first pages are start-up

@@ -23,6 +23,7 @@
 #include "minimize.h"
 #include "oracle.h"
 #include "protocol.h"
+#include "protocol_spec.h"
 #include "run.h"
 
 #if defined(__has_include) && __has_include("version.h")
@@ -43,10 +44,16 @@ struct cli {
 	bool json;
 	bool tsv;			/* protocols --tsv */
 	bool invariants_given;		/* --invariants */
+	bool spec;			/* protocols --spec */
+	int random;			/* protocols --random N */
+	unsigned long long seed;	/* protocols --seed S */
+	bool seed_given;
+	/* where an ad-hoc --protocol or $RMAP_PROTOCOL spec lives */
+	struct protocol_adhoc proto_adhoc, fallback_adhoc;
 };
 
 enum opt_bits { O_PROTOCOL = 1, O_EVERY_STEP = 2, O_JSON = 4, O_OUT = 8, O_TSV = 16,
-		O_INVARIANTS = 32 };
+		O_INVARIANTS = 32, O_SPECS = 64 };
 
 struct command {
 	const char *name, *operands, *summary, *details;
@@ -57,7 +64,9 @@ struct command {
 
 static const struct command commands[];
 static const int nr_commands;
-static const struct protocol *named_protocol(const char *name, const char *where);
+static const struct protocol *named_protocol(const char *name, const char *where,
+					     struct protocol_adhoc *adhoc);
+static int usage_error(const struct command *cmd);
 
 /* ---- inputs and their protocol ---- */
 
@@ -66,12 +75,13 @@ static const struct protocol *named_protocol(const char *name, const char *where
  * default. *why says which. */
 static const char WHY_OPTION[] = "--protocol", WHY_DEFAULT[] = "the default";
 
-static const struct protocol *input_protocol(const struct cli *c, const char *path, const char **why)
+static const struct protocol *input_protocol(const struct cli *c, const char *path, const char **why,
+					     struct protocol_adhoc *adhoc)
 {
 	*why = WHY_OPTION;
 	if (c->proto)
 		return c->proto;
-	const struct protocol *p = cli_recorded_protocol(path, why);
+	const struct protocol *p = cli_recorded_protocol(path, why, adhoc);
 	if (p)
 		return p;
 	*why = c->fallback_why;
@@ -79,11 +89,13 @@ static const struct protocol *input_protocol(const struct cli *c, const char *pa
 }
 
 /* For the commands that read one input: the protocol, said on stderr
- * when the input itself chose it. */
-static const struct protocol *one_input_protocol(const struct cli *c, const char *path)
+ * when the input itself chose it. An ad-hoc one it records lives in
+ * adhoc. */
+static const struct protocol *one_input_protocol(const struct cli *c, const char *path,
+						 struct protocol_adhoc *adhoc)
 {
 	const char *why;
-	const struct protocol *p = input_protocol(c, path, &why);
+	const struct protocol *p = input_protocol(c, path, &why, adhoc);
 	if (why != WHY_OPTION && why != c->fallback_why)
 		fprintf(stderr, "rmapfuzz %s: %s: protocol %s (%s)\n", c->cmd->name, path, p->name, why);
 	return p;
@@ -109,12 +121,16 @@ static void protocol_line(const char *label, const char *text)
 static void print_protocol(const struct cli *c, const struct protocol *p)
 {
 	struct strbuf looks = { 0 };
+	char spec[PROTOCOL_SPEC_MAX];
+	protocol_spec(p, spec, sizeof(spec));
 	unlocked_looks(p, &looks);
-	if (c->tsv) {
-		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p->name, p->expected, p->kernels,
+	if (c->spec) {
+		printf("%s\n", spec);
+	} else if (c->tsv) {
+		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p->name, p->expected, p->kernels,
 		       p->changes, p->opened ? p->opened : "-", p->closed ? p->closed : "-",
 		       p->checked ? p->checked : "-", p->origin ? p->origin : "-", sb_str(&looks),
-		       protocol_expected_tlb(p));
+		       protocol_expected_tlb(p), spec);
 	} else {
 		printf("%s\n", p->name);
 		protocol_line("expected:", p->expected);
@@ -127,17 +143,59 @@ static void print_protocol(const struct cli *c, const struct protocol *p)
 		protocol_line("origin:", p->origin);
 		protocol_line("unlocked looks:", sb_str(&looks));
 		protocol_line("notes:", p->notes);
+		protocol_line("spec:", spec);
 	}
 	sb_free(&looks);
 }
 
+/* --random N: N distinct draws (protocol_spec.h), the same for the same
+ * --seed. */
+static int random_protocols(struct cli *c)
+{
+	char (*seen)[PROTOCOL_SPEC_MAX] = calloc((size_t)c->random, sizeof(*seen));
+	if (!seen) {
+		fprintf(stderr, "rmapfuzz protocols: out of memory\n");
+		return 2;
+	}
+	uint64_t state = c->seed;
+	int n = 0;
+	/* A thousand draws a spec: the draws number tens of thousands, N at
+	 * most a thousand. */
+	for (long tries = 0; n < c->random && tries < 1000L * c->random + 1000; tries++) {
+		struct protocol_adhoc a;
+		protocol_random(&state, &a);
+		bool dup = false;
+		for (int i = 0; i < n && !dup; i++)
+			dup = !strcmp(seen[i], a.name);
+		if (dup)
+			continue;
+		snprintf(seen[n++], sizeof(*seen), "%s", a.name);
+		print_protocol(c, &a.proto);
+	}
+	free(seen);
+	if (n < c->random) {
+		fprintf(stderr, "rmapfuzz protocols: only %d distinct combinations drawn of %d\n", n, c->random);
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_protocols(struct cli *c, int argc, char **argv)
 {
-	if (c->tsv)
+	if (c->random && argc) {
+		fprintf(stderr, "rmapfuzz protocols: --random draws its own; no NAMEs ('%s')\n", argv[0]);
+		return usage_error(c->cmd);
+	}
+	if (c->tsv && !c->spec)
 		printf("name\texpected\tkernels\tchanges\topened\tclosed\tread in\torigin\tunlocked looks\t"
-		       "expected tlb\n");
+		       "expected tlb\tspec\n");
+	if (c->random) {
+		c->spec = !c->tsv;	/* one spec a line: what scripts loop over */
+		return random_protocols(c);
+	}
+	struct protocol_adhoc adhoc;
 	for (int i = 0; i < argc; i++)
-		if (!named_protocol(argv[i], ""))
+		if (!named_protocol(argv[i], "", &adhoc))
 			return 2;
 	for (int i = 0; i < nr_protocols; i++) {
 		bool wanted = !argc;
@@ -146,6 +204,10 @@ static int cmd_protocols(struct cli *c, int argc, char **argv)
 		if (wanted)
 			print_protocol(c, &protocols[i]);
 	}
+	/* Then the specs, in the order given. */
+	for (int k = 0; k < argc; k++)
+		if (!protocol_find(argv[k]))
+			print_protocol(c, named_protocol(argv[k], "", &adhoc));
 	return 0;
 }
 
@@ -201,7 +263,8 @@ static void json_result(const char *path, const struct protocol *p, const char *
 static void replay_file(const struct cli *c, const char *path, struct tally *t)
 {
 	const char *why;
-	const struct protocol *p = input_protocol(c, path, &why);
+	struct protocol_adhoc adhoc;
+	const struct protocol *p = input_protocol(c, path, &why, &adhoc);
 	struct cli_input in;
 	if (!cli_load_input(path, &in)) {
 		t->errors++;
@@ -259,7 +322,8 @@ static int cmd_trace(struct cli *c, int argc, char **argv)
 	struct cli_input in;
 	if (!cli_load_input(argv[0], &in))
 		return 2;
-	const struct protocol *p = one_input_protocol(c, argv[0]);
+	struct protocol_adhoc adhoc;
+	const struct protocol *p = one_input_protocol(c, argv[0], &adhoc);
 	struct run_result res;
 	struct strbuf trace = { 0 };
 	bool violated = rmap_run_traced(in.data, in.size, p, c->flags, &res, &trace);
@@ -276,7 +340,8 @@ static int cmd_show(struct cli *c, int argc, char **argv)
 	if (!cli_load_input(argv[0], &in))
 		return 2;
 	struct strbuf out = { 0 };
-	rmap_show(in.data, in.size, one_input_protocol(c, argv[0]), c->flags, &out);
+	struct protocol_adhoc adhoc;
+	rmap_show(in.data, in.size, one_input_protocol(c, argv[0], &adhoc), c->flags, &out);
 	fputs(sb_str(&out), stdout);
 	sb_free(&out);
 	return 0;
@@ -332,7 +397,8 @@ static int cmd_encode(struct cli *c, int argc, char **argv)
 	if (!cli_load_input(in, &input))
 		return 2;
 	const char *why;
-	const struct protocol *p = input_protocol(c, in, &why);
+	struct protocol_adhoc adhoc;
+	const struct protocol *p = input_protocol(c, in, &why, &adhoc);
 	return write_program(c, p, input.data, input.size, NULL) ? 0 : 2;
 }
 /* Delta debugging (minimize.h). */
@@ -345,7 +411,8 @@ static int cmd_minimize(struct cli *c, int argc, char **argv)
 	struct cli_input input;
 	if (!cli_load_input(in, &input))
 		return 2;
-	const struct protocol *p = one_input_protocol(c, in);
+	struct protocol_adhoc adhoc;
+	const struct protocol *p = one_input_protocol(c, in, &adhoc);
 	uint8_t min[CLI_MAX_BYTES];
 	struct minimize_result res;
 	if (!rmap_minimize(input.data, input.size, p, c->flags, min, &res)) {
@@ -403,13 +470,20 @@ static int cmd_blind(struct cli *c, int argc, char **argv)
 /* ---- the command table and the option parser ---- */
 
 static const struct command commands[] = {
-	{ "protocols", "[NAME...]",
+	{ "protocols", "[NAME|SPEC...]",
 	  "every protocol: what it changes, the kernels it is, where they were read, the verdict expected",
 	  "A row that is a kernel names the releases, the commits that opened and closed\n"
 	  "that behaviour and the tree and files it was read in; a row no kernel was says\n"
 	  "what it comes from. 'unlocked looks' are the kernel's reads without a lock that\n"
-	  "the row's steps keep (a step boundary where the kernel holds no lock).\n",
-	  O_TSV, 0, -1, cmd_protocols },
+	  "the row's steps keep (a step boundary where the kernel holds no lock).\n"
+	  "\n"
+	  "Wherever a protocol is named (--protocol, $RMAP_PROTOCOL, rmap_fuzzer\n"
+	  "-protocol=), a spec ROW+SWITCH[,SWITCH...] names an ad-hoc one: ROW with\n"
+	  "those switches changed, a boolean by its name (on; NAME=off to turn it off),\n"
+	  "an enum as NAME=VALUE (linux-3.15+pmd_move_locks=never,split_pmd_peek). Its\n"
+	  "name is its canonical spec (relative to linux-3.15), its expected verdicts\n"
+	  "'unknown'. The switches:\n",
+	  O_TSV | O_SPECS, 0, -1, cmd_protocols },
 	{ "invariants", "",
 	  "every invariant family (--invariants, $RMAP_INVARIANTS) and the invariants in it",
 	  "A run checks the families it is given, every one by default; model-bug, the\n"
@@ -457,11 +531,13 @@ static void print_version(void)
 
 static void command_usage(FILE *f, const struct command *cmd)
 {
-	fprintf(f, "usage: rmapfuzz %s%s%s%s%s%s%s%s\n", cmd->name,
+	fprintf(f, "usage: rmapfuzz %s%s%s%s%s%s%s%s%s\n", cmd->name,
 		cmd->opts & O_PROTOCOL ? " [--protocol P]" : "",
 		cmd->opts & O_INVARIANTS ? " [--invariants F[,F]]" : "",
 		cmd->opts & O_EVERY_STEP ? " [--every-step]" : "", cmd->opts & O_JSON ? " [--json]" : "",
-		cmd->opts & O_TSV ? " [--tsv]" : "", *cmd->operands ? " " : "", cmd->operands);
+		cmd->opts & O_TSV ? " [--tsv]" : "",
+		cmd->opts & O_SPECS ? " [--spec] [--random N [--seed S]]" : "", *cmd->operands ? " " : "",
+		cmd->operands);
 }
 
 static void command_help(const struct command *cmd)
@@ -470,9 +546,20 @@ static void command_help(const struct command *cmd)
 	printf("%s.\n", cmd->summary);
 	if (*cmd->details)
 		printf("\n%s", cmd->details);
+	if (cmd->opts & O_SPECS) {
+		char switches[1024];
+		protocol_switches_text(switches, sizeof(switches));
+		/* One a line: they are long. */
+		char *save = NULL;
+		for (char *sw = strtok_r(switches, " ", &save); sw; sw = strtok_r(NULL, " ", &save))
+			printf("  %s\n", sw);
+		printf("moveto_tail needs index=list and templist=off, move_normal_pmd needs\n"
+		       "split_ptlocks (docs/protocols.md says why).\n");
+	}
 	printf("\noptions:\n");
 	if (cmd->opts & O_PROTOCOL)
-		printf("  -p, --protocol P  run under protocol P (rmapfuzz protocols); without it an\n"
+		printf("  -p, --protocol P  run under protocol P (rmapfuzz protocols: a row's name or\n"
+		       "                    a spec ROW+SWITCH[,SWITCH...]); without it an\n"
 		       "                    input's own (a crasher's .txt header or its\n"
 		       "                    crashers/P/ directory), then $RMAP_PROTOCOL, then %s\n",
 		       protocol_default()->name);
@@ -493,6 +580,12 @@ static void command_help(const struct command *cmd)
 	if (cmd->opts & O_TSV)
 		printf("  --tsv             one line a row, tab-separated, after a header line\n"
 		       "                    (for scripts)\n");
+	if (cmd->opts & O_SPECS)
+		printf("  --spec            each protocol's canonical spec alone, one a line\n"
+		       "  --random N        N (at most 1000) distinct random switch combinations no\n"
+		       "                    row has (one to four switches changed from linux-3.15,\n"
+		       "                    with what they need), as specs unless --tsv\n"
+		       "  --seed S          the draws' seed (default 1): the same S, the same N\n");
 	printf("  -h, --help        this help\n      --version     rmapfuzz's version\n");
 }
 
@@ -526,19 +619,31 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
-static const struct protocol *named_protocol(const char *name, const char *where)
+/* A row's name or an ad-hoc spec (protocol_spec.h), kept in adhoc. */
+static const struct protocol *named_protocol(const char *name, const char *where,
+					     struct protocol_adhoc *adhoc)
 {
-	const struct protocol *p = protocol_find(name);
-	if (!p) {
-		fprintf(stderr, "rmapfuzz: unknown protocol '%s'%s; known:", name, where);
-		for (int i = 0; i < nr_protocols; i++)
-			fprintf(stderr, " %s", protocols[i].name);
-		fprintf(stderr, "\n");
-	}
+	char why[2048];
+	const struct protocol *p = protocol_lookup(name, adhoc, why, sizeof(why));
+	if (!p)
+		fprintf(stderr, "rmapfuzz: %s%s\n", why, where);
 	return p;
 }
 
-enum { OPT_EVERY_STEP = 256, OPT_JSON, OPT_VERSION, OPT_TSV, OPT_INVARIANTS };
+enum { OPT_EVERY_STEP = 256, OPT_JSON, OPT_VERSION, OPT_TSV, OPT_INVARIANTS, OPT_SPEC, OPT_RANDOM,
+       OPT_SEED };
+
+/* A whole number from lo to hi, or false. */
+static bool whole(const char *s, unsigned long long lo, unsigned long long hi, unsigned long long *out)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end || errno || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
 
 /* --invariants or $RMAP_INVARIANTS into the run flags; false on a bad
  * name, said on stderr. */
@@ -560,7 +665,7 @@ static bool invariants_flag(struct cli *c, const char *spec, const char *where)
 static int parse(struct cli *c, int argc, char **argv, int *first)
 {
 	const struct command *cmd = c->cmd;
-	struct option longopts[10];
+	struct option longopts[13];
 	int n = 0;
 	if (cmd->opts & O_PROTOCOL)
 		longopts[n++] = (struct option){ "protocol", required_argument, NULL, 'p' };
@@ -574,6 +679,11 @@ static int parse(struct cli *c, int argc, char **argv, int *first)
 		longopts[n++] = (struct option){ "tsv", no_argument, NULL, OPT_TSV };
 	if (cmd->opts & O_INVARIANTS)
 		longopts[n++] = (struct option){ "invariants", required_argument, NULL, OPT_INVARIANTS };
+	if (cmd->opts & O_SPECS) {
+		longopts[n++] = (struct option){ "spec", no_argument, NULL, OPT_SPEC };
+		longopts[n++] = (struct option){ "random", required_argument, NULL, OPT_RANDOM };
+		longopts[n++] = (struct option){ "seed", required_argument, NULL, OPT_SEED };
+	}
 	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[n++] = (struct option){ "version", no_argument, NULL, OPT_VERSION };
 	longopts[n] = (struct option){ 0 };
@@ -592,7 +702,7 @@ static int parse(struct cli *c, int argc, char **argv, int *first)
 	while (rc < 0 && (opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			c->proto = named_protocol(optarg, " (--protocol)");
+			c->proto = named_protocol(optarg, " (--protocol)", &c->proto_adhoc);
 			if (!c->proto)
 				rc = 2;
 			break;
@@ -612,6 +722,28 @@ static int parse(struct cli *c, int argc, char **argv, int *first)
 			if (!invariants_flag(c, optarg, " (--invariants)"))
 				rc = usage_error(cmd);
 			break;
+		case OPT_SPEC:
+			c->spec = true;
+			break;
+		case OPT_RANDOM: {
+			unsigned long long v;
+			if (!whole(optarg, 1, 1000, &v)) {
+				fprintf(stderr, "rmapfuzz %s: --random wants a number from 1 to 1000, not '%s'\n",
+					cmd->name, optarg);
+				rc = usage_error(cmd);
+			} else {
+				c->random = (int)v;
+			}
+			break;
+		}
+		case OPT_SEED:
+			if (!whole(optarg, 0, UINT64_MAX, &c->seed)) {
+				fprintf(stderr, "rmapfuzz %s: --seed wants a whole number from 0 to %llu, not '%s'\n",
+					cmd->name, (unsigned long long)UINT64_MAX, optarg);
+				rc = usage_error(cmd);
+			}
+			c->seed_given = true;
+			break;
 		case 'h':
 			command_help(cmd);
 			rc = 0;
@@ -629,6 +761,10 @@ static int parse(struct cli *c, int argc, char **argv, int *first)
 	*first = optind;
 	if (rc >= 0)
 		return rc;
+	if (c->seed_given && !c->random) {
+		fprintf(stderr, "rmapfuzz %s: --seed is for --random's draws\n", cmd->name);
+		return usage_error(cmd);
+	}
 	int operands = argc - optind;
 	if (operands < cmd->min_operands || (cmd->max_operands >= 0 && operands > cmd->max_operands)) {
 		if (!cmd->max_operands)
@@ -673,7 +809,7 @@ int main(int argc, char **argv)
 			cmd ? command_help(cmd) : main_help(stdout);
 		return 0;
 	}
-	struct cli c = { .cmd = find_command(name) };
+	struct cli c = { .cmd = find_command(name), .seed = 1 };
 	if (!c.cmd) {
 		fprintf(stderr, "rmapfuzz: %s '%s'\n", name[0] == '-' ? "unknown option" : "unknown command",
 			name);
@@ -690,7 +826,7 @@ int main(int argc, char **argv)
 		return 2;
 	const char *env = getenv("RMAP_PROTOCOL");
 	if (env && *env) {
-		c.fallback = named_protocol(env, " ($RMAP_PROTOCOL)");
+		c.fallback = named_protocol(env, " ($RMAP_PROTOCOL)", &c.fallback_adhoc);
 		c.fallback_why = "from $RMAP_PROTOCOL";
 		if (!c.fallback)
 			return 2;

@@ -99,6 +99,82 @@ expect "rmap_fuzzer: unknown family" 2 $?
 expect "unknown protocol" 2 $?
 contains "unknown protocol lists the names" "$tmp/out" "linux-3.15"
 
+# Ad-hoc protocols (protocol_spec.h): a spec stands where a row's name
+# goes, runs and reports under its canonical name; a bad one is exit 2
+# naming the bad switch and the known ones, before any work.
+spec='linux-3.15+pmd_move_locks=never,split_pmd_peek'
+run 1 "spec: the mail race under linux-3.14's switches" -- "$b" replay --protocol "$spec" "$tmp/mail.bin"
+contains "spec: reported under its name" "$tmp/out" "rmap violation: split-missed-pmd ($spec)"
+run 0 "spec from \$RMAP_PROTOCOL" -- env RMAP_PROTOCOL='linux-3.19+split_retry' "$b" replay --json "$tmp/mail.bin"
+# shellcheck disable=SC2016 # $RMAP_PROTOCOL is the output's text
+contains "spec: the canonical name, relative to linux-3.15" "$tmp/out" \
+	'"protocol": "linux-3.15+split_retry,anon_vma_reuse=degree", "protocol_from": "from $RMAP_PROTOCOL"'
+run 0 "spec: protocols shows one" -- "$b" protocols 'linux-3.19+anon_vma_reuse=counts'
+contains "spec: named canonically" "$tmp/out" "linux-3.15+anon_vma_reuse=counts"
+contains "spec: expected unknown" "$tmp/out" "expected:       unknown"
+contains "spec: says which row it is like" "$tmp/out" "the switches of row reuse-fixed"
+run 0 "spec: protocols --tsv" -- "$b" protocols --tsv linux-3.14 "$spec"
+check "spec: --tsv, a header, the row, then the spec" [ "$(awk -F'\t' 'NR > 1 {print $1 "|" $2 "|" $NF}' "$tmp/out")" = \
+	"linux-3.14|split misses a pmd; split-vs-zap kernel BUG|$spec
+$spec|unknown|$spec" ]
+run 0 "protocols --spec" -- "$b" protocols --spec
+check "protocols --spec: a line a row" [ "$(wc -l <"$tmp/out")" = "$("$b" protocols --tsv | tail -n +2 | wc -l)" ]
+check "protocols --spec: linux-3.15 is itself" [ "$(head -n 1 "$tmp/out")" = linux-3.15 ]
+contains "protocols --spec: linux-3.14 by its switches" "$tmp/out" "$spec"
+for bad in "linux-3.15+nope:unknown switch 'nope' in 'linux-3.15+nope'; known: index=tree|list" \
+	"linux-3.15+index=bad:bad value 'bad' for switch index" \
+	"linux-3.15+moveto_tail:moveto_tail needs index=list" \
+	"nope+split_retry:unknown row 'nope' before the '+'" \
+	"linux-3.15+:an empty switch"; do
+	for cmd in replay show blind; do
+		args=("$tmp/mail.bin")
+		[ "$cmd" = blind ] && args=(1 1)
+		run 2 "spec ${bad%%:*}: $cmd --protocol" -- "$b" "$cmd" --protocol "${bad%%:*}" "${args[@]}"
+		contains "spec ${bad%%:*}: $cmd says why" "$tmp/err" "${bad#*:}"
+	done
+	run 2 "spec ${bad%%:*}: \$RMAP_PROTOCOL" -- env RMAP_PROTOCOL="${bad%%:*}" "$b" replay "$tmp/mail.bin"
+	contains "spec ${bad%%:*}: \$RMAP_PROTOCOL says why" "$tmp/err" "${bad#*:}"
+	run 2 "spec ${bad%%:*}: explore --protocol" -- "$b" explore --protocol "${bad%%:*}" --max-ops 2
+	contains "spec ${bad%%:*}: explore says why" "$tmp/err" "${bad#*:}"
+	run 2 "spec ${bad%%:*}: protocols" -- "$b" protocols "${bad%%:*}"
+done
+# A crasher records its ad-hoc protocol as a row's: in its header, in its
+# directory's name.
+run 0 "spec: minimize under a spec" -- "$b" minimize --protocol "$spec" "$tmp/mail.bin" -o "$tmp/spec-min.txt"
+run 1 "spec: the minimized crasher replays" -- "$b" replay "$tmp/spec-min.txt"
+contains "spec: its header names the spec" "$tmp/out" "($spec, recorded in its .txt header)"
+mkdir -p "$tmp/crashes/$spec"
+cp "$tmp/mail.bin" "$tmp/crashes/$spec/race.bin"
+run 1 "spec: a crasher in a directory named by a spec" -- "$b" replay "$tmp/crashes"
+contains "spec: from its directory" "$tmp/out" "($spec, from the directory it is in)"
+# The explorer: a spec explored, its verdict its own (agrees "-"), merged back.
+run 0 "spec: explore" -- "$b" explore --protocol "$spec" --max-ops 2 --max-conc 2 --max-pmds 1 --max-mms 1 --json
+contains "spec: explore's result" "$tmp/out" "\"protocol\": \"$spec\", \"verdict\": \"violated\", \"expected\": \"unknown\", \"agrees\": \"-\""
+cp "$tmp/out" "$tmp/spec-explore.json"
+run 0 "spec: explore --merge" -- "$b" explore --merge "$tmp/spec-explore.json"
+contains "spec: merged" "$tmp/out" "| $spec | "
+# --random: N distinct draws, the same for the same seed, each a spec that
+# parses back to itself and is no row's.
+run 0 "protocols --random" -- "$b" protocols --random 12 --seed 7
+cp "$tmp/out" "$tmp/random"
+check "--random: 12 lines" [ "$(wc -l <"$tmp/random")" = 12 ]
+check "--random: distinct" [ "$(sort -u "$tmp/random" | wc -l)" = 12 ]
+run 0 "--random again" -- "$b" protocols --random 12 --seed 7
+check "--random: the same seed, the same draws" cmp -s "$tmp/out" "$tmp/random"
+run 0 "--random, another seed" -- "$b" protocols --random 12 --seed 8
+check "--random: another seed, other draws" not cmp -s "$tmp/out" "$tmp/random"
+"$b" protocols --spec >"$tmp/rows"
+check "--random: no row's switches" not grep -qxF -f "$tmp/rows" "$tmp/random"
+mapfile -t drawn <"$tmp/random"
+run 0 "--random: the draws parse" -- "$b" protocols --spec "${drawn[@]}"
+check "--random: each spec parses back to itself" cmp -s "$tmp/out" "$tmp/random"
+run 0 "--random --tsv" -- "$b" protocols --random 3 --tsv
+check "--random --tsv: a header and 3 rows" [ "$(wc -l <"$tmp/out")" = 4 ]
+for bad in "--random 0" "--random x" "--random 1001" "--seed 3" "--random 2 --seed -1" "--random 2 linux-3.15"; do
+	# shellcheck disable=SC2086 # options and their values
+	run 2 "protocols $bad" -- "$b" protocols $bad
+done
+
 "$build/rmapfuzz" replay "$tmp/does-not-exist" > "$tmp/out" 2>&1
 expect "missing file" 2 $?
 contains "missing file named" "$tmp/out" "does-not-exist"
@@ -345,6 +421,12 @@ if [ -x "$build/rmap_fuzzer" ]; then
 	RMAP_PROTOCOL=no-such-protocol "$build/rmap_fuzzer" -runs=0 > "$tmp/out" 2>&1
 	expect "rmap_fuzzer: unknown protocol" 2 $?
 	contains "rmap_fuzzer lists the names" "$tmp/out" "linux-3.14"
+	# An ad-hoc spec, by flag and by environment; a bad one is exit 2.
+	"$build/rmap_fuzzer" -protocol="$spec" -artifact_prefix="$tmp/" "$tmp/mail.bin" >"$tmp/out" 2>&1
+	check "rmap_fuzzer -protocol=SPEC crashes on the race" [ $? -ne 0 ]
+	contains "rmap_fuzzer -protocol=SPEC reports under the spec" "$tmp/out" "rmap violation: split-missed-pmd ($spec)"
+	run 2 "rmap_fuzzer: a bad spec" -- env RMAP_PROTOCOL='linux-3.15+bogus' "$build/rmap_fuzzer" -runs=0
+	contains "rmap_fuzzer: names the bad switch" "$tmp/err" "unknown switch 'bogus' in 'linux-3.15+bogus'; known: index=tree|list"
 	# libFuzzer writes new inputs to its first corpus directory: a scratch one.
 	mkdir "$tmp/corpus"
 	RMAP_PROTOCOL=linux-3.15 "$build/rmap_fuzzer" -runs=200 "$tmp/corpus" "$src/corpus/rmap_fuzzer" > "$tmp/out" 2>&1

@@ -1,5 +1,5 @@
 rmap_test(race mail_race_linux_3_14 mail_race_linux_3_15 move_before_split_is_fine fork_race_stable_tree fork_race_copy_first_stable_tree fork_race_tree_left)
-rmap_test(random sound_protocol_never_bugs every_protocol_keeps_structure)
+rmap_test(random sound_protocol_never_bugs every_protocol_keeps_structure random_switches_keep_structure)
 rmap_test(ops fault_maps_thp_and_small_pages fork_shares_pages_and_links_chains
   fork_copies_migration_entries mremap_moves_huge_pmd_to_new_vma
   mremap_unaligned_splits_and_moves_ptes mremap_back_merges_into_prev
@@ -26,6 +26,8 @@ rmap_test(protocols linux_3_14_split_race list_3_0_races list_3_3_moves_merged_v
   peek_migration_pte_race peek_split_pmd_race split_during_zap_bug tree_left_fork_race unlink_first_misses_vma
   retry_only_migration_race templist_races retry_walk_mail_scenario
   retry_without_progress_is_a_soft_lockup)
+rmap_test(protocol_spec every_row_round_trips random_draws_round_trip spellings_name_one_protocol
+  bad_specs_say_why switches_cover_the_struct normalize_drops_what_does_nothing)
 rmap_test(scenario bytes_round_trip text_round_trip errors_name_line_and_column parser_is_total
   minimize_keeps_the_signature)
 add_test(NAME crashers.replay COMMAND bash ${CMAKE_SOURCE_DIR}/tests/crashers_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
@@ -53,6 +55,9 @@ set_tests_properties(tools.fuzz_campaign tools.fuzz_stop PROPERTIES LABELS slow 
 set_tests_properties(tools.fuzz_stop PROPERTIES RUN_SERIAL TRUE)
 add_test(NAME tools.json COMMAND bash ${CMAKE_SOURCE_DIR}/tests/tools_json_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(tools.json PROPERTIES LABELS slow ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
+# bench.sh --random-protocols with tiny figures (a 2 s search).
+add_test(NAME tools.bench_random COMMAND bash ${CMAKE_SOURCE_DIR}/tests/bench_random_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(tools.bench_random PROPERTIES ENVIRONMENT "${TEST_ENV}" TIMEOUT 120)
 add_test(NAME tools.arguments COMMAND bash ${CMAKE_SOURCE_DIR}/tests/tools_args_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(tools.arguments PROPERTIES ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
 add_test(NAME tools.shellcheck COMMAND bash ${CMAKE_SOURCE_DIR}/tests/shellcheck_test.sh ${CMAKE_SOURCE_DIR})

@@ -83,14 +83,35 @@ refused "check-oss-fuzz with an unknown combination" "unknown combination 'frob'
 # With the build: the protocol is checked against rmapfuzz's, before any
 # work; options in any order; libFuzzer's flags after --.
 scratch_dirs
-for c in "fuzz.sh no-such-protocol" "verdicts.sh --protocols no-such-protocol" "keep-crash.sh no-such-protocol x"; do
-	read -r -a argv <<<"$c"
+# tool_run "TOOL ARGS..." [PARSE_ONLY]: tools/TOOL ARGS, its exit in rc,
+# its output in $tmp/out and $tmp/err; PARSE_ONLY 1 stops it after its
+# command line.
+tool_run() {
+	local argv
+	read -r -a argv <<<"$1"
 	rc=0
-	"$src/tools/${argv[0]}" "${argv[@]:1}" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	RMAPFUZZ_PARSE_ONLY=${2:-} "$src/tools/${argv[0]}" "${argv[@]:1}" >"$tmp/out" 2>"$tmp/err" || rc=$?
+}
+for c in "fuzz.sh no-such-protocol" "verdicts.sh --protocols no-such-protocol" "keep-crash.sh no-such-protocol x"; do
+	tool_run "$c"
 	expect_rc "$c" 2 "$rc"
 	contains "$c: names the protocol" "$tmp/err" "unknown protocol 'no-such-protocol'"
 	contains "$c: lists the known ones" "$tmp/err" "linux-3.15"
 done
+# An ad-hoc spec passes where a row's name does; a bad one is refused
+# with rmapfuzz's reason.
+for c in "fuzz.sh linux-3.15+split_retry" "verdicts.sh --protocols linux-3.19+split_retry" \
+	"keep-crash.sh linux-3.14+split_pmd_peek=off x"; do
+	tool_run "$c" 1
+	[ "${c%% *}" = keep-crash.sh ] || expect_rc "$c: a spec passes" 0 "$rc"
+	lacks "$c: no complaint of the protocol" "$tmp/err" "protocol"
+done
+for c in "fuzz.sh linux-3.15+nope" "verdicts.sh --protocols linux-3.15+index=bad" "keep-crash.sh linux-3.15+moveto_tail x"; do
+	tool_run "$c"
+	expect_rc "$c" 2 "$rc"
+	contains "$c: says why" "$tmp/err" "'linux-3.15+"
+done
+contains "a switch without what it needs: says so" "$tmp/err" "moveto_tail needs index=list"
 rc=0
 "$src/tools/bench.sh" --protocols linux-3.15 >"$tmp/out" 2>"$tmp/err" || rc=$?
 expect_rc "bench of a sound protocol" 2 "$rc"

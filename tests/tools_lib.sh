@@ -66,6 +66,25 @@ version_line() {
 	echo "rmapfuzz $(tr -d '[:space:]' <"$1/VERSION") (git $c)"
 }
 
+# json_check DESCRIPTION FILE PYTHON_EXPRESSION: the expression, over the
+# document d, is true. Without python3, only jq's parse.
+json_check() {
+	if command -v python3 >/dev/null; then
+		if python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$2" "$3" 2>"$tmp/py.err"; then
+			pass
+		else
+			fail "$1: $3 ($(tail -n 1 "$tmp/py.err"))"
+			head -c 2000 "$2" >&2
+		fi
+	elif command -v jq >/dev/null; then
+		check "$1: JSON" jq -e . "$2" >/dev/null
+	else
+		echo "note: neither python3 nor jq: $1 not checked" >&2
+	fi
+}
+
 # scratch_dirs: the tools run on this build, with corpora, crashes, logs
 # and crashers in the scratch directory, never in the checkout's.
 scratch_dirs() {

@@ -14,15 +14,19 @@
 #      (a blind run still silent at the cap shows as ">": the ratio is then
 #      a lower bound), and the ratios of times and of executions;
 #   4. how the cost of one execution grows with records and vmas.
+# Or, with --random-protocols N, the explorer against the fuzzer on N random
+# switch combinations no row names (bench-random.sh).
 # Progress on stderr, a line per measurement with an estimate of the time
 # left.
 #
 #   tools/bench.sh [--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J]
 #                  [--protocols "P..."] [--searches-only] [--json]
+#   tools/bench.sh --random-protocols N [--random-seed S] [--seeds K] [--cap S] [--jobs J]
+#                  [--invariants F[,F]] [--explore-args "..."] [--json]
 set -euo pipefail
 
 rf_name=bench
-rf_synopsis='[--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J] [--protocols "P..."] [--searches-only] [--json]'
+rf_synopsis='[--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J] [--protocols "P..."] [--searches-only] [--random-protocols N [--random-seed S] [--invariants F[,F]] [--explore-args "..."]] [--json]'
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 rf_invoked tools/bench.sh
@@ -45,6 +49,18 @@ and the cost of one execution. About 4 minutes with the defaults.
                      as P:tlb, in the tlb family alone, each row that is
                      sound for the walks but not for its TLBs)
   --searches-only    the searches' table only (no exec/s, no cost table)
+  --random-protocols N  instead of all that: N random switch combinations
+                     no row names (rmapfuzz protocols --random), each explored
+                     (rmapfuzz explore, its default bound unless --explore-args
+                     says otherwise) and fuzzed from an empty corpus, --seeds
+                     seeds of --cap seconds (defaults 10 x 120); a table of
+                     the explorer's verdict, the fuzzer's k/K and median time,
+                     and whether they agree
+  --random-seed S    the draws' seed (default 1)
+  --invariants F[,F] the families explorer and fuzzer judge (default walk, the
+                     explorer's)
+  --explore-args "..."  more options for rmapfuzz explore: a smaller bound
+                     (--max-ops 3 --max-pmds 3), --jobs, --preemptions
   --json             a JSON document on stdout instead of the markdown tables
   -h, --help         this help
   --version          the version
@@ -55,7 +71,8 @@ build/bench/YYYYmmdd-HHMMSS/ (libfuzzer.txt, blind.txt).
 EOF
 }
 
-seconds=20 seeds=10 cap=60 factor=10 jobs=$(nproc 2>/dev/null || echo 2) only="" searches_only=0 json=0
+seconds=20 seeds=10 cap="" factor=10 jobs=$(nproc 2>/dev/null || echo 2) only="" searches_only=0 json=0
+nrandom=0 random_seed=1 families="" explore_args=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
@@ -74,11 +91,36 @@ while [ $# -gt 0 ]; do
 		rf_value --protocols "$@"; only=$rf_val; shift "$rf_shift"
 		[ -n "${only// /}" ] || rf_usage_error "--protocols wants protocol names" ;;
 	--searches-only) searches_only=1; shift ;;
+	--random-protocols | --random-protocols=*)
+		rf_num nrandom 1 "$@"; shift "$rf_shift" ;;
+	--random-seed | --random-seed=*)
+		rf_num random_seed 0 "$@"; shift "$rf_shift" ;;
+	--invariants | --invariants=*)
+		rf_value --invariants "$@"; families=$rf_val; shift "$rf_shift"
+		rf_check_invariants "$families" ;;
+	--explore-args=*) explore_args=${1#*=}; shift ;;
+	--explore-args) # its value is options: it begins with "--"
+		[ $# -ge 2 ] || rf_usage_error "option '--explore-args' requires an argument"
+		explore_args=$2; shift 2 ;;
 	--json) json=1; shift ;;
 	-?*) rf_usage_error "unknown option '$1'" ;;
 	*) rf_usage_error "unexpected argument '$1'" ;;
 	esac
 done
+# --random-protocols is a benchmark of its own: the options of the other
+# one are not its.
+if [ "$nrandom" -gt 0 ]; then
+	[ -z "$only" ] || rf_usage_error "--protocols is not for --random-protocols (it draws its own)"
+	[ "$searches_only" = 0 ] || rf_usage_error "--searches-only is not for --random-protocols"
+	searches_only=1
+	cap=${cap:-120}
+else
+	for o in "random-seed:$random_seed:1" "invariants:$families:" "explore-args:$explore_args:"; do
+		IFS=: read -r name val default <<<"$o"
+		[ "$val" = "$default" ] || rf_usage_error "--$name is for --random-protocols"
+	done
+	cap=${cap:-60}
+fi
 tool="$rf_build/rmapfuzz"
 # A buggy protocol: expected anything but sound or disputed, searched in
 # every family; then a row sound for the walks whose TLBs are not (the
@@ -107,7 +149,7 @@ while ! mkdir -p "$(dirname "$out")" || ! mkdir "$out" 2>/dev/null; do out="$out
 export ASAN_OPTIONS=symbolize=0 UBSAN_OPTIONS=symbolize=0
 
 buggy=()
-if [ -n "$only" ]; then read -r -a buggy <<<"$only"; else mapfile -t buggy < <(buggy_protocols); fi
+if [ -n "$only" ]; then read -r -a buggy <<<"$only"; elif [ "$nrandom" = 0 ]; then mapfile -t buggy < <(buggy_protocols); fi
 echo "bench: results in $(rf_rel "$out")" >&2
 
 execs_per_second() { # BINARY -> exec/s over $seconds, from a copy of the seeds
@@ -149,8 +191,8 @@ if [ "$searches_only" = 0 ]; then
 fi
 
 # A target is PROTOCOL or PROTOCOL:FAMILY (buggy_protocols).
-search_one() { # TARGET SEED -> "target seed found|silent wall search execs"
-	local p=$1 s=$2 dir t0 t1 execs search fam=all
+search_one() { # TARGET SEED -> "target seed found|silent wall search execs invariant|-"
+	local p=$1 s=$2 dir t0 t1 execs search inv fam=all
 	[ "${p#*:}" = "$p" ] || fam=${p#*:}
 	dir=$(mktemp -d "$out/search.XXXX")
 	t0=$(date +%s.%N)
@@ -159,11 +201,12 @@ search_one() { # TARGET SEED -> "target seed found|silent wall search execs"
 	t1=$(date +%s.%N)
 	execs=$(sed -nE 's/^stat::number_of_executed_units: ([0-9]+)/\1/p' "$dir/log" | tail -1)
 	search=$(sed -nE 's/^rmap_fuzzer: violation after ([0-9.]+) s of search.*/\1/p' "$dir/log" | head -1)
+	inv=$(grep -oE 'rmap violation: [a-z0-9-]+' "$dir/log" | head -1 | sed 's/.* //')
 	if [ -n "$(find "$dir" -maxdepth 1 -name 'crash-*' | head -n 1)" ]; then
-		printf "%s %s found %.3f %s %s\n" "$p" "$s" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" \
-			"${search:-0}" "${execs:-0}"
+		printf "%s %s found %.3f %s %s %s\n" "$p" "$s" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" \
+			"${search:-0}" "${execs:-0}" "${inv:--}"
 	else
-		echo "$p $s silent $cap $cap ${execs:-0}"
+		echo "$p $s silent $cap $cap ${execs:-0} -"
 	fi
 	rm -rf "$dir"
 }
@@ -189,9 +232,9 @@ median() { # of column $1 of stdin
 }
 # The searches' lines through, each with its progress line.
 progress_lines() { # KIND
-	local p s how wall search n
-	while read -r p s how wall search n; do
-		echo "$p $s $how $wall $search $n"
+	local p s how wall search n inv
+	while read -r p s how wall search n inv; do
+		echo "$p $s $how $wall $search $n${inv:+ $inv}"
 		if [ "$how" = found ]; then
 			rf_progress "$1 $p seed $s: found in ${wall}s"
 		else
@@ -199,6 +242,12 @@ progress_lines() { # KIND
 		fi
 	done
 }
+
+if [ "$nrandom" -gt 0 ]; then
+	# shellcheck source=bench-random.sh
+	. "$rf_root/tools/bench-random.sh"
+	exit 0
+fi
 
 rf_progress_start $((${#buggy[@]} * seeds))
 for p in "${buggy[@]}"; do for ((s = 1; s <= seeds; s++)); do echo "$p $s"; done; done |

@@ -125,14 +125,15 @@ rf_protocols() { "$rf_build/rmapfuzz" protocols --tsv | awk -F'\t' 'NR > 1 {prin
 # rf_expected PROTOCOL: the verdict the row expects.
 rf_expected() { "$rf_build/rmapfuzz" protocols --tsv "$1" | awk -F'\t' 'NR > 1 {print $2}'; }
 
-# rf_check_protocol NAME: a usage error naming the known protocols unless
-# rmapfuzz knows NAME. Without a build yet, nothing to check against: true.
+# rf_check_protocol NAME: a usage error unless rmapfuzz knows NAME, a row's
+# name or an ad-hoc spec ROW+SWITCH[,SWITCH...] (rmapfuzz's own message:
+# the bad switch and the known ones). Without a build yet, nothing to check
+# against: true.
 rf_check_protocol() {
 	[ -x "$rf_build/rmapfuzz" ] || return 0
-	local known
-	known=$(rf_protocols)
-	grep -qxF -- "$1" <<<"$known" ||
-		rf_usage_error "unknown protocol '$1'; known: $(tr '\n' ' ' <<<"$known")"
+	local err
+	err=$("$rf_build/rmapfuzz" protocols --spec -- "$1" 2>&1 >/dev/null) ||
+		rf_usage_error "${err#rmapfuzz: }"
 }
 
 rf_need_build() { # BINARY...: each built, or an error naming the fix

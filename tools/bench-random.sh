@@ -1,0 +1,129 @@
+# shellcheck shell=bash disable=SC2154 # bench.sh sets what this reads
+# bench.sh --random-protocols N: the explorer judges the fuzzer beyond the
+# catalogue. Sourced by bench.sh once its options are read and its search
+# functions (search_one, median, progress_lines) are defined; never run.
+#
+# N random switch combinations no row names (rmapfuzz protocols --random N
+# --seed S: linux-3.15 with one to four switches changed). Each is explored
+# at the explorer's default bound (or what --explore-args says) and fuzzed
+# from an empty corpus, --seeds seeds of --cap seconds, both judging the
+# same invariant families (--invariants, default walk: the explorer's). They
+# agree when the explorer breaks an invariant and the fuzzer finds a
+# violation on every seed, or the explorer is clean within its bound and the
+# fuzzer silent on every seed.
+#
+# Reads: tool, out, seeds, cap, jobs, json, nrandom, random_seed, families,
+# explore_args. Writes to $out: specs.txt, explore/K.json (each explorer's
+# JSON), explore.txt ("spec verdict invariants seconds" a line),
+# libfuzzer.txt (search_one's lines).
+
+families=${families:-walk}
+mapfile -t specs < <("$tool" protocols --random "$nrandom" --seed "$random_seed")
+[ "${#specs[@]}" = "$nrandom" ] || rf_fail "rmapfuzz protocols --random $nrandom drew ${#specs[@]}"
+printf '%s\n' "${specs[@]}" >"$out/specs.txt"
+read -r -a xargs_explore <<<"$explore_args"
+
+# The explorer, one protocol at a time, each with the cores (--jobs; a
+# --jobs in --explore-args comes later and wins).
+mkdir -p "$out/explore"
+rf_progress_start "$nrandom"
+: >"$out/explore.txt"
+for ((k = 0; k < nrandom; k++)); do
+	spec=${specs[k]} jfile="$out/explore/$k.json"
+	t0=$(rf_now)
+	verdict=error invs=-
+	if "$tool" explore --protocol "$spec" --invariants "$families" --jobs "$jobs" "${xargs_explore[@]}" --json \
+		>"$jfile" 2>"$out/explore/$k.log"; then
+		verdict=$(sed -nE 's/.*"verdict": "([a-z]+)".*/\1/p' "$jfile" | head -n 1)
+		invs=$(grep -oE '"invariant": "[a-z0-9-]+"' "$jfile" | cut -d'"' -f4 | paste -sd, - || true)
+	fi
+	secs=$(rf_elapsed "$t0")
+	echo "$spec ${verdict:-error} ${invs:--} $secs" >>"$out/explore.txt"
+	rf_progress "explore $spec: ${verdict:-error}${invs:+ ($invs)} in ${secs}s"
+done
+bound=$(cat "$out"/explore/*.json 2>/dev/null | sed -nE 's/^  "bound": "(.*)",$/\1/p' | head -n 1)
+[ -n "$bound" ] || rf_fail "the explorer failed: $(tail -n 3 "$out/explore/0.log")"
+
+# The fuzzer: every protocol's seeds, --jobs at a time.
+rf_progress_start $((nrandom * seeds))
+for spec in "${specs[@]}"; do for ((s = 1; s <= seeds; s++)); do echo "$spec:$families $s"; done; done |
+	xargs -P "$jobs" -L 1 bash -c 'search_one "$@"' _ | progress_lines libFuzzer >"$out/libfuzzer.txt"
+
+# A row per protocol: "spec|verdict|invs|esecs|found|lower|wall|search|finvs|agree".
+# agree: yes; missed (the explorer broke an invariant, the fuzzer missed it
+# on some seeds); beyond (the explorer clean within its bound and menu, the
+# fuzzer found one: what the bound leaves out, or a wrong verdict of ours);
+# error (the explorer failed).
+rows=() agreed=0 buggy_n=0 buggy_all=0
+for spec in "${specs[@]}"; do
+	read -r _ verdict invs esecs < <(awk -v p="$spec" '$1 == p' "$out/explore.txt")
+	lf=$(awk -v p="$spec:$families" '$1 == p' "$out/libfuzzer.txt")
+	found=$(awk '$3 == "found"' <<<"$lf" | wc -l)
+	wall=$(median 4 <<<"$lf") search=$(median 5 <<<"$lf")
+	finvs=$(awk '$3 == "found" {print $7}' <<<"$lf" | sort -u | paste -sd, -)
+	lower=""
+	[ $((2 * found)) -le "$seeds" ] && lower=">"
+	agree=error
+	if [ "$verdict" = violated ]; then
+		buggy_n=$((buggy_n + 1))
+		agree=missed
+		[ "$found" = "$seeds" ] && agree=yes buggy_all=$((buggy_all + 1))
+	elif [ "$verdict" = clean ]; then
+		agree=beyond
+		[ "$found" = 0 ] && agree=yes
+	fi
+	[ "$agree" = yes ] && agreed=$((agreed + 1))
+	rows+=("$spec|$verdict|$invs|$esecs|$found|$lower|$wall|$search|${finvs:--}|$agree")
+done
+
+if [ "$json" = 1 ]; then
+	printf '{\n  "version": %s,\n  "cores": %s,\n  "results_dir": %s,' "$(rf_json_str "$(rf_version)")" \
+		"$(nproc 2>/dev/null || echo null)" "$(rf_json_str "$out")"
+	printf '\n  "random_protocols": {"n": %s, "draw_seed": %s, "invariants": %s, "explore_bound": %s, "explore_args": %s,' \
+		"$nrandom" "$random_seed" "$(rf_json_str "$families")" "$(rf_json_str "$bound")" "$(rf_json_str "$explore_args")"
+	printf '\n    "seeds": %s, "cap_seconds": %s, "agree": %s, "explorer_buggy": %s, "buggy_found_on_every_seed": %s,' \
+		"$seeds" "$cap" "$agreed" "$buggy_n" "$buggy_all"
+	printf '\n    "protocols": ['
+	sep=""
+	for row in "${rows[@]}"; do
+		IFS='|' read -r spec verdict invs esecs found lower wall search finvs agree <<<"$row"
+		ok=true dis=null
+		[ "$agree" = yes ] || ok=false dis=$(rf_json_str "$agree")
+		printf '%s\n      {"protocol": %s, "agree": %s, "disagreement": %s,' "$sep" "$(rf_json_str "$spec")" "$ok" "$dis"
+		printf '\n       "explorer": {"verdict": %s, "invariants": [%s], "seconds": %s},' "$(rf_json_str "$verdict")" \
+			"$(tr ',' '\n' <<<"${invs#-}" | sed '/^$/d; s/.*/"&"/' | paste -sd, - | sed 's/,/, /g')" "$(rf_json_num "$esecs")"
+		printf '\n       "fuzzer": {"found_on_seeds": %s, "median_wall_seconds": %s, "median_search_seconds": %s, "medians_are_the_cap": %s, "invariants": [%s]}}' \
+			"$found" "$(rf_json_num "$wall")" "$(rf_json_num "$search")" "$([ -n "$lower" ] && echo true || echo false)" \
+			"$(tr ',' '\n' <<<"${finvs#-}" | sed '/^$/d; s/.*/"&"/' | paste -sd, - | sed 's/,/, /g')"
+		sep=","
+	done
+	printf '\n    ]}\n}\n'
+	return 0
+fi
+
+echo "## The explorer against the fuzzer: $nrandom random protocols"
+echo
+echo "Drawn by \`rmapfuzz protocols --random $nrandom --seed $random_seed\` (linux-3.15 with one to four"
+echo "switches changed; none a row's). Explorer: \`rmapfuzz explore${explore_args:+ $explore_args}\`, bound: $bound."
+echo "Fuzzer: $seeds seeds of at most ${cap}s each from an empty corpus; both judge the invariants of"
+echo "\`$families\`. *wall* is the median over the seeds, a silent one counting as the cap (\">\": silent on"
+echo "half the seeds or more). *agree*: the explorer broke an invariant and the fuzzer found a violation"
+echo "on every seed, or the explorer was clean within its bound and the fuzzer silent on every seed."
+echo
+echo "| protocol | explorer | explorer s | fuzzer found | wall s | search s | fuzzer's invariants | agree |"
+echo "|---|---|---|---|---|---|---|---|"
+for row in "${rows[@]}"; do
+	IFS='|' read -r spec verdict invs esecs found lower wall search finvs agree <<<"$row"
+	v=$verdict
+	[ "$verdict" = violated ] && v="violated: ${invs//,/, }"
+	[ "$verdict" = clean ] && v="clean within the bound"
+	case $agree in
+	missed) agree="no: the fuzzer missed it on $((seeds - found)) seeds" ;;
+	beyond) agree="no: the fuzzer found what the explorer's bound leaves out" ;;
+	error) agree="no: the explorer failed (explore/*.log)" ;;
+	esac
+	echo "| \`$spec\` | $v | $esecs | $found/$seeds | $lower$wall | $lower$search | ${finvs//,/, } | $agree |"
+done
+echo
+echo "Agree on $agreed of $nrandom; the explorer found $buggy_n buggy, the fuzzer found $buggy_all of them on" \
+	"$seeds of $seeds seeds."
