@@ -8,6 +8,8 @@
  * slot; "AV0" is anon_vma 0 (ids in allocation order). */
 #include "anon_vma.h"
 #include "oracle.h"
+#include "protocol.h"
+#include "script.h"
 #include "task.h"
 #include "test.h"
 #include "world_util.h"
@@ -260,7 +262,97 @@ static void checks_catch_lifetime_and_counters(void)
 	world_free(w);
 }
 
+static bool chain_has(const struct vm_area_struct *v, const struct anon_vma *av)
+{
+	const struct anon_vma_chain *avc;
+	list_for_each_entry(avc, &v->anon_vma_chain, same_vma)
+		if (avc->anon_vma == av)
+			return true;
+	return false;
+}
+
+/* Run task id alone to its end, the oracle watching (sc_*, not tw_run:
+ * the script's end is where the oracle judges, and a world this test
+ * breaks on purpose must not fail a check before then). */
+static void sc_run(struct scen *s, int id)
+{
+	while (task_find(s->w, id) && sc_step(s, id))
+		;
+}
+
+static int sc_fork(struct scen *s, int mm)
+{
+	int id = start_fork(s->w, mm);
+	sc_run(s, id);
+	return s->w->nr_mm - 1;
+}
+
+/* CVE-2022-42703 as the fuzzer found it on linux-3.19 from an empty
+ * corpus (crashers/linux-3.19/rmap-reachable-8b978b02: 15 records, each
+ * run alone; no race). AVn is anon_vma n, in allocation order; the vma
+ * is one pmd slot [0, P), split at 3 pages by an mprotect.
+ *
+ *   mm0 |A   |  AV0, page 0 at 0        fork mm0 -> mm1 (AV1), mm2 (AV2)
+ *   mm2 -> mm3 (AV3 under AV2); mm2 exits: AV2 left with one child, no vma
+ *   mm3 -> mm4: reuses AV2 (degree 1); its chain keeps AV3, a leaf
+ *   mm3 -> mm5 (AV4 under AV3): AV3 has a vma and a child, degree 2
+ *   mm4 |ro |rw|  mprotect splits it: vma4, vma6, both AV2, chains AV0 AV2 AV3
+ *   mm4 -> mm6: AV3's degree 2 stops reuse: vma7 AV5, vma8 AV6 (under AV2)
+ *   mm5, mm3 exit: AV3 has no vma, no child: degree 0
+ *   mm6 |ro |rw|  a fault at 3 pages: page 1 in vma8, page->mapping AV6
+ *   mm6 -> mm7: vma9 reuses AV3 (degree 0 -> 1), and so does vma10 (1 < 2,
+ *               not its parent's own): one anon_vma, two chains (AV5, AV6)
+ *   mm7 |rw     |  mprotect joins them (vma_merge: the same anon_vma):
+ *               vma9's chain has no AV6, yet it maps page 1: rmap-reachable
+ *
+ * 2555283eb40d's rule reuses AV3 once (num_active_vmas 1 after the first):
+ * vma10 gets an anon_vma of its own, the vmas do not merge. */
+static const char *double_reuse(const char *protocol, bool *shared)
+{
+	struct scen s;
+	sc_begin(&s, protocol);
+	struct world *w = s.w;
+	sc_run(&s, start_mmap(w, 0, 0, P));
+	sc_run(&s, start_fault(w, 0, 0, false));
+	CHECK_EQ(sc_fork(&s, 0), 1);
+	CHECK_EQ(sc_fork(&s, 0), 2);
+	CHECK_EQ(sc_fork(&s, 2), 3);
+	sc_run(&s, start_exit_mmap(w, 2));
+	CHECK_EQ(sc_fork(&s, 3), 4);
+	CHECK_EQ(sc_fork(&s, 3), 5);
+	sc_run(&s, start_mprotect(w, 4, 0, P - PAGE_SIZE, false));
+	CHECK_EQ(sc_fork(&s, 4), 6);
+	sc_run(&s, start_exit_mmap(w, 5));
+	sc_run(&s, start_exit_mmap(w, 3));
+	sc_run(&s, start_fault(w, 6, P - PAGE_SIZE, false));
+	struct page *page = tw_page(w, 6, P - PAGE_SIZE);
+	CHECK(page->mapping == av_of(w, 6, 1));
+	CHECK_EQ(sc_fork(&s, 6), 7);
+	struct vm_area_struct *a = tw_vma(w, 7, 0), *b = tw_vma(w, 7, 1);
+	*shared = a->anon_vma == b->anon_vma;
+	/* Whatever the rule, the copies differ where their parents did. */
+	CHECK(chain_has(b, page->mapping) && !chain_has(a, page->mapping));
+	sc_run(&s, start_mprotect(w, 7, 0, P, true));
+	return sc_finish(&s);
+}
+
+static void double_reuse_found_by_the_fuzzer(void)
+{
+	bool shared;
+	CHECK_STR(double_reuse("linux-3.19", &shared), "rmap-reachable");
+	CHECK(shared);
+	CHECK(double_reuse("reuse-fixed", &shared) == NULL);
+	CHECK(!shared);
+	for (int i = 0; i < nr_protocols; i++) {
+		const struct protocol *p = &protocols[i];
+		sc_check_verdict(p->name, double_reuse(p->name, &shared),
+				 p->anon_vma_reuse == REUSE_DEGREE ? "rmap-reachable" : NULL);
+		CHECK_EQ(shared, p->anon_vma_reuse == REUSE_DEGREE);
+	}
+}
+
 TEST_MAIN(T(refcounts_follow_the_kernel), T(root_outlives_its_family),
 	  T(degree_counts_vmas_and_children), T(num_children_and_active_vmas_split_degree),
 	  T(fork_reuses_an_anon_vma_left_with_one_child), T(no_reuse_before_3_19),
-	  T(importer_copies_and_is_counted), T(checks_catch_lifetime_and_counters))
+	  T(importer_copies_and_is_counted), T(checks_catch_lifetime_and_counters),
+	  T(double_reuse_found_by_the_fuzzer))
