@@ -789,6 +789,46 @@ static void stale_tlb(struct why *y)
 	join_clauses(y, cl, n);
 }
 
+/* "exit_mmap (task 14) in unlink_anon_vmas at step 61" */
+static void step_words(const struct why *y, unsigned long step, char *buf, size_t size)
+{
+	const struct log_line *l = runlog_work(y->log, step);
+	if (l)
+		snprintf(buf, size, "%s (task %d) in %s at step %lu", l->op, l->task, l->name, step);
+	else
+		snprintf(buf, size, "step %lu", step);
+}
+
+/* A check found broken at the end, which the report's run (oracle.c's
+ * oracle_step_ran) also ran after every step: the step it first failed
+ * after, and what other check broke before it, the cause in a chain such
+ * as a merge that left a mapped page's vma off its anon_vma's tree, then
+ * the unlink that freed that anon_vma under the page. */
+static bool broke_at(struct why *y)
+{
+	const struct log_broken *b = runlog_broken_of(y->log, y->o->invariant), *before = NULL;
+	char words[160];
+
+	if (!b)
+		return false;
+	for (int i = 0; i < y->log->nr_broken; i++)
+		if (y->log->broken[i].step < b->step && (!before || y->log->broken[i].step < before->step))
+			before = &y->log->broken[i];
+	const struct log_line *l = runlog_work(y->log, b->step);
+	if (l)
+		y->c->task = l->task;
+	first_step(y, before ? before->step : b->step);
+	step_words(y, b->step, words, sizeof(words));
+	sb_printf(y->out, "%s %s (the checks ran after every step of this report's run)", words,
+		  strcmp(b->invariant, "anon-vma-lifetime") ? "broke it" : "freed the anon_vma");
+	if (before) {
+		step_words(y, before->step, words, sizeof(words));
+		sb_printf(y->out, "; before that, %s broke %s: %s", words, before->invariant,
+			  before->message);
+	}
+	return true;
+}
+
 /* The structural checks name no walk: say when they found it. */
 static void structural(struct why *y)
 {
@@ -809,6 +849,8 @@ static void structural(struct why *y)
 	else if (y->o->checks_every_step && l)
 		sb_printf(y->out, "step %lu (%s, task %d) left it broken, checked after every step; "
 			  "which other task's step, if any, set it up is not known", step, l->name, l->task);
+	else if (!model && broke_at(y))
+		return;
 	else
 		sb_printf(y->out, "found when the run ended after step %lu, checked only there (replay "
 			  "with --every-step to find the step that broke it); the sides are not known", step);

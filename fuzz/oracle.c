@@ -640,7 +640,18 @@ void oracle_note_record(struct oracle *o, unsigned long record)
 	runlog_note(o->log, o->w, "-- record %lu", record);
 }
 
-void oracle_step_ran(struct oracle *o) { runlog_step_done(o->log, o->w); }
+/* In a report's run (the only one that logs), the end-of-run checks after
+ * every step too, recorded, not judged (runlog.h's log_broken): the run
+ * must repeat the fuzzing run's verdict, and the report wants the step
+ * each broken invariant broke at. */
+void oracle_step_ran(struct oracle *o)
+{
+	struct check_failure f;
+
+	runlog_step_done(o->log, o->w);
+	if (!o->checks_every_step && rmap_check(o->w, &f))
+		runlog_broken(o->log, o->w->steps, f.invariant, f.message);
+}
 
 void oracle_step_waited(struct oracle *o, const struct task *t) { runlog_wait(o->log, o->w, t); }
 

@@ -273,6 +273,25 @@ int runlog_walk_of(const struct run_log *log, const struct rmap_walk *walk)
 	return -1;
 }
 
+void runlog_broken(struct run_log *log, unsigned long step, const char *invariant,
+		   const char *message)
+{
+	if (runlog_broken_of(log, invariant) || log->nr_broken == LOG_MAX_BROKEN)
+		return;
+	struct log_broken *b = &log->broken[log->nr_broken++];
+	b->step = step;
+	b->invariant = invariant;
+	snprintf(b->message, sizeof(b->message), "%s", message);
+}
+
+const struct log_broken *runlog_broken_of(const struct run_log *log, const char *invariant)
+{
+	for (int i = 0; i < log->nr_broken; i++)
+		if (!strcmp(log->broken[i].invariant, invariant))
+			return &log->broken[i];
+	return NULL;
+}
+
 const struct log_line *runlog_work(const struct run_log *log, unsigned long step)
 {
 	for (int i = 0; i < log->nr_lines; i++)

@@ -93,6 +93,19 @@ struct log_tlb {
 	const char *why;		/* the kernel function of a flush or a free */
 };
 
+/* In a run that makes a report, the checks that run only at the end of a
+ * fuzzing run (rmap_check: structure and lifetime) run after every step as
+ * well, without stopping it: the first step after which each invariant
+ * failed, so that a violation found at the end can say which step broke it
+ * and what broke before it (a merge that unlinked a page's vma, then the
+ * exit that freed its anon_vma). */
+#define LOG_MAX_BROKEN 4
+struct log_broken {
+	unsigned long step;
+	const char *invariant;		/* a static string (check.h) */
+	char message[256];
+};
+
 struct run_log {
 	struct log_line *lines;
 	int nr_lines, cap_lines;
@@ -111,6 +124,8 @@ struct run_log {
 	int nr_tlbs, cap_tlbs;
 	struct strbuf text;
 	unsigned long bug_step;		/* the step a kernel BUG_ON fired in, 0: none */
+	struct log_broken broken[LOG_MAX_BROKEN];
+	int nr_broken;
 };
 
 struct run_log *runlog_new(void);
@@ -130,10 +145,16 @@ void runlog_note(struct run_log *log, struct world *w, const char *fmt, ...)
 void runlog_step_done(struct run_log *log, struct world *w);
 void runlog_wait(struct run_log *log, struct world *w, const struct task *t);
 void runlog_event(struct run_log *log, struct world *w, const struct rmap_event *ev);
+/* A check failed after step: kept when it is the first failure of its
+ * invariant (and there is room). */
+void runlog_broken(struct run_log *log, unsigned long step, const char *invariant,
+		   const char *message);
 
 /* Reading it. */
 /* The walk a visit or end of walk belongs to: the latest begun with it. */
 int runlog_walk_of(const struct run_log *log, const struct rmap_walk *walk);
+/* The first failure of invariant, NULL when it never failed. */
+const struct log_broken *runlog_broken_of(const struct run_log *log, const char *invariant);
 /* The work line of a step, NULL when it ran none (or is not logged). */
 const struct log_line *runlog_work(const struct run_log *log, unsigned long step);
 /* The kernel function task ran at step, or `or` when it ran none there. */
