@@ -399,6 +399,27 @@ static void short_count(struct why *y)
 	counts(y);
 }
 
+/* "exit_mmap (task 14) in unlink_anon_vmas at step 61" */
+static void step_words(const struct why *y, unsigned long step, char *buf, size_t size)
+{
+	const struct log_line *l = runlog_work(y->log, step);
+	if (l)
+		snprintf(buf, size, "%s (task %d) in %s at step %lu", l->op, l->task, l->name, step);
+	else
+		snprintf(buf, size, "step %lu", step);
+}
+
+/* The first end-of-run check (runlog.h's log_broken) that failed before
+ * step, NULL when none did. */
+static const struct log_broken *first_broken(const struct run_log *log, unsigned long step)
+{
+	const struct log_broken *first = NULL;
+	for (int i = 0; i < log->nr_broken; i++)
+		if (log->broken[i].step < step && (!first || log->broken[i].step < first->step))
+			first = &log->broken[i];
+	return first;
+}
+
 static void missed_vma(struct why *y)
 {
 	unsigned long vma = (unsigned long)y->o->missed.vma;
@@ -411,9 +432,17 @@ static void missed_vma(struct why *y)
 			  "the page at mm%d %#lx: it will not visit vma%lu", y->lw->step, vma,
 			  y->o->missed.mm, y->o->missed.addr, vma);
 	} else {
+		const struct log_broken *b = first_broken(y->log, y->lw->step);
 		sb_printf(y->out, " took the lock at step %lu while vma%lu mapped the page at mm%d "
-			  "%#lx, and vma%lu is not in the anon_vma's index; which task's step took it out "
-			  "is not known", y->lw->step, vma, y->o->missed.mm, y->o->missed.addr, vma);
+			  "%#lx, and vma%lu is not in the anon_vma's index", y->lw->step, vma,
+			  y->o->missed.mm, y->o->missed.addr, vma);
+		if (b) {
+			char words[160];
+			step_words(y, b->step, words, sizeof(words));
+			sb_printf(y->out, ": %s had broken %s (%s)", words, b->invariant, b->message);
+			first_step(y, b->step);
+		} else
+			sb_printf(y->out, "; which task's step took it out is not known");
 	}
 	first_step(y, y->lw->step);
 }
@@ -789,16 +818,6 @@ static void stale_tlb(struct why *y)
 	join_clauses(y, cl, n);
 }
 
-/* "exit_mmap (task 14) in unlink_anon_vmas at step 61" */
-static void step_words(const struct why *y, unsigned long step, char *buf, size_t size)
-{
-	const struct log_line *l = runlog_work(y->log, step);
-	if (l)
-		snprintf(buf, size, "%s (task %d) in %s at step %lu", l->op, l->task, l->name, step);
-	else
-		snprintf(buf, size, "step %lu", step);
-}
-
 /* A check found broken at the end, which the report's run (oracle.c's
  * oracle_step_ran) also ran after every step: the step it first failed
  * after, and what other check broke before it, the cause in a chain such
@@ -806,14 +825,12 @@ static void step_words(const struct why *y, unsigned long step, char *buf, size_
  * the unlink that freed that anon_vma under the page. */
 static bool broke_at(struct why *y)
 {
-	const struct log_broken *b = runlog_broken_of(y->log, y->o->invariant), *before = NULL;
+	const struct log_broken *b = runlog_broken_of(y->log, y->o->invariant), *before;
 	char words[160];
 
 	if (!b)
 		return false;
-	for (int i = 0; i < y->log->nr_broken; i++)
-		if (y->log->broken[i].step < b->step && (!before || y->log->broken[i].step < before->step))
-			before = &y->log->broken[i];
+	before = first_broken(y->log, b->step);
 	const struct log_line *l = runlog_work(y->log, b->step);
 	if (l)
 		y->c->task = l->task;
