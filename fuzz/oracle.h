@@ -33,6 +33,9 @@ struct task;
  * of that page was under way. The fuzz target feeds them to libFuzzer as
  * extra coverage, so inputs that move or copy an entry behind or ahead of a
  * walk are kept and mutated further: the building blocks of every race. */
+/* Chains hashed (oracle.c's chain_features): room for the shapes of
+ * some minutes' search without collisions hiding too many. */
+#define ORACLE_CHAIN_BUCKETS 16384
 /* Their ids: a range per kind, ORACLE_NR_FEATURES in all. Each is a
  * counter the oracle bumps (saturating, as libFuzzer's counters are). */
 enum {
@@ -44,7 +47,8 @@ enum {
 	ORACLE_FEATURE_MM_FAMILY = 693,		/* an mm's vmas, anon_vmas, chain length: 216 */
 	ORACLE_FEATURE_VMA_CHAIN = 909,		/* a vma's chain against the hierarchy: 60 */
 	ORACLE_FEATURE_VMA_PAGES = 969,		/* what its pages' anon_vmas are to its own: 16 */
-	ORACLE_NR_FEATURES = 985,
+	ORACLE_FEATURE_CHAINS = 985,		/* a vma's whole chain, hashed: ORACLE_CHAIN_BUCKETS */
+	ORACLE_NR_FEATURES = 985 + ORACLE_CHAIN_BUCKETS,
 };
 #define ORACLE_MAX_WALKS 8
 
@@ -98,8 +102,9 @@ void oracle_at_end(struct oracle *o);
  * it and how many children it has (what fork's reuse rules read), each
  * mm's vmas, anon_vmas, longest chain and vmas holding an anon_vma left
  * with no user, each vma's chain against the family tree
- * (vma_chain_features) and what its pages' anon_vmas are to its own. Only
- * on the rows that reuse anon_vmas. */
+ * (vma_chain_features) and what its pages' anon_vmas are to its own, and
+ * each vma's whole chain hashed (chain_features). Only on the rows that
+ * reuse anon_vmas. */
 void oracle_layout_features(struct oracle *o);
 /* Before each record (a report's interleaving marks where each begins). */
 void oracle_note_record(struct oracle *o, unsigned long record);
