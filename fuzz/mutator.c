@@ -102,6 +102,47 @@ static unsigned mms_made(const uint8_t *data, size_t n)
 	return mms < MAX_MMS ? mms : MAX_MMS;
 }
 
+/* The mm a record's operand names: a selector picks mm (sel % nr_mm),
+ * nr_mm the mms made before it (mms_made's guess). -1: no mm operand. */
+static int named_mm(const uint8_t *data, size_t i)
+{
+	const uint8_t *rec = data + i * RECORD_SIZE;
+	switch (record_op(&(struct record){ rec[0], 0, 0, 0 })) {
+	case REC_MMAP:
+	case REC_FAULT:
+	case REC_FORK:
+	case REC_MUNMAP:
+	case REC_MADVISE:
+	case REC_EXIT:
+	case REC_MPROTECT:
+		return (int)(rec[1] % mms_made(data, i));
+	case REC_MREMAP:
+	case REC_MREMAP_RESIZE:
+		return (int)((rec[1] & 7) % mms_made(data, i));
+	default:
+		return -1;
+	}
+}
+
+/* After records moved, came or went, each record names the mm it named
+ * before (want[i], -1: leave it) where that mm exists at its place: an
+ * inserted fork shifts every later selector's meaning, as a deleted one
+ * does; a developer editing a scenario keeps the names. */
+static void rename_mms(uint8_t *data, size_t n, const int *want)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *rec = data + i * RECORD_SIZE;
+		int m = want[i];
+		if (m < 0 || named_mm(data, i) < 0 || m >= (int)mms_made(data, i))
+			continue;
+		enum rec_op op = record_op(&(struct record){ rec[0], 0, 0, 0 });
+		if (op == REC_MREMAP || op == REC_MREMAP_RESIZE)
+			rec[1] = (uint8_t)((rec[1] & 0xf8) | m);
+		else
+			rec[1] = (uint8_t)m;
+	}
+}
+
 /* Whole operations on whole address spaces, one to three appended, each
  * run at once: forks, exits, mprotects, faults, munmaps, mremaps. The
  * anon_vma lifetime bugs are such sequences, no race in them, and deeper
@@ -358,6 +399,12 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 	if (below(&r, 8) == 0 || !max)
 		return LLVMFuzzerMutate(data, size, max_size);
 	uint8_t *rec = data + below(&r, n) * RECORD_SIZE;
+	/* The mms each record names, to keep after an edit (rename_mms), one
+	 * edit in two. */
+	int names[PROGRAM_MAX_RECORDS + 1], want[PROGRAM_MAX_RECORDS + 1];
+	bool keep_names = n <= PROGRAM_MAX_RECORDS && below(&r, 2);
+	for (size_t i = 0; keep_names && i < n; i++)
+		names[i] = named_mm(data, i);
 	/* A third of the record mutations start a race from scratch, three in
 	 * four under four records (no race fits there). Measured against one in
 	 * ten: the median executions to linux-3.14's race fell from 34k to 20k,
@@ -397,12 +444,24 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 				(n - at) * RECORD_SIZE);
 			memcpy(data + at * RECORD_SIZE, tmp, RECORD_SIZE);
 			n++;
+			if (keep_names) {
+				for (size_t i = 0; i < n; i++)
+					want[i] = i < at ? names[i] : i == at ? -1 : names[i - 1];
+				rename_mms(data, n, want);
+			}
 		}
 		break;
-	case 3: /* delete a record */
+	case 3: { /* delete a record */
+		size_t at = (size_t)(rec - data) / RECORD_SIZE;
 		memmove(rec, rec + RECORD_SIZE, (size_t)(data + n * RECORD_SIZE - rec - RECORD_SIZE));
 		n--;
+		if (keep_names) {
+			for (size_t i = 0; i < n; i++)
+				want[i] = names[i < at ? i : i + 1];
+			rename_mms(data, n, want);
+		}
 		break;
+	}
 	case 4: { /* swap two records */
 		uint8_t *other = data + below(&r, n) * RECORD_SIZE;
 		memcpy(tmp, rec, RECORD_SIZE);
@@ -419,6 +478,13 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 			memmove(data + (to + 1) * RECORD_SIZE, data + to * RECORD_SIZE,
 				(from - to) * RECORD_SIZE);
 		memcpy(data + to * RECORD_SIZE, tmp, RECORD_SIZE);
+		if (keep_names) {
+			for (size_t i = 0; i < n; i++)
+				want[i] = i == to ? names[from]
+					: to > from && i >= from && i < to ? names[i + 1]
+					: to < from && i > to && i <= from ? names[i - 1] : names[i];
+			rename_mms(data, n, want);
+		}
 		break;
 	}
 	case 10:
