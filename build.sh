@@ -4,8 +4,8 @@
 #   ./build.sh [build]               build everything into build/ (ASan+UBSan)
 #   ./build.sh test [--junit FILE] [-- CTEST_ARGS...]
 #                                    build, then run every test through ctest
-#   ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [--empty] [-- LIBFUZZER_FLAGS...]
-#                                    fuzz PROTOCOL (default linux-3.15): tools/fuzz.sh
+#   ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [--empty] [--invariants F[,F]] [-- LIBFUZZER_FLAGS...]
+#                                    fuzz PROTOCOL (default all-fixes): tools/fuzz.sh
 #   ./build.sh verdicts [...]        fuzz every protocol, the verdict table: tools/verdicts.sh
 #   ./build.sh coverage              line coverage of the seeds and crashers
 #   ./build.sh bench [...]           benchmarks: exec/s, time to violations: tools/bench.sh
@@ -34,16 +34,18 @@ usage() {
 	cat <<USAGE
 usage: ./build.sh [build]
        ./build.sh test [--junit FILE] [-- CTEST_ARGS...]
-       ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [--empty] [-- LIBFUZZER_FLAGS...]
+       ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [--empty]
+                       [--invariants F[,F]] [-- LIBFUZZER_FLAGS...]
        ./build.sh verdicts [--seconds N] [--seeds K] [--jobs J] [--protocols "P..."] [--json]
        ./build.sh coverage
+       ./build.sh explore [--jobs J] [RMAPFUZZ_EXPLORE_OPTIONS...]
        ./build.sh bench [--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J]
                         [--protocols "P..."] [--searches-only] [--json]
        ./build.sh --help | --version;  ./build.sh COMMAND --help
   build     compile the model, tools and tests into build/ (the default)
   test      build, then run every test (ctest); non-zero exit on any failure.
             --junit FILE: ctest also writes its results as JUnit XML
-  fuzz      a fuzzing campaign on PROTOCOL (default linux-3.15; see
+  fuzz      a fuzzing campaign on PROTOCOL (default all-fixes; see
             build/rmapfuzz protocols), seeded from corpus/rmap_fuzzer/; the
             working corpus grows in build/corpus/PROTOCOL/, crashes land in
             build/crashes/PROTOCOL/ and each signature is minimized once and
@@ -52,6 +54,9 @@ usage: ./build.sh [build]
   verdicts  fuzz every protocol from an empty corpus (default 3 seeds x 100 s,
             about 15 minutes on 2 cores) and print the verdict table
             (tools/verdicts.sh; ./build.sh verdicts --help)
+  explore   every protocol at the explorer's default bound (every program and
+            every interleaving; docs/explore.md): the verdict table, with
+            --jobs (default: every core) and rmapfuzz explore's options
   coverage  replay the seeds and crashers/ with a coverage build; print
             llvm-cov's report of core/ and fuzz/, HTML in build/coverage/html/
   bench     exec/s against an empty target, time to each buggy protocol's
@@ -113,15 +118,17 @@ do_build_quietly() {
 # The model and the run library (CMake's rmapcore + rmaprun), for the
 # builds made without CMake: OSS-Fuzz's and the coverage build.
 lib_sources=("$here"/core/*.c "$here"/fuzz/program.c "$here"/fuzz/scenario.c "$here"/fuzz/oracle.c
-	"$here"/fuzz/runlog.c "$here"/fuzz/report.c "$here"/fuzz/cause.c "$here"/fuzz/run.c "$here"/fuzz/minimize.c "$here"/fuzz/strbuf.c)
+	"$here"/fuzz/runlog.c "$here"/fuzz/report.c "$here"/fuzz/cause.c "$here"/fuzz/run.c "$here"/fuzz/minimize.c "$here"/fuzz/strbuf.c
+	"$here"/fuzz/explore.c)
 # The rmapfuzz tool's own files, on top of those.
-tool_sources=("$here"/fuzz/rmapfuzz.c "$here"/fuzz/cli_io.c "$here"/fuzz/measure.c)
+tool_sources=("$here"/fuzz/rmapfuzz.c "$here"/fuzz/cli_io.c "$here"/fuzz/measure.c "$here"/fuzz/explore_cli.c)
 
 # The OSS-Fuzz / ClusterFuzzLite build contract (fuzzing.md): C compiled
 # with $CC $CFLAGS, linked with $CXX $CXXFLAGS $LIB_FUZZING_ENGINE, no
 # sanitizer of our own, output only in $OUT (objects in $WORK). $OUT gets the
-# targets of the sound protocol (rmap_fuzzer fuzzes linux-3.15 unless told
-# otherwise; continuous fuzzing must not file known bugs) and the scenario
+# targets of the sound protocol (rmap_fuzzer fuzzes all-fixes, the row with
+# every fix known, unless told otherwise; continuous fuzzing must not file
+# known bugs) and the scenario
 # language's target, each with a seed corpus, .options and a dictionary.
 oss_fuzz_build() {
 	local work="${WORK:-$OUT}/rmapfuzz-build"
@@ -300,6 +307,17 @@ ClusterFuzzLite build into \$OUT instead.
 USAGE
 }
 
+usage_explore() {
+	cat <<USAGE
+usage: ./build.sh explore [--jobs J] [RMAPFUZZ_EXPLORE_OPTIONS...]
+Build quietly, then run build/rmapfuzz explore --all --jobs J (default: every
+core) with the options given (--max-ops N, --max-conc C, --max-pmds G,
+--max-mms M, --preemptions K, --invariants F, --json, -o DIR: rmapfuzz explore
+--help): every protocol at the bound, the verdict table on stdout, progress on
+stderr. docs/explore.md says what the bound and the counts mean.
+USAGE
+}
+
 usage_coverage() {
 	cat <<USAGE
 usage: ./build.sh coverage
@@ -358,6 +376,19 @@ test)
 fuzz) run_tool fuzz fuzz.sh "$@" ;;
 verdicts) run_tool verdicts verdicts.sh "$@" ;;
 bench) run_tool bench bench.sh "$@" ;;
+explore)
+	rf_synopsis="explore [--jobs J] [RMAPFUZZ_EXPLORE_OPTIONS...]"
+	case ${1:-} in
+	-h | --help) usage_explore; exit 0 ;;
+	--version) rf_version; exit 0 ;;
+	esac
+	do_build_quietly
+	explore_jobs=(--jobs "$jobs")
+	for arg in "$@"; do
+		case $arg in --jobs | --jobs=*) explore_jobs=() ;; esac
+	done
+	RMAPFUZZ_PROGRESS=1 exec "$build/rmapfuzz" explore --all "${explore_jobs[@]}" "$@"
+	;;
 coverage)
 	rf_synopsis=coverage
 	no_arguments usage_coverage "$@"

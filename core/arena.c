@@ -1,5 +1,6 @@
 #include "arena.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,4 +144,225 @@ void arena_destroy(struct arena *a)
 		c = next;
 	}
 	*a = (struct arena){ 0 };
+}
+
+/* ---- snapshots (the explorer) ----
+ *
+ * The copies go around AddressSanitizer: the used part of a chunk holds
+ * freed objects and redzones, poisoned, and the state is every byte of it.
+ * A plain loop could be turned back into a memcpy call, which ASan
+ * intercepts and checks, so the copy is rep movsb on x86-64 (as mem_zero's
+ * zeroing is rep stosb) and a volatile loop elsewhere. */
+__attribute__((no_sanitize("address"))) static void raw_copy(void *dst, const void *src, size_t n)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+#else
+	volatile unsigned char *d = dst;
+	const volatile unsigned char *s = src;
+	for (size_t i = 0; i < n; i++)
+		d[i] = s[i];
+#endif
+}
+
+/* Calls fn on each used region of a: every chunk before cur whole, cur up
+ * to next. */
+#define for_each_used(a, c, used)                                                          \
+	for (struct arena_chunk *c = (a)->cur ? (a)->first : NULL; c; c = c == (a)->cur ? NULL : c->next) \
+		for (size_t used = c == (a)->cur ? (size_t)((a)->next - c->data) : c->size, once_ = 1; \
+		     once_; once_ = 0)
+
+static void grow(unsigned char **buf, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return;
+	size_t n = *cap ? *cap : 4096;
+	while (n < need)
+		n *= 2;
+	unsigned char *p = realloc(*buf, n);
+	if (!p)
+		out_of_memory();
+	*buf = p;
+	*cap = n;
+}
+
+#ifdef ARENA_ASAN
+/* The shadow byte of each 8 bytes of the chunk's data (16-byte aligned, so
+ * a region starts on a shadow byte and, its sizes being multiples of 16,
+ * ends on one). */
+static unsigned char *shadow_of(const void *p)
+{
+	size_t scale, offset;
+	__asan_get_shadow_mapping(&scale, &offset);
+	return (unsigned char *)(((uintptr_t)p >> scale) + offset);
+}
+#endif
+
+void arena_save(const struct arena *a, struct arena_snap *s)
+{
+	s->a = *a;
+	s->size = s->shadow_size = 0;
+	for_each_used(a, c, used) {
+		grow(&s->bytes, &s->cap, s->size + used);
+		raw_copy(s->bytes + s->size, c->data, used);
+		s->size += used;
+#ifdef ARENA_ASAN
+		grow(&s->shadow, &s->shadow_cap, s->shadow_size + used / 8);
+		raw_copy(s->shadow + s->shadow_size, shadow_of(c->data), used / 8);
+		s->shadow_size += used / 8;
+#endif
+	}
+}
+
+void arena_restore(struct arena *a, const struct arena_snap *s)
+{
+#ifdef ARENA_ASAN
+	/* What was allocated after the snapshot is free again: poison it, from
+	 * the snapshot's free part to where allocation stands now. */
+	if (a->cur) {
+		bool past = false;
+		for (struct arena_chunk *c = a->first; c; c = c->next) {
+			char *from = c == s->a.cur ? s->a.next : c->data;
+			char *to = c == a->cur ? a->next : c->data + c->size;
+			if (c == s->a.cur)
+				past = true;
+			if (past && to > from)
+				ASAN_POISON_MEMORY_REGION(from, (size_t)(to - from));
+			if (c == a->cur)
+				break;
+		}
+	}
+#endif
+	*a = s->a;
+	size_t off = 0, shadow_off = 0;
+	for_each_used(a, c, used) {
+		raw_copy(c->data, s->bytes + off, used);
+		off += used;
+#ifdef ARENA_ASAN
+		raw_copy(shadow_of(c->data), s->shadow + shadow_off, used / 8);
+		shadow_off += used / 8;
+#endif
+	}
+	(void)shadow_off;
+}
+
+void arena_snap_free(struct arena_snap *s)
+{
+	free(s->bytes);
+	free(s->shadow);
+	*s = (struct arena_snap){ 0 };
+}
+
+/* Two lanes of multiply-xorshift over 8-byte words: 128 bits, so that two
+ * states the explorer tells apart by hash alone collide with odds near
+ * 2^-128 per pair (explore.md). */
+__attribute__((no_sanitize("address"))) void mem_hash(const void *p, size_t n,
+						       unsigned long long h[2])
+{
+	const unsigned char *b = p;
+	unsigned long long x = h[0], y = h[1];
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		unsigned long long v;
+		__builtin_memcpy(&v, b + i, 8);	/* an unaligned load, inlined */
+		x = (x ^ v) * 0x9e3779b97f4a7c15ull;
+		x ^= x >> 29;
+		y = (y + v) * 0xc2b2ae3d27d4eb4full;
+		y ^= y >> 31;
+	}
+	for (; i < n; i++) {
+		x = (x ^ b[i]) * 0x9e3779b97f4a7c15ull;
+		y = (y + b[i]) * 0xc2b2ae3d27d4eb4full;
+	}
+	h[0] = x ^ (x >> 32) ^ n;
+	h[1] = y ^ (y >> 29);
+}
+
+#ifdef ARENA_ASAN
+/* A region's used bytes as ASan sees them: what is poisoned (freed
+ * objects, redzones) no step can read, so only how much of it there is
+ * goes into the hash, not its stale contents. Two states that differ only
+ * there have the same future; skipping them lets more states meet, and a
+ * dead task's 1.8 KiB costs nothing to hash.
+ *
+ * Four chains per lane, word i into chain i % 4, so that the multiplies
+ * of neighbouring words overlap instead of waiting on each other: the
+ * explorer hashes every state it branches at, and this loop was two
+ * thirds of its time with one chain. */
+__attribute__((no_sanitize("address"))) static void hash_region(const unsigned char *p, size_t n,
+								unsigned long long h[2])
+{
+	const unsigned char *sh = shadow_of(p);
+	unsigned long long x[4] = { h[0], h[0] ^ 1, h[0] ^ 2, h[0] ^ 3 };
+	unsigned long long y[4] = { h[1], h[1] ^ 1, h[1] ^ 2, h[1] ^ 3 };
+	unsigned long long run = 0;
+	size_t ng = n / 8;
+#define MIX(k, v)                                              \
+	do {                                                   \
+		unsigned long long v_ = (v);                   \
+		x[k] = (x[k] ^ v_) * 0x9e3779b97f4a7c15ull;    \
+		x[k] ^= x[k] >> 29;                            \
+		y[k] = (y[k] + v_) * 0xc2b2ae3d27d4eb4full;    \
+		y[k] ^= y[k] >> 31;                            \
+	} while (0)
+	for (size_t g = 0; g < ng;) {
+		unsigned s4 = 0;
+		if (g + 4 <= ng)
+			__builtin_memcpy(&s4, sh + g, 4);
+		if (g + 4 <= ng && s4 == 0) {	/* four words, all addressable */
+			unsigned long long v[4];
+			__builtin_memcpy(v, p + 8 * g, 32);
+			if (run) {
+				MIX(0, run | 1ull << 63);
+				run = 0;
+			}
+			MIX(0, v[0]);
+			MIX(1, v[1]);
+			MIX(2, v[2]);
+			MIX(3, v[3]);
+			g += 4;
+			continue;
+		}
+		if (g + 4 <= ng && (s4 & 0x80808080u) == 0x80808080u) {	/* all poisoned */
+			run += 4;
+			g += 4;
+			continue;
+		}
+		signed char s = (signed char)sh[g];
+		if (s < 0) {
+			run++;
+		} else {
+			if (run) {
+				MIX(0, run | 1ull << 63);
+				run = 0;
+			}
+			unsigned long long v;
+			__builtin_memcpy(&v, p + 8 * g, 8);
+			if (s)	/* s bytes addressable, the rest of the 8 poisoned */
+				v = (v & ((1ull << 8 * s) - 1)) | (unsigned long long)s << 56;
+			MIX(g & 3, v);
+		}
+		g++;
+	}
+	if (run)
+		MIX(0, run | 1ull << 63);
+#undef MIX
+	for (int k = 1; k < 4; k++) {
+		x[0] = (x[0] ^ x[k]) * 0x9e3779b97f4a7c15ull;
+		y[0] = (y[0] + y[k]) * 0xc2b2ae3d27d4eb4full;
+	}
+	h[0] = x[0] ^ x[0] >> 31;
+	h[1] = y[0] ^ y[0] >> 29;
+}
+#endif
+
+void arena_hash(const struct arena *a, unsigned long long h[2])
+{
+	for_each_used(a, c, used) {
+#ifdef ARENA_ASAN
+		hash_region((const unsigned char *)c->data, used, h);
+#else
+		mem_hash(c->data, used, h);
+#endif
+	}
 }

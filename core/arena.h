@@ -36,4 +36,27 @@ void arena_reset(struct arena *a);
 /* The chunks too. */
 void arena_destroy(struct arena *a);
 
+/* A copy of the memory a run has used so far (every chunk up to the one in
+ * use, up to its free part) and, under AddressSanitizer, of which of its
+ * bytes are poisoned: the explorer (explore.h) goes back to a state by
+ * copying it back. Objects hold absolute pointers into the chunks, which
+ * stay where they are for the arena's life, so the copied bytes are the
+ * state itself. */
+struct arena_snap {
+	struct arena a;			/* where allocation stood */
+	unsigned char *bytes, *shadow;	/* malloc'd, grown as needed */
+	size_t size, cap, shadow_size, shadow_cap;
+};
+void arena_save(const struct arena *a, struct arena_snap *s);
+/* a as it was when s was saved; what was allocated since is poisoned. */
+void arena_restore(struct arena *a, const struct arena_snap *s);
+void arena_snap_free(struct arena_snap *s);
+/* Mix every used byte (as arena_save copies them) into the two 64-bit
+ * lanes of h; under ASan, of the poisoned ones (which nothing reads) only
+ * where they are. */
+void arena_hash(const struct arena *a, unsigned long long h[2]);
+/* The same mix over any bytes (the explorer hashes the world struct and
+ * the oracle with it). */
+void mem_hash(const void *p, size_t n, unsigned long long h[2]);
+
 #endif

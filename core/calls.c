@@ -105,9 +105,12 @@ void zap_ptes(struct world *w, struct task *t, struct mm_struct *mm, unsigned lo
 		struct pte *pte = &pmd->pte[pte_index(addr)];
 		if (pte->kind == PTE_NONE)
 			continue;
-		if (pte->kind == PTE_PRESENT)
-			page_remove_rmap(pte->page);
+		struct page *page = pte->kind == PTE_PRESENT ? pte->page : NULL;
+		if (page)
+			page_remove_rmap(page);
 		entry_event(w, t, ENTRY_CLEAR, false, mm, addr, NULL, 0, pte->page, false);
 		*pte = (struct pte){ .kind = PTE_NONE };
+		if (page)	/* __tlb_remove_page: freed after the flush */
+			tlb_remove_page(w, t, page);
 	}
 }

@@ -508,6 +508,14 @@ static int check_mapcounts(struct world *w, struct check_failure *out)
 			if (p->pins < 0 || (!w->nr_tasks && p->pins))
 				return fail(out, "refcount", "page %lu: %d references held, %d tasks live",
 					    p->id, p->pins, w->nr_tasks);
+			/* Every entry that maps a page holds a reference on it
+			 * (and the tasks theirs): a page freed with an entry left
+			 * is a use after free, one whose count fell below its
+			 * entries will be. */
+			if (p->freed ? p->scan || p->count : p->count < p->scan || p->count < p->pins)
+				return fail(out, "page-count", "page %lu%s: page_count %d, %d entries map it, "
+					    "%d pins", p->id, p->freed ? " (freed)" : "", p->count, p->scan,
+					    p->pins);
 		}
 	}
 	return 0;
@@ -546,7 +554,8 @@ static int check_locks(struct world *w, struct check_failure *out)
 		if (check_lock(w, &mm->mmap_sem, "mmap_sem", out))
 			return -1;
 		for (int s = 0; s < NR_PMDS; s++)
-			if (check_lock(w, &mm->ptl[s], "page table lock", out))
+			if (check_lock(w, &mm->ptl[s], "page table lock", out) ||
+			    check_lock(w, &mm->table_ptl[s], "pte table lock", out))
 				return -1;
 		if (check_lock(w, &mm->page_table_lock, "page_table_lock", out))
 			return -1;
@@ -597,8 +606,3 @@ int rmap_check(struct world *w, struct check_failure *out)
 		return -1;
 	return 0;
 }
-
-const struct invariant_family check_lifetime_family[2] = {
-	{ "anon-vma-lifetime", "lifetime" },
-	{ "anon-vma-counters", "lifetime" },
-};

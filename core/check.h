@@ -23,12 +23,4 @@ int rmap_check(struct world *w, struct check_failure *out);
  * walker's reference. Free when nothing was ever freed. */
 int rmap_check_lifetime(struct world *w, struct check_failure *out);
 
-/* The family of each invariant this file checks (issue 16's --invariants
- * selection): every one "walk" but these two, "lifetime". The merge with the
- * families plumbing wires this table; nothing reads it yet but the tests. */
-struct invariant_family {
-	const char *invariant, *family;
-};
-extern const struct invariant_family check_lifetime_family[2];
-
 #endif

@@ -62,7 +62,7 @@ static enum step_result get_arg_page(struct world *w, struct task *t, struct fra
 {
 	struct exec_frame *x = &f->u.exec;
 	unsigned long addr = x->vma->vm_end - (unsigned long)(x->faulted + 1) * PAGE_SIZE;
-	struct lock *ptl = pmd_lockptr(x->mm, addr);
+	struct lock *ptl = pte_lockptr(w, x->mm, addr);
 
 	if (!lock_take(w, t, ptl, true))
 		return STEP_BLOCKED;

@@ -29,6 +29,7 @@ enum step_result exit_mmap_step(struct world *w, struct task *t, struct frame *f
 			mm->map_count = 0;
 			f->pc = 1;
 			x->vma = mm->detached;
+			tlb_gather_mmu(w, t, mm, 0, TASK_SIZE);
 			call_unmap_vmas(w, t, mm, mm->detached, 0, TASK_SIZE);
 			return STEP_DONE;
 		case 1: {
@@ -43,6 +44,7 @@ enum step_result exit_mmap_step(struct world *w, struct task *t, struct frame *f
 			/* free_pgd_range() of everything, then remove_vma(). */
 			step_trace(w, t, "free_pgtables", "mm%d: every table; remove_vma", mm->id);
 			free_pgd_range(w, mm, 0, TASK_SIZE, 0, TASK_SIZE);
+			tlb_finish_mmu(w, t);
 			while (mm->detached) {
 				struct vm_area_struct *vma = mm->detached;
 				mm->detached = vma->vm_next;

@@ -18,12 +18,17 @@ enum step_result anon_vma_prepare(struct world *w, struct task *t, struct vm_are
 
 	if (av && !lock_take(w, t, anon_vma_lock(av), true))
 		return STEP_BLOCKED;
-	if (!av)
-		av = anon_vma_alloc(w);	/* new: nobody else can hold its lock */
+	if (!av) {
+		/* A new one is locked as the kernel does, uncontended (nobody
+		 * else can reach it yet), so the lock sections counted per
+		 * operation are the kernel's. */
+		av = anon_vma_alloc(w);
+		if (!lock_take(w, t, anon_vma_lock(av), true))
+			world_model_bug(w, "a new anon_vma's lock is held");
+	}
 	step_trace(w, t, "anon_vma_prepare", "vma%lu -> anon_vma %lu", vma->id, av->id);
 	anon_vma_prepare_link(w, vma, av, allocated);
-	if (task_holds(t, anon_vma_lock(av)))
-		lock_drop(w, t, anon_vma_lock(av));
+	lock_drop(w, t, anon_vma_lock(av));
 	return STEP_DONE;
 }
 
@@ -59,7 +64,7 @@ static enum step_result map_new_page(struct world *w, struct task *t, struct fau
 	struct pmd *pmd = mm_pmd(mm, addr);
 	/* A huge pmd, or one about to be, is under the huge pmd's lock. */
 	bool huge = pmd_trans_huge(pmd) || (fl->huge && pmd_none(pmd) && thp_fits(vma, addr));
-	struct lock *ptl = huge ? huge_pmd_lockptr(w, mm, addr) : pmd_lockptr(mm, addr);
+	struct lock *ptl = huge ? huge_pmd_lockptr(w, mm, addr) : pte_lockptr(w, mm, addr);
 	/* __pte_alloc fills an empty pmd under the pmd's lock, which before
 	 * 3.13 is mm->page_table_lock: a huge pmd that a COW or a zap holding
 	 * that lock has cleared for a moment is not filled meanwhile. (From

@@ -26,14 +26,14 @@ struct copy_extent {
 	struct lock *src_ptl, *dst_ptl;
 };
 
-static void copy_extent_at(const struct fork_frame *fk, struct copy_extent *c)
+static void copy_extent_at(const struct world *w, const struct fork_frame *fk, struct copy_extent *c)
 {
 	c->addr = fk->addr;
 	c->next = pmd_addr_end(fk->addr, fk->mpnt->vm_end);
 	c->src = mm_pmd(fk->oldmm, c->addr);
 	c->dst = mm_pmd(fk->mm, c->addr);
-	c->src_ptl = pmd_lockptr(fk->oldmm, c->addr);
-	c->dst_ptl = pmd_lockptr(fk->mm, c->addr);
+	c->src_ptl = pte_lockptr(w, fk->oldmm, c->addr);
+	c->dst_ptl = pte_lockptr(w, fk->mm, c->addr);
 }
 
 /* copy_huge_pmd(): share the THP; a splitting pmd makes fork wait for the
@@ -43,7 +43,7 @@ static enum step_result copy_huge_pmd(struct world *w, struct task *t, struct fr
 	struct fork_frame *fk = &f->u.fork;
 	struct copy_extent c;
 
-	copy_extent_at(fk, &c);
+	copy_extent_at(w, fk, &c);
 	c.src_ptl = huge_pmd_lockptr(w, fk->oldmm, c.addr);
 	c.dst_ptl = huge_pmd_lockptr(w, fk->mm, c.addr);
 	if (!take_ptl_pair(w, t, c.dst_ptl, c.src_ptl))
@@ -56,6 +56,7 @@ static enum step_result copy_huge_pmd(struct world *w, struct task *t, struct fr
 		step_trace(w, t, "copy_huge_pmd", "copied huge pmd mm%d %#lx -> mm%d %#lx (page %lu)",
 			   fk->oldmm->id, c.addr, fk->mm->id, c.addr, src->page->id);
 		page_dup_rmap(src->page);
+		get_page(w, src->page);
 		src->write = false;	/* pmdp_set_wrprotect: both sides COW */
 		set_pmd(dst, PMD_HUGE, src->page);
 		entry_event(w, t, ENTRY_COPY, true, fk->mm, c.addr, fk->oldmm, c.addr, src->page, false);
@@ -76,7 +77,7 @@ static enum step_result copy_pte_range(struct world *w, struct task *t, struct f
 	struct fork_frame *fk = &f->u.fork;
 	struct copy_extent c;
 
-	copy_extent_at(fk, &c);
+	copy_extent_at(w, fk, &c);
 	if (!take_ptl_pair(w, t, c.dst_ptl, c.src_ptl))
 		return STEP_BLOCKED;
 	struct pmd *src = c.src, *dst = c.dst;
@@ -89,8 +90,10 @@ static enum step_result copy_pte_range(struct world *w, struct task *t, struct f
 			struct pte *s = &src->pte[pte_index(a)];
 			if (s->kind == PTE_NONE)
 				continue;
-			if (s->kind == PTE_PRESENT)
+			if (s->kind == PTE_PRESENT) {
 				page_dup_rmap(s->page);
+				get_page(w, s->page);
+			}
 			s->write = false;
 			dst->pte[pte_index(a)] = *s;
 			entry_event(w, t, s->kind == PTE_MIGRATION ? ENTRY_MIGRATION : ENTRY_COPY, false,
@@ -167,6 +170,9 @@ enum step_result fork_step(struct world *w, struct task *t, struct frame *f)
 		}
 		case 3:
 			step_trace(w, t, "dup_mmap", "done: up_write both mmap_sems");
+			/* The parent's entries lost their write bit: its CPUs
+			 * must not keep writing through the old translations. */
+			flush_tlb_mm(w, t, fk->oldmm, "flush_tlb_mm (dup_mmap)");
 			lock_drop(w, t, &fk->mm->mmap_sem);
 			lock_drop(w, t, &fk->oldmm->mmap_sem);
 			task_return(t, fk->mm->id);
@@ -191,7 +197,9 @@ enum step_result fork_step(struct world *w, struct task *t, struct frame *f)
 			if (!lock_wait(w, t, anon_vma_lock(av), true))
 				return STEP_BLOCKED;
 			step_trace(w, t, "wait_split_huge_page", "mm%d %#lx", fk->oldmm->id, fk->addr);
-			if (pmd_trans_huge(mm_pmd(fk->oldmm, fk->addr)))
+			/* (A split that split_refuses_pins made give up thawed
+			 * it: copy_huge_pmd again.) */
+			if (pmd_trans_huge(mm_pmd(fk->oldmm, fk->addr)) && !w->proto->split_refuses_pins)
 				world_kernel_bug(w, "wait_split_huge_page: mm%d pmd %#lx still huge after "
 						 "the split", fk->oldmm->id, fk->addr);
 			f->pc = 2;

@@ -23,6 +23,8 @@ enum step_result split_huge_page_pmd_step(struct world *w, struct task *t, struc
 			   pmd_trans_huge(pmd) ? "" : ": not huge");
 		if (pmd_trans_huge(pmd)) {
 			s->page = pmd->page;
+			get_page(w, s->page);	/* held across split_huge_page */
+			s->page->split_refs++;
 			f->pc = 1;
 		} else {
 			task_return(t, 0);
@@ -35,6 +37,32 @@ enum step_result split_huge_page_pmd_step(struct world *w, struct task *t, struc
 		call_split_huge_page(w, t, s->page);
 		return STEP_CONTINUE;
 	default:
+		/* split_refuses_pins: the THP has another reference (a zap's
+		 * mmu_gather, a COW's pin, a migration's isolation): wait until
+		 * one comes or goes, then split again. 4.5's split_huge_pmd
+		 * would map the THP by ptes instead, which 3.x THPs never are
+		 * (not modelled): this caller waits for the split it needs. */
+		if (t->ret == SPLIT_EBUSY && pmd_trans_huge(pmd) && pmd->page == s->page) {
+			int refs = split_extra_refs(s->page);
+			/* (No longer compound: another split has it; its lock
+			 * is the wait, in split_huge_page. The count right
+			 * again, as when the reference went before this
+			 * attempt: no wait.) */
+			if (PageTransHuge(s->page) && refs &&
+			    (!s->waiting || refs == s->wait_refs)) {
+				s->waiting = true;
+				s->wait_refs = refs;
+				t->spin_page = s->page;
+				t->spin_refs = refs;
+				return STEP_BLOCKED;
+			}
+			s->waiting = false;
+			f->pc = 2;
+			call_split_huge_page(w, t, s->page);
+			return STEP_CONTINUE;
+		}
+		s->page->split_refs--;
+		put_page(w, t, s->page, "put_page (split_huge_page_pmd)");
 		/* Another THP may have been mapped here meanwhile: again. */
 		if (pmd_trans_huge(pmd)) {
 			f->pc = 0;
@@ -47,11 +75,14 @@ enum step_result split_huge_page_pmd_step(struct world *w, struct task *t, struc
 
 /* Pass 1 at one vma: __split_huge_page_splitting() freezes a huge pmd of
  * this page with the splitting bit. */
-static int split_huge_page_splitting(struct split_huge_page_frame *s, struct pmd *pmd)
+static int split_huge_page_splitting(struct world *w, struct task *t,
+				     struct split_huge_page_frame *s, const struct walk_visit *v)
 {
+	struct pmd *pmd = v->pmd;
 	if (!pmd_trans_huge(pmd) || pmd->page != s->page || pmd->splitting)
 		return 0;
 	pmd->splitting = true;
+	flush_tlb_range(w, t, v->mm, v->addr, v->addr + HPAGE_PMD_SIZE, "pmdp_splitting_flush");
 	return 1;
 }
 
@@ -64,6 +95,9 @@ static int split_huge_page_map(struct world *w, struct task *t, struct split_hug
 	if (!pmd_trans_splitting(v->pmd) || v->pmd->page != s->page)
 		return 0;
 	struct pmd table = { .kind = PMD_TABLE };
+	/* pmdp_invalidate: no huge and small entries for one address in the
+	 * TLB at once (AMD erratum 383), so the huge one goes first. */
+	flush_tlb_range(w, t, v->mm, v->addr, v->addr + HPAGE_PMD_SIZE, "pmdp_invalidate");
 	for (int i = 0; i < HPAGE_PMD_NR; i++)
 		table.pte[i] = (struct pte){ .kind = PTE_PRESENT, .write = pmd_write(v->pmd),
 					     .page = s->page + i };
@@ -104,7 +138,7 @@ static enum step_result split_visit(struct world *w, struct task *t,
 	if (!lock_take(w, t, v.ptl, true))
 		return STEP_BLOCKED;
 	s->looked = false;
-	found = pass2 ? split_huge_page_map(w, t, s, &v) : split_huge_page_splitting(s, v.pmd);
+	found = pass2 ? split_huge_page_map(w, t, s, &v) : split_huge_page_splitting(w, t, s, &v);
 	rmap_walk_visit_done(w, t, &s->walk, &v, step, found,
 			     found ? (pass2 ? "pmd split into ptes" : "huge pmd frozen")
 			     : pmd_none(v.pmd) ? "pmd empty" : "no huge pmd of this page here");
@@ -112,11 +146,13 @@ static enum step_result split_visit(struct world *w, struct task *t,
 }
 
 /* __split_huge_page_refcount(): the tails become small pages, each mapped
- * as often as the head was (every frozen pmd will map all of them). */
+ * as often as the head was (every frozen pmd will map all of them), with a
+ * reference per mapping; the head keeps its own and the callers'. */
 static void split_huge_page_refcount(struct page *page)
 {
 	for (int i = 1; i < page->nr; i++) {
 		page[i].mapcount = page->mapcount;
+		page[i].count = page->mapcount;
 		page[i].mapping = page->mapping;
 		page[i].index = page->index + (pgoff_t)i;
 	}
@@ -146,6 +182,54 @@ static enum step_result split_retry(struct world *w, struct task *t, struct fram
 	return STEP_DONE;
 }
 
+static enum step_result split_return(struct world *w, struct task *t,
+				     struct split_huge_page_frame *s, int ret);
+
+/* 4.5's "total_mapcount(head) == page_count(head) - 1": the mappings' and
+ * the caller's references only. Every task that is splitting the page
+ * counts as a caller here: in 4.5 a zap's, an mprotect's or a move's
+ * split_huge_pmd maps the THP by ptes and never splits the page, so two of
+ * them never refuse each other; the model's 3.x callers all split it, and
+ * would, counting one caller each, refuse each other for ever. */
+static bool split_count_ok(const struct page *page) { return !split_extra_refs(page); }
+
+/* split_refuses_pins, after pass 1: the pmds it froze lose the splitting
+ * bit again. Every other task that meets a frozen pmd waits for the split
+ * (for the anon_vma lock it holds), so no page-table lock is needed to
+ * thaw them in the model. */
+static enum step_result split_unfreeze(struct world *w, struct task *t,
+				       struct split_huge_page_frame *s)
+{
+	struct page *page = s->page;
+	for (int i = 0; i < s->walk.nr; i++) {
+		struct vm_area_struct *vma = s->walk.avc[i]->vma;
+		unsigned long addr = vma_address_of(vma, page->index);
+		struct pmd *pmd = addr < TASK_SIZE ? mm_pmd(vma->vm_mm, addr) : NULL;
+		if (pmd && pmd_trans_splitting(pmd) && pmd->page == page)
+			pmd->splitting = false;
+	}
+	step_trace(w, t, "__split_huge_page", "page %lu: page_count %d, mapcount %d: another reference "
+		   "since the check, unfreeze, -EBUSY", page->id, page_count(page), page_mapcount(page));
+	lock_drop(w, t, anon_vma_lock(s->anon_vma));
+	put_anon_vma(w, s->anon_vma);
+	s->anon_vma = NULL;
+	rmap_walk_free(w, &s->walk);
+	return split_return(w, t, s, SPLIT_EBUSY);
+}
+
+/* The split's return; a split started alone drops the reference its
+ * caller would have held. */
+static enum step_result split_return(struct world *w, struct task *t,
+				     struct split_huge_page_frame *s, int ret)
+{
+	if (s->own_ref) {
+		s->page->split_refs--;
+		put_page(w, t, s->page, "put_page (split_huge_page's caller)");
+	}
+	task_return(t, ret);
+	return STEP_DONE;
+}
+
 enum step_result split_huge_page_step(struct world *w, struct task *t, struct frame *f)
 {
 	struct split_huge_page_frame *s = &f->u.split;
@@ -159,10 +243,8 @@ enum step_result split_huge_page_step(struct world *w, struct task *t, struct fr
 			step_trace(w, t, "page_get_anon_vma", "page %lu%s", page->id,
 				   s->anon_vma ? "" : page_mapped(page) ? ": its anon_vma was freed"
 				   : ": not mapped, no split");
-			if (!s->anon_vma) {
-				task_return(t, 1);
-				return STEP_DONE;
-			}
+			if (!s->anon_vma)
+				return split_return(w, t, s, 1);
 			f->pc = 1;
 			return STEP_DONE;
 		case 1:
@@ -173,8 +255,18 @@ enum step_result split_huge_page_step(struct world *w, struct task *t, struct fr
 				lock_drop(w, t, anon_vma_lock(s->anon_vma));
 				put_anon_vma(w, s->anon_vma);
 				s->anon_vma = NULL;
-				task_return(t, 0);
-				return STEP_DONE;
+				return split_return(w, t, s, 0);
+			}
+			/* 4.5's racy check, under the lock: the caller's reference
+			 * and the mappings' only, or -EBUSY. */
+			if (w->proto->split_refuses_pins && !split_count_ok(page)) {
+				step_trace(w, t, "anon_vma_lock_write", "page %lu: page_count %d, mapcount %d: "
+					   "another reference, -EBUSY", page->id, page_count(page),
+					   page_mapcount(page));
+				lock_drop(w, t, anon_vma_lock(s->anon_vma));
+				put_anon_vma(w, s->anon_vma);
+				s->anon_vma = NULL;
+				return split_return(w, t, s, SPLIT_EBUSY);
 			}
 			rmap_walk_begin(w, t, &s->walk, WALK_SPLIT_PASS1, page, s->anon_vma);
 			s->others = task_others_steps(t, w->steps);
@@ -200,6 +292,12 @@ enum step_result split_huge_page_step(struct world *w, struct task *t, struct fr
 						 s->mapcount, page_mapcount(page), page->id);
 				return STEP_DONE;
 			}
+			/* 4.5 checks the count again once the mappings are frozen
+			 * (freeze_page): a reference taken meanwhile (a zap that
+			 * got its pmd first: its mmu_gather's) and the split is
+			 * undone (unfreeze_page), -EBUSY. */
+			if (w->proto->split_refuses_pins && !split_count_ok(page))
+				return split_unfreeze(w, t, s);
 			split_huge_page_refcount(page);
 			rmap_walk_begin(w, t, &s->walk, WALK_SPLIT_PASS2, page, s->anon_vma);
 			f->pc = 4;
@@ -222,8 +320,7 @@ enum step_result split_huge_page_step(struct world *w, struct task *t, struct fr
 			put_anon_vma(w, s->anon_vma);
 			s->anon_vma = NULL;
 			rmap_walk_free(w, &s->walk);
-			task_return(t, 0);
-			return STEP_DONE;
+			return split_return(w, t, s, 0);
 		}
 	}
 }

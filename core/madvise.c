@@ -24,11 +24,13 @@ enum step_result madvise_step(struct world *w, struct task *t, struct frame *f)
 			return STEP_DONE;
 		}
 		f->pc = 1;
+		tlb_gather_mmu(w, t, mm, m->start, m->end);	/* zap_page_range's */
 		call_unmap_vmas(w, t, mm, vma, m->start, m->end);
 		return STEP_DONE;
 	}
 	default:
 		step_trace(w, t, "up_read", "mm%d mmap_sem", mm->id);
+		tlb_finish_mmu(w, t);	/* zap_page_range's, before it returns */
 		lock_drop(w, t, &mm->mmap_sem);
 		task_return(t, 0);
 		return STEP_DONE;

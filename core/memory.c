@@ -72,6 +72,7 @@ static enum step_result zap_huge_pmd_end(struct world *w, struct task *t, struct
 		return STEP_DONE;
 	}
 	lock_drop(w, t, huge_pmd_lockptr(w, u->mm, u->addr));
+	tlb_remove_page(w, t, page);	/* after the unlock, as zap_huge_pmd does */
 	u->addr += PMD_SIZE;
 	f->pc = 1;
 	return STEP_DONE;
@@ -80,7 +81,7 @@ static enum step_result zap_huge_pmd_end(struct world *w, struct task *t, struct
 static enum step_result zap_pte_range(struct world *w, struct task *t, struct unmap_vmas_frame *u,
 				      unsigned long next)
 {
-	struct lock *ptl = pmd_lockptr(u->mm, u->addr);
+	struct lock *ptl = pte_lockptr(w, u->mm, u->addr);
 
 	if (!lock_take(w, t, ptl, true))
 		return STEP_BLOCKED;

@@ -21,13 +21,20 @@ static void end_walk(struct world *w, struct task *t, struct migrate_frame *m, u
 /* try_to_unmap_one(): a pte of the page becomes a migration entry, a write
  * one when the pte was writable (make_migration_entry(page, pte_write)). */
 static int try_to_unmap_one(struct world *w, struct task *t, struct migrate_frame *m,
-			    const struct walk_visit *v, struct pte *pte)
+			    const struct walk_visit *v, struct pte *pte, unsigned long at)
 {
 	if (pte->kind != PTE_PRESENT || pte->page != m->page)
 		return 0;
+	/* ptep_clear_flush: the address the walk computed from the vma; the
+	 * pte is where its table is now (at: another address only when a
+	 * move_normal_pmd moved the table since the walk's look). */
+	flush_tlb_page(w, t, v->mm, v->addr, "ptep_clear_flush (try_to_unmap_one)");
 	pte->kind = PTE_MIGRATION;
 	page_remove_rmap(m->page);
-	entry_event(w, t, ENTRY_MIGRATION, false, v->mm, v->addr, NULL, 0, m->page, true);
+	entry_event(w, t, ENTRY_MIGRATION, false, v->mm, at, NULL, 0, m->page, true);
+	/* page_cache_release: a migration entry holds no reference; the
+	 * isolation's keeps the page until putback_lru_page. */
+	put_page(w, t, m->page, "page_cache_release (try_to_unmap_one)");
 	return 1;
 }
 
@@ -35,14 +42,15 @@ static int try_to_unmap_one(struct world *w, struct task *t, struct migrate_fram
  * one (or the old one again, when migration gave up), writable when it was
  * a write migration entry. */
 static int remove_migration_pte(struct world *w, struct task *t, struct migrate_frame *m,
-				const struct walk_visit *v, struct pte *pte)
+				const struct walk_visit *v, struct pte *pte, unsigned long at)
 {
 	struct page *new = m->rc ? m->page : m->newpage;
 	if (pte->kind != PTE_MIGRATION || pte->page != m->page)
 		return 0;
 	*pte = (struct pte){ .kind = PTE_PRESENT, .write = pte->write, .page = new };
+	get_page(w, new);
 	page_dup_rmap(new);
-	entry_event(w, t, ENTRY_SET, false, v->mm, v->addr, NULL, 0, new, true);
+	entry_event(w, t, ENTRY_SET, false, v->mm, at, NULL, 0, new, true);
 	return 1;
 }
 
@@ -110,6 +118,7 @@ static enum step_result migrate_visit(struct world *w, struct task *t, struct fr
 			visit_done(w, t, f, &v, remove, 0, skip);
 		} else {
 			m->looked = true;
+			m->table = v.mm->table_lock[pmd_index(v.addr)];
 			step_trace(w, t, remove ? "remove_migration_pte" : "page_check_address",
 				   "mm%d vma%lu %#lx: looked without the lock, %s; the pte lock next",
 				   v.mm->id, v.vma->id, v.addr,
@@ -117,11 +126,25 @@ static enum step_result migrate_visit(struct world *w, struct task *t, struct fr
 		}
 		return STEP_DONE;
 	}
+	/* pte_offset_map_lock on the pmd the look read: the table it found,
+	 * and that table's lock, wherever a move_normal_pmd has put it since
+	 * (split_ptlocks); without it, the slot's. */
+	unsigned long slot = pmd_index(v.addr);
+	if (w->proto->split_ptlocks) {
+		slot = table_slot(v.mm, m->table);
+		v.ptl = &v.mm->table_ptl[m->table];
+	} else {
+		v.ptl = pmd_lockptr(v.mm, v.addr);
+	}
 	if (!lock_take(w, t, v.ptl, true))
 		return STEP_BLOCKED;
+	struct pmd *pmd = &v.mm->pmd[slot];
+	unsigned long at = (slot << PMD_SHIFT) | (v.addr & ~PMD_MASK);
+	pte = pmd->kind == PMD_TABLE ? &pmd->pte[pte_index(v.addr)] : NULL;
 	int found = 0;
 	if (pte)
-		found = remove ? remove_migration_pte(w, t, m, &v, pte) : try_to_unmap_one(w, t, m, &v, pte);
+		found = remove ? remove_migration_pte(w, t, m, &v, pte, at)
+			       : try_to_unmap_one(w, t, m, &v, pte, at);
 	visit_done(w, t, f, &v, remove, found,
 		   found ? (remove ? "restored" : "migration entry installed")
 		   : remove ? "no migration entry here" : "not mapped here");
@@ -139,19 +162,23 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f)
 			if (PageTail(page)) {	/* only a THP's head is isolated */
 				step_trace(w, t, "migrate_pages", "page %lu is a THP tail: not isolated",
 					   page->id);
+				put_page(w, t, page, "putback_lru_page");
 				task_return(t, -1);
 				return STEP_DONE;
 			}
 			f->pc = 2;
 			if (PageTransHuge(page)) {
 				f->pc = 1;
+				page->split_refs++;	/* the isolation's: split_huge_page's caller's */
 				call_split_huge_page(w, t, page);
 				return STEP_CONTINUE;
 			}
 			continue;
 		case 1:
+			page->split_refs--;
 			if (t->ret) {
 				step_trace(w, t, "unmap_and_move", "page %lu: split failed, give up", page->id);
+				put_page(w, t, page, "putback_lru_page");
 				task_return(t, -1);
 				return STEP_DONE;
 			}
@@ -166,6 +193,7 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f)
 				   : ": not mapped, nothing to migrate");
 			if (!m->anon_vma) {
 				lock_drop(w, t, &page->lock);
+				put_page(w, t, page, "putback_lru_page");
 				task_return(t, -1);
 				return STEP_DONE;
 			}
@@ -239,6 +267,12 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f)
 			if (!m->rc)
 				lock_drop(w, t, &m->newpage->lock);
 			lock_drop(w, t, &page->lock);
+			/* unmap_and_move's putback_lru_page of both: a migrated
+			 * page's last reference is the isolation's, and it goes
+			 * now; the new page keeps those of its mappings. */
+			put_page(w, t, page, "putback_lru_page (unmap_and_move)");
+			if (!m->rc)
+				put_page(w, t, m->newpage, "putback_lru_page (unmap_and_move)");
 			task_return(t, m->rc);
 			return STEP_DONE;
 		}

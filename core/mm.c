@@ -1,5 +1,6 @@
 #include "mm.h"
 
+#include "tlb.h"
 #include "world.h"
 
 struct mm_struct *mm_alloc(struct world *w)
@@ -8,14 +9,19 @@ struct mm_struct *mm_alloc(struct world *w)
 
 	mm->id = w->nr_mm;
 	lock_init(&mm->mmap_sem, LOCK_MMAP_SEM);
-	for (int i = 0; i < NR_PMDS; i++)
+	for (int i = 0; i < NR_PMDS; i++) {
 		lock_init(&mm->ptl[i], LOCK_PTL);
+		lock_init(&mm->table_ptl[i], LOCK_PTL);
+		mm->table_lock[i] = (unsigned char)i;
+	}
 	lock_init(&mm->page_table_lock, LOCK_PTL);
 	return mm;
 }
 
 void mm_free(struct world *w, struct mm_struct *mm)
 {
+	if (mm->tlb)
+		world_dealloc(w, mm->tlb, sizeof(*mm->tlb));
 	world_dealloc(w, mm, sizeof(*mm));
 }
 

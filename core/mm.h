@@ -7,6 +7,7 @@
 #include "pgtable.h"
 
 struct anon_vma;
+struct tlb;
 struct world;
 
 /* The vm_flags the model reads, by the kernel's names and values. Of the
@@ -53,7 +54,14 @@ static inline unsigned long vma_pages(const struct vm_area_struct *v)
  * slot it touches, so this only adds exclusion where the kernel would take
  * the PMD lock and then the PTE lock of the same range. Before split PMD
  * locks (3.13), huge pmds were under the mm's page_table_lock: the rows of
- * those kernels take that lock instead (huge_pmd_lockptr, ops.h). */
+ * those kernels take that lock instead (huge_pmd_lockptr, ops.h).
+ *
+ * A row whose mremap moves whole pte tables (move_normal_pmd) needs the PTE
+ * lock to be the table's, as the kernel's is (it lives in the table's
+ * struct page): a table moved to another slot keeps its lock, even held.
+ * Its rows (split_ptlocks) take table_ptl[table_lock[slot]] for ptes
+ * (pte_lockptr, ops.h) and the slot's lock for the pmd; table_lock is a
+ * permutation, the identity until a move swaps the two slots' entries. */
 struct mm_struct {
 	int id;
 	struct vm_area_struct *mmap;	/* sorted, non-overlapping */
@@ -62,10 +70,13 @@ struct mm_struct {
 	struct pmd pmd[NR_PMDS];
 	struct lock ptl[NR_PMDS];
 	struct lock page_table_lock;	/* huge pmds, 3.12 and before */
+	struct lock table_ptl[NR_PMDS];	/* split_ptlocks: the pte tables' own locks */
+	unsigned char table_lock[NR_PMDS];	/* the table_ptl of the table in each slot */
 	/* do_munmap's detached vmas: out of mmap, still in the anon_vma
 	 * indexes until unlink_anon_vmas (kept here for the checker). */
 	struct vm_area_struct *detached;
 	bool exited;			/* exit_mmap began: no operation names it again */
+	struct tlb *tlb;		/* its CPUs' translations (tlb.h), NULL until an access */
 };
 
 struct mm_struct *mm_alloc(struct world *w);
@@ -73,6 +84,15 @@ void mm_free(struct world *w, struct mm_struct *mm);
 
 static inline struct pmd *mm_pmd(struct mm_struct *mm, unsigned long addr) { return &mm->pmd[pmd_index(addr)]; }
 static inline struct lock *pmd_lockptr(struct mm_struct *mm, unsigned long addr) { return &mm->ptl[pmd_index(addr)]; }
+/* The slot whose table has table_ptl[id] (split_ptlocks): where a table
+ * found by its pmd before a move is now. */
+static inline unsigned long table_slot(const struct mm_struct *mm, unsigned char id)
+{
+	unsigned long s = 0;
+	while (s < NR_PMDS - 1 && mm->table_lock[s] != id)
+		s++;
+	return s;
+}
 
 /* First vma with vm_end > addr, or NULL. */
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);

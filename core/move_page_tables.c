@@ -25,8 +25,8 @@ static void move_locks_of(struct world *w, struct move_page_tables_frame *m, boo
 	struct mm_struct *mm = m->vma->vm_mm;
 
 	l->av = locked ? anon_vma_lock(m->vma->anon_vma) : NULL;
-	l->old_ptl = huge ? huge_pmd_lockptr(w, mm, m->old) : pmd_lockptr(mm, m->old);
-	l->new_ptl = huge ? huge_pmd_lockptr(w, mm, m->new) : pmd_lockptr(mm, m->new);
+	l->old_ptl = huge ? huge_pmd_lockptr(w, mm, m->old) : pte_lockptr(w, mm, m->old);
+	l->new_ptl = huge ? huge_pmd_lockptr(w, mm, m->new) : pte_lockptr(w, mm, m->new);
 }
 
 static bool take_move_locks(struct world *w, struct task *t, const struct move_locks *l)
@@ -66,9 +66,11 @@ static enum step_result move_set_new(struct world *w, struct task *t, struct fra
 		step_trace(w, t, "move_ptes", "moved ptes mm%d [%#lx, %#lx) -> mm%d [%#lx, %#lx): %d %s",
 			   mm->id, m->old, m->old + m->extent, mm->id, m->new, m->new + m->extent,
 			   t->nr_inflight, t->nr_inflight == 1 ? "entry" : "entries");
+	bool present = false;
 	for (int i = 0; i < t->nr_inflight; i++) {
 		struct inflight *e = &t->inflight[i];
 		unsigned long from = m->old + (e->addr - m->new);
+		present |= e->kind == INFLIGHT_PMD || e->pte.kind == PTE_PRESENT;
 		if (e->kind == INFLIGHT_PMD) {
 			set_pmd(mm_pmd(mm, e->addr), PMD_HUGE, e->page);
 			mm_pmd(mm, e->addr)->write = e->write;
@@ -79,6 +81,14 @@ static enum step_result move_set_new(struct world *w, struct task *t, struct fra
 		}
 	}
 	t->nr_inflight = 0;
+	/* eb66ae030829 (4.19): a present entry moved is flushed before either
+	 * page-table lock drops (force_flush); until 3.1 ptep_clear_flush did
+	 * the same pte by pte. */
+	if (present && w->proto->move_flush_locked)
+		flush_tlb_range(w, t, mm, m->old, m->old + m->extent,
+				m->moving_huge ? "flush_tlb_range (move_huge_pmd)"
+					       : "flush_tlb_range (move_ptes)");
+	m->need_flush = true;
 	m->old += m->extent;
 	m->new += m->extent;
 	drop_move_locks(w, t, &l);
@@ -96,6 +106,7 @@ static enum step_result move_cleared(struct world *w, struct task *t, struct fra
 		f->pc = MOVE_SET_NEW;
 		return STEP_DONE;
 	}
+	m->need_flush |= !m->moving_huge;	/* 3.2-4.18 set it for every move_ptes call */
 	m->old += m->extent;
 	m->new += m->extent;
 	drop_move_locks(w, t, l);
@@ -175,6 +186,74 @@ static enum step_result move_ptes(struct world *w, struct task *t, struct frame 
 	return move_cleared(w, t, f, &l);
 }
 
+/* The end of move_page_tables: 3.2 to 4.18 flush the range moved here, after
+ * the loop, with no page-table lock held (7b6efc2bc4f1): between the last
+ * move and this flush another CPU may still translate an old address, and
+ * an rmap walker may free the page meanwhile (CVE-2018-18281). A step of
+ * its own when the mm has a TLB; with none the flush is nothing, and the
+ * model skips the step (the interleavings it would add are the same). */
+static enum step_result move_done(struct world *w, struct task *t, struct frame *f, int ret)
+{
+	struct move_page_tables_frame *m = &f->u.move;
+	struct mm_struct *mm = m->vma->vm_mm;
+
+	task_return(t, ret);
+	if (!m->need_flush || w->proto->move_flush_locked || !mm->tlb)
+		return STEP_CONTINUE;
+	step_trace(w, t, "flush_tlb_range", "mm%d [%#lx, %#lx): move_page_tables flushes what it "
+		   "moved, after the page-table locks", mm->id, m->old_addr, m->old);
+	flush_tlb_range(w, t, mm, m->old_addr, m->old, "flush_tlb_range (move_page_tables)");
+	return STEP_DONE;
+}
+
+/* move_normal_pmd() (4.20 on; x86 from 5.0): a whole pmd's worth of ptes
+ * going to an empty pmd moves as the pte table itself, under the two pmd
+ * locks (not the pte table's own lock, which goes with the table: a walker
+ * that took it through the old pmd still holds it after the move) and,
+ * per protocol, the anon_vma lock: 4.20 to 5.13 only when need_rmap_locks,
+ * as move_ptes; 5.14 on always (97113eb39fa7), which keeps every rmap
+ * walker out. The old range is flushed before the pmd locks drop.
+ * Model abstraction: one step, where the kernel clears the old pmd and sets
+ * the new one in two stores under the pmd locks; an unlocked look at both
+ * pmds in between (the walkers' mm_find_pmd) is not modelled. */
+static enum step_result move_normal_pmd(struct world *w, struct task *t, struct frame *f)
+{
+	struct move_page_tables_frame *m = &f->u.move;
+	struct mm_struct *mm = m->vma->vm_mm;
+	bool locked = m->vma->anon_vma &&
+		      rmap_lock_rule(w->proto->table_move_locks, m->need_rmap_locks);
+	struct move_locks l = {
+		.av = locked ? anon_vma_lock(m->vma->anon_vma) : NULL,
+		.old_ptl = huge_pmd_lockptr(w, mm, m->old),
+		.new_ptl = huge_pmd_lockptr(w, mm, m->new),
+	};
+	struct pmd *old_pmd = mm_pmd(mm, m->old), *new_pmd = mm_pmd(mm, m->new);
+
+	if (!take_move_locks(w, t, &l))
+		return STEP_BLOCKED;
+	step_trace(w, t, "move_normal_pmd", "moved the pte table mm%d %#lx -> mm%d %#lx %s, with its "
+		   "lock; flush_tlb_range [%#lx, %#lx)", mm->id, m->old, mm->id, m->new, lock_note(&l),
+		   m->old, m->old + PMD_SIZE);
+	for (int i = 0; i < PTRS_PER_PTE; i++)
+		if (old_pmd->pte[i].kind != PTE_NONE)
+			entry_event(w, t, ENTRY_TAKE, false, mm, m->old + (unsigned long)i * PAGE_SIZE, mm,
+				    m->new + (unsigned long)i * PAGE_SIZE, old_pmd->pte[i].page, l.av);
+	*new_pmd = *old_pmd;
+	set_pmd(old_pmd, PMD_NONE, NULL);
+	unsigned char id = mm->table_lock[pmd_index(m->old)];
+	mm->table_lock[pmd_index(m->old)] = mm->table_lock[pmd_index(m->new)];
+	mm->table_lock[pmd_index(m->new)] = id;
+	for (int i = 0; i < PTRS_PER_PTE; i++)
+		if (new_pmd->pte[i].kind != PTE_NONE)
+			entry_event(w, t, ENTRY_MOVE, false, mm, m->new + (unsigned long)i * PAGE_SIZE, mm,
+				    m->old + (unsigned long)i * PAGE_SIZE, new_pmd->pte[i].page, l.av);
+	flush_tlb_range(w, t, mm, m->old, m->old + PMD_SIZE, "flush_tlb_range (move_normal_pmd)");
+	m->old += PMD_SIZE;
+	m->new += PMD_SIZE;
+	drop_move_locks(w, t, &l);
+	return STEP_DONE;
+}
+
 /* The loop of move_page_tables: the next extent, or the return. */
 static enum step_result move_next_extent(struct world *w, struct task *t, struct frame *f)
 {
@@ -195,8 +274,7 @@ static enum step_result move_next_extent(struct world *w, struct task *t, struct
 			 * breaks, and the caller learns how much moved. */
 			step_trace(w, t, "move_page_tables", "alloc_new_pmd fails at mm%d %#lx: "
 				   "moved %#lx of %#lx", mm->id, m->new, m->old - m->old_addr, m->len);
-			task_return(t, (int)(m->old - m->old_addr));
-			return STEP_CONTINUE;
+			return move_done(w, t, f, (int)(m->old - m->old_addr));
 		}
 		if (pmd_trans_huge(old_pmd)) {
 			/* move_huge_pmd() only moves a whole, aligned pmd to
@@ -211,10 +289,13 @@ static enum step_result move_next_extent(struct world *w, struct task *t, struct
 		unsigned long new_next = (m->new + PMD_SIZE) & PMD_MASK;
 		if (extent > new_next - m->new)
 			extent = new_next - m->new;
+		/* Not to a pmd already there (move_normal_pmd's WARN_ON: exec's
+		 * overlapping shift): the ptes then move one by one. */
+		if (extent == PMD_SIZE && w->proto->move_normal_pmd && pmd_none(mm_pmd(mm, m->new)))
+			return move_normal_pmd(w, t, f);
 		return move_ptes(w, t, f, extent);
 	}
-	task_return(t, (int)m->len);
-	return STEP_CONTINUE;
+	return move_done(w, t, f, (int)m->len);
 }
 
 enum step_result move_page_tables_step(struct world *w, struct task *t, struct frame *f)

@@ -13,7 +13,7 @@
  * then set_pmd_at; ptep_modify_prot_start then _commit), two steps here
  * with the page-table lock held across, so only an unlocked look falls
  * between them. Migration entries are rewritten in place (a write entry
- * becomes a read one), never cleared: nothing to model. Left out: the
+ * becomes a read one) and never cleared: no step of their own. Left out: the
  * accounting (VM_ACCOUNT, security_vm_enough_memory), PROT_EXEC and
  * PROT_NONE, VM_GROWSDOWN, the NUMA hinting path (prot_numa). */
 #include "ops.h"
@@ -94,6 +94,7 @@ static enum step_result change_huge_pmd(struct world *w, struct task *t, struct 
 			.kind = INFLIGHT_PMD, .page = page, .from = pmd, .mm = m->mm, .addr = m->addr };
 		entry_event(w, t, ENTRY_TAKE, true, m->mm, m->addr, m->mm, m->addr, page, false);
 		set_pmd(pmd, PMD_NONE, NULL);
+		m->changed = true;
 		f->pc = MP_HUGE_SET;
 		return STEP_DONE;
 	} else {
@@ -127,12 +128,18 @@ static enum step_result change_pte_range(struct world *w, struct task *t, struct
 {
 	struct mprotect_frame *m = &f->u.mprotect;
 	struct pmd *pmd = mm_pmd(m->mm, m->addr);
-	struct lock *ptl = pmd_lockptr(m->mm, m->addr);
+	struct lock *ptl = pte_lockptr(w, m->mm, m->addr);
 
 	if (!lock_take(w, t, ptl, true))
 		return STEP_BLOCKED;
 	for (unsigned long a = m->addr; a < next; a += PAGE_SIZE) {
 		struct pte *pte = &pmd->pte[pte_index(a)];
+		/* A write migration entry becomes a read one in place, whatever
+		 * the new flags (a private vma's ptes are PAGE_COPY): otherwise
+		 * remove_migration_pte would put back a writable pte in a vma
+		 * mprotect made read-only. */
+		if (pte->kind == PTE_MIGRATION)
+			pte->write = false;
 		if (pte->kind != PTE_PRESENT)
 			continue;
 		t->inflight[t->nr_inflight++] = (struct inflight){
@@ -141,6 +148,7 @@ static enum step_result change_pte_range(struct world *w, struct task *t, struct
 		*pte = (struct pte){ .kind = PTE_NONE };
 	}
 	if (t->nr_inflight) {
+		m->changed = true;
 		step_trace(w, t, "change_pte_range", "took out ptes mm%d [%#lx, %#lx) to change their "
 			   "protection: %d %s", m->mm->id, m->addr, next, t->nr_inflight,
 			   t->nr_inflight == 1 ? "entry" : "entries");
@@ -174,7 +182,7 @@ static enum step_result change_ptes_set(struct world *w, struct task *t, struct 
 			    false);
 	}
 	t->nr_inflight = 0;
-	lock_drop(w, t, pmd_lockptr(m->mm, m->addr));
+	lock_drop(w, t, pte_lockptr(w, m->mm, m->addr));
 	m->addr = next;
 	f->pc = MP_CHANGE;
 	return STEP_DONE;
@@ -187,6 +195,13 @@ static enum step_result change_protection(struct world *w, struct task *t, struc
 
 	for (;;) {
 		if (m->addr >= m->tmp) {
+			/* change_protection_range: one flush of the range after
+			 * the loop, its page-table locks dropped, when any entry
+			 * changed. */
+			if (m->changed)
+				flush_tlb_range(w, t, m->mm, m->nstart, m->tmp,
+						"flush_tlb_range (change_protection)");
+			m->changed = false;
 			f->pc = MP_NEXT;
 			return STEP_CONTINUE;
 		}

@@ -92,6 +92,7 @@ enum step_result munmap_step(struct world *w, struct task *t, struct frame *f)
 			/* unmap_region(): unmap_vmas over the detached vmas. */
 			f->pc = unlink_first ? MUNMAP_FREE : MUNMAP_UNLINK;
 			u->vma = mm->detached;
+			tlb_gather_mmu(w, t, mm, u->start, u->end);
 			call_unmap_vmas(w, t, mm, mm->detached, 0, TASK_SIZE);
 			return STEP_CONTINUE;
 		case MUNMAP_UNLINK: {
@@ -109,6 +110,8 @@ enum step_result munmap_step(struct world *w, struct task *t, struct frame *f)
 			step_trace(w, t, "free_pgtables", "mm%d [%#lx, %#lx)", mm->id, first->vm_start,
 				   last->vm_end);
 			free_pgd_range(w, mm, first->vm_start, last->vm_end, u->floor, u->ceiling);
+			/* unmap_region's tlb_finish_mmu: the flush, then the pages. */
+			tlb_finish_mmu(w, t);
 			while (first) {
 				struct vm_area_struct *next = first->vm_next;
 				vm_area_free(w, first);

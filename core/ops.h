@@ -9,6 +9,7 @@
 #include "protocol.h"
 #include "sched.h"
 #include "task.h"
+#include "tlb.h"
 #include "world.h"
 
 /* vma_merge()'s verdict for [addr, end) taking vm_flags: a range in a hole
@@ -41,6 +42,9 @@ void call_munmap(struct world *w, struct task *t, struct mm_struct *mm, unsigned
 		 unsigned long len);
 void call_split_huge_page_pmd(struct world *w, struct task *t, struct mm_struct *mm,
 			      unsigned long addr);
+/* split_huge_page(): returns (t->ret) 0 when split or already split, 1 when
+ * the page is not mapped, SPLIT_EBUSY when split_refuses_pins refused it. */
+enum { SPLIT_EBUSY = 2 };
 void call_split_huge_page(struct world *w, struct task *t, struct page *page);
 /* The COW of a write fault on a write-protected pte or huge pmd mapping
  * page (do_wp_page, do_huge_pmd_wp_page). */
@@ -77,6 +81,16 @@ static inline struct lock *huge_pmd_lockptr(const struct world *w, struct mm_str
 	return w->proto->pmd_lock_mm ? &mm->page_table_lock : pmd_lockptr(mm, addr);
 }
 
+/* The lock of the pte table at addr: the slot's, or under split_ptlocks the
+ * table's own (mm.h). */
+static inline struct lock *pte_lockptr(const struct world *w, struct mm_struct *mm,
+				       unsigned long addr)
+{
+	if (w->proto->split_ptlocks)
+		return &mm->table_ptl[mm->table_lock[pmd_index(addr)]];
+	return pmd_lockptr(mm, addr);
+}
+
 /* Which protocol rule says the anon_vma lock goes around a move. */
 static inline bool rmap_lock_rule(enum rmap_lock_rule rule, bool need_rmap_locks)
 {
@@ -96,7 +110,8 @@ void do_anonymous_page(struct world *w, struct task *t, struct vm_area_struct *v
 		       unsigned long addr, struct pte *pte);
 
 /* Clear the ptes of [addr, end) in one table, dropping mapcounts
- * (zap_pte_range); migration entries just vanish. */
+ * (zap_pte_range); migration entries just vanish; the pages' references go
+ * to the task's mmu_gather (tlb.h). */
 void zap_ptes(struct world *w, struct task *t, struct mm_struct *mm, unsigned long addr,
 	      unsigned long end);
 

@@ -16,10 +16,75 @@ const struct protocol protocols[] = {
 		.checked = "pradeep0605/CS736_Eager_paging_linux-3.15.5 (3.15.5): mm/mremap.c "
 			   "move_page_tables, mm/huge_memory.c page_check_address_pmd and zap_huge_pmd; "
 			   "0ctobot/neutrino_kernel_essential_msm8998 (4.4.152): the same two-pass split",
-		.notes = "sound for the walks; its move_ptes still flushes the TLB after the page-table "
-			 "locks are gone (3.2 to 4.18, CVE-2018-18281, fixed by eb66ae030829), which a "
-			 "model without TLBs cannot show",
+		.notes = "sound for the walks, not for the TLBs: move_page_tables flushes the range it "
+			 "moved once after its loop, the page-table locks gone (3.2 to 4.18, 7b6efc2bc4f1), "
+			 "so an rmap walker that frees the page in between leaves the old address "
+			 "translating to it (CVE-2018-18281, fixed by eb66ae030829 in 4.19: all-fixes)",
 		.expected = "sound",
+		.expected_tlb = "stale TLB: CVE-2018-18281 (migration frees a page mremap has not flushed)",
+	},
+	{
+		.name = "all-fixes",
+		.changes = "move_ptes and move_huge_pmd flush the TLB before dropping the page-table locks; "
+			   "4.5's split refuses a pinned THP; fork reuses anon_vmas by 2555283eb40d's counters",
+		.kernels = "none exactly: linux-3.15 with every later fix the model knows (eb66ae030829, "
+			   "4.19; e9b61f19858a's pin check, 4.5; 2555283eb40d's anon_vma reuse, 5.19.7); "
+			   "the nearest kernels, 4.4.163 and later 4.4.y, took the flush back but not the "
+			   "other two",
+		.origin = "the row every fix known to us makes: what OSS-Fuzz and ClusterFuzzLite fuzz "
+			  "(rmap_fuzzer's default), silent in every family",
+		.checked = "Rtoax/linux-5.10.13: mm/mremap.c move_ptes (force_flush, the flush before "
+			   "both pte locks drop); the 4.4.y backport of eb66ae030829 (linux-mm, 2 Nov 2018): "
+			   "mm/huge_memory.c move_huge_pmd, mm/mremap.c move_page_tables",
+		.notes = "named for what it is, not a kernel: 3.15's walks (the fixes of 3.15), "
+			 "4.19's mremap flush, 4.5's split check and 5.19.7's anon_vma reuse (as "
+			 "reuse-fixed); a later fix joins the row and it keeps the name",
+		.expected = "sound",
+		.move_flush_locked = true,
+		.split_refuses_pins = true,
+		.anon_vma_reuse = REUSE_COUNTS,
+	},
+	{
+		.name = "move-normal-pmd",
+		.changes = "mremap moves whole pte tables (move_normal_pmd) under the pmd locks, the "
+			   "anon_vma lock only when need_rmap_locks; pte tables have their own locks; moves "
+			   "flush under the page-table locks (all-fixes)",
+		.kernels = "none exactly: 4.20-5.13's mremap (x86 from 5.0) on the model's 3.15, a hybrid: "
+			   "its two-pass split_huge_page, migration and COW are 3.x's (the race needs none of "
+			   "them)",
+		.opened = "2c91bd4a4e2e (4.20: move_normal_pmd) and 9f132f7e1455 (5.0: HAVE_MOVE_PMD on "
+			  "x86)",
+		.closed = "97113eb39fa7 (5.14, stable 5.13.3: the rmap lock around every page-table move)",
+		.checked = "Rtoax/linux-5.10.13 (5.10.13): mm/mremap.c move_normal_pmd, move_page_tables, "
+			   "take_rmap_locks, move_ptes; the fix's message and diagram (stable, Jun 2021)",
+		.notes = "CVE-2022-41222: with need_rmap_locks false (a new vma the walks meet after the "
+			 "old one) the table moves while an rmap walker, which found it through the old "
+			 "vma, holds its lock; the walker clears a pte that is now at the new address and "
+			 "flushes the old one. pte tables' own locks (split PTE ptlocks, 2.6.15 on) are "
+			 "modelled in this row only (split_ptlocks)",
+		.expected = "sound",
+		.expected_tlb = "stale TLB: CVE-2022-41222 (a walker holding the moved table's lock "
+				"flushes the old address)",
+		.move_flush_locked = true,
+		.move_normal_pmd = true,
+		.split_ptlocks = true,
+		.split_refuses_pins = true,
+	},
+	{
+		.name = "move-normal-pmd-locked",
+		.changes = "as move-normal-pmd, and the whole-table move always takes the anon_vma lock",
+		.kernels = "none exactly: 5.14's mremap on the model's 3.15 (as move-normal-pmd)",
+		.opened = "97113eb39fa7 (5.14, stable 5.13.3)",
+		.checked = "torvalds/linux (recent): mm/mremap.c should_take_rmap_locks (NORMAL_PMD: "
+			   "always), move_pgt_entry, move_normal_pmd; Rtoax/linux-5.10.13 for the rest",
+		.notes = "the rmap lock write-held around the move keeps every walker out of the window: "
+			 "none can hold the table's lock across it",
+		.expected = "sound",
+		.move_flush_locked = true,
+		.move_normal_pmd = true,
+		.table_move_locks = RMAP_LOCKS_ALWAYS,
+		.split_ptlocks = true,
+		.split_refuses_pins = true,
 	},
 	{
 		.name = "linux-3.19",
@@ -136,8 +201,9 @@ const struct protocol protocols[] = {
 		.closed = "37a1c49a91ad (3.2)",
 		.checked = "303750856/linux-3.1 (3.1.1): mm/mremap.c get_old_pmd, move_ptes; "
 			   "CyanogenMod/lge-kernel-p880 (3.1.10): mm/rmap.c __page_check_address",
-		.notes = "3.1's move_ptes flushed each pte under the page-table locks (3.2 moved the "
-			 "flush after them, 7b6efc2bc4f1): nothing to the walks here",
+		.notes = "3.1's move_ptes flushed each pte under the page-table locks (ptep_clear_flush; "
+			 "3.2 moved the flush after them, 7b6efc2bc4f1): nothing to the walks, and no stale "
+			 "TLB",
 		.expected = "migration leaves a stale entry",
 		.index = INDEX_LIST,
 		.pte_move_locks = RMAP_LOCKS_NEVER,
@@ -145,6 +211,7 @@ const struct protocol protocols[] = {
 		.pmd_lock_mm = true,
 		.anon_vma_mutex = true,
 		.no_thp_move = true,
+		.move_flush_locked = true,
 	},
 	{
 		.name = "list-3.0",
@@ -166,6 +233,7 @@ const struct protocol protocols[] = {
 		.anon_vma_mutex = true,
 		.no_thp_move = true,
 		.migration_pte_peek = true,
+		.move_flush_locked = true,
 	},
 	{
 		.name = "peek-migration-pte",
@@ -269,3 +337,13 @@ const struct protocol *protocol_find(const char *name)
 }
 
 const struct protocol *protocol_default(void) { return &protocols[0]; }
+
+const struct protocol *protocol_fuzz_default(void) { return protocol_find("all-fixes"); }
+
+const char *protocol_expected_tlb(const struct protocol *p)
+{
+	if (p->expected_tlb)
+		return p->expected_tlb;
+	return p->move_flush_locked ? "sound" : "stale TLB: mremap flushes after the page-table locks "
+						 "(CVE-2018-18281), as linux-3.15";
+}

@@ -50,7 +50,9 @@ struct protocol {
 	const char *checked;	/* the tree and files read */
 	const char *origin;	/* a proposal's or hypothesis's source, or NULL */
 	const char *notes;	/* what the row leaves out of its kernels, or NULL */
-	const char *expected;	/* the verdict we expect; the fuzzer decides */
+	const char *expected;	/* the verdict we expect of the walks; the fuzzer decides */
+	/* ... and of the TLBs (the tlb family, stale-tlb): NULL is sound */
+	const char *expected_tlb;
 
 	enum anon_vma_index_form index;
 	enum itree_equal tree_equal;		/* where an equal vm_pgoff goes */
@@ -65,6 +67,22 @@ struct protocol {
 	bool unlink_first;		/* munmap unlinks the avcs before it zaps */
 	bool split_retry;		/* split pass 1 walks again until count == mapcount */
 	bool no_stack_skip;		/* try_to_unmap migrates from exec's temporary stack */
+	/* move_ptes and move_huge_pmd flush the TLB over what they moved before
+	 * the page-table locks drop (4.19's eb66ae030829; until 3.1 a
+	 * ptep_clear_flush per pte did the same); without it move_page_tables
+	 * flushes once after its loop, no lock held (3.2 to 4.18). */
+	bool move_flush_locked;
+	/* 4.20 on (x86 from 5.0): a move of a whole pmd's worth of ptes to an
+	 * empty pmd moves the pte table itself (move_normal_pmd), under the two
+	 * pmd locks and, per table_move_locks, the anon_vma lock. */
+	bool move_normal_pmd;
+	enum rmap_lock_rule table_move_locks;	/* NEED until 5.13, ALWAYS: 97113eb39fa7 */
+	/* pte tables have their own locks, apart from the pmd's (mm.h) */
+	bool split_ptlocks;
+	/* 4.5's split_huge_page_to_list (e9b61f19858a): under the anon_vma
+	 * lock, a THP with a reference besides its mappings' and the caller's
+	 * is not split (-EBUSY); 3.x splits it whatever its count. */
+	bool split_refuses_pins;
 	enum templist_mode templist;	/* where copy_vma and fork index a vma until it is filled */
 	enum anon_vma_reuse anon_vma_reuse;	/* anon_vma_clone's reuse rule on fork */
 };
@@ -72,8 +90,16 @@ struct protocol {
 extern const struct protocol protocols[];
 extern const int nr_protocols;
 
+/* What the row expects of the TLBs: its expected_tlb, else what its mremap
+ * flush says (after the page-table locks: CVE-2018-18281's window). */
+const char *protocol_expected_tlb(const struct protocol *p);
+
 /* NULL when no protocol has that name. */
 const struct protocol *protocol_find(const char *name);
 const struct protocol *protocol_default(void);
+/* The row the fuzz target and a campaign fuzz unless told otherwise:
+ * all-fixes, every fix known, silent in every family (continuous fuzzing
+ * must not file known bugs). */
+const struct protocol *protocol_fuzz_default(void);
 
 #endif

@@ -28,6 +28,7 @@ static const step_fn step_fns[NR_TASK_OPS] = {
 	[OP_HUGE_PMD_WP_PAGE] = huge_pmd_wp_page_step,
 	[OP_MOVE_PAGE_TABLES] = move_page_tables_step,
 	[OP_EXEC] = exec_step,
+	[OP_ACCESS] = access_step,
 };
 _Static_assert(NR_TASK_OPS <= sizeof(((struct world *)0)->op_stats) /
 	       sizeof(((struct world *)0)->op_stats[0]), "op_stats holds every operation");
@@ -53,6 +54,7 @@ const char *task_op_name(enum task_op op)
 		[OP_HUGE_PMD_WP_PAGE] = "do_huge_pmd_wp_page",
 		[OP_MOVE_PAGE_TABLES] = "move_page_tables",
 		[OP_EXEC] = "exec",
+		[OP_ACCESS] = "access",
 	};
 	return names[op];
 }
@@ -216,12 +218,26 @@ int start_exec(struct world *w, int nr_pages, unsigned long shift)
 	return task_id_of(w);
 }
 
+int start_access(struct world *w, int mm, unsigned long addr)
+{
+	struct mm_struct *m = mm_of(w, mm);
+	struct frame *f = m ? task_new(w, OP_ACCESS) : NULL;
+	if (!f)
+		return -1;
+	f->u.access = (struct access_frame){ .mm = m, .addr = addr };
+	return task_id_of(w);
+}
+
 int start_split_huge_page(struct world *w, struct page *page)
 {
 	struct frame *f = page ? task_new(w, OP_SPLIT_HUGE_PAGE) : NULL;
 	if (!f)
 		return -1;
 	f->u.split.page = page;
+	/* split_huge_page's callers hold a reference on the page. */
+	f->u.split.own_ref = true;
+	get_page(w, page);
+	page->split_refs++;
 	return task_id_of(w);
 }
 
@@ -231,6 +247,7 @@ int start_migrate(struct world *w, struct page *page)
 	if (!f)
 		return -1;
 	f->u.migrate.page = page;
+	get_page(w, page);	/* isolate_lru_page: migrate_pages gets isolated pages */
 	return task_id_of(w);
 }
 
@@ -249,6 +266,9 @@ bool task_runnable(const struct world *w, const struct task *t)
 	if (w->halted)
 		return false;
 	if (t->spinning && task_others_steps(t, w->steps) == t->spin_others)
+		return false;
+	if (t->spin_page && PageTransHuge(t->spin_page) &&
+	    split_extra_refs(t->spin_page) == t->spin_refs)
 		return false;
 	if (!l)
 		return true;
@@ -312,6 +332,7 @@ enum step_result sched_step_task(struct world *w, struct task *t)
 	if (!t || w->halted || !task_runnable(w, t))
 		return STEP_BLOCKED;
 	t->spinning = false;
+	t->spin_page = NULL;
 	t->blocked_on = NULL;
 	t->attempt_held = t->nheld;
 	t->step = NULL;
@@ -347,7 +368,7 @@ void sched_stuck(struct world *w)
 {
 	for (int i = 0; i < w->nr_tasks; i++) {
 		struct task *t = w->task[i];
-		if (t->spinning) {
+		if (t->spinning || t->spin_page) {
 			world_kernel_bug(w, "soft lockup: task %d (%s) retries in %s and no other task "
 					 "can change what it waits for", t->id, task_op_name(t->op),
 					 t->step ? t->step : task_op_name(t->op));

@@ -43,6 +43,9 @@ int start_mprotect(struct world *w, int mm, unsigned long addr, unsigned long le
  * of the address space, setup_arg_pages moves shift bytes down. Its task
  * returns the new mm's index. */
 int start_exec(struct world *w, int nr_pages, unsigned long shift);
+/* A task of mm touching addr: its TLB translates it, or the CPU's page walk
+ * fills the TLB from the page tables (tlb.h). No lock, no mmap_sem. */
+int start_access(struct world *w, int mm, unsigned long addr);
 int start_split_huge_page(struct world *w, struct page *page);
 int start_migrate(struct world *w, struct page *page);
 

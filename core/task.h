@@ -46,6 +46,7 @@ enum task_op {
 	OP_HUGE_PMD_WP_PAGE,	/* do_huge_pmd_wp_page: of a huge pmd */
 	OP_MOVE_PAGE_TABLES,	/* mremap's move and move-back, exec's shift */
 	OP_EXEC,		/* a new mm, its stack shifted down (shift_arg_pages) */
+	OP_ACCESS,		/* a task touching an address: the TLB, or the page walk */
 	NR_TASK_OPS
 };
 
@@ -99,6 +100,7 @@ struct move_page_tables_frame {
 	unsigned long old, new;		/* cursors */
 	unsigned long extent;		/* of the move in flight */
 	bool moving_huge;
+	bool need_flush;		/* something moved: the TLB range flush at the end */
 };
 struct munmap_frame {
 	struct mm_struct *mm;
@@ -126,6 +128,7 @@ struct mprotect_frame {
 	struct vm_area_struct *vma, *prev;	/* mprotect_fixup's vma and *pprev */
 	unsigned long nstart, tmp;		/* the part of vma it changes */
 	unsigned long addr;			/* change_protection's cursor */
+	bool changed;				/* an entry changed: flush the range at its end */
 };
 struct exec_frame {
 	struct mm_struct *mm;
@@ -134,6 +137,7 @@ struct exec_frame {
 	unsigned long shift;		/* how far down setup_arg_pages moves it */
 	unsigned long old_start, old_end;	/* shift_arg_pages' */
 };
+struct access_frame { struct mm_struct *mm; unsigned long addr; };
 struct split_vma_frame {
 	struct mm_struct *mm;
 	struct vm_area_struct *vma, *new;
@@ -156,7 +160,13 @@ struct vma_adjust_frame {
  * and anon_vma_merge, when next is still indexed but in no mm. */
 enum { ADJUST_PLAN, ADJUST_IMPORT, ADJUST_SPLIT_START, ADJUST_SPLIT_END, ADJUST_SPLIT_NEXT,
        ADJUST_LOCKED, ADJUST_MERGE, ADJUST_AGAIN };
-struct split_pmd_frame { struct mm_struct *mm; unsigned long haddr; struct page *page; };
+struct split_pmd_frame {
+	struct mm_struct *mm;
+	unsigned long haddr;
+	struct page *page;
+	bool waiting;			/* split_refuses_pins refused it: it waits */
+	int wait_refs;			/* for the page's other references to change */
+};
 struct split_huge_page_frame {
 	struct page *page;
 	struct anon_vma *anon_vma;	/* referenced */
@@ -165,6 +175,7 @@ struct split_huge_page_frame {
 	bool looked;			/* the visit's unlocked look passed: its lock next */
 	unsigned long others;		/* other tasks' steps when this pass began */
 	int retries;
+	bool own_ref;			/* started alone: it holds the caller's reference */
 };
 struct migrate_frame {
 	struct page *page, *newpage;
@@ -172,6 +183,7 @@ struct migrate_frame {
 	struct rmap_walk walk;
 	int rc;
 	bool looked;			/* the visit's unlocked look passed: its lock next */
+	unsigned char table;		/* the pte table it looked at (mm.h's table_lock) */
 };
 
 struct frame {
@@ -195,6 +207,7 @@ struct frame {
 		struct wp_page_frame wp;
 		struct move_page_tables_frame move;
 		struct exec_frame exec;
+		struct access_frame access;
 	} u;
 };
 
@@ -219,6 +232,8 @@ struct inflight {
 	unsigned long addr;		/* where it lands (a zap: where it was) */
 };
 #define TASK_MAX_INFLIGHT PTRS_PER_PTE
+/* An mmu_gather holds at most every entry of one mm. */
+#define MMU_GATHER_PAGES (NR_PMDS * PTRS_PER_PTE)
 
 struct task {
 	int id;				/* > 0; lock owners name tasks by id */
@@ -235,13 +250,26 @@ struct task {
 	 * until another task has (others = w->steps - steps when it began). */
 	bool spinning;
 	unsigned long spin_others;
+	/* Or it waits for spin_page's references besides its mappings' and
+	 * splitters' to change from spin_refs (split_huge_page_pmd,
+	 * split_refuses_pins). */
+	struct page *spin_page;
+	int spin_refs;
 	unsigned long anon_vma_locks;	/* anon_vma lock sections entered */
+	/* The mmu_gather (tlb.h): the mm it gathers for (NULL: none open), the
+	 * range tlb_finish_mmu flushes, whether anything was unmapped, and the
+	 * pages whose references it holds (gathered[], below). */
+	struct mm_struct *tlb_mm;
+	unsigned long tlb_start, tlb_end;
+	bool tlb_need_flush;
+	int nr_gathered;
 	/* The arrays last, each read only below its count (depth, nheld,
-	 * nr_inflight): a new task zeroes the fields above, not these, which
+	 * nr_inflight, nr_gathered): a new task zeroes the fields above, not these, which
 	 * are nine tenths of it (task_new). */
 	struct frame frames[TASK_MAX_FRAMES];
 	struct held_lock held[TASK_MAX_HELD];
 	struct inflight inflight[TASK_MAX_INFLIGHT];
+	struct page *gathered[MMU_GATHER_PAGES];
 };
 
 /* Steps other tasks have run since the world began. */
@@ -276,6 +304,7 @@ enum step_result wp_page_step(struct world *w, struct task *t, struct frame *f);
 enum step_result huge_pmd_wp_page_step(struct world *w, struct task *t, struct frame *f);
 enum step_result move_page_tables_step(struct world *w, struct task *t, struct frame *f);
 enum step_result exec_step(struct world *w, struct task *t, struct frame *f);
+enum step_result access_step(struct world *w, struct task *t, struct frame *f);
 
 /* Release what a frame owns when a halted world is torn down mid-task. */
 void task_frame_release(struct world *w, struct frame *f);

@@ -152,7 +152,8 @@ static const struct page *page_of_lock(const struct world *w, const struct lock 
 }
 
 /* The mm and pmd slot of an mmap_sem (slot -1), the mm's page_table_lock
- * (slot NR_PMDS) or a pmd slot's page-table lock. */
+ * (slot NR_PMDS), a pmd slot's page-table lock, or (slot NR_PMDS + 1 + s)
+ * the pte table in slot s's own lock. */
 static const struct mm_struct *mm_of_lock(const struct world *w, const struct lock *l, int *slot)
 {
 	for (int i = 0; i < w->nr_mm; i++) {
@@ -166,6 +167,11 @@ static const struct mm_struct *mm_of_lock(const struct world *w, const struct lo
 		for (*slot = 0; *slot < NR_PMDS; ++*slot)
 			if (&mm->ptl[*slot] == l)
 				return mm;
+		for (int id = 0; id < NR_PMDS; id++)
+			if (&mm->table_ptl[id] == l) {
+				*slot = NR_PMDS + 1 + (int)table_slot(mm, (unsigned char)id);
+				return mm;
+			}
 	}
 	return NULL;
 }
@@ -189,6 +195,9 @@ void world_lock_name(const struct world *w, const struct lock *l, bool write, ch
 		snprintf(buf, size, "mmap_sem%d%s", mm->id, mode);
 	else if (mm && slot == NR_PMDS)
 		snprintf(buf, size, "page_table_lock(mm%d)", mm->id);
+	else if (mm && slot > NR_PMDS)
+		snprintf(buf, size, "PTL(mm%d table at %#lx)", mm->id,
+			 (unsigned long)(slot - NR_PMDS - 1) << PMD_SHIFT);
 	else if (mm)
 		snprintf(buf, size, "PTL(mm%d %#lx)", mm->id, (unsigned long)slot << PMD_SHIFT);
 	else

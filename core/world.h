@@ -34,6 +34,10 @@ enum rmap_event_kind {
 	EV_WALK_END,		/* walk (count = what it counted) */
 	EV_ENTRY,		/* a page-table entry changed: entry */
 	EV_KERNEL_BUG,		/* the modelled kernel hit a BUG_ON: message */
+	EV_TLB_FILL,		/* an access filled mm's TLB: tlb.mm, start (the entry's
+				 * address), page, huge */
+	EV_TLB_FLUSH,		/* a flush of mm's TLB over [start, end): why */
+	EV_PAGE_FREE,		/* put_page freed tlb.page: why */
 };
 
 /* ENTRY_TAKE: the first half of a move, huge-pmd zap or protection change
@@ -65,6 +69,13 @@ struct rmap_event {
 			struct page *page;
 		} entry;
 		const char *message;	/* EV_KERNEL_BUG */
+		struct {	/* EV_TLB_FILL, EV_TLB_FLUSH, EV_PAGE_FREE */
+			struct mm_struct *mm;
+			unsigned long start, end;
+			struct page *page;
+			const char *why;	/* the kernel function that flushed or freed */
+			bool huge;
+		} tlb;
 	};
 };
 _Static_assert(sizeof(struct rmap_event) <= 64, "an event fits ASan's inline check");

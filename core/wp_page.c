@@ -85,7 +85,7 @@ static enum step_result reuse_or_copy(struct world *w, struct task *t, struct fr
 	} else {
 		step_trace(w, t, "do_wp_page", "mm%d %#lx page %lu mapped %d times: copy it "
 			   "(page_cache_get, unlock)", wp->mm->id, wp->addr, old->id, page_mapcount(old));
-		old->pins++;
+		page_pin(w, old);
 		f->pc = 3;
 	}
 	lock_drop(w, t, &old->lock);
@@ -97,21 +97,22 @@ static enum step_result reuse_or_copy(struct world *w, struct task *t, struct fr
 static enum step_result wp_clear(struct world *w, struct task *t, struct frame *f)
 {
 	struct wp_page_frame *wp = &f->u.wp;
-	struct lock *ptl = pmd_lockptr(wp->mm, wp->addr);
+	struct lock *ptl = pte_lockptr(w, wp->mm, wp->addr);
 	struct pte *pte = wp_pte(wp);
 	struct page *old = wp->old_page;
 
 	if (!lock_take(w, t, ptl, true))
 		return STEP_BLOCKED;
 	if (!wp_pte_same(pte, old)) {
-		old->pins--;
 		lock_drop(w, t, ptl);
+		page_unpin(w, t, old, "page_cache_release (do_wp_page)");
 		return wp_gone(w, t, wp, "do_wp_page", " while unlocked, the copy is freed");
 	}
 	wp->new_page = alloc_anon_page(w, false);
 	step_trace(w, t, "do_wp_page", "mm%d %#lx: page %lu copied to page %lu; ptep_clear_flush, "
 		   "the new pte next", wp->mm->id, wp->addr, old->id, wp->new_page->id);
 	*pte = (struct pte){ .kind = PTE_NONE };
+	flush_tlb_page(w, t, wp->mm, wp->addr, "ptep_clear_flush (do_wp_page)");
 	t->inflight[t->nr_inflight++] = (struct inflight){
 		.kind = INFLIGHT_ZAP_PTE, .page = old, .from = mm_pmd(wp->mm, wp->addr), .mm = wp->mm,
 		.addr = wp->addr };
@@ -137,8 +138,10 @@ static enum step_result wp_set(struct world *w, struct task *t, struct frame *f)
 	t->nr_inflight = 0;
 	page_remove_rmap(old);
 	entry_event(w, t, ENTRY_CLEAR, false, wp->mm, wp->addr, NULL, 0, old, false);
-	lock_drop(w, t, pmd_lockptr(wp->mm, wp->addr));
-	old->pins--;
+	lock_drop(w, t, pte_lockptr(w, wp->mm, wp->addr));
+	/* After the unlock: the old mapping's reference, then the pin. */
+	put_page(w, t, old, "page_cache_release (do_wp_page)");
+	page_unpin(w, t, old, "page_cache_release (do_wp_page)");
 	wp->new_page = NULL;
 	task_return(t, 0);
 	return STEP_DONE;
@@ -148,7 +151,7 @@ enum step_result wp_page_step(struct world *w, struct task *t, struct frame *f)
 {
 	struct wp_page_frame *wp = &f->u.wp;
 	struct page *old = wp->old_page;
-	struct lock *ptl = pmd_lockptr(wp->mm, wp->addr);
+	struct lock *ptl = pte_lockptr(w, wp->mm, wp->addr);
 
 	switch (f->pc) {
 	case 0: {
@@ -164,7 +167,7 @@ enum step_result wp_page_step(struct world *w, struct task *t, struct frame *f)
 			return reuse_or_copy(w, t, f, pte, ptl);
 		step_trace(w, t, "do_wp_page", "mm%d %#lx: trylock_page(page %lu) failed: page_cache_get, "
 			   "unlock, lock_page", wp->mm->id, wp->addr, old->id);
-		old->pins++;
+		page_pin(w, old);
 		lock_drop(w, t, ptl);
 		f->pc = 1;
 		return STEP_DONE;
@@ -179,7 +182,9 @@ enum step_result wp_page_step(struct world *w, struct task *t, struct frame *f)
 		if (!lock_take(w, t, ptl, true))
 			return STEP_BLOCKED;
 		struct pte *pte = wp_pte(wp);
-		old->pins--;	/* page_cache_release, either way */
+		/* page_cache_release, either way: the pte, the page lock
+		 * or the copy's own pin keep it. */
+		page_unpin(w, t, old, "page_cache_release (do_wp_page)");
 		if (!wp_pte_same(pte, old)) {
 			lock_drop(w, t, &old->lock);
 			lock_drop(w, t, ptl);
@@ -216,7 +221,7 @@ static enum step_result huge_wp_clear(struct world *w, struct task *t, struct fr
 	if (!lock_take(w, t, huge_pmd_lockptr(w, wp->mm, wp->addr), true))
 		return STEP_BLOCKED;
 	if (!wp_pmd_same(pmd, old)) {
-		old->pins--;
+		page_unpin(w, t, old, "put_page (do_huge_pmd_wp_page)");
 		lock_drop(w, t, huge_pmd_lockptr(w, wp->mm, wp->addr));
 		return wp_gone(w, t, wp, step, " while unlocked, the copy is freed");
 	}
@@ -225,12 +230,14 @@ static enum step_result huge_wp_clear(struct world *w, struct task *t, struct fr
 			   "pages; pmdp_clear_flush, the pte table next", wp->mm->id, wp->addr, old->id,
 			   HPAGE_PMD_NR);
 	} else {
-		old->pins--;	/* 3.15 puts it here, under the lock; 3.13 later */
+		/* 3.15 puts it here, under the lock; 3.13 later */
+		page_unpin(w, t, old, "put_page (do_huge_pmd_wp_page)");
 		wp->new_page = alloc_anon_page(w, true);
 		step_trace(w, t, step, "mm%d %#lx: THP page %lu copied to THP page %lu; pmdp_clear_flush, "
 			   "the new pmd next", wp->mm->id, wp->addr, old->id, wp->new_page->id);
 	}
 	set_pmd(pmd, PMD_NONE, NULL);
+	flush_tlb_range(w, t, wp->mm, wp->addr, wp->addr + HPAGE_PMD_SIZE, "pmdp_clear_flush");
 	t->inflight[t->nr_inflight++] = (struct inflight){
 		.kind = INFLIGHT_ZAP, .page = old, .from = pmd, .mm = wp->mm, .addr = wp->addr };
 	entry_event(w, t, ENTRY_TAKE, true, wp->mm, wp->addr, NULL, 0, old, false);
@@ -262,6 +269,7 @@ static enum step_result huge_wp_set(struct world *w, struct task *t, struct fram
 	t->nr_inflight = 0;
 	page_remove_rmap(old);
 	entry_event(w, t, ENTRY_CLEAR, true, wp->mm, wp->addr, NULL, 0, old, false);
+	put_page(w, t, old, "put_page (do_huge_pmd_wp_page)");	/* under the lock, in 3.15 */
 	lock_drop(w, t, huge_pmd_lockptr(w, wp->mm, wp->addr));
 	wp->new_page = NULL;
 	task_return(t, 0);
@@ -296,7 +304,8 @@ static enum step_result fallback_set(struct world *w, struct task *t, struct fra
 	page_remove_rmap(old);
 	entry_event(w, t, ENTRY_CLEAR, true, wp->mm, wp->addr, NULL, 0, old, false);
 	lock_drop(w, t, huge_pmd_lockptr(w, wp->mm, wp->addr));
-	old->pins--;
+	put_page(w, t, old, "put_page (do_huge_pmd_wp_page_fallback)");
+	page_unpin(w, t, old, "put_page (do_huge_pmd_wp_page)");
 	task_return(t, 0);
 	return STEP_DONE;
 }
@@ -326,7 +335,7 @@ enum step_result huge_pmd_wp_page_step(struct world *w, struct task *t, struct f
 			step_trace(w, t, "do_huge_pmd_wp_page", "mm%d %#lx THP page %lu mapped %d times: copy "
 				   "it (get_page, unlock)", wp->mm->id, wp->addr, old->id,
 				   page_mapcount(old));
-			old->pins++;
+			page_pin(w, old);
 			f->pc = 1;
 		}
 		lock_drop(w, t, ptl);

@@ -31,7 +31,7 @@ struct why {
 /* The sentence's parts in step order: a visit, a change, a visit. */
 struct clause {
 	unsigned long step;
-	char text[192];
+	char text[320];
 };
 
 static void first_step(struct why *y, unsigned long step)
@@ -586,6 +586,209 @@ static void kernel_bug(struct why *y)
 	}
 }
 
+/* --- stale-tlb: a page freed while a TLB still translated to it --- */
+
+static bool same_thp(const struct page *a, const struct page *b) { return a->head == b->head; }
+
+/* Does a TLB entry at addr (4 KB, or a huge one at its pmd) cover mm's x? */
+static bool covers(const struct log_tlb *t, int mm, unsigned long x)
+{
+	return t->mm == mm && t->start <= x && x < t->end;
+}
+
+/* An entry change that takes the page's translation away from (mm, addr):
+ * a move's or zap's take, a zap's or COW's clear, a migration entry. */
+static bool removes(const struct log_entry *e, int mm, unsigned long start, unsigned long end)
+{
+	bool here = e->mm == mm && e->addr >= start && e->addr < end;
+	switch (e->change) {
+	case ENTRY_TAKE:
+		return here && !runlog_protect_take(e);
+	case ENTRY_CLEAR:
+		return here && !e->huge;	/* a huge zap's take came first */
+	case ENTRY_MIGRATION:
+		return here && e->from_mm < 0;
+	default:
+		return false;
+	}
+}
+
+/* The first removal of the page's translation in [start, end) of mm after
+ * step from, by task (any task when 0). */
+static const struct log_entry *removal(const struct why *y, int mm, unsigned long start,
+				       unsigned long end, unsigned long from, int task)
+{
+	for (int i = 0; i < y->log->nr_entries; i++) {
+		const struct log_entry *e = &y->log->entries[i];
+		if (e->step > from && same_thp(e->page, y->c->page) && (!task || e->task == task) &&
+		    removes(e, mm, start, end))
+			return e;
+	}
+	return NULL;
+}
+
+/* The flushes task made of mm in steps [from, to], as words: "flushing
+ * only mm0 [0x8000, 0x9000)", or that it made none. */
+static void flushes_of(const struct why *y, int task, int mm, unsigned long x, unsigned long from,
+		       unsigned long to, const char *function, char *buf, size_t size)
+{
+	size_t n = 0;
+	int count = 0;
+	buf[0] = 0;
+	for (int i = 0; i < y->log->nr_tlbs && n + 1 < size; i++) {
+		const struct log_tlb *t = &y->log->tlbs[i];
+		if (t->kind != LOG_TLB_FLUSH || t->task != task || t->mm != mm || t->step < from ||
+		    t->step > to)
+			continue;
+		n += (size_t)snprintf(buf + n, size - n, "%s mm%d [%#lx, %#lx) by %s at step %lu",
+				      count++ ? " and" : ", flushing only", mm, t->start, t->end, t->why,
+				      t->step);
+	}
+	if (count)
+		return;
+	/* The move's flush is the one that comes late (7b6efc2bc4f1's, after
+	 * the loop): name it, it is the one a fix moves. */
+	if (!strcmp(function, "move_ptes") || !strcmp(function, "move_huge_pmd"))
+		snprintf(buf, size, ", and dropped its page-table locks with no flush of mm%d %#lx: "
+			 "move_page_tables flushes the old range only after its loop", mm, x);
+	else
+		snprintf(buf, size, ", with no flush of mm%d %#lx before the free", mm, x);
+}
+
+/* "made the pte at mm0 0 a migration entry", "zapped the pte at ...". */
+static void unmapped_words(const struct why *y, const struct log_entry *e, char *buf, size_t size)
+{
+	if (e->change == ENTRY_MIGRATION)
+		snprintf(buf, size, "%s (task %d) made the pte at mm%d %#lx a migration entry at step %lu",
+			 function_of(y, e), e->task, e->mm, e->addr, e->step);
+	else
+		snprintf(buf, size, "%s (task %d) %s the %s at mm%d %#lx at step %lu", function_of(y, e),
+			 e->task, runlog_entry_by_cow(e) ? "cleared for its copy" : "zapped", e->noun,
+			 e->mm, e->addr, e->step);
+}
+
+/* The move that landed the page's entry in [start, end) of mm before step. */
+static const struct log_entry *landing(const struct why *y, int mm, unsigned long start,
+				       unsigned long end, unsigned long before)
+{
+	const struct log_entry *found = NULL;
+	for (int i = 0; i < y->log->nr_entries && y->log->entries[i].step < before; i++) {
+		const struct log_entry *e = &y->log->entries[i];
+		if (e->change == ENTRY_MOVE && same_thp(e->page, y->c->page) && e->mm == mm &&
+		    e->addr >= start && e->addr < end)
+			found = e;
+	}
+	return found;
+}
+
+static void move_clause(const struct why *y, const struct log_entry *move, struct clause *cl)
+{
+	const struct log_entry *take = take_of(y, move);
+	unsigned long from = take ? take->step : move->step;
+	char steps[32];
+	if (from < move->step)
+		snprintf(steps, sizeof(steps), "steps %lu-%lu", from, move->step);
+	else
+		snprintf(steps, sizeof(steps), "step %lu", from);
+	const char *function = function_of(y, move);
+	cl->step = from;
+	snprintf(cl->text, sizeof(cl->text), "%s (task %d) moved the %s mm%d %#lx -> mm%d %#lx%s at %s "
+		 "%s the anon_vma lock", function, move->task, move->noun, move->from_mm, move->from,
+		 move->mm, move->addr,
+		 !strcmp(function, "move_normal_pmd") ? " with its whole pte table and the table's lock" : "",
+		 steps, move->locked ? "under" : "without");
+}
+
+static void stale_tlb(struct why *y)
+{
+	const struct run_log *log = y->log;
+	int mm = y->o->missed.mm;
+	unsigned long x = y->o->missed.addr;
+	const struct log_tlb *freed = NULL, *fill = NULL;
+	struct clause cl[5];
+	int n = 0;
+
+	for (int i = 0; i < log->nr_tlbs; i++)
+		if (log->tlbs[i].kind == LOG_PAGE_FREE && log->tlbs[i].page == y->c->page)
+			freed = &log->tlbs[i];
+	for (int i = 0; freed && i < log->nr_tlbs; i++) {
+		const struct log_tlb *t = &log->tlbs[i];
+		if (t->kind == LOG_TLB_FILL && t->step < freed->step && covers(t, mm, x) &&
+		    same_thp(t->page, y->c->page))
+			fill = t;
+	}
+	if (!fill) {
+		sb_printf(y->out, "page %lu was freed while mm%d's TLB translated %#lx to it; the log "
+			  "does not say when the entry was filled: the sides are not known",
+			  y->c->page->id, mm, x);
+		return;
+	}
+	y->c->task = freed->task;
+	y->c->tlb_mm = mm;
+	y->c->tlb_addr = x;
+	cl[n].step = fill->step;
+	snprintf(cl[n++].text, sizeof(cl[0].text), "mm%d's TLB took %#lx -> page %lu at step %lu (%s, "
+		 "task %d%s)", mm, fill->start, fill->page->id, fill->step, fill->op, fill->task,
+		 fill->huge ? ", a huge entry" : "");
+	/* What took the translation away, and what its task flushed. */
+	const struct log_entry *r = removal(y, mm, fill->start, fill->end, fill->step, 0);
+	const struct log_entry *mover = landing(y, mm, fill->start, fill->end, fill->step);
+	int other = 0;
+	char flushed[192];
+	if (mover && (!r || mover->task != r->task)) {
+		move_clause(y, mover, &cl[n++]);
+		other = mover->task;
+	}
+	if (r) {
+		const struct log_entry *move = NULL;
+		for (int i = 0; r->change == ENTRY_TAKE && r->from_mm >= 0 && i < log->nr_entries; i++)
+			if (log->entries[i].change == ENTRY_MOVE && take_of(y, &log->entries[i]) == r)
+				move = &log->entries[i];
+		flushes_of(y, r->task, mm, x, r->step, freed->step, function_of(y, r), flushed,
+			   sizeof(flushed));
+		if (move) {
+			move_clause(y, move, &cl[n]);
+			size_t len = strlen(cl[n].text);
+			snprintf(cl[n].text + len, sizeof(cl[0].text) - len, "%s", flushed);
+			n++;
+		} else {
+			char words[128];
+			unmapped_words(y, r, words, sizeof(words));
+			cl[n].step = r->step;
+			snprintf(cl[n++].text, sizeof(cl[0].text), "%s%s", words, flushed);
+		}
+		if (r->task != freed->task)
+			other = r->task;
+	}
+	/* The freer's own unmapping, when it is another task's. */
+	const struct log_entry *own = NULL;
+	for (int i = 0; r && r->task != freed->task && i < log->nr_entries; i++) {
+		const struct log_entry *e = &log->entries[i];
+		if (e->task == freed->task && e->step < freed->step && same_thp(e->page, y->c->page) &&
+		    removes(e, e->mm, 0, TASK_SIZE))
+			own = e;
+	}
+	if (own) {
+		char words[128];
+		unmapped_words(y, own, words, sizeof(words));
+		flushes_of(y, own->task, own->mm, own->addr, own->step, own->step, function_of(y, own),
+			   flushed, sizeof(flushed));
+		cl[n].step = own->step;
+		snprintf(cl[n++].text, sizeof(cl[0].text), "%s%s", words, flushed);
+	}
+	cl[n].step = freed->step;
+	snprintf(cl[n++].text, sizeof(cl[0].text), "%s freed page %lu at step %lu with mm%d %#lx still "
+		 "translating to it", freed->why, y->c->page->id, freed->step, mm, x);
+	sb_printf(y->out, "%s (task %d)", freed->op, freed->task);
+	for (int i = 0; other && i < log->nr_lines; i++)
+		if (log->lines[i].task == other && log->lines[i].kind == LINE_WORK) {
+			sb_printf(y->out, " vs %s (task %d)", log->lines[i].op, other);
+			break;
+		}
+	sb_printf(y->out, ": ");
+	join_clauses(y, cl, n);
+}
+
 /* The structural checks name no walk: say when they found it. */
 static void structural(struct why *y)
 {
@@ -616,12 +819,14 @@ void report_cause(const struct oracle *o, struct cause *c, struct strbuf *out)
 	struct why y = { .o = o, .log = o->log, .c = c, .out = out };
 	int walk = o->walk ? runlog_walk_of(o->log, o->walk) : -1;
 
-	*c = (struct cause){ .walk = walk, .page = o->page };
+	*c = (struct cause){ .walk = walk, .page = o->page, .tlb_mm = -1 };
 	if (walk >= 0) {
 		y.lw = &o->log->walks[walk];
 		c->task = y.lw->task;
 	}
-	if (!strcmp(o->invariant, "kernel-bug"))
+	if (!strcmp(o->invariant, "stale-tlb"))
+		stale_tlb(&y);
+	else if (!strcmp(o->invariant, "kernel-bug"))
 		kernel_bug(&y);
 	else if (!y.lw)
 		structural(&y);

@@ -65,7 +65,7 @@ static void fill_random(uint8_t *buf, size_t size, uint64_t *x, void *ctx)
 	}
 }
 
-int measure_blind(const struct protocol *proto, uint64_t seed, double seconds)
+int measure_blind(const struct protocol *proto, unsigned flags, uint64_t seed, double seconds)
 {
 	uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
 	uint8_t buf[PROGRAM_MAX_RECORDS * RECORD_SIZE];
@@ -76,7 +76,7 @@ int measure_blind(const struct protocol *proto, uint64_t seed, double seconds)
 		size_t size = (size_t)(x % (sizeof(buf) + 1));
 		fill_random(buf, size, &x, NULL);
 		struct run_result res;
-		bool violated = rmap_run_in(w, buf, size, proto, 0, NULL, &res, NULL);
+		bool violated = rmap_run_in(w, buf, size, proto, flags, NULL, &res, NULL);
 		double elapsed = now_seconds() - t0;
 		if (violated || elapsed >= seconds) {
 			printf("%s %.4f %lu %s\n", violated ? "found" : "silent", elapsed, n,

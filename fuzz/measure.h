@@ -16,7 +16,7 @@ int measure_cost(const struct protocol *proto);
  * strings (lengths uniform in 0..96, the fuzz target's -max_len) through
  * the same decoder and oracle, no feedback, until the first violation or
  * seconds. Prints "found|silent SECONDS INPUTS SIGNATURE"; 1 if found. */
-int measure_blind(const struct protocol *proto, uint64_t seed, double seconds);
+int measure_blind(const struct protocol *proto, unsigned flags, uint64_t seed, double seconds);
 
 /* How the cost of one execution grows with records and with vmas. */
 int measure_speed(const struct protocol *proto);

@@ -7,6 +7,7 @@
 
 struct mini {
 	const struct protocol *proto;
+	unsigned flags;
 	const char *signature;
 	unsigned long runs;
 };
@@ -15,7 +16,8 @@ static bool same_violation(struct mini *m, const uint8_t *data, size_t size)
 {
 	struct run_result res;
 	m->runs++;
-	return rmap_run(data, size, m->proto, 0, &res, NULL) && strcmp(res.first_line, m->signature) == 0;
+	return rmap_run(data, size, m->proto, m->flags, &res, NULL) &&
+	       strcmp(res.first_line, m->signature) == 0;
 }
 
 /* Try a candidate; keep it in cur when it still violates the same way. */
@@ -114,17 +116,17 @@ static bool pass_lower(struct mini *m, uint8_t *cur, size_t *size)
 	return changed;
 }
 
-bool rmap_minimize(const uint8_t *data, size_t size, const struct protocol *proto, uint8_t *out,
-		   struct minimize_result *res)
+bool rmap_minimize(const uint8_t *data, size_t size, const struct protocol *proto, unsigned flags,
+		   uint8_t *out, struct minimize_result *res)
 {
 	struct run_result first;
 	size_t cur_size = program_canonical(data, size, out);
 
 	*res = (struct minimize_result){ 0 };
-	if (!rmap_run(data, size, proto, 0, &first, NULL))
+	if (!rmap_run(data, size, proto, flags, &first, NULL))
 		return false;
 	memcpy(res->signature, first.first_line, sizeof(res->signature));
-	struct mini m = { proto, res->signature, 1 };
+	struct mini m = { proto, flags, res->signature, 1 };
 	/* The canonical form runs as the raw bytes do; check, do not assume. */
 	if (!same_violation(&m, out, cur_size))
 		return false;

@@ -23,9 +23,10 @@ struct minimize_result {
 	char signature[128];		/* the first line kept */
 };
 
-/* Minimize data (which must violate under proto) into out, room for
- * PROGRAM_MAX_RECORDS records. Returns false when data does not violate. */
-bool rmap_minimize(const uint8_t *data, size_t size, const struct protocol *proto, uint8_t *out,
-		   struct minimize_result *res);
+/* Minimize data (which must violate under proto, run with flags: the
+ * invariant families of run.h) into out, room for PROGRAM_MAX_RECORDS
+ * records. Returns false when data does not violate. */
+bool rmap_minimize(const uint8_t *data, size_t size, const struct protocol *proto, unsigned flags,
+		   uint8_t *out, struct minimize_result *res);
 
 #endif

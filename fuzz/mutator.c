@@ -45,12 +45,13 @@ static uint8_t resize_lengths(struct rng *r)
 /* A new record, drawn the way a kernel developer writes one: half are step
  * records; moves go from a vma's start, often to another vma's end (where
  * merges happen); faults land where a THP fits (half of them write faults,
- * by c's random bits). Operand bytes stay arbitrary otherwise, so nothing
+ * by c's random bits), and accesses where faults land. Operand bytes stay arbitrary otherwise, so nothing
  * is out of reach. */
 static void shape_operands(struct rng *r, uint8_t *rec)
 {
 	switch (record_op(&(struct record){ rec[0], 0, 0, 0 })) {
 	case REC_FAULT:
+	case REC_ACCESS:	/* where pages are: a vma's start, or a pmd in */
 		if (below(r, 2))
 			rec[2] = vma_point(r, 2 * (unsigned)below(r, 2));	/* start, start + P */
 		break;
@@ -187,9 +188,12 @@ static unsigned bit_range(unsigned lo, unsigned hi)
  * operation whose window opens at its third step (a COW: mmap_sem, its
  * look, its clear) leaves a walk of two vmas too few to reach its count
  * before the drain runs the operation on, so a quarter of the races end
- * with a second record in which the walker runs on alone. Returns the
- * records written (2 or 3). */
-static size_t walker_and_step(struct rng *r, uint8_t *out)
+ * with a second record in which the walker runs on alone. And a TLB race
+ * has a third side, a task touching memory: between the two, another
+ * quarter has a task of the mm (mm, the operation's selector) touch a
+ * point of one of its vmas, mid-race. Returns the records written (2 to
+ * 4). */
+static size_t walker_and_step(struct rng *r, uint8_t *out, uint8_t mm)
 {
 	unsigned a = 1 + (unsigned)below(r, 4), b = 1 + (unsigned)below(r, 4), c = 1 + (unsigned)below(r, 2);
 	uint8_t schedule = (uint8_t)(bit_range(a, a + b) | bit_range(a + b + c, 8));
@@ -202,6 +206,12 @@ static size_t walker_and_step(struct rng *r, uint8_t *out)
 	};
 	size_t k = below(r, 4) ? 2 : 3;
 	memcpy(out, recs, k * RECORD_SIZE);
+	if (k == 2 && below(r, 3) == 0) {
+		const uint8_t touch[RECORD_SIZE] = { REC_ACCESS | 0x80, mm, vma_point(r, (unsigned)below(r, 4)), 0 };
+		memcpy(out + 2 * RECORD_SIZE, touch, RECORD_SIZE);
+		memcpy(out + 3 * RECORD_SIZE, recs + 2 * RECORD_SIZE, RECORD_SIZE);
+		k = 4;
+	}
 	return k;
 }
 
@@ -233,7 +243,7 @@ static bool copies_moves_or_zaps(const uint8_t *rec)
  * COW write fault clears one and sets another). */
 static size_t make_race(struct rng *r, uint8_t *data, size_t n, size_t max)
 {
-	if (n + 4 > max)
+	if (n + 5 > max)
 		return n;
 	/* The operation: one that copies, moves or zaps entries, if any. */
 	size_t i = below(r, n), tries = n;
@@ -247,9 +257,10 @@ static size_t make_race(struct rng *r, uint8_t *data, size_t n, size_t max)
 	if (op == REC_STEP)
 		return n;
 	rec[0] &= 0x7f;
-	uint8_t race[4 * RECORD_SIZE];
+	uint8_t race[5 * RECORD_SIZE];
 	size_t k = op == REC_EXEC ? own_pages_first(r, race) : 0;
-	k += walker_and_step(r, race + k * RECORD_SIZE);
+	uint8_t mm = op == REC_MREMAP || op == REC_MREMAP_RESIZE ? rec[1] & 7 : rec[1];
+	k += walker_and_step(r, race + k * RECORD_SIZE, mm);
 	memmove(rec + (1 + k) * RECORD_SIZE, rec + RECORD_SIZE, (n - i - 1) * RECORD_SIZE);
 	memcpy(rec + RECORD_SIZE, race, k * RECORD_SIZE);
 	return n + k;
@@ -286,7 +297,7 @@ static size_t move_home(struct rng *r, uint8_t *data, size_t n, size_t max)
  * world that made). */
 static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, bool fresh)
 {
-	uint8_t recs[12 * RECORD_SIZE], *p = recs;	/* 10 at most */
+	uint8_t recs[12 * RECORD_SIZE], *p = recs;	/* 11 at most */
 	uint8_t mm = (uint8_t)next(r);
 	uint8_t where = vma_point(r, 2 * (unsigned)below(r, 2));
 
@@ -350,7 +361,7 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 		break;
 	}
 	}
-	p += walker_and_step(r, p) * RECORD_SIZE;
+	p += walker_and_step(r, p, mm) * RECORD_SIZE;
 	size_t k = (size_t)(p - recs) / RECORD_SIZE;
 	if (k > max)
 		return n;

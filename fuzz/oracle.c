@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "anon_vma.h"
 #include "arena.h"
@@ -11,13 +12,94 @@
 #include "page.h"
 #include "runlog.h"
 #include "task.h"
+#include "tlb.h"
+
+/* The families (oracle.h). The walk family holds what is not named here
+ * too: the structural checks (check.h) name themselves. */
+static const char *const walk_invariants[] = {
+	"split-missed-pmd", "stale-migration-entry", "missed-vma", "kernel-bug",
+	"structural checks (check.h)", NULL,
+};
+static const char *const tlb_invariants[] = { "stale-tlb", NULL };
+static const char *const lifetime_invariants[] = { "anon-vma-lifetime", "anon-vma-counters", NULL };
+static const struct {
+	const char *name;
+	const char *const *invariants;
+} families[NR_FAMILIES] = {
+	{ "walk", walk_invariants },
+	{ "tlb", tlb_invariants },
+	{ "lifetime", lifetime_invariants },
+};
+
+static int family_index(unsigned family)
+{
+	for (int i = 0; i < NR_FAMILIES; i++)
+		if (family == 1u << i)
+			return i;
+	return -1;
+}
+
+const char *family_name(unsigned family)
+{
+	int i = family_index(family);
+	return i < 0 ? NULL : families[i].name;
+}
+
+const char *const *family_invariants(unsigned family)
+{
+	int i = family_index(family);
+	return i < 0 ? NULL : families[i].invariants;
+}
+
+unsigned invariant_family(const char *invariant)
+{
+	if (!strcmp(invariant, "model-bug"))
+		return 0;
+	for (int i = 1; i < NR_FAMILIES; i++)
+		for (const char *const *n = families[i].invariants; *n; n++)
+			if (!strcmp(*n, invariant))
+				return 1u << i;
+	return FAMILY_WALK;
+}
+
+bool invariant_families_parse(const char *spec, unsigned *out, char *why, size_t size)
+{
+	unsigned mask = 0;
+	const char *s = spec;
+
+	for (;;) {
+		size_t n = strcspn(s, ",");
+		int found = -1;
+		for (int i = 0; i < NR_FAMILIES && found < 0; i++)
+			if (n == strlen(families[i].name) && !strncmp(s, families[i].name, n))
+				found = i;
+		if (found >= 0)
+			mask |= 1u << found;
+		else if (n == 3 && !strncmp(s, "all", 3))
+			mask |= FAMILY_ALL;
+		else {
+			snprintf(why, size, "unknown invariant family '%.*s' (known: walk, tlb, lifetime, "
+				 "all)", (int)n, s);
+			return false;
+		}
+		if (!s[n])
+			break;
+		s += n + 1;
+	}
+	*out = mask;
+	return true;
+}
 
 static void violate(struct oracle *o, const char *invariant, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The first violation of a family the run checks; the others are not
+ * looked for (their checks are skipped) or, for a halt of the world,
+ * let pass: the world stops either way. */
 static void violate(struct oracle *o, const char *invariant, const char *fmt, ...)
 {
-	if (o->invariant)
+	unsigned family = invariant_family(invariant);
+	if (o->invariant || (family && !(o->families & family)))
 		return;
 	o->invariant = invariant;
 	char line[512];
@@ -146,6 +228,8 @@ static bool stale_entry(struct oracle *o, const struct rmap_walk *walk, struct m
 
 static void walk_begin(struct oracle *o, const struct rmap_walk *walk)
 {
+	if (!(o->families & FAMILY_WALK))
+		return;
 	switch (walk->kind) {
 	case WALK_SPLIT_PASS1:
 		scan(o, walk, walk->page, SCAN_HUGE_ANY, unvisited_vma);
@@ -163,6 +247,8 @@ static void walk_begin(struct oracle *o, const struct rmap_walk *walk)
 
 static void walk_end(struct oracle *o, const struct rmap_walk *walk)
 {
+	if (!(o->families & FAMILY_WALK))
+		return;
 	switch (walk->kind) {
 	case WALK_SPLIT_PASS1:
 		if (!scan(o, walk, walk->page, SCAN_HUGE_UNFROZEN, left_huge))
@@ -496,6 +582,56 @@ void oracle_layout_features(struct oracle *o)
 	}
 }
 
+/* Does mm's TLB translate addr to page (or to its THP)? */
+static bool tlb_holds(const struct mm_struct *mm, unsigned long addr, const struct page *page)
+{
+	const struct tlb *tlb = mm->tlb;
+	if (!tlb || addr >= TASK_SIZE)
+		return false;
+	const struct page *e = tlb->pte[addr >> PAGE_SHIFT];
+	return tlb->huge[pmd_index(addr)] == page->head || (e && e->head == page->head &&
+							     (e == page || page->compound));
+}
+
+/* An entry a TLB still holds was taken out, cleared or made a migration
+ * entry: from now on the TLB is stale there, the window every stale-tlb
+ * race opens. Which change, huge or not, and whether a walk of the page
+ * is under way. */
+static void stale_feature(struct oracle *o, const struct rmap_event *ev)
+{
+	unsigned change = ev->entry.change;
+	if ((change != ENTRY_TAKE && change != ENTRY_CLEAR && change != ENTRY_MIGRATION) ||
+	    !tlb_holds(ev->entry.mm, ev->entry.addr, ev->entry.page))
+		return;
+	unsigned f = change * 2 + ev->entry.huge;
+	f = f * 2 + (o->nr_active > 0);
+	oracle_feature(o, ORACLE_FEATURE_STALE + f);
+}
+
+/* The oracle's own check of the tlb family: a page is freed; does any TLB
+ * still translate an address to it? Page structs outlive their freeing,
+ * so the TLBs are asked by brute force, every mm's. */
+static void page_freed(struct oracle *o, const struct rmap_event *ev)
+{
+	struct world *w = o->w;
+	const struct page *page = ev->tlb.page;
+	unsigned long addr;
+	bool huge;
+
+	if (!(o->families & FAMILY_TLB) || o->invariant)
+		return;
+	for (int i = 0; i < w->nr_mm; i++) {
+		if (!tlb_maps(w->mm[i], page, &addr, &huge))
+			continue;
+		o->page = (struct page *)page;
+		note_missed(o, w->mm[i], addr, NULL);
+		violate(o, "stale-tlb", "page %lu was freed (%s) while mm%d's TLB still translated %#lx "
+			"to it%s: a use after free", page->id, ev->tlb.why, w->mm[i]->id, addr,
+			huge ? " by a huge entry" : "");
+		return;
+	}
+}
+
 static void on_event(void *ctx, struct world *w, const struct rmap_event *ev)
 {
 	struct oracle *o = ctx;
@@ -519,9 +655,23 @@ static void on_event(void *ctx, struct world *w, const struct rmap_event *ev)
 			entry_during_walks(o, ev);
 		if (o->features && (ev->entry.change == ENTRY_MOVE || ev->entry.change == ENTRY_COPY))
 			order_feature(o, ev);
+		if (o->features && ev->entry.mm->tlb)
+			stale_feature(o, ev);
 		break;
 	case EV_KERNEL_BUG:
 		violate(o, "kernel-bug", "the modelled kernel BUGs: %s", ev->message);
+		break;
+	case EV_TLB_FILL:
+		if (o->features)
+			for (int i = 0; i < o->nr_active; i++)
+				if (o->active[i]->page == ev->tlb.page->head)
+					oracle_feature(o, ORACLE_FEATURE_FILL + 2u * ev->tlb.huge +
+						       (o->active[i]->kind == WALK_TRY_TO_UNMAP));
+		break;
+	case EV_TLB_FLUSH:
+		break;
+	case EV_PAGE_FREE:
+		page_freed(o, ev);
 		break;
 	}
 }
@@ -545,6 +695,7 @@ void oracle_attach(struct oracle *o, struct world *w, bool logging)
 {
 	mem_zero(o, offsetof(struct oracle, avcs));	/* see mem_zero; avcs is scratch */
 	o->w = w;
+	o->families = FAMILY_ALL;
 	w->event = on_event;
 	w->event_ctx = o;
 	if (logging) {
@@ -575,7 +726,11 @@ void oracle_after_step(struct oracle *o)
 		violate(o, "model-bug", "the model broke its own rules: %s", o->w->halt_message);
 		return;
 	}
-	if (rmap_check(o->w, &f))
+	/* rmap_check judges lifetime first (a freed anon_vma would otherwise
+	 * be named as broken structure): a lifetime failure with that family
+	 * off ends the checks unreported, as the structure after it is moot. */
+	if ((o->families & (FAMILY_WALK | FAMILY_LIFETIME)) && rmap_check(o->w, &f) &&
+	    (o->families & invariant_family(f.invariant)))
 		violate(o, f.invariant, "%s", f.message);
 }
 

@@ -15,6 +15,20 @@
  *                          step (check.h)
  *   kernel-bug, model-bug  a BUG_ON of the modelled kernel the checks above
  *                          did not name first; the model broke its rules
+ *   stale-tlb              a page was freed while a TLB still translated an
+ *                          address to it (the kernel's use after free)
+ *
+ * Every invariant but model-bug belongs to a family, and a run checks the
+ * families it is asked for (all by default):
+ *   walk      every rmap walk covers every mapping: split-missed-pmd,
+ *             stale-migration-entry, missed-vma, the structural checks, and
+ *             kernel-bug, whose BUG_ONs are the modelled kernel's own
+ *             detection of a walk that missed (a split's count, a fault on a
+ *             stale migration entry, split-vs-zap, a freed anon_vma's use)
+ *   tlb       nothing freed while a TLB can reach it: stale-tlb
+ *   lifetime  anon_vmas freed only when nothing refers to them:
+ *             anon-vma-lifetime, anon-vma-counters
+ * model-bug belongs to none: no selection turns it off.
  *
  * With a log attached (runlog.h) it also keeps what a report is made of.
  */
@@ -28,6 +42,24 @@
 
 struct run_log;
 struct task;
+
+enum invariant_family {
+	FAMILY_WALK = 1,
+	FAMILY_TLB = 2,
+	FAMILY_LIFETIME = 4,
+	FAMILY_ALL = FAMILY_WALK | FAMILY_TLB | FAMILY_LIFETIME,
+};
+#define NR_FAMILIES 3
+/* The family of an invariant by its name: 0 for model-bug; a structural
+ * check's name (check.h), any other, is walk's. */
+unsigned invariant_family(const char *invariant);
+/* A family's name ("walk"), and every invariant it holds, NULL-ended
+ * (the structural checks stand as "structural checks (check.h)"). */
+const char *family_name(unsigned family);
+const char *const *family_invariants(unsigned family);
+/* "walk,tlb" (or "all") into a mask of families; false, with why, on an
+ * unknown or empty name. */
+bool invariant_families_parse(const char *spec, unsigned *families, char *why, size_t size);
 
 /* Interleaving features: what a page's entries went through while a walk
  * of that page was under way. The fuzz target feeds them to libFuzzer as
@@ -43,17 +75,20 @@ enum {
 	ORACLE_FEATURE_ORDER = 512,		/* copy or move by walk order: 24 */
 	ORACLE_FEATURE_LAYOUT = 536,		/* a page's vmas in walk order: 96 */
 	ORACLE_FEATURE_HOME = 632,		/* a vma away from home: 16 */
-	ORACLE_FEATURE_ANON_VMA = 648,		/* an anon_vma's depth, vmas, children: 45 */
-	ORACLE_FEATURE_MM_FAMILY = 693,		/* an mm's vmas, anon_vmas, chain length: 216 */
-	ORACLE_FEATURE_VMA_CHAIN = 909,		/* a vma's chain against the hierarchy: 60 */
-	ORACLE_FEATURE_VMA_PAGES = 969,		/* what its pages' anon_vmas are to its own: 16 */
-	ORACLE_FEATURE_CHAINS = 985,		/* a vma's whole chain, hashed: ORACLE_CHAIN_BUCKETS */
-	ORACLE_NR_FEATURES = 985 + ORACLE_CHAIN_BUCKETS,
+	ORACLE_FEATURE_STALE = 648,		/* an entry a TLB holds taken away: 32 */
+	ORACLE_FEATURE_FILL = 680,		/* a TLB fill during a walk of its page: 4 */
+	ORACLE_FEATURE_ANON_VMA = 684,		/* an anon_vma's depth, vmas, children: 45 */
+	ORACLE_FEATURE_MM_FAMILY = 729,		/* an mm's vmas, anon_vmas, chain length: 216 */
+	ORACLE_FEATURE_VMA_CHAIN = 945,		/* a vma's chain against the hierarchy: 60 */
+	ORACLE_FEATURE_VMA_PAGES = 1005,	/* what its pages' anon_vmas are to its own: 16 */
+	ORACLE_FEATURE_CHAINS = 1021,		/* a vma's whole chain, hashed: ORACLE_CHAIN_BUCKETS */
+	ORACLE_NR_FEATURES = 1021 + ORACLE_CHAIN_BUCKETS,
 };
 #define ORACLE_MAX_WALKS 8
 
 struct oracle {
 	struct world *w;
+	unsigned families;		/* the invariant families it checks */
 	unsigned char *features;	/* counters by feature id, NULL: none wanted */
 	unsigned long layout_steps;	/* w->steps when layout features last ran */
 	unsigned long hierarchy_seen;	/* what the anon_vma features last looked at */
@@ -67,7 +102,8 @@ struct oracle {
 	struct page *page;		/* the page of the violating walk */
 	const struct rmap_walk *walk;	/* the violating walk */
 	/* Where the violation is, when it is one entry (mm, addr) or, for
-	 * missed-vma, one vma (vma >= 0). */
+	 * missed-vma, one vma (vma >= 0); for stale-tlb, the TLB entry (mm,
+	 * addr) that still translated to the freed page (o->page). */
 	struct {
 		bool set;
 		int mm;

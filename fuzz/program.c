@@ -117,6 +117,10 @@ struct record record_canonical(const struct record *r)
 	case REC_EXIT:
 		c.a = r->a % MM_SELECTORS;
 		break;
+	case REC_ACCESS:
+		c.a = r->a % MM_SELECTORS;
+		c.b = canon_addr(r->b);
+		break;
 	case REC_EXEC:
 		c.a = r->a & 7;
 		c.b = r->b & 7;
@@ -245,6 +249,8 @@ static int start(struct world *w, const struct record *r)
 		return start_exec(w, exec_pages(r), exec_shift_pmds(r) * PMD_SIZE);
 	case REC_MPROTECT:
 		return start_mprotect(w, g.mm, g.addr, g.len, !(r->c & 32));
+	case REC_ACCESS:
+		return start_access(w, g.mm, g.addr);
 	default:
 		return -1;
 	}
@@ -372,6 +378,10 @@ void record_format(struct world *w, const struct record *r, struct strbuf *out)
 	case REC_MPROTECT:
 		sb_printf(out, "mprotect mm%d [%#lx, %#lx) %s%s", g.mm, g.addr, g.addr + g.len,
 			  r->c & 32 ? "PROT_READ" : "PROT_READ|PROT_WRITE", now);
+		break;
+	case REC_ACCESS:
+		sb_printf(out, "access mm%d %#lx (a task touching it: its TLB, or the page walk)%s",
+			  g.mm, g.addr & PAGE_MASK, now);
 		break;
 	default:	/* REC_MIGRATE */
 		sb_printf(out, "migrate ");

@@ -64,6 +64,8 @@ enum rec_op {
 			 * moves down (shift_arg_pages) - 1 */
 	REC_MPROTECT,	/* a: mm; b: address; c & 31: length; c & 32: PROT_READ alone,
 			 * else PROT_READ|PROT_WRITE */
+	REC_ACCESS,	/* a task of the mm touching an address (the TLB, or the page
+			 * walk filling it): a: mm; b: address */
 	NR_REC_OPS
 };
 

@@ -216,6 +216,35 @@ static void other_walk_what(const struct timeline *tl, const struct log_line *l,
 	}
 }
 
+/* stale-tlb: what the TLB of the stale entry's mm did at this step, and
+ * the page's free. */
+static void tlb_what(const struct timeline *tl, const struct log_line *l, struct row *r)
+{
+	const struct cause *c = tl->c;
+	for (int i = 0; i < tl->log->nr_tlbs; i++) {
+		const struct log_tlb *t = &tl->log->tlbs[i];
+		char words[128] = "";
+		char mark = 'T';
+		if (t->step != l->step || t->task != l->task)
+			continue;
+		if (t->kind == LOG_PAGE_FREE && t->page == c->page) {
+			snprintf(words, sizeof(words), "page %lu freed", c->page->id);
+			mark = 'F';
+		} else if (t->kind == LOG_TLB_FILL && t->mm == c->tlb_mm) {
+			snprintf(words, sizeof(words), "mm%d's TLB took %#lx -> page %lu", t->mm, t->start,
+				 t->page->id);
+		} else if (t->kind == LOG_TLB_FLUSH && t->mm == c->tlb_mm) {
+			snprintf(words, sizeof(words), "flushed mm%d [%#lx, %#lx)", t->mm, t->start, t->end);
+		} else {
+			continue;
+		}
+		size_t len = strlen(r->what);
+		snprintf(r->what + len, sizeof(r->what) - len, "%s%s", len ? "; " : "", words);
+		if (r->mark == ' ' || mark == 'F')
+			r->mark = mark;
+	}
+}
+
 static void row_what(const struct timeline *tl, const struct log_line *l, struct row *r)
 {
 	r->mark = ' ';
@@ -240,6 +269,8 @@ static void row_what(const struct timeline *tl, const struct log_line *l, struct
 		r->mark = '!';
 		snprintf(r->what, sizeof(r->what), "the kernel's BUG_ON");
 	}
+	if (tl->c->tlb_mm >= 0)
+		tlb_what(tl, l, r);
 }
 
 static void append_held(const struct timeline *tl, const struct log_held *h, struct row *r)
@@ -361,6 +392,7 @@ static void print_timeline(const struct timeline *tl, struct strbuf *out)
 	static const struct { char mark; const char *means; } marks[] = {
 		{ '@', "a step of the walk" }, { '*', "a change of page %lu's entries" },
 		{ '~', "a wait for a lock" }, { '!', "the BUG_ON" },
+		{ 'T', "the stale TLB's fill or flush" }, { 'F', "page %lu freed" },
 	};
 	int n = 0;
 
@@ -458,15 +490,36 @@ static void history_entry(const struct run_log *log, const struct log_entry *e, 
 	sb_printf(out, "\n");
 }
 
+/* stale-tlb: a TLB record of the history (the stale mm's fills and
+ * flushes, the page's free), or false. */
+static bool history_tlb(const struct run_log *log, const struct cause *c, const struct log_tlb *t,
+			struct strbuf *out)
+{
+	if (t->kind == LOG_PAGE_FREE ? t->page != c->page : t->mm != c->tlb_mm ||
+	    (t->kind == LOG_TLB_FILL && t->page->head != c->page->head))
+		return false;
+	sb_printf(out, "  step %-4lu %s (task %d, %s) ", t->step,
+		  runlog_function(log, t->step, t->task, t->op), t->task, t->op);
+	if (t->kind == LOG_TLB_FILL)
+		sb_printf(out, "mm%d's TLB took %#lx -> page %lu%s\n", t->mm, t->start, t->page->id,
+			  t->huge ? " (a huge entry)" : "");
+	else if (t->kind == LOG_TLB_FLUSH)
+		sb_printf(out, "%s flushed mm%d [%#lx, %#lx)\n", t->why, t->mm, t->start, t->end);
+	else
+		sb_printf(out, "%s freed page %lu\n", t->why, t->page->id);
+	return true;
+}
+
 void report_history(const struct oracle *o, const struct cause *c, struct strbuf *out)
 {
 	const struct run_log *log = o->log;
-	int v = 0;
+	int v = 0, k = 0;
 
 	if (!c->page)
 		return;
-	sb_printf(out, "\nhistory of page %lu's entries%s:\n", c->page->id,
-		  c->walk >= 0 ? ", with the walk's visits" : "");
+	sb_printf(out, "\nhistory of page %lu's entries%s%s:\n", c->page->id,
+		  c->walk >= 0 ? ", with the walk's visits" : "",
+		  c->tlb_mm >= 0 ? ", the TLB of its stale entry and its free" : "");
 	for (int i = 0; i <= log->nr_entries; i++) {
 		const struct log_entry *e = i < log->nr_entries ? &log->entries[i] : NULL;
 		if (e && !about(e, c))
@@ -478,6 +531,8 @@ void report_history(const struct oracle *o, const struct cause *c, struct strbuf
 			visit_words(&log->visits[v], out);
 			sb_printf(out, "\n");
 		}
+		for (; c->tlb_mm >= 0 && k < log->nr_tlbs && (!e || log->tlbs[k].step <= e->step); k++)
+			history_tlb(log, c, &log->tlbs[k], out);
 		if (e)
 			history_entry(log, e, out);
 	}

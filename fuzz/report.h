@@ -24,6 +24,8 @@ struct cause {
 	int task;			/* whose walk or BUG_ON it is, 0: not known */
 	const struct page *page;	/* the page it is about, NULL: none */
 	int walk;			/* the walk that broke, in log->walks; -1: none */
+	int tlb_mm;			/* stale-tlb: the TLB entry left (mm, addr); -1: none */
+	unsigned long tlb_addr;
 };
 
 /* The second line: "<walker> (task N) vs <function> (task M): <what

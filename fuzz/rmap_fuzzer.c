@@ -1,5 +1,7 @@
 /* The libFuzzer target: bytes -> program -> run on a fresh world under
- * RMAP_PROTOCOL or -protocol=P (default linux-3.15) -> the oracle's verdict. The structural
+ * RMAP_PROTOCOL or -protocol=P (default all-fixes) -> the oracle's verdict,
+ * of the invariant families RMAP_INVARIANTS or -invariants=F[,F] names
+ * (default all). The structural
  * checks run at the end of each input, after every step with
  * RMAP_CHECK_EVERY_STEP=1. A violation
  * prints its report and traps from a function named after the invariant,
@@ -14,6 +16,7 @@
 #include <time.h>
 
 #include "mutator.h"
+#include "oracle.h"
 #include "program.h"
 #include "protocol.h"
 #include "run.h"
@@ -69,31 +72,33 @@ static void default_flags(int *argc, char ***argv)
 	*argv = args;
 }
 
-/* -protocol=P (or --protocol=P, -protocol P): what rmapfuzz's --protocol
- * is, taken out of argv before libFuzzer would warn and ignore it, and
- * put in the environment, where fork mode's children find it. NULL when
- * absent; exits on a flag without a value. */
-static const char *protocol_flag(int *argc, char **argv)
+/* -protocol=P (or --protocol=P, -protocol P), and -invariants=F[,F]: what
+ * rmapfuzz's --protocol and --invariants are, taken out of argv before
+ * libFuzzer would warn and ignore them, and put in the environment, where
+ * fork mode's children find them. NULL when absent; exits on a flag
+ * without a value. */
+static const char *own_flag(int *argc, char **argv, const char *name, const char *what)
 {
-	const char *name = NULL;
+	const char *value = NULL;
+	size_t len = strlen(name);
 	int kept = 1;
 	for (int i = 1; i < *argc; i++) {
 		const char *a = argv[i], *flag = a[0] == '-' ? a + 1 + (a[1] == '-') : NULL;
-		if (flag && !strncmp(flag, "protocol=", 9)) {
-			name = flag + 9;
-		} else if (flag && !strcmp(flag, "protocol")) {
+		if (flag && !strncmp(flag, name, len) && flag[len] == '=') {
+			value = flag + len + 1;
+		} else if (flag && !strcmp(flag, name)) {
 			if (i + 1 == *argc) {
-				fprintf(stderr, "rmap_fuzzer: %s wants a protocol name\n", a);
+				fprintf(stderr, "rmap_fuzzer: %s wants %s\n", a, what);
 				exit(2);
 			}
-			name = argv[++i];
+			value = argv[++i];
 		} else {
 			argv[kept++] = argv[i];
 		}
 	}
 	argv[kept] = NULL;
 	*argc = kept;
-	return name;
+	return value;
 }
 
 /* Scenario text given as an input would run as bytes and mean nothing:
@@ -130,22 +135,36 @@ static void refuse_text_inputs(int argc, char **argv)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *name = getenv("RMAP_PROTOCOL");
+	const char *name = getenv("RMAP_PROTOCOL"), *inv = getenv("RMAP_INVARIANTS");
 	if (argc && argv && *argc >= 1) {
-		const char *flag = protocol_flag(argc, *argv);
+		const char *flag = own_flag(argc, *argv, "protocol", "a protocol name");
 		if (flag && name && *name && strcmp(flag, name))
 			fprintf(stderr, "rmap_fuzzer: -protocol=%s overrides RMAP_PROTOCOL=%s\n", flag, name);
 		if (flag) {
 			name = flag;
 			setenv("RMAP_PROTOCOL", flag, 1);
 		}
+		flag = own_flag(argc, *argv, "invariants", "invariant families (walk, tlb, lifetime, all)");
+		if (flag) {
+			inv = flag;
+			setenv("RMAP_INVARIANTS", flag, 1);
+		}
 		refuse_text_inputs(*argc, *argv);
+	}
+	if (inv && *inv) {
+		unsigned families;
+		char why[128];
+		if (!invariant_families_parse(inv, &families, why, sizeof(why))) {
+			fprintf(stderr, "rmap_fuzzer: %s (-invariants= or RMAP_INVARIANTS)\n", why);
+			exit(2);
+		}
+		run_flags |= run_families(families);
 	}
 	default_flags(argc, argv);
 	const char *every = getenv("RMAP_CHECK_EVERY_STEP");
 	if (every && *every && *every != '0')
 		run_flags |= RUN_EVERY_STEP;
-	proto = name && *name ? protocol_find(name) : protocol_default();
+	proto = name && *name ? protocol_find(name) : protocol_fuzz_default();
 	if (!proto) {
 		fprintf(stderr, "rmap_fuzzer: unknown protocol '%s' (RMAP_PROTOCOL or -protocol=); known:",
 			name);
@@ -170,6 +189,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 TRAP(violation_split_missed_pmd)
 TRAP(violation_stale_migration_entry)
 TRAP(violation_missed_vma)
+TRAP(violation_stale_tlb)
+TRAP(violation_anon_vma_lifetime)
+TRAP(violation_anon_vma_counters)
 TRAP(violation_mapcount)
 TRAP(violation_structure)
 TRAP(violation_kernel_bug)
@@ -184,6 +206,9 @@ static void trap(const char *invariant)
 		{ "split-missed-pmd", violation_split_missed_pmd },
 		{ "stale-migration-entry", violation_stale_migration_entry },
 		{ "missed-vma", violation_missed_vma },
+		{ "stale-tlb", violation_stale_tlb },
+		{ "anon-vma-lifetime", violation_anon_vma_lifetime },
+		{ "anon-vma-counters", violation_anon_vma_counters },
 		{ "mapcount", violation_mapcount },
 		{ "kernel-bug", violation_kernel_bug },
 		{ "model-bug", violation_model_bug },

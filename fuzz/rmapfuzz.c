@@ -18,8 +18,10 @@
 #include <string.h>
 
 #include "cli_io.h"
+#include "explore.h"
 #include "measure.h"
 #include "minimize.h"
+#include "oracle.h"
 #include "protocol.h"
 #include "run.h"
 
@@ -37,12 +39,14 @@ struct cli {
 	const struct protocol *fallback;	/* $RMAP_PROTOCOL, else the default */
 	const char *fallback_why;
 	const char *out;		/* -o */
-	unsigned flags;			/* run.h: RUN_EVERY_STEP */
+	unsigned flags;			/* run.h: RUN_EVERY_STEP, the families */
 	bool json;
 	bool tsv;			/* protocols --tsv */
+	bool invariants_given;		/* --invariants */
 };
 
-enum opt_bits { O_PROTOCOL = 1, O_EVERY_STEP = 2, O_JSON = 4, O_OUT = 8, O_TSV = 16 };
+enum opt_bits { O_PROTOCOL = 1, O_EVERY_STEP = 2, O_JSON = 4, O_OUT = 8, O_TSV = 16,
+		O_INVARIANTS = 32 };
 
 struct command {
 	const char *name, *operands, *summary, *details;
@@ -107,12 +111,14 @@ static void print_protocol(const struct cli *c, const struct protocol *p)
 	struct strbuf looks = { 0 };
 	unlocked_looks(p, &looks);
 	if (c->tsv) {
-		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p->name, p->expected, p->kernels,
+		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p->name, p->expected, p->kernels,
 		       p->changes, p->opened ? p->opened : "-", p->closed ? p->closed : "-",
-		       p->checked ? p->checked : "-", p->origin ? p->origin : "-", sb_str(&looks));
+		       p->checked ? p->checked : "-", p->origin ? p->origin : "-", sb_str(&looks),
+		       protocol_expected_tlb(p));
 	} else {
 		printf("%s\n", p->name);
 		protocol_line("expected:", p->expected);
+		protocol_line("expected (tlb):", protocol_expected_tlb(p));
 		protocol_line("changes:", p->changes);
 		protocol_line("kernels:", p->kernels);
 		protocol_line("opened by:", p->opened);
@@ -128,7 +134,8 @@ static void print_protocol(const struct cli *c, const struct protocol *p)
 static int cmd_protocols(struct cli *c, int argc, char **argv)
 {
 	if (c->tsv)
-		printf("name\texpected\tkernels\tchanges\topened\tclosed\tread in\torigin\tunlocked looks\n");
+		printf("name\texpected\tkernels\tchanges\topened\tclosed\tread in\torigin\tunlocked looks\t"
+		       "expected tlb\n");
 	for (int i = 0; i < argc; i++)
 		if (!named_protocol(argv[i], ""))
 			return 2;
@@ -139,6 +146,23 @@ static int cmd_protocols(struct cli *c, int argc, char **argv)
 		if (wanted)
 			print_protocol(c, &protocols[i]);
 	}
+	return 0;
+}
+
+/* The invariant families and what each holds (oracle.h). */
+static int cmd_invariants(struct cli *c, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	if (c->tsv)
+		printf("family\tinvariant\n");
+	for (unsigned f = 1; f & FAMILY_ALL; f <<= 1) {
+		if (!c->tsv)
+			printf("%s\n", family_name(f));
+		for (const char *const *n = family_invariants(f); *n; n++)
+			printf(c->tsv ? "%s\t%s\n" : "  %s%s\n", c->tsv ? family_name(f) : "", *n);
+	}
+	if (!c->tsv)
+		printf("(none)\n  model-bug: the model broke its own rules; always checked\n");
 	return 0;
 }
 
@@ -252,7 +276,7 @@ static int cmd_show(struct cli *c, int argc, char **argv)
 	if (!cli_load_input(argv[0], &in))
 		return 2;
 	struct strbuf out = { 0 };
-	rmap_show(in.data, in.size, one_input_protocol(c, argv[0]), &out);
+	rmap_show(in.data, in.size, one_input_protocol(c, argv[0]), c->flags, &out);
 	fputs(sb_str(&out), stdout);
 	sb_free(&out);
 	return 0;
@@ -284,10 +308,10 @@ static bool write_program(const struct cli *c, const struct protocol *p, const u
 		return cli_write_output(c->out, data, size);
 	struct strbuf text = { 0 };
 	struct run_result res;
-	if (rmap_run(data, size, p, 0, &res, NULL))
+	if (rmap_run(data, size, p, c->flags, &res, NULL))
 		sb_printf(&text, "# %s\n", res.first_line);
 	sb_printf(&text, "%s", notes ? notes : "");
-	rmap_show(data, size, p, &text);
+	rmap_show(data, size, p, c->flags, &text);
 	bool ok = cli_write_output(c->out, text.buf, text.len);
 	sb_free(&text);
 	return ok;
@@ -324,7 +348,7 @@ static int cmd_minimize(struct cli *c, int argc, char **argv)
 	const struct protocol *p = one_input_protocol(c, in);
 	uint8_t min[CLI_MAX_BYTES];
 	struct minimize_result res;
-	if (!rmap_minimize(input.data, input.size, p, min, &res)) {
+	if (!rmap_minimize(input.data, input.size, p, c->flags, min, &res)) {
 		fprintf(stderr, "rmapfuzz minimize: %s does not violate anything under %s\n", in, p->name);
 		return 1;
 	}
@@ -373,7 +397,7 @@ static int cmd_blind(struct cli *c, int argc, char **argv)
 			"(at most 1000000)\n", argv[1]);
 		return 2;
 	}
-	return measure_blind(measured_protocol(c), seed, seconds);
+	return measure_blind(measured_protocol(c), c->flags, seed, seconds);
 }
 
 /* ---- the command table and the option parser ---- */
@@ -386,6 +410,11 @@ static const struct command commands[] = {
 	  "what it comes from. 'unlocked looks' are the kernel's reads without a lock that\n"
 	  "the row's steps keep (a step boundary where the kernel holds no lock).\n",
 	  O_TSV, 0, -1, cmd_protocols },
+	{ "invariants", "",
+	  "every invariant family (--invariants, $RMAP_INVARIANTS) and the invariants in it",
+	  "A run checks the families it is given, every one by default; model-bug, the\n"
+	  "model breaking its own rules, belongs to none and is always checked.\n",
+	  O_TSV, 0, 0, cmd_invariants },
 	{ "replay", "FILE|DIR...",
 	  "run inputs without libFuzzer, judged as the fuzz target judges them",
 	  "Directories are walked depth first in name order, scenario text (*.txt) and\n"
@@ -394,27 +423,30 @@ static const struct command commands[] = {
 	  "whose first line is 'rmap violation: INVARIANT (PROTOCOL)'. The last line is\n"
 	  "'N passed, N failed'. Exit 0: all passed; 1: an input violated an invariant;\n"
 	  "2: a usage error, an unreadable input, or no input at all.\n",
-	  O_PROTOCOL | O_EVERY_STEP | O_JSON, 1, -1, cmd_replay },
+	  O_PROTOCOL | O_EVERY_STEP | O_JSON | O_INVARIANTS, 1, -1, cmd_replay },
 	{ "trace", "FILE", "the interleaving an input runs, step by step; last line: ok or the report's first line",
-	  "Exit 0: passed; 1: violated; 2: usage or input error.\n", O_PROTOCOL | O_EVERY_STEP, 1, 1,
-	  cmd_trace },
+	  "Exit 0: passed; 1: violated; 2: usage or input error.\n",
+	  O_PROTOCOL | O_EVERY_STEP | O_INVARIANTS, 1, 1, cmd_trace },
 	{ "show", "FILE", "an input as scenario text, each record commented with what it did", "",
-	  O_PROTOCOL, 1, 1, cmd_show },
+	  O_PROTOCOL | O_INVARIANTS, 1, 1, cmd_show },
 	{ "encode", "FILE.txt -o OUT", "scenario text to input bytes (or, for OUT.txt, to canonical text)",
 	  "An error in the text is 'FILE:LINE:COL: message', exit 2, and nothing is written.\n",
 	  O_PROTOCOL | O_OUT, 1, 1, cmd_encode },
 	{ "minimize", "IN -o OUT", "delta debugging over records, keeping the report's first line",
 	  "OUT.txt gets scenario text headed by the signature (a crasher's .txt), any\n"
 	  "other name bytes. Exit 0: minimized; 1: IN does not violate; 2: usage or I/O.\n",
-	  O_PROTOCOL | O_OUT, 1, 1, cmd_minimize },
+	  O_PROTOCOL | O_OUT | O_INVARIANTS, 1, 1, cmd_minimize },
 	{ "cost", "", "anon_vma lock sections per mremap and per fork on a fixed workload", "", O_PROTOCOL,
 	  0, 0, cmd_cost },
 	{ "blind", "SEED SECONDS", "blind random testing (the benchmarks' baseline), until a violation",
 	  "Random inputs, no feedback, through the same decoder and oracle. Prints\n"
 	  "'found|silent SECONDS INPUTS SIGNATURE'. Exit 1 when found, 0 when silent.\n",
-	  O_PROTOCOL, 2, 2, cmd_blind },
+	  O_PROTOCOL | O_INVARIANTS, 2, 2, cmd_blind },
 	{ "speed", "", "microseconds per execution as records and vmas grow", "", O_PROTOCOL, 0, 0,
 	  cmd_speed },
+	/* Its own options and parser (explore_cli.c): main hands it argv. */
+	{ "explore", "", "every program in a bound, every interleaving: a shortest counterexample or "
+	  "clean within the bound", "", 0, 0, 0, NULL },
 };
 static const int nr_commands = sizeof(commands) / sizeof(commands[0]);
 
@@ -425,8 +457,9 @@ static void print_version(void)
 
 static void command_usage(FILE *f, const struct command *cmd)
 {
-	fprintf(f, "usage: rmapfuzz %s%s%s%s%s%s%s\n", cmd->name,
+	fprintf(f, "usage: rmapfuzz %s%s%s%s%s%s%s%s\n", cmd->name,
 		cmd->opts & O_PROTOCOL ? " [--protocol P]" : "",
+		cmd->opts & O_INVARIANTS ? " [--invariants F[,F]]" : "",
 		cmd->opts & O_EVERY_STEP ? " [--every-step]" : "", cmd->opts & O_JSON ? " [--json]" : "",
 		cmd->opts & O_TSV ? " [--tsv]" : "", *cmd->operands ? " " : "", cmd->operands);
 }
@@ -443,6 +476,10 @@ static void command_help(const struct command *cmd)
 		       "                    input's own (a crasher's .txt header or its\n"
 		       "                    crashers/P/ directory), then $RMAP_PROTOCOL, then %s\n",
 		       protocol_default()->name);
+	if (cmd->opts & O_INVARIANTS)
+		printf("  --invariants F[,F]  check these invariant families only: walk, tlb,\n"
+		       "                    lifetime or all (rmapfuzz invariants lists them);\n"
+		       "                    without it $RMAP_INVARIANTS, then all\n");
 	if (cmd->opts & O_EVERY_STEP)
 		printf("  --every-step      the structural checks after every step, not only at\n"
 		       "                    the end (slower; pins a broken invariant to its step)\n");
@@ -501,14 +538,29 @@ static const struct protocol *named_protocol(const char *name, const char *where
 	return p;
 }
 
-enum { OPT_EVERY_STEP = 256, OPT_JSON, OPT_VERSION, OPT_TSV };
+enum { OPT_EVERY_STEP = 256, OPT_JSON, OPT_VERSION, OPT_TSV, OPT_INVARIANTS };
+
+/* --invariants or $RMAP_INVARIANTS into the run flags; false on a bad
+ * name, said on stderr. */
+static bool invariants_flag(struct cli *c, const char *spec, const char *where)
+{
+	unsigned families;
+	char why[128];
+	if (!invariant_families_parse(spec, &families, why, sizeof(why))) {
+		fprintf(stderr, "rmapfuzz: %s%s\n", why, where);
+		return false;
+	}
+	c->flags = (c->flags & ~(7u << RUN_FAMILIES_SHIFT)) | run_families(families);
+	c->invariants_given = true;
+	return true;
+}
 
 /* Parse argv[0] = COMMAND and its options; the operands end up at
  * argv[*first]. Returns -1 to go on, else the exit code. */
 static int parse(struct cli *c, int argc, char **argv, int *first)
 {
 	const struct command *cmd = c->cmd;
-	struct option longopts[8];
+	struct option longopts[10];
 	int n = 0;
 	if (cmd->opts & O_PROTOCOL)
 		longopts[n++] = (struct option){ "protocol", required_argument, NULL, 'p' };
@@ -520,6 +572,8 @@ static int parse(struct cli *c, int argc, char **argv, int *first)
 		longopts[n++] = (struct option){ "output", required_argument, NULL, 'o' };
 	if (cmd->opts & O_TSV)
 		longopts[n++] = (struct option){ "tsv", no_argument, NULL, OPT_TSV };
+	if (cmd->opts & O_INVARIANTS)
+		longopts[n++] = (struct option){ "invariants", required_argument, NULL, OPT_INVARIANTS };
 	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[n++] = (struct option){ "version", no_argument, NULL, OPT_VERSION };
 	longopts[n] = (struct option){ 0 };
@@ -553,6 +607,10 @@ static int parse(struct cli *c, int argc, char **argv, int *first)
 			break;
 		case OPT_TSV:
 			c->tsv = true;
+			break;
+		case OPT_INVARIANTS:
+			if (!invariants_flag(c, optarg, " (--invariants)"))
+				rc = usage_error(cmd);
 			break;
 		case 'h':
 			command_help(cmd);
@@ -609,7 +667,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "rmapfuzz: unknown command '%s'\n", argv[2]);
 			return usage_error(NULL);
 		}
-		cmd ? command_help(cmd) : main_help(stdout);
+		if (cmd && !cmd->run)
+			explore_help();
+		else
+			cmd ? command_help(cmd) : main_help(stdout);
 		return 0;
 	}
 	struct cli c = { .cmd = find_command(name) };
@@ -618,9 +679,15 @@ int main(int argc, char **argv)
 			name);
 		return usage_error(NULL);
 	}
+	if (!c.cmd->run)	/* explore */
+		return explore_main(argc - 1, argv + 1, RMAPFUZZ_VERSION);
 	int first, rc = parse(&c, argc - 1, argv + 1, &first);
 	if (rc >= 0)
 		return rc;
+	const char *inv = getenv("RMAP_INVARIANTS");
+	if ((c.cmd->opts & O_INVARIANTS) && !c.invariants_given && inv && *inv &&
+	    !invariants_flag(&c, inv, " ($RMAP_INVARIANTS)"))
+		return 2;
 	const char *env = getenv("RMAP_PROTOCOL");
 	if (env && *env) {
 		c.fallback = named_protocol(env, " ($RMAP_PROTOCOL)");

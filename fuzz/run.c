@@ -28,6 +28,8 @@ _Static_assert(!(RUN_LOG & RUN_EVERY_STEP), "a private flag");
 static bool stopped(const struct run *r) { return r->o.invariant || r->w->halted; }
 
 _Static_assert(RUN_STEP_FEATURES == ORACLE_NR_FEATURES, "step features follow the oracle's");
+_Static_assert(FAMILY_ALL == 7u && !(RUN_LOG & (7u << RUN_FAMILIES_SHIFT)) &&
+	       !(RUN_EVERY_STEP & (7u << RUN_FAMILIES_SHIFT)), "families in flags bits 4-6");
 _Static_assert(RUN_NR_STEP_FEATURES >= NR_TASK_OPS * 8, "an operation by a lock class");
 
 /* Model coverage: which operation waited on which class of lock (its
@@ -155,6 +157,7 @@ static bool run_once(struct world *reuse, const uint8_t *data, size_t size,
 		r.w = world_new(proto);
 
 	oracle_attach(&r.o, r.w, program != NULL);
+	r.o.families = run_families_of(flags);
 	r.o.features = features;
 	if (program)
 		r.o.checks_every_step = flags & RUN_EVERY_STEP;
@@ -206,11 +209,12 @@ bool rmap_run_in(struct world *w, const uint8_t *data, size_t size, const struct
 	return true;
 }
 
-void rmap_show(const uint8_t *data, size_t size, const struct protocol *proto, struct strbuf *out)
+void rmap_show(const uint8_t *data, size_t size, const struct protocol *proto, unsigned flags,
+	       struct strbuf *out)
 {
 	struct run_result res;
 	struct strbuf program = { 0 }, timeline = { 0 };
-	run_once(NULL, data, size, proto, 0, NULL, &res, &program, &timeline, NULL);
+	run_once(NULL, data, size, proto, flags & ~RUN_EVERY_STEP, NULL, &res, &program, &timeline, NULL);
 	sb_printf(out, "# rmapfuzz scenario, %zu records; the comments say what each did under %s\n",
 		  program_nr_records(size), proto->name);
 	sb_printf(out, "%s", sb_str(&program));

@@ -16,13 +16,24 @@ struct protocol;
  * and after every step too with RUN_EVERY_STEP (replay and tests: slower,
  * and it pins a broken invariant to the step that broke it). */
 enum run_flags { RUN_EVERY_STEP = 1 };
+/* The invariant families a run checks (oracle.h), in its flags as the ones
+ * it leaves out (bits 4-6): no bit, every family. */
+#define RUN_FAMILIES_SHIFT 4
+static inline unsigned run_families(unsigned families)
+{
+	return (7u & ~families) << RUN_FAMILIES_SHIFT;
+}
+static inline unsigned run_families_of(unsigned flags)
+{
+	return 7u & ~(flags >> RUN_FAMILIES_SHIFT);
+}
 
 /* Features: what a run did, as counters by id (the fuzz target hands
  * libFuzzer its counters as extra coverage). RUN_NR_FEATURES ids: the
  * oracle's (oracle.h), then from RUN_STEP_FEATURES the steps' own (which
  * operation waited on which lock class: 8 ids an operation, run.c).
  * libFuzzer clears and scans every counter after every run: keep them few. */
-#define RUN_STEP_FEATURES 17369u	/* ORACLE_NR_FEATURES */
+#define RUN_STEP_FEATURES 17405u	/* ORACLE_NR_FEATURES */
 #define RUN_NR_STEP_FEATURES 160u	/* room for 20 operations (NR_TASK_OPS) * 8 */
 #define RUN_NR_FEATURES (RUN_STEP_FEATURES + RUN_NR_STEP_FEATURES)
 
@@ -48,7 +59,8 @@ bool rmap_run_in(struct world *w, const uint8_t *data, size_t size, const struct
 
 /* The program as scenario text (scenario.h), each record commented with
  * what it did when run under proto, and the verdict. */
-void rmap_show(const uint8_t *data, size_t size, const struct protocol *proto, struct strbuf *out);
+void rmap_show(const uint8_t *data, size_t size, const struct protocol *proto, unsigned flags,
+	       struct strbuf *out);
 
 /* The same run, with the interleaving as executed appended to trace
  * whatever the verdict (for determinism checks and curious users). */

@@ -37,6 +37,7 @@ void runlog_free(struct run_log *log)
 	free(log->plan_vmas);
 	free(log->visits);
 	free(log->entries);
+	free(log->tlbs);
 	sb_free(&log->text);
 	free(log);
 }
@@ -171,6 +172,16 @@ static void log_walk_begin(struct run_log *log, struct world *w, const struct rm
 	};
 }
 
+/* A visit under a page-table lock (a pmd slot's, a pte table's, the mm's
+ * page_table_lock), not an unlocked peek: walkers hold no other PTL then. */
+static bool holds_ptl(const struct task *t)
+{
+	for (int i = 0; i < t->nheld; i++)
+		if (t->held[i].lock->cls == LOCK_PTL)
+			return true;
+	return false;
+}
+
 static void log_visit(struct run_log *log, struct world *w, const struct rmap_event *ev)
 {
 	struct mm_struct *mm = ev->vma->vm_mm;
@@ -179,8 +190,7 @@ static void log_visit(struct run_log *log, struct world *w, const struct rmap_ev
 		.step = step_now(w), .walk = runlog_walk_of(log, ev->walk), .mm = mm->id,
 		.vma = ev->vma->id, .start = ev->vma->vm_start, .end = ev->vma->vm_end,
 		.addr = ev->addr, .result = ev->result,
-		.locked = task_holds(ev->task, pmd_lockptr(mm, ev->addr)) ||
-			  task_holds(ev->task, &mm->page_table_lock),
+		.locked = holds_ptl(ev->task),
 	};
 }
 
@@ -209,6 +219,20 @@ static void log_entry(struct run_log *log, struct world *w, const struct rmap_ev
 	};
 }
 
+static void log_tlb(struct run_log *log, struct world *w, const struct rmap_event *ev)
+{
+	static const unsigned char kinds[] = { [EV_TLB_FILL] = LOG_TLB_FILL,
+					       [EV_TLB_FLUSH] = LOG_TLB_FLUSH,
+					       [EV_PAGE_FREE] = LOG_PAGE_FREE };
+	GROW(log->tlbs, log->nr_tlbs, log->cap_tlbs);
+	log->tlbs[log->nr_tlbs++] = (struct log_tlb){
+		.step = step_now(w), .task = ev->task ? ev->task->id : 0,
+		.op = ev->task ? task_op_name(ev->task->op) : "?", .kind = kinds[ev->kind],
+		.huge = ev->tlb.huge, .mm = ev->tlb.mm ? ev->tlb.mm->id : -1, .start = ev->tlb.start,
+		.end = ev->tlb.end, .page = ev->tlb.page, .why = ev->tlb.why,
+	};
+}
+
 void runlog_event(struct run_log *log, struct world *w, const struct rmap_event *ev)
 {
 	int walk;
@@ -232,6 +256,11 @@ void runlog_event(struct run_log *log, struct world *w, const struct rmap_event 
 	case EV_KERNEL_BUG:
 		if (!log->bug_step)
 			log->bug_step = step_now(w);
+		break;
+	case EV_TLB_FILL:
+	case EV_TLB_FLUSH:
+	case EV_PAGE_FREE:
+		log_tlb(log, w, ev);
 		break;
 	}
 }

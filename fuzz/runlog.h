@@ -79,6 +79,20 @@ struct log_entry {
 	const char *noun;		/* "huge pmd", "pte", "migration entry" */
 };
 
+/* What a TLB did, and the frees the TLBs are judged at. */
+enum log_tlb_kind { LOG_TLB_FILL, LOG_TLB_FLUSH, LOG_PAGE_FREE };
+struct log_tlb {
+	unsigned long step;
+	int task;
+	const char *op;
+	unsigned char kind;		/* enum log_tlb_kind */
+	bool huge;			/* a fill of a huge entry */
+	int mm;				/* a fill's, a flush's */
+	unsigned long start, end;	/* what a fill translates, what a flush empties */
+	const struct page *page;	/* a fill's, a free's */
+	const char *why;		/* the kernel function of a flush or a free */
+};
+
 struct run_log {
 	struct log_line *lines;
 	int nr_lines, cap_lines;
@@ -93,6 +107,8 @@ struct run_log {
 	int nr_visits, cap_visits;
 	struct log_entry *entries;
 	int nr_entries, cap_entries;
+	struct log_tlb *tlbs;
+	int nr_tlbs, cap_tlbs;
 	struct strbuf text;
 	unsigned long bug_step;		/* the step a kernel BUG_ON fired in, 0: none */
 };

@@ -9,6 +9,7 @@ static const char *const op_names[NR_REC_OPS] = {
 	[REC_MREMAP] = "mremap", [REC_MUNMAP] = "munmap", [REC_SPLIT] = "split",
 	[REC_MIGRATE] = "migrate", [REC_MADVISE] = "madvise", [REC_EXIT] = "exit",
 	[REC_MPROTECT] = "mprotect", [REC_MREMAP_RESIZE] = "mremap", [REC_EXEC] = "exec",
+	[REC_ACCESS] = "access",
 };
 /* A resize's mode word, by (c >> 5) & 3 canonical (no word: no flag). */
 static const char *const resize_modes[3] = { "", "maymove", "maymove-fails" };
@@ -54,6 +55,10 @@ void scenario_record_text(const struct record *raw, struct strbuf *out)
 		len_text(r.c & 31, out);
 		if (op == REC_MPROTECT)
 			sb_printf(out, " %s", r.c & 32 ? "ro" : "rw");
+		break;
+	case REC_ACCESS:
+		sb_printf(out, " mm%d", r.a);
+		addr_text(r.b, out);
 		break;
 	case REC_FAULT:
 		sb_printf(out, " mm%d", r.a);
@@ -337,7 +342,7 @@ static bool parse_record(struct parser *p, const struct token *name, struct reco
 	if (op < 0)
 		return fail_at(p, name->col, name,
 			       "expected an operation (mmap, fault, fork, mremap, munmap, madvise, mprotect, exit, "
-			       "exec, split, migrate, step)");
+			       "exec, access, split, migrate, step)");
 	*r = (struct record){ .op = (uint8_t)op };
 	unsigned n, m;
 	switch (op) {
@@ -357,6 +362,7 @@ static bool parse_record(struct parser *p, const struct token *name, struct reco
 	case REC_FAULT:
 	case REC_FORK:
 	case REC_EXIT:
+	case REC_ACCESS:
 		if (!numbered(p, "mm", MM_SELECTORS - 1, "expected an mm (mm0 to mm255)", &n))
 			return false;
 		r->a = (uint8_t)n;
@@ -364,7 +370,7 @@ static bool parse_record(struct parser *p, const struct token *name, struct reco
 			break;
 		if (!parse_addr(p, &r->b))
 			return false;
-		if (op != REC_FAULT && !parse_len(p, &r->c))
+		if (op != REC_FAULT && op != REC_ACCESS && !parse_len(p, &r->c))
 			return false;
 		if (op == REC_MPROTECT && !parse_prot(p, &r->c))
 			return false;

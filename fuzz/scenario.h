@@ -18,6 +18,8 @@
  *             move's page-table allocation fails after its first extent)
  *   exec    Np shift MP [now]        (a new mm: N = 1-8 argument pages in its
  *             temporary stack, which setup_arg_pages moves M = 1-8 pmds down)
+ *   access  MM ADDR [now]            (a task of the mm touching ADDR: its TLB
+ *             translates it, or the page walk fills the TLB; no lock)
  *   split   thpN [now]               migrate pageN [now]
  *   step    tX tY SCHEDULE
  *

@@ -77,6 +77,24 @@ check "violation last line" [ "$(tail -n 1 "$tmp/out")" = "0 passed, 1 failed" ]
 RMAP_PROTOCOL=linux-3.14 "$build/rmapfuzz" replay --protocol linux-3.15 "$tmp/mail.bin" > "$tmp/out" 2>&1
 expect "the option beats the environment; linux-3.15 passes the race" 0 $?
 
+# The invariant families: the mail's race is the walk family's.
+"$build/rmapfuzz" replay --protocol linux-3.14 --invariants tlb "$tmp/mail.bin" > "$tmp/out" 2>&1
+expect "the walks' race under --invariants tlb passes" 0 $?
+RMAP_INVARIANTS=tlb "$build/rmapfuzz" replay --protocol linux-3.14 "$tmp/mail.bin" > "$tmp/out" 2>&1
+expect "RMAP_INVARIANTS=tlb too" 0 $?
+RMAP_INVARIANTS=tlb "$build/rmapfuzz" replay --protocol linux-3.14 --invariants walk,tlb "$tmp/mail.bin" > "$tmp/out" 2>&1
+expect "--invariants beats RMAP_INVARIANTS" 1 $?
+"$build/rmapfuzz" replay --invariants walks "$tmp/mail.bin" > "$tmp/out" 2>&1
+expect "unknown family" 2 $?
+contains "unknown family named" "$tmp/out" "unknown invariant family 'walks'"
+RMAP_INVARIANTS=bogus "$build/rmapfuzz" replay "$tmp/mail.bin" > "$tmp/out" 2>&1
+expect "unknown family in RMAP_INVARIANTS" 2 $?
+"$build/rmapfuzz" invariants > "$tmp/out" 2>&1
+expect "invariants" 0 $?
+contains "invariants: stale-tlb is the tlb family's" "$tmp/out" "  stale-tlb"
+"$build/rmap_fuzzer" -invariants=nope -runs=1 > "$tmp/out" 2>&1
+expect "rmap_fuzzer: unknown family" 2 $?
+
 "$build/rmapfuzz" replay --protocol no-such-protocol "$tmp/mail.bin" > "$tmp/out" 2>&1
 expect "unknown protocol" 2 $?
 contains "unknown protocol lists the names" "$tmp/out" "linux-3.15"
@@ -253,7 +271,7 @@ run 0 "point 11: JSON names the refused input" -- "$b" replay --json "$tmp/race.
 rm -f "$tmp/huge.bin" "$tmp/huge.txt"
 
 # point 12: every command's help, version, a bad option, a bad input.
-for cmd in protocols replay trace show encode minimize cost blind speed; do
+for cmd in protocols replay trace show encode minimize cost blind speed explore; do
 	run 0 "point 12: $cmd --help" -- "$b" "$cmd" --help
 	contains "point 12: $cmd --help on stdout" "$tmp/out" "usage: rmapfuzz $cmd"
 	check "point 12: $cmd --help, nothing on stderr" [ ! -s "$tmp/err" ]

@@ -18,7 +18,7 @@ tracked=$(cd "$co/crashers" && find . -type f | sort)
 
 # 1. One job, --time: crashes do not end it; each is kept.
 rc=0
-(cd "$co" && timeout 120 tools/fuzz.sh linux-3.12 --time 6) >"$tmp/one.out" 2>&1 || rc=$?
+(cd "$co" && timeout 120 tools/fuzz.sh linux-3.12 --time 6 --invariants walk) >"$tmp/one.out" 2>&1 || rc=$?
 expect_rc "one job, --time 6" 0 "$rc"
 contains "the summary" "$tmp/one.out" "fuzz: summary for linux-3.12 after"
 lacks "no crash ended it" "$tmp/one.out" "a crash ended the campaign"
@@ -98,7 +98,7 @@ same "the logs of the four campaigns" 4 "$(find "$co/build/logs" -name 'fuzz-*.l
 # thrown away), the fuzzer finds the mail's race by itself.
 before=$(find "$co/build/corpus" -type f | sort)
 rc=0
-(cd "$co" && timeout 120 tools/fuzz.sh linux-3.12 --empty) >"$tmp/empty.out" 2>&1 || rc=$?
+(cd "$co" && timeout 120 tools/fuzz.sh linux-3.12 --empty --invariants walk) >"$tmp/empty.out" 2>&1 || rc=$?
 expect_rc "--empty: libFuzzer's crash status" 77 "$rc"
 contains "--empty: no seeds" "$tmp/empty.out" "fuzz: from an empty corpus, no seeds (--empty)"
 contains "--empty: libFuzzer starts from nothing" "$tmp/empty.out" "INFO: A corpus is not provided, starting from an empty corpus"

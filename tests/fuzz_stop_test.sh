@@ -25,7 +25,7 @@ tracked=$(cd "$src/crashers" && find . -type f -print0 | sort -z | xargs -0 sha1
 campaign() {
 	local name=$1 after=$2 sig=$3 target=$4 pid t0 t1 i
 	set -m
-	RMAPFUZZ_TEST_MARK="$tmp/$name" "$src/tools/fuzz.sh" linux-3.14 --jobs 2 >"$tmp/$name.out" 2>&1 &
+	RMAPFUZZ_TEST_MARK="$tmp/$name" "$src/tools/fuzz.sh" linux-3.14 --jobs 2 --invariants walk >"$tmp/$name.out" 2>&1 &
 	pid=$!
 	set +m
 	sleep "$after"

@@ -7,6 +7,7 @@
  * included: these tests add the values the kernel would hold. P is one pmd
  * slot; "AV0" is anon_vma 0 (ids in allocation order). */
 #include "anon_vma.h"
+#include "oracle.h"
 #include "task.h"
 #include "test.h"
 #include "world_util.h"
@@ -253,8 +254,9 @@ static void checks_catch_lifetime_and_counters(void)
 	CHECK_STR(f.invariant, "anon-vma-counters");
 	root->degree--;
 	CHECK_EQ(rmap_check(w, &f), 0);
-	CHECK_STR(check_lifetime_family[0].family, "lifetime");
-	CHECK_STR(check_lifetime_family[1].invariant, "anon-vma-counters");
+	CHECK_EQ(invariant_family("anon-vma-lifetime"), FAMILY_LIFETIME);
+	CHECK_EQ(invariant_family("anon-vma-counters"), FAMILY_LIFETIME);
+	CHECK_EQ(invariant_family("anon_vma-chain"), FAMILY_WALK);
 	world_free(w);
 }
 

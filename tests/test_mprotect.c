@@ -358,7 +358,7 @@ static void rekey_reorders_the_tree_not_the_list(void)
 
 /* A re-keying between a migration's two walks, under every protocol: the
  * entry stays where try_to_unmap put it, at P; case 4 hands P from a to b
- * (and change_pte_range leaves a migration entry as it is); the remove
+ * (change_pte_range only makes a write migration entry a read one); the remove
  * walk, a fresh one, finds it through b. Every row runs it clean. */
 static const char *rekey_between_migration_walks(const char *protocol, bool *migrated)
 {
@@ -400,6 +400,32 @@ static const char *protection_hides_pte_from_try_to_unmap(const char *protocol, 
 	*migrated = tw_page(s.w, 0, 0) != page;
 	sc_free(&s);
 	return v;
+}
+
+/* mprotect(PROT_READ) over a page under migration: change_pte_range makes
+ * the write migration entry a read one in place, so remove_migration_pte
+ * maps the new page read-only, as the vma now is. Kept, the write bit
+ * would map it writable in a read-only vma. */
+static void read_only_makes_a_migration_entry_read(void)
+{
+	struct scen s;
+	sc_begin(&s, "linux-3.15");
+	tw_mmap(s.w, 0, 0, 2 * P);
+	tw_fault(s.w, 0, 0, false);
+	struct page *page = tw_page(s.w, 0, 0);
+	CHECK(tw_pte(s.w, 0, 0)->write);
+	int m = start_migrate(s.w, page);
+	sc_through(&s, m, "move_to_new_page", 1);
+	CHECK_EQ(tw_pte(s.w, 0, 0)->kind, PTE_MIGRATION);
+	CHECK(tw_pte(s.w, 0, 0)->write);
+	int t = start_mprotect(s.w, 0, 0, 2 * P, false);
+	sc_through(&s, t, "up_write", 1);
+	CHECK_EQ(tw_pte(s.w, 0, 0)->kind, PTE_MIGRATION);
+	CHECK(!tw_pte(s.w, 0, 0)->write);
+	CHECK(sc_end(&s) == NULL);
+	CHECK(tw_page(s.w, 0, 0) && tw_page(s.w, 0, 0) != page);
+	CHECK(!tw_pte(s.w, 0, 0)->write);
+	sc_free(&s);
 }
 
 static void rekey_and_migration_under_every_protocol(void)
@@ -586,7 +612,7 @@ TEST_MAIN(T(split_vma_when_nothing_merges), T(case_4_next_grows_down),
 	  T(case_6_removes_two_and_imports), T(case_7_prev_absorbs_next),
 	  T(case_8_area_absorbs_next_and_imports), T(faulted_range_never_merges_into_unfaulted),
 	  T(range_over_vmas_stops_at_a_hole), T(rekey_reorders_the_tree_not_the_list),
-	  T(rekey_and_migration_under_every_protocol),
+	  T(rekey_and_migration_under_every_protocol), T(read_only_makes_a_migration_entry_read),
 	  T(change_huge_pmd_races_a_peeking_split_under_every_protocol),
 	  T(vma_adjust_and_split_orders_under_every_protocol),
 	  T(kirill_reproducer_shape_under_every_protocol), T(every_case_under_every_protocol))

@@ -48,12 +48,22 @@ static void stays_in_bounds(void)
 
 /* Whether out (len bytes) ends with a race from scratch: a walker, then a
  * step record (and at times a second, the walker's alone). */
+static enum rec_op op_at(const uint8_t *out, size_t len, size_t back)
+{
+	return record_op(&(struct record){ out[len - back * RECORD_SIZE], 0, 0, 0 });
+}
+
+/* A walker, a step record, and maybe the walker alone, after a task's
+ * touch of memory or not. */
 static int ends_in_race(const uint8_t *out, size_t len)
 {
+	if (len >= 4 * RECORD_SIZE && op_at(out, len, 1) == REC_STEP && op_at(out, len, 2) == REC_ACCESS &&
+	    op_at(out, len, 3) == REC_STEP)
+		len -= 2 * RECORD_SIZE;
 	for (size_t steps = 1; steps <= 2; steps++) {
-		if (len < (steps + 1) * RECORD_SIZE || (out[len - steps * RECORD_SIZE] & 7) != REC_STEP)
+		if (len < (steps + 1) * RECORD_SIZE || op_at(out, len, steps) != REC_STEP)
 			return 0;
-		uint8_t walker = out[len - (steps + 1) * RECORD_SIZE] & 7;
+		enum rec_op walker = op_at(out, len, steps + 1);
 		if (walker == REC_SPLIT || walker == REC_MIGRATE)
 			return 1;
 	}
@@ -91,7 +101,9 @@ static void crossover_splices_records(void)
 		CHECK_EQ(i, len);
 		splices++;
 	}
-	CHECK(splices > 700 && races > 1500);
+	/* (A race from scratch that does not fit max_out_size is none: the
+	 * longest, with a touch of memory mid-race, are 11 records.) */
+	CHECK(splices > 700 && races > 1400);
 }
 
 /* A campaign's first 1000 mutations of a program (but the byte-level

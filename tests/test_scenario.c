@@ -97,7 +97,9 @@ static void text_round_trip(void)
 		"mremap mm3 slot2+1p 2P-1p  to 1P\n"
 		"mremap  mm7 vma2.end rest:4P to 3P maymove-fails\n"
 		"exec 3p shift 2P   now\n"
-		"exec    8p shift 1P";
+		"exec    8p shift 1P\n"
+		"access  mm2 vma1.pmd+1p now\n"
+		"access mm0   slot4+2p";
 	const char *canonical[] = {
 		"mmap    mm0 slot0 4P now", "fault   mm0 slot2 thp now", "mremap  mm0 slot2 2P -> slot8 now",
 		"mremap  mm7 vma1.home+1p rest:3P-1p -> vma0.end", "munmap  mm59 slot15+3p rest:1P",
@@ -107,12 +109,12 @@ static void text_round_trip(void)
 		"fault   mm1 slot0 write", "fault   mm3 vma0.pmd thp write fallback now",
 		"mremap  mm0 vma0.start 1P to rest:2P maymove now", "mremap  mm3 slot2+1p 2P-1p to 1P",
 		"mremap  mm7 vma2.end rest:4P to 3P maymove-fails", "exec    3p shift 2P now",
-		"exec    8p shift 1P",
+		"exec    8p shift 1P", "access  mm2 vma1.pmd+1p now", "access  mm0 slot4+2p",
 	};
 	struct record recs[PROGRAM_MAX_RECORDS];
 	struct scenario_error err;
 	int n = parse(text, recs, &err);
-	CHECK_EQ(n, 21);
+	CHECK_EQ(n, 23);
 	for (int i = 0; i < n; i++) {
 		struct strbuf line = { 0 };
 		scenario_record_text(&recs[i], &line);
@@ -125,6 +127,11 @@ static void text_round_trip(void)
 	CHECK_EQ(recs[0].op, 0x81);
 	CHECK_EQ(recs[2].a, 1 << 3);
 	CHECK_EQ(recs[8].c, 0xdc);
+	/* access: the last record kind, after mprotect: existing inputs keep
+	 * their meaning. */
+	CHECK_EQ(recs[21].op, 0x80 | REC_ACCESS);
+	CHECK_EQ(REC_ACCESS, REC_MPROTECT + 1);
+	CHECK_EQ(recs[22].b, 4 | 6 << 4);
 	/* mprotect: c & 32 is PROT_READ alone. */
 	CHECK_EQ(recs[12].op, 0x80 | REC_MPROTECT);
 	CHECK_EQ(recs[12].c, 32 | 16 | 1);
@@ -219,7 +226,7 @@ static void minimize_keeps_the_signature(void)
 	uint8_t out[PROGRAM_MAX_RECORDS * RECORD_SIZE];
 	struct minimize_result res;
 	const struct protocol *p = protocol_find("linux-3.14");
-	CHECK(rmap_minimize(mail_race, sizeof(mail_race), p, out, &res));
+	CHECK(rmap_minimize(mail_race, sizeof(mail_race), p, 0, out, &res));
 	CHECK_STR(res.signature, "rmap violation: split-missed-pmd (linux-3.14)");
 	CHECK(res.size < sizeof(mail_race));
 	struct run_result again;
@@ -235,7 +242,7 @@ static void minimize_keeps_the_signature(void)
 		CHECK(!v || strcmp(r.first_line, res.signature) != 0);
 	}
 	/* Nothing to minimize under the sound protocol. */
-	CHECK(!rmap_minimize(mail_race, sizeof(mail_race), protocol_find("linux-3.15"), out, &res));
+	CHECK(!rmap_minimize(mail_race, sizeof(mail_race), protocol_find("linux-3.15"), 0, out, &res));
 }
 
 TEST_MAIN(T(bytes_round_trip), T(text_round_trip), T(errors_name_line_and_column),

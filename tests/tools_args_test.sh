@@ -62,6 +62,9 @@ refused "fuzz --jobs without a value" "option '--jobs' requires an argument" ./b
 refused "fuzz --jobs 0" "--jobs wants a whole number of at least 1, not '0'" ./build.sh fuzz --jobs 0
 refused "fuzz --time abc" "--time wants a whole number of at least 1, not 'abc'" ./build.sh fuzz --time=abc
 refused "fuzz with two protocols" "one protocol" ./build.sh fuzz linux-3.14 linux-3.15
+refused "fuzz with an unknown invariant family" "unknown invariant family 'walks'" ./build.sh fuzz --invariants walk,walks
+refused "fuzz --invariants without a value" "option '--invariants' requires an argument" ./build.sh fuzz --invariants
+refused "verdicts with an unknown family" "unknown invariant family 'all'" ./build.sh verdicts --families all
 refused "bench --seeds without a value" "option '--seeds' requires an argument" ./build.sh bench --seeds
 refused "bench --seeds followed by an option" "option '--seeds' requires an argument" ./build.sh bench --seeds --cap 5
 refused "bench with an unknown option" "unknown option '--frob'" ./build.sh bench --frob

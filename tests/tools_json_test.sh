@@ -31,11 +31,12 @@ sys.exit(0 if eval(sys.argv[2]) else 1)' "$2" "$3" 2>"$tmp/py.err"; then
 
 # verdicts: the markdown table (a sound protocol, silent, fast).
 rc=0
-"$src/tools/verdicts.sh" --seconds 1 --seeds 1 --protocols linux-3.15 >"$tmp/v.md" 2>"$tmp/v.err" || rc=$?
+"$src/tools/verdicts.sh" --seconds 1 --seeds 1 --protocols all-fixes >"$tmp/v.md" 2>"$tmp/v.err" || rc=$?
 expect_rc "verdicts" 0 "$rc"
 contains "verdicts: the markdown table" "$tmp/v.md" "| protocol | expected | measured |"
-contains "verdicts: its row" "$tmp/v.md" "| \`linux-3.15\` | sound | silent (1 x 1s) |"
-contains "verdicts: progress" "$tmp/v.err" "verdicts: [1/1] linux-3.15 seed 1: silent"
+contains "verdicts: a column per family" "$tmp/v.md" "| walk | tlb | lifetime |"
+contains "verdicts: its row" "$tmp/v.md" "| \`all-fixes\` | sound | silent (1 x 1s) |"
+contains "verdicts: progress" "$tmp/v.err" "all-fixes seed 1 tlb: silent"
 first=$(find "$RMAPFUZZ_WORK_DIR/verdicts" -name runs.txt)
 check "verdicts: its runs ($first)" [ -s "$first" ]
 
@@ -44,12 +45,13 @@ check "verdicts: its runs ($first)" [ -s "$first" ]
 # split-vs-zap kernel BUG); which one a single run reaches first is the
 # fuzzer's draw, so either is its answer, but exactly one and named.
 rc=0
-"$src/tools/verdicts.sh" --json --protocols "peek-split-pmd linux-3.15" --seconds 3 --seeds=1 \
+"$src/tools/verdicts.sh" --json --protocols "peek-split-pmd all-fixes" --families walk --seconds 3 --seeds=1 \
 	>"$tmp/v.json" 2>"$tmp/v.err" || rc=$?
 expect_rc "verdicts --json" 0 "$rc"
 lacks "verdicts --json: no markdown" "$tmp/v.json" "|---"
 json_check "verdicts --json: the version" "$tmp/v.json" "d['version'].startswith('rmapfuzz ') and d['seconds'] == 3 and d['seeds'] == 1"
-json_check "verdicts --json: the protocols" "$tmp/v.json" "[p['protocol'] for p in d['protocols']] == ['peek-split-pmd', 'linux-3.15']"
+json_check "verdicts --json: the protocols" "$tmp/v.json" "[p['protocol'] for p in d['protocols']] == ['peek-split-pmd', 'all-fixes']"
+json_check "verdicts --json: the family asked" "$tmp/v.json" "list(d['protocols'][0]['families']) == ['walk'] and d['protocols'][0]['runs'][0]['family'] == 'walk'"
 json_check "verdicts --json: the buggy one" "$tmp/v.json" \
 	"(lambda p: p['verdict'] == 'violates' and p['found_on_seeds'] == 1 and len(p['invariants']) == 1 and p['invariants'][0] in ('split-missed-pmd', 'kernel-bug') and p['runs'][0]['invariant'] == p['invariants'][0] and isinstance(p['minimized_records']['ours'], int) and p['runs'][0]['result'] == 'found')(d['protocols'][0])"
 json_check "verdicts --json: the sound one" "$tmp/v.json" \

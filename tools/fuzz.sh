@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A local fuzzing campaign (./build.sh fuzz runs this).
 #
-#   tools/fuzz.sh [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [-- LIBFUZZER_FLAGS...]
+#   tools/fuzz.sh [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [--empty]
+#                 [--invariants F[,F]] [-- LIBFUZZER_FLAGS...]
 #
 # rmap_fuzzer on PROTOCOL, its working corpus in build/corpus/PROTOCOL/
 # (seeded from build/seeds/rmap_fuzzer/), crashes in build/crashes/PROTOCOL/,
@@ -20,7 +21,7 @@
 set -euo pipefail
 
 rf_name=fuzz
-rf_synopsis="[PROTOCOL] [--jobs N] [--time S] [--merge-every S] [--empty] [-- LIBFUZZER_FLAGS...]"
+rf_synopsis="[PROTOCOL] [--jobs N] [--time S] [--merge-every S] [--empty] [--invariants F[,F]] [-- LIBFUZZER_FLAGS...]"
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 rf_invoked tools/fuzz.sh
@@ -29,7 +30,8 @@ usage() {
 	cat <<EOF
 usage: $rf_cmd $rf_synopsis
 
-Fuzz PROTOCOL (default linux-3.15; the names: build/rmapfuzz protocols)
+Fuzz PROTOCOL (default all-fixes, every fix known; the names: build/rmapfuzz
+protocols)
 with rmap_fuzzer, seeded from build/seeds/rmap_fuzzer/ (corpus/rmap_fuzzer/
 encoded). The working corpus grows in build/corpus/PROTOCOL/, crashes land
 in build/crashes/PROTOCOL/, libFuzzer's output goes to the terminal and to
@@ -43,6 +45,10 @@ build/logs/fuzz-PROTOCOL-YYYYmmdd-HHMMSS.log, one log per campaign.
   --empty          start from nothing: no seeds, and a scratch working
                    corpus discarded at the end (crashes are still kept):
                    how to watch the fuzzer find a race on its own
+  --invariants F[,F]  check these invariant families only (walk, tlb,
+                   lifetime, all; build/rmapfuzz invariants): the fuzzer,
+                   the replays and the minimizations all run with
+                   RMAP_INVARIANTS set so. Default: every family
   -h, --help       this help
   --version        the version
   -- FLAGS...      libFuzzer flags, passed as they are (-max_len=64 ...)
@@ -77,7 +83,7 @@ EOF
 }
 
 args=("$@")
-proto="" jobs=1 total=0 merge_every="" flags=() empty=0
+proto="" jobs=1 total=0 merge_every="" flags=() empty=0 invariants=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
@@ -89,6 +95,9 @@ while [ $# -gt 0 ]; do
 	--merge-every | --merge-every=*)
 		rf_num merge_every 0 "$@"; shift "$rf_shift" ;;
 	--empty) empty=1; shift ;;
+	--invariants | --invariants=*)
+		rf_value --invariants "$@"; invariants=$rf_val; shift "$rf_shift"
+		rf_check_invariants "$invariants" ;;
 	--) shift; flags=("$@"); break ;;
 	-[a-z]*=*) rf_usage_error "unknown option '$1' (libFuzzer's flags go after --: $rf_cmd ${proto:-PROTOCOL} -- $1)" ;;
 	-?*) rf_usage_error "unknown option '$1'" ;;
@@ -97,8 +106,10 @@ while [ $# -gt 0 ]; do
 		proto=$1; shift ;;
 	esac
 done
-proto=${proto:-linux-3.15}
+proto=${proto:-all-fixes}
 rf_check_protocol "$proto"
+# The fuzzer, the watcher's replays and keep-crash.sh all read it.
+[ -z "$invariants" ] || export RMAP_INVARIANTS=$invariants
 # build.sh checks the command line this way before it builds.
 [ "${RMAPFUZZ_PARSE_ONLY:-}" = 1 ] && exit 0
 rf_need_build rmap_fuzzer rmapfuzz
@@ -551,7 +562,7 @@ what="until Ctrl-C"
 merging="no merges"
 [ "$merge_every" -gt 0 ] && merging="merging the corpus every ${merge_every}s"
 {
-	echo "fuzz: $proto, $jobs job(s), $what, $merging"
+	echo "fuzz: $proto, $jobs job(s), $what, $merging${invariants:+, invariants $invariants}"
 	if [ "$empty" = 1 ]; then
 		echo "fuzz: from an empty corpus, no seeds (--empty); crashes $(rf_rel "$crashes"); crashers $(rf_rel "$rf_crashers/$proto")"
 	else

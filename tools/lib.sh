@@ -106,6 +106,20 @@ rf_is_help_or_version() {
 	return 1
 }
 
+# rf_check_invariants SPEC: SPEC is a comma-separated list of invariant
+# families (walk, tlb, lifetime, all), or a usage error.
+rf_check_invariants() {
+	local f
+	[ -n "$1" ] || rf_usage_error "--invariants wants invariant families (walk, tlb, lifetime, all)"
+	for f in ${1//,/ }; do
+		case $f in
+		walk | tlb | lifetime | all) ;;
+		*) rf_usage_error "unknown invariant family '$f' (known: walk, tlb, lifetime, all)" ;;
+		esac
+	done
+	case $1 in ,* | *, | *,,*) rf_usage_error "--invariants '$1': an empty family name" ;; esac
+}
+
 # The protocols rmapfuzz knows, one a line (needs the build).
 rf_protocols() { "$rf_build/rmapfuzz" protocols --tsv | awk -F'\t' 'NR > 1 {print $1}'; }
 # rf_expected PROTOCOL: the verdict the row expects.

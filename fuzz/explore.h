@@ -1,0 +1,100 @@
+/* The bounded exhaustive explorer (explore.md): for a protocol, every
+ * program in a stated bound and every interleaving of its concurrent
+ * operations, judged by the fuzzer's own oracle; a shortest counterexample
+ * per broken invariant, or "clean within the bound" with the counts that
+ * make the claim checkable.
+ *
+ * A program is a base layout (an anonymous mmap of 1..3 pmds in mm0 with
+ * one page faulted at its start, a THP or a small page), set-up operations
+ * run alone to their ends, then 2..max_conc operations started together, of
+ * which one is a walk of the page (split_huge_page or migration). The
+ * operations come from a menu derived from the layout they start on
+ * (explore.c: fork, munmap and mremap, the 2014 rows' operations).
+ *
+ * Interleavings are a depth-first search over the runnable tasks at each
+ * step. States are deduplicated by a 128-bit hash of the whole world: the
+ * world struct, every byte of its arena (where every object of a run
+ * lives: equal bytes are equal futures, runs being deterministic) and the
+ * oracle's state. A node is the state a sched_step leaves; a state reached
+ * again by no shorter a path (and, under a preemption bound, with no more
+ * preemptions left) is cut.
+ */
+#ifndef RMAP_EXPLORE_H
+#define RMAP_EXPLORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "program.h"
+
+struct protocol;
+
+struct explore_bound {
+	int max_ops;		/* set-up and concurrent operations, the walk among them */
+	int max_conc;		/* concurrent operations, 2 at least */
+	int max_pmds;		/* the address space: pmd slots [0, max_pmds) */
+	int max_mms;		/* fork no further */
+	int preemptions;	/* < 0: unbounded */
+	unsigned families;	/* oracle.h's invariant families judged */
+	bool no_dedup;		/* every interleaving: the soundness test's baseline */
+	int shard, shards;	/* this run takes the programs numbered shard mod shards */
+};
+
+/* The defaults of the issue: 5 operations, 3 concurrent, 6 pmds, 3 mms,
+ * unbounded preemptions, the walk family. */
+void explore_default_bound(struct explore_bound *b);
+
+#define EXPLORE_MAX_INVARIANTS 16
+
+/* The shortest counterexample found for an invariant: fewest operations,
+ * then steps (sched_step attempts), then preemptions. */
+struct explore_cex {
+	int ops, steps, preemptions;
+	uint8_t data[PROGRAM_MAX_RECORDS * RECORD_SIZE];	/* the program, replayable */
+	size_t size;
+};
+
+struct explore_result {
+	char protocol[48];
+	unsigned long candidates;	/* programs in the bound (every shard's) */
+	unsigned long programs;		/* programs whose interleavings were searched */
+	unsigned long states;		/* distinct states (with dedup; else nodes) */
+	unsigned long interleavings;	/* complete interleavings judged */
+	unsigned long cut;		/* nodes cut as already explored */
+	unsigned long revisits;		/* explored again, reached by a shorter path */
+	unsigned long truncated;	/* interleavings stopped at the depth cap */
+	unsigned long setup_violations;	/* set-up operations alone broke an invariant */
+	unsigned long unencodable;	/* violations whose schedule no input can hold */
+	double seconds;
+	int nr_inv;
+	struct {
+		char name[40];
+		unsigned long programs;	/* programs in which it was broken */
+		struct explore_cex cex;	/* size 0: none replayed */
+	} inv[EXPLORE_MAX_INVARIANTS];
+};
+
+/* Explore proto within b into res (zeroed first). progress: report on
+ * stderr every few seconds. */
+void explore_protocol(const struct protocol *proto, const struct explore_bound *b,
+		      struct explore_result *res, bool progress);
+
+/* The violations found, as (invariant, program) pairs: for the soundness
+ * test, which compares a deduplicated search with plain enumeration. The
+ * callback gets each program (its records) with a violation, once per
+ * invariant broken in it. */
+typedef void (*explore_found_fn)(void *ctx, const char *invariant, const uint8_t *data,
+				 size_t size);
+void explore_protocol_found(const struct protocol *proto, const struct explore_bound *b,
+			    struct explore_result *res, explore_found_fn found, void *ctx);
+
+/* Join b into a (the same protocol): counts summed, the shorter
+ * counterexample kept. */
+void explore_result_merge(struct explore_result *a, const struct explore_result *b);
+
+/* The `rmapfuzz explore` command (explore_cli.c): argv[0] is "explore". */
+int explore_main(int argc, char **argv, const char *version);
+void explore_help(void);
+
+#endif

@@ -1,0 +1,704 @@
+/* `rmapfuzz explore`: the command line of the explorer (explore.h), its
+ * worker processes, its table, JSON and counterexample files. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli_io.h"
+#include "explore.h"
+#include "oracle.h"
+#include "protocol.h"
+#include "run.h"
+#include "scenario.h"
+#include "strbuf.h"
+
+struct opts {
+	struct explore_bound b;
+	const struct protocol *proto[64];
+	int nr_proto;
+	bool all, json, merge;
+	int jobs;
+	const char *out;
+};
+
+void explore_help(void)
+{
+	printf("usage: rmapfuzz explore [--protocol P ...|--all] [--max-ops N] [--max-conc C]\n"
+	       "                        [--max-pmds G] [--max-mms M] [--preemptions K] [--jobs J]\n"
+	       "                        [--shard I/N] [--invariants F[,F]] [--no-dedup] [--json] [-o DIR]\n"
+	       "       rmapfuzz explore --merge [--json] [-o DIR] FILE...\n"
+	       "Every program in a bound and every interleaving of its concurrent operations,\n"
+	       "judged by the fuzzer's oracle: a shortest counterexample per broken invariant,\n"
+	       "or clean within the bound, with the counts.\n"
+	       "\n"
+	       "A program: an anonymous mmap of 1..3 pmds in mm0 with one page faulted at its\n"
+	       "start (a THP, or a small page), set-up operations each run alone to its end,\n"
+	       "then 2..C operations started together, one of them a walk of the page\n"
+	       "(split_huge_page, or migration). The menu, from the layout each starts on:\n"
+	       "fork; munmap and mremap of every pmd-aligned range of 1..4 pmds inside a vma,\n"
+	       "mremap to every free place of its length (merging with either neighbour, both\n"
+	       "or none). Every interleaving of the concurrent tasks' steps, states\n"
+	       "deduplicated by a hash of the whole world (docs/explore.md).\n"
+	       "\n"
+	       "options:\n"
+	       "  -p, --protocol P  explore protocol P (again for more); --all, or neither: every\n"
+	       "                    protocol (rmapfuzz protocols)\n"
+	       "  --max-ops N       operations in all, set-up and concurrent (default 5)\n"
+	       "  --max-conc C      concurrent operations, 2 or more (default 3)\n"
+	       "  --max-pmds G      the address space, in pmds (default 6, at most 16)\n"
+	       "  --max-mms M       mms, fork making the others (default 3, at most 6)\n"
+	       "  --preemptions K   at most K preemptions per interleaving (default: unbounded)\n"
+	       "  --invariants F[,F]  the invariant families judged (default walk; rmapfuzz\n"
+	       "                    invariants lists them)\n"
+	       "  --jobs J          J worker processes per protocol (default 1)\n"
+	       "  --shard I/N       only the programs numbered I mod N (0 <= I < N): N runs of\n"
+	       "                    the same bound, joined by --merge, make the whole\n"
+	       "  --no-dedup        every interleaving, no state deduplication (slow: the\n"
+	       "                    baseline of the soundness test)\n"
+	       "  --merge           the operands are --json results of one bound: join them\n"
+	       "  --json            one JSON document on stdout instead of the table\n"
+	       "  -o, --output DIR  write each shortest counterexample as scenario text to\n"
+	       "                    DIR/PROTOCOL/INVARIANT.txt (replayable by rmapfuzz replay)\n"
+	       "  -h, --help        this help\n"
+	       "      --version     rmapfuzz's version\n"
+	       "\n"
+	       "Exit 0: every protocol explored (violations or not); 2: a usage error or an\n"
+	       "unreadable --merge input.\n");
+}
+
+static int usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "rmapfuzz explore: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'rmapfuzz explore --help'.\n");
+	return 2;
+}
+
+static bool number(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < lo || v > hi)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+/* ---- text ---- */
+
+static const char *expected_of(const struct protocol *p, unsigned families)
+{
+	if (families == FAMILY_TLB)
+		return protocol_expected_tlb(p);
+	return p->expected;
+}
+
+/* Does the verdict agree with the row's expectation? A sound row must be
+ * clean; a buggy row broken (a row whose race needs more than the bound
+ * is "not within the bound", not a disagreement to hide). */
+static const char *agreement(const struct explore_result *r, const struct protocol *p,
+			     unsigned families)
+{
+	if (families != FAMILY_WALK && families != FAMILY_TLB)
+		return "-";
+	const char *e = expected_of(p, families);
+	bool sound = !strcmp(e, "sound");
+	if (!strcmp(e, "disputed"))
+		return "-";
+	if (sound)
+		return r->nr_inv ? "NO" : "yes";
+	return r->nr_inv ? "yes" : "not within the bound";
+}
+
+static void bound_text(const struct explore_bound *b, struct strbuf *sb)
+{
+	sb_printf(sb, "%d operations (set-up alone, then 2..%d concurrent, one a walk), %d pmds, %d mms; "
+		  "menu fork, munmap, mremap; preemptions ", b->max_ops, b->max_conc, b->max_pmds,
+		  b->max_mms);
+	if (b->preemptions < 0)
+		sb_printf(sb, "unbounded");
+	else
+		sb_printf(sb, "at most %d", b->preemptions);
+	sb_printf(sb, "; invariants ");
+	const char *sep = "";
+	for (unsigned f = 1; f & FAMILY_ALL; f <<= 1)
+		if (b->families & f) {
+			sb_printf(sb, "%s%s", sep, family_name(f));
+			sep = ",";
+		}
+	sb_printf(sb, "; %s", b->no_dedup ? "every interleaving (no deduplication)" : "states deduplicated");
+	if (b->shards > 1)
+		sb_printf(sb, "; shard %d/%d", b->shard, b->shards);
+}
+
+static void records_text(const struct explore_cex *c, struct strbuf *sb, const char *indent)
+{
+	for (size_t i = 0; i + RECORD_SIZE <= c->size; i += RECORD_SIZE) {
+		struct record r = record_at(c->data, i / RECORD_SIZE);
+		sb_printf(sb, "%s", indent);
+		scenario_record_text(&r, sb);
+		sb_printf(sb, "\n");
+	}
+}
+
+static bool write_cex(const struct opts *o, const struct protocol *p, const char *inv,
+		      const struct explore_cex *c, const char *bound)
+{
+	struct strbuf path = { 0 }, text = { 0 };
+	bool ok = true;
+	sb_printf(&path, "%s", o->out);
+	if (mkdir(o->out, 0777) && errno != EEXIST)
+		ok = false;
+	sb_printf(&path, "/%s", p->name);
+	if (ok && mkdir(sb_str(&path), 0777) && errno != EEXIST)
+		ok = false;
+	if (!ok) {
+		fprintf(stderr, "rmapfuzz explore: %s: %s\n", sb_str(&path), strerror(errno));
+		sb_free(&path);
+		return false;
+	}
+	sb_printf(&path, "/%s.txt", inv);
+	unsigned flags = run_families(o->b.families);
+	sb_printf(&text, "# rmap violation: %s (%s)\n", inv, p->name);
+	sb_printf(&text, "# the shortest counterexample rmapfuzz explore found for %s: %d operations, "
+		  "%d steps, %d preemptions\n# bound: %s\n# replay: rmapfuzz replay --invariants ",
+		  inv, c->ops, c->steps, c->preemptions, bound);
+	const char *sep = "";
+	for (unsigned f = 1; f & FAMILY_ALL; f <<= 1)
+		if (o->b.families & f) {
+			sb_printf(&text, "%s%s", sep, family_name(f));
+			sep = ",";
+		}
+	sb_printf(&text, " %s\n", sb_str(&path));
+	rmap_show(c->data, c->size, p, flags, &text);
+	ok = cli_write_output(sb_str(&path), text.buf, text.len);
+	sb_free(&path);
+	sb_free(&text);
+	return ok;
+}
+
+static void hex(const uint8_t *d, size_t n, struct strbuf *sb)
+{
+	for (size_t i = 0; i < n; i++)
+		sb_printf(sb, "%02x", d[i]);
+}
+
+/* One result as a JSON object on one line (--merge reads it back). */
+static void json_result(const struct opts *o, const struct explore_result *r,
+			const struct protocol *p, struct strbuf *sb)
+{
+	sb_printf(sb, "    {\"protocol\": ");
+	sb_json_string(sb, r->protocol);
+	sb_printf(sb, ", \"verdict\": \"%s\", \"expected\": ", r->nr_inv ? "violated" : "clean");
+	sb_json_string(sb, expected_of(p, o->b.families));
+	sb_printf(sb, ", \"agrees\": ");
+	sb_json_string(sb, agreement(r, p, o->b.families));
+	sb_printf(sb, ", \"candidates\": %lu, \"programs\": %lu, \"states\": %lu, \"interleavings\": %lu, \"cut\": %lu, "
+		  "\"revisits\": %lu, \"truncated\": %lu, \"setup_violations\": %lu, \"unencodable\": %lu, "
+		  "\"seconds\": %.3f, \"invariants\": [", r->candidates, r->programs, r->states, r->interleavings,
+		  r->cut, r->revisits, r->truncated, r->setup_violations, r->unencodable, r->seconds);
+	for (int i = 0; i < r->nr_inv; i++) {
+		const struct explore_cex *c = &r->inv[i].cex;
+		sb_printf(sb, "%s{\"invariant\": ", i ? ", " : "");
+		sb_json_string(sb, r->inv[i].name);
+		sb_printf(sb, ", \"programs\": %lu, \"ops\": %d, \"steps\": %d, \"preemptions\": %d, "
+			  "\"input\": \"", r->inv[i].programs, c->ops, c->steps, c->preemptions);
+		hex(c->data, c->size, sb);
+		struct strbuf text = { 0 };
+		records_text(c, &text, "");
+		sb_printf(sb, "\", \"scenario\": ");
+		sb_json_string(sb, sb_str(&text));
+		sb_free(&text);
+		sb_printf(sb, "}");
+	}
+	sb_printf(sb, "]}");
+}
+
+static void print_results(const struct opts *o, struct explore_result *res, int n, double wall)
+{
+	struct strbuf bound = { 0 };
+	bound_text(&o->b, &bound);
+	if (o->json) {
+		struct strbuf sb = { 0 };
+		sb_printf(&sb, "{\n  \"bound\": ");
+		sb_json_string(&sb, sb_str(&bound));
+		sb_printf(&sb, ",\n  \"max_ops\": %d, \"max_conc\": %d, \"max_pmds\": %d, \"max_mms\": %d, "
+			  "\"preemptions\": %d, \"families\": %u, \"dedup\": %s, \"shard\": %d, "
+			  "\"shards\": %d,\n  \"seconds\": %.3f,\n  \"results\": [\n", o->b.max_ops,
+			  o->b.max_conc, o->b.max_pmds, o->b.max_mms, o->b.preemptions, o->b.families,
+			  o->b.no_dedup ? "false" : "true", o->b.shard, o->b.shards, wall);
+		for (int i = 0; i < n; i++) {
+			json_result(o, &res[i], protocol_find(res[i].protocol), &sb);
+			sb_printf(&sb, "%s\n", i + 1 < n ? "," : "");
+		}
+		sb_printf(&sb, "  ]\n}\n");
+		fputs(sb_str(&sb), stdout);
+		sb_free(&sb);
+	} else {
+		printf("bound: %s\n\n", sb_str(&bound));
+		printf("| protocol | verdict | expected | agrees | programs | states | interleavings | seconds |\n"
+		       "|---|---|---|---|---:|---:|---:|---:|\n");
+		for (int i = 0; i < n; i++) {
+			const struct explore_result *r = &res[i];
+			const struct protocol *p = protocol_find(r->protocol);
+			struct strbuf v = { 0 };
+			if (!r->nr_inv)
+				sb_printf(&v, "clean within the bound");
+			for (int k = 0; k < r->nr_inv; k++) {
+				const struct explore_cex *c = &r->inv[k].cex;
+				sb_printf(&v, "%s%s", k ? ", " : "", r->inv[k].name);
+				if (c->size)
+					sb_printf(&v, " (%d ops, %d steps, %d preemptions)", c->ops, c->steps,
+						  c->preemptions);
+			}
+			printf("| %s | %s | %s | %s | %lu | %lu | %lu | %.1f |\n", r->protocol, sb_str(&v),
+			       expected_of(p, o->b.families), agreement(r, p, o->b.families), r->programs,
+			       r->states, r->interleavings, r->seconds);
+			sb_free(&v);
+		}
+		for (int i = 0; i < n; i++) {
+			const struct explore_result *r = &res[i];
+			if (r->truncated || r->unencodable || r->setup_violations)
+				printf("\n%s: %lu interleavings cut at %d steps, %lu violating schedules no "
+				       "input could hold, %lu set-up operations alone broke an invariant\n",
+				       r->protocol, r->truncated, 400, r->unencodable, r->setup_violations);
+			for (int k = 0; k < r->nr_inv; k++) {
+				const struct explore_cex *c = &r->inv[k].cex;
+				if (!c->size) {
+					printf("\n%s %s: broken in %lu programs; no counterexample replayed\n",
+					       r->protocol, r->inv[k].name, r->inv[k].programs);
+					continue;
+				}
+				struct strbuf t = { 0 };
+				records_text(c, &t, "  ");
+				printf("\n%s %s: broken in %lu programs; the shortest (%d operations, %d steps, %d "
+				       "preemptions):\n%s", r->protocol, r->inv[k].name, r->inv[k].programs, c->ops,
+				       c->steps, c->preemptions, sb_str(&t));
+				sb_free(&t);
+			}
+		}
+		printf("\n%d protocols in %.1f s\n", n, wall);
+	}
+	sb_free(&bound);
+}
+
+/* ---- workers ---- */
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool read_all(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+	while (n) {
+		ssize_t k = read(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		p += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+static bool write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	while (n) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		p += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+/* One protocol, over o->jobs processes: worker j takes the shard's
+ * programs numbered shard + shards * j mod shards * jobs. The model keeps
+ * no global state, but processes keep a crash in one from the others. */
+static bool explore_jobs(const struct opts *o, const struct protocol *p, struct explore_result *res,
+			 bool progress)
+{
+	if (o->jobs <= 1) {
+		explore_protocol(p, &o->b, res, progress);
+		return true;
+	}
+	pid_t pid[64];
+	int fd[64];
+	for (int j = 0; j < o->jobs; j++) {
+		int pipefd[2];
+		if (pipe(pipefd)) {
+			perror("rmapfuzz explore: pipe");
+			return false;
+		}
+		fflush(NULL);
+		pid[j] = fork();
+		if (pid[j] < 0) {
+			perror("rmapfuzz explore: fork");
+			return false;
+		}
+		if (!pid[j]) {
+			close(pipefd[0]);
+			struct explore_bound b = o->b;
+			b.shard = o->b.shard + o->b.shards * j;
+			b.shards = o->b.shards * o->jobs;
+			struct explore_result *r = malloc(sizeof(*r));
+			if (!r)
+				_exit(2);
+			explore_protocol(p, &b, r, progress && j == 0);
+			_exit(write_all(pipefd[1], r, sizeof(*r)) ? 0 : 2);
+		}
+		close(pipefd[1]);
+		fd[j] = pipefd[0];
+	}
+	bool ok = true;
+	memset(res, 0, sizeof(*res));
+	snprintf(res->protocol, sizeof(res->protocol), "%s", p->name);
+	struct explore_result *r = malloc(sizeof(*r));
+	for (int j = 0; j < o->jobs; j++) {
+		if (r && read_all(fd[j], r, sizeof(*r)))
+			explore_result_merge(res, r);
+		else
+			ok = false;
+		close(fd[j]);
+		int st;
+		while (waitpid(pid[j], &st, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			ok = false;
+	}
+	free(r);
+	if (!ok)
+		fprintf(stderr, "rmapfuzz explore: %s: a worker failed\n", p->name);
+	return ok;
+}
+
+/* ---- --merge: the JSON explore writes, read back ---- */
+
+/* The value after "key": in line (a number or a string, unescaped for the
+ * few escapes sb_json_string makes); NULL when absent. */
+static const char *json_field(const char *line, const char *key, char *buf, size_t size)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	const char *s = strstr(line, pat);
+	if (!s)
+		return NULL;
+	s += strlen(pat);
+	size_t n = 0;
+	if (*s == '"') {
+		for (s++; *s && *s != '"' && n + 1 < size; s++) {
+			if (*s == '\\' && s[1]) {
+				s++;
+				buf[n++] = *s == 'n' ? '\n' : *s == 't' ? '\t' : *s;
+			} else {
+				buf[n++] = *s;
+			}
+		}
+	} else {
+		while (*s && *s != ',' && *s != '}' && *s != ']' && n + 1 < size)
+			buf[n++] = *s++;
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+static unsigned long field_ul(const char *line, const char *key)
+{
+	char buf[64];
+	return json_field(line, key, buf, sizeof(buf)) ? strtoul(buf, NULL, 10) : 0;
+}
+
+static bool merge_file(const char *path, struct opts *o, struct explore_result *res, int *n,
+		       char *bound, size_t bound_size)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "rmapfuzz explore: %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	bool ok = true, seen_bound = false;
+	char buf[4096];
+	while (getline(&line, &cap, f) > 0) {
+		if (json_field(line, "bound", buf, sizeof(buf))) {
+			seen_bound = true;
+			if (!*bound)
+				snprintf(bound, bound_size, "%s", buf);
+			else if (strcmp(bound, buf)) {
+				char *shard = strstr(buf, "; shard "), *mine = strstr(bound, "; shard ");
+				if (!shard || !mine || shard - buf != mine - bound || strncmp(buf, bound, (size_t)(shard - buf))) {
+					fprintf(stderr, "rmapfuzz explore: %s: another bound (%s) than the first "
+						"file's (%s)\n", path, buf, bound);
+					ok = false;
+					break;
+				}
+			}
+			continue;
+		}
+		if (strstr(line, "\"max_ops\": ")) {
+			o->b.max_ops = (int)field_ul(line, "max_ops");
+			o->b.max_conc = (int)field_ul(line, "max_conc");
+			o->b.max_pmds = (int)field_ul(line, "max_pmds");
+			o->b.max_mms = (int)field_ul(line, "max_mms");
+			json_field(line, "preemptions", buf, sizeof(buf));
+			o->b.preemptions = atoi(buf);
+			o->b.families = (unsigned)field_ul(line, "families");
+			json_field(line, "dedup", buf, sizeof(buf));
+			o->b.no_dedup = !strcmp(buf, "false");
+			continue;
+		}
+		if (!json_field(line, "protocol", buf, sizeof(buf)))
+			continue;
+		const struct protocol *p = protocol_find(buf);
+		if (!p) {
+			fprintf(stderr, "rmapfuzz explore: %s: unknown protocol '%s'\n", path, buf);
+			ok = false;
+			break;
+		}
+		struct explore_result r = { 0 };
+		snprintf(r.protocol, sizeof(r.protocol), "%s", p->name);
+		r.candidates = field_ul(line, "candidates");
+		r.programs = field_ul(line, "programs");
+		r.states = field_ul(line, "states");
+		r.interleavings = field_ul(line, "interleavings");
+		r.cut = field_ul(line, "cut");
+		r.revisits = field_ul(line, "revisits");
+		r.truncated = field_ul(line, "truncated");
+		r.setup_violations = field_ul(line, "setup_violations");
+		r.unencodable = field_ul(line, "unencodable");
+		json_field(line, "seconds", buf, sizeof(buf));
+		r.seconds = strtod(buf, NULL);
+		for (const char *s = strstr(line, "{\"invariant\": "); s && r.nr_inv < EXPLORE_MAX_INVARIANTS;
+		     s = strstr(s + 1, "{\"invariant\": ")) {
+			int k = r.nr_inv++;
+			json_field(s, "invariant", r.inv[k].name, sizeof(r.inv[k].name));
+			r.inv[k].programs = field_ul(s, "programs");
+			struct explore_cex *c = &r.inv[k].cex;
+			c->ops = (int)field_ul(s, "ops");
+			c->steps = (int)field_ul(s, "steps");
+			c->preemptions = (int)field_ul(s, "preemptions");
+			json_field(s, "input", buf, sizeof(buf));
+			for (size_t i = 0; buf[2 * i] && buf[2 * i + 1] && i < sizeof(c->data); i++) {
+				unsigned v;
+				sscanf(buf + 2 * i, "%2x", &v);
+				c->data[i] = (uint8_t)v;
+				c->size = i + 1;
+			}
+		}
+		int i = 0;
+		while (i < *n && strcmp(res[i].protocol, r.protocol))
+			i++;
+		if (i == *n) {
+			memset(&res[i], 0, sizeof(res[i]));
+			snprintf(res[i].protocol, sizeof(res[i].protocol), "%s", r.protocol);
+			++*n;
+		}
+		explore_result_merge(&res[i], &r);
+	}
+	if (ok && !seen_bound) {
+		fprintf(stderr, "rmapfuzz explore: %s: not a result of rmapfuzz explore --json\n", path);
+		ok = false;
+	}
+	free(line);
+	fclose(f);
+	return ok;
+}
+
+/* ---- the command ---- */
+
+enum { OPT_ALL = 256, OPT_MAX_OPS, OPT_MAX_CONC, OPT_MAX_PMDS, OPT_MAX_MMS, OPT_PREEMPTIONS, OPT_JOBS,
+       OPT_SHARD, OPT_JSON, OPT_INVARIANTS, OPT_NO_DEDUP, OPT_MERGE, OPT_VERSION };
+
+int explore_main(int argc, char **argv, const char *version)
+{
+	static const struct option longopts[] = {
+		{ "protocol", required_argument, NULL, 'p' },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "max-ops", required_argument, NULL, OPT_MAX_OPS },
+		{ "max-conc", required_argument, NULL, OPT_MAX_CONC },
+		{ "max-pmds", required_argument, NULL, OPT_MAX_PMDS },
+		{ "max-mms", required_argument, NULL, OPT_MAX_MMS },
+		{ "preemptions", required_argument, NULL, OPT_PREEMPTIONS },
+		{ "jobs", required_argument, NULL, OPT_JOBS },
+		{ "shard", required_argument, NULL, OPT_SHARD },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "invariants", required_argument, NULL, OPT_INVARIANTS },
+		{ "no-dedup", no_argument, NULL, OPT_NO_DEDUP },
+		{ "merge", no_argument, NULL, OPT_MERGE },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ 0 },
+	};
+	struct opts o = { .jobs = 1 };
+	explore_default_bound(&o.b);
+	char prog[] = "rmapfuzz explore";
+	char *saved = argv[0];
+	argv[0] = prog;
+	optind = 0;
+	int opt, rc = -1;
+	while (rc < 0 && (opt = getopt_long(argc, argv, "hp:o:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'p': {
+			const struct protocol *p = protocol_find(optarg);
+			if (!p) {
+				fprintf(stderr, "rmapfuzz: unknown protocol '%s' (--protocol); known:", optarg);
+				for (int i = 0; i < nr_protocols; i++)
+					fprintf(stderr, " %s", protocols[i].name);
+				fprintf(stderr, "\n");
+				rc = usage("%s", "a protocol rmapfuzz protocols lists");
+			} else if (o.nr_proto < 64) {
+				o.proto[o.nr_proto++] = p;
+			}
+			break;
+		}
+		case OPT_ALL:
+			o.all = true;
+			break;
+		case OPT_MAX_OPS:
+		case OPT_MAX_CONC:
+		case OPT_MAX_PMDS:
+		case OPT_MAX_MMS:
+		case OPT_PREEMPTIONS:
+		case OPT_JOBS: {
+			/* The numeric options: where each goes and its range. */
+			const struct { const char *name; int lo, hi; int *out; } num[] = {
+				[OPT_MAX_OPS - OPT_MAX_OPS] = { "--max-ops", 2, 8, &o.b.max_ops },
+				[OPT_MAX_CONC - OPT_MAX_OPS] = { "--max-conc", 2, 6, &o.b.max_conc },
+				[OPT_MAX_PMDS - OPT_MAX_OPS] = { "--max-pmds", 1, 16, &o.b.max_pmds },
+				[OPT_MAX_MMS - OPT_MAX_OPS] = { "--max-mms", 1, 6, &o.b.max_mms },
+				[OPT_PREEMPTIONS - OPT_MAX_OPS] = { "--preemptions", 0, 1000, &o.b.preemptions },
+				[OPT_JOBS - OPT_MAX_OPS] = { "--jobs", 1, 64, &o.jobs },
+			};
+			const int k = opt - OPT_MAX_OPS;
+			if (!number(optarg, num[k].lo, num[k].hi, num[k].out)) {
+				fprintf(stderr, "rmapfuzz explore: %s wants a number from %d to %d, not '%s'\n"
+					"Try 'rmapfuzz explore --help'.\n", num[k].name, num[k].lo, num[k].hi,
+					optarg);
+				rc = 2;
+			}
+			break;
+		}
+		case OPT_SHARD: {
+			int i, n, end = 0;
+			if (sscanf(optarg, "%d/%d%n", &i, &n, &end) != 2 || optarg[end] || n < 1 ||
+			    n > 1000000 || i < 0 || i >= n)
+				rc = usage("--shard wants I/N with 0 <= I < N, not '%s'", optarg);
+			else
+				o.b.shard = i, o.b.shards = n;
+			break;
+		}
+		case OPT_JSON:
+			o.json = true;
+			break;
+		case OPT_INVARIANTS: {
+			char why[128];
+			if (!invariant_families_parse(optarg, &o.b.families, why, sizeof(why)))
+				rc = usage("%s (--invariants)", why);
+			break;
+		}
+		case OPT_NO_DEDUP:
+			o.b.no_dedup = true;
+			break;
+		case OPT_MERGE:
+			o.merge = true;
+			break;
+		case 'o':
+			o.out = optarg;
+			break;
+		case 'h':
+			explore_help();
+			rc = 0;
+			break;
+		case OPT_VERSION:
+			printf("rmapfuzz %s\n", version);
+			rc = 0;
+			break;
+		default:
+			rc = usage("%s", "bad option (above)");
+			break;
+		}
+	}
+	argv[0] = saved;
+	if (rc >= 0)
+		return rc;
+	if (o.merge && optind == argc)
+		return usage("%s", "--merge wants the FILEs of --json results to join");
+	if (!o.merge && optind < argc)
+		return usage("takes no operands ('%s'; --merge joins files)", argv[optind]);
+	if (o.merge && (o.nr_proto || o.all))
+		return usage("%s", "--merge takes the protocols its files hold, not --protocol or --all");
+	if (o.b.max_conc > o.b.max_ops)
+		return usage("%s", "--max-conc is more than --max-ops");
+	if (o.out) {
+		struct stat st;
+		if (!stat(o.out, &st) && !S_ISDIR(st.st_mode))
+			return usage("-o %s: not a directory", o.out);
+	}
+
+	struct explore_result *res = calloc((size_t)nr_protocols, sizeof(*res));
+	int n = 0;
+	double t0 = now();
+	int status = 0;
+	if (o.merge) {
+		char bound[4096] = "";
+		for (int i = optind; i < argc; i++)
+			if (!merge_file(argv[i], &o, res, &n, bound, sizeof(bound))) {
+				free(res);
+				return 2;
+			}
+		o.b.shard = 0;
+		o.b.shards = 1;
+	} else {
+		if (!o.nr_proto)
+			for (int i = 0; i < nr_protocols; i++)
+				o.proto[o.nr_proto++] = &protocols[i];
+		struct strbuf bound = { 0 };
+		bound_text(&o.b, &bound);
+		bool progress = isatty(2) || getenv("RMAPFUZZ_PROGRESS");
+		fprintf(stderr, "rmapfuzz explore: %d protocol(s), bound: %s\n", o.nr_proto, sb_str(&bound));
+		sb_free(&bound);
+		for (int i = 0; i < o.nr_proto; i++) {
+			double t = now();
+			if (!explore_jobs(&o, o.proto[i], &res[n], progress))
+				status = 2;
+			res[n].seconds = now() - t;
+			fprintf(stderr, "rmapfuzz explore: [%d/%d] %s: %s, %lu programs, %lu states in %.1f s\n",
+				i + 1, o.nr_proto, o.proto[i]->name, res[n].nr_inv ? "violated" : "clean",
+				res[n].programs, res[n].states, res[n].seconds);
+			n++;
+		}
+	}
+	print_results(&o, res, n, now() - t0);
+	if (o.out) {
+		struct strbuf bound = { 0 };
+		bound_text(&o.b, &bound);
+		for (int i = 0; i < n; i++)
+			for (int k = 0; k < res[i].nr_inv; k++)
+				if (res[i].inv[k].cex.size &&
+				    !write_cex(&o, protocol_find(res[i].protocol), res[i].inv[k].name,
+					       &res[i].inv[k].cex, sb_str(&bound)))
+					status = 2;
+		sb_free(&bound);
+	}
+	free(res);
+	return status;
+}

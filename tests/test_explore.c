@@ -1,0 +1,204 @@
+/* The explorer (fuzz/explore.c): its state deduplication is sound (it
+ * finds exactly the (invariant, program) pairs that plain enumeration of
+ * every interleaving finds, on small bounds, for buggy rows and a sound
+ * one), its counterexamples replay, shards add up to the whole, and a
+ * small bound finds linux-3.14's races and keeps linux-3.15 clean. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "explore.h"
+#include "oracle.h"
+#include "protocol.h"
+#include "run.h"
+#include "scenario.h"
+#include "strbuf.h"
+#include "test.h"
+
+/* The pairs a search found, each as "invariant hex-of-program". */
+struct found {
+	char **pair;
+	size_t n, cap;
+};
+
+static void on_found(void *ctx, const char *invariant, const uint8_t *data, size_t size)
+{
+	struct found *f = ctx;
+	struct strbuf sb = { 0 };
+	sb_printf(&sb, "%s ", invariant);
+	for (size_t i = 0; i < size; i++)
+		sb_printf(&sb, "%02x", data[i]);
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 64;
+		f->pair = realloc(f->pair, f->cap * sizeof(*f->pair));
+	}
+	f->pair[f->n++] = sb.buf;
+}
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void found_free(struct found *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->pair[i]);
+	free(f->pair);
+}
+
+/* The deduplicated search and plain enumeration of b on proto find the
+ * same pairs; returns how many. */
+static size_t same_as_enumeration(const char *name, struct explore_bound b)
+{
+	const struct protocol *p = protocol_find(name);
+	struct found dedup = { 0 }, plain = { 0 };
+	struct explore_result r1, r2;
+	b.no_dedup = false;
+	explore_protocol_found(p, &b, &r1, on_found, &dedup);
+	b.no_dedup = true;
+	explore_protocol_found(p, &b, &r2, on_found, &plain);
+	CHECK_EQ(r1.programs, r2.programs);
+	CHECK(r1.states < r2.states);	/* the reduction reduces */
+	CHECK_EQ(dedup.n, plain.n);
+	if (dedup.n)
+		qsort(dedup.pair, dedup.n, sizeof(char *), by_str);
+	if (plain.n)
+		qsort(plain.pair, plain.n, sizeof(char *), by_str);
+	for (size_t i = 0; i < dedup.n && i < plain.n; i++)
+		CHECK_STR(dedup.pair[i], plain.pair[i]);
+	/* The same invariants, and shortest counterexamples as short: the
+	 * deduplicated search's second pass makes the steps exact. */
+	CHECK_EQ(r1.nr_inv, r2.nr_inv);
+	for (int i = 0; i < r1.nr_inv; i++) {
+		int j = 0;
+		while (j < r2.nr_inv && strcmp(r1.inv[i].name, r2.inv[j].name))
+			j++;
+		CHECK(j < r2.nr_inv);
+		if (j == r2.nr_inv)
+			continue;
+		CHECK_EQ(r1.inv[i].programs, r2.inv[j].programs);
+		CHECK_EQ(r1.inv[i].cex.ops, r2.inv[j].cex.ops);
+		CHECK_EQ(r1.inv[i].cex.steps, r2.inv[j].cex.steps);
+	}
+	size_t n = dedup.n;
+	found_free(&dedup);
+	found_free(&plain);
+	return n;
+}
+
+static struct explore_bound small(int ops, int pmds, int mms, int preemptions)
+{
+	struct explore_bound b;
+	explore_default_bound(&b);
+	b.max_ops = ops;
+	b.max_conc = 2;
+	b.max_pmds = pmds;
+	b.max_mms = mms;
+	b.preemptions = preemptions;
+	return b;
+}
+
+static void dedup_matches_enumeration_linux_3_14(void)
+{
+	/* munmap and fork against a split or migration, every interleaving;
+	 * then two pmds with at most two preemptions (the bound's labels). */
+	CHECK(same_as_enumeration("linux-3.14", small(2, 1, 2, -1)) > 0);
+	CHECK(same_as_enumeration("linux-3.14", small(2, 2, 2, 2)) > 0);
+}
+
+static void dedup_matches_enumeration_linux_3_12(void)
+{
+	/* The mail's race needs a set-up mremap: three operations. */
+	CHECK(same_as_enumeration("linux-3.12", small(3, 3, 1, 2)) > 0);
+}
+
+static void dedup_matches_enumeration_linux_3_15(void)
+{
+	CHECK_EQ(same_as_enumeration("linux-3.15", small(2, 1, 2, -1)), 0);
+	CHECK_EQ(same_as_enumeration("linux-3.15", small(3, 3, 1, 2)), 0);
+}
+
+/* Every counterexample replays through rmap_run, as `rmapfuzz replay`
+ * runs it, to its invariant, and its scenario text parses back to it. */
+static void check_replays(const struct protocol *p, const struct explore_result *r, unsigned families)
+{
+	for (int i = 0; i < r->nr_inv; i++) {
+		const struct explore_cex *c = &r->inv[i].cex;
+		CHECK(c->size > 0);
+		struct run_result rr;
+		CHECK(rmap_run(c->data, c->size, p, run_families(families), &rr, NULL));
+		CHECK_STR(rr.invariant, r->inv[i].name);
+		struct strbuf text = { 0 };
+		for (size_t k = 0; k < c->size / RECORD_SIZE; k++) {
+			struct record rec = record_at(c->data, k);
+			scenario_record_text(&rec, &text);
+			sb_printf(&text, "\n");
+		}
+		struct record back[PROGRAM_MAX_RECORDS];
+		struct scenario_error err;
+		int n = scenario_parse(text.buf, text.len, back, &err);
+		CHECK_EQ(n, (long long)(c->size / RECORD_SIZE));
+		for (int k = 0; k < n; k++)
+			CHECK(!memcmp(&back[k], c->data + RECORD_SIZE * k, RECORD_SIZE));
+		sb_free(&text);
+	}
+}
+
+/* What ./build.sh test asks of the explorer: a small bound finds
+ * linux-3.14's races (the split-vs-zap BUG and a split missing a pmd)
+ * and keeps linux-3.15 clean in the walk family. */
+static void small_bound_finds_3_14_keeps_3_15_clean(void)
+{
+	struct explore_bound b = small(3, 3, 1, -1);
+	struct explore_result r;
+	const struct protocol *p = protocol_find("linux-3.14");
+	explore_protocol(p, &b, &r, false);
+	bool bug = false, missed = false;
+	for (int i = 0; i < r.nr_inv; i++) {
+		bug |= !strcmp(r.inv[i].name, "kernel-bug");
+		missed |= !strcmp(r.inv[i].name, "split-missed-pmd");
+	}
+	CHECK(bug && missed);
+	CHECK_EQ(r.truncated, 0);
+	check_replays(p, &r, b.families);
+	/* munmap against a split: two operations, one preemption is enough. */
+	for (int i = 0; i < r.nr_inv; i++)
+		CHECK_EQ(r.inv[i].cex.ops, 2);
+
+	p = protocol_find("linux-3.15");
+	explore_protocol(p, &b, &r, false);
+	CHECK_EQ(r.nr_inv, 0);
+	CHECK(r.programs > 400);
+	CHECK_EQ(r.truncated, 0);
+}
+
+/* Shards split the programs: their counts add up to the whole's, their
+ * merged verdict and counterexamples are the whole's. */
+static void shards_add_up(void)
+{
+	const struct protocol *p = protocol_find("linux-3.12");
+	struct explore_bound b = small(3, 3, 1, 2);
+	struct explore_result whole, part, merged = { 0 };
+	explore_protocol(p, &b, &whole, false);
+	snprintf(merged.protocol, sizeof(merged.protocol), "%s", p->name);
+	b.shards = 3;
+	for (b.shard = 0; b.shard < 3; b.shard++) {
+		explore_protocol(p, &b, &part, false);
+		explore_result_merge(&merged, &part);
+	}
+	CHECK_EQ(merged.programs, whole.programs);
+	CHECK_EQ(merged.states, whole.states);
+	CHECK_EQ(merged.interleavings, whole.interleavings);
+	CHECK_EQ(merged.nr_inv, whole.nr_inv);
+	for (int i = 0; i < whole.nr_inv && i < merged.nr_inv; i++) {
+		CHECK_STR(merged.inv[i].name, whole.inv[i].name);
+		CHECK_EQ(merged.inv[i].cex.steps, whole.inv[i].cex.steps);
+		CHECK_EQ(merged.inv[i].cex.size, whole.inv[i].cex.size);
+		CHECK(!memcmp(merged.inv[i].cex.data, whole.inv[i].cex.data, whole.inv[i].cex.size));
+	}
+	check_replays(p, &merged, b.families);
+}
+
+TEST_MAIN(T(dedup_matches_enumeration_linux_3_14), T(dedup_matches_enumeration_linux_3_12),
+	  T(dedup_matches_enumeration_linux_3_15), T(small_bound_finds_3_14_keeps_3_15_clean),
+	  T(shards_add_up))
