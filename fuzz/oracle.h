@@ -81,8 +81,9 @@ enum {
 	ORACLE_FEATURE_MM_FAMILY = 729,		/* an mm's vmas, anon_vmas, chain length: 216 */
 	ORACLE_FEATURE_VMA_CHAIN = 945,		/* a vma's chain against the hierarchy: 60 */
 	ORACLE_FEATURE_VMA_PAGES = 1005,	/* what its pages' anon_vmas are to its own: 16 */
-	ORACLE_FEATURE_CHAINS = 1021,		/* a vma's whole chain, hashed: ORACLE_CHAIN_BUCKETS */
-	ORACLE_NR_FEATURES = 1021 + ORACLE_CHAIN_BUCKETS,
+	ORACLE_FEATURE_VMA_PAIR = 1021,		/* two vmas of one mm: own, chains, place, pages: 120 */
+	ORACLE_FEATURE_CHAINS = 1141,		/* a vma's whole chain, hashed: ORACLE_CHAIN_BUCKETS */
+	ORACLE_NR_FEATURES = 1141 + ORACLE_CHAIN_BUCKETS,
 };
 #define ORACLE_MAX_WALKS 8
 
@@ -139,7 +140,8 @@ void oracle_at_end(struct oracle *o);
  * mm's vmas, anon_vmas, longest chain and vmas holding an anon_vma left
  * with no user, each vma's chain against the family tree
  * (vma_chain_features) and what its pages' anon_vmas are to its own, and
- * each vma's whole chain hashed (chain_features). Only on the rows that
+ * each vma's whole chain hashed (chain_features), and each pair of vmas
+ * of an mm side by side (vma_pair_features). Only on the rows that
  * reuse anon_vmas. */
 void oracle_layout_features(struct oracle *o);
 /* Before each record (a report's interleaving marks where each begins). */

@@ -33,7 +33,7 @@ static inline unsigned run_families_of(unsigned flags)
  * oracle's (oracle.h), then from RUN_STEP_FEATURES the steps' own (which
  * operation waited on which lock class: 8 ids an operation, run.c).
  * libFuzzer clears and scans every counter after every run: keep them few. */
-#define RUN_STEP_FEATURES 17405u	/* ORACLE_NR_FEATURES */
+#define RUN_STEP_FEATURES 17525u	/* ORACLE_NR_FEATURES */
 #define RUN_NR_STEP_FEATURES 160u	/* room for 20 operations (NR_TASK_OPS) * 8 */
 #define RUN_NR_FEATURES (RUN_STEP_FEATURES + RUN_NR_STEP_FEATURES)
 
