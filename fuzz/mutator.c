@@ -172,6 +172,64 @@ static size_t grow_mms(struct rng *r, uint8_t *data, size_t n, size_t max)
 	return n;
 }
 
+/* An operation of the program again, on another mm: a record that names an
+ * mm, copied with its other operands and run at once, either appended
+ * naming the newest mm (what the last fork made; one time in four the one
+ * before it), or inserted just before a fork naming the mm that fork
+ * copies, so that the child inherits what it did; an mprotect's
+ * protection or a fault's write bit flipped one time in two. A fork tree
+ * is built so: the same split, fault, move or fork once more in a child
+ * or just before the next fork, on the layout the program already made
+ * (an operand drawn afresh names, most of the time, a point of no
+ * interest). The other records keep the mms they named. */
+static size_t again(struct rng *r, uint8_t *data, size_t n, size_t max)
+{
+	int names[PROGRAM_MAX_RECORDS + 1], want[PROGRAM_MAX_RECORDS + 1];
+	size_t src = below(r, n), at = n;
+	int mm = -1;
+
+	if (!n || n >= max || n > PROGRAM_MAX_RECORDS)
+		return n;
+	for (size_t tries = n; tries && named_mm(data, src) < 0; tries--)
+		src = (src + 1) % n;
+	if (named_mm(data, src) < 0)
+		return n;
+	if (below(r, 2)) {	/* before a fork, if there is one */
+		size_t f = below(r, n);
+		for (size_t tries = n; tries; tries--, f = (f + 1) % n)
+			if (record_op(&(struct record){ data[f * RECORD_SIZE], 0, 0, 0 }) == REC_FORK) {
+				at = f;
+				mm = named_mm(data, f);
+				break;
+			}
+	}
+	if (mm < 0) {
+		unsigned mms = mms_made(data, n);
+		mm = (int)mms - 1 - (below(r, 4) == 0 && mms > 1);
+	}
+	for (size_t i = 0; i < n; i++)
+		names[i] = named_mm(data, i);
+	uint8_t rec[RECORD_SIZE];
+	memcpy(rec, data + src * RECORD_SIZE, RECORD_SIZE);
+	rec[0] |= 0x80;
+	enum rec_op op = record_op(&(struct record){ rec[0], 0, 0, 0 });
+	if (op == REC_MREMAP || op == REC_MREMAP_RESIZE)
+		rec[1] = (uint8_t)((rec[1] & 0xf8) | (mm & 7));
+	else
+		rec[1] = (uint8_t)mm;
+	if (op == REC_MPROTECT && below(r, 2))
+		rec[3] ^= 32;
+	if (op == REC_FAULT && below(r, 2))
+		rec[3] ^= 2;
+	memmove(data + (at + 1) * RECORD_SIZE, data + at * RECORD_SIZE, (n - at) * RECORD_SIZE);
+	memcpy(data + at * RECORD_SIZE, rec, RECORD_SIZE);
+	n++;
+	for (size_t i = 0; i < n; i++)
+		want[i] = i < at ? names[i] : i == at ? mm : names[i - 1];
+	rename_mms(data, n, want);
+	return n;
+}
+
 /* Bits lo..hi-1 of a schedule byte (slot i runs Y when bit i is set). */
 static unsigned bit_range(unsigned lo, unsigned hi)
 {
@@ -389,13 +447,13 @@ static unsigned long nr_mutations;
 unsigned long rmap_mutator_calls(void) { return nr_mutations; }
 void rmap_mutator_reset(void) { nr_mutations = 0; }
 
-/* One of the ten record mutations below, alike: 0-5, 6 (grow_mms), 7
- * (make_race), 8 (move_home), 10 (one operand); 9, a race from scratch,
- * has a share of its own. */
+/* One of the eleven record mutations below, alike: 0-5, 6 (grow_mms), 7
+ * (make_race), 8 (move_home), 10 (one operand), 11 (again); 9, a race
+ * from scratch, has a share of its own. */
 static unsigned record_mutation(struct rng *r)
 {
-	unsigned what = (unsigned)below(r, 10);
-	return what == 9 ? 10 : what;
+	unsigned what = (unsigned)below(r, 11);
+	return what == 9 ? 11 : what;
 }
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
@@ -435,6 +493,9 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 		break;
 	case 8:
 		n = move_home(&r, data, n, max);
+		break;
+	case 11:
+		n = again(&r, data, n, max);
 		break;
 	case 0: /* one record's bytes */
 		LLVMFuzzerMutate(rec, RECORD_SIZE, RECORD_SIZE);
