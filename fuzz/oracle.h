@@ -91,6 +91,8 @@ struct oracle {
 	struct world *w;
 	unsigned families;		/* the invariant families it checks */
 	unsigned char *features;	/* counters by feature id, NULL: none wanted */
+	unsigned char *seen;		/* ids any run counted (run.h's novelty), or NULL */
+	unsigned long novel;		/* ids this run counted first */
 	unsigned long layout_steps;	/* w->steps when layout features last ran */
 	unsigned long hierarchy_seen;	/* what the anon_vma features last looked at */
 	const struct rmap_walk *active[ORACLE_MAX_WALKS];	/* walks under way */
@@ -120,6 +122,10 @@ struct oracle {
 static inline void oracle_feature(struct oracle *o, unsigned id)
 {
 	unsigned char *c = &o->features[id];
+	if (!*c && o->seen && !o->seen[id]) {
+		o->seen[id] = 1;
+		o->novel++;
+	}
 	if (*c < 255)
 		++*c;
 }

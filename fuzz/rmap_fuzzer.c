@@ -276,7 +276,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!proto)	/* engines that skip LLVMFuzzerInitialize (it builds the world too) */
 		LLVMFuzzerInitialize(NULL, NULL);
-	if (rmap_run_in(world, data, size, proto, run_flags, counters, &res, NULL)) {
+	static unsigned char seen[RUN_NR_FEATURES];
+	rmap_run_novelty(seen);
+	bool violated = rmap_run_in(world, data, size, proto, run_flags, counters, &res, NULL);
+	rmap_mutator_reward(res.novel);
+	if (violated) {
 		/* How long the search took, start-up aside (tools/bench.sh):
 		 * up to the verdict, not the report's runs. */
 		double search = first ? now() - first : 0;
