@@ -103,6 +103,47 @@ static unsigned mms_made(const uint8_t *data, size_t n)
 	return mms < MAX_MMS ? mms : MAX_MMS;
 }
 
+/* The mm a record's operand names: a selector picks mm (sel % nr_mm),
+ * nr_mm the mms made before it (mms_made's guess). -1: no mm operand. */
+static int named_mm(const uint8_t *data, size_t i)
+{
+	const uint8_t *rec = data + i * RECORD_SIZE;
+	switch (record_op(&(struct record){ rec[0], 0, 0, 0 })) {
+	case REC_MMAP:
+	case REC_FAULT:
+	case REC_FORK:
+	case REC_MUNMAP:
+	case REC_MADVISE:
+	case REC_EXIT:
+	case REC_MPROTECT:
+		return (int)(rec[1] % mms_made(data, i));
+	case REC_MREMAP:
+	case REC_MREMAP_RESIZE:
+		return (int)((rec[1] & 7) % mms_made(data, i));
+	default:
+		return -1;
+	}
+}
+
+/* After records moved, came or went, each record names the mm it named
+ * before (want[i], -1: leave it) where that mm exists at its place: an
+ * inserted fork shifts every later selector's meaning, as a deleted one
+ * does; a developer editing a scenario keeps the names. */
+static void rename_mms(uint8_t *data, size_t n, const int *want)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *rec = data + i * RECORD_SIZE;
+		int m = want[i];
+		if (m < 0 || named_mm(data, i) < 0 || m >= (int)mms_made(data, i))
+			continue;
+		enum rec_op op = record_op(&(struct record){ rec[0], 0, 0, 0 });
+		if (op == REC_MREMAP || op == REC_MREMAP_RESIZE)
+			rec[1] = (uint8_t)((rec[1] & 0xf8) | m);
+		else
+			rec[1] = (uint8_t)m;
+	}
+}
+
 /* Whole operations on whole address spaces, one to three appended, each
  * run at once: forks, exits, mprotects, faults, munmaps, mremaps. The
  * anon_vma lifetime bugs are such sequences, no race in them, and deeper
@@ -128,6 +169,64 @@ static size_t grow_mms(struct rng *r, uint8_t *data, size_t n, size_t max)
 		else
 			rec[1] = mm;
 	}
+	return n;
+}
+
+/* An operation of the program again, on another mm: a record that names an
+ * mm, copied with its other operands and run at once, either appended
+ * naming the newest mm (what the last fork made; one time in four the one
+ * before it), or inserted just before a fork naming the mm that fork
+ * copies, so that the child inherits what it did; an mprotect's
+ * protection or a fault's write bit flipped one time in two. A fork tree
+ * is built so: the same split, fault, move or fork once more in a child
+ * or just before the next fork, on the layout the program already made
+ * (an operand drawn afresh names, most of the time, a point of no
+ * interest). The other records keep the mms they named. */
+static size_t again(struct rng *r, uint8_t *data, size_t n, size_t max)
+{
+	int names[PROGRAM_MAX_RECORDS + 1], want[PROGRAM_MAX_RECORDS + 1];
+	size_t src = below(r, n), at = n;
+	int mm = -1;
+
+	if (!n || n >= max || n > PROGRAM_MAX_RECORDS)
+		return n;
+	for (size_t tries = n; tries && named_mm(data, src) < 0; tries--)
+		src = (src + 1) % n;
+	if (named_mm(data, src) < 0)
+		return n;
+	if (below(r, 2)) {	/* before a fork, if there is one */
+		size_t f = below(r, n);
+		for (size_t tries = n; tries; tries--, f = (f + 1) % n)
+			if (record_op(&(struct record){ data[f * RECORD_SIZE], 0, 0, 0 }) == REC_FORK) {
+				at = f;
+				mm = named_mm(data, f);
+				break;
+			}
+	}
+	if (mm < 0) {
+		unsigned mms = mms_made(data, n);
+		mm = (int)mms - 1 - (below(r, 4) == 0 && mms > 1);
+	}
+	for (size_t i = 0; i < n; i++)
+		names[i] = named_mm(data, i);
+	uint8_t rec[RECORD_SIZE];
+	memcpy(rec, data + src * RECORD_SIZE, RECORD_SIZE);
+	rec[0] |= 0x80;
+	enum rec_op op = record_op(&(struct record){ rec[0], 0, 0, 0 });
+	if (op == REC_MREMAP || op == REC_MREMAP_RESIZE)
+		rec[1] = (uint8_t)((rec[1] & 0xf8) | (mm & 7));
+	else
+		rec[1] = (uint8_t)mm;
+	if (op == REC_MPROTECT && below(r, 2))
+		rec[3] ^= 32;
+	if (op == REC_FAULT && below(r, 2))
+		rec[3] ^= 2;
+	memmove(data + (at + 1) * RECORD_SIZE, data + at * RECORD_SIZE, (n - at) * RECORD_SIZE);
+	memcpy(data + at * RECORD_SIZE, rec, RECORD_SIZE);
+	n++;
+	for (size_t i = 0; i < n; i++)
+		want[i] = i < at ? names[i] : i == at ? mm : names[i - 1];
+	rename_mms(data, n, want);
 	return n;
 }
 
@@ -345,16 +444,75 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 #define YOUNG_MUTATIONS 1000
 static unsigned long nr_mutations;
 
-unsigned long rmap_mutator_calls(void) { return nr_mutations; }
-void rmap_mutator_reset(void) { nr_mutations = 0; }
+/* Which mutations pay, learnt as the campaign goes: each kind's tries and
+ * the tries whose input showed a feature no input had shown
+ * (rmap_mutator_reward, from the fuzz target), halved now and then so the
+ * figures follow the campaign. Kinds are the record mutations' numbers
+ * (0-11, 9 a race from scratch, the cross-over's too), then byte-level
+ * and splice. Past the young phase and once 64 tries paid, a kind drawn
+ * is kept with the odds of its rate of pay against the best kind's, never
+ * under one in eight (the next draw otherwise; the fourth is kept): the
+ * shares above are the prior, and a row whose bugs are no races, where
+ * races from scratch stopped paying long ago, spends its executions on
+ * the mutations that still find new states (MOpt's idea, Lyu et al.,
+ * USENIX Security 2019). */
+enum { KIND_BYTES = 12, KIND_SPLICE, NR_KINDS };
+static double kind_tries[NR_KINDS], kind_wins[NR_KINDS], all_wins;
+static int last_kind = -1;
 
-/* One of the ten record mutations below, alike: 0-5, 6 (grow_mms), 7
- * (make_race), 8 (move_home), 10 (one operand); 9, a race from scratch,
- * has a share of its own. */
+static void tried(unsigned kind)
+{
+	double sum = 0;
+	last_kind = (int)kind;
+	kind_tries[kind] += 1;
+	for (int k = 0; k < NR_KINDS; k++)
+		sum += kind_tries[k];
+	if (sum < 1 << 16)
+		return;
+	all_wins /= 2;
+	for (int k = 0; k < NR_KINDS; k++)
+		kind_tries[k] /= 2, kind_wins[k] /= 2;
+}
+
+void rmap_mutator_reward(unsigned long novel)
+{
+	if (last_kind >= 0 && novel) {
+		kind_wins[last_kind] += 1;
+		all_wins += 1;
+	}
+	last_kind = -1;
+}
+
+static bool favoured(struct rng *r, unsigned kind, bool young)
+{
+	if (young || all_wins < 64)
+		return true;
+	double best = 0, rate = (kind_wins[kind] + 1) / (kind_tries[kind] + 64);
+	for (int k = 0; k < NR_KINDS; k++) {
+		double q = (kind_wins[k] + 1) / (kind_tries[k] + 64);
+		best = q > best ? q : best;
+	}
+	double odds = rate / best;
+	return odds >= 1 || below(r, 1024) < (odds < 0.125 ? 128 : odds * 1024);
+}
+
+unsigned long rmap_mutator_calls(void) { return nr_mutations; }
+void rmap_mutator_reset(void)
+{
+	nr_mutations = 0;
+	memset(kind_tries, 0, sizeof(kind_tries));
+	memset(kind_wins, 0, sizeof(kind_wins));
+	all_wins = 0;
+	last_kind = -1;
+}
+
+/* One of the eleven record mutations below, alike: 0-5, 6 (grow_mms), 7
+ * (make_race), 8 (move_home), 10 (one operand), 11 (again); 9, a race
+ * from scratch, has a share of its own. */
 static unsigned record_mutation(struct rng *r)
 {
-	unsigned what = (unsigned)below(r, 10);
-	return what == 9 ? 10 : what;
+	unsigned what = (unsigned)below(r, 11);
+	return what == 9 ? 11 : what;
 }
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
@@ -366,16 +524,30 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 
 	if (max > PROGRAM_MAX_RECORDS)
 		max = PROGRAM_MAX_RECORDS;
-	if (below(&r, 8) == 0 || !max)
-		return LLVMFuzzerMutate(data, size, max_size);
-	uint8_t *rec = data + below(&r, n) * RECORD_SIZE;
 	/* A third of the record mutations start a race from scratch, three in
 	 * four under four records (no race fits there). Measured against one in
 	 * ten: the median executions to linux-3.14's race fell from 34k to 20k,
-	 * peek-migration-pte's from 5.9k to 1.2k (tools/bench.sh, 8 seeds). */
-	unsigned what = young ? 9
-		      : n >= 4 ? (below(&r, 3) ? record_mutation(&r) : 9)
-			       : !n || below(&r, 4) ? 9 : record_mutation(&r);
+	 * peek-migration-pte's from 5.9k to 1.2k (tools/bench.sh, 8 seeds).
+	 * The rewards reweigh these shares as the campaign goes (favoured). */
+	unsigned what;
+	for (int draw = 0;; draw++) {
+		what = below(&r, 8) == 0 || !max ? KIND_BYTES
+		     : young ? 9
+		     : n >= 4 ? (below(&r, 3) ? record_mutation(&r) : 9)
+			      : !n || below(&r, 4) ? 9 : record_mutation(&r);
+		if (draw == 3 || favoured(&r, what, young))
+			break;
+	}
+	tried(what);
+	if (what == KIND_BYTES)
+		return LLVMFuzzerMutate(data, size, max_size);
+	uint8_t *rec = data + below(&r, n) * RECORD_SIZE;
+	/* The mms each record names, to keep after an edit (rename_mms), one
+	 * edit in two. */
+	int names[PROGRAM_MAX_RECORDS + 1], want[PROGRAM_MAX_RECORDS + 1];
+	bool keep_names = n <= PROGRAM_MAX_RECORDS && below(&r, 2);
+	for (size_t i = 0; keep_names && i < n; i++)
+		names[i] = named_mm(data, i);
 	switch (what) {
 	case 6:
 		n = grow_mms(&r, data, n, max);
@@ -388,6 +560,9 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 		break;
 	case 8:
 		n = move_home(&r, data, n, max);
+		break;
+	case 11:
+		n = again(&r, data, n, max);
 		break;
 	case 0: /* one record's bytes */
 		LLVMFuzzerMutate(rec, RECORD_SIZE, RECORD_SIZE);
@@ -408,12 +583,24 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 				(n - at) * RECORD_SIZE);
 			memcpy(data + at * RECORD_SIZE, tmp, RECORD_SIZE);
 			n++;
+			if (keep_names) {
+				for (size_t i = 0; i < n; i++)
+					want[i] = i < at ? names[i] : i == at ? -1 : names[i - 1];
+				rename_mms(data, n, want);
+			}
 		}
 		break;
-	case 3: /* delete a record */
+	case 3: { /* delete a record */
+		size_t at = (size_t)(rec - data) / RECORD_SIZE;
 		memmove(rec, rec + RECORD_SIZE, (size_t)(data + n * RECORD_SIZE - rec - RECORD_SIZE));
 		n--;
+		if (keep_names) {
+			for (size_t i = 0; i < n; i++)
+				want[i] = names[i < at ? i : i + 1];
+			rename_mms(data, n, want);
+		}
 		break;
+	}
 	case 4: { /* swap two records */
 		uint8_t *other = data + below(&r, n) * RECORD_SIZE;
 		memcpy(tmp, rec, RECORD_SIZE);
@@ -430,6 +617,13 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 			memmove(data + (to + 1) * RECORD_SIZE, data + to * RECORD_SIZE,
 				(from - to) * RECORD_SIZE);
 		memcpy(data + to * RECORD_SIZE, tmp, RECORD_SIZE);
+		if (keep_names) {
+			for (size_t i = 0; i < n; i++)
+				want[i] = i == to ? names[from]
+					: to > from && i >= from && i < to ? names[i + 1]
+					: to < from && i > to && i <= from ? names[i - 1] : names[i];
+			rename_mms(data, n, want);
+		}
 		break;
 	}
 	case 10:
@@ -459,8 +653,14 @@ size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1, const uint8
 
 	if (max > PROGRAM_MAX_RECORDS)
 		max = PROGRAM_MAX_RECORDS;
-	bool young = nr_mutations++ < YOUNG_MUTATIONS;
-	if (below(&r, 2) || young)
+	bool young = nr_mutations++ < YOUNG_MUTATIONS, scratch;
+	for (int draw = 0;; draw++) {
+		scratch = below(&r, 2) || young;
+		if (draw == 3 || favoured(&r, scratch ? 9 : KIND_SPLICE, young))
+			break;
+	}
+	tried(scratch ? 9 : KIND_SPLICE);
+	if (scratch)
 		return make_scenario(&r, out, 0, max, true) * RECORD_SIZE;
 	size_t a = below(&r, n1 + 1), b = below(&r, n2 + 1), len = n2 - b;
 	if (a > max)

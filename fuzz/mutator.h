@@ -19,5 +19,9 @@ size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1, const uint8
  * the first), and back to none (tests that want a known phase). */
 unsigned long rmap_mutator_calls(void);
 void rmap_mutator_reset(void);
+/* The input of the last mutation ran and showed novel features no input
+ * had shown (run.h's novelty): the mutator weighs its kinds of mutation by
+ * what they found. */
+void rmap_mutator_reward(unsigned long novel);
 
 #endif

@@ -65,6 +65,9 @@ bool invariant_families_parse(const char *spec, unsigned *families, char *why, s
  * of that page was under way. The fuzz target feeds them to libFuzzer as
  * extra coverage, so inputs that move or copy an entry behind or ahead of a
  * walk are kept and mutated further: the building blocks of every race. */
+/* Chains hashed (oracle.c's chain_features): room for the shapes of
+ * some minutes' search without collisions hiding too many. */
+#define ORACLE_CHAIN_BUCKETS 16384
 /* Their ids: a range per kind, ORACLE_NR_FEATURES in all. Each is a
  * counter the oracle bumps (saturating, as libFuzzer's counters are). */
 enum {
@@ -78,7 +81,9 @@ enum {
 	ORACLE_FEATURE_MM_FAMILY = 729,		/* an mm's vmas, anon_vmas, chain length: 216 */
 	ORACLE_FEATURE_VMA_CHAIN = 945,		/* a vma's chain against the hierarchy: 60 */
 	ORACLE_FEATURE_VMA_PAGES = 1005,	/* what its pages' anon_vmas are to its own: 16 */
-	ORACLE_NR_FEATURES = 1021,
+	ORACLE_FEATURE_VMA_PAIR = 1021,		/* two vmas of one mm: own, chains, place, pages: 120 */
+	ORACLE_FEATURE_CHAINS = 1141,		/* a vma's whole chain, hashed: ORACLE_CHAIN_BUCKETS */
+	ORACLE_NR_FEATURES = 1141 + ORACLE_CHAIN_BUCKETS,
 };
 #define ORACLE_MAX_WALKS 8
 
@@ -86,6 +91,8 @@ struct oracle {
 	struct world *w;
 	unsigned families;		/* the invariant families it checks */
 	unsigned char *features;	/* counters by feature id, NULL: none wanted */
+	unsigned char *seen;		/* ids any run counted (run.h's novelty), or NULL */
+	unsigned long novel;		/* ids this run counted first */
 	unsigned long layout_steps;	/* w->steps when layout features last ran */
 	unsigned long hierarchy_seen;	/* what the anon_vma features last looked at */
 	const struct rmap_walk *active[ORACLE_MAX_WALKS];	/* walks under way */
@@ -115,6 +122,10 @@ struct oracle {
 static inline void oracle_feature(struct oracle *o, unsigned id)
 {
 	unsigned char *c = &o->features[id];
+	if (!*c && o->seen && !o->seen[id]) {
+		o->seen[id] = 1;
+		o->novel++;
+	}
 	if (*c < 255)
 		++*c;
 }
@@ -134,8 +145,10 @@ void oracle_at_end(struct oracle *o);
  * it and how many children it has (what fork's reuse rules read), each
  * mm's vmas, anon_vmas, longest chain and vmas holding an anon_vma left
  * with no user, each vma's chain against the family tree
- * (vma_chain_features) and what its pages' anon_vmas are to its own. Only
- * on the rows that reuse anon_vmas. */
+ * (vma_chain_features) and what its pages' anon_vmas are to its own, and
+ * each vma's whole chain hashed (chain_features), and each pair of vmas
+ * of an mm side by side (vma_pair_features). Only on the rows that
+ * reuse anon_vmas. */
 void oracle_layout_features(struct oracle *o);
 /* Before each record (a report's interleaving marks where each begins). */
 void oracle_note_record(struct oracle *o, unsigned long record);

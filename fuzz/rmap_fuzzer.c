@@ -28,11 +28,35 @@ static struct protocol_adhoc proto_adhoc;	/* proto, when a spec names it */
 static unsigned run_flags;
 static struct world *world;	/* one world's memory, reset per input */
 
-/* libFuzzer reads this section as extra coverage counters (Linux): the
- * oracle's interleaving features and the steps' land here (run.h). */
-#define NR_EXTRA_COUNTERS RUN_NR_FEATURES
-__attribute__((used, section("__libfuzzer_extra_counters")))
-static uint8_t extra_counters[NR_EXTRA_COUNTERS];
+/* The oracle's features and the steps' (run.h), which libFuzzer reads as
+ * coverage counters. Registered at start-up as inline 8-bit counters
+ * (SanitizerCoverage's interface, which libFuzzer, AFL++ and honggfuzz
+ * read), not put in the __libfuzzer_extra_counters section: libFuzzer
+ * clears and scans every counter it knows of after every run, and the
+ * ORACLE_CHAIN_BUCKETS chain hashes, most of them, are counted only on the
+ * rows that reuse anon_vmas (oracle.c). The other rows leave that range
+ * out: they paid for 16k idle counters on every run (measured in
+ * /work/research/issue16-search.md). Each range gets a table of made-up
+ * PCs, one an entry as libFuzzer wants (a counter without one stops it);
+ * they point into the table itself, so they name nothing and mix with no
+ * real PC. */
+static uint8_t counters[RUN_NR_FEATURES];
+static uintptr_t counter_pcs[2 * RUN_NR_FEATURES];
+
+void __sanitizer_cov_8bit_counters_init(uint8_t *start, uint8_t *stop) __attribute__((weak));
+void __sanitizer_cov_pcs_init(const uintptr_t *beg, const uintptr_t *end) __attribute__((weak));
+
+static void register_counters(unsigned from, unsigned to)
+{
+	if (!__sanitizer_cov_8bit_counters_init || !__sanitizer_cov_pcs_init || from == to)
+		return;
+	for (unsigned i = from; i < to; i++) {
+		counter_pcs[2 * i] = (uintptr_t)&counter_pcs[2 * i];
+		counter_pcs[2 * i + 1] = i == from;	/* PCFlags: 1 begins a "function" */
+	}
+	__sanitizer_cov_8bit_counters_init(counters + from, counters + to);
+	__sanitizer_cov_pcs_init(counter_pcs + 2 * from, counter_pcs + 2 * to);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -175,6 +199,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* Built once, before the search: its arenas' first pages are start-up
 	 * cost, as blind testing's world is built before its clock starts. */
 	world = world_new(proto);
+	/* Once, before libFuzzer reads its modules (after this returns). */
+	static bool registered;
+	if (!registered) {
+		registered = true;
+		register_counters(0, ORACLE_FEATURE_CHAINS);
+		if (proto->anon_vma_reuse != REUSE_NONE)
+			register_counters(ORACLE_FEATURE_CHAINS, ORACLE_FEATURE_CHAINS + ORACLE_CHAIN_BUCKETS);
+		register_counters(ORACLE_FEATURE_CHAINS + ORACLE_CHAIN_BUCKETS, RUN_NR_FEATURES);
+	}
 	return 0;
 }
 
@@ -242,7 +275,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!proto)	/* engines that skip LLVMFuzzerInitialize (it builds the world too) */
 		LLVMFuzzerInitialize(NULL, NULL);
-	if (rmap_run_in(world, data, size, proto, run_flags, extra_counters, &res, NULL)) {
+	static unsigned char seen[RUN_NR_FEATURES];
+	rmap_run_novelty(seen);
+	bool violated = rmap_run_in(world, data, size, proto, run_flags, counters, &res, NULL);
+	rmap_mutator_reward(res.novel);
+	if (violated) {
 		/* How long the search took, start-up aside (tools/bench.sh):
 		 * up to the verdict, not the report's runs. */
 		double search = first ? now() - first : 0;

@@ -139,6 +139,10 @@ static void explain_violation(const struct oracle *o, struct strbuf *explain,
 	report_interleaving(o->log, timeline);
 }
 
+static unsigned char *novelty_seen;
+
+void rmap_run_novelty(unsigned char *seen) { novelty_seen = seen; }
+
 /* On reuse (reset in O(1)) when given, else on a world of its own, torn
  * down and leak-checked by world_free. */
 static bool run_once(struct world *reuse, const uint8_t *data, size_t size,
@@ -159,11 +163,13 @@ static bool run_once(struct world *reuse, const uint8_t *data, size_t size,
 	oracle_attach(&r.o, r.w, program != NULL);
 	r.o.families = run_families_of(flags);
 	r.o.features = features;
+	r.o.seen = features ? novelty_seen : NULL;
 	if (program)
 		r.o.checks_every_step = flags & RUN_EVERY_STEP;
 	execute(&r, data, size, program);
 	res->invariant = r.o.invariant;
 	res->steps = r.w->steps;
+	res->novel = r.o.novel;
 
 	res->first_line[0] = 0;
 	if (r.o.invariant)

@@ -33,7 +33,7 @@ static inline unsigned run_families_of(unsigned flags)
  * oracle's (oracle.h), then from RUN_STEP_FEATURES the steps' own (which
  * operation waited on which lock class: 8 ids an operation, run.c).
  * libFuzzer clears and scans every counter after every run: keep them few. */
-#define RUN_STEP_FEATURES 1021u	/* ORACLE_NR_FEATURES */
+#define RUN_STEP_FEATURES 17525u	/* ORACLE_NR_FEATURES */
 #define RUN_NR_STEP_FEATURES 160u	/* room for 20 operations (NR_TASK_OPS) * 8 */
 #define RUN_NR_FEATURES (RUN_STEP_FEATURES + RUN_NR_STEP_FEATURES)
 
@@ -41,7 +41,14 @@ struct run_result {
 	const char *invariant;	/* the violation's name, NULL when the input passed */
 	unsigned long steps;	/* steps run */
 	char first_line[128];	/* "rmap violation: <invariant> (<protocol>)" */
+	unsigned long novel;	/* feature ids no run counted before (rmap_run_novelty) */
 };
+
+/* Runs that count features note, in seen[RUN_NR_FEATURES] (NULL: stop),
+ * every id they count, and report in res->novel how many no earlier run
+ * had: what a coverage-guided search keeps, told to the mutator
+ * (rmap_mutator_reward) without a scan of every counter. */
+void rmap_run_novelty(unsigned char *seen);
 
 /* Run data; true when it violated an invariant. When report is not NULL and
  * the input violated, the full report is appended to it (the input is run a
