@@ -59,6 +59,8 @@ struct explore_result {
 	char protocol[48];
 	unsigned long candidates;	/* programs in the bound (every shard's) */
 	unsigned long programs;		/* programs whose interleavings were searched */
+	unsigned long same_setup;	/* not searched: their set-up left a world an
+					 * earlier program's did (the same futures) */
 	unsigned long states;		/* distinct states (with dedup; else nodes) */
 	unsigned long interleavings;	/* complete interleavings judged */
 	unsigned long cut;		/* nodes cut as already explored */
