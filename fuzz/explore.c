@@ -133,6 +133,7 @@ struct ex {
 	/* One visited set for every program of the bound: the states of the
 	 * concurrent phase, with the best label each was explored from. */
 	struct visited visited;
+	struct arena_canon canon;	/* the canonical hash's scratch */
 	/* The quiescent worlds set-up operations left, keyed with how many
 	 * there were and the level's operations; dup: the world now is one of
 	 * them seen before. */
@@ -241,6 +242,23 @@ static void state_hash(struct ex *x, int last, unsigned long long h[2])
 	clear_dead(w);
 	h[0] = 0x243f6a8885a308d3ull;
 	h[1] = 0x13198a2e03707344ull;
+	if (!x->b->byte_hash) {
+		/* By object (arena_canon): the world struct's state and the
+		 * oracle's walks are the roots, the objects they reach are
+		 * numbered as met. Where allocation stands (mem.next) is left
+		 * out: no step reads an address but to follow it. */
+		struct arena_canon *c = &x->canon;
+		arena_canon_begin(c, &w->mem, h);
+		arena_canon_root(c, &w->mm, offsetof(struct world, op_stats) - offsetof(struct world, mm));
+		arena_canon_root(c, &w->halted, sizeof(w->halted));
+		arena_canon_root(c, &w->mem.live, sizeof(w->mem.live));
+		arena_canon_root(c, &x->o.nr_active, sizeof(x->o.nr_active));
+		arena_canon_root(c, x->o.active, (size_t)x->o.nr_active * sizeof(x->o.active[0]));
+		if (x->b->preemptions >= 0)
+			arena_canon_root(c, &last, sizeof(last));
+		arena_canon_end(c, h);
+		return;
+	}
 	mem_hash(&w->mm, offsetof(struct world, op_stats) - offsetof(struct world, mm), h);
 	mem_hash(&w->halted, sizeof(w->halted), h);
 	mem_hash(&w->mem.next, sizeof(w->mem.next), h);
@@ -816,6 +834,7 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 	snprintf(res->protocol, sizeof(res->protocol), "%s", proto->name);
 	x.t0 = x.last_progress = now();
 	x.w = world_new(proto);
+	arena_log_on(&x.w->mem);
 	oracle_attach(&x.o, x.w, false);
 	x.o.families = b->families;
 
@@ -840,6 +859,7 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 	 * than a counterexample of that level could still improve. Its counts
 	 * are not kept: the first search's are the result's. */
 	if (!b->no_dedup && res->nr_inv) {
+		res->seconds = now() - x.t0;
 		struct explore_result counts = *res;
 		free(x.visited.slot);
 		free(x.worlds.slot);
@@ -856,6 +876,11 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 				explore_level(&x, ops);
 			}
 		}
+		if (x.progress)
+			fprintf(stderr, "rmapfuzz explore: %s: the first search %lu states in %.1f s, "
+				"the second %lu states more (%lu explored again) in %.1f s\n",
+				proto->name, counts.states, counts.seconds, res->states - counts.states,
+				res->revisits - counts.revisits, now() - x.t0 - counts.seconds);
 		for (int i = 0; i < res->nr_inv; i++)
 			counts.inv[i].cex = res->inv[i].cex;
 		counts.unencodable = res->unencodable;
@@ -869,6 +894,7 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 	free(x.snaps);
 	free(x.visited.slot);
 	free(x.worlds.slot);
+	arena_canon_free(&x.canon);
 }
 
 void explore_protocol_found(const struct protocol *proto, const struct explore_bound *b,

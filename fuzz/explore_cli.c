@@ -32,7 +32,8 @@ void explore_help(void)
 {
 	printf("usage: rmapfuzz explore [--protocol P ...|--all] [--max-ops N] [--max-conc C]\n"
 	       "                        [--max-pmds G] [--max-mms M] [--preemptions K] [--jobs J]\n"
-	       "                        [--shard I/N] [--invariants F[,F]] [--no-dedup] [--json] [-o DIR]\n"
+	       "                        [--shard I/N] [--invariants F[,F]] [--no-dedup] [--byte-hash]\n"
+	       "                        [--json] [-o DIR]\n"
 	       "       rmapfuzz explore --merge [--json] [-o DIR] FILE...\n"
 	       "Every program in a bound and every interleaving of its concurrent operations,\n"
 	       "judged by the fuzzer's oracle: a shortest counterexample per broken invariant,\n"
@@ -62,6 +63,8 @@ void explore_help(void)
 	       "                    the same bound, joined by --merge, make the whole\n"
 	       "  --no-dedup        every interleaving, no state deduplication (slow: the\n"
 	       "                    baseline of the soundness test)\n"
+	       "  --byte-hash       states deduplicated by their bytes, not by object (the\n"
+	       "                    layout of the arena tells states apart: fewer merge)\n"
 	       "  --merge           the operands are --json results of one bound: join them\n"
 	       "  --json            one JSON document on stdout instead of the table\n"
 	       "  -o, --output DIR  write each shortest counterexample as scenario text to\n"
@@ -134,7 +137,9 @@ static void bound_text(const struct explore_bound *b, struct strbuf *sb)
 			sb_printf(sb, "%s%s", sep, family_name(f));
 			sep = ",";
 		}
-	sb_printf(sb, "; %s", b->no_dedup ? "every interleaving (no deduplication)" : "states deduplicated");
+	sb_printf(sb, "; %s", b->no_dedup    ? "every interleaving (no deduplication)"
+			      : b->byte_hash ? "states deduplicated by their bytes"
+					     : "states deduplicated");
 	if (b->shards > 1)
 		sb_printf(sb, "; shard %d/%d", b->shard, b->shards);
 }
@@ -531,7 +536,7 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 /* ---- the command ---- */
 
 enum { OPT_ALL = 256, OPT_MAX_OPS, OPT_MAX_CONC, OPT_MAX_PMDS, OPT_MAX_MMS, OPT_PREEMPTIONS, OPT_JOBS,
-       OPT_SHARD, OPT_JSON, OPT_INVARIANTS, OPT_NO_DEDUP, OPT_MERGE, OPT_VERSION };
+       OPT_SHARD, OPT_JSON, OPT_INVARIANTS, OPT_NO_DEDUP, OPT_BYTE_HASH, OPT_MERGE, OPT_VERSION };
 
 int explore_main(int argc, char **argv, const char *version)
 {
@@ -548,6 +553,7 @@ int explore_main(int argc, char **argv, const char *version)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "invariants", required_argument, NULL, OPT_INVARIANTS },
 		{ "no-dedup", no_argument, NULL, OPT_NO_DEDUP },
+		{ "byte-hash", no_argument, NULL, OPT_BYTE_HASH },
 		{ "merge", no_argument, NULL, OPT_MERGE },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
@@ -623,6 +629,9 @@ int explore_main(int argc, char **argv, const char *version)
 		}
 		case OPT_NO_DEDUP:
 			o.b.no_dedup = true;
+			break;
+		case OPT_BYTE_HASH:
+			o.b.byte_hash = true;
 			break;
 		case OPT_MERGE:
 			o.merge = true;

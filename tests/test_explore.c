@@ -46,46 +46,52 @@ static void found_free(struct found *f)
 	free(f->pair);
 }
 
-/* The deduplicated search and plain enumeration of b on proto find the
- * same invariants, with counterexamples of the same operations and steps;
- * every (invariant, program) pair the search reports is one enumeration
- * finds (the search reports fewer: a program whose violation lies below a
- * state another program explored first is not searched there). Returns
- * how many pairs enumeration found. */
+/* The deduplicated search (by object, and by bytes with --byte-hash) and
+ * plain enumeration of b on proto find the same invariants, with
+ * counterexamples of the same operations, steps and preemptions; every
+ * (invariant, program) pair the search reports is one enumeration finds
+ * (the search reports fewer: a program whose violation lies below a state
+ * another program explored first is not searched there). Returns how many
+ * pairs enumeration found. */
 static size_t same_as_enumeration(const char *name, struct explore_bound b)
 {
 	const struct protocol *p = protocol_find(name);
-	struct found dedup = { 0 }, plain = { 0 };
-	struct explore_result r1, r2;
-	b.no_dedup = false;
-	explore_protocol_found(p, &b, &r1, on_found, &dedup);
+	struct found plain = { 0 };
+	struct explore_result r2;
 	b.no_dedup = true;
 	explore_protocol_found(p, &b, &r2, on_found, &plain);
-	CHECK_EQ(r1.candidates, r2.candidates);
-	CHECK_EQ(r1.programs + r1.same_setup, r2.programs);
-	CHECK(r1.states < r2.states);	/* the reduction reduces */
-	CHECK(dedup.n <= plain.n);
 	if (plain.n)
 		qsort(plain.pair, plain.n, sizeof(char *), by_str);
-	for (size_t i = 0; i < dedup.n; i++)
-		CHECK(bsearch(&dedup.pair[i], plain.pair, plain.n, sizeof(char *), by_str) != NULL);
-	/* The same invariants, and shortest counterexamples as short: the
-	 * search's second pass makes the steps exact. */
-	CHECK_EQ(r1.nr_inv, r2.nr_inv);
-	for (int i = 0; i < r1.nr_inv; i++) {
-		int j = 0;
-		while (j < r2.nr_inv && strcmp(r1.inv[i].name, r2.inv[j].name))
-			j++;
-		CHECK(j < r2.nr_inv);
-		if (j == r2.nr_inv)
-			continue;
-		CHECK(r1.inv[i].programs >= 1 && r1.inv[i].programs <= r2.inv[j].programs);
-		CHECK_EQ(r1.inv[i].cex.ops, r2.inv[j].cex.ops);
-		CHECK_EQ(r1.inv[i].cex.steps, r2.inv[j].cex.steps);
-		CHECK_EQ(r1.inv[i].cex.preemptions, r2.inv[j].cex.preemptions);
+	for (int byte_hash = 0; byte_hash < 2; byte_hash++) {
+		struct found dedup = { 0 };
+		struct explore_result r1;
+		b.no_dedup = false;
+		b.byte_hash = byte_hash;
+		explore_protocol_found(p, &b, &r1, on_found, &dedup);
+		CHECK_EQ(r1.candidates, r2.candidates);
+		CHECK_EQ(r1.programs + r1.same_setup, r2.programs);
+		CHECK(r1.states < r2.states);	/* the reduction reduces */
+		CHECK(dedup.n <= plain.n);
+		for (size_t i = 0; i < dedup.n; i++)
+			CHECK(bsearch(&dedup.pair[i], plain.pair, plain.n, sizeof(char *), by_str) != NULL);
+		/* The same invariants, and shortest counterexamples as short:
+		 * the search's second pass makes steps and preemptions exact. */
+		CHECK_EQ(r1.nr_inv, r2.nr_inv);
+		for (int i = 0; i < r1.nr_inv; i++) {
+			int j = 0;
+			while (j < r2.nr_inv && strcmp(r1.inv[i].name, r2.inv[j].name))
+				j++;
+			CHECK(j < r2.nr_inv);
+			if (j == r2.nr_inv)
+				continue;
+			CHECK(r1.inv[i].programs >= 1 && r1.inv[i].programs <= r2.inv[j].programs);
+			CHECK_EQ(r1.inv[i].cex.ops, r2.inv[j].cex.ops);
+			CHECK_EQ(r1.inv[i].cex.steps, r2.inv[j].cex.steps);
+			CHECK_EQ(r1.inv[i].cex.preemptions, r2.inv[j].cex.preemptions);
+		}
+		found_free(&dedup);
 	}
 	size_t n = plain.n;
-	found_free(&dedup);
 	found_free(&plain);
 	return n;
 }
