@@ -144,6 +144,7 @@ struct ex {
 	 * and only in the levels where an invariant was first broken, only as
 	 * deep as a counterexample of theirs could still improve. */
 	bool shortest;
+	int level;				/* the operations of the programs now searched */
 	int min_ops[EXPLORE_MAX_INVARIANTS];	/* the fewest operations each broke with */
 	int path[MAX_PATH];
 	struct snap *snaps;		/* one per DFS depth, and per set-up level */
@@ -464,8 +465,9 @@ static void progress(struct ex *x)
 	if (!x->progress || t - x->last_progress < 5)
 		return;
 	x->last_progress = t;
-	fprintf(stderr, "rmapfuzz explore: %s: %lu programs, %lu states, %lu interleavings, %.0f s\n",
-		x->proto->name, x->res->programs, x->res->states, x->res->interleavings, t - x->t0);
+	fprintf(stderr, "rmapfuzz explore: %s: %s%d operations: %lu programs, %lu states, "
+		"%lu interleavings, %.0f s\n", x->proto->name, x->shortest ? "shortest search, " : "",
+		x->level, x->res->programs, x->res->states, x->res->interleavings, t - x->t0);
 }
 
 /* The label a state is reached by: the program's operations, the steps
@@ -818,6 +820,7 @@ static void explore_base(struct ex *x, int pmds, int pos, int at, int huge, int 
  * page. Programs are numbered across levels (the shards' numbering). */
 static void explore_level(struct ex *x, int ops)
 {
+	x->level = ops;
 	for (int pmds = 1; pmds <= 3 && pmds <= x->b->max_pmds; pmds++)
 		for (int pos = 0; pos + pmds <= x->b->max_pmds; pos++)
 			for (int at = pos; at < pos + pmds; at++)
