@@ -849,6 +849,11 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 	for (int ops = 2; ops <= b->max_ops; ops++) {
 		level_first[ops] = x.candidate;
 		explore_level(&x, ops);
+		if (progress)
+			fprintf(stderr, "rmapfuzz explore: %s: every program of %d operations done: "
+				"%lu programs in all, %lu same-setup, %lu states, %lu interleavings, %.1f s\n",
+				proto->name, ops, res->programs, res->same_setup, res->states,
+				res->interleavings, now() - x.t0);
 	}
 	res->candidates = x.candidate;
 
