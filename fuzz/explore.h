@@ -94,8 +94,10 @@ void explore_protocol(const struct protocol *proto, const struct explore_bound *
 
 /* The violations found, as (invariant, program) pairs: for the soundness
  * test, which compares a deduplicated search with plain enumeration. The
- * callback gets each program (its records) with a violation, once per
- * invariant broken in it. */
+ * callback gets each program (its records) whose search met a violation,
+ * once per invariant (with deduplication, a program whose violation lies
+ * below a state an earlier program explored is not among them: the pairs
+ * are a subset of enumeration's, the invariants the same). */
 typedef void (*explore_found_fn)(void *ctx, const char *invariant, const uint8_t *data,
 				 size_t size);
 void explore_protocol_found(const struct protocol *proto, const struct explore_bound *b,
