@@ -851,9 +851,11 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 		explore_level(&x, ops);
 		if (progress)
 			fprintf(stderr, "rmapfuzz explore: %s: every program of %d operations done: "
-				"%lu programs in all, %lu same-setup, %lu states, %lu interleavings, %.1f s\n",
-				proto->name, ops, res->programs, res->same_setup, res->states,
-				res->interleavings, now() - x.t0);
+				"%lu programs in the bound so far (%lu of %d operations), %lu searched, "
+				"%lu same-setup, %lu states, %lu interleavings, %.1f s\n",
+				proto->name, ops, x.candidate, x.candidate - level_first[ops], ops,
+				res->programs, res->same_setup, res->states, res->interleavings,
+				now() - x.t0);
 	}
 	res->candidates = x.candidate;
 
