@@ -88,6 +88,53 @@ __attribute__((no_sanitize("address"))) void mem_zero(void *p, size_t n)
 void mem_zero(void *p, size_t n) { memset(p, 0, n); }
 #endif
 
+struct arena_log {
+	struct arena_obj {
+		char *p;
+		size_t size;
+	} *obj;
+	unsigned long cap;
+	/* The first chunk's granules (ALIGN bytes each): the log index of the
+	 * object last allocated over each. A granule is allocated once per
+	 * run, so below where allocation stands the map is the run's. */
+	char *gbase;
+	size_t gsize;
+	unsigned *gmap;
+};
+
+static void log_object(struct arena *a, char *p, size_t size)
+{
+	struct arena_log *l = a->log;
+	if (!l->gbase) {
+		l->gbase = a->first->data;
+		l->gsize = a->first->size;
+		l->gmap = calloc(l->gsize / ALIGN, sizeof(*l->gmap));
+		if (!l->gmap)
+			out_of_memory();
+	}
+	if (p >= l->gbase && p < l->gbase + l->gsize)
+		for (size_t g = (size_t)(p - l->gbase) / ALIGN; g * ALIGN < (size_t)(p - l->gbase) + size; g++)
+			l->gmap[g] = (unsigned)a->nlogged;
+	if (a->nlogged == l->cap) {
+		unsigned long cap = l->cap ? 2 * l->cap : 256;
+		struct arena_obj *o = realloc(l->obj, cap * sizeof(*o));
+		if (!o)
+			out_of_memory();
+		l->obj = o;
+		l->cap = cap;
+	}
+	l->obj[a->nlogged++] = (struct arena_obj){ p, size };
+}
+
+void arena_log_on(struct arena *a)
+{
+	if (!a->log) {
+		a->log = calloc(1, sizeof(*a->log));
+		if (!a->log)
+			out_of_memory();
+	}
+}
+
 void *arena_alloc(struct arena *a, size_t size) { return arena_alloc_head(a, size, size); }
 
 void *arena_alloc_head(struct arena *a, size_t size, size_t head)
@@ -98,6 +145,8 @@ void *arena_alloc_head(struct arena *a, size_t size, size_t head)
 	char *p = a->next;
 	a->next += need;
 	a->live++;
+	if (a->log)
+		log_object(a, p, size);
 	ASAN_UNPOISON_MEMORY_REGION(p, size);
 	mem_zero(p, head < size ? head : size);
 	return p;
@@ -130,6 +179,7 @@ void arena_reset(struct arena *a)
 			break;
 	}
 	a->live = 0;
+	a->nlogged = 0;
 	if (a->first)
 		use_chunk(a, a->first);
 }
@@ -143,6 +193,11 @@ void arena_destroy(struct arena *a)
 		free(c);
 		c = next;
 	}
+	if (a->log) {
+		free(a->log->obj);
+		free(a->log->gmap);
+	}
+	free(a->log);
 	*a = (struct arena){ 0 };
 }
 
@@ -365,4 +420,151 @@ void arena_hash(const struct arena *a, unsigned long long h[2])
 		mem_hash(c->data, used, h);
 #endif
 	}
+}
+
+/* ---- the canonical hash (the explorer) ---- */
+
+/* A mapped pointer (object number, offset) is mixed as this xor the two:
+ * no word of the model's is near it. */
+#define CANON_MARK 0xa0761d6478bd642full
+
+#define MIX4(c, k, v)                                                  \
+	do {                                                           \
+		unsigned long long v_ = (v);                           \
+		(c)->x[k] = ((c)->x[k] ^ v_) * 0x9e3779b97f4a7c15ull;  \
+		(c)->x[k] ^= (c)->x[k] >> 29;                          \
+		(c)->y[k] = ((c)->y[k] + v_) * 0xc2b2ae3d27d4eb4full;  \
+		(c)->y[k] ^= (c)->y[k] >> 31;                          \
+	} while (0)
+
+static void *grow_array(void *p, unsigned long n, size_t elem)
+{
+	void *q = realloc(p, n * elem);
+	if (!q && n)
+		out_of_memory();
+	return q;
+}
+
+void arena_canon_begin(struct arena_canon *c, const struct arena *a, const unsigned long long h[2])
+{
+	unsigned long n = a->nlogged;
+	const struct arena_log *l = a->log;
+	c->a = a;
+	for (int k = 0; k < 4; k++) {
+		c->x[k] = h[0] ^ (unsigned long long)k;
+		c->y[k] = h[1] ^ (unsigned long long)k;
+	}
+	c->nqueue = 0;
+	if (n > c->cap) {
+		c->cap = n * 2;
+		c->order = grow_array(c->order, c->cap, sizeof(*c->order));
+		c->id = grow_array(c->id, c->cap, sizeof(*c->id));
+		c->queue = grow_array(c->queue, c->cap, sizeof(*c->queue));
+	}
+	for (unsigned long i = 0; i < n; i++)
+		c->id[i] = -1;
+	/* The first chunk's objects are found through the granule map; those
+	 * of later chunks (a run that outgrew the first) by address. */
+	c->glo = l && l->gbase ? l->gbase : NULL;
+	c->ghi = c->glo ? c->glo + l->gsize : NULL;
+	c->nsorted = 0;
+	c->lo = c->hi = NULL;
+	if (n && a->cur != a->first) {
+		const struct arena_obj *o = l->obj;
+		for (unsigned long i = 0; i < n; i++) {
+			if (o[i].p >= c->glo && o[i].p < c->ghi)
+				continue;
+			unsigned long j = c->nsorted++;
+			while (j > 0 && o[c->order[j - 1]].p > o[i].p) {
+				c->order[j] = c->order[j - 1];
+				j--;
+			}
+			c->order[j] = i;
+		}
+		if (c->nsorted) {
+			c->lo = o[c->order[0]].p;
+			c->hi = o[c->order[c->nsorted - 1]].p + o[c->order[c->nsorted - 1]].size;
+		}
+	}
+}
+
+/* The logged object p points into, or -1. */
+static long canon_find(const struct arena_canon *c, const char *p)
+{
+	const struct arena_log *l = c->a->log;
+	if (p >= c->glo && p < c->ghi) {
+		unsigned long i = l->gmap[(size_t)(p - c->glo) / ALIGN];
+		if (i < c->a->nlogged && p >= l->obj[i].p && p < l->obj[i].p + l->obj[i].size)
+			return (long)i;
+		return -1;
+	}
+	if (p < c->lo || p >= c->hi)
+		return -1;
+	unsigned long lo = 0, hi = c->nsorted;	/* the last object at or below p */
+	while (hi - lo > 1) {
+		unsigned long mid = (lo + hi) / 2;
+		if (l->obj[c->order[mid]].p <= p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	unsigned long i = c->order[lo];
+	if (p >= l->obj[i].p && p < l->obj[i].p + l->obj[i].size)
+		return (long)i;
+	return -1;
+}
+
+/* Freed objects a dangling pointer reaches are read too (their stale
+ * bytes only tell more states apart): around ASan. Word i of the region
+ * goes into chain i % 4. */
+__attribute__((no_sanitize("address"))) static void canon_region(struct arena_canon *c,
+								 const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	const struct arena_log *l = c->a->log;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		unsigned long long v;
+		__builtin_memcpy(&v, b + i, 8);
+		const char *q = (const char *)(uintptr_t)v;
+		if ((q >= c->glo && q < c->ghi) || (q >= c->lo && q < c->hi)) {
+			long k = canon_find(c, q);
+			if (k >= 0) {
+				if (c->id[k] < 0) {
+					c->id[k] = (int)c->nqueue;
+					c->queue[c->nqueue++] = (unsigned long)k;
+				}
+				v = CANON_MARK ^ ((unsigned long long)c->id[k] << 32 |
+						  (unsigned long long)(q - l->obj[k].p));
+			}
+		}
+		MIX4(c, (i / 8) & 3, v);
+	}
+	for (; i < n; i++)
+		MIX4(c, 0, b[i]);
+	MIX4(c, 0, n);
+}
+
+void arena_canon_root(struct arena_canon *c, const void *p, size_t n) { canon_region(c, p, n); }
+
+void arena_canon_end(struct arena_canon *c, unsigned long long h[2])
+{
+	for (unsigned long k = 0; k < c->nqueue; k++) {
+		const struct arena_obj *o = &c->a->log->obj[c->queue[k]];
+		canon_region(c, o->p, o->size);
+	}
+	for (int k = 1; k < 4; k++) {
+		c->x[0] = (c->x[0] ^ c->x[k]) * 0x9e3779b97f4a7c15ull;
+		c->y[0] = (c->y[0] + c->y[k]) * 0xc2b2ae3d27d4eb4full;
+	}
+	h[0] = c->x[0] ^ c->x[0] >> 31;
+	h[1] = c->y[0] ^ c->y[0] >> 29;
+}
+
+void arena_canon_free(struct arena_canon *c)
+{
+	free(c->order);
+	free(c->id);
+	free(c->queue);
+	*c = (struct arena_canon){ 0 };
 }

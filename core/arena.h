@@ -15,10 +15,18 @@
 
 struct arena_chunk;
 
+struct arena_log;
+
 struct arena {
 	struct arena_chunk *first, *cur;	/* chunks, and the one in use */
 	char *next, *end;			/* the free part of cur */
 	unsigned long live;			/* objects allocated, not freed */
+	/* The explorer's log of every allocation, in order (arena_log_on):
+	 * the first nlogged entries of *log are this run's. The count is
+	 * part of the state (saved and restored with it); the log itself
+	 * only grows, and entries past the count are stale. */
+	struct arena_log *log;
+	unsigned long nlogged;
 };
 
 /* Zeroed, 16-byte aligned; never NULL (aborts on out-of-memory). */
@@ -55,6 +63,34 @@ void arena_snap_free(struct arena_snap *s);
  * lanes of h; under ASan, of the poisoned ones (which nothing reads) only
  * where they are. */
 void arena_hash(const struct arena *a, unsigned long long h[2]);
+/* Log every allocation from now on (the explorer's canonical hash needs
+ * where each object starts and ends). */
+void arena_log_on(struct arena *a);
+
+/* A hash of the objects reachable from roots, by object rather than by
+ * address: objects are numbered in the order a breadth-first walk from
+ * the roots meets them, and a word that points into a logged object is
+ * mixed as (its object's number, the offset in it), every other word as
+ * it is. Two states whose reachable objects are the same up to where
+ * they lie in the arena hash the same (docs/explore.md: what it assumes
+ * of the model). Use: begin, the roots (regions outside the arena, read
+ * with the same pointer mapping), then end. */
+struct arena_canon {
+	const struct arena *a;
+	unsigned long long x[4], y[4];
+	int *id;			/* per logged object: its number, or -1 */
+	unsigned long *queue;		/* objects met, in number order */
+	unsigned long nqueue, cap;
+	const char *glo, *ghi;		/* the first chunk (its granule map) */
+	unsigned long *order;		/* the other chunks' objects by address */
+	unsigned long nsorted;
+	const char *lo, *hi;		/* their span */
+};
+void arena_canon_begin(struct arena_canon *c, const struct arena *a, const unsigned long long h[2]);
+void arena_canon_root(struct arena_canon *c, const void *p, size_t n);
+void arena_canon_end(struct arena_canon *c, unsigned long long h[2]);
+void arena_canon_free(struct arena_canon *c);
+
 /* The same mix over any bytes (the explorer hashes the world struct and
  * the oracle with it). */
 void mem_hash(const void *p, size_t n, unsigned long long h[2]);

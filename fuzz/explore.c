@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "explore.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,15 @@ void explore_default_bound(struct explore_bound *b)
 struct visited_slot {
 	unsigned long long h0, h1;
 	unsigned gen;			/* valid when == the set's gen */
-	unsigned short depth;		/* the fewest steps it was reached by */
-	short depth_preempt;		/* the fewest preemptions of those paths */
+	/* The best label it was explored from, in the counterexamples' order:
+	 * the fewest operations of the programs reaching it, then the fewest
+	 * steps, then the fewest preemptions of those paths, with the task
+	 * that ran last on that path (which decides whether the next step is
+	 * a preemption). */
+	unsigned char ops;
+	signed char last;
+	unsigned short depth;
+	short depth_preempt;
 	short preempt;			/* the fewest preemptions of any path */
 };
 
@@ -45,15 +53,6 @@ struct visited {
 	size_t cap, used;		/* cap a power of two */
 	unsigned gen;
 };
-
-static void visited_clear(struct visited *v)
-{
-	v->used = 0;
-	if (++v->gen == 0) {	/* wrapped: every slot would look valid again */
-		memset(v->slot, 0, v->cap * sizeof(*v->slot));
-		v->gen = 1;
-	}
-}
 
 static struct visited_slot *visited_find(struct visited *v, unsigned long long h0,
 					 unsigned long long h1, bool *fresh);
@@ -75,6 +74,8 @@ static void visited_grow(struct visited *v)
 			continue;
 		bool fresh;
 		struct visited_slot *n = visited_find(v, s->h0, s->h1, &fresh);
+		n->ops = s->ops;
+		n->last = s->last;
 		n->depth = s->depth;
 		n->depth_preempt = s->depth_preempt;
 		n->preempt = s->preempt;
@@ -129,11 +130,22 @@ struct ex {
 	int nrec, ops;			/* records; operations (set-up and concurrent) */
 	unsigned long candidate;	/* programs numbered in enumeration order */
 	unsigned inv_seen;		/* this program's invariants reported (found) */
-	/* A state reached again by a shorter path is explored again: the
-	 * second search of a program whose violations may be the shortest. */
-	bool shortest;
-
+	/* One visited set for every program of the bound: the states of the
+	 * concurrent phase, with the best label each was explored from. */
 	struct visited visited;
+	struct arena_canon canon;	/* the canonical hash's scratch */
+	/* The quiescent worlds set-up operations left, keyed with how many
+	 * there were and the level's operations; dup: the world now is one of
+	 * them seen before. */
+	struct visited worlds;
+	bool dup;
+	/* The second, exact search of the shortest counterexamples (explore):
+	 * a state is explored again when reached by a strictly better label,
+	 * and only in the levels where an invariant was first broken, only as
+	 * deep as a counterexample of theirs could still improve. */
+	bool shortest;
+	int level;				/* the operations of the programs now searched */
+	int min_ops[EXPLORE_MAX_INVARIANTS];	/* the fewest operations each broke with */
 	int path[MAX_PATH];
 	struct snap *snaps;		/* one per DFS depth, and per set-up level */
 	int nr_snaps;
@@ -231,6 +243,23 @@ static void state_hash(struct ex *x, int last, unsigned long long h[2])
 	clear_dead(w);
 	h[0] = 0x243f6a8885a308d3ull;
 	h[1] = 0x13198a2e03707344ull;
+	if (!x->b->byte_hash) {
+		/* By object (arena_canon): the world struct's state and the
+		 * oracle's walks are the roots, the objects they reach are
+		 * numbered as met. Where allocation stands (mem.next) is left
+		 * out: no step reads an address but to follow it. */
+		struct arena_canon *c = &x->canon;
+		arena_canon_begin(c, &w->mem, h);
+		arena_canon_root(c, &w->mm, offsetof(struct world, op_stats) - offsetof(struct world, mm));
+		arena_canon_root(c, &w->halted, sizeof(w->halted));
+		arena_canon_root(c, &w->mem.live, sizeof(w->mem.live));
+		arena_canon_root(c, &x->o.nr_active, sizeof(x->o.nr_active));
+		arena_canon_root(c, x->o.active, (size_t)x->o.nr_active * sizeof(x->o.active[0]));
+		if (x->b->preemptions >= 0)
+			arena_canon_root(c, &last, sizeof(last));
+		arena_canon_end(c, h);
+		return;
+	}
 	mem_hash(&w->mm, offsetof(struct world, op_stats) - offsetof(struct world, mm), h);
 	mem_hash(&w->halted, sizeof(w->halted), h);
 	mem_hash(&w->mem.next, sizeof(w->mem.next), h);
@@ -392,6 +421,8 @@ static void violation(struct ex *x, int n, int preempt)
 	if (i < 0)
 		return;
 	unsigned bit = 1u << i;
+	if (!x->min_ops[i] || x->ops < x->min_ops[i])
+		x->min_ops[i] = x->ops;
 	if (!(x->inv_seen & bit)) {
 		x->inv_seen |= bit;
 		x->res->inv[i].programs++;
@@ -434,8 +465,68 @@ static void progress(struct ex *x)
 	if (!x->progress || t - x->last_progress < 5)
 		return;
 	x->last_progress = t;
-	fprintf(stderr, "rmapfuzz explore: %s: %lu programs, %lu states, %lu interleavings, %.0f s\n",
-		x->proto->name, x->res->programs, x->res->states, x->res->interleavings, t - x->t0);
+	fprintf(stderr, "rmapfuzz explore: %s: %s%d operations: %lu programs, %lu states, "
+		"%lu interleavings, %.0f s\n", x->proto->name, x->shortest ? "shortest search, " : "",
+		x->level, x->res->programs, x->res->states, x->res->interleavings, t - x->t0);
+}
+
+/* The label a state is reached by: the program's operations, the steps
+ * (path length) and preemptions so far, and the task that ran last. */
+static void label_set(struct visited_slot *s, int ops, int depth, int preempt, int last)
+{
+	s->ops = (unsigned char)ops;
+	s->depth = (unsigned short)depth;
+	s->depth_preempt = (short)preempt;
+	s->last = (signed char)last;
+}
+
+/* Whether the label (ops, depth, preempt, last) may lead to a better
+ * counterexample than the one s was explored from: fewer operations, or
+ * as many and fewer steps, or as many of both and preemptions the stored
+ * label does not dominate. The stored label dominates when for every
+ * next step its preemptions stay no more than ours: it has at least one
+ * fewer, or no more and its next step is a preemption no more often
+ * (the same last task, or its last task not runnable here, where no step
+ * is a preemption). The steps after the first cost the same from both:
+ * they depend only on the path below. */
+static bool label_better(const struct visited_slot *s, int ops, int depth, int preempt, int last,
+			 const int *ids, int n)
+{
+	if (ops != s->ops)
+		return ops < s->ops;
+	if (depth != s->depth)
+		return depth < s->depth;
+	if (s->depth_preempt + 1 <= preempt)
+		return false;
+	if (s->depth_preempt > preempt)
+		return true;
+	/* s->depth_preempt == preempt */
+	if (s->last == last)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (ids[i] == s->last)
+			return true;	/* the stored path's next step may be a preemption */
+	return false;
+}
+
+/* In the shortest search at level x->ops: the most steps a violation may
+ * take and still improve a counterexample of an invariant first broken
+ * with x->ops operations (only those can improve here: the others' fewest
+ * operations are fewer, exact from the first search). INT_MAX while one
+ * of them has no counterexample of x->ops operations yet. */
+static int shortest_bound(const struct ex *x)
+{
+	int bound = -1;
+	for (int i = 0; i < x->res->nr_inv; i++) {
+		if (x->min_ops[i] != x->ops)
+			continue;
+		const struct explore_cex *c = &x->res->inv[i].cex;
+		if (!c->size || c->ops != x->ops)
+			return INT_MAX;
+		if (c->steps > bound)
+			bound = c->steps;
+	}
+	return bound;
 }
 
 /* Every interleaving from here: the state after path[0, depth), last the
@@ -459,36 +550,38 @@ static void dfs(struct ex *x, int depth, int last, int preempt)
 		x->res->truncated++;
 		return;
 	}
+	if (x->shortest && depth + 1 > shortest_bound(x))
+		return;	/* no violation below can be as short as the best known */
 	/* States are hashed where the search branches: a node with one
 	 * runnable task has one future, which the next branching node (or
-	 * leaf) below it stands for. */
+	 * leaf) below it stands for. One visited set serves every program of
+	 * the bound (docs/explore.md, "One search over every program"). */
 	if (!x->b->no_dedup && n > 1) {
 		unsigned long long h[2];
 		bool fresh;
 		state_hash(x, last, h);
 		struct visited_slot *s = visited_find(&x->visited, h[0], h[1], &fresh);
-		/* Explored again when reached with more preemptions left under a
-		 * bound (the subtree below may hold more), or in the shortest
-		 * search by a shorter path, or as short a one with fewer
-		 * preemptions (the counterexample's order). */
-		bool bounded = x->b->preemptions >= 0;
-		bool shorter = x->shortest && (depth < s->depth ||
-						(depth == s->depth && preempt < s->depth_preempt));
 		if (fresh) {
 			x->res->states++;
-			s->depth = (unsigned short)depth;
-			s->depth_preempt = s->preempt = (short)preempt;
-		} else if (shorter || (bounded && preempt < s->preempt)) {
-			x->res->revisits++;
-			if (shorter) {
-				s->depth = (unsigned short)depth;
-				s->depth_preempt = (short)preempt;
+			label_set(s, x->ops, depth, preempt, last);
+			s->preempt = (short)preempt;
+		} else {
+			/* Explored again only when reached by a strictly better
+			 * label (the shortest counterexamples stay exact), or under
+			 * a preemption bound with more preemptions left (the
+			 * subtree below may hold more). */
+			bool better = x->shortest &&
+				      label_better(s, x->ops, depth, preempt, last, ids, n);
+			bool more_left = x->b->preemptions >= 0 && preempt < s->preempt;
+			if (!better && !more_left) {
+				x->res->cut++;
+				return;
 			}
+			x->res->revisits++;
+			if (better)
+				label_set(s, x->ops, depth, preempt, last);
 			if (preempt < s->preempt)
 				s->preempt = (short)preempt;
-		} else {
-			x->res->cut++;
-			return;
 		}
 	} else if (x->b->no_dedup) {
 		x->res->states++;	/* every node, as it comes */
@@ -578,46 +671,17 @@ static void build_menu(struct ex *x, struct menu *m)
 }
 
 /* Search every interleaving of the program in x->rec (its tasks started
- * on the world now). */
+ * on the world now), against the one visited set of the whole search. */
 static void search_program(struct ex *x)
 {
 	x->res->programs++;
 	x->inv_seen = 0;
-	x->shortest = false;
-	if (x->b->no_dedup) {
-		dfs(x, 0, 0, 0);
-		return;
-	}
-	int here = MAX_PATH + 1;	/* the program's tasks started, none stepped */
-	save(x, here);
-	visited_clear(&x->visited);
 	dfs(x, 0, 0, 0);
-	/* The search above visits each state once, by the first path DFS
-	 * meets it on, which need not be the shortest. Where the program broke
-	 * an invariant and its operations are no more than that invariant's
-	 * best counterexample's, search it again with states reached by a
-	 * shorter path explored again: the steps of its shortest schedule are
-	 * then exact. Its counts are the first search's. */
-	bool again = false;
-	for (int i = 0; i < x->res->nr_inv; i++)
-		again |= (x->inv_seen >> i & 1) && (!x->res->inv[i].cex.size ||
-						    x->ops <= x->res->inv[i].cex.ops);
-	if (!again)
-		return;
-	struct explore_result counts = *x->res;
-	restore(x, here);
-	visited_clear(&x->visited);
-	x->shortest = true;
-	dfs(x, 0, 0, 0);
-	x->shortest = false;
-	for (int i = 0; i < x->res->nr_inv; i++)
-		counts.inv[i].cex = x->res->inv[i].cex;
-	counts.unencodable = x->res->unencodable;
-	*x->res = counts;
 }
 
-/* The programs from the quiescent world now, after setup operations. */
-static void explore_from(struct ex *x, int setup, int level)
+/* The programs of exactly ops operations from the quiescent world now,
+ * after setup set-up operations. */
+static void explore_from(struct ex *x, int setup, int level, int ops)
 {
 	struct menu *m = malloc(sizeof(*m));
 	if (!m) {
@@ -625,6 +689,21 @@ static void explore_from(struct ex *x, int setup, int level)
 		exit(2);
 	}
 	build_menu(x, m);
+	/* A world an earlier set-up left (the same bytes after as many set-up
+	 * operations, in the same level) has the same menu, the same walks and
+	 * the same programs from here, with the same futures and labels: they
+	 * are numbered (shards number alike) but not searched again, nor is
+	 * any set-up after it. */
+	bool was_dup = x->dup;
+	if (!x->dup && !x->b->no_dedup) {
+		unsigned long long h[2];
+		bool fresh;
+		state_hash(x, 0, h);
+		h[0] ^= (unsigned long long)(setup + 1) * 0x9e3779b97f4a7c15ull;
+		h[1] ^= (unsigned long long)ops * 0xc2b2ae3d27d4eb4full;
+		visited_find(&x->worlds, h[0], h[1], &fresh);
+		x->dup = !fresh;
+	}
 	/* The snapshot of this quiescent state sits above every DFS depth. */
 	int here = MAX_PATH + 2 + level;
 	save(x, here);
@@ -647,7 +726,8 @@ static void explore_from(struct ex *x, int setup, int level)
 		walks[nw++] = (struct record){ REC_MIGRATE, 0, 0, 0 };
 
 	unsigned long mod = (unsigned long)x->b->shards;
-	for (int c = 2; c <= x->b->max_conc && setup + c <= x->b->max_ops; c++) {
+	int c = ops - setup;
+	if (c >= 2 && c <= x->b->max_conc) {
 		int k = c - 1, idx[8] = { 0 };
 		for (int wk = 0; wk < nw; wk++) {
 			/* Multisets of k menu operations: indices non-decreasing (the
@@ -655,7 +735,11 @@ static void explore_from(struct ex *x, int setup, int level)
 			for (int i = 0; i < k; i++)
 				idx[i] = 0;
 			while (m->n) {
-				if (x->candidate++ % mod == (unsigned long)x->b->shard) {
+				if (x->candidate++ % mod != (unsigned long)x->b->shard) {
+					/* another shard's */
+				} else if (x->dup) {
+					x->res->same_setup++;
+				} else {
 					bool ok = true;
 					x->nrec = nrec;
 					for (int i = 0; i < k; i++)
@@ -664,7 +748,7 @@ static void explore_from(struct ex *x, int setup, int level)
 					for (int i = nrec; i < x->nrec && ok; i++)
 						ok = record_execute(x->w, &x->rec[i], ex_step, x) > 0;
 					if (ok) {
-						x->ops = setup + c;
+						x->ops = ops;
 						search_program(x);
 					}
 					restore(x, here);
@@ -683,7 +767,7 @@ static void explore_from(struct ex *x, int setup, int level)
 	}
 
 	/* One more set-up operation, where two concurrent ones still fit. */
-	if (setup + 1 + 2 <= x->b->max_ops) {
+	if (setup + 1 + 2 <= ops) {
 		for (int i = 0; i < m->n; i++) {
 			x->nrec = nrec;
 			struct record r = m->op[i];
@@ -692,28 +776,30 @@ static void explore_from(struct ex *x, int setup, int level)
 			record_execute(x->w, &r, ex_step, x);
 			if (x->o.invariant || x->w->halted) {
 				/* An operation alone broke something: judged as replay
-				 * judges it, counted apart. */
+				 * judges it, counted apart, once: in the first level that
+				 * runs it, and where its world was first met. */
 				if (!x->o.invariant)
 					oracle_after_step(&x->o);
-				if (x->o.invariant) {
+				if (x->o.invariant && setup + 1 + 2 == ops && !x->dup) {
 					x->res->setup_violations++;
 					x->ops = setup + 1;
 					x->inv_seen = 0;
 					violation(x, 0, 0);
 				}
 			} else if (!x->w->nr_tasks) {
-				explore_from(x, setup + 1, level + 1);
+				explore_from(x, setup + 1, level + 1, ops);
 			}
 			restore(x, here);
 		}
 	}
 	x->nrec = nrec;
+	x->dup = was_dup;
 	free(m);
 }
 
 /* One base layout: mmap of pmds pmds at slot pos, the page faulted at slot
- * at (a THP when huge), and every program from there. */
-static void explore_base(struct ex *x, int pmds, int pos, int at, int huge)
+ * at (a THP when huge), and every program of ops operations from there. */
+static void explore_base(struct ex *x, int pmds, int pos, int at, int huge, int ops)
 {
 	world_reset(x->w, x->proto);
 	oracle_detach(&x->o);
@@ -725,7 +811,21 @@ static void explore_base(struct ex *x, int pmds, int pos, int at, int huge)
 	for (int i = 0; i < x->nrec; i++)
 		record_execute(x->w, &x->rec[i], ex_step, x);
 	if (!stopped(x) && !x->w->nr_tasks)
-		explore_from(x, 0, 0);
+		explore_from(x, 0, 0, ops);
+}
+
+/* The programs of exactly ops operations, from every base layout: every
+ * place and size of the vma, every pmd of it for the page (a THP needs the
+ * vma on both sides of it in some races, as the mail's), a THP or a small
+ * page. Programs are numbered across levels (the shards' numbering). */
+static void explore_level(struct ex *x, int ops)
+{
+	x->level = ops;
+	for (int pmds = 1; pmds <= 3 && pmds <= x->b->max_pmds; pmds++)
+		for (int pos = 0; pos + pmds <= x->b->max_pmds; pos++)
+			for (int at = pos; at < pos + pmds; at++)
+				for (int huge = 1; huge >= 0; huge--)
+					explore_base(x, pmds, pos, at, huge, ops);
 }
 
 static void explore(const struct protocol *proto, const struct explore_bound *b,
@@ -737,18 +837,65 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 	snprintf(res->protocol, sizeof(res->protocol), "%s", proto->name);
 	x.t0 = x.last_progress = now();
 	x.w = world_new(proto);
+	arena_log_on(&x.w->mem);
 	oracle_attach(&x.o, x.w, false);
 	x.o.families = b->families;
 
-	/* The base layouts: every place and size of the vma, every pmd of it
-	 * for the page (a THP needs the vma on both sides of it in some
-	 * races, as the mail's), a THP or a small page. */
-	for (int pmds = 1; pmds <= 3 && pmds <= b->max_pmds; pmds++)
-		for (int pos = 0; pos + pmds <= b->max_pmds; pos++)
-			for (int at = pos; at < pos + pmds; at++)
-				for (int huge = 1; huge >= 0; huge--)
-					explore_base(&x, pmds, pos, at, huge);
+	/* Level by level, the programs of 2 operations, then of 3, and so on
+	 * (docs/explore.md, "One search over every program"): a state first
+	 * explored from a program of fewer operations is never explored again
+	 * for one of more, and a counterexample's operations are the fewest. */
+	unsigned long level_first[256] = { 0 };	/* each level's first program number */
+	for (int ops = 2; ops <= b->max_ops; ops++) {
+		level_first[ops] = x.candidate;
+		explore_level(&x, ops);
+		if (progress)
+			fprintf(stderr, "rmapfuzz explore: %s: every program of %d operations done: "
+				"%lu programs in the bound so far (%lu of %d operations), %lu searched, "
+				"%lu same-setup, %lu states, %lu interleavings, %.1f s\n",
+				proto->name, ops, x.candidate, x.candidate - level_first[ops], ops,
+				res->programs, res->same_setup, res->states, res->interleavings,
+				now() - x.t0);
+	}
 	res->candidates = x.candidate;
+
+	/* The first search visits each state once, by the first path it meets
+	 * it on: its verdicts, counts and each invariant's fewest operations
+	 * are exact (a state is cut only after a program of no more operations
+	 * explored it), the steps and preemptions of its counterexamples need
+	 * not be. The second search makes them exact: in each level where an
+	 * invariant was first broken, a state reached again by a strictly
+	 * better label is explored again, and a node is not explored deeper
+	 * than a counterexample of that level could still improve. Its counts
+	 * are not kept: the first search's are the result's. */
+	if (!b->no_dedup && res->nr_inv) {
+		res->seconds = now() - x.t0;
+		struct explore_result counts = *res;
+		free(x.visited.slot);
+		free(x.worlds.slot);
+		x.visited = (struct visited){ 0 };
+		x.worlds = (struct visited){ 0 };
+		x.shortest = true;
+		x.found = NULL;
+		for (int ops = 2; ops <= b->max_ops; ops++) {
+			bool need = false;
+			for (int i = 0; i < res->nr_inv; i++)
+				need |= x.min_ops[i] == ops;
+			if (need) {
+				x.candidate = level_first[ops];
+				explore_level(&x, ops);
+			}
+		}
+		if (x.progress)
+			fprintf(stderr, "rmapfuzz explore: %s: the first search %lu states in %.1f s, "
+				"the second %lu states more (%lu explored again) in %.1f s\n",
+				proto->name, counts.states, counts.seconds, res->states - counts.states,
+				res->revisits - counts.revisits, now() - x.t0 - counts.seconds);
+		for (int i = 0; i < res->nr_inv; i++)
+			counts.inv[i].cex = res->inv[i].cex;
+		counts.unencodable = res->unencodable;
+		*res = counts;
+	}
 	res->seconds = now() - x.t0;
 	oracle_detach(&x.o);
 	world_free(x.w);
@@ -756,6 +903,8 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 		arena_snap_free(&x.snaps[i].a);
 	free(x.snaps);
 	free(x.visited.slot);
+	free(x.worlds.slot);
+	arena_canon_free(&x.canon);
 }
 
 void explore_protocol_found(const struct protocol *proto, const struct explore_bound *b,
@@ -783,6 +932,7 @@ void explore_result_merge(struct explore_result *a, const struct explore_result 
 	a->truncated += b->truncated;
 	a->setup_violations += b->setup_violations;
 	a->unencodable += b->unencodable;
+	a->same_setup += b->same_setup;
 	a->seconds += b->seconds;
 	for (int i = 0; i < b->nr_inv; i++) {
 		int j = find_inv(a, b->inv[i].name, true);

@@ -15,9 +15,13 @@
  * step. States are deduplicated by a 128-bit hash of the whole world: the
  * world struct, every byte of its arena (where every object of a run
  * lives: equal bytes are equal futures, runs being deterministic) and the
- * oracle's state. A node is the state a sched_step leaves; a state reached
- * again by no shorter a path (and, under a preemption bound, with no more
- * preemptions left) is cut.
+ * oracle's state, in one visited set for every program of the bound: the
+ * bound is searched as one transition system (set-up operations, starts,
+ * steps), level by level of operations. A node is the state a sched_step
+ * leaves; a state any program explored before is cut (under a preemption
+ * bound, unless reached with more preemptions left). A second search over
+ * the levels where an invariant was first broken makes the shortest
+ * counterexamples exact (docs/explore.md).
  */
 #ifndef RMAP_EXPLORE_H
 #define RMAP_EXPLORE_H
@@ -38,6 +42,7 @@ struct explore_bound {
 	int preemptions;	/* < 0: unbounded */
 	unsigned families;	/* oracle.h's invariant families judged */
 	bool no_dedup;		/* every interleaving: the soundness test's baseline */
+	bool byte_hash;		/* states by their bytes, not by object (canonical) */
 	int shard, shards;	/* this run takes the programs numbered shard mod shards */
 };
 
@@ -58,11 +63,16 @@ struct explore_cex {
 struct explore_result {
 	char protocol[512];	/* its name: a row's, or an ad-hoc spec's (PROTOCOL_SPEC_MAX) */
 	unsigned long candidates;	/* programs in the bound (every shard's) */
-	unsigned long programs;		/* programs whose interleavings were searched */
-	unsigned long states;		/* distinct states (with dedup; else nodes) */
+	unsigned long programs;		/* programs whose tasks all started and whose
+					 * search began (its states may have been
+					 * explored by earlier programs: cut at once) */
+	unsigned long same_setup;	/* not searched: their set-up left a world an
+					 * earlier program's did (the same futures) */
+	unsigned long states;		/* distinct states of the whole bound (with
+					 * dedup; else nodes) */
 	unsigned long interleavings;	/* complete interleavings judged */
 	unsigned long cut;		/* nodes cut as already explored */
-	unsigned long revisits;		/* explored again, reached by a shorter path */
+	unsigned long revisits;		/* explored again with more preemptions left */
 	unsigned long truncated;	/* interleavings stopped at the depth cap */
 	unsigned long setup_violations;	/* set-up operations alone broke an invariant */
 	unsigned long unencodable;	/* violations whose schedule no input can hold */
@@ -70,7 +80,9 @@ struct explore_result {
 	int nr_inv;
 	struct {
 		char name[40];
-		unsigned long programs;	/* programs in which it was broken */
+		unsigned long programs;	/* programs whose search met it (not one whose
+					 * violation lies below a state an earlier
+					 * program explored) */
 		struct explore_cex cex;	/* size 0: none replayed */
 	} inv[EXPLORE_MAX_INVARIANTS];
 };
@@ -82,8 +94,10 @@ void explore_protocol(const struct protocol *proto, const struct explore_bound *
 
 /* The violations found, as (invariant, program) pairs: for the soundness
  * test, which compares a deduplicated search with plain enumeration. The
- * callback gets each program (its records) with a violation, once per
- * invariant broken in it. */
+ * callback gets each program (its records) whose search met a violation,
+ * once per invariant (with deduplication, a program whose violation lies
+ * below a state an earlier program explored is not among them: the pairs
+ * are a subset of enumeration's, the invariants the same). */
 typedef void (*explore_found_fn)(void *ctx, const char *invariant, const uint8_t *data,
 				 size_t size);
 void explore_protocol_found(const struct protocol *proto, const struct explore_bound *b,

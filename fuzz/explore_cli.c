@@ -35,7 +35,8 @@ void explore_help(void)
 {
 	printf("usage: rmapfuzz explore [--protocol P ...|--all] [--max-ops N] [--max-conc C]\n"
 	       "                        [--max-pmds G] [--max-mms M] [--preemptions K] [--jobs J]\n"
-	       "                        [--shard I/N] [--invariants F[,F]] [--no-dedup] [--json] [-o DIR]\n"
+	       "                        [--shard I/N] [--invariants F[,F]] [--no-dedup] [--byte-hash]\n"
+	       "                        [--json] [-o DIR]\n"
 	       "       rmapfuzz explore --merge [--json] [-o DIR] FILE...\n"
 	       "Every program in a bound and every interleaving of its concurrent operations,\n"
 	       "judged by the fuzzer's oracle: a shortest counterexample per broken invariant,\n"
@@ -47,8 +48,9 @@ void explore_help(void)
 	       "(split_huge_page, or migration). The menu, from the layout each starts on:\n"
 	       "fork; munmap and mremap of every pmd-aligned range of 1..4 pmds inside a vma,\n"
 	       "mremap to every free place of its length (merging with either neighbour, both\n"
-	       "or none). Every interleaving of the concurrent tasks' steps, states\n"
-	       "deduplicated by a hash of the whole world (docs/explore.md).\n"
+	       "or none). Every interleaving of the concurrent tasks' steps, in one search\n"
+	       "over every program, level by level of operations, states deduplicated by a\n"
+	       "hash of the whole world by object (docs/explore.md).\n"
 	       "\n"
 	       "options:\n"
 	       "  -p, --protocol P  explore protocol P (again for more); --all, or neither: every\n"
@@ -65,6 +67,8 @@ void explore_help(void)
 	       "                    the same bound, joined by --merge, make the whole\n"
 	       "  --no-dedup        every interleaving, no state deduplication (slow: the\n"
 	       "                    baseline of the soundness test)\n"
+	       "  --byte-hash       states deduplicated by their bytes, not by object (the\n"
+	       "                    layout of the arena tells states apart: fewer merge)\n"
 	       "  --merge           the operands are --json results of one bound: join them\n"
 	       "  --json            one JSON document on stdout instead of the table\n"
 	       "  -o, --output DIR  write each shortest counterexample as scenario text to\n"
@@ -137,7 +141,9 @@ static void bound_text(const struct explore_bound *b, struct strbuf *sb)
 			sb_printf(sb, "%s%s", sep, family_name(f));
 			sep = ",";
 		}
-	sb_printf(sb, "; %s", b->no_dedup ? "every interleaving (no deduplication)" : "states deduplicated");
+	sb_printf(sb, "; %s", b->no_dedup    ? "every interleaving (no deduplication)"
+			      : b->byte_hash ? "states deduplicated by their bytes"
+					     : "states deduplicated");
 	if (b->shards > 1)
 		sb_printf(sb, "; shard %d/%d", b->shard, b->shards);
 }
@@ -230,8 +236,9 @@ static void json_result(const struct opts *o, const struct explore_result *r,
 	sb_json_string(sb, agreement(r, p, o->b.families));
 	sb_printf(sb, ", \"candidates\": %lu, \"programs\": %lu, \"states\": %lu, \"interleavings\": %lu, \"cut\": %lu, "
 		  "\"revisits\": %lu, \"truncated\": %lu, \"setup_violations\": %lu, \"unencodable\": %lu, "
-		  "\"seconds\": %.3f, \"invariants\": [", r->candidates, r->programs, r->states, r->interleavings,
-		  r->cut, r->revisits, r->truncated, r->setup_violations, r->unencodable, r->seconds);
+		  "\"same_setup\": %lu, \"seconds\": %.3f, \"invariants\": [", r->candidates, r->programs,
+		  r->states, r->interleavings, r->cut, r->revisits, r->truncated, r->setup_violations,
+		  r->unencodable, r->same_setup, r->seconds);
 	for (int i = 0; i < r->nr_inv; i++) {
 		const struct explore_cex *c = &r->inv[i].cex;
 		sb_printf(sb, "%s{\"invariant\": ", i ? ", " : "");
@@ -293,6 +300,10 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 		}
 		for (int i = 0; i < n; i++) {
 			const struct explore_result *r = &res[i];
+			if (r->same_setup)
+				printf("\n%s: %lu programs more in the bound, not searched: their set-up left "
+				       "a world an earlier program's set-up left, whose programs were\n",
+				       r->protocol, r->same_setup);
 			if (r->truncated || r->unencodable || r->setup_violations)
 				printf("\n%s: %lu interleavings cut at %d steps, %lu violating schedules no "
 				       "input could hold, %lu set-up operations alone broke an invariant\n",
@@ -512,6 +523,7 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 		r.truncated = field_ul(line, "truncated");
 		r.setup_violations = field_ul(line, "setup_violations");
 		r.unencodable = field_ul(line, "unencodable");
+		r.same_setup = field_ul(line, "same_setup");
 		json_field(line, "seconds", buf, sizeof(buf));
 		r.seconds = strtod(buf, NULL);
 		for (const char *s = strstr(line, "{\"invariant\": "); s && r.nr_inv < EXPLORE_MAX_INVARIANTS;
@@ -553,7 +565,7 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 /* ---- the command ---- */
 
 enum { OPT_ALL = 256, OPT_MAX_OPS, OPT_MAX_CONC, OPT_MAX_PMDS, OPT_MAX_MMS, OPT_PREEMPTIONS, OPT_JOBS,
-       OPT_SHARD, OPT_JSON, OPT_INVARIANTS, OPT_NO_DEDUP, OPT_MERGE, OPT_VERSION };
+       OPT_SHARD, OPT_JSON, OPT_INVARIANTS, OPT_NO_DEDUP, OPT_BYTE_HASH, OPT_MERGE, OPT_VERSION };
 
 int explore_main(int argc, char **argv, const char *version)
 {
@@ -570,6 +582,7 @@ int explore_main(int argc, char **argv, const char *version)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "invariants", required_argument, NULL, OPT_INVARIANTS },
 		{ "no-dedup", no_argument, NULL, OPT_NO_DEDUP },
+		{ "byte-hash", no_argument, NULL, OPT_BYTE_HASH },
 		{ "merge", no_argument, NULL, OPT_MERGE },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
@@ -640,6 +653,9 @@ int explore_main(int argc, char **argv, const char *version)
 		}
 		case OPT_NO_DEDUP:
 			o.b.no_dedup = true;
+			break;
+		case OPT_BYTE_HASH:
+			o.b.byte_hash = true;
 			break;
 		case OPT_MERGE:
 			o.merge = true;
