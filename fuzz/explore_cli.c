@@ -19,6 +19,7 @@
 #include "run.h"
 #include "scenario.h"
 #include "strbuf.h"
+#include "world.h"
 
 struct opts {
 	struct explore_bound b;
@@ -58,7 +59,7 @@ void explore_help(void)
 	       "  --max-ops N       operations in all, set-up and concurrent (default 5)\n"
 	       "  --max-conc C      concurrent operations, 2 or more (default 3)\n"
 	       "  --max-pmds G      the address space, in pmds (default 6, at most 16)\n"
-	       "  --max-mms M       mms, fork making the others (default 3, at most 6)\n"
+	       "  --max-mms M       mms, fork making the others (default 3, at most 8: MAX_MMS)\n"
 	       "  --preemptions K   at most K preemptions per interleaving (default: unbounded)\n"
 	       "  --invariants F[,F]  the invariant families judged (default walk; rmapfuzz\n"
 	       "                    invariants lists them)\n"
@@ -620,7 +621,7 @@ int explore_main(int argc, char **argv, const char *version)
 				[OPT_MAX_OPS - OPT_MAX_OPS] = { "--max-ops", 2, 8, &o.b.max_ops },
 				[OPT_MAX_CONC - OPT_MAX_OPS] = { "--max-conc", 2, 6, &o.b.max_conc },
 				[OPT_MAX_PMDS - OPT_MAX_OPS] = { "--max-pmds", 1, 16, &o.b.max_pmds },
-				[OPT_MAX_MMS - OPT_MAX_OPS] = { "--max-mms", 1, 6, &o.b.max_mms },
+				[OPT_MAX_MMS - OPT_MAX_OPS] = { "--max-mms", 1, MAX_MMS, &o.b.max_mms },
 				[OPT_PREEMPTIONS - OPT_MAX_OPS] = { "--preemptions", 0, 1000, &o.b.preemptions },
 				[OPT_JOBS - OPT_MAX_OPS] = { "--jobs", 1, 64, &o.jobs },
 			};
