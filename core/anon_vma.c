@@ -335,3 +335,12 @@ void unlink_anon_vmas(struct world *w, struct vm_area_struct *vma)
 	unlink_anon_vmas_locked(w, vma);
 	unlink_anon_vmas_put(w, vma);
 }
+
+bool anon_vma_chain_holds(const struct vm_area_struct *vma, const struct anon_vma *av)
+{
+	const struct anon_vma_chain *avc;
+	list_for_each_entry(avc, &vma->anon_vma_chain, same_vma)
+		if (avc->anon_vma == av)
+			return true;
+	return false;
+}

@@ -90,6 +90,9 @@ void anon_vma_templist_add(struct world *w, struct vm_area_struct *vma);
 void anon_vma_moveto_tail(struct world *w, struct vm_area_struct *vma);
 
 void anon_vma_chain_link(struct world *w, struct vm_area_struct *vma, struct anon_vma *av);
+/* Is av on vma's chain (an avc of vma links it)? What a walk from a page
+ * whose anon_vma is av needs of every vma mapping it. */
+bool anon_vma_chain_holds(const struct vm_area_struct *vma, const struct anon_vma *av);
 /* anon_vma_prepare's choice: a neighbour's anon_vma when it may be shared. */
 struct anon_vma *find_mergeable_anon_vma(struct vm_area_struct *vma);
 /* __anon_vma_prepare's locked part: av (allocated for it, or the

@@ -336,15 +336,6 @@ static int check_chain(struct world *w, struct vm_area_struct *vma, int *avcs,
 	return 0;
 }
 
-static bool chain_has(const struct vm_area_struct *vma, const struct anon_vma *av)
-{
-	const struct anon_vma_chain *avc;
-	list_for_each_entry(avc, &vma->anon_vma_chain, same_vma)
-		if (avc->anon_vma == av)
-			return true;
-	return false;
-}
-
 static struct vm_area_struct *covering(struct vm_area_struct *list, unsigned long addr)
 {
 	for (; list; list = list->vm_next)
@@ -385,7 +376,7 @@ static int check_reachable(struct world *w, struct mm_struct *mm, unsigned long 
 	if (!anon_vma_live(w, page->mapping))
 		return fail(out, "rmap-reachable", "mm%d %#lx: page %lu's anon_vma was freed", mm->id,
 			    addr, page->id);
-	if (!chain_has(vma, page->mapping))
+	if (!anon_vma_chain_holds(vma, page->mapping))
 		return fail(out, "rmap-reachable",
 			    "mm%d %#lx: %s of page %lu in vma%lu, which is not linked to anon_vma %lu",
 			    mm->id, addr, what, page->id, vma->id, page->mapping->id);

@@ -499,21 +499,12 @@ static bool lineage(const struct anon_vma *own, const struct anon_vma *b)
 	return k == KIN_SELF || k == KIN_ANCESTOR;
 }
 
-static bool chain_holds(const struct vm_area_struct *v, const struct anon_vma *a)
-{
-	const struct anon_vma_chain *avc;
-	list_for_each_entry(avc, &v->anon_vma_chain, same_vma)
-		if (avc->anon_vma == a)
-			return true;
-	return false;
-}
-
 /* Does every anon_vma of a's chain sit on b's too? */
 static bool chain_within(const struct vm_area_struct *a, const struct vm_area_struct *b)
 {
 	const struct anon_vma_chain *avc;
 	list_for_each_entry(avc, &a->anon_vma_chain, same_vma)
-		if (!chain_holds(b, avc->anon_vma))
+		if (!anon_vma_chain_holds(b, avc->anon_vma))
 			return false;
 	return true;
 }
@@ -524,12 +515,12 @@ static bool pages_beyond(const struct vm_area_struct *a, const struct vm_area_st
 {
 	for (unsigned long addr = a->vm_start & PMD_MASK; addr < a->vm_end; addr += PMD_SIZE) {
 		const struct pmd *pmd = mm_pmd(a->vm_mm, addr);
-		if (pmd->kind == PMD_HUGE && addr >= a->vm_start && !chain_holds(b, pmd->page->mapping))
+		if (pmd->kind == PMD_HUGE && addr >= a->vm_start && !anon_vma_chain_holds(b, pmd->page->mapping))
 			return true;
 		for (int p = 0; pmd->kind == PMD_TABLE && p < PTRS_PER_PTE; p++) {
 			unsigned long at = addr + ((unsigned long)p << PAGE_SHIFT);
 			if (pmd->pte[p].kind == PTE_PRESENT && at >= a->vm_start && at < a->vm_end &&
-			    !chain_holds(b, pmd->pte[p].page->mapping))
+			    !anon_vma_chain_holds(b, pmd->pte[p].page->mapping))
 				return true;
 		}
 	}
@@ -564,7 +555,7 @@ static void vma_pair_features(struct oracle *o, const struct mm_struct *mm)
 				const struct anon_vma_chain *avc;
 				list_for_each_entry(avc, &u->anon_vma_chain, same_vma) {
 					const struct anon_vma *m = avc->anon_vma;
-					if (!chain_holds(v, m) || lineage(u->anon_vma, m) || lineage(v->anon_vma, m))
+					if (!anon_vma_chain_holds(v, m) || lineage(u->anon_vma, m) || lineage(v->anon_vma, m))
 						continue;
 					chains = !m->scan_vmas && !m->scan_children ? 2 : 3;
 					if (chains == 2)

@@ -262,15 +262,6 @@ static void checks_catch_lifetime_and_counters(void)
 	world_free(w);
 }
 
-static bool chain_has(const struct vm_area_struct *v, const struct anon_vma *av)
-{
-	const struct anon_vma_chain *avc;
-	list_for_each_entry(avc, &v->anon_vma_chain, same_vma)
-		if (avc->anon_vma == av)
-			return true;
-	return false;
-}
-
 /* Run task id alone to its end, the oracle watching (sc_*, not tw_run:
  * the script's end is where the oracle judges, and a world this test
  * breaks on purpose must not fail a check before then). */
@@ -331,7 +322,7 @@ static const char *double_reuse(const char *protocol, bool *shared)
 	struct vm_area_struct *a = tw_vma(w, 7, 0), *b = tw_vma(w, 7, 1);
 	*shared = a->anon_vma == b->anon_vma;
 	/* Whatever the rule, the copies differ where their parents did. */
-	CHECK(chain_has(b, page->mapping) && !chain_has(a, page->mapping));
+	CHECK(anon_vma_chain_holds(b, page->mapping) && !anon_vma_chain_holds(a, page->mapping));
 	sc_run(&s, start_mprotect(w, 7, 0, P, true));
 	return sc_finish(&s);
 }
