@@ -15,6 +15,7 @@
 #include "program.h"
 #include "protocol.h"
 #include "run.h"
+#include "strbuf.h"
 #include "sched.h"
 #include "task.h"
 #include "world.h"
@@ -22,7 +23,56 @@
 void explore_default_bound(struct explore_bound *b)
 {
 	*b = (struct explore_bound){ .max_ops = 5, .max_conc = 3, .max_pmds = 6, .max_mms = 3,
-				     .preemptions = -1, .families = FAMILY_WALK, .shards = 1 };
+				     .preemptions = -1, .families = FAMILY_WALK, .shards = 1,
+				     .ops = EXPLORE_OPS_2014 };
+}
+
+/* The menu's operations by name, in enum explore_op's order. */
+static const char *const op_names[] = { "fork", "munmap", "mremap", "resize", "madvise", "mprotect",
+					"exit", "exec", "fault", "access", "walks" };
+_Static_assert(sizeof(op_names) / sizeof(op_names[0]) == 11 && EXPLORE_OPS_ALL == (1u << 11) - 1,
+	       "a name for every menu operation");
+
+bool explore_ops_parse(const char *s, unsigned *ops, char *why, size_t size)
+{
+	unsigned v = 0;
+	if (!strcmp(s, "all")) {
+		*ops = EXPLORE_OPS_ALL;
+		return true;
+	}
+	for (const char *p = s;; p++) {
+		size_t n = strcspn(p, ",");
+		unsigned bit = 0;
+		for (unsigned i = 0; i < sizeof(op_names) / sizeof(op_names[0]); i++)
+			if (strlen(op_names[i]) == n && !strncmp(op_names[i], p, n))
+				bit = 1u << i;
+		if (!bit) {
+			snprintf(why, size, "no menu operation '%.*s' (all, or of fork, munmap, mremap, "
+				 "resize, madvise, mprotect, exit, exec, fault, access, walks)", (int)n, p);
+			return false;
+		}
+		v |= bit;
+		p += n;
+		if (!*p)
+			break;
+	}
+	/* A program is operations beside a walk: something for it to race. */
+	if (!(v & ~EXPLORE_OP_WALKS)) {
+		snprintf(why, size, "walks alone: the menu needs an operation besides the walk");
+		return false;
+	}
+	*ops = v;
+	return true;
+}
+
+void explore_ops_text(unsigned ops, const char *sep, struct strbuf *sb)
+{
+	const char *s = "";
+	for (unsigned i = 0; i < sizeof(op_names) / sizeof(op_names[0]); i++)
+		if (ops & (1u << i)) {
+			sb_printf(sb, "%s%s", s, op_names[i]);
+			s = sep;
+		}
 }
 
 /* A schedule longer than this is cut and counted (truncated): a retry
@@ -147,6 +197,9 @@ struct ex {
 	int level;				/* the operations of the programs now searched */
 	int min_ops[EXPLORE_MAX_INVARIANTS];	/* the fewest operations each broke with */
 	int path[MAX_PATH];
+	/* A walk started late (EXPLORE_OP_WALKS): the last of rec, started
+	 * after path[late_at - 1]; 0: every record started before path[0]. */
+	int late_at;
 	struct snap *snaps;		/* one per DFS depth, and per set-up level */
 	int nr_snaps;
 };
@@ -341,44 +394,55 @@ static void plain_end(struct plain *p)
  * schedule as step records (two tasks and at most 8 slots each, a record
  * ended by a slot whose attempt blocked, as record_execute's interleave
  * ends it), less its tail where every step is the one the end-of-input
- * drain takes (the lowest-id runnable task). Returns the size, 0 when it
- * does not fit in PROGRAM_MAX_RECORDS records. */
+ * drain takes (the lowest-id runnable task). late_at > 0: the last record
+ * (a walk) starts after path[late_at - 1], its record between the step
+ * records there. Returns the size, 0 when it does not fit in
+ * PROGRAM_MAX_RECORDS records. */
 static size_t encode_cex(const struct protocol *proto, unsigned families, const struct record *rec,
-			 int nrec, const int *path, int n, uint8_t *out)
+			 int nrec, const int *path, int n, int late_at, uint8_t *out)
 {
 	struct plain p;
-	int keep = n;
+	int keep = n, before = late_at > 0 ? nrec - 1 : nrec;
 
-	/* Pass 1: where the drain's choices begin. */
-	plain_begin(&p, proto, families, rec, nrec);
+	/* Pass 1: where the drain's choices begin (not before a late start). */
+	plain_begin(&p, proto, families, rec, before);
 	{
 		int first[MAX_PATH];
 		for (int j = 0; j < n; j++) {
+			if (late_at > 0 && j == late_at)
+				record_execute(p.w, &rec[nrec - 1], plain_step, &p);
 			struct task *f = sched_first_runnable(p.w);
 			first[j] = f ? f->id : -1;
 			plain_step(&p, task_find(p.w, path[j]));
 		}
-		while (keep > 0 && path[keep - 1] == first[keep - 1])
+		while (keep > (late_at > 0 ? late_at : 0) && path[keep - 1] == first[keep - 1])
 			keep--;
 	}
 	plain_end(&p);
 
 	/* Pass 2: the records, on a world stepped as they are built. */
 	struct record all[PROGRAM_MAX_RECORDS];
-	int nr = nrec;
-	memcpy(all, rec, (size_t)nrec * sizeof(*rec));
-	plain_begin(&p, proto, families, rec, nrec);
-	for (int j = 0; j < keep;) {
+	int nr = before;
+	bool pending = late_at > 0;	/* the late walk's record still to come */
+	memcpy(all, rec, (size_t)before * sizeof(*rec));
+	plain_begin(&p, proto, families, rec, before);
+	for (int j = 0; j < keep || pending;) {
 		if (nr == PROGRAM_MAX_RECORDS) {
 			plain_end(&p);
 			return 0;
+		}
+		if (pending && j == late_at) {
+			all[nr++] = rec[nrec - 1];
+			record_execute(p.w, &rec[nrec - 1], plain_step, &p);
+			pending = false;
+			continue;
 		}
 		int ids[MAX_TASKS], nt = p.w->nr_tasks;
 		for (int i = 0; i < nt; i++)
 			ids[i] = p.w->task[i]->id;
 		int x = path[j], y = -1, slots = 0;
 		unsigned sched = 0;
-		while (j < keep && slots < 8) {
+		while (j < keep && slots < 8 && !(pending && j == late_at)) {
 			int id = path[j];
 			unsigned bit;
 			if (id == x)
@@ -437,7 +501,8 @@ static void violation(struct ex *x, int n, int preempt)
 	if (!cex_better(c, x->ops, n, preempt))
 		return;
 	struct explore_cex cand = { .ops = x->ops, .steps = n, .preemptions = preempt };
-	cand.size = encode_cex(x->proto, x->b->families, x->rec, x->nrec, x->path, n, cand.data);
+	cand.size = encode_cex(x->proto, x->b->families, x->rec, x->nrec, x->path, n, x->late_at,
+			       cand.data);
 	struct run_result rr;
 	if (!cand.size || !rmap_run(cand.data, cand.size, x->proto, run_families(x->b->families), &rr,
 				    NULL) || strcmp(rr.invariant, name)) {
@@ -622,14 +687,18 @@ static void dfs(struct ex *x, int depth, int last, int preempt)
 
 /* A menu entry: a record to start (set-up ones get "now"). */
 struct menu {
-	struct record op[512];
+	struct record op[4096];
 	int n;
 };
 
 static void menu_add(struct menu *m, uint8_t op, uint8_t a, uint8_t b, uint8_t c)
 {
-	if (m->n < (int)(sizeof(m->op) / sizeof(m->op[0])))
-		m->op[m->n++] = (struct record){ op, a, b, c };
+	if (m->n == (int)(sizeof(m->op) / sizeof(m->op[0]))) {
+		/* Dropping entries would make "clean within the bound" false. */
+		fputs("rmapfuzz explore: the menu has more than 4096 operations: a smaller bound\n", stderr);
+		exit(2);
+	}
+	m->op[m->n++] = (struct record){ op, a, b, c };
 }
 
 static bool slots_free(struct mm_struct *mm, unsigned long from, unsigned long to)
@@ -637,22 +706,54 @@ static bool slots_free(struct mm_struct *mm, unsigned long from, unsigned long t
 	return range_is_free(mm, from * PMD_SIZE, to * PMD_SIZE);
 }
 
-/* The 2014 rows' operations on the layout now: fork of every mm while
- * there is room for one more; for every vma, every pmd-aligned range in it
- * of 1..4 pmds (single pmds, the whole vma, the sub-ranges of several
- * pmds), to munmap, or to mremap to every free place of its length in the
- * address space (beside the vma before, the one after, both, or neither:
- * every merge a destination can make). */
+static unsigned menu_ops(const struct explore_bound *b) { return b->ops ? b->ops : EXPLORE_OPS_2014; }
+
+/* The address byte of a grid address (program.h: pmd slot, one to three
+ * pages in). */
+static uint8_t grid_addr(unsigned long addr)
+{
+	unsigned long pg = (addr & (PMD_SIZE - 1)) / PAGE_SIZE;
+	return (uint8_t)(addr / PMD_SIZE | (pg ? (pg + 4) << 4 : 0));
+}
+
+/* Is a page mapped at addr in mm (a huge pmd counts at its start only:
+ * one address per mapping)? */
+static bool mapped_at(struct mm_struct *mm, unsigned long addr, bool *huge)
+{
+	struct pmd *pmd = mm_pmd(mm, addr);
+	*huge = pmd_trans_huge(pmd);
+	if (*huge)
+		return !(addr & (PMD_SIZE - 1));
+	return pmd->kind == PMD_TABLE && pmd->pte[pte_index(addr)].kind == PTE_PRESENT;
+}
+
+/* The menu on the layout now (docs/explore.md, "The bound"). The 2014
+ * rows' operations (the default): fork of every mm while there is room
+ * for one more; for every vma, every pmd-aligned range in it of 1..4 pmds
+ * (single pmds, the whole vma, the sub-ranges of several pmds), to munmap,
+ * or to mremap to every free place of its length in the address space
+ * (beside the vma before, the one after, both, or neither: every merge a
+ * destination can make). --ops adds, after them (the default's programs
+ * keep their numbers): on the same ranges, madvise(MADV_DONTNEED),
+ * mprotect to PROT_READ and to PROT_READ|PROT_WRITE, and mremap to every
+ * other length of 1..4 pmds (a shrink; a growth without a flag, with
+ * MREMAP_MAYMOVE, and with MREMAP_MAYMOVE whose move fails after its
+ * first extent); exit_mmap of every mm; a write fault (a COW) at every
+ * mapped address (a THP's also with do_huge_pmd_wp_page_fallback) and an
+ * access of every mapped address, in any vma; exec, while there is room
+ * for its mm, with 1, 3 or 5 argument pages (5: the stack spans two pmds)
+ * moved down 1 or 2 pmds (5 pages down 1 pmd: the ranges overlap). */
 static void build_menu(struct ex *x, struct menu *m)
 {
 	struct world *w = x->w;
 	int G = x->b->max_pmds;
+	unsigned ops = menu_ops(x->b);
 	m->n = 0;
 	for (int i = 0; i < w->nr_mm; i++) {
 		struct mm_struct *mm = w->mm[i];
 		if (mm->exited)
 			continue;
-		if (w->nr_mm < x->b->max_mms)
+		if (w->nr_mm < x->b->max_mms && (ops & EXPLORE_OP_FORK))
 			menu_add(m, REC_FORK, (uint8_t)i, 0, 0);
 		for (struct vm_area_struct *v = mm->mmap; v; v = v->vm_next) {
 			if ((v->vm_start | v->vm_end) & (PMD_SIZE - 1))
@@ -660,13 +761,204 @@ static void build_menu(struct ex *x, struct menu *m)
 			unsigned long s = v->vm_start / PMD_SIZE, e = v->vm_end / PMD_SIZE;
 			for (unsigned long a = s; a < e; a++)
 				for (unsigned long len = 1; len <= 4 && a + len <= e; len++) {
-					menu_add(m, REC_MUNMAP, (uint8_t)i, (uint8_t)a, (uint8_t)(len - 1));
+					if (ops & EXPLORE_OP_MUNMAP)
+						menu_add(m, REC_MUNMAP, (uint8_t)i, (uint8_t)a, (uint8_t)(len - 1));
 					for (unsigned long d = 0; d + len <= (unsigned long)G; d++)
-						if (slots_free(mm, d, d + len))
+						if ((ops & EXPLORE_OP_MREMAP) && slots_free(mm, d, d + len))
 							menu_add(m, REC_MREMAP, (uint8_t)(i | (len - 1) << 3),
 								 (uint8_t)a, (uint8_t)d);
 				}
 		}
+		/* The operations --ops adds, on the same ranges. */
+		for (struct vm_area_struct *v = mm->mmap; v; v = v->vm_next) {
+			if ((v->vm_start | v->vm_end) & (PMD_SIZE - 1))
+				continue;
+			unsigned long s = v->vm_start / PMD_SIZE, e = v->vm_end / PMD_SIZE;
+			for (unsigned long a = s; a < e; a++)
+				for (unsigned long len = 1; len <= 4 && a + len <= e; len++) {
+					uint8_t code = (uint8_t)(len - 1);
+					if (ops & EXPLORE_OP_MADVISE)
+						menu_add(m, REC_MADVISE, (uint8_t)i, (uint8_t)a, code);
+					if (ops & EXPLORE_OP_MPROTECT) {
+						menu_add(m, REC_MPROTECT, (uint8_t)i, (uint8_t)a, code | 32);
+						menu_add(m, REC_MPROTECT, (uint8_t)i, (uint8_t)a, code);
+					}
+					for (unsigned long nl = 1; (ops & EXPLORE_OP_RESIZE) && nl <= 4; nl++) {
+						uint8_t sel = (uint8_t)(i | (len - 1) << 3), nc = (uint8_t)(nl - 1);
+						if (nl < len)
+							menu_add(m, REC_MREMAP_RESIZE, sel, (uint8_t)a, nc);
+						for (int mode = 0; nl > len && mode < 3; mode++)
+							menu_add(m, REC_MREMAP_RESIZE, sel, (uint8_t)a,
+								 (uint8_t)(nc | mode << 5));
+					}
+				}
+		}
+		if (ops & EXPLORE_OP_EXIT)
+			menu_add(m, REC_EXIT, (uint8_t)i, 0, 0);
+		/* Mapped addresses, in any vma (exec's stack too). */
+		for (struct vm_area_struct *v = mm->mmap; v; v = v->vm_next)
+			for (unsigned long addr = v->vm_start; addr < v->vm_end && addr < TASK_SIZE;
+			     addr += PAGE_SIZE) {
+				bool huge;
+				if (!(ops & (EXPLORE_OP_FAULT | EXPLORE_OP_ACCESS)) || !mapped_at(mm, addr, &huge))
+					continue;
+				uint8_t b = grid_addr(addr);
+				if (ops & EXPLORE_OP_FAULT) {
+					menu_add(m, REC_FAULT, (uint8_t)i, b, huge ? 3 : 2);
+					if (huge)
+						menu_add(m, REC_FAULT, (uint8_t)i, b, 7);
+				}
+				if (ops & EXPLORE_OP_ACCESS)
+					menu_add(m, REC_ACCESS, (uint8_t)i, b, 0);
+			}
+	}
+	if ((ops & EXPLORE_OP_EXEC) && w->nr_mm < x->b->max_mms) {
+		static const uint8_t pages[] = { 1, 3, 5 };
+		for (unsigned k = 0; k < sizeof(pages); k++)
+			for (uint8_t shift = 1; shift <= 2; shift++)
+				menu_add(m, REC_EXEC, (uint8_t)(pages[k] - 1), (uint8_t)(shift - 1), 0);
+	}
+}
+
+#define MAX_WALKS 64
+
+/* The walks on the world now: with the 2014 rows' menu, split of the first
+ * mapped THP and migration of the first mapped page (thp0, page0: the
+ * base page, the one the bound faults); with EXPLORE_OP_WALKS, of every
+ * mapped THP and every mapped page, by their selectors (program.c's
+ * pick_page order). */
+static int build_walks(struct ex *x, struct record *walks)
+{
+	int nw = 0, thps = 0, pages = 0;
+	bool thp = false, mapped = false;
+	for (int b = 0; b < x->w->nr_page_blocks; b++) {
+		struct page *pg = x->w->page_blocks[b];
+		for (int i = 0; i < pg->nr; i++) {
+			mapped |= page_mapped(&pg[i]) && !PageTail(&pg[i]);
+			thp |= page_mapped(&pg[i]) && PageTransHuge(&pg[i]);
+			pages += page_mapped(&pg[i]) && !PageTail(&pg[i]);
+		}
+		thps += page_mapped(pg) && !PageTail(pg) && PageTransHuge(pg);
+	}
+	if (!(menu_ops(x->b) & EXPLORE_OP_WALKS)) {
+		if (thp)
+			walks[nw++] = (struct record){ REC_SPLIT, 0, 0, 0 };
+		if (mapped)
+			walks[nw++] = (struct record){ REC_MIGRATE, 0, 0, 0 };
+		return nw;
+	}
+	if (thps + pages > MAX_WALKS) {
+		fputs("rmapfuzz explore: more than 64 walks: a smaller bound\n", stderr);
+		exit(2);
+	}
+	for (int i = 0; i < thps; i++)
+		walks[nw++] = (struct record){ REC_SPLIT, (uint8_t)i, 0, 0 };
+	for (int i = 0; i < pages; i++)
+		walks[nw++] = (struct record){ REC_MIGRATE, (uint8_t)i, 0, 0 };
+	return nw;
+}
+
+/* Snapshots of the late walks' nodes: above every DFS depth and the
+ * quiescent levels' (MAX_PATH + 2 + level). */
+#define LATE_SNAP (MAX_PATH + 2 + 16)
+
+/* A program whose walk starts late (EXPLORE_OP_WALKS): the state after
+ * path[0, depth) of its other operations, the walk not started. After any
+ * step (a start before the first is the program with the walk started
+ * with the others), every walk of the world then starts, and dfs searches
+ * on; and every step of the others leads on. These nodes are deduplicated
+ * as dfs's are, in the same visited set, their hash salted apart: a world
+ * with the walk still to start has another future than the same world
+ * without (docs/explore.md, "Late walks"). */
+static void dfs_late(struct ex *x, int depth, int last, int preempt)
+{
+	struct world *w = x->w;
+	if (depth == MAX_PATH) {
+		x->res->truncated++;
+		return;
+	}
+	if (x->shortest && depth + 1 > shortest_bound(x))
+		return;
+	int ids[MAX_TASKS];
+	int n = w->nr_tasks ? sched_runnable(w, ids, MAX_TASKS) : 0;
+	if (!x->b->no_dedup && depth > 0) {
+		unsigned long long h[2];
+		bool fresh;
+		state_hash(x, last, h);
+		h[0] ^= 0x6c62272e07bb0142ull;	/* the walk to start */
+		h[1] ^= 0x9e3779b97f4a7c15ull;
+		struct visited_slot *sl = visited_find(&x->visited, h[0], h[1], &fresh);
+		if (fresh) {
+			x->res->states++;
+			label_set(sl, x->ops, depth, preempt, last);
+			sl->preempt = (short)preempt;
+		} else {
+			bool better = x->shortest && label_better(sl, x->ops, depth, preempt, last, ids, n);
+			bool more_left = x->b->preemptions >= 0 && preempt < sl->preempt;
+			if (!better && !more_left) {
+				x->res->cut++;
+				return;
+			}
+			x->res->revisits++;
+			if (better)
+				label_set(sl, x->ops, depth, preempt, last);
+			if (preempt < sl->preempt)
+				sl->preempt = (short)preempt;
+		}
+	} else if (x->b->no_dedup) {
+		x->res->states++;
+	}
+	if ((x->res->states & 0xfff) == 0)
+		progress(x);
+
+	if (depth > 0) {
+		struct record walks[MAX_WALKS];
+		int nw = build_walks(x, walks);
+		if (nw)
+			save(x, LATE_SNAP + depth);
+		for (int i = 0; i < nw; i++) {
+			if (i)
+				restore(x, LATE_SNAP + depth);
+			x->rec[x->nrec++] = walks[i];
+			x->late_at = depth;
+			if (record_execute(w, &walks[i], ex_step, x) > 0)
+				dfs(x, depth, last, preempt);
+			x->nrec--;
+			x->late_at = 0;
+		}
+		if (nw)
+			restore(x, LATE_SNAP + depth);
+	}
+	if (!w->nr_tasks)
+		return;		/* the others ended: the walks above ran alone */
+	if (!n) {
+		sched_stuck(w);	/* as dfs: a deadlock or a soft lockup */
+		leaf(x, depth, preempt);
+		return;
+	}
+	bool last_runnable = false;
+	for (int i = 0; i < n; i++)
+		last_runnable |= ids[i] == last;
+	int kids[MAX_TASKS], nk = 0;
+	for (int i = 0; i < n; i++) {
+		int p = preempt + (last_runnable && ids[i] != last);
+		if (x->b->preemptions < 0 || p <= x->b->preemptions)
+			kids[nk++] = ids[i];
+	}
+	if (nk > 1)
+		save(x, depth + 1);
+	for (int k = 0; k < nk; k++) {
+		int id = kids[k], p = preempt + (last_runnable && id != last);
+		if (k)
+			restore(x, depth + 1);
+		x->path[depth] = id;
+		sched_step_task(w, task_find(w, id));
+		if (w->halted && !x->o.invariant)
+			oracle_after_step(&x->o);
+		if (stopped(x))
+			leaf(x, depth + 1, p);
+		else
+			dfs_late(x, depth + 1, id, p);
 	}
 }
 
@@ -709,27 +1001,17 @@ static void explore_from(struct ex *x, int setup, int level, int ops)
 	save(x, here);
 	int nrec = x->nrec;
 
-	/* The walks: split of a mapped THP, migration of a mapped page. */
-	struct record walks[2];
-	int nw = 0;
-	bool thp = false, mapped = false;
-	for (int b = 0; b < x->w->nr_page_blocks; b++) {
-		struct page *pg = x->w->page_blocks[b];
-		for (int i = 0; i < pg->nr; i++) {
-			mapped |= page_mapped(&pg[i]) && !PageTail(&pg[i]);
-			thp |= page_mapped(&pg[i]) && PageTransHuge(&pg[i]);
-		}
-	}
-	if (thp)
-		walks[nw++] = (struct record){ REC_SPLIT, 0, 0, 0 };
-	if (mapped)
-		walks[nw++] = (struct record){ REC_MIGRATE, 0, 0, 0 };
+	/* The walks: split of a mapped THP, migration of a mapped page; and
+	 * (EXPLORE_OP_WALKS) one more "walk", nw: the one started late. */
+	struct record walks[MAX_WALKS];
+	int nw = build_walks(x, walks);
+	bool late = menu_ops(x->b) & EXPLORE_OP_WALKS;
 
 	unsigned long mod = (unsigned long)x->b->shards;
 	int c = ops - setup;
 	if (c >= 2 && c <= x->b->max_conc) {
 		int k = c - 1, idx[8] = { 0 };
-		for (int wk = 0; wk < nw; wk++) {
+		for (int wk = 0; wk < nw + late; wk++) {
 			/* Multisets of k menu operations: indices non-decreasing (the
 			 * order they start in names the tasks, nothing more). */
 			for (int i = 0; i < k; i++)
@@ -744,12 +1026,19 @@ static void explore_from(struct ex *x, int setup, int level, int ops)
 					x->nrec = nrec;
 					for (int i = 0; i < k; i++)
 						x->rec[x->nrec++] = m->op[idx[i]];
-					x->rec[x->nrec++] = walks[wk];
+					if (wk < nw)
+						x->rec[x->nrec++] = walks[wk];
 					for (int i = nrec; i < x->nrec && ok; i++)
 						ok = record_execute(x->w, &x->rec[i], ex_step, x) > 0;
 					if (ok) {
 						x->ops = ops;
-						search_program(x);
+						if (wk < nw) {
+							search_program(x);
+						} else {
+							x->res->programs++;
+							x->inv_seen = 0;
+							dfs_late(x, 0, 0, 0);
+						}
 					}
 					restore(x, here);
 					progress(x);

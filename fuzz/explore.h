@@ -9,7 +9,8 @@
  * run alone to their ends, then 2..max_conc operations started together, of
  * which one is a walk of the page (split_huge_page or migration). The
  * operations come from a menu derived from the layout they start on
- * (explore.c: fork, munmap and mremap, the 2014 rows' operations).
+ * (explore.c's build_menu): by default fork, munmap and mremap, the 2014
+ * rows' operations; --ops brings in the model's others (explore_ops).
  *
  * Interleavings are a depth-first search over the runnable tasks at each
  * step. States are deduplicated by a 128-bit hash of the whole world: the
@@ -33,6 +34,33 @@
 #include "program.h"
 
 struct protocol;
+struct strbuf;
+
+/* The operations of the menu (--ops), each a bit. */
+enum explore_op {
+	EXPLORE_OP_FORK = 1u << 0,
+	EXPLORE_OP_MUNMAP = 1u << 1,
+	EXPLORE_OP_MREMAP = 1u << 2,	/* MREMAP_FIXED to every free place */
+	EXPLORE_OP_RESIZE = 1u << 3,	/* mremap to a new length, in place or moving */
+	EXPLORE_OP_MADVISE = 1u << 4,	/* MADV_DONTNEED */
+	EXPLORE_OP_MPROTECT = 1u << 5,
+	EXPLORE_OP_EXIT = 1u << 6,	/* exit_mmap */
+	EXPLORE_OP_EXEC = 1u << 7,	/* a new mm, shift_arg_pages */
+	EXPLORE_OP_FAULT = 1u << 8,	/* write faults (COW) on mapped addresses */
+	EXPLORE_OP_ACCESS = 1u << 9,	/* a task touching a mapped address (TLB) */
+	/* Walks of every mapped page, not only the base page's thp0/page0:
+	 * started with the others, or after any step of theirs (a page a
+	 * concurrent operation maps: exec's argument pages, a COW's copy). */
+	EXPLORE_OP_WALKS = 1u << 10,
+};
+#define EXPLORE_OPS_2014 (EXPLORE_OP_FORK | EXPLORE_OP_MUNMAP | EXPLORE_OP_MREMAP)
+#define EXPLORE_OPS_ALL ((EXPLORE_OP_WALKS << 1) - 1)
+
+/* "all", or names joined by commas (explore_ops_text's): into *ops; false
+ * with why. */
+bool explore_ops_parse(const char *s, unsigned *ops, char *why, size_t size);
+/* The names of ops, joined by sep. */
+void explore_ops_text(unsigned ops, const char *sep, struct strbuf *sb);
 
 struct explore_bound {
 	int max_ops;		/* set-up and concurrent operations, the walk among them */
@@ -44,10 +72,11 @@ struct explore_bound {
 	bool no_dedup;		/* every interleaving: the soundness test's baseline */
 	bool byte_hash;		/* states by their bytes, not by object (canonical) */
 	int shard, shards;	/* this run takes the programs numbered shard mod shards */
+	unsigned ops;		/* the menu (enum explore_op); 0: EXPLORE_OPS_2014 */
 };
 
 /* The defaults of the issue: 5 operations, 3 concurrent, 6 pmds, 3 mms,
- * unbounded preemptions, the walk family. */
+ * unbounded preemptions, the walk family, the 2014 rows' menu. */
 void explore_default_bound(struct explore_bound *b);
 
 #define EXPLORE_MAX_INVARIANTS 16

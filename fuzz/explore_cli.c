@@ -36,8 +36,8 @@ void explore_help(void)
 {
 	printf("usage: rmapfuzz explore [--protocol P ...|--all] [--max-ops N] [--max-conc C]\n"
 	       "                        [--max-pmds G] [--max-mms M] [--preemptions K] [--jobs J]\n"
-	       "                        [--shard I/N] [--invariants F[,F]] [--no-dedup] [--byte-hash]\n"
-	       "                        [--json] [-o DIR]\n"
+	       "                        [--shard I/N] [--invariants F[,F]] [--ops LIST] [--no-dedup]\n"
+	       "                        [--byte-hash] [--json] [-o DIR]\n"
 	       "       rmapfuzz explore --merge [--json] [-o DIR] FILE...\n"
 	       "Every program in a bound and every interleaving of its concurrent operations,\n"
 	       "judged by the fuzzer's oracle: a shortest counterexample per broken invariant,\n"
@@ -46,8 +46,9 @@ void explore_help(void)
 	       "A program: an anonymous mmap of 1..3 pmds in mm0 with one page faulted at its\n"
 	       "start (a THP, or a small page), set-up operations each run alone to its end,\n"
 	       "then 2..C operations started together, one of them a walk of the page\n"
-	       "(split_huge_page, or migration). The menu, from the layout each starts on:\n"
-	       "fork; munmap and mremap of every pmd-aligned range of 1..4 pmds inside a vma,\n"
+	       "(split_huge_page, or migration). The menu, from the layout each starts on\n"
+	       "(by default the 2014 rows' operations; --ops brings in the others): fork;\n"
+	       "munmap and mremap of every pmd-aligned range of 1..4 pmds inside a vma,\n"
 	       "mremap to every free place of its length (merging with either neighbour, both\n"
 	       "or none). Every interleaving of the concurrent tasks' steps, in one search\n"
 	       "over every program, level by level of operations, states deduplicated by a\n"
@@ -64,6 +65,16 @@ void explore_help(void)
 	       "  --preemptions K   at most K preemptions per interleaving (default: unbounded)\n"
 	       "  --invariants F[,F]  the invariant families judged (default walk; rmapfuzz\n"
 	       "                    invariants lists them)\n"
+	       "  --ops LIST        the menu: all, or of fork, munmap, mremap (the default's\n"
+	       "                    three), resize, madvise, mprotect, exit, exec, fault, access,\n"
+	       "                    walks, joined by commas. madvise (MADV_DONTNEED), mprotect\n"
+	       "                    (read-only, read-write) and resize (mremap to every other\n"
+	       "                    length, in place or MREMAP_MAYMOVE) of the same ranges; exit\n"
+	       "                    (exit_mmap) of every mm; exec with 1, 3 or 5 argument pages\n"
+	       "                    moved 1 or 2 pmds down; fault: write faults (COW) and access:\n"
+	       "                    TLB fills, of every mapped address; walks: split and migrate\n"
+	       "                    every mapped page, not only the base page, started with the\n"
+	       "                    others or after any of their steps (exec's pages)\n"
 	       "  --jobs J          J worker processes per protocol (default 1)\n"
 	       "  --shard I/N       only the programs numbered I mod N (0 <= I < N): N runs of\n"
 	       "                    the same bound, joined by --merge, make the whole\n"
@@ -129,9 +140,13 @@ static const char *agreement(const struct explore_result *r, const struct protoc
 
 static void bound_text(const struct explore_bound *b, struct strbuf *sb)
 {
+	unsigned ops = b->ops ? b->ops : EXPLORE_OPS_2014;
 	sb_printf(sb, "%d operations (set-up alone, then 2..%d concurrent, one a walk), %d pmds, %d mms; "
-		  "menu fork, munmap, mremap; preemptions ", b->max_ops, b->max_conc, b->max_pmds,
-		  b->max_mms);
+		  "menu ", b->max_ops, b->max_conc, b->max_pmds, b->max_mms);
+	explore_ops_text(ops & ~EXPLORE_OP_WALKS, ", ", sb);
+	if (ops & EXPLORE_OP_WALKS)
+		sb_printf(sb, "; walks of every mapped page, started with the others or after any step");
+	sb_printf(sb, "; preemptions ");
 	if (b->preemptions < 0)
 		sb_printf(sb, "unbounded");
 	else
@@ -266,11 +281,15 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 		struct strbuf sb = { 0 };
 		sb_printf(&sb, "{\n  \"bound\": ");
 		sb_json_string(&sb, sb_str(&bound));
+		struct strbuf ops = { 0 };
+		explore_ops_text(o->b.ops ? o->b.ops : EXPLORE_OPS_2014, ",", &ops);
 		sb_printf(&sb, ",\n  \"max_ops\": %d, \"max_conc\": %d, \"max_pmds\": %d, \"max_mms\": %d, "
 			  "\"preemptions\": %d, \"families\": %u, \"dedup\": %s, \"shard\": %d, "
-			  "\"shards\": %d,\n  \"seconds\": %.3f,\n  \"results\": [\n", o->b.max_ops,
-			  o->b.max_conc, o->b.max_pmds, o->b.max_mms, o->b.preemptions, o->b.families,
-			  o->b.no_dedup ? "false" : "true", o->b.shard, o->b.shards, wall);
+			  "\"shards\": %d, \"ops\": \"%s\",\n  \"seconds\": %.3f,\n  \"results\": [\n",
+			  o->b.max_ops, o->b.max_conc, o->b.max_pmds, o->b.max_mms, o->b.preemptions,
+			  o->b.families, o->b.no_dedup ? "false" : "true", o->b.shard, o->b.shards,
+			  sb_str(&ops), wall);
+		sb_free(&ops);
 		for (int i = 0; i < n; i++) {
 			json_result(o, &res[i], result_protocol(o, res[i].protocol), &sb);
 			sb_printf(&sb, "%s\n", i + 1 < n ? "," : "");
@@ -503,6 +522,13 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 			o->b.families = (unsigned)field_ul(line, "families");
 			json_field(line, "dedup", buf, sizeof(buf));
 			o->b.no_dedup = !strcmp(buf, "false");
+			char why[256];
+			if (json_field(line, "ops", buf, sizeof(buf)) &&
+			    !explore_ops_parse(buf, &o->b.ops, why, sizeof(why))) {
+				fprintf(stderr, "rmapfuzz explore: %s: %s\n", path, why);
+				ok = false;
+				break;
+			}
 			continue;
 		}
 		if (!json_field(line, "protocol", buf, sizeof(buf)))
@@ -567,7 +593,8 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 /* ---- the command ---- */
 
 enum { OPT_ALL = 256, OPT_MAX_OPS, OPT_MAX_CONC, OPT_MAX_PMDS, OPT_MAX_MMS, OPT_PREEMPTIONS, OPT_JOBS,
-       OPT_SHARD, OPT_JSON, OPT_INVARIANTS, OPT_NO_DEDUP, OPT_BYTE_HASH, OPT_MERGE, OPT_VERSION };
+       OPT_SHARD, OPT_JSON, OPT_INVARIANTS, OPT_NO_DEDUP, OPT_BYTE_HASH, OPT_MERGE, OPT_VERSION,
+       OPT_OPS };
 
 int explore_main(int argc, char **argv, const char *version)
 {
@@ -583,6 +610,7 @@ int explore_main(int argc, char **argv, const char *version)
 		{ "shard", required_argument, NULL, OPT_SHARD },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "invariants", required_argument, NULL, OPT_INVARIANTS },
+		{ "ops", required_argument, NULL, OPT_OPS },
 		{ "no-dedup", no_argument, NULL, OPT_NO_DEDUP },
 		{ "byte-hash", no_argument, NULL, OPT_BYTE_HASH },
 		{ "merge", no_argument, NULL, OPT_MERGE },
@@ -651,6 +679,12 @@ int explore_main(int argc, char **argv, const char *version)
 			char why[128];
 			if (!invariant_families_parse(optarg, &o.b.families, why, sizeof(why)))
 				rc = usage("%s (--invariants)", why);
+			break;
+		}
+		case OPT_OPS: {
+			char why[256];
+			if (!explore_ops_parse(optarg, &o.b.ops, why, sizeof(why)))
+				rc = usage("%s (--ops)", why);
 			break;
 		}
 		case OPT_NO_DEDUP:

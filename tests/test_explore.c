@@ -146,6 +146,17 @@ static void dedup_matches_enumeration_linux_3_15(void)
 	CHECK_EQ(same_as_enumeration("linux-3.15", small(3, 3, 1, 2)), 0);
 }
 
+/* Late walks (--ops walks: every mapped page, started after any step of
+ * the others) deduplicate soundly too: exec beside a migration of its
+ * argument pages, every interleaving with up to 3 preemptions. */
+static void dedup_matches_enumeration_late_walks(void)
+{
+	struct explore_bound b = small(2, 1, 2, 3);
+	b.ops = EXPLORE_OP_EXEC | EXPLORE_OP_WALKS;
+	CHECK(same_as_enumeration("no-stack-skip", b) > 0);
+	CHECK_EQ(same_as_enumeration("linux-3.15", b), 0);
+}
+
 /* Every counterexample replays through rmap_run, as `rmapfuzz replay`
  * runs it, to its invariant, and its scenario text parses back to it. */
 static void check_replays(const struct protocol *p, const struct explore_result *r, unsigned families)
@@ -200,6 +211,72 @@ static void small_bound_finds_3_14_keeps_3_15_clean(void)
 	CHECK_EQ(r.truncated, 0);
 }
 
+/* --ops: names round-trip, "all" is every operation (exec among them),
+ * the default is the 2014 rows' three, and a bad name says why. */
+static void ops_parse_and_print(void)
+{
+	unsigned ops = 0;
+	char why[256];
+	CHECK(explore_ops_parse("all", &ops, why, sizeof(why)));
+	CHECK_EQ(ops, EXPLORE_OPS_ALL);
+	CHECK(ops & EXPLORE_OP_EXEC);
+	struct strbuf sb = { 0 };
+	explore_ops_text(ops, ",", &sb);
+	CHECK_STR(sb_str(&sb), "fork,munmap,mremap,resize,madvise,mprotect,exit,exec,fault,access,walks");
+	unsigned back = 0;
+	CHECK(explore_ops_parse(sb_str(&sb), &back, why, sizeof(why)));
+	CHECK_EQ(back, ops);
+	sb_free(&sb);
+	CHECK(explore_ops_parse("exec,walks", &ops, why, sizeof(why)));
+	CHECK_EQ(ops, EXPLORE_OP_EXEC | EXPLORE_OP_WALKS);
+	CHECK(!explore_ops_parse("fork,nope", &ops, why, sizeof(why)));
+	CHECK(strstr(why, "'nope'") != NULL);
+	CHECK(!explore_ops_parse("walks", &ops, why, sizeof(why)));
+	CHECK(!explore_ops_parse("fork,", &ops, why, sizeof(why)));
+	struct explore_bound b;
+	explore_default_bound(&b);
+	CHECK_EQ(b.ops, EXPLORE_OPS_2014);
+}
+
+/* exec is in the menu: with it (and walks of the pages it maps) a small
+ * bound finds no-stack-skip's race, try_to_unmap putting a migration
+ * entry in exec's temporary stack while shift_arg_pages moves it (the
+ * fuzzer's crasher), and keeps linux-3.15 clean; the counterexample has
+ * the exec and replays. Without exec the same bound is clean: the race is
+ * the menu's to reach. Fails if exec leaves the menu (or --ops all). */
+static void exec_in_the_menu_finds_no_stack_skip(void)
+{
+	const struct protocol *p = protocol_find("no-stack-skip");
+	struct explore_bound b = small(2, 1, 2, -1);
+	struct explore_result r;
+	CHECK(explore_ops_parse("all", &b.ops, (char[64]){ 0 }, 64));
+	b.ops &= EXPLORE_OP_EXEC | EXPLORE_OP_WALKS;	/* all's exec and walks: quick */
+	CHECK_EQ(b.ops, EXPLORE_OP_EXEC | EXPLORE_OP_WALKS);
+	explore_protocol(p, &b, &r, false);
+	CHECK_EQ(r.nr_inv, 1);
+	CHECK_STR(r.inv[0].name, "stale-migration-entry");
+	CHECK_EQ(r.inv[0].cex.ops, 2);
+	CHECK_EQ(r.truncated, 0);
+	check_replays(p, &r, b.families);
+	bool exec = false, late = false;
+	for (size_t k = 0; k < r.inv[0].cex.size / RECORD_SIZE; k++) {
+		struct record rec = record_at(r.inv[0].cex.data, k);
+		exec |= record_op(&rec) == REC_EXEC;
+		/* The migration starts after the exec's first steps. */
+		struct record prev = record_at(r.inv[0].cex.data, k ? k - 1 : 0);
+		late |= record_op(&rec) == REC_MIGRATE && k > 0 && record_op(&prev) == REC_STEP;
+	}
+	CHECK(exec && late);
+
+	explore_protocol(protocol_find("linux-3.15"), &b, &r, false);
+	CHECK_EQ(r.nr_inv, 0);
+	CHECK(r.programs > 0);
+
+	b.ops = EXPLORE_OPS_2014 | EXPLORE_OP_WALKS;
+	explore_protocol(p, &b, &r, false);
+	CHECK_EQ(r.nr_inv, 0);
+}
+
 /* Shards split the programs: their counts add up to the whole's, their
  * merged verdict and counterexamples are the whole's. */
 static void shards_add_up(void)
@@ -233,4 +310,5 @@ static void shards_add_up(void)
 TEST_MAIN(T(dedup_matches_enumeration_linux_3_14), T(dedup_matches_enumeration_linux_3_12),
 	  T(dedup_matches_enumeration_linux_3_15), T(dedup_matches_enumeration_fork),
 	  T(dedup_matches_enumeration_three_concurrent), T(small_bound_finds_3_14_keeps_3_15_clean),
-	  T(shards_add_up))
+	  T(shards_add_up), T(dedup_matches_enumeration_late_walks), T(ops_parse_and_print),
+	  T(exec_in_the_menu_finds_no_stack_skip))
