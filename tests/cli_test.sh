@@ -153,6 +153,26 @@ contains "spec: explore's result" "$tmp/out" "\"protocol\": \"$spec\", \"verdict
 cp "$tmp/out" "$tmp/spec-explore.json"
 run 0 "spec: explore --merge" -- "$b" explore --merge "$tmp/spec-explore.json"
 contains "spec: merged" "$tmp/out" "| $spec | "
+# --ops: exec (and walks of the pages it maps) in the menu finds the ad-hoc
+# no_stack_skip's race, says the menu in the bound, and the counterexample
+# it writes replays; a name not on the menu is refused.
+nss='linux-3.15+no_stack_skip'
+run 0 "explore --ops exec,walks" -- "$b" explore --protocol "$nss" --ops exec,walks --max-ops 2 --max-conc 2 \
+	--max-pmds 1 --max-mms 2 -o "$tmp/nss" --json
+contains "explore --ops: the menu in the bound" "$tmp/out" "menu exec; walks of every mapped page"
+contains "explore --ops: the menu in the JSON" "$tmp/out" "\"ops\": \"exec,walks\""
+contains "explore --ops: no_stack_skip broken" "$tmp/out" "\"verdict\": \"violated\""
+cp "$tmp/out" "$tmp/nss.json"
+run 0 "explore --ops: --merge keeps the menu" -- "$b" explore --merge "$tmp/nss.json"
+contains "explore --ops: merged bound" "$tmp/out" "menu exec; walks of every mapped page"
+run 1 "explore --ops: its counterexample replays" -- "$b" replay "$tmp/nss/$nss/stale-migration-entry.txt"
+contains "explore --ops: the same violation" "$tmp/out" "rmap violation: stale-migration-entry ($nss)"
+run 0 "explore without --ops: the 2014 menu" -- "$b" explore --protocol "$nss" --max-ops 2 --max-conc 2 \
+	--max-pmds 1 --max-mms 2
+contains "explore without --ops: clean" "$tmp/out" "| $nss | clean within the bound |"
+contains "explore without --ops: its menu" "$tmp/out" "menu fork, munmap, mremap; preemptions"
+run 2 "explore --ops nope" -- "$b" explore --ops fork,nope --max-ops 2
+contains "explore --ops nope: says why" "$tmp/err" "no menu operation 'nope'"
 # --random: N distinct draws, the same for the same seed, each a spec that
 # parses back to itself and is no row's.
 run 0 "protocols --random" -- "$b" protocols --random 12 --seed 7

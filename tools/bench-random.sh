@@ -5,7 +5,9 @@
 #
 # N random switch combinations no row names (rmapfuzz protocols --random N
 # --seed S: linux-3.15 with one to four switches changed). Each is explored
-# at the explorer's default bound (or what --explore-args says) and fuzzed
+# at the explorer's default bound (or what --explore-args says), its menu
+# the 2014 rows' operations and those its switches concern (explore_ops
+# below: exec for no_stack_skip; a --ops in --explore-args wins), and fuzzed
 # from an empty corpus, --seeds seeds of --cap seconds, both judging the
 # same invariant families (--invariants, default walk: the explorer's). They
 # agree when the explorer breaks an invariant and the fuzzer finds a
@@ -14,7 +16,7 @@
 #
 # Reads: tool, out, seeds, cap, jobs, json, nrandom, random_seed, families,
 # explore_args. Writes to $out: specs.txt, explore/K.json (each explorer's
-# JSON), explore.txt ("spec verdict invariants seconds" a line),
+# JSON), explore.txt ("spec verdict invariants seconds menu" a line),
 # libfuzzer.txt (search_one's lines).
 
 families=${families:-walk}
@@ -22,6 +24,20 @@ mapfile -t specs < <("$tool" protocols --random "$nrandom" --seed "$random_seed"
 [ "${#specs[@]}" = "$nrandom" ] || rf_fail "rmapfuzz protocols --random $nrandom drew ${#specs[@]}"
 printf '%s\n' "${specs[@]}" >"$out/specs.txt"
 read -r -a xargs_explore <<<"$explore_args"
+
+# The explorer's menu for SPEC (rmapfuzz explore --ops): the 2014 rows'
+# fork, munmap and mremap, and the operations its switches concern, so that
+# its verdict is not "clean" for want of the operation the switch changes.
+# no_stack_skip changes try_to_unmap on exec's temporary stack: exec, and
+# walks of every mapped page started at any step (exec's argument pages
+# are mapped by the exec itself). The tlb family judges what a TLB holds:
+# access fills it.
+explore_ops() { # SPEC
+	local ops=fork,munmap,mremap
+	case ",${1#*+}," in *,no_stack_skip,*) ops+=,exec,walks ;; esac
+	case ",$families," in *,tlb,*) ops+=,access ;; esac
+	echo "$ops"
+}
 
 # The explorer, one protocol at a time, each with the cores (--jobs; a
 # --jobs in --explore-args comes later and wins).
@@ -31,17 +47,19 @@ rf_progress_start "$nrandom"
 for ((k = 0; k < nrandom; k++)); do
 	spec=${specs[k]} jfile="$out/explore/$k.json"
 	t0=$(rf_now)
-	verdict=error invs=-
-	if "$tool" explore --protocol "$spec" --invariants "$families" --jobs "$jobs" "${xargs_explore[@]}" --json \
-		>"$jfile" 2>"$out/explore/$k.log"; then
+	verdict=error invs=- menu=$(explore_ops "$spec")
+	if "$tool" explore --protocol "$spec" --invariants "$families" --jobs "$jobs" --ops "$menu" \
+		"${xargs_explore[@]}" --json >"$jfile" 2>"$out/explore/$k.log"; then
 		verdict=$(sed -nE 's/.*"verdict": "([a-z]+)".*/\1/p' "$jfile" | head -n 1)
 		invs=$(grep -oE '"invariant": "[a-z0-9-]+"' "$jfile" | cut -d'"' -f4 | paste -sd, - || true)
+		menu=$(sed -nE 's/.*"ops": "([a-z,]+)".*/\1/p' "$jfile" | head -n 1)
 	fi
 	secs=$(rf_elapsed "$t0")
-	echo "$spec ${verdict:-error} ${invs:--} $secs" >>"$out/explore.txt"
+	echo "$spec ${verdict:-error} ${invs:--} $secs ${menu:--}" >>"$out/explore.txt"
 	rf_progress "explore $spec: ${verdict:-error}${invs:+ ($invs)} in ${secs}s"
 done
 bound=$(cat "$out"/explore/*.json 2>/dev/null | sed -nE 's/^  "bound": "(.*)",$/\1/p' | head -n 1)
+bound=$(sed -E 's/; menu [^;]*(; walks [^;]*)?;/; menu per row;/' <<<"$bound")
 [ -n "$bound" ] || rf_fail "the explorer failed: $(tail -n 3 "$out/explore/0.log")"
 
 # The fuzzer: every protocol's seeds, --jobs at a time.
@@ -49,14 +67,14 @@ rf_progress_start $((nrandom * seeds))
 for spec in "${specs[@]}"; do for ((s = 1; s <= seeds; s++)); do echo "$spec:$families $s"; done; done |
 	xargs -P "$jobs" -L 1 bash -c 'search_one "$@"' _ | progress_lines libFuzzer >"$out/libfuzzer.txt"
 
-# A row per protocol: "spec|verdict|invs|esecs|found|lower|wall|search|finvs|agree".
+# A row per protocol: "spec|verdict|invs|esecs|found|lower|wall|search|finvs|agree|menu".
 # agree: yes; missed (the explorer broke an invariant, the fuzzer missed it
 # on some seeds); beyond (the explorer clean within its bound and menu, the
 # fuzzer found one: what the bound leaves out, or a wrong verdict of ours);
 # error (the explorer failed).
 rows=() agreed=0 buggy_n=0 buggy_all=0
 for spec in "${specs[@]}"; do
-	read -r _ verdict invs esecs < <(awk -v p="$spec" '$1 == p' "$out/explore.txt")
+	read -r _ verdict invs esecs menu < <(awk -v p="$spec" '$1 == p' "$out/explore.txt")
 	lf=$(awk -v p="$spec:$families" '$1 == p' "$out/libfuzzer.txt")
 	found=$(awk '$3 == "found"' <<<"$lf" | wc -l)
 	wall=$(median 4 <<<"$lf") search=$(median 5 <<<"$lf")
@@ -73,7 +91,7 @@ for spec in "${specs[@]}"; do
 		[ "$found" = 0 ] && agree=yes
 	fi
 	[ "$agree" = yes ] && agreed=$((agreed + 1))
-	rows+=("$spec|$verdict|$invs|$esecs|$found|$lower|$wall|$search|${finvs:--}|$agree")
+	rows+=("$spec|$verdict|$invs|$esecs|$found|$lower|$wall|$search|${finvs:--}|$agree|$menu")
 done
 
 if [ "$json" = 1 ]; then
@@ -86,12 +104,13 @@ if [ "$json" = 1 ]; then
 	printf '\n    "protocols": ['
 	sep=""
 	for row in "${rows[@]}"; do
-		IFS='|' read -r spec verdict invs esecs found lower wall search finvs agree <<<"$row"
+		IFS='|' read -r spec verdict invs esecs found lower wall search finvs agree menu <<<"$row"
 		ok=true dis=null
 		[ "$agree" = yes ] || ok=false dis=$(rf_json_str "$agree")
 		printf '%s\n      {"protocol": %s, "agree": %s, "disagreement": %s,' "$sep" "$(rf_json_str "$spec")" "$ok" "$dis"
-		printf '\n       "explorer": {"verdict": %s, "invariants": [%s], "seconds": %s},' "$(rf_json_str "$verdict")" \
-			"$(tr ',' '\n' <<<"${invs#-}" | sed '/^$/d; s/.*/"&"/' | paste -sd, - | sed 's/,/, /g')" "$(rf_json_num "$esecs")"
+		printf '\n       "explorer": {"verdict": %s, "invariants": [%s], "seconds": %s, "menu": %s},' "$(rf_json_str "$verdict")" \
+			"$(tr ',' '\n' <<<"${invs#-}" | sed '/^$/d; s/.*/"&"/' | paste -sd, - | sed 's/,/, /g')" "$(rf_json_num "$esecs")" \
+			"$(rf_json_str "$menu")"
 		printf '\n       "fuzzer": {"found_on_seeds": %s, "median_wall_seconds": %s, "median_search_seconds": %s, "medians_are_the_cap": %s, "invariants": [%s]}}' \
 			"$found" "$(rf_json_num "$wall")" "$(rf_json_num "$search")" "$([ -n "$lower" ] && echo true || echo false)" \
 			"$(tr ',' '\n' <<<"${finvs#-}" | sed '/^$/d; s/.*/"&"/' | paste -sd, - | sed 's/,/, /g')"
@@ -104,16 +123,18 @@ fi
 echo "## The explorer against the fuzzer: $nrandom random protocols"
 echo
 echo "Drawn by \`rmapfuzz protocols --random $nrandom --seed $random_seed\` (linux-3.15 with one to four"
-echo "switches changed; none a row's). Explorer: \`rmapfuzz explore${explore_args:+ $explore_args}\`, bound: $bound."
+echo "switches changed; none a row's). Explorer: \`rmapfuzz explore${explore_args:+ $explore_args}\`, bound: $bound;"
+echo "its menu (\`--ops\`) the 2014 rows' fork, munmap, mremap and what the row's switches concern (exec and"
+echo "walks of every mapped page for no_stack_skip, access for the tlb family)."
 echo "Fuzzer: $seeds seeds of at most ${cap}s each from an empty corpus; both judge the invariants of"
 echo "\`$families\`. *wall* is the median over the seeds, a silent one counting as the cap (\">\": silent on"
 echo "half the seeds or more). *agree*: the explorer broke an invariant and the fuzzer found a violation"
 echo "on every seed, or the explorer was clean within its bound and the fuzzer silent on every seed."
 echo
-echo "| protocol | explorer | explorer s | fuzzer found | wall s | search s | fuzzer's invariants | agree |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| protocol | explorer's menu | explorer | explorer s | fuzzer found | wall s | search s | fuzzer's invariants | agree |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for row in "${rows[@]}"; do
-	IFS='|' read -r spec verdict invs esecs found lower wall search finvs agree <<<"$row"
+	IFS='|' read -r spec verdict invs esecs found lower wall search finvs agree menu <<<"$row"
 	v=$verdict
 	[ "$verdict" = violated ] && v="violated: ${invs//,/, }"
 	[ "$verdict" = clean ] && v="clean within the bound"
@@ -122,7 +143,7 @@ for row in "${rows[@]}"; do
 	beyond) agree="no: the fuzzer found what the explorer's bound leaves out" ;;
 	error) agree="no: the explorer failed (explore/*.log)" ;;
 	esac
-	echo "| \`$spec\` | $v | $esecs | $found/$seeds | $lower$wall | $lower$search | ${finvs//,/, } | $agree |"
+	echo "| \`$spec\` | ${menu//,/, } | $v | $esecs | $found/$seeds | $lower$wall | $lower$search | ${finvs//,/, } | $agree |"
 done
 echo
 echo "Agree on $agreed of $nrandom; the explorer found $buggy_n buggy, the fuzzer found $buggy_all of them on" \
