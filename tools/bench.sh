@@ -52,7 +52,9 @@ and the cost of one execution. About 4 minutes with the defaults.
   --random-protocols N  instead of all that: N random switch combinations
                      no row names (rmapfuzz protocols --random), each explored
                      (rmapfuzz explore, its default bound unless --explore-args
-                     says otherwise) and fuzzed from an empty corpus, --seeds
+                     says otherwise, its menu the 2014 rows' and what the
+                     switches concern: --ops ...,exec,walks for no_stack_skip)
+                     and fuzzed from an empty corpus, --seeds
                      seeds of --cap seconds (defaults 10 x 120); a table of
                      the explorer's verdict, the fuzzer's k/K and median time,
                      and whether they agree
@@ -60,7 +62,8 @@ and the cost of one execution. About 4 minutes with the defaults.
   --invariants F[,F] the families explorer and fuzzer judge (default walk, the
                      explorer's)
   --explore-args "..."  more options for rmapfuzz explore: a smaller bound
-                     (--max-ops 3 --max-pmds 3), --jobs, --preemptions
+                     (--max-ops 3 --max-pmds 3), --jobs, --preemptions, --ops
+                     (one menu for every combination)
   --json             a JSON document on stdout instead of the markdown tables
   -h, --help         this help
   --version          the version
