@@ -15,8 +15,8 @@
 #include "program.h"
 #include "protocol.h"
 #include "run.h"
-#include "strbuf.h"
 #include "sched.h"
+#include "strbuf.h"
 #include "task.h"
 #include "world.h"
 
