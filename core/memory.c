@@ -25,8 +25,8 @@ static enum step_result zap_huge_pmd(struct world *w, struct task *t, struct fra
 		step_trace(w, t, "zap_huge_pmd", "zapped huge pmd mm%d %#lx, page_remove_rmap next (page %lu)",
 			   u->mm->id, u->addr, page->id);
 		set_pmd(pmd, PMD_NONE, NULL);
-		t->inflight[t->nr_inflight++] = (struct inflight){
-			.kind = INFLIGHT_ZAP, .page = page, .from = pmd, .mm = u->mm, .addr = u->addr };
+		inflight_push(t, &(struct inflight){
+			.kind = INFLIGHT_ZAP, .page = page, .from = pmd, .mm = u->mm, .addr = u->addr });
 		entry_event(w, t, ENTRY_TAKE, true, u->mm, u->addr, NULL, 0, page, false);
 		u->zap_page = page;
 		f->pc = 2;

@@ -133,9 +133,9 @@ static enum step_result move_huge_pmd(struct world *w, struct task *t, struct fr
 	} else if (pmd_trans_huge(old_pmd)) {
 		step_trace(w, t, "move_huge_pmd", "took out huge pmd mm%d %#lx -> mm%d %#lx %s (page %lu)",
 			   mm->id, m->old, mm->id, m->new, lock_note(&l), old_pmd->page->id);
-		t->inflight[t->nr_inflight++] = (struct inflight){
+		inflight_push(t, &(struct inflight){
 			.kind = INFLIGHT_PMD, .write = pmd_write(old_pmd), .page = old_pmd->page,
-			.from = old_pmd, .mm = mm, .addr = m->new };
+			.from = old_pmd, .mm = mm, .addr = m->new });
 		entry_event(w, t, ENTRY_TAKE, true, mm, m->old, mm, m->new, old_pmd->page, l.av);
 		set_pmd(old_pmd, PMD_NONE, NULL);
 		return move_cleared(w, t, f, &l);
@@ -176,9 +176,9 @@ static enum step_result move_ptes(struct world *w, struct task *t, struct frame 
 		struct pte *from = &old_pmd->pte[pte_index(m->old + off)];
 		if (from->kind == PTE_NONE)
 			continue;
-		t->inflight[t->nr_inflight++] = (struct inflight){
+		inflight_push(t, &(struct inflight){
 			.kind = INFLIGHT_PTE, .pte = *from, .from = old_pmd, .mm = mm,
-			.addr = m->new + off };
+			.addr = m->new + off });
 		entry_event(w, t, ENTRY_TAKE, false, mm, m->old + off, mm, m->new + off, from->page,
 			    l.av);
 		*from = (struct pte){ .kind = PTE_NONE };

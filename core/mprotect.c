@@ -90,8 +90,8 @@ static enum step_result change_huge_pmd(struct world *w, struct task *t, struct 
 		struct page *page = pmd->page;
 		step_trace(w, t, "change_huge_pmd", "took out huge pmd mm%d %#lx to change its protection "
 			   "(page %lu)", m->mm->id, m->addr, page->id);
-		t->inflight[t->nr_inflight++] = (struct inflight){
-			.kind = INFLIGHT_PMD, .page = page, .from = pmd, .mm = m->mm, .addr = m->addr };
+		inflight_push(t, &(struct inflight){
+			.kind = INFLIGHT_PMD, .page = page, .from = pmd, .mm = m->mm, .addr = m->addr });
 		entry_event(w, t, ENTRY_TAKE, true, m->mm, m->addr, m->mm, m->addr, page, false);
 		set_pmd(pmd, PMD_NONE, NULL);
 		m->changed = true;
@@ -142,8 +142,8 @@ static enum step_result change_pte_range(struct world *w, struct task *t, struct
 			pte->write = false;
 		if (pte->kind != PTE_PRESENT)
 			continue;
-		t->inflight[t->nr_inflight++] = (struct inflight){
-			.kind = INFLIGHT_PTE, .pte = *pte, .from = pmd, .mm = m->mm, .addr = a };
+		inflight_push(t, &(struct inflight){
+			.kind = INFLIGHT_PTE, .pte = *pte, .from = pmd, .mm = m->mm, .addr = a });
 		entry_event(w, t, ENTRY_TAKE, false, m->mm, a, m->mm, a, pte->page, false);
 		*pte = (struct pte){ .kind = PTE_NONE };
 	}

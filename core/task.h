@@ -16,6 +16,7 @@
 #define RMAP_TASK_H
 
 #include <stdbool.h>
+#include <string.h>
 
 #include "lock.h"
 #include "pgtable.h"
@@ -271,6 +272,25 @@ struct task {
 	struct inflight inflight[TASK_MAX_INFLIGHT];
 	struct page *gathered[MMU_GATHER_PAGES];
 };
+
+/* Take e into t's in-flight entries field by field over a zeroed slot: a
+ * compound literal's padding is unspecified, and the explorer hashes the
+ * slot's bytes, so two equal entries must be equal bytes (else equal
+ * states count twice, and the counts move with code generation). */
+static inline void inflight_push(struct task *t, const struct inflight *e)
+{
+	struct inflight *d = &t->inflight[t->nr_inflight++];
+	memset(d, 0, sizeof(*d));
+	d->kind = e->kind;
+	d->write = e->write;
+	d->pte.kind = e->pte.kind;
+	d->pte.write = e->pte.write;
+	d->pte.page = e->pte.page;
+	d->from = e->from;
+	d->page = e->page;
+	d->mm = e->mm;
+	d->addr = e->addr;
+}
 
 /* Steps other tasks have run since the world began. */
 static inline unsigned long task_others_steps(const struct task *t, unsigned long world_steps)

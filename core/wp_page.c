@@ -113,9 +113,9 @@ static enum step_result wp_clear(struct world *w, struct task *t, struct frame *
 		   "the new pte next", wp->mm->id, wp->addr, old->id, wp->new_page->id);
 	*pte = (struct pte){ .kind = PTE_NONE };
 	flush_tlb_page(w, t, wp->mm, wp->addr, "ptep_clear_flush (do_wp_page)");
-	t->inflight[t->nr_inflight++] = (struct inflight){
+	inflight_push(t, &(struct inflight){
 		.kind = INFLIGHT_ZAP_PTE, .page = old, .from = mm_pmd(wp->mm, wp->addr), .mm = wp->mm,
-		.addr = wp->addr };
+		.addr = wp->addr });
 	entry_event(w, t, ENTRY_TAKE, false, wp->mm, wp->addr, NULL, 0, old, false);
 	f->pc = 5;
 	return STEP_DONE;
@@ -238,8 +238,8 @@ static enum step_result huge_wp_clear(struct world *w, struct task *t, struct fr
 	}
 	set_pmd(pmd, PMD_NONE, NULL);
 	flush_tlb_range(w, t, wp->mm, wp->addr, wp->addr + HPAGE_PMD_SIZE, "pmdp_clear_flush");
-	t->inflight[t->nr_inflight++] = (struct inflight){
-		.kind = INFLIGHT_ZAP, .page = old, .from = pmd, .mm = wp->mm, .addr = wp->addr };
+	inflight_push(t, &(struct inflight){
+		.kind = INFLIGHT_ZAP, .page = old, .from = pmd, .mm = wp->mm, .addr = wp->addr });
 	entry_event(w, t, ENTRY_TAKE, true, wp->mm, wp->addr, NULL, 0, old, false);
 	f->pc = 2;
 	return STEP_DONE;
