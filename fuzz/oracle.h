@@ -67,7 +67,7 @@ bool invariant_families_parse(const char *spec, unsigned *families, char *why, s
  * of that page was under way. The fuzz target feeds them to libFuzzer as
  * extra coverage, so inputs that move or copy an entry behind or ahead of a
  * walk are kept and mutated further: the building blocks of every race. */
-/* Chains hashed (oracle.c's chain_features): room for the shapes of
+/* Chains hashed (oracle.c's vma_features): room for the shapes of
  * some minutes' search without collisions hiding too many. */
 #define ORACLE_CHAIN_BUCKETS 16384
 /* Their ids: a range per kind, ORACLE_NR_FEATURES in all. Each is a
@@ -162,11 +162,13 @@ void oracle_at_end(struct oracle *o);
  * feature): each anon_vma's depth under its root with how many vmas use
  * it and how many children it has (what fork's reuse rules read), each
  * mm's vmas, anon_vmas, longest chain and vmas holding an anon_vma left
- * with no user, each vma's chain against the family tree
- * (vma_chain_features) and what its pages' anon_vmas are to its own, and
- * each vma's whole chain hashed (chain_features), and each pair of vmas
- * of an mm side by side (vma_pair_features). Only on the rows that
- * reuse anon_vmas. */
+ * with no user, each vma's chain against the family tree and what its
+ * pages' anon_vmas are to its own, and its whole chain hashed
+ * (vma_features), and each pair of vmas of an mm side by side
+ * (vma_pair_feature). Only on the rows that reuse anon_vmas. The
+ * hierarchy's features are computed in masks of anon_vma ids
+ * (hierarchy_masks); oracle_layout_features_reference below computes
+ * them as first written. */
 void oracle_layout_features(struct oracle *o);
 /* The same features as first written, each computed on its own by brute
  * force (oracle_reference.c): what the test of oracle_layout_features
