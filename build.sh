@@ -120,7 +120,7 @@ do_build_quietly() {
 
 # The model and the run library (CMake's rmapcore + rmaprun), for the
 # builds made without CMake: OSS-Fuzz's and the coverage build.
-lib_sources=("$here"/core/*.c "$here"/fuzz/program.c "$here"/fuzz/scenario.c "$here"/fuzz/oracle.c
+lib_sources=("$here"/core/*.c "$here"/fuzz/program.c "$here"/fuzz/scenario.c "$here"/fuzz/oracle.c "$here"/fuzz/oracle_reference.c
 	"$here"/fuzz/runlog.c "$here"/fuzz/report.c "$here"/fuzz/cause.c "$here"/fuzz/run.c "$here"/fuzz/minimize.c "$here"/fuzz/strbuf.c
 	"$here"/fuzz/explore.c)
 # The rmapfuzz tool's own files, on top of those.

@@ -373,69 +373,6 @@ static void home_features(struct oracle *o, struct mm_struct *mm)
 
 static unsigned cap(unsigned v, unsigned max) { return v < max ? v : max; }
 
-/* Where b sits in own's family, seen from own. */
-enum kin { KIN_SELF, KIN_ANCESTOR, KIN_DESCENDANT, KIN_COUSIN };
-
-static enum kin kin_of(const struct anon_vma *own, const struct anon_vma *b)
-{
-	if (b == own)
-		return KIN_SELF;
-	for (const struct anon_vma *a = own; a->parent != a; a = a->parent)
-		if (a->parent == b)
-			return KIN_ANCESTOR;
-	for (const struct anon_vma *a = b; a->parent != a; a = a->parent)
-		if (a->parent == own)
-			return KIN_DESCENDANT;
-	return KIN_COUSIN;
-}
-
-/* The kin of the anon_vmas v's mapped pages name, a bit each. */
-static unsigned page_kin(const struct vm_area_struct *v)
-{
-	unsigned kin = 0;
-	for (unsigned long a = v->vm_start & PMD_MASK; a < v->vm_end; a += PMD_SIZE) {
-		const struct pmd *pmd = mm_pmd(v->vm_mm, a);
-		if (pmd->kind == PMD_HUGE && a >= v->vm_start)
-			kin |= 1u << kin_of(v->anon_vma, pmd->page->mapping);
-		for (int p = 0; pmd->kind == PMD_TABLE && p < PTRS_PER_PTE; p++) {
-			unsigned long at = a + ((unsigned long)p << PAGE_SHIFT);
-			if (pmd->pte[p].kind == PTE_PRESENT && at >= v->vm_start && at < v->vm_end)
-				kin |= 1u << kin_of(v->anon_vma, pmd->pte[p].page->mapping);
-		}
-	}
-	return kin;
-}
-
-/* A vma's chain against the hierarchy: its length, its own anon_vma's
- * place (not first: a fork gave it an older one), whether it holds a
- * cousin of its own (neither ancestor nor descendant: left behind by a
- * reuse higher up) and an anon_vma no vma uses and no child keeps (an
- * avc the only thing left of it); and what its pages' anon_vmas are to
- * its own. */
-static bool vma_chain_features(struct oracle *o, const struct vm_area_struct *v)
-{
-	const struct anon_vma_chain *avc;
-	unsigned n = 0, pos = 0;
-	bool idle = false, cousin = false;
-
-	list_for_each_entry(avc, &v->anon_vma_chain, same_vma) {
-		const struct anon_vma *m = avc->anon_vma;
-		if (m == v->anon_vma)
-			pos = n;
-		else
-			idle |= !m->scan_vmas && !m->scan_children;
-		cousin |= kin_of(v->anon_vma, m) == KIN_COUSIN;
-		n++;
-	}
-	unsigned f = cap(pos, 2);
-	f = f * 2 + cousin;
-	f = f * 2 + idle;
-	f = f * 5 + cap(n ? n - 1 : 0, 4);
-	oracle_feature(o, ORACLE_FEATURE_VMA_CHAIN + f);
-	oracle_feature(o, ORACLE_FEATURE_VMA_PAGES + page_kin(v));
-	return idle;
-}
-
 static unsigned long mix(unsigned long x)	/* splitmix64's finalizer */
 {
 	x ^= x >> 30;
@@ -445,12 +382,108 @@ static unsigned long mix(unsigned long x)	/* splitmix64's finalizer */
 	return x ^ (x >> 31);
 }
 
-/* Each vma's chain as a whole, hashed into ORACLE_CHAIN_BUCKETS: in chain
+/* The hierarchy features below read each anon_vma as a bit, its id, in
+ * masks of 64: o->anc[id], the anon_vma and its ancestors; a vma's chain
+ * and its mapped pages' anon_vmas as masks too. Then where one anon_vma
+ * sits in another's family, whether one chain holds another and whether
+ * a vma maps a page another's chain lacks are a few ands, where asking
+ * the parent pointers and the lists each time (oracle_reference.c) cost
+ * a branch mispredicted at every end of a loop. Ids run from 0 in a run
+ * and every anon_vma made stays on w->anon_vmas or w->dead_anon_vmas; a
+ * run that made more than 64 has its features computed the first way. */
+static uint64_t bit(const struct anon_vma *av) { return (uint64_t)1 << av->id; }
+
+/* Where b sits in own's family, seen from own. */
+enum kin { KIN_SELF, KIN_ANCESTOR, KIN_DESCENDANT, KIN_COUSIN };
+
+static enum kin kin_of(const struct oracle *o, const struct anon_vma *own, const struct anon_vma *b)
+{
+	if (b == own)
+		return KIN_SELF;
+	if (o->anc[own->id] & bit(b))
+		return KIN_ANCESTOR;
+	if (o->anc[b->id] & bit(own))
+		return KIN_DESCENDANT;
+	return KIN_COUSIN;
+}
+
+/* o->anc of every anon_vma of the run; false when they do not fit. A
+ * parent is older than its child (anon_vma_fork), so its ancestors are
+ * known by the time the child's are asked for. */
+static bool hierarchy_masks(struct oracle *o)
+{
+	struct world *w = o->w;
+	const struct anon_vma *av;
+	unsigned long n = w->next_anon_vma_id, found = 0;
+
+	if (n > o->mask_anon_vmas)
+		return false;
+	for (unsigned long id = 0; id < n; id++)
+		o->by_id[id] = NULL;
+	list_for_each_entry(av, &w->anon_vmas, world_node) {
+		if (av->id >= n)
+			return false;
+		o->by_id[av->id] = av;
+		found++;
+	}
+	list_for_each_entry(av, &w->dead_anon_vmas, world_node) {
+		if (av->id >= n)
+			return false;
+		o->by_id[av->id] = av;
+		found++;
+	}
+	if (found != n)
+		return false;
+	for (unsigned long id = 0; id < n; id++) {
+		const struct anon_vma *a = o->by_id[id], *p = a ? a->parent : NULL;
+		if (!a || (p != a && p->id >= id))
+			return false;
+		o->anc[id] = bit(a) | (p != a ? o->anc[p->id] : 0);
+		o->depth[id] = p != a ? o->depth[p->id] + 1 : 0;
+	}
+	return true;
+}
+
+/* The anon_vmas of the pages v maps, as a mask. */
+static uint64_t page_mask(const struct vm_area_struct *v)
+{
+	uint64_t pages = 0;
+	for (unsigned long a = v->vm_start & PMD_MASK; a < v->vm_end; a += PMD_SIZE) {
+		const struct pmd *pmd = mm_pmd(v->vm_mm, a);
+		if (pmd->kind == PMD_HUGE && a >= v->vm_start)
+			pages |= bit(pmd->page->mapping);
+		for (int p = 0; pmd->kind == PMD_TABLE && p < PTRS_PER_PTE; p++) {
+			unsigned long at = a + ((unsigned long)p << PAGE_SHIFT);
+			if (pmd->pte[p].kind == PTE_PRESENT && at >= v->vm_start && at < v->vm_end)
+				pages |= bit(pmd->pte[p].page->mapping);
+		}
+	}
+	return pages;
+}
+
+/* The anon_vmas of v's chain, as a mask. */
+static uint64_t chain_mask(const struct vm_area_struct *v)
+{
+	const struct anon_vma_chain *avc;
+	uint64_t chain = 0;
+	list_for_each_entry(avc, &v->anon_vma_chain, same_vma)
+		chain |= bit(avc->anon_vma);
+	return chain;
+}
+
+/* A vma's chain against the hierarchy: its length, its own anon_vma's
+ * place (not first: a fork gave it an older one), whether it holds a
+ * cousin of its own (neither ancestor nor descendant: left behind by a
+ * reuse higher up) and an anon_vma no vma uses and no child keeps (an
+ * avc the only thing left of it); and what its pages' anon_vmas are to
+ * its own (the kin of each, a bit each).
+ *
+ * And the chain as a whole, hashed into ORACLE_CHAIN_BUCKETS: in chain
  * order, each anon_vma's kin to the vma's own and its users (vmas and
  * non-empty children together: none, one, more; what 3.19's degree, the
  * reuse rule's input, counts), a run of equal entries as one (a chain
  * three generations longer than another but alike is no new shape). The
- * per-object features above see one anon_vma, mm or vma part at a time
+ * per-object features see one anon_vma, mm or vma part at a time
  * and saturate within a million executions, after which no state three
  * or four operations deeper in a fork tree looks new: a whole chain's
  * shape goes on growing with the tree (some 15k shapes in 3M executions),
@@ -463,71 +496,62 @@ static unsigned long mix(unsigned long x)	/* splitmix64's finalizer */
  * children counted apart and runs kept, though, the shapes filled the
  * 16384 buckets (16.4k features in 7M executions): new chains collided
  * with old ones unseen, and the corpus (10k inputs) buried the few deep
- * ones. Coarser, with the vma pairs beside it (vma_pair_features), the
+ * ones. Coarser, with the vma pairs beside it (vma_pair_feature), the
  * corpus is some 800 inputs at 4k features, three times the executions
- * a second, and the linux-3.19 double reuse was found (issue16-search.md). */
-static void chain_features(struct oracle *o)
+ * a second, and the linux-3.19 double reuse was found (issue16-search.md).
+ *
+ * One pass over the chain and one over the page tables give all of it,
+ * and the masks the pair features want (s). Returns whether the chain
+ * holds an idle anon_vma; *len is its length. */
+static bool vma_features(struct oracle *o, const struct vm_area_struct *v, struct oracle_vma_masks *s,
+			 unsigned *len)
 {
-	struct world *w = o->w;
-
-	for (int i = 0; i < w->nr_mm; i++) {
-		if (w->mm[i]->exited)
-			continue;
-		for (const struct vm_area_struct *v = w->mm[i]->mmap; v; v = v->vm_next) {
-			const struct anon_vma_chain *avc;
-			unsigned long h = 1;
-			if (!v->anon_vma)
-				continue;
-			unsigned last = ~0u;
-			list_for_each_entry(avc, &v->anon_vma_chain, same_vma) {
-				const struct anon_vma *m = avc->anon_vma;
-				unsigned t = kin_of(v->anon_vma, m);
-				t = t * 3 + cap((unsigned)(m->scan_vmas + m->scan_children), 2);
-				if (t != last)
-					h = mix(h * 37 + t);
-				last = t;
-			}
-			oracle_feature(o, ORACLE_FEATURE_CHAINS + (unsigned)(h % ORACLE_CHAIN_BUCKETS));
-		}
-	}
-}
-
-/* Is b own itself or one of its ancestors (what a fork links any child of own to)? */
-static bool lineage(const struct anon_vma *own, const struct anon_vma *b)
-{
-	enum kin k = kin_of(own, b);
-	return k == KIN_SELF || k == KIN_ANCESTOR;
-}
-
-/* Does every anon_vma of a's chain sit on b's too? */
-static bool chain_within(const struct vm_area_struct *a, const struct vm_area_struct *b)
-{
+	const struct anon_vma *own = v->anon_vma;
 	const struct anon_vma_chain *avc;
-	list_for_each_entry(avc, &a->anon_vma_chain, same_vma)
-		if (!anon_vma_chain_holds(b, avc->anon_vma))
-			return false;
-	return true;
-}
+	unsigned n = 0, pos = 0, last = ~0u;
+	bool idle = false, cousin = false;
+	unsigned long h = 1;
+	uint64_t chain = 0;
 
-/* Does a map a page whose anon_vma b's chain lacks (a walk from that page
- * could not reach b, were the two one vma)? */
-static bool pages_beyond(const struct vm_area_struct *a, const struct vm_area_struct *b)
-{
-	for (unsigned long addr = a->vm_start & PMD_MASK; addr < a->vm_end; addr += PMD_SIZE) {
-		const struct pmd *pmd = mm_pmd(a->vm_mm, addr);
-		if (pmd->kind == PMD_HUGE && addr >= a->vm_start && !anon_vma_chain_holds(b, pmd->page->mapping))
-			return true;
-		for (int p = 0; pmd->kind == PMD_TABLE && p < PTRS_PER_PTE; p++) {
-			unsigned long at = addr + ((unsigned long)p << PAGE_SHIFT);
-			if (pmd->pte[p].kind == PTE_PRESENT && at >= a->vm_start && at < a->vm_end &&
-			    !anon_vma_chain_holds(b, pmd->pte[p].page->mapping))
-				return true;
-		}
+	list_for_each_entry(avc, &v->anon_vma_chain, same_vma) {
+		const struct anon_vma *m = avc->anon_vma;
+		enum kin k = kin_of(o, own, m);
+		if (m == own)
+			pos = n;
+		else
+			idle |= !m->scan_vmas && !m->scan_children;
+		cousin |= k == KIN_COUSIN;
+		unsigned t = (unsigned)k * 3 + cap((unsigned)(m->scan_vmas + m->scan_children), 2);
+		if (t != last)
+			h = mix(h * 37 + t);
+		last = t;
+		chain |= bit(m);
+		n++;
 	}
-	return false;
+	/* The kin of the pages' anon_vmas, a bit each, from their mask: own,
+	 * its ancestors (o->anc less own) and, one by one, the others (most
+	 * pages are of own's lineage). */
+	uint64_t pages = page_mask(v), anc = o->anc[own->id], rest = pages & ~anc;
+	unsigned kin = (unsigned)!!(pages & bit(own)) << KIN_SELF |
+		       (unsigned)!!(pages & anc & ~bit(own)) << KIN_ANCESTOR;
+	for (; rest; rest &= rest - 1)
+		kin |= 1u << (o->anc[__builtin_ctzll(rest)] & bit(own) ? KIN_DESCENDANT : KIN_COUSIN);
+
+	unsigned f = cap(pos, 2);
+	f = f * 2 + cousin;
+	f = f * 2 + idle;
+	f = f * 5 + cap(n ? n - 1 : 0, 4);
+	oracle_feature(o, ORACLE_FEATURE_VMA_CHAIN + f);
+	oracle_feature(o, ORACLE_FEATURE_VMA_PAGES + kin);
+	oracle_feature(o, ORACLE_FEATURE_CHAINS + (unsigned)(h % ORACLE_CHAIN_BUCKETS));
+	s->v = v;
+	s->chain = chain;
+	s->pages = pages;
+	*len = n;
+	return idle;
 }
 
-/* Each pair of vmas of an mm, side by side, as vma_merge and
+/* A pair of vmas of an mm, u before v, side by side, as vma_merge and
  * anon_vma_clone see two vmas: their own anon_vmas (the same, one an
  * ancestor of the other, or neither), their chains (the same, one within
  * the other, or different: sharing an anon_vma of neither's lineage,
@@ -538,40 +562,50 @@ static bool pages_beyond(const struct vm_area_struct *a, const struct vm_area_st
  * merge does to two vmas at once (both forked from chains that differ,
  * joined while their chains differ) is a relation between them, and the
  * chain hashes, thousands of shapes, collide too much to show it. A fixed,
- * small grid (120): each cell new once, in any mm. */
-static void vma_pair_features(struct oracle *o, const struct mm_struct *mm)
+ * small grid (120): each cell new once, in any mm. idle: the anon_vmas
+ * no vma uses and no child keeps. */
+static void vma_pair_feature(struct oracle *o, const struct oracle_vma_masks *su,
+			     const struct oracle_vma_masks *sv, uint64_t idle)
 {
-	for (const struct vm_area_struct *u = mm->mmap; u; u = u->vm_next) {
-		if (!u->anon_vma)
-			continue;
-		for (const struct vm_area_struct *v = u->vm_next; v; v = v->vm_next) {
-			if (!v->anon_vma)
-				continue;
-			enum kin k = kin_of(u->anon_vma, v->anon_vma);
-			unsigned own = k == KIN_SELF ? 0 : k == KIN_COUSIN ? 2 : 1;
-			bool uv = chain_within(u, v), vu = chain_within(v, u);
-			unsigned chains = uv && vu ? 0 : uv || vu ? 1 : 4;
-			if (chains == 4) {
-				const struct anon_vma_chain *avc;
-				list_for_each_entry(avc, &u->anon_vma_chain, same_vma) {
-					const struct anon_vma *m = avc->anon_vma;
-					if (!anon_vma_chain_holds(v, m) || lineage(u->anon_vma, m) || lineage(v->anon_vma, m))
-						continue;
-					chains = !m->scan_vmas && !m->scan_children ? 2 : 3;
-					if (chains == 2)
-						break;
-				}
-			}
-			bool touch = u->vm_end == v->vm_start;
-			bool runs_on = u->vm_pgoff + vma_pages(u) == v->vm_pgoff ||
-				       v->vm_pgoff + vma_pages(v) == u->vm_pgoff;
-			unsigned f = own;
-			f = f * 5 + chains;
-			f = f * 4 + (unsigned)(touch << 1 | runs_on);
-			f = f * 2 + (pages_beyond(u, v) || pages_beyond(v, u));
-			oracle_feature(o, ORACLE_FEATURE_VMA_PAIR + f);
-		}
+	const struct vm_area_struct *u = su->v, *v = sv->v;
+	enum kin k = kin_of(o, u->anon_vma, v->anon_vma);
+	unsigned own = k == KIN_SELF ? 0 : k == KIN_COUSIN ? 2 : 1;
+	bool uv = !(su->chain & ~sv->chain), vu = !(sv->chain & ~su->chain);
+	unsigned chains = uv && vu ? 0 : uv || vu ? 1 : 4;
+	if (chains == 4) {
+		/* On both chains, of neither's lineage: with no users, 2. */
+		uint64_t shared = su->chain & sv->chain & ~o->anc[u->anon_vma->id] &
+				  ~o->anc[v->anon_vma->id];
+		chains = shared & idle ? 2 : shared ? 3 : 4;
 	}
+	bool touch = u->vm_end == v->vm_start;
+	bool runs_on = u->vm_pgoff + vma_pages(u) == v->vm_pgoff ||
+		       v->vm_pgoff + vma_pages(v) == u->vm_pgoff;
+	unsigned f = own;
+	f = f * 5 + chains;
+	f = f * 4 + (unsigned)(touch << 1 | runs_on);
+	f = f * 2 + !!((su->pages & ~sv->chain) | (sv->pages & ~su->chain));
+	oracle_feature(o, ORACLE_FEATURE_VMA_PAIR + f);
+}
+
+/* Every pair of the nr vmas (with anon_vmas) of mm whose masks o->vmas
+ * holds; should mm have more (it cannot: its vmas do not overlap and
+ * span a page at least), the masks are made again for each pair. */
+static void vma_pair_features(struct oracle *o, const struct mm_struct *mm, unsigned nr, uint64_t idle)
+{
+	if (nr <= ORACLE_MASK_VMAS) {
+		for (unsigned i = 0; i < nr; i++)
+			for (unsigned j = i + 1; j < nr; j++)
+				vma_pair_feature(o, &o->vmas[i], &o->vmas[j], idle);
+		return;
+	}
+	for (const struct vm_area_struct *u = mm->mmap; u; u = u->vm_next)
+		for (const struct vm_area_struct *v = u->vm_next; u->anon_vma && v; v = v->vm_next) {
+			struct oracle_vma_masks su = { u, chain_mask(u), page_mask(u) };
+			struct oracle_vma_masks sv = { v, chain_mask(v), page_mask(v) };
+			if (v->anon_vma)
+				vma_pair_feature(o, &su, &sv, idle);
+		}
 }
 
 /* The anon_vma hierarchy (oracle.h), by brute force over every vma. Only
@@ -584,14 +618,20 @@ static void anon_vma_features(struct oracle *o)
 {
 	struct world *w = o->w;
 	struct anon_vma *av;
-	unsigned long stamp = (unsigned long)w->nr_mm;
 
+	if (w->proto->anon_vma_reuse == REUSE_NONE || w->nr_mm < 2)
+		return;
+	unsigned long stamp = (unsigned long)w->nr_mm;
 	for (int i = 0; i < w->nr_mm; i++)
 		stamp = stamp * 31 + (unsigned long)w->mm[i]->map_count * 2 + w->mm[i]->exited;
 	stamp = ((stamp * 31 + w->next_vma_id) * 31 + w->next_anon_vma_id) * 31 +
 		(unsigned long)w->nr_anon_vmas * 7 + (unsigned long)w->nr_page_blocks;
-	if (w->proto->anon_vma_reuse == REUSE_NONE || w->nr_mm < 2 || stamp == o->hierarchy_seen)
+	if (stamp == o->hierarchy_seen)
 		return;
+	if (!hierarchy_masks(o)) {	/* it looks at the stamp again */
+		oracle_hierarchy_features_reference(o);
+		return;
+	}
 	o->hierarchy_seen = stamp;
 
 	list_for_each_entry(av, &w->anon_vmas, world_node)
@@ -603,42 +643,39 @@ static void anon_vma_features(struct oracle *o)
 		for (struct vm_area_struct *v = w->mm[i]->mmap; v; v = v->vm_next)
 			if (v->anon_vma)
 				v->anon_vma->scan_vmas++;
+	/* Counted after the counts, dead anon_vmas' (never reset) too. */
+	uint64_t idle = 0;
+	for (unsigned long id = 0; id < w->next_anon_vma_id; id++)
+		idle |= (uint64_t)(!o->by_id[id]->scan_vmas && !o->by_id[id]->scan_children) << id;
 	for (int i = 0; i < w->nr_mm; i++) {
 		struct mm_struct *mm = w->mm[i];
-		const struct anon_vma *seen[MAX_MAP_COUNT + 1];
-		unsigned vmas = 0, anon_vmas = 0, chain = 0, idle = 0;
+		unsigned vmas = 0, chain = 0, idle_vmas = 0;
+		uint64_t own = 0;
 		if (mm->exited)
 			continue;
 		for (struct vm_area_struct *v = mm->mmap; v; v = v->vm_next) {
 			if (!v->anon_vma)
 				continue;
-			vmas++;
-			unsigned k = 0, n = 0;
-			while (k < anon_vmas && seen[k] != v->anon_vma)
-				k++;
-			if (k == anon_vmas && anon_vmas <= MAX_MAP_COUNT)
-				seen[anon_vmas++] = v->anon_vma;
-			const struct anon_vma_chain *avc;
-			list_for_each_entry(avc, &v->anon_vma_chain, same_vma)
-				n++;
+			struct oracle_vma_masks spare;
+			unsigned n;
+			idle_vmas += vma_features(o, v, vmas < ORACLE_MASK_VMAS ? &o->vmas[vmas] : &spare, &n);
 			chain = n > chain ? n : chain;
-			idle += vma_chain_features(o, v);
+			own |= bit(v->anon_vma);
+			vmas++;
 		}
+		unsigned anon_vmas = (own != 0) + ((own & (own - 1)) != 0);	/* capped at 2 */
 		oracle_feature(o, ORACLE_FEATURE_MM_FAMILY +
 				  ((cap(vmas, 3) * 3 + cap(anon_vmas, 2)) * 6 + cap(chain, 5)) * 3 +
-				  cap(idle, 2));
-		vma_pair_features(o, mm);
+				  cap(idle_vmas, 2));
+		vma_pair_features(o, mm, vmas, idle);
 	}
 	list_for_each_entry(av, &w->anon_vmas, world_node) {
 		if (!av->nr_avcs)
 			continue;	/* on its way out, held by a walker */
-		unsigned depth = 0;
-		for (const struct anon_vma *a = av; a->parent != a && depth < 4; a = a->parent)
-			depth++;
-		oracle_feature(o, ORACLE_FEATURE_ANON_VMA + (depth * 3 + cap((unsigned)av->scan_vmas, 2)) * 3 +
+		oracle_feature(o, ORACLE_FEATURE_ANON_VMA +
+				  (cap(o->depth[av->id], 4) * 3 + cap((unsigned)av->scan_vmas, 2)) * 3 +
 				  cap((unsigned)av->scan_children, 2));
 	}
-	chain_features(o);
 }
 
 void oracle_layout_features(struct oracle *o)
@@ -646,6 +683,10 @@ void oracle_layout_features(struct oracle *o)
 	struct world *w = o->w;
 	struct anon_vma_chain **avcs = o->avcs;
 
+	if (o->reference_layout) {
+		oracle_layout_features_reference(o);
+		return;
+	}
 	/* Only steps change the layout: a record that ran none (a step record
 	 * of blocked tasks, a call that made no sense) adds nothing new. */
 	if (!o->features || w->steps == o->layout_steps)
@@ -800,6 +841,7 @@ void oracle_attach(struct oracle *o, struct world *w, bool logging)
 	mem_zero(o, offsetof(struct oracle, avcs));	/* see mem_zero; avcs is scratch */
 	o->w = w;
 	o->families = FAMILY_ALL;
+	o->mask_anon_vmas = ORACLE_MASK_ANON_VMAS;
 	w->event = on_event;
 	w->event_ctx = o;
 	if (logging) {

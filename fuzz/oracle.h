@@ -36,10 +36,12 @@
 #define RMAP_ORACLE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "strbuf.h"
 #include "world.h"
 
+struct anon_vma;
 struct run_log;
 struct task;
 
@@ -65,7 +67,7 @@ bool invariant_families_parse(const char *spec, unsigned *families, char *why, s
  * of that page was under way. The fuzz target feeds them to libFuzzer as
  * extra coverage, so inputs that move or copy an entry behind or ahead of a
  * walk are kept and mutated further: the building blocks of every race. */
-/* Chains hashed (oracle.c's chain_features): room for the shapes of
+/* Chains hashed (oracle.c's vma_features): room for the shapes of
  * some minutes' search without collisions hiding too many. */
 #define ORACLE_CHAIN_BUCKETS 16384
 /* Their ids: a range per kind, ORACLE_NR_FEATURES in all. Each is a
@@ -102,6 +104,8 @@ struct oracle {
 	/* What a report needs (runlog.h), only in a run that makes one. */
 	struct run_log *log;
 	bool checks_every_step;		/* structural checks after each step */
+	bool reference_layout;		/* layout features by the reference (run.h) */
+	unsigned long mask_anon_vmas;	/* anon_vmas the masks take: 64 (run.h) */
 	struct page *page;		/* the page of the violating walk */
 	const struct rmap_walk *walk;	/* the violating walk */
 	/* Where the violation is, when it is one entry (mm, addr) or, for
@@ -117,6 +121,20 @@ struct oracle {
 	 * where ASan would poison and unpoison it around every call. */
 #define ORACLE_MAX_AVCS 64
 	struct anon_vma_chain *avcs[ORACLE_MAX_AVCS];
+	/* Scratch of the hierarchy features (oracle.c's hierarchy_masks):
+	 * every anon_vma of the run by id, as a mask of ids with its
+	 * ancestors, and its depth; and per vma of one mm, its chain's and
+	 * its mapped pages' anon_vmas as masks. An mm's vmas do not overlap
+	 * and span a page at least, so ORACLE_MASK_VMAS holds them all. */
+#define ORACLE_MASK_ANON_VMAS 64
+#define ORACLE_MASK_VMAS (TASK_SIZE / PAGE_SIZE)
+	const struct anon_vma *by_id[ORACLE_MASK_ANON_VMAS];
+	uint64_t anc[ORACLE_MASK_ANON_VMAS];
+	unsigned depth[ORACLE_MASK_ANON_VMAS];	/* generations under its root */
+	struct oracle_vma_masks {
+		const struct vm_area_struct *v;
+		uint64_t chain, pages;
+	} vmas[ORACLE_MASK_VMAS];
 };
 
 static inline void oracle_feature(struct oracle *o, unsigned id)
@@ -144,12 +162,23 @@ void oracle_at_end(struct oracle *o);
  * feature): each anon_vma's depth under its root with how many vmas use
  * it and how many children it has (what fork's reuse rules read), each
  * mm's vmas, anon_vmas, longest chain and vmas holding an anon_vma left
- * with no user, each vma's chain against the family tree
- * (vma_chain_features) and what its pages' anon_vmas are to its own, and
- * each vma's whole chain hashed (chain_features), and each pair of vmas
- * of an mm side by side (vma_pair_features). Only on the rows that
- * reuse anon_vmas. */
+ * with no user, each vma's chain against the family tree and what its
+ * pages' anon_vmas are to its own, and its whole chain hashed
+ * (vma_features), and each pair of vmas of an mm side by side
+ * (vma_pair_feature). Only on the rows that reuse anon_vmas. The
+ * hierarchy's features are computed in masks of anon_vma ids
+ * (hierarchy_masks); oracle_layout_features_reference below computes
+ * them as first written. */
 void oracle_layout_features(struct oracle *o);
+/* The same features as first written, each computed on its own by brute
+ * force (oracle_reference.c): what the test of oracle_layout_features
+ * compares it with (tests/test_oracle_features.c; run.h's
+ * RUN_REFERENCE_LAYOUT). */
+void oracle_layout_features_reference(struct oracle *o);
+/* Its hierarchy part alone (rows that reuse anon_vmas): what
+ * oracle_layout_features falls back on in a run of more anon_vmas than
+ * its masks hold. */
+void oracle_hierarchy_features_reference(struct oracle *o);
 /* Before each record (a report's interleaving marks where each begins). */
 void oracle_note_record(struct oracle *o, unsigned long record);
 /* A step attempt ended: it ran, or it waited (t still exists then). The

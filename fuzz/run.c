@@ -23,7 +23,7 @@ struct run {
  * hooks sit where the hot loops already test their flags, so a run
  * without a log pays nothing for them. */
 enum { RUN_LOG = 1u << 8 };
-_Static_assert(!(RUN_LOG & RUN_EVERY_STEP), "a private flag");
+_Static_assert(!(RUN_LOG & (RUN_EVERY_STEP | RUN_REFERENCE_LAYOUT | RUN_FEW_MASK_BITS)), "a private flag");
 
 static bool stopped(const struct run *r) { return r->o.invariant || r->w->halted; }
 
@@ -164,6 +164,9 @@ static bool run_once(struct world *reuse, const uint8_t *data, size_t size,
 	r.o.families = run_families_of(flags);
 	r.o.features = features;
 	r.o.seen = features ? novelty_seen : NULL;
+	r.o.reference_layout = flags & RUN_REFERENCE_LAYOUT;
+	if (flags & RUN_FEW_MASK_BITS)
+		r.o.mask_anon_vmas = 4;
 	if (program)
 		r.o.checks_every_step = flags & RUN_EVERY_STEP;
 	execute(&r, data, size, program);

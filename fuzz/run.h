@@ -15,7 +15,14 @@ struct protocol;
  * walk's end; the structural checks (check.h) run at the end of the input,
  * and after every step too with RUN_EVERY_STEP (replay and tests: slower,
  * and it pins a broken invariant to the step that broke it). */
-enum run_flags { RUN_EVERY_STEP = 1 };
+enum run_flags { RUN_EVERY_STEP = 1, RUN_REFERENCE_LAYOUT = 2, RUN_FEW_MASK_BITS = 4 };
+/* For the test that wants the same features every way
+ * (tests/test_oracle_features.c); the same verdicts, slower:
+ * RUN_REFERENCE_LAYOUT: the layout features by their brute-force
+ * reference (oracle.h's oracle_layout_features_reference);
+ * RUN_FEW_MASK_BITS: by oracle_layout_features with room for 4 anon_vmas
+ * in its masks, not 64, so that a run goes over to the reference as one
+ * with more than 64 does. */
 /* The invariant families a run checks (oracle.h), in its flags as the ones
  * it leaves out (bits 4-6): no bit, every family. */
 #define RUN_FAMILIES_SHIFT 4

@@ -102,3 +102,10 @@ rmap_test(anon_vma refcounts_follow_the_kernel root_outlives_its_family
   fork_reuses_an_anon_vma_left_with_one_child no_reuse_before_3_19
   importer_copies_and_is_counted checks_catch_lifetime_and_counters
   double_reuse_found_by_the_fuzzer)
+# The oracle's layout features against their brute-force reference
+# (fuzz/oracle_reference.c), over the seeds, the crashers and bred inputs.
+rmap_test(oracle_features fast_features_match_the_reference)
+target_compile_definitions(test_oracle_features PRIVATE RMAP_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
+  RMAP_BINARY_DIR="${CMAKE_BINARY_DIR}")
+add_dependencies(test_oracle_features seeds)
+target_sources(test_oracle_features PRIVATE ${CMAKE_SOURCE_DIR}/fuzz/mutator.c)
