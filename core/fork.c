@@ -112,6 +112,7 @@ enum step_result fork_step(struct world *w, struct task *t, struct frame *f)
 	for (;;) {
 		switch (f->pc) {
 		case 0:
+			/* First, before any read: task_next_lock (sched.c). */
 			if (!lock_take(w, t, &fk->oldmm->mmap_sem, true))
 				return STEP_BLOCKED;
 			if (w->nr_mm == MAX_MMS) {

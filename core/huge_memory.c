@@ -248,6 +248,7 @@ enum step_result split_huge_page_step(struct world *w, struct task *t, struct fr
 			f->pc = 1;
 			return STEP_DONE;
 		case 1:
+			/* The lock first (task_next_lock, sched.c). */
 			if (!lock_take(w, t, anon_vma_lock(s->anon_vma), true))
 				return STEP_BLOCKED;
 			if (!PageTransHuge(page)) {

@@ -187,6 +187,7 @@ enum step_result migrate_step(struct world *w, struct task *t, struct frame *f)
 			f->pc = 2;
 			continue;
 		case 2:
+			/* Cases 2, 3, 6: the lock first (task_next_lock, sched.c). */
 			if (!lock_take(w, t, &page->lock, true))
 				return STEP_BLOCKED;
 			m->anon_vma = page_get_anon_vma(w, page);

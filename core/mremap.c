@@ -201,6 +201,7 @@ enum step_result mremap_step(struct world *w, struct task *t, struct frame *f)
 	for (;;) {
 		switch (f->pc) {
 		case MREMAP_BEGIN:
+			/* First, before any read: task_next_lock (sched.c). */
 			if (!lock_take(w, t, &mm->mmap_sem, true))
 				return STEP_BLOCKED;
 			if (m->resize)

@@ -49,6 +49,7 @@ enum step_result munmap_step(struct world *w, struct task *t, struct frame *f)
 	for (;;) {
 		switch (f->pc) {
 		case 0: {
+			/* First, before any read: task_next_lock (sched.c). */
 			if (!u->nested && !lock_take(w, t, &mm->mmap_sem, true))
 				return STEP_BLOCKED;
 			step_trace(w, t, "do_munmap", "mm%d [%#lx, %#lx)", mm->id, u->start, u->end);

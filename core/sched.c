@@ -381,6 +381,39 @@ void sched_stuck(struct world *w)
 			t->blocked_on ? lock_class_name(t->blocked_on->cls) : "?");
 }
 
+struct lock *task_next_lock(const struct world *w, const struct task *t, bool *write)
+{
+	if (!t->depth || t->spinning || t->spin_page)
+		return NULL;
+	const struct frame *f = &t->frames[t->depth - 1];
+	*write = true;
+	switch (f->op) {
+	case OP_MUNMAP:		/* munmap_step: case 0 */
+		if (t->depth != 1 || t->steps || f->pc != 0 || f->u.munmap.nested)
+			return NULL;
+		return &f->u.munmap.mm->mmap_sem;
+	case OP_MREMAP:		/* mremap_step: MREMAP_BEGIN */
+		if (t->depth != 1 || t->steps || f->pc != 0)
+			return NULL;
+		return &f->u.mremap.mm->mmap_sem;
+	case OP_FORK:		/* fork_step: case 0 */
+		if (t->depth != 1 || t->steps || f->pc != 0)
+			return NULL;
+		return &f->u.fork.oldmm->mmap_sem;
+	case OP_MIGRATE:	/* migrate_step: cases 2, 3 and 6 */
+		if (f->pc == 2)
+			return &f->u.migrate.page->lock;
+		if ((f->pc != 3 && f->pc != 6) || !f->u.migrate.anon_vma)
+			return NULL;
+		*write = w->proto->anon_vma_mutex;
+		return anon_vma_lock(f->u.migrate.anon_vma);
+	case OP_SPLIT_HUGE_PAGE:	/* split_huge_page_step: case 1 */
+		return f->pc == 1 && f->u.split.anon_vma ? anon_vma_lock(f->u.split.anon_vma) : NULL;
+	default:
+		return NULL;
+	}
+}
+
 enum step_result sched_run(struct world *w, int id)
 {
 	while (task_find(w, id) && !w->halted)

@@ -69,6 +69,20 @@ unsigned long sched_drain(struct world *w);
 /* No task can run: a deadlock (a model bug), or a retry loop spinning with
  * nothing left to change what it waits for (the kernel's soft lockup). */
 void sched_stuck(struct world *w);
+/* The lock a task's next attempt takes first, before it reads anything
+ * another task can change, with *write its mode; NULL when the next
+ * attempt is not known to begin so. Known: the first step of munmap,
+ * mremap and fork (the mmap_sem, write), and the walks' lock steps that
+ * begin with their lock: migrate_pages' lock_page and its two
+ * anon_vma locks, split_huge_page's anon_vma lock (an anon_vma's root is
+ * set when it is made and never changes). Such an attempt either takes
+ * the lock and goes on, or blocks on it having changed nothing but the
+ * task's blocked_on and blocked_write, the same as when it blocked there
+ * before; and a task blocked on it can run exactly when the attempt would
+ * take it. The explorer (docs/explore.md, "Names") hashes a task that has
+ * not tried such a lock as one that tried and blocked. Each step named
+ * here says so where it takes the lock. */
+struct lock *task_next_lock(const struct world *w, const struct task *t, bool *write);
 /* Run one task alone to its end (or until it blocks): for scripted tests. */
 enum step_result sched_run(struct world *w, int id);
 

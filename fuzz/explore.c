@@ -8,7 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "anon_vma.h"
 #include "arena.h"
+#include "interval_tree.h"
 #include "mm.h"
 #include "oracle.h"
 #include "page.h"
@@ -202,6 +204,21 @@ struct ex {
 	int late_at;
 	struct snap *snaps;		/* one per DFS depth, and per set-up level */
 	int nr_snaps;
+	/* Names left out of the hash (names_hide, names_show): the fields
+	 * overwritten, with what they held, and the avcs ranked. */
+	struct name_undo { void *p; unsigned long v; unsigned char size; } *undo;
+	int nr_undo, cap_undo;
+	struct anon_vma_chain **avcs;
+	int nr_avcs, cap_avcs;
+	/* --measure (measure_state): the states of this search again, told
+	 * apart modulo kinds of names; steps per operation; states per
+	 * program; where blocked tasks wait. */
+	struct visited measured[4];
+	unsigned long measure_states[4];
+	unsigned long op_tasks[NR_TASK_OPS], op_steps[NR_TASK_OPS];
+	unsigned long prog_states_hist[8];	/* programs by states: 0, 1-9, 10-99, ... */
+	unsigned long blocked_at[NR_TASK_OPS][16];	/* states with a task blocked there, */
+	unsigned long blocked_known[NR_TASK_OPS][16];	/* and on a lock task_next_lock knows */
 };
 
 static double now(void)
@@ -290,7 +307,185 @@ static void clear_dead(struct world *w)
 		w->task[i] = NULL;
 }
 
-static void state_hash(struct ex *x, int last, unsigned long long h[2])
+
+/* ---- names: what the hash leaves out (docs/explore.md, "Names") ----
+ *
+ * Some values of a state are names, read by no step but to tell objects
+ * apart or to order them: the ids of vmas, anon_vmas and pages (traces and
+ * messages only), the counters that hand them out, the oracle's scratch
+ * counts (page->scan, anon_vma->scan_*: set before each read), an avc's
+ * insertion number (compared only between avcs of one interval tree, and
+ * given anew at every insertion: only its order among the indexed avcs
+ * matters), and task ids (compared only for equality, as lock owners;
+ * their order is the order of w->task, which the hash keeps). Two
+ * interleavings of a program that allocate in another order, or two
+ * programs that start the same tasks with other ids, leave states that
+ * differ only there. Before hashing, names_hide overwrites them with
+ * canonical values (0; an indexed avc's rank by insertion number; a
+ * task's rank in w->task, for its id and the locks it owns), logging
+ * what was there; names_show puts it back. Whatever it misses (a vma in
+ * no mm, such as __split_vma's new one before its insertion) keeps its
+ * name in the hash: that only tells states apart. */
+
+static void undo_push(struct ex *x, void *p, unsigned long v, unsigned char size)
+{
+	if (x->nr_undo == x->cap_undo) {
+		x->cap_undo = x->cap_undo ? x->cap_undo * 2 : 256;
+		x->undo = realloc(x->undo, (size_t)x->cap_undo * sizeof(*x->undo));
+		if (!x->undo) {
+			fputs("rmapfuzz explore: out of memory (names)\n", stderr);
+			exit(2);
+		}
+	}
+	x->undo[x->nr_undo++] = (struct name_undo){ p, v, size };
+}
+
+static void set_ul(struct ex *x, unsigned long *p, unsigned long v)
+{
+	undo_push(x, p, *p, sizeof(*p));
+	*p = v;
+}
+
+static void set_int(struct ex *x, int *p, int v)
+{
+	undo_push(x, p, (unsigned long)(unsigned)*p, sizeof(*p));
+	*p = v;
+}
+
+static int avc_by_seq(const void *a, const void *b)
+{
+	const struct anon_vma_chain *p = *(const struct anon_vma_chain *const *)a;
+	const struct anon_vma_chain *q = *(const struct anon_vma_chain *const *)b;
+	return p->seq < q->seq ? -1 : p->seq > q->seq;
+}
+
+static void avc_rank_add(struct ex *x, struct anon_vma_chain *avc)
+{
+	if (x->nr_avcs == x->cap_avcs) {
+		x->cap_avcs = x->cap_avcs ? x->cap_avcs * 2 : 64;
+		x->avcs = realloc(x->avcs, (size_t)x->cap_avcs * sizeof(*x->avcs));
+		if (!x->avcs) {
+			fputs("rmapfuzz explore: out of memory (names)\n", stderr);
+			exit(2);
+		}
+	}
+	x->avcs[x->nr_avcs++] = avc;
+}
+
+static void names_anon_vmas(struct ex *x, struct list_head *head)
+{
+	struct anon_vma *av;
+	list_for_each_entry(av, head, world_node) {
+		set_ul(x, &av->id, 0);
+		set_int(x, &av->scan_vmas, 0);
+		set_int(x, &av->scan_children, 0);
+		for (struct itree_node *n = itree_first(&av->rb_root); n; n = itree_next(n))
+			avc_rank_add(x, container_of(n, struct anon_vma_chain, rb));
+	}
+}
+
+/* tasks: task ids by rank too. */
+static void names_hide(struct ex *x, bool tasks)
+{
+	struct world *w = x->w;
+	x->nr_undo = 0;
+	x->nr_avcs = 0;
+	set_ul(x, &w->next_vma_id, 0);
+	set_ul(x, &w->next_anon_vma_id, 0);
+	set_ul(x, &w->next_page_id, 0);
+	set_ul(x, &w->avc_seq, 0);
+	/* Every vma of every mm, and its avcs: an avc not indexed in a tree
+	 * has an insertion number no one reads (the next insertion gives a
+	 * new one). */
+	for (int i = 0; i < w->nr_mm; i++)
+		for (struct vm_area_struct *v = w->mm[i]->mmap; v; v = v->vm_next) {
+			set_ul(x, &v->id, 0);
+			struct anon_vma_chain *avc;
+			list_for_each_entry(avc, &v->anon_vma_chain, same_vma)
+				set_ul(x, &avc->seq, 0);
+		}
+	/* The indexed avcs (every anon_vma is on one of the two lists),
+	 * numbered 1.. by insertion: the order every comparison sees. */
+	names_anon_vmas(x, &w->anon_vmas);
+	names_anon_vmas(x, &w->dead_anon_vmas);
+	if (x->nr_avcs > 1)
+		qsort(x->avcs, (size_t)x->nr_avcs, sizeof(*x->avcs), avc_by_seq);
+	for (int i = 0; i < x->nr_avcs; i++)
+		set_ul(x, &x->avcs[i]->seq, (unsigned long)i + 1);
+	for (int b = 0; b < w->nr_page_blocks; b++) {
+		struct page *pg = w->page_blocks[b];
+		for (int i = 0; i < pg->nr; i++) {
+			set_ul(x, &pg[i].id, 0);
+			set_int(x, &pg[i].scan, 0);
+		}
+	}
+	if (!tasks)
+		return;
+	set_int(x, &w->next_task_id, 0);
+	for (int i = 0; i < w->nr_tasks; i++) {
+		struct task *t = w->task[i];
+		int id = t->id;
+		for (int k = 0; k < t->nheld; k++)
+			if (t->held[k].lock->writer == id)
+				set_int(x, &t->held[k].lock->writer, i + 1);
+		set_int(x, &t->id, i + 1);
+	}
+}
+
+/* Also a task's scratch of its last attempt, written before it is read
+ * at the start of every attempt (sched_step_task): the kernel function
+ * it named (t->step: messages only) and what it held before it. */
+static void names_hide_attempts(struct ex *x, bool next_lock)
+{
+	struct world *w = x->w;
+	for (int i = 0; i < w->nr_tasks; i++) {
+		struct task *t = w->task[i];
+		undo_push(x, (void *)&t->step, (unsigned long)t->step, 0);
+		t->step = NULL;
+		set_int(x, &t->attempt_held, 0);
+		/* Not yet tried, or tried and blocked, on the lock its next
+		 * attempt takes before reading anything: hashed as blocked on
+		 * it (task_next_lock; the argument in docs/explore.md). The
+		 * same violations, with the same fewest operations, follow
+		 * both, but not the same fewest preemptions (a task that may
+		 * run makes another's step a preemption): not in the shortest
+		 * search. */
+		bool write;
+		struct lock *next = next_lock ? task_next_lock(w, t, &write) : NULL;
+		if (next && (!t->blocked_on || (t->blocked_on == next && t->blocked_write == write))) {
+			undo_push(x, &t->blocked_on, (unsigned long)t->blocked_on, 0);
+			t->blocked_on = next;
+			undo_push(x, &t->blocked_write, t->blocked_write, 1);
+			t->blocked_write = write;
+		}
+	}
+}
+
+static void names_show(struct ex *x)
+{
+	while (x->nr_undo) {
+		const struct name_undo *u = &x->undo[--x->nr_undo];
+		if (!u->size)
+			*(const void **)u->p = (const void *)u->v;
+		else if (u->size == 1)
+			*(bool *)u->p = u->v;
+		else if (u->size == sizeof(unsigned long))
+			*(unsigned long *)u->p = u->v;
+		else
+			*(int *)u->p = (int)(unsigned)u->v;
+	}
+}
+
+/* The rank of task id in w->task (1..), 0 when no live task has it. */
+static int task_rank(const struct world *w, int id)
+{
+	for (int i = 0; i < w->nr_tasks; i++)
+		if (w->task[i]->id == id)
+			return i + 1;
+	return 0;
+}
+
+static void state_hash_as(struct ex *x, int last, unsigned long long h[2])
 {
 	struct world *w = x->w;
 	clear_dead(w);
@@ -322,6 +517,147 @@ static void state_hash(struct ex *x, int last, unsigned long long h[2])
 	mem_hash(x->o.active, (size_t)x->o.nr_active * sizeof(x->o.active[0]), h);
 	if (x->b->preemptions >= 0)
 		mem_hash(&last, sizeof(last), h);
+}
+
+/* The state's hash, names left out unless --no-reduction (or the byte
+ * hash). Under a preemption bound last is hashed as its task's rank. */
+static void state_hash(struct ex *x, int last, unsigned long long h[2])
+{
+	if (x->b->no_reduction || x->b->byte_hash) {
+		state_hash_as(x, last, h);
+		return;
+	}
+	int rank = task_rank(x->w, last);
+	names_hide(x, true);
+	names_hide_attempts(x, !x->shortest);
+	state_hash_as(x, rank, h);
+	names_show(x);
+}
+
+/* --measure: this state modulo object names (0), and task ids and
+ * attempts' scratch (1), and mm numbering too (2: every order of w->mm,
+ * the least hash), and (3, not sound: what the reduction cannot merge)
+ * every blocked task as one that has not tried; each in a visited set of
+ * its own, nothing cut by them. Also which operation and step a blocked
+ * task waits at, and whether task_next_lock knows its lock. */
+static void measure_state(struct ex *x, int last)
+{
+	struct world *w = x->w;
+	for (int i = 0; i < w->nr_tasks; i++) {
+		struct task *t = w->task[i];
+		const struct frame *f = &t->frames[t->depth - 1];
+		bool write;
+		if (t->blocked_on && t->depth && f->pc < 16) {
+			x->blocked_at[f->op][f->pc]++;
+			x->blocked_known[f->op][f->pc] += task_next_lock(w, t, &write) == t->blocked_on;
+		}
+	}
+	for (int k = 0; k < 4; k++) {
+		unsigned long long h[2], best[2] = { ~0ull, ~0ull };
+		int perm[MAX_MMS], n = w->nr_mm;
+		struct mm_struct *orig[MAX_MMS];
+		for (int i = 0; i < n; i++) {
+			perm[i] = i;
+			orig[i] = w->mm[i];
+		}
+		for (;;) {
+			for (int i = 0; i < n; i++)
+				w->mm[i] = orig[perm[i]];
+			names_hide(x, k >= 1);
+			if (k >= 1)
+				names_hide_attempts(x, false);
+			for (int i = 0; i < w->nr_tasks && k == 3; i++) {
+				/* Not a name: a blocked task waits, a fresh one may try. */
+				struct task *t = w->task[i];
+				undo_push(x, &t->blocked_on, (unsigned long)t->blocked_on, 0);
+				t->blocked_on = NULL;
+				undo_push(x, &t->blocked_write, t->blocked_write, 1);
+				t->blocked_write = false;
+			}
+			int ids[MAX_MMS];
+			for (int i = 0; i < n && k == 2; i++) {
+				ids[i] = w->mm[i]->id;
+				w->mm[i]->id = 0;
+			}
+			state_hash_as(x, k >= 1 ? task_rank(w, last) : last, h);
+			for (int i = 0; i < n && k == 2; i++)
+				w->mm[i]->id = ids[i];
+			names_show(x);
+			if (h[0] < best[0] || (h[0] == best[0] && h[1] < best[1]))
+				best[0] = h[0], best[1] = h[1];
+			/* The next permutation (k == 2 only). */
+			int i = n - 2;
+			while (k == 2 && n <= 4 && i >= 0 && perm[i] > perm[i + 1])
+				i--;
+			if (k != 2 || n > 4 || i < 0)
+				break;	/* more than 4 mms: their order as it is */
+			int j = n - 1;
+			while (perm[j] < perm[i])
+				j--;
+			int tmp = perm[i];
+			perm[i] = perm[j];
+			perm[j] = tmp;
+			for (int a = i + 1, b = n - 1; a < b; a++, b--)
+				tmp = perm[a], perm[a] = perm[b], perm[b] = tmp;
+		}
+		for (int i = 0; i < n; i++)
+			w->mm[i] = orig[i];
+		bool fresh;
+		visited_find(&x->measured[k], best[0], best[1], &fresh);
+		x->measure_states[k] += fresh;
+	}
+}
+
+/* check_next_lock (the tests'): what task_next_lock claims of a task, at
+ * the state before a step, must hold after it: the task that stepped, if
+ * it blocked, blocked on that lock in that mode with its frame as it was;
+ * every other task, if still at the same frame and pc, has the same next
+ * lock (no other task's step changes it: the hash relies on it). */
+struct next_claim {
+	int id, depth, pc;
+	struct lock *lock;
+	bool write;
+	struct frame top;
+};
+
+static int next_claims(struct world *w, struct next_claim *c)
+{
+	int n = 0;
+	for (int i = 0; i < w->nr_tasks; i++) {
+		struct task *t = w->task[i];
+		bool write;
+		struct lock *l = task_next_lock(w, t, &write);
+		if (!l)
+			continue;
+		c[n] = (struct next_claim){ .id = t->id, .depth = t->depth, .lock = l, .write = write };
+		c[n].top = t->frames[t->depth - 1];
+		c[n].pc = c[n].top.pc;
+		n++;
+	}
+	return n;
+}
+
+static void next_claims_check(struct ex *x, const struct next_claim *c, int n, int stepped,
+			      enum step_result r)
+{
+	struct world *w = x->w;
+	for (int i = 0; i < n; i++) {
+		struct task *t = task_find(w, c[i].id);
+		if (c[i].id == stepped) {
+			if (r == STEP_BLOCKED &&
+			    (!t || t->blocked_on != c[i].lock || t->blocked_write != c[i].write ||
+			     t->depth != c[i].depth ||
+			     memcmp(&t->frames[t->depth - 1], &c[i].top, sizeof(c[i].top))))
+				x->res->next_lock_errors++;
+			continue;
+		}
+		if (!t || t->depth != c[i].depth || t->frames[t->depth - 1].pc != c[i].pc)
+			continue;
+		bool write;
+		struct lock *l = task_next_lock(w, t, &write);
+		if (l != c[i].lock || write != c[i].write)
+			x->res->next_lock_errors++;
+	}
 }
 
 /* ---- counterexamples ---- */
@@ -596,6 +932,49 @@ static int shortest_bound(const struct ex *x)
 
 /* Every interleaving from here: the state after path[0, depth), last the
  * task that ran the step before (0: none), preempt the preemptions so far. */
+/* Look a branching state up in the one visited set: true to search on
+ * below it, false when an equal state was searched already with as good a
+ * label (cut). salt tells apart states that are equal as worlds but wait
+ * for different things (a late walk still to start). Labels name tasks as
+ * the hash does: by rank when task ids are left out of it (names_hide). */
+static bool visit(struct ex *x, int depth, int last, int preempt, const int *ids, int n,
+		  unsigned long long salt)
+{
+	unsigned long long h[2];
+	bool fresh;
+	state_hash(x, last, h);
+	h[0] ^= salt;
+	h[1] ^= salt ? 0x9e3779b97f4a7c15ull : 0;
+	struct visited_slot *s = visited_find(&x->visited, h[0], h[1], &fresh);
+	bool ranks = !x->b->no_reduction && !x->b->byte_hash;
+	int lastk = ranks ? task_rank(x->w, last) : last, idk[MAX_TASKS];
+	for (int i = 0; i < n; i++)
+		idk[i] = ranks ? task_rank(x->w, ids[i]) : ids[i];
+	if (fresh) {
+		x->res->states++;
+		label_set(s, x->ops, depth, preempt, lastk);
+		s->preempt = (short)preempt;
+		if (x->b->measure)
+			measure_state(x, last);
+		return true;
+	}
+	/* Explored again only when reached by a strictly better label (the
+	 * shortest counterexamples stay exact), or under a preemption bound
+	 * with more preemptions left (the subtree below may hold more). */
+	bool better = x->shortest && label_better(s, x->ops, depth, preempt, lastk, idk, n);
+	bool more_left = x->b->preemptions >= 0 && preempt < s->preempt;
+	if (!better && !more_left) {
+		x->res->cut++;
+		return false;
+	}
+	x->res->revisits++;
+	if (better)
+		label_set(s, x->ops, depth, preempt, lastk);
+	if (preempt < s->preempt)
+		s->preempt = (short)preempt;
+	return true;
+}
+
 static void dfs(struct ex *x, int depth, int last, int preempt)
 {
 	struct world *w = x->w;
@@ -622,32 +1001,8 @@ static void dfs(struct ex *x, int depth, int last, int preempt)
 	 * leaf) below it stands for. One visited set serves every program of
 	 * the bound (docs/explore.md, "One search over every program"). */
 	if (!x->b->no_dedup && n > 1) {
-		unsigned long long h[2];
-		bool fresh;
-		state_hash(x, last, h);
-		struct visited_slot *s = visited_find(&x->visited, h[0], h[1], &fresh);
-		if (fresh) {
-			x->res->states++;
-			label_set(s, x->ops, depth, preempt, last);
-			s->preempt = (short)preempt;
-		} else {
-			/* Explored again only when reached by a strictly better
-			 * label (the shortest counterexamples stay exact), or under
-			 * a preemption bound with more preemptions left (the
-			 * subtree below may hold more). */
-			bool better = x->shortest &&
-				      label_better(s, x->ops, depth, preempt, last, ids, n);
-			bool more_left = x->b->preemptions >= 0 && preempt < s->preempt;
-			if (!better && !more_left) {
-				x->res->cut++;
-				return;
-			}
-			x->res->revisits++;
-			if (better)
-				label_set(s, x->ops, depth, preempt, last);
-			if (preempt < s->preempt)
-				s->preempt = (short)preempt;
-		}
+		if (!visit(x, depth, last, preempt, ids, n, 0))
+			return;
 	} else if (x->b->no_dedup) {
 		x->res->states++;	/* every node, as it comes */
 	}
@@ -673,7 +1028,19 @@ static void dfs(struct ex *x, int depth, int last, int preempt)
 		if (k)
 			restore(x, depth + 1);
 		x->path[depth] = id;
-		sched_step_task(w, task_find(w, id));
+		struct task *t = task_find(w, id);
+		int op = t->op;
+		unsigned long tsteps = t->steps;
+		struct next_claim claims[MAX_TASKS];
+		int nc = x->b->check_next_lock ? next_claims(w, claims) : 0;
+		enum step_result r = sched_step_task(w, t);
+		if (nc)
+			next_claims_check(x, claims, nc, id, r);
+		if (x->b->measure && !task_find(w, id)) {
+			/* Its last step: how many it took on this path. */
+			x->op_tasks[op]++;
+			x->op_steps[op] += tsteps + 1;
+		}
 		if (w->halted && !x->o.invariant)
 			oracle_after_step(&x->o);
 		if (stopped(x))
@@ -882,29 +1249,8 @@ static void dfs_late(struct ex *x, int depth, int last, int preempt)
 	int ids[MAX_TASKS];
 	int n = w->nr_tasks ? sched_runnable(w, ids, MAX_TASKS) : 0;
 	if (!x->b->no_dedup && depth > 0) {
-		unsigned long long h[2];
-		bool fresh;
-		state_hash(x, last, h);
-		h[0] ^= 0x6c62272e07bb0142ull;	/* the walk to start */
-		h[1] ^= 0x9e3779b97f4a7c15ull;
-		struct visited_slot *sl = visited_find(&x->visited, h[0], h[1], &fresh);
-		if (fresh) {
-			x->res->states++;
-			label_set(sl, x->ops, depth, preempt, last);
-			sl->preempt = (short)preempt;
-		} else {
-			bool better = x->shortest && label_better(sl, x->ops, depth, preempt, last, ids, n);
-			bool more_left = x->b->preemptions >= 0 && preempt < sl->preempt;
-			if (!better && !more_left) {
-				x->res->cut++;
-				return;
-			}
-			x->res->revisits++;
-			if (better)
-				label_set(sl, x->ops, depth, preempt, last);
-			if (preempt < sl->preempt)
-				sl->preempt = (short)preempt;
-		}
+		if (!visit(x, depth, last, preempt, ids, n, 0x6c62272e07bb0142ull))
+			return;	/* salted: the walk is still to start */
 	} else if (x->b->no_dedup) {
 		x->res->states++;
 	}
@@ -968,7 +1314,14 @@ static void search_program(struct ex *x)
 {
 	x->res->programs++;
 	x->inv_seen = 0;
+	unsigned long before = x->res->states;
 	dfs(x, 0, 0, 0);
+	if (x->b->measure && !x->shortest) {
+		int k = 0;
+		for (unsigned long n = x->res->states - before; n; n /= 10)
+			k++;
+		x->prog_states_hist[k < 8 ? k : 7]++;
+	}
 }
 
 /* The programs of exactly ops operations from the quiescent world now,
@@ -1186,6 +1539,28 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 		*res = counts;
 	}
 	res->seconds = now() - x.t0;
+	if (b->measure) {
+		fprintf(stderr, "measure: %s: %lu states; modulo object names %lu, and task ids %lu, "
+			"and mm numbering %lu; (not sound) blocked tasks as fresh %lu\n", proto->name,
+			res->states, x.measure_states[0], x.measure_states[1], x.measure_states[2],
+			x.measure_states[3]);
+		for (int op = 0; op < NR_TASK_OPS; op++)
+			if (x.op_tasks[op])
+				fprintf(stderr, "measure: %s: %s: %lu task ends on explored paths, "
+					"%.1f steps each\n", proto->name, task_op_name(op), x.op_tasks[op],
+					(double)x.op_steps[op] / (double)x.op_tasks[op]);
+		for (int op = 0; op < NR_TASK_OPS; op++)
+			for (int pc = 0; pc < 16; pc++)
+				if (x.blocked_at[op][pc])
+					fprintf(stderr, "measure: %s: states with a task blocked in %s at pc %d: "
+						"%lu (task_next_lock knows the lock: %lu)\n", proto->name,
+						task_op_name(op), pc, x.blocked_at[op][pc], x.blocked_known[op][pc]);
+		static const char *const hist[8] = { "0", "1-9", "10-99", "100-999", "1e3-1e4",
+						     "1e4-1e5", "1e5-1e6", ">= 1e6" };
+		for (int k = 0; k < 8; k++)
+			fprintf(stderr, "measure: %s: programs with %s states of their own: %lu\n",
+				proto->name, hist[k], x.prog_states_hist[k]);
+	}
 	oracle_detach(&x.o);
 	world_free(x.w);
 	for (int i = 0; i < x.nr_snaps; i++)
@@ -1193,6 +1568,10 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 	free(x.snaps);
 	free(x.visited.slot);
 	free(x.worlds.slot);
+	for (int k = 0; k < 4; k++)
+		free(x.measured[k].slot);
+	free(x.undo);
+	free(x.avcs);
 	arena_canon_free(&x.canon);
 }
 
@@ -1221,6 +1600,7 @@ void explore_result_merge(struct explore_result *a, const struct explore_result 
 	a->truncated += b->truncated;
 	a->setup_violations += b->setup_violations;
 	a->unencodable += b->unencodable;
+	a->next_lock_errors += b->next_lock_errors;
 	a->same_setup += b->same_setup;
 	a->seconds += b->seconds;
 	for (int i = 0; i < b->nr_inv; i++) {

@@ -22,7 +22,9 @@
  * leaves; a state any program explored before is cut (under a preemption
  * bound, unless reached with more preemptions left). A second search over
  * the levels where an invariant was first broken makes the shortest
- * counterexamples exact (docs/explore.md).
+ * counterexamples exact (docs/explore.md). The hash leaves names out (ids,
+ * insertion numbers, whether a task has tried yet the lock it will wait
+ * on: docs/explore.md, "Names"; --no-reduction keeps them).
  */
 #ifndef RMAP_EXPLORE_H
 #define RMAP_EXPLORE_H
@@ -71,6 +73,12 @@ struct explore_bound {
 	unsigned families;	/* oracle.h's invariant families judged */
 	bool no_dedup;		/* every interleaving: the soundness test's baseline */
 	bool byte_hash;		/* states by their bytes, not by object (canonical) */
+	bool no_reduction;	/* hash names as they are: task ids, object ids, avc
+				 * insertion numbers (the reduction's baseline) */
+	bool check_next_lock;	/* the tests': check task_next_lock's claims at
+				 * every step the search takes (next_lock_errors) */
+	bool measure;		/* count, beside the search, how many of its states
+				 * differ only in names (explore.md's measurements) */
 	int shard, shards;	/* this run takes the programs numbered shard mod shards */
 	unsigned ops;		/* the menu (enum explore_op); 0: EXPLORE_OPS_2014 */
 };
@@ -105,6 +113,7 @@ struct explore_result {
 	unsigned long truncated;	/* interleavings stopped at the depth cap */
 	unsigned long setup_violations;	/* set-up operations alone broke an invariant */
 	unsigned long unencodable;	/* violations whose schedule no input can hold */
+	unsigned long next_lock_errors;	/* check_next_lock: claims a step broke */
 	double seconds;
 	int nr_inv;
 	struct {

@@ -37,7 +37,8 @@ void explore_help(void)
 	printf("usage: rmapfuzz explore [--protocol P ...|--all] [--max-ops N] [--max-conc C]\n"
 	       "                        [--max-pmds G] [--max-mms M] [--preemptions K] [--jobs J]\n"
 	       "                        [--shard I/N] [--invariants F[,F]] [--ops LIST]\n"
-	       "                        [--no-dedup] [--byte-hash] [--json] [-o DIR]\n"
+	       "                        [--no-dedup] [--byte-hash] [--no-reduction] [--measure]\n"
+	       "                        [--json] [-o DIR]\n"
 	       "       rmapfuzz explore --merge [--json] [-o DIR] FILE...\n"
 	       "Every program in a bound and every interleaving of its concurrent operations,\n"
 	       "judged by the fuzzer's oracle: a shortest counterexample per broken invariant,\n"
@@ -83,6 +84,11 @@ void explore_help(void)
 	       "                    baseline of the soundness test)\n"
 	       "  --byte-hash       states deduplicated by their bytes, not by object (the\n"
 	       "                    layout of the arena tells states apart: fewer merge)\n"
+	       "  --no-reduction    hash names as they are: task ids, vma, anon_vma and page\n"
+	       "                    ids, avc insertion numbers (more states; the baseline)\n"
+	       "  --measure         print to stderr where the states come from: how many\n"
+	       "                    differ only in names, task ids, mm numbering; steps per\n"
+	       "                    operation; states per program (slower)\n"
 	       "  --merge           the operands are --json results of one bound: join them\n"
 	       "  --json            one JSON document on stdout instead of the table\n"
 	       "  -o, --output DIR  write each shortest counterexample as scenario text to\n"
@@ -161,6 +167,7 @@ static void bound_text(const struct explore_bound *b, struct strbuf *sb)
 		}
 	sb_printf(sb, "; %s", b->no_dedup    ? "every interleaving (no deduplication)"
 			      : b->byte_hash ? "states deduplicated by their bytes"
+			      : b->no_reduction ? "states deduplicated, names as they are"
 					     : "states deduplicated");
 	if (b->shards > 1)
 		sb_printf(sb, "; shard %d/%d", b->shard, b->shards);
@@ -594,8 +601,8 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 /* ---- the command ---- */
 
 enum { OPT_ALL = 256, OPT_MAX_OPS, OPT_MAX_CONC, OPT_MAX_PMDS, OPT_MAX_MMS, OPT_PREEMPTIONS, OPT_JOBS,
-       OPT_SHARD, OPT_JSON, OPT_INVARIANTS, OPT_NO_DEDUP, OPT_BYTE_HASH, OPT_MERGE, OPT_VERSION,
-       OPT_OPS };
+       OPT_SHARD, OPT_JSON, OPT_INVARIANTS, OPT_NO_DEDUP, OPT_BYTE_HASH, OPT_NO_REDUCTION, OPT_MEASURE,
+       OPT_MERGE, OPT_VERSION, OPT_OPS };
 
 int explore_main(int argc, char **argv, const char *version)
 {
@@ -614,6 +621,8 @@ int explore_main(int argc, char **argv, const char *version)
 		{ "ops", required_argument, NULL, OPT_OPS },
 		{ "no-dedup", no_argument, NULL, OPT_NO_DEDUP },
 		{ "byte-hash", no_argument, NULL, OPT_BYTE_HASH },
+		{ "no-reduction", no_argument, NULL, OPT_NO_REDUCTION },
+		{ "measure", no_argument, NULL, OPT_MEASURE },
 		{ "merge", no_argument, NULL, OPT_MERGE },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
@@ -693,6 +702,12 @@ int explore_main(int argc, char **argv, const char *version)
 			break;
 		case OPT_BYTE_HASH:
 			o.b.byte_hash = true;
+			break;
+		case OPT_NO_REDUCTION:
+			o.b.no_reduction = true;
+			break;
+		case OPT_MEASURE:
+			o.b.measure = true;
 			break;
 		case OPT_MERGE:
 			o.merge = true;
