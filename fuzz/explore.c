@@ -810,6 +810,78 @@ static size_t encode_cex(const struct protocol *proto, unsigned families, const 
 	return (size_t)nr * RECORD_SIZE;
 }
 
+/* encode_cex with the concurrent starts in the order that takes fewest
+ * records: the drain runs the lowest-id task first, so the order the tasks
+ * start in decides how much of the schedule it takes over (a walk started
+ * first often needs one step record less). The path is the same
+ * interleaving under each order, its task ids renamed; an order is kept
+ * only if its input replays to the same invariant. Returns the size, 0
+ * when no order encodes. */
+static size_t encode_cex_fewest(const struct protocol *proto, unsigned families, const struct record *rec,
+				int nrec, const int *path, int n, int late_at, const char *inv, uint8_t *out)
+{
+	int before = late_at > 0 ? nrec - 1 : nrec, c0 = before;
+	while (c0 > 0 && !record_now(&rec[c0 - 1]))
+		c0--;
+	int k = before - c0;
+	/* The ids the concurrent records' tasks got, in record order. */
+	int ids[4];
+	if (k < 2 || k > 4)
+		return encode_cex(proto, families, rec, nrec, path, n, late_at, out);
+	{
+		struct plain p;
+		plain_begin(&p, proto, families, rec, c0);
+		for (int i = 0; i < k; i++) {
+			ids[i] = p.w->next_task_id;
+			record_execute(p.w, &rec[c0 + i], plain_step, &p);
+			if (p.w->next_task_id != ids[i] + 1) {	/* not one task each: as found */
+				plain_end(&p);
+				return encode_cex(proto, families, rec, nrec, path, n, late_at, out);
+			}
+		}
+		plain_end(&p);
+	}
+	int perm[4] = { 0, 1, 2, 3 };
+	size_t best = 0;
+	for (;;) {
+		struct record r2[PROGRAM_MAX_RECORDS];
+		int path2[MAX_PATH];
+		uint8_t buf[PROGRAM_MAX_RECORDS * RECORD_SIZE];
+		memcpy(r2, rec, (size_t)nrec * sizeof(*rec));
+		for (int i = 0; i < k; i++)
+			r2[c0 + i] = rec[c0 + perm[i]];
+		/* Record perm[i] now starts i-th: its task gets ids[i]. */
+		for (int j = 0; j < n; j++) {
+			path2[j] = path[j];
+			for (int i = 0; i < k; i++)
+				if (path[j] == ids[perm[i]])
+					path2[j] = ids[i];
+		}
+		size_t size = encode_cex(proto, families, r2, nrec, path2, n, late_at, buf);
+		struct run_result rr;
+		if (size && (!best || size < best) &&
+		    rmap_run(buf, size, proto, run_families(families), &rr, NULL) && !strcmp(rr.invariant, inv)) {
+			best = size;
+			memcpy(out, buf, size);
+		}
+		/* Next permutation, lexicographic. */
+		int i = k - 2;
+		while (i >= 0 && perm[i] > perm[i + 1])
+			i--;
+		if (i < 0)
+			break;
+		int j = k - 1;
+		while (perm[j] < perm[i])
+			j--;
+		int t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+		for (int a = i + 1, b = k - 1; a < b; a++, b--)
+			t = perm[a], perm[a] = perm[b], perm[b] = t;
+	}
+	return best;
+}
+
 /* A violation at the end of path[0, n): counted for the program, kept as
  * the invariant's counterexample when it is the shortest yet and its input
  * replays to the same invariant through rmap_run, as `rmapfuzz replay`
@@ -837,11 +909,9 @@ static void violation(struct ex *x, int n, int preempt)
 	if (!cex_better(c, x->ops, n, preempt))
 		return;
 	struct explore_cex cand = { .ops = x->ops, .steps = n, .preemptions = preempt };
-	cand.size = encode_cex(x->proto, x->b->families, x->rec, x->nrec, x->path, n, x->late_at,
-			       cand.data);
-	struct run_result rr;
-	if (!cand.size || !rmap_run(cand.data, cand.size, x->proto, run_families(x->b->families), &rr,
-				    NULL) || strcmp(rr.invariant, name)) {
+	cand.size = encode_cex_fewest(x->proto, x->b->families, x->rec, x->nrec, x->path, n, x->late_at,
+				      name, cand.data);
+	if (!cand.size) {
 		x->res->unencodable++;
 		return;
 	}

@@ -97,7 +97,8 @@ rmap_test(explore dedup_matches_enumeration_linux_3_14 dedup_matches_enumeration
   dedup_matches_enumeration_three_concurrent dedup_matches_enumeration_first_lock
   dedup_matches_enumeration_every_row_three_tasks dedup_matches_enumeration_every_row_setup
   small_bound_finds_3_14_keeps_3_15_clean shards_add_up dedup_matches_enumeration_late_walks
-  ops_parse_and_print exec_in_the_menu_finds_no_stack_skip)
+  ops_parse_and_print exec_in_the_menu_finds_no_stack_skip
+  counterexamples_no_longer_than_the_crashers)
 rmap_test(anon_vma refcounts_follow_the_kernel root_outlives_its_family
   degree_counts_vmas_and_children num_children_and_active_vmas_split_degree
   fork_reuses_an_anon_vma_left_with_one_child no_reuse_before_3_19
@@ -106,6 +107,7 @@ rmap_test(anon_vma refcounts_follow_the_kernel root_outlives_its_family
 # The oracle's layout features against their brute-force reference
 # (fuzz/oracle_reference.c), over the seeds, the crashers and bred inputs.
 rmap_test(oracle_features fast_features_match_the_reference)
+target_compile_definitions(test_explore PRIVATE RMAP_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 target_compile_definitions(test_oracle_features PRIVATE RMAP_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
   RMAP_BINARY_DIR="${CMAKE_BINARY_DIR}")
 add_dependencies(test_oracle_features seeds)
