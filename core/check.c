@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "anon_vma.h"
 #include "mm.h"
@@ -220,6 +221,18 @@ static int mapped_page_of_dead(struct check_failure *out, const struct page *pag
 {
 	if (!page->mapping || !page->mapping->dead)
 		return 0;
+	/* A migration entry that outlived its migration (the walk that should
+	 * have restored it missed it) may hold a page no pte maps: the walks,
+	 * which test page_mapped() first, no longer read the anon_vma, but the
+	 * entry does, and a fault there takes it for a migration under way. */
+	if (!page_mapped(page) && !strcmp(what, "migration entry"))
+		return fail(out, "anon-vma-lifetime", "anon_vma %lu was freed while page %lu, held by "
+			    "the stale migration entry at mm%d %#lx, still names it as its anon_vma: "
+			    "the page is mapped nowhere (page_mapped() is false, so no rmap walk "
+			    "starts from it), but the entry outlived the migration that should have "
+			    "replaced it, and the next fault there takes it for one under way "
+			    "(migration_entry_to_page BUGs on an unlocked page)", page->mapping->id,
+			    page->id, mm, addr);
 	return fail(out, "anon-vma-lifetime", "anon_vma %lu was freed while page %lu, mapped by "
 		    "the %s at mm%d %#lx, still names it as its anon_vma: an rmap walk of the page "
 		    "reads freed memory", page->mapping->id, page->id, what, mm, addr);

@@ -38,7 +38,7 @@ target_sources(test_mutator PRIVATE ${CMAKE_SOURCE_DIR}/fuzz/mutator.c)
 rmap_test(arena alloc_is_zeroed_aligned_and_counted reset_reuses_memory_zeroed
   big_objects_get_their_own_chunk freed_memory_is_poisoned world_reset_is_a_fresh_world
   head_allocs_and_mem_zero)
-rmap_test(report mail_race_names_the_move fork_races_name_the_copy unlink_first_names_the_munmap
+rmap_test(report stale_migration_entry_outlives_its_anon_vma mail_race_names_the_move fork_races_name_the_copy unlink_first_names_the_munmap
   peeks_name_what_they_fell_into structural_says_sides_unknown locks_named_by_object
   every_step_numbered_once moves_back_and_down_name_the_mover)
 # Every crasher's report against its golden one (tools/update-golden.sh).
