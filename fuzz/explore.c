@@ -1002,6 +1002,24 @@ static int shortest_bound(const struct ex *x)
 
 /* Every interleaving from here: the state after path[0, depth), last the
  * task that ran the step before (0: none), preempt the preemptions so far. */
+/* The runnable tasks ids[0, n) the preemption bound lets run next, into
+ * kids; *last_runnable: whether the task that ran last could run on (a
+ * step of another is then a preemption). Returns how many. */
+static int children(const struct ex *x, const int *ids, int n, int last, int preempt, int *kids,
+		    bool *last_runnable)
+{
+	int nk = 0;
+	*last_runnable = false;
+	for (int i = 0; i < n; i++)
+		*last_runnable |= ids[i] == last;
+	for (int i = 0; i < n; i++) {
+		int p = preempt + (*last_runnable && ids[i] != last);
+		if (x->b->preemptions < 0 || p <= x->b->preemptions)
+			kids[nk++] = ids[i];
+	}
+	return nk;
+}
+
 /* Look a branching state up in the one visited set: true to search on
  * below it, false when an equal state was searched already with as good a
  * label (cut). salt tells apart states that are equal as worlds but wait
@@ -1079,18 +1097,11 @@ static void dfs(struct ex *x, int depth, int last, int preempt)
 	if ((x->res->states & 0xfff) == 0)
 		progress(x);
 
-	bool last_runnable = false;
-	for (int i = 0; i < n; i++)
-		last_runnable |= ids[i] == last;
 	/* The children the preemption bound allows; the state is saved before
 	 * the first of them when another follows, and restored before each
 	 * later one. */
-	int kids[MAX_TASKS], nk = 0;
-	for (int i = 0; i < n; i++) {
-		int p = preempt + (last_runnable && ids[i] != last);
-		if (x->b->preemptions < 0 || p <= x->b->preemptions)
-			kids[nk++] = ids[i];
-	}
+	bool last_runnable;
+	int kids[MAX_TASKS], nk = children(x, ids, n, last, preempt, kids, &last_runnable);
 	if (nk > 1)
 		save(x, depth + 1);
 	for (int k = 0; k < nk; k++) {
@@ -1352,15 +1363,8 @@ static void dfs_late(struct ex *x, int depth, int last, int preempt)
 		leaf(x, depth, preempt);
 		return;
 	}
-	bool last_runnable = false;
-	for (int i = 0; i < n; i++)
-		last_runnable |= ids[i] == last;
-	int kids[MAX_TASKS], nk = 0;
-	for (int i = 0; i < n; i++) {
-		int p = preempt + (last_runnable && ids[i] != last);
-		if (x->b->preemptions < 0 || p <= x->b->preemptions)
-			kids[nk++] = ids[i];
-	}
+	bool last_runnable;
+	int kids[MAX_TASKS], nk = children(x, ids, n, last, preempt, kids, &last_runnable);
 	if (nk > 1)
 		save(x, depth + 1);
 	for (int k = 0; k < nk; k++) {
