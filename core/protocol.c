@@ -203,7 +203,8 @@ const struct protocol protocols[] = {
 			   "CyanogenMod/lge-kernel-p880 (3.1.10): mm/rmap.c __page_check_address",
 		.notes = "3.1's move_ptes flushed each pte under the page-table locks (ptep_clear_flush; "
 			 "3.2 moved the flush after them, 7b6efc2bc4f1): nothing to the walks, and no stale "
-			 "TLB",
+			 "TLB from mremap; 3.x's split against zap_huge_pmd's gathered THP stays (as "
+			 "linux-3.15)",
 		.expected = "migration leaves a stale entry",
 		.index = INDEX_LIST,
 		.pte_move_locks = RMAP_LOCKS_NEVER,
@@ -344,6 +345,14 @@ const char *protocol_expected_tlb(const struct protocol *p)
 {
 	if (p->expected_tlb)
 		return p->expected_tlb;
-	return p->move_flush_locked ? "sound" : "stale TLB: mremap flushes after the page-table locks "
-						 "(CVE-2018-18281), as linux-3.15";
+	if (!p->move_flush_locked)
+		return "stale TLB: mremap flushes after the page-table locks (CVE-2018-18281), as "
+		       "linux-3.15";
+	/* mremap flushing under its locks (before 3.2) leaves 3.x's other
+	 * window: zap_huge_pmd's gathered THP, whose tails a split gives counts
+	 * of their own, freed by another mm's unmap before the zapper's flush
+	 * (linux-3.15's notes); 4.5's pin check closes it. */
+	return p->split_refuses_pins ? "sound"
+				     : "stale TLB: a split frees the tail of a THP zap_huge_pmd has "
+				       "gathered and not flushed (3.x's split_huge_page), as linux-3.15";
 }
