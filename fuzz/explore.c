@@ -1063,6 +1063,28 @@ static bool visit(struct ex *x, int depth, int last, int preempt, const int *ids
 	return true;
 }
 
+/* One edge of the search: task id's step, with what the test build checks
+ * of task_next_lock's claims and --measure counts, and a halt named. */
+static void step_child(struct ex *x, int id)
+{
+	struct world *w = x->w;
+	struct task *t = task_find(w, id);
+	int op = t->op;
+	unsigned long tsteps = t->steps;
+	struct next_claim claims[MAX_TASKS];
+	int nc = x->b->check_next_lock ? next_claims(w, claims) : 0;
+	enum step_result r = sched_step_task(w, t);
+	if (nc)
+		next_claims_check(x, claims, nc, id, r);
+	if (x->b->measure && !task_find(w, id)) {
+		/* Its last step: how many it took on this path. */
+		x->op_tasks[op]++;
+		x->op_steps[op] += tsteps + 1;
+	}
+	if (w->halted && !x->o.invariant)
+		oracle_after_step(&x->o);
+}
+
 static void dfs(struct ex *x, int depth, int last, int preempt)
 {
 	struct world *w = x->w;
@@ -1109,21 +1131,7 @@ static void dfs(struct ex *x, int depth, int last, int preempt)
 		if (k)
 			restore(x, depth + 1);
 		x->path[depth] = id;
-		struct task *t = task_find(w, id);
-		int op = t->op;
-		unsigned long tsteps = t->steps;
-		struct next_claim claims[MAX_TASKS];
-		int nc = x->b->check_next_lock ? next_claims(w, claims) : 0;
-		enum step_result r = sched_step_task(w, t);
-		if (nc)
-			next_claims_check(x, claims, nc, id, r);
-		if (x->b->measure && !task_find(w, id)) {
-			/* Its last step: how many it took on this path. */
-			x->op_tasks[op]++;
-			x->op_steps[op] += tsteps + 1;
-		}
-		if (w->halted && !x->o.invariant)
-			oracle_after_step(&x->o);
+		step_child(x, id);
 		if (stopped(x))
 			leaf(x, depth + 1, p);
 		else
@@ -1372,9 +1380,7 @@ static void dfs_late(struct ex *x, int depth, int last, int preempt)
 		if (k)
 			restore(x, depth + 1);
 		x->path[depth] = id;
-		sched_step_task(w, task_find(w, id));
-		if (w->halted && !x->o.invariant)
-			oracle_after_step(&x->o);
+		step_child(x, id);
 		if (stopped(x))
 			leaf(x, depth + 1, p);
 		else
