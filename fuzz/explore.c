@@ -199,9 +199,11 @@ struct ex {
 	int level;				/* the operations of the programs now searched */
 	int min_ops[EXPLORE_MAX_INVARIANTS];	/* the fewest operations each broke with */
 	int path[MAX_PATH];
-	/* A walk started late (EXPLORE_OP_WALKS): the last of rec, started
-	 * after path[late_at - 1]; 0: every record started before path[0]. */
+	/* A walk (EXPLORE_OP_WALKS) or an access (EXPLORE_OP_ACCESS) started
+	 * late: the last of rec, started after path[late_at - 1]; 0: every
+	 * record started before path[0]. late_kind: which the program starts. */
 	int late_at;
+	enum late_kind { LATE_WALK, LATE_ACCESS } late_kind;
 	struct snap *snaps;		/* one per DFS depth, and per set-up level */
 	int nr_snaps;
 	/* Names left out of the hash (names_hide, names_show): the fields
@@ -731,28 +733,44 @@ static void plain_end(struct plain *p)
  * ended by a slot whose attempt blocked, as record_execute's interleave
  * ends it), less its tail where every step is the one the end-of-input
  * drain takes (the lowest-id runnable task). late_at > 0: the last record
- * (a walk) starts after path[late_at - 1], its record between the step
- * records there. Returns the size, 0 when it does not fit in
- * PROGRAM_MAX_RECORDS records. */
+ * (a walk or an access) starts after path[late_at - 1], its record between
+ * the step records there; late_now: and, where the path runs its task
+ * alone from its start to its end, as a `now` record, those steps not
+ * written (0 when the path does not). Returns the size, 0 when it does
+ * not fit in PROGRAM_MAX_RECORDS records (or late_now cannot be). */
 static size_t encode_cex(const struct protocol *proto, unsigned families, const struct record *rec,
-			 int nrec, const int *path, int n, int late_at, uint8_t *out)
+			 int nrec, const int *path, int n, int late_at, bool late_now, uint8_t *out)
 {
 	struct plain p;
-	int keep = n, before = late_at > 0 ? nrec - 1 : nrec;
+	int keep = n, before = late_at > 0 ? nrec - 1 : nrec, alone = 0;
 
-	/* Pass 1: where the drain's choices begin (not before a late start). */
+	/* Pass 1: where the drain's choices begin (not before a late start);
+	 * how many steps the late task runs alone from its start, ended. */
 	plain_begin(&p, proto, families, rec, before);
 	{
-		int first[MAX_PATH];
+		int first[MAX_PATH], late_id = -1;
+		bool ran_alone = true, ended = false;
 		for (int j = 0; j < n; j++) {
-			if (late_at > 0 && j == late_at)
+			if (late_at > 0 && j == late_at) {
+				late_id = p.w->next_task_id;
 				record_execute(p.w, &rec[nrec - 1], plain_step, &p);
+			}
 			struct task *f = sched_first_runnable(p.w);
 			first[j] = f ? f->id : -1;
+			bool mine = ran_alone && late_id >= 0 && path[j] == late_id;
+			ran_alone = late_id < 0 || mine;
 			plain_step(&p, task_find(p.w, path[j]));
+			if (mine) {
+				alone++;
+				ended = !task_find(p.w, late_id);
+			}
 		}
 		while (keep > (late_at > 0 ? late_at : 0) && path[keep - 1] == first[keep - 1])
 			keep--;
+		if (late_now && !ended) {
+			plain_end(&p);
+			return 0;
+		}
 	}
 	plain_end(&p);
 
@@ -768,8 +786,13 @@ static size_t encode_cex(const struct protocol *proto, unsigned families, const 
 			return 0;
 		}
 		if (pending && j == late_at) {
-			all[nr++] = rec[nrec - 1];
-			record_execute(p.w, &rec[nrec - 1], plain_step, &p);
+			struct record r = rec[nrec - 1];
+			if (late_now) {
+				r.op |= 0x80;	/* runs to its end here: its steps */
+				j += alone;
+			}
+			all[nr++] = r;
+			record_execute(p.w, &r, plain_step, &p);
 			pending = false;
 			continue;
 		}
@@ -813,10 +836,11 @@ static size_t encode_cex(const struct protocol *proto, unsigned families, const 
 /* encode_cex with the concurrent starts in the order that takes fewest
  * records: the drain runs the lowest-id task first, so the order the tasks
  * start in decides how much of the schedule it takes over (a walk started
- * first often needs one step record less). The path is the same
- * interleaving under each order, its task ids renamed; an order is kept
- * only if its input replays to the same invariant. Returns the size, 0
- * when no order encodes. */
+ * first often needs one step record less); and a late record both as it
+ * started and, where its task then ran alone to its end, as a `now`
+ * record. The path is the same interleaving under each order, its task
+ * ids renamed; an encoding is kept only if its input replays to the same
+ * invariant. Returns the size, 0 when none encodes. */
 static size_t encode_cex_fewest(const struct protocol *proto, unsigned families, const struct record *rec,
 				int nrec, const int *path, int n, int late_at, const char *inv, uint8_t *out)
 {
@@ -826,18 +850,14 @@ static size_t encode_cex_fewest(const struct protocol *proto, unsigned families,
 	int k = before - c0;
 	/* The ids the concurrent records' tasks got, in record order. */
 	int ids[4];
-	if (k < 2 || k > 4)
-		return encode_cex(proto, families, rec, nrec, path, n, late_at, out);
-	{
+	bool permute = k >= 2 && k <= 4;
+	if (permute) {
 		struct plain p;
 		plain_begin(&p, proto, families, rec, c0);
-		for (int i = 0; i < k; i++) {
+		for (int i = 0; i < k && permute; i++) {
 			ids[i] = p.w->next_task_id;
 			record_execute(p.w, &rec[c0 + i], plain_step, &p);
-			if (p.w->next_task_id != ids[i] + 1) {	/* not one task each: as found */
-				plain_end(&p);
-				return encode_cex(proto, families, rec, nrec, path, n, late_at, out);
-			}
+			permute = p.w->next_task_id == ids[i] + 1;	/* else as found */
 		}
 		plain_end(&p);
 	}
@@ -848,27 +868,29 @@ static size_t encode_cex_fewest(const struct protocol *proto, unsigned families,
 		int path2[MAX_PATH];
 		uint8_t buf[PROGRAM_MAX_RECORDS * RECORD_SIZE];
 		memcpy(r2, rec, (size_t)nrec * sizeof(*rec));
-		for (int i = 0; i < k; i++)
-			r2[c0 + i] = rec[c0 + perm[i]];
+		memcpy(path2, path, (size_t)n * sizeof(*path));
 		/* Record perm[i] now starts i-th: its task gets ids[i]. */
-		for (int j = 0; j < n; j++) {
-			path2[j] = path[j];
-			for (int i = 0; i < k; i++)
+		for (int i = 0; permute && i < k; i++) {
+			r2[c0 + i] = rec[c0 + perm[i]];
+			for (int j = 0; j < n; j++)
 				if (path[j] == ids[perm[i]])
 					path2[j] = ids[i];
 		}
-		size_t size = encode_cex(proto, families, r2, nrec, path2, n, late_at, buf);
-		struct run_result rr;
-		if (size && (!best || size < best) &&
-		    rmap_run(buf, size, proto, run_families(families), &rr, NULL) && !strcmp(rr.invariant, inv)) {
-			best = size;
-			memcpy(out, buf, size);
+		for (int late_now = 0; late_now <= (late_at > 0); late_now++) {
+			size_t size = encode_cex(proto, families, r2, nrec, path2, n, late_at, late_now, buf);
+			struct run_result rr;
+			if (size && (!best || size < best) &&
+			    rmap_run(buf, size, proto, run_families(families), &rr, NULL) &&
+			    !strcmp(rr.invariant, inv)) {
+				best = size;
+				memcpy(out, buf, size);
+			}
 		}
 		/* Next permutation, lexicographic. */
 		int i = k - 2;
-		while (i >= 0 && perm[i] > perm[i + 1])
+		while (permute && i >= 0 && perm[i] > perm[i + 1])
 			i--;
-		if (i < 0)
+		if (!permute || i < 0)
 			break;
 		int j = k - 1;
 		while (perm[j] < perm[i])
@@ -1183,6 +1205,20 @@ static bool mapped_at(struct mm_struct *mm, unsigned long addr, bool *huge)
 	return pmd->kind == PMD_TABLE && pmd->pte[pte_index(addr)].kind == PTE_PRESENT;
 }
 
+/* Every address of mm a page is mapped at (mapped_at), in address order,
+ * as grid address bytes; huge[i]: a huge pmd's. At most one a page slot
+ * of the address space. */
+#define MAX_MAPPED (NR_PMDS * PTRS_PER_PTE)
+static int mapped_addrs(struct mm_struct *mm, uint8_t *addr, bool *huge)
+{
+	int n = 0;
+	for (struct vm_area_struct *v = mm->mmap; v; v = v->vm_next)
+		for (unsigned long a = v->vm_start; a < v->vm_end && a < TASK_SIZE; a += PAGE_SIZE)
+			if (mapped_at(mm, a, &huge[n]))
+				addr[n++] = grid_addr(a);
+	return n;
+}
+
 /* The menu on the layout now (docs/explore.md, "The bound"). The 2014
  * rows' operations (the default): fork of every mm while there is room
  * for one more; for every vma, every pmd-aligned range in it of 1..4 pmds
@@ -1252,21 +1288,18 @@ static void build_menu(struct ex *x, struct menu *m)
 		if (ops & EXPLORE_OP_EXIT)
 			menu_add(m, REC_EXIT, (uint8_t)i, 0, 0);
 		/* Mapped addresses, in any vma (exec's stack too). */
-		for (struct vm_area_struct *v = mm->mmap; v; v = v->vm_next)
-			for (unsigned long addr = v->vm_start; addr < v->vm_end && addr < TASK_SIZE;
-			     addr += PAGE_SIZE) {
-				bool huge;
-				if (!(ops & (EXPLORE_OP_FAULT | EXPLORE_OP_ACCESS)) || !mapped_at(mm, addr, &huge))
-					continue;
-				uint8_t b = grid_addr(addr);
-				if (ops & EXPLORE_OP_FAULT) {
-					menu_add(m, REC_FAULT, (uint8_t)i, b, huge ? 3 : 2);
-					if (huge)
-						menu_add(m, REC_FAULT, (uint8_t)i, b, 7);
-				}
-				if (ops & EXPLORE_OP_ACCESS)
-					menu_add(m, REC_ACCESS, (uint8_t)i, b, 0);
+		uint8_t addr[MAX_MAPPED];
+		bool huge[MAX_MAPPED];
+		int na = ops & (EXPLORE_OP_FAULT | EXPLORE_OP_ACCESS) ? mapped_addrs(mm, addr, huge) : 0;
+		for (int j = 0; j < na; j++) {
+			if (ops & EXPLORE_OP_FAULT) {
+				menu_add(m, REC_FAULT, (uint8_t)i, addr[j], huge[j] ? 3 : 2);
+				if (huge[j])
+					menu_add(m, REC_FAULT, (uint8_t)i, addr[j], 7);
 			}
+			if (ops & EXPLORE_OP_ACCESS)
+				menu_add(m, REC_ACCESS, (uint8_t)i, addr[j], 0);
+		}
 	}
 	if ((ops & EXPLORE_OP_EXEC) && w->nr_mm < x->b->max_mms) {
 		static const uint8_t pages[] = { 1, 3, 5 };
@@ -1314,18 +1347,42 @@ static int build_walks(struct ex *x, struct record *walks)
 	return nw;
 }
 
+/* The late accesses on the world now: a task touching every mapped
+ * address of every mm (as the menu's accesses, on the layout a step of
+ * the others made: an address a move or a fault has just mapped). */
+#define MAX_LATE (MAX_MAPPED * 4)
+static int build_accesses(struct ex *x, struct record *out)
+{
+	int n = 0;
+	for (int i = 0; i < x->w->nr_mm; i++) {
+		struct mm_struct *mm = x->w->mm[i];
+		uint8_t addr[MAX_MAPPED];
+		bool huge[MAX_MAPPED];
+		int na = mm->exited ? 0 : mapped_addrs(mm, addr, huge);
+		if (n + na > MAX_LATE) {
+			fprintf(stderr, "rmapfuzz explore: more than %d late accesses: a smaller bound\n", MAX_LATE);
+			exit(2);
+		}
+		for (int j = 0; j < na; j++)
+			out[n++] = (struct record){ REC_ACCESS, (uint8_t)i, addr[j], 0 };
+	}
+	return n;
+}
+
 /* Snapshots of the late walks' nodes: above every DFS depth and the
  * quiescent levels' (MAX_PATH + 2 + level). */
 #define LATE_SNAP (MAX_PATH + 2 + 16)
 
-/* A program whose walk starts late (EXPLORE_OP_WALKS): the state after
- * path[0, depth) of its other operations, the walk not started. After any
- * step (a start before the first is the program with the walk started
- * with the others), every walk of the world then starts, and dfs searches
- * on; and every step of the others leads on. These nodes are deduplicated
- * as dfs's are, in the same visited set, their hash salted apart: a world
- * with the walk still to start has another future than the same world
- * without (docs/explore.md, "Late walks"). */
+/* A program whose walk (EXPLORE_OP_WALKS) or access (EXPLORE_OP_ACCESS,
+ * beside a walk started with the others) starts late, x->late_kind: the
+ * state after path[0, depth) of its other operations, the late one not
+ * started. After any step (a start before the first is the program with
+ * it started with the others), every walk (every access) of the world
+ * then starts, and dfs searches on; and every step of the others leads
+ * on. These nodes are deduplicated as dfs's are, in the same visited set,
+ * their hash salted apart, by kind: a world with a walk or an access
+ * still to start has other futures than the same world without, and than
+ * each other (docs/explore.md, "Late walks"). */
 static void dfs_late(struct ex *x, int depth, int last, int preempt)
 {
 	struct world *w = x->w;
@@ -1338,8 +1395,9 @@ static void dfs_late(struct ex *x, int depth, int last, int preempt)
 	int ids[MAX_TASKS];
 	int n = w->nr_tasks ? sched_runnable(w, ids, MAX_TASKS) : 0;
 	if (!x->b->no_dedup && depth > 0) {
-		if (!visit(x, depth, last, preempt, ids, n, 0x6c62272e07bb0142ull))
-			return;	/* salted: the walk is still to start */
+		uint64_t salt = x->late_kind == LATE_ACCESS ? 0x2f9be6cc4b1f5d07ull : 0x6c62272e07bb0142ull;
+		if (!visit(x, depth, last, preempt, ids, n, salt))
+			return;	/* salted: the late one is still to start */
 	} else if (x->b->no_dedup) {
 		x->res->states++;
 	}
@@ -1347,8 +1405,8 @@ static void dfs_late(struct ex *x, int depth, int last, int preempt)
 		progress(x);
 
 	if (depth > 0) {
-		struct record walks[MAX_WALKS];
-		int nw = build_walks(x, walks);
+		struct record walks[MAX_WALKS > MAX_LATE ? MAX_WALKS : MAX_LATE];
+		int nw = x->late_kind == LATE_ACCESS ? build_accesses(x, walks) : build_walks(x, walks);
 		if (nw)
 			save(x, LATE_SNAP + depth);
 		for (int i = 0; i < nw; i++) {
@@ -1435,16 +1493,23 @@ static void explore_from(struct ex *x, int setup, int level, int ops)
 	int nrec = x->nrec;
 
 	/* The walks: split of a mapped THP, migration of a mapped page; and
-	 * (EXPLORE_OP_WALKS) one more "walk", nw: the one started late. */
+	 * (EXPLORE_OP_WALKS) one more "walk", nw: the one started late; and
+	 * (EXPLORE_OP_ACCESS) each walk again, nw + late + wk, beside an
+	 * access started late (one menu operation fewer): a TLB filled for an
+	 * address a step of the others maps (move_normal_pmd's destination). */
 	struct record walks[MAX_WALKS];
 	int nw = build_walks(x, walks);
-	bool late = menu_ops(x->b) & EXPLORE_OP_WALKS;
+	int late = (menu_ops(x->b) & EXPLORE_OP_WALKS) != 0;
+	int nla = menu_ops(x->b) & EXPLORE_OP_ACCESS ? nw : 0;
 
 	unsigned long mod = (unsigned long)x->b->shards;
 	int c = ops - setup;
 	if (c >= 2 && c <= x->b->max_conc) {
-		int k = c - 1, idx[8] = { 0 };
-		for (int wk = 0; wk < nw + late; wk++) {
+		int idx[8] = { 0 };
+		for (int wk = 0; wk < nw + late + nla; wk++) {
+			bool late_access = wk >= nw + late;
+			int k = late_access ? c - 2 : c - 1;
+			const struct record *walk = wk < nw ? &walks[wk] : late_access ? &walks[wk - nw - late] : NULL;
 			/* Multisets of k menu operations: indices non-decreasing (the
 			 * order they start in names the tasks, nothing more). */
 			for (int i = 0; i < k; i++)
@@ -1459,8 +1524,8 @@ static void explore_from(struct ex *x, int setup, int level, int ops)
 					x->nrec = nrec;
 					for (int i = 0; i < k; i++)
 						x->rec[x->nrec++] = m->op[idx[i]];
-					if (wk < nw)
-						x->rec[x->nrec++] = walks[wk];
+					if (walk)
+						x->rec[x->nrec++] = *walk;
 					for (int i = nrec; i < x->nrec && ok; i++)
 						ok = record_execute(x->w, &x->rec[i], ex_step, x) > 0;
 					if (ok) {
@@ -1470,6 +1535,7 @@ static void explore_from(struct ex *x, int setup, int level, int ops)
 						} else {
 							x->res->programs++;
 							x->inv_seen = 0;
+							x->late_kind = late_access ? LATE_ACCESS : LATE_WALK;
 							dfs_late(x, 0, 0, 0);
 						}
 					}
