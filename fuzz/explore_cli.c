@@ -764,6 +764,14 @@ int explore_main(int argc, char **argv, const char *version)
 		if (!o.nr_proto)
 			for (int i = 0; i < nr_protocols; i++)
 				o.proto[o.nr_proto++] = &protocols[i];
+		/* Only an access fills a TLB: without one in the menu no TLB ever
+		 * holds a translation, and "clean" in the tlb family would say
+		 * nothing. Said, not refused: the bound is still the user's. */
+		unsigned ops = o.b.ops ? o.b.ops : EXPLORE_OPS_2014;
+		if ((o.b.families & FAMILY_TLB) && !(ops & EXPLORE_OP_ACCESS))
+			fputs("rmapfuzz explore: note: the tlb family is judged, but only an access "
+			      "fills a TLB and the menu has none: nothing can be stale (add access to "
+			      "--ops)\n", stderr);
 		struct strbuf bound = { 0 };
 		bound_text(&o.b, &bound);
 		bool progress = isatty(2) || getenv("RMAPFUZZ_PROGRESS");

@@ -171,6 +171,13 @@ run 0 "explore without --ops: the 2014 menu" -- "$b" explore --protocol "$nss" -
 	--max-pmds 1 --max-mms 2
 contains "explore without --ops: clean" "$tmp/out" "| $nss | clean within the bound |"
 contains "explore without --ops: its menu" "$tmp/out" "menu fork, munmap, mremap; preemptions"
+# The tlb family without an access in the menu: said, as no TLB is filled.
+run 0 "explore --invariants tlb without access" -- "$b" explore --protocol linux-3.15 --invariants tlb \
+	--max-ops 2 --max-conc 2 --max-pmds 1 --max-mms 1
+contains "explore tlb without access: the note" "$tmp/err" "only an access fills a TLB and the menu has none"
+run 0 "explore --invariants tlb with access" -- "$b" explore --protocol linux-3.15 --invariants tlb \
+	--ops mremap,access --max-ops 2 --max-conc 2 --max-pmds 1 --max-mms 1
+lacks "explore tlb with access: no note" "$tmp/err" "only an access fills a TLB"
 run 2 "explore --ops nope" -- "$b" explore --ops fork,nope --max-ops 2
 contains "explore --ops nope: says why" "$tmp/err" "no menu operation 'nope'"
 # --random: N distinct draws, the same for the same seed, each a spec that
