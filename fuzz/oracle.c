@@ -683,10 +683,6 @@ void oracle_layout_features(struct oracle *o)
 	struct world *w = o->w;
 	struct anon_vma_chain **avcs = o->avcs;
 
-	if (o->reference_layout) {
-		oracle_layout_features_reference(o);
-		return;
-	}
 	/* Only steps change the layout: a record that ran none (a step record
 	 * of blocked tasks, a call that made no sense) adds nothing new. */
 	if (!o->features || w->steps == o->layout_steps)
@@ -694,7 +690,10 @@ void oracle_layout_features(struct oracle *o)
 	o->layout_steps = w->steps;
 	for (int i = 0; i < w->nr_mm; i++)
 		home_features(o, w->mm[i]);
-	anon_vma_features(o);
+	if (o->reference_layout)
+		oracle_hierarchy_features_reference(o);
+	else
+		anon_vma_features(o);
 	for (int b = 0, pages = 0; b < w->nr_page_blocks && pages < 8; b++) {
 		struct page *page = w->page_blocks[b];
 		if (!page_mapped(page) || PageTail(page))

@@ -167,17 +167,15 @@ void oracle_at_end(struct oracle *o);
  * (vma_features), and each pair of vmas of an mm side by side
  * (vma_pair_feature). Only on the rows that reuse anon_vmas. The
  * hierarchy's features are computed in masks of anon_vma ids
- * (hierarchy_masks); oracle_layout_features_reference below computes
+ * (hierarchy_masks); oracle_hierarchy_features_reference below computes
  * them as first written. */
 void oracle_layout_features(struct oracle *o);
-/* The same features as first written, each computed on its own by brute
- * force (oracle_reference.c): what the test of oracle_layout_features
- * compares it with (tests/test_oracle_features.c; run.h's
- * RUN_REFERENCE_LAYOUT). */
-void oracle_layout_features_reference(struct oracle *o);
-/* Its hierarchy part alone (rows that reuse anon_vmas): what
- * oracle_layout_features falls back on in a run of more anon_vmas than
- * its masks hold. */
+/* The hierarchy's features as first written (rows that reuse anon_vmas),
+ * each computed on its own by brute force (oracle_reference.c): what
+ * oracle_layout_features computes instead of its masks with
+ * o->reference_layout (run.h's RUN_REFERENCE_LAYOUT, which the test of the
+ * masks compares against: tests/test_oracle_features.c), and falls back on
+ * in a run of more anon_vmas than its masks hold. */
 void oracle_hierarchy_features_reference(struct oracle *o);
 /* Before each record (a report's interleaving marks where each begins). */
 void oracle_note_record(struct oracle *o, unsigned long record);

@@ -1,49 +1,20 @@
-/* The layout features as first written (oracle.h's oracle_layout_features),
- * by brute force: every per-vma and per-pair feature recomputed from the
- * vma lists, the chains and the page tables each time it is asked for.
- * oracle.c computes the same features in fewer passes; this copy is the
- * reference it is checked against (tests/test_oracle_features.c runs inputs
- * with RUN_REFERENCE_LAYOUT and without, and wants the same counters), as
- * lib's interval tree is checked against a list. Keep it as it is: a change
- * to a feature is made in both, and the test says whether they agree. */
+/* The anon_vma hierarchy's layout features as first written (oracle.h's
+ * oracle_layout_features), by brute force: every per-vma and per-pair
+ * feature recomputed from the vma lists, the chains and the page tables
+ * each time it is asked for. oracle.c computes the same features in masks
+ * of anon_vma ids; this copy is the reference it is checked against
+ * (tests/test_oracle_features.c runs inputs with RUN_REFERENCE_LAYOUT and
+ * without, and wants the same counters), as lib's interval tree is checked
+ * against a list. The layout's other features (home, the pages' walks)
+ * were not rewritten: oracle.c computes them once for both. Keep it as it
+ * is: a change to a feature is made in both, and the test says whether
+ * they agree. */
 #include <stddef.h>
 
 #include "anon_vma.h"
 #include "mm.h"
 #include "oracle.h"
 #include "page.h"
-
-static bool maps_page(const struct vm_area_struct *vma, const struct page *page)
-{
-	unsigned long addr = vma_address_of(vma, page->index);
-	const struct pmd *pmd = mm_pmd(vma->vm_mm, addr);
-	if (pmd->kind == PMD_HUGE)
-		return pmd->page == page;
-	return pmd->kind == PMD_TABLE && pmd->pte[pte_index(addr)].page == page &&
-	       pmd->pte[pte_index(addr)].kind != PTE_NONE;
-}
-
-/* A vma moved away from its home (the address its pgoff was mapped at):
- * is home free, and would moving it back join it to the neighbours it was
- * cut from? That is the layout where a merge puts the destination first. */
-static void home_features(struct oracle *o, struct mm_struct *mm)
-{
-	for (struct vm_area_struct *v = mm->mmap; v; v = v->vm_next) {
-		unsigned long home = v->vm_pgoff << PAGE_SHIFT, len = v->vm_end - v->vm_start;
-		if (!v->anon_vma || home == v->vm_start || home >= TASK_SIZE)
-			continue;
-		bool free = range_is_free(mm, home, home + len), prev = false, next = false, thp = false;
-		for (struct vm_area_struct *u = mm->mmap; u; u = u->vm_next) {
-			if (u->anon_vma != v->anon_vma)
-				continue;
-			prev |= u->vm_end == home && u->vm_pgoff + vma_pages(u) == v->vm_pgoff;
-			next |= u->vm_start == home + len && v->vm_pgoff + vma_pages(v) == u->vm_pgoff;
-		}
-		for (unsigned long a = v->vm_start; a < v->vm_end && !thp; a += PMD_SIZE)
-			thp = pmd_trans_huge(mm_pmd(mm, a));
-		oracle_feature(o, ORACLE_FEATURE_HOME + (unsigned)(free << 3 | prev << 2 | next << 1 | thp));
-	}
-}
 
 static unsigned cap(unsigned v, unsigned max) { return v < max ? v : max; }
 
@@ -313,40 +284,6 @@ static void anon_vma_features(struct oracle *o)
 				  cap((unsigned)av->scan_children, 2));
 	}
 	chain_features(o);
-}
-
-void oracle_layout_features_reference(struct oracle *o)
-{
-	struct world *w = o->w;
-	struct anon_vma_chain **avcs = o->avcs;
-
-	/* Only steps change the layout: a record that ran none (a step record
-	 * of blocked tasks, a call that made no sense) adds nothing new. */
-	if (!o->features || w->steps == o->layout_steps)
-		return;
-	o->layout_steps = w->steps;
-	for (int i = 0; i < w->nr_mm; i++)
-		home_features(o, w->mm[i]);
-	anon_vma_features(o);
-	for (int b = 0, pages = 0; b < w->nr_page_blocks && pages < 8; b++) {
-		struct page *page = w->page_blocks[b];
-		if (!page_mapped(page) || PageTail(page))
-			continue;
-		pages++;
-		int n = anon_vma_index_query(w, page->mapping, page->index, avcs, ORACLE_MAX_AVCS);
-		int first = -1, mapping = 0;
-		for (int i = 0; i < n; i++)
-			if (maps_page(avcs[i]->vma, page)) {
-				mapping++;
-				if (first < 0)
-					first = i;
-			}
-		unsigned f = PageTransHuge(page);
-		f = f * 4 + (n < 3 ? n : 3);
-		f = f * 4 + (first < 0 ? 3 : first < 2 ? first : 2);
-		f = f * 3 + (mapping < 2 ? mapping : 2);
-		oracle_feature(o, ORACLE_FEATURE_LAYOUT + f);
-	}
 }
 
 void oracle_hierarchy_features_reference(struct oracle *o) { anon_vma_features(o); }

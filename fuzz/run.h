@@ -18,8 +18,9 @@ struct protocol;
 enum run_flags { RUN_EVERY_STEP = 1, RUN_REFERENCE_LAYOUT = 2, RUN_FEW_MASK_BITS = 4 };
 /* For the test that wants the same features every way
  * (tests/test_oracle_features.c); the same verdicts, slower:
- * RUN_REFERENCE_LAYOUT: the layout features by their brute-force
- * reference (oracle.h's oracle_layout_features_reference);
+ * RUN_REFERENCE_LAYOUT: the anon_vma hierarchy's layout features by
+ * their brute-force reference (oracle.h's
+ * oracle_hierarchy_features_reference);
  * RUN_FEW_MASK_BITS: by oracle_layout_features with room for 4 anon_vmas
  * in its masks, not 64, so that a run goes over to the reference as one
  * with more than 64 does. */
