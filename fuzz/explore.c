@@ -310,6 +310,26 @@ static void clear_dead(struct world *w)
 }
 
 
+/* perm[0, n) to the next permutation in lexicographic order; false (perm
+ * unchanged) after the last. */
+static bool next_permutation(int *perm, int n)
+{
+	int i = n - 2;
+	while (i >= 0 && perm[i] > perm[i + 1])
+		i--;
+	if (i < 0)
+		return false;
+	int j = n - 1;
+	while (perm[j] < perm[i])
+		j--;
+	int t = perm[i];
+	perm[i] = perm[j];
+	perm[j] = t;
+	for (int a = i + 1, b = n - 1; a < b; a++, b--)
+		t = perm[a], perm[a] = perm[b], perm[b] = t;
+	return true;
+}
+
 /* ---- names: what the hash leaves out (docs/explore.md, "Names") ----
  *
  * Some values of a state are names, read by no step but to tell objects
@@ -587,20 +607,10 @@ static void measure_state(struct ex *x, int last)
 			names_show(x);
 			if (h[0] < best[0] || (h[0] == best[0] && h[1] < best[1]))
 				best[0] = h[0], best[1] = h[1];
-			/* The next permutation (k == 2 only). */
-			int i = n - 2;
-			while (k == 2 && n <= 4 && i >= 0 && perm[i] > perm[i + 1])
-				i--;
-			if (k != 2 || n > 4 || i < 0)
-				break;	/* more than 4 mms: their order as it is */
-			int j = n - 1;
-			while (perm[j] < perm[i])
-				j--;
-			int tmp = perm[i];
-			perm[i] = perm[j];
-			perm[j] = tmp;
-			for (int a = i + 1, b = n - 1; a < b; a++, b--)
-				tmp = perm[a], perm[a] = perm[b], perm[b] = tmp;
+			/* The next permutation (k == 2 only; more than 4 mms: their
+			 * order as it is). */
+			if (k != 2 || n > 4 || !next_permutation(perm, n))
+				break;
 		}
 		for (int i = 0; i < n; i++)
 			w->mm[i] = orig[i];
@@ -886,20 +896,8 @@ static size_t encode_cex_fewest(const struct protocol *proto, unsigned families,
 				memcpy(out, buf, size);
 			}
 		}
-		/* Next permutation, lexicographic. */
-		int i = k - 2;
-		while (permute && i >= 0 && perm[i] > perm[i + 1])
-			i--;
-		if (!permute || i < 0)
+		if (!permute || !next_permutation(perm, k))
 			break;
-		int j = k - 1;
-		while (perm[j] < perm[i])
-			j--;
-		int t = perm[i];
-		perm[i] = perm[j];
-		perm[j] = t;
-		for (int a = i + 1, b = k - 1; a < b; a++, b--)
-			t = perm[a], perm[a] = perm[b], perm[b] = t;
 	}
 	return best;
 }
