@@ -551,7 +551,8 @@ void arena_canon_end(struct arena_canon *c, unsigned long long h[2])
 {
 	for (unsigned long k = 0; k < c->nqueue; k++) {
 		const struct arena_obj *o = &c->a->log->obj[c->queue[k]];
-		canon_region(c, o->p, o->size);
+		if (!c->object || !c->object(c, o->p, o->size, c->object_ctx))
+			canon_region(c, o->p, o->size);
 	}
 	for (int k = 1; k < 4; k++) {
 		c->x[0] = (c->x[0] ^ c->x[k]) * 0x9e3779b97f4a7c15ull;

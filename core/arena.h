@@ -11,6 +11,7 @@
 #ifndef RMAP_ARENA_H
 #define RMAP_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct arena_chunk;
@@ -75,8 +76,18 @@ void arena_log_on(struct arena *a);
  * they lie in the arena hash the same (docs/explore.md: what it assumes
  * of the model). Use: begin, the roots (regions outside the arena, read
  * with the same pointer mapping), then end. */
+struct arena_canon;
+/* How one object is hashed, when not all of its bytes are state (a struct
+ * whose arrays are live below a count): it mixes the parts that are with
+ * arena_canon_root, in a fixed order, and returns true; false hashes the
+ * object's bytes. What it leaves out must be what no step reads, and it
+ * must meet every pointer a step can follow (objects are numbered as met). */
+typedef bool (*arena_canon_object_fn)(struct arena_canon *c, const void *p, size_t size,
+				      void *ctx);
 struct arena_canon {
 	const struct arena *a;
+	arena_canon_object_fn object;	/* optional */
+	void *object_ctx;
 	unsigned long long x[4], y[4];
 	int *id;			/* per logged object: its number, or -1 */
 	unsigned long *queue;		/* objects met, in number order */

@@ -1,5 +1,7 @@
 #include "lock.h"
 
+#include <string.h>
+
 #include "task.h"
 #include "world.h"
 
@@ -59,6 +61,9 @@ static bool take(struct world *w, struct task *t, struct lock *l, bool write)
 		l->readers++;
 	if (l->cls == LOCK_ANON_VMA)
 		t->anon_vma_locks++;
+	/* Over a zeroed slot: the explorer hashes the slot's bytes, padding
+	 * too, and the array's dead slots hold stale bytes. */
+	memset(&t->held[t->nheld], 0, sizeof(t->held[0]));
 	t->held[t->nheld].lock = l;
 	t->held[t->nheld].write = write;
 	t->nheld++;

@@ -10,6 +10,7 @@
 
 #include "anon_vma.h"
 #include "arena.h"
+#include "explore_canon.h"
 #include "interval_tree.h"
 #include "mm.h"
 #include "oracle.h"
@@ -216,6 +217,9 @@ struct ex {
 	 * apart modulo kinds of names; steps per operation; states per
 	 * program; where blocked tasks wait. */
 	struct visited measured[4];
+	/* check_layouts: the distinct layout hashes, whole hashes, and pairs */
+	struct visited layouts[3];
+	bool whole;			/* this hash reads tasks and mms whole */
 	unsigned long measure_states[4];
 	unsigned long op_tasks[NR_TASK_OPS], op_steps[NR_TASK_OPS];
 	unsigned long prog_states_hist[8];	/* programs by states: 0, 1-9, 10-99, ... */
@@ -293,10 +297,12 @@ static void restore(struct ex *x, int i)
  * whatever was there before (a returned call's frame, a dropped lock, a
  * branch the search left), so two visits of one state could differ in
  * them: zeroed before the state is hashed, they do not. Measured: 28%
- * fewer states at 3 operations, 2 concurrent, 3 pmds, 1 mm (linux-3.14). */
-static void clear_dead(struct world *w)
+ * fewer states at 3 operations, 2 concurrent, 3 pmds, 1 mm (linux-3.14).
+ * The hash by object does not read a task's dead slots (explore_canon.c):
+ * only the byte hash and whole objects need them zeroed (arrays). */
+static void clear_dead(struct world *w, bool arrays)
 {
-	for (int i = 0; i < w->nr_tasks; i++) {
+	for (int i = 0; arrays && i < w->nr_tasks; i++) {
 		struct task *t = w->task[i];
 		mem_zero(&t->frames[t->depth], (size_t)(TASK_MAX_FRAMES - t->depth) * sizeof(t->frames[0]));
 		mem_zero(&t->held[t->nheld], (size_t)(TASK_MAX_HELD - t->nheld) * sizeof(t->held[0]));
@@ -510,7 +516,7 @@ static int task_rank(const struct world *w, int id)
 static void state_hash_as(struct ex *x, int last, unsigned long long h[2])
 {
 	struct world *w = x->w;
-	clear_dead(w);
+	clear_dead(w, x->b->byte_hash || x->whole);
 	h[0] = 0x243f6a8885a308d3ull;
 	h[1] = 0x13198a2e03707344ull;
 	if (!x->b->byte_hash) {
@@ -519,6 +525,8 @@ static void state_hash_as(struct ex *x, int last, unsigned long long h[2])
 		 * numbered as met. Where allocation stands (mem.next) is left
 		 * out: no step reads an address but to follow it. */
 		struct arena_canon *c = &x->canon;
+		c->object = x->whole ? NULL : explore_canon_object;
+		c->object_ctx = w;
 		arena_canon_begin(c, &w->mem, h);
 		arena_canon_root(c, &w->mm, offsetof(struct world, op_stats) - offsetof(struct world, mm));
 		arena_canon_root(c, &w->halted, sizeof(w->halted));
@@ -541,6 +549,22 @@ static void state_hash_as(struct ex *x, int last, unsigned long long h[2])
 		mem_hash(&last, sizeof(last), h);
 }
 
+/* The state hashed again with tasks and mms read whole: the layouts must
+ * tell apart exactly the states whole objects do, so the distinct layout
+ * hashes, whole hashes and pairs of them are as many. */
+static void check_layouts(struct ex *x, int rank, const unsigned long long h[2])
+{
+	unsigned long long hw[2];
+	bool fresh;
+	x->whole = true;
+	state_hash_as(x, rank, hw);
+	x->whole = false;
+	visited_find(&x->layouts[0], h[0], h[1], &fresh);
+	visited_find(&x->layouts[1], hw[0], hw[1], &fresh);
+	visited_find(&x->layouts[2], h[0] ^ (hw[0] * 0x9e3779b97f4a7c15ull),
+		     h[1] ^ (hw[1] * 0xc2b2ae3d27d4eb4full), &fresh);
+}
+
 /* The state's hash, names left out unless --no-reduction (or the byte
  * hash). Under a preemption bound last is hashed as its task's rank. */
 static void state_hash(struct ex *x, int last, unsigned long long h[2])
@@ -553,6 +577,8 @@ static void state_hash(struct ex *x, int last, unsigned long long h[2])
 	names_hide(x, true);
 	names_hide_attempts(x, !x->shortest);
 	state_hash_as(x, rank, h);
+	if (x->b->check_layouts)
+		check_layouts(x, rank, h);
 	names_show(x);
 }
 
@@ -1704,6 +1730,13 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 		for (int k = 0; k < 8; k++)
 			fprintf(stderr, "measure: %s: programs with %s states of their own: %lu\n",
 				proto->name, hist[k], x.prog_states_hist[k]);
+	}
+	if (b->check_layouts) {
+		res->layout_states = x.layouts[2].used;
+		res->layout_conflicts = (x.layouts[2].used - x.layouts[0].used) +
+					(x.layouts[2].used - x.layouts[1].used);
+		for (int k = 0; k < 3; k++)
+			free(x.layouts[k].slot);
 	}
 	oracle_detach(&x.o);
 	world_free(x.w);

@@ -75,6 +75,9 @@ struct explore_bound {
 	bool byte_hash;		/* states by their bytes, not by object (canonical) */
 	bool no_reduction;	/* hash names as they are: task ids, object ids, avc
 				 * insertion numbers (the reduction's baseline) */
+	bool check_layouts;	/* the tests': hash every state also with tasks and
+				 * mms read whole, not by explore_canon.c's
+				 * layouts (layout_conflicts) */
 	bool check_next_lock;	/* the tests': check task_next_lock's claims at
 				 * every step the search takes (next_lock_errors) */
 	bool measure;		/* count, beside the search, how many of its states
@@ -114,6 +117,10 @@ struct explore_result {
 	unsigned long setup_violations;	/* set-up operations alone broke an invariant */
 	unsigned long unencodable;	/* violations whose schedule no input can hold */
 	unsigned long next_lock_errors;	/* check_next_lock: claims a step broke */
+	/* check_layouts: states hashed, and pairs of them the layouts merge
+	 * but whole objects tell apart, or the other way (none: the same
+	 * partition of the states) */
+	unsigned long layout_states, layout_conflicts;
 	double seconds;
 	int nr_inv;
 	struct {

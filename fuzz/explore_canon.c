@@ -1,0 +1,70 @@
+#include "explore_canon.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "mm.h"
+#include "task.h"
+#include "world.h"
+
+/* Every part that follows the counts in the header, each after it. */
+static void canon_task(struct arena_canon *c, const struct task *t)
+{
+	arena_canon_root(c, t, offsetof(struct task, frames));
+	arena_canon_root(c, t->frames, (size_t)t->depth * sizeof(t->frames[0]));
+	arena_canon_root(c, t->held, (size_t)t->nheld * sizeof(t->held[0]));
+	arena_canon_root(c, t->inflight, (size_t)t->nr_inflight * sizeof(t->inflight[0]));
+	arena_canon_root(c, t->gathered, (size_t)t->nr_gathered * sizeof(t->gathered[0]));
+}
+
+/* Slot s as mm_alloc made it: no pmd, both its locks free, its pte table's
+ * lock its own. The address space of a bound is a few of NR_PMDS slots. */
+static bool slot_fresh(const struct mm_struct *mm, int s)
+{
+	static const struct pmd none;
+	struct lock ptl;
+	memset(&ptl, 0, sizeof(ptl));
+	lock_init(&ptl, LOCK_PTL);
+	return mm->table_lock[s] == s && !memcmp(&mm->pmd[s], &none, sizeof(none)) &&
+	       !memcmp(&mm->ptl[s], &ptl, sizeof(ptl)) && !memcmp(&mm->table_ptl[s], &ptl, sizeof(ptl));
+}
+
+/* The mask of the slots that are not fresh, then each of them, then the
+ * fields after the slot arrays. */
+static void canon_mm(struct arena_canon *c, const struct mm_struct *mm)
+{
+	unsigned long used = 0;
+	for (int s = 0; s < NR_PMDS; s++)
+		if (!slot_fresh(mm, s))
+			used |= 1ul << s;
+	arena_canon_root(c, mm, offsetof(struct mm_struct, pmd));
+	arena_canon_root(c, &used, sizeof(used));
+	for (int s = 0; s < NR_PMDS; s++) {
+		if (!(used & 1ul << s))
+			continue;
+		arena_canon_root(c, &mm->pmd[s], sizeof(mm->pmd[s]));
+		arena_canon_root(c, &mm->ptl[s], sizeof(mm->ptl[s]));
+		arena_canon_root(c, &mm->table_ptl[s], sizeof(mm->table_ptl[s]));
+		arena_canon_root(c, &mm->table_lock[s], sizeof(mm->table_lock[s]));
+	}
+	arena_canon_root(c, &mm->page_table_lock, sizeof(mm->page_table_lock));
+	arena_canon_root(c, &mm->detached, sizeof(*mm) - offsetof(struct mm_struct, detached));
+}
+
+bool explore_canon_object(struct arena_canon *c, const void *p, size_t size, void *ctx)
+{
+	const struct world *w = ctx;
+	if (size == sizeof(struct task))
+		for (int i = 0; i < w->nr_tasks; i++)
+			if (p == w->task[i]) {
+				canon_task(c, p);
+				return true;
+			}
+	if (size == sizeof(struct mm_struct))
+		for (int i = 0; i < w->nr_mm; i++)
+			if (p == w->mm[i]) {
+				canon_mm(c, p);
+				return true;
+			}
+	return false;
+}

@@ -1,0 +1,20 @@
+/* The explorer's canonical hash of the objects whose bytes are not all
+ * state (core/arena.h, arena_canon_object_fn): a task's arrays are live
+ * only below their counts, and most of an mm's page-table slots are as
+ * mm_alloc left them. Mixing only what is state, and a fresh slot as its
+ * number's absence, reads a third of the bytes; two states hash the same
+ * exactly when they did with every byte of those objects read (the dead
+ * array slots were zeroed for it, and the counts and the slots' mask are
+ * mixed), so the states the search tells apart are the same. */
+#ifndef RMAP_EXPLORE_CANON_H
+#define RMAP_EXPLORE_CANON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct arena_canon;
+
+/* ctx: the struct world whose arena is hashed. */
+bool explore_canon_object(struct arena_canon *c, const void *p, size_t size, void *ctx);
+
+#endif
