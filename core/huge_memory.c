@@ -135,7 +135,7 @@ static enum step_result split_visit(struct world *w, struct task *t,
 		}
 		return STEP_DONE;
 	}
-	if (!lock_take(w, t, v.ptl, true))
+	if (!lock_take(w, t, v.ptl, true))	/* first: split_huge_page_next_lock */
 		return STEP_BLOCKED;
 	s->looked = false;
 	found = pass2 ? split_huge_page_map(w, t, s, &v) : split_huge_page_splitting(w, t, s, &v);
@@ -143,6 +143,23 @@ static enum step_result split_visit(struct world *w, struct task *t,
 			     found ? (pass2 ? "pmd split into ptes" : "huge pmd frozen")
 			     : pmd_none(v.pmd) ? "pmd empty" : "no huge pmd of this page here");
 	return STEP_DONE;
+}
+
+struct lock *split_huge_page_next_lock(const struct world *w, const struct task *t,
+				       const struct frame *f)
+{
+	const struct split_huge_page_frame *s = &f->u.split;
+	bool pass2 = f->pc == 4;
+	if ((f->pc != 2 && !pass2) || rmap_walk_done(&s->walk) || !s->anon_vma ||
+	    !task_holds(t, anon_vma_lock(s->anon_vma)))
+		return NULL;
+	if (!pass2 && w->proto->split_pmd_peek && !s->looked)
+		return NULL;	/* the unlocked peek first */
+	struct walk_visit v;
+	rmap_walk_next_visit(&s->walk, &v);
+	if (v.addr & ~PMD_MASK)
+		return NULL;	/* a step without the lock */
+	return huge_pmd_lockptr(w, v.mm, v.addr);
 }
 
 /* __split_huge_page_refcount(): the tails become small pages, each mapped

@@ -92,6 +92,26 @@ static void visit_done(struct world *w, struct task *t, struct frame *f, const s
 		      what);
 }
 
+/* pte_offset_map_lock on the pmd the look read: the table it found, and
+ * that table's lock, wherever a move_normal_pmd has put it since
+ * (split_ptlocks); without it, the slot's. */
+static struct lock *visit_ptl(const struct world *w, const struct migrate_frame *m,
+			      const struct walk_visit *v)
+{
+	return w->proto->split_ptlocks ? &v->mm->table_ptl[m->table] : pmd_lockptr(v->mm, v->addr);
+}
+
+struct lock *migrate_next_lock(const struct world *w, const struct task *t, const struct frame *f)
+{
+	const struct migrate_frame *m = &f->u.migrate;
+	if ((f->pc != 4 && f->pc != 7) || !m->looked || rmap_walk_done(&m->walk) || !m->anon_vma ||
+	    !task_holds(t, anon_vma_lock(m->anon_vma)))
+		return NULL;
+	struct walk_visit v;
+	rmap_walk_next_visit(&m->walk, &v);
+	return visit_ptl(w, m, &v);
+}
+
 /* One visit of either walk: the unlocked look is a step of its own (the
  * kernel holds no lock there, and another task may run before the lock is
  * taken); then, under the page-table lock, everything is checked again. */
@@ -128,18 +148,11 @@ static enum step_result migrate_visit(struct world *w, struct task *t, struct fr
 		}
 		return STEP_DONE;
 	}
-	/* pte_offset_map_lock on the pmd the look read: the table it found,
-	 * and that table's lock, wherever a move_normal_pmd has put it since
-	 * (split_ptlocks); without it, the slot's. */
-	unsigned long slot = pmd_index(v.addr);
-	if (w->proto->split_ptlocks) {
-		slot = table_slot(v.mm, m->table);
-		v.ptl = &v.mm->table_ptl[m->table];
-	} else {
-		v.ptl = pmd_lockptr(v.mm, v.addr);
-	}
+	/* The lock first (task_next_lock, sched.c). */
+	v.ptl = visit_ptl(w, m, &v);
 	if (!lock_take(w, t, v.ptl, true))
 		return STEP_BLOCKED;
+	unsigned long slot = w->proto->split_ptlocks ? table_slot(v.mm, m->table) : pmd_index(v.addr);
 	struct pmd *pmd = &v.mm->pmd[slot];
 	unsigned long at = (slot << PMD_SHIFT) | (v.addr & ~PMD_MASK);
 	pte = pmd->kind == PMD_TABLE ? &pmd->pte[pte_index(v.addr)] : NULL;

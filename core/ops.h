@@ -30,6 +30,17 @@ bool vma_merge(struct mm_struct *mm, struct vm_area_struct *prev, unsigned long 
  * no hole fits (-ENOMEM). */
 bool get_unmapped_area(struct mm_struct *mm, unsigned long len, unsigned long *addr);
 
+/* task_next_lock's claims for the walks' visits (sched.c): the page-table
+ * lock the task's next attempt takes first when it is a visit's locked
+ * half, else NULL. Claimed only while the task holds its walk's anon_vma
+ * lock: the lock comes from the walk's vma (its mm, vm_start, vm_pgoff:
+ * vma_adjust changes the last two of an indexed vma only under that lock,
+ * for write) and the frame (the table a look found), so no other task can
+ * change it while the task waits. */
+struct lock *migrate_next_lock(const struct world *w, const struct task *t, const struct frame *f);
+struct lock *split_huge_page_next_lock(const struct world *w, const struct task *t,
+				       const struct frame *f);
+
 /* Calls: push the callee's frame; its first step runs in this attempt. */
 /* vma_adjust() works out itself whether vma->vm_next goes (cases 1, 6-8)
  * or moves its start (cases 4, 5), as the kernel's does. */

@@ -6,6 +6,7 @@
 #include "anon_vma.h"
 #include "arena.h"
 #include "mm.h"
+#include "ops.h"
 #include "page.h"
 #include "world.h"
 
@@ -400,14 +401,18 @@ struct lock *task_next_lock(const struct world *w, const struct task *t, bool *w
 		if (t->depth != 1 || t->steps || f->pc != 0)
 			return NULL;
 		return &f->u.fork.oldmm->mmap_sem;
-	case OP_MIGRATE:	/* migrate_step: cases 2, 3 and 6 */
+	case OP_MIGRATE:	/* migrate_step: cases 2, 3 and 6; the visits (4, 7) */
 		if (f->pc == 2)
 			return &f->u.migrate.page->lock;
+		if (f->pc == 4 || f->pc == 7)
+			return migrate_next_lock(w, t, f);
 		if ((f->pc != 3 && f->pc != 6) || !f->u.migrate.anon_vma)
 			return NULL;
 		*write = w->proto->anon_vma_mutex;
 		return anon_vma_lock(f->u.migrate.anon_vma);
-	case OP_SPLIT_HUGE_PAGE:	/* split_huge_page_step: case 1 */
+	case OP_SPLIT_HUGE_PAGE:	/* split_huge_page_step: case 1; the visits (2, 4) */
+		if (f->pc == 2 || f->pc == 4)
+			return split_huge_page_next_lock(w, t, f);
 		return f->pc == 1 && f->u.split.anon_vma ? anon_vma_lock(f->u.split.anon_vma) : NULL;
 	default:
 		return NULL;

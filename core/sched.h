@@ -75,7 +75,9 @@ void sched_stuck(struct world *w);
  * mremap and fork (the mmap_sem, write), and the walks' lock steps that
  * begin with their lock: migrate_pages' lock_page and its two
  * anon_vma locks, split_huge_page's anon_vma lock (an anon_vma's root is
- * set when it is made and never changes). Such an attempt either takes
+ * set when it is made and never changes), and the locked half of each
+ * walk's visit while it holds its anon_vma lock (ops.h:
+ * migrate_next_lock, split_huge_page_next_lock). Such an attempt either takes
  * the lock and goes on, or blocks on it having changed nothing but the
  * task's blocked_on and blocked_write, the same as when it blocked there
  * before; and a task blocked on it can run exactly when the attempt would

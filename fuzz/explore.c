@@ -648,13 +648,16 @@ static void measure_state(struct ex *x, int last)
 
 /* check_next_lock (the tests'): what task_next_lock claims of a task, at
  * the state before a step, must hold after it: the task that stepped, if
- * it blocked, blocked on that lock in that mode with its frame as it was;
- * every other task, if still at the same frame and pc, has the same next
- * lock (no other task's step changes it: the hash relies on it). */
+ * it blocked, blocked on that lock in that mode with its frame as it was,
+ * and it did block if another task held the lock (an attempt that begins
+ * with something else, such as an unlocked look, would have run); every
+ * other task, if still at the same frame and pc, has the same next lock
+ * (no other task's step changes it: the hash relies on it). */
 struct next_claim {
 	int id, depth, pc;
 	struct lock *lock;
 	bool write;
+	bool held;			/* by another task, in a mode that excludes ours */
 	struct frame top;
 };
 
@@ -667,7 +670,9 @@ static int next_claims(struct world *w, struct next_claim *c)
 		struct lock *l = task_next_lock(w, t, &write);
 		if (!l)
 			continue;
-		c[n] = (struct next_claim){ .id = t->id, .depth = t->depth, .lock = l, .write = write };
+		c[n] = (struct next_claim){ .id = t->id, .depth = t->depth, .lock = l, .write = write,
+					    .held = (l->writer && l->writer != t->id) ||
+						    (write && l->readers) };
 		c[n].top = t->frames[t->depth - 1];
 		c[n].pc = c[n].top.pc;
 		n++;
@@ -682,6 +687,8 @@ static void next_claims_check(struct ex *x, const struct next_claim *c, int n, i
 	for (int i = 0; i < n; i++) {
 		struct task *t = task_find(w, c[i].id);
 		if (c[i].id == stepped) {
+			if (r != STEP_BLOCKED && c[i].held)
+				x->res->next_lock_errors++;
 			if (r == STEP_BLOCKED &&
 			    (!t || t->blocked_on != c[i].lock || t->blocked_write != c[i].write ||
 			     t->depth != c[i].depth ||
