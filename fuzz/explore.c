@@ -157,6 +157,64 @@ static struct visited_slot *visited_find(struct visited *v, unsigned long long h
 	}
 }
 
+/* ---- a set of 128-bit hashes alone: 16 bytes a slot, half the labelled
+ * set's. The first search without a preemption bound needs no label (its
+ * cut asks only whether a state was seen), nor do the quiescent worlds
+ * and the tests' and --measure's counts. (0, 0) marks an empty slot: a
+ * hash that is (0, 0) is stored as (0, 1), one more collision in 2^128. */
+
+struct keyset {
+	struct key128 { unsigned long long h0, h1; } *slot;
+	size_t cap, used;		/* cap a power of two */
+};
+
+static bool keyset_add(struct keyset *k, unsigned long long h0, unsigned long long h1);
+
+static void keyset_grow(struct keyset *k)
+{
+	struct keyset old = *k;
+	k->cap = old.cap ? old.cap * 2 : 1 << 14;
+	k->slot = calloc(k->cap, sizeof(*k->slot));
+	if (!k->slot) {
+		fprintf(stderr, "rmapfuzz explore: out of memory (visited states: %zu, %zu MB more "
+			"needed)\n", old.used, k->cap * sizeof(*k->slot) >> 20);
+		exit(2);
+	}
+	k->used = 0;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.slot[i].h0 || old.slot[i].h1)
+			keyset_add(k, old.slot[i].h0, old.slot[i].h1);
+	free(old.slot);
+}
+
+/* True when (h0, h1) was not in the set (it is now). */
+static bool keyset_add(struct keyset *k, unsigned long long h0, unsigned long long h1)
+{
+	if (!h0 && !h1)
+		h1 = 1;
+	/* Up to 7/8 full: linear probing stays short with hashes this good,
+	 * and the set is most of the memory of a big search. */
+	if ((k->used + 1) * 8 >= k->cap * 7)
+		keyset_grow(k);
+	for (size_t i = (size_t)h0 & (k->cap - 1);; i = (i + 1) & (k->cap - 1)) {
+		struct key128 *s = &k->slot[i];
+		if (!s->h0 && !s->h1) {
+			s->h0 = h0;
+			s->h1 = h1;
+			k->used++;
+			return true;
+		}
+		if (s->h0 == h0 && s->h1 == h1)
+			return false;
+	}
+}
+
+static void keyset_free(struct keyset *k)
+{
+	free(k->slot);
+	*k = (struct keyset){ 0 };
+}
+
 /* ---- a saved state ---- */
 
 struct snap {
@@ -186,11 +244,14 @@ struct ex {
 	/* One visited set for every program of the bound: the states of the
 	 * concurrent phase, with the best label each was explored from. */
 	struct visited visited;
+	/* The same without labels, when none is needed: the first search
+	 * without a preemption bound (visit). */
+	struct keyset seen;
 	struct arena_canon canon;	/* the canonical hash's scratch */
 	/* The quiescent worlds set-up operations left, keyed with how many
 	 * there were and the level's operations; dup: the world now is one of
 	 * them seen before. */
-	struct visited worlds;
+	struct keyset worlds;
 	bool dup;
 	/* The second, exact search of the shortest counterexamples (explore):
 	 * a state is explored again when reached by a strictly better label,
@@ -216,9 +277,9 @@ struct ex {
 	/* --measure (measure_state): the states of this search again, told
 	 * apart modulo kinds of names; steps per operation; states per
 	 * program; where blocked tasks wait. */
-	struct visited measured[4];
+	struct keyset measured[4];
 	/* check_layouts: the distinct layout hashes, whole hashes, and pairs */
-	struct visited layouts[3];
+	struct keyset layouts[3];
 	bool whole;			/* this hash reads tasks and mms whole */
 	unsigned long measure_states[4];
 	unsigned long op_tasks[NR_TASK_OPS], op_steps[NR_TASK_OPS];
@@ -555,14 +616,13 @@ static void state_hash_as(struct ex *x, int last, unsigned long long h[2])
 static void check_layouts(struct ex *x, int rank, const unsigned long long h[2])
 {
 	unsigned long long hw[2];
-	bool fresh;
 	x->whole = true;
 	state_hash_as(x, rank, hw);
 	x->whole = false;
-	visited_find(&x->layouts[0], h[0], h[1], &fresh);
-	visited_find(&x->layouts[1], hw[0], hw[1], &fresh);
-	visited_find(&x->layouts[2], h[0] ^ (hw[0] * 0x9e3779b97f4a7c15ull),
-		     h[1] ^ (hw[1] * 0xc2b2ae3d27d4eb4full), &fresh);
+	keyset_add(&x->layouts[0], h[0], h[1]);
+	keyset_add(&x->layouts[1], hw[0], hw[1]);
+	keyset_add(&x->layouts[2], h[0] ^ (hw[0] * 0x9e3779b97f4a7c15ull),
+		   h[1] ^ (hw[1] * 0xc2b2ae3d27d4eb4full));
 }
 
 /* The state's hash, names left out unless --no-reduction (or the byte
@@ -640,9 +700,7 @@ static void measure_state(struct ex *x, int last)
 		}
 		for (int i = 0; i < n; i++)
 			w->mm[i] = orig[i];
-		bool fresh;
-		visited_find(&x->measured[k], best[0], best[1], &fresh);
-		x->measure_states[k] += fresh;
+		x->measure_states[k] += keyset_add(&x->measured[k], best[0], best[1]);
 	}
 }
 
@@ -1086,6 +1144,16 @@ static bool visit(struct ex *x, int depth, int last, int preempt, const int *ids
 	state_hash(x, last, h);
 	h[0] ^= salt;
 	h[1] ^= salt ? 0x9e3779b97f4a7c15ull : 0;
+	if (!x->shortest && x->b->preemptions < 0) {
+		if (!keyset_add(&x->seen, h[0], h[1])) {
+			x->res->cut++;
+			return false;
+		}
+		x->res->states++;
+		if (x->b->measure)
+			measure_state(x, last);
+		return true;
+	}
 	struct visited_slot *s = visited_find(&x->visited, h[0], h[1], &fresh);
 	bool ranks = !x->b->no_reduction && !x->b->byte_hash;
 	int lastk = ranks ? task_rank(x->w, last) : last, idk[MAX_TASKS];
@@ -1511,12 +1579,10 @@ static void explore_from(struct ex *x, int setup, int level, int ops)
 	bool was_dup = x->dup;
 	if (!x->dup && !x->b->no_dedup) {
 		unsigned long long h[2];
-		bool fresh;
 		state_hash(x, 0, h);
 		h[0] ^= (unsigned long long)(setup + 1) * 0x9e3779b97f4a7c15ull;
 		h[1] ^= (unsigned long long)ops * 0xc2b2ae3d27d4eb4full;
-		visited_find(&x->worlds, h[0], h[1], &fresh);
-		x->dup = !fresh;
+		x->dup = !keyset_add(&x->worlds, h[0], h[1]);
 	}
 	/* The snapshot of this quiescent state sits above every DFS depth. */
 	int here = MAX_PATH + 2 + level;
@@ -1691,9 +1757,9 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 		res->seconds = now() - x.t0;
 		struct explore_result counts = *res;
 		free(x.visited.slot);
-		free(x.worlds.slot);
 		x.visited = (struct visited){ 0 };
-		x.worlds = (struct visited){ 0 };
+		keyset_free(&x.seen);
+		keyset_free(&x.worlds);
 		x.shortest = true;
 		x.found = NULL;
 		for (int ops = 2; ops <= b->max_ops; ops++) {
@@ -1743,7 +1809,7 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 		res->layout_conflicts = (x.layouts[2].used - x.layouts[0].used) +
 					(x.layouts[2].used - x.layouts[1].used);
 		for (int k = 0; k < 3; k++)
-			free(x.layouts[k].slot);
+			keyset_free(&x.layouts[k]);
 	}
 	oracle_detach(&x.o);
 	world_free(x.w);
@@ -1751,9 +1817,10 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 		arena_snap_free(&x.snaps[i].a);
 	free(x.snaps);
 	free(x.visited.slot);
-	free(x.worlds.slot);
+	keyset_free(&x.seen);
+	keyset_free(&x.worlds);
 	for (int k = 0; k < 4; k++)
-		free(x.measured[k].slot);
+		keyset_free(&x.measured[k]);
 	free(x.undo);
 	free(x.avcs);
 	arena_canon_free(&x.canon);
