@@ -12,6 +12,11 @@
  * model keeps them on mm->detached, as munmap does, until they are freed. */
 #include "ops.h"
 
+struct lock *exit_mmap_next_lock(const struct frame *f)
+{
+	return f->pc == 1 ? unlink_next_lock(f->u.exit_mmap.vma) : NULL;
+}
+
 enum step_result exit_mmap_step(struct world *w, struct task *t, struct frame *f)
 {
 	struct exit_mmap_frame *x = &f->u.exit_mmap;

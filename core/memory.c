@@ -92,6 +92,29 @@ static enum step_result zap_pte_range(struct world *w, struct task *t, struct un
 	return STEP_DONE;
 }
 
+bool unmap_vmas_returns(const struct frame *f)
+{
+	const struct unmap_vmas_frame *u = &f->u.unmap;
+	if (f->pc != 0 && f->pc != 1)
+		return false;
+	const struct vm_area_struct *vma = u->vma;
+	unsigned long addr = u->addr;
+	/* As unmap_vmas_step goes, doing nothing but the moves over empty
+	 * pmds. */
+	for (bool next = f->pc == 0;; next = true) {
+		if (next) {
+			if (!vma || vma->vm_start >= u->end)
+				return true;
+			addr = u->start > vma->vm_start ? u->start : vma->vm_start;
+		}
+		unsigned long end = u->end < vma->vm_end ? u->end : vma->vm_end;
+		for (; addr < end; addr = pmd_addr_end(addr, end))
+			if (!pmd_none(mm_pmd(u->mm, addr)))
+				return false;
+		vma = vma->vm_next;
+	}
+}
+
 enum step_result unmap_vmas_step(struct world *w, struct task *t, struct frame *f)
 {
 	struct unmap_vmas_frame *u = &f->u.unmap;
@@ -175,13 +198,28 @@ void free_pgd_range(struct world *w, struct mm_struct *mm, unsigned long addr, u
 	}
 }
 
+static struct vm_area_struct *next_with_anon_vma(struct vm_area_struct *vma)
+{
+	while (vma && !vma->anon_vma)
+		vma = vma->vm_next;
+	return vma;
+}
+
+struct lock *unlink_next_lock(struct vm_area_struct *cursor)
+{
+	struct vm_area_struct *vma = next_with_anon_vma(cursor);
+	return vma ? anon_vma_lock(vma->anon_vma) : NULL;
+}
+
 enum step_result unlink_next_vma(struct world *w, struct task *t, struct vm_area_struct **cursor)
 {
-	while (*cursor && !(*cursor)->anon_vma)
-		*cursor = (*cursor)->vm_next;
-	struct vm_area_struct *vma = *cursor;
-	if (!vma)
+	/* The cursor moves once the lock is taken: a blocked attempt
+	 * changes nothing (task_next_lock). */
+	struct vm_area_struct *vma = next_with_anon_vma(*cursor);
+	if (!vma) {
+		*cursor = NULL;
 		return STEP_CONTINUE;
+	}
 	struct anon_vma *av = vma->anon_vma;
 	if (!lock_take(w, t, anon_vma_lock(av), true))
 		return STEP_BLOCKED;

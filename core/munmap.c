@@ -40,6 +40,11 @@ static void detach_vmas_to_be_unmapped(struct munmap_frame *u)
  * way round, then free. */
 enum { MUNMAP_ZAP = 3, MUNMAP_UNLINK = 4, MUNMAP_FREE = 5 };
 
+struct lock *munmap_next_lock(const struct frame *f)
+{
+	return f->pc == MUNMAP_UNLINK ? unlink_next_lock(f->u.munmap.vma) : NULL;
+}
+
 enum step_result munmap_step(struct world *w, struct task *t, struct frame *f)
 {
 	struct munmap_frame *u = &f->u.munmap;

@@ -40,6 +40,13 @@ bool get_unmapped_area(struct mm_struct *mm, unsigned long len, unsigned long *a
 struct lock *migrate_next_lock(const struct world *w, const struct task *t, const struct frame *f);
 struct lock *split_huge_page_next_lock(const struct world *w, const struct task *t,
 				       const struct frame *f);
+/* Whether unmap_vmas' next attempt does nothing but return to its caller:
+ * every extent left is an empty pmd (of the caller's mm, which holds its
+ * mmap_sem: no other task fills or frees them). */
+bool unmap_vmas_returns(const struct frame *f);
+/* free_pgtables' unlink_anon_vmas in munmap and exit_mmap (unlink_next_lock). */
+struct lock *munmap_next_lock(const struct frame *f);
+struct lock *exit_mmap_next_lock(const struct frame *f);
 
 /* Calls: push the callee's frame; its first step runs in this attempt. */
 /* vma_adjust() works out itself whether vma->vm_next goes (cases 1, 6-8)
@@ -83,6 +90,10 @@ void free_pgd_range(struct world *w, struct mm_struct *mm, unsigned long addr, u
  * next vma from *cursor on that has an anon_vma, under its root's lock;
  * *cursor moves past it. STEP_CONTINUE when none is left. */
 enum step_result unlink_next_vma(struct world *w, struct task *t, struct vm_area_struct **cursor);
+/* The anon_vma lock unlink_next_vma takes first from cursor, NULL when no
+ * vma with an anon_vma is left (it goes on without one). The detached vmas
+ * are the task's own under its mmap_sem: no other task changes which. */
+struct lock *unlink_next_lock(struct vm_area_struct *cursor);
 
 /* The lock of a huge pmd: its slot's (split PMD locks, 3.13 on) or, under
  * the rows of older kernels, the mm's page_table_lock. */

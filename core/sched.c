@@ -389,10 +389,14 @@ struct lock *task_next_lock(const struct world *w, const struct task *t, bool *w
 	const struct frame *f = &t->frames[t->depth - 1];
 	*write = true;
 	switch (f->op) {
-	case OP_MUNMAP:		/* munmap_step: case 0 */
-		if (t->depth != 1 || t->steps || f->pc != 0 || f->u.munmap.nested)
+	case OP_MUNMAP:		/* munmap_step: case 0; free_pgtables' unlink */
+		if (f->pc != 0)
+			return munmap_next_lock(f);
+		if (t->depth != 1 || t->steps || f->u.munmap.nested)
 			return NULL;
 		return &f->u.munmap.mm->mmap_sem;
+	case OP_EXIT_MMAP:	/* exit_mmap_step: free_pgtables' unlink */
+		return exit_mmap_next_lock(f);
 	case OP_MREMAP:		/* mremap_step: MREMAP_BEGIN */
 		if (t->depth != 1 || t->steps || f->pc != 0)
 			return NULL;
@@ -417,6 +421,22 @@ struct lock *task_next_lock(const struct world *w, const struct task *t, bool *w
 	default:
 		return NULL;
 	}
+}
+
+struct lock *task_next_lock_through(const struct world *w, const struct task *t, bool *write,
+				    int *returns)
+{
+	*returns = 0;
+	if (t->depth < 2 || t->spinning || t->spin_page)
+		return task_next_lock(w, t, write);
+	const struct frame *f = &t->frames[t->depth - 1], *caller = f - 1;
+	if (f->op != OP_UNMAP_VMAS || !unmap_vmas_returns(f))
+		return task_next_lock(w, t, write);
+	struct lock *l = caller->op == OP_MUNMAP ? munmap_next_lock(caller)
+		       : caller->op == OP_EXIT_MMAP ? exit_mmap_next_lock(caller) : NULL;
+	*write = true;
+	*returns = l ? 1 : 0;
+	return l;
 }
 
 enum step_result sched_run(struct world *w, int id)

@@ -85,6 +85,13 @@ void sched_stuck(struct world *w);
  * not tried such a lock as one that tried and blocked. Each step named
  * here says so where it takes the lock. */
 struct lock *task_next_lock(const struct world *w, const struct task *t, bool *write);
+/* The same, seen through a top frame whose next attempt only returns
+ * (unmap_vmas at its end, then munmap's or exit_mmap's unlink): *returns
+ * frames are popped first, the last returning 0 (task_return). Such a task
+ * and the one that has returned and waits on the lock have the same
+ * futures, with the frames popped. */
+struct lock *task_next_lock_through(const struct world *w, const struct task *t, bool *write,
+				    int *returns);
 /* Run one task alone to its end (or until it blocks): for scripted tests. */
 enum step_result sched_run(struct world *w, int id);
 

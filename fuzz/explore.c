@@ -280,6 +280,9 @@ struct ex {
 	struct keyset measured[4];
 	/* check_layouts: the distinct layout hashes, whole hashes, and pairs */
 	struct keyset layouts[3];
+	/* names_hide_attempts: the returning frames it hashed as returned */
+	struct { struct task *t; struct frame f; } popped[MAX_TASKS];
+	int nr_popped;
 	bool whole;			/* this hash reads tasks and mms whole */
 	unsigned long measure_states[4];
 	unsigned long op_tasks[NR_TASK_OPS], op_steps[NR_TASK_OPS];
@@ -540,18 +543,33 @@ static void names_hide_attempts(struct ex *x, bool next_lock)
 		 * run makes another's step a preemption): not in the shortest
 		 * search. */
 		bool write;
-		struct lock *next = next_lock ? task_next_lock(w, t, &write) : NULL;
+		int returns = 0;
+		struct lock *next = next_lock ? task_next_lock_through(w, t, &write, &returns) : NULL;
 		if (next && (!t->blocked_on || (t->blocked_on == next && t->blocked_write == write))) {
 			undo_push(x, &t->blocked_on, (unsigned long)t->blocked_on, 0);
 			t->blocked_on = next;
 			undo_push(x, &t->blocked_write, t->blocked_write, 1);
 			t->blocked_write = write;
+			/* Its frame returns first (task_next_lock_through): hashed
+			 * as returned. The frame is kept aside, as a hash that
+			 * reads dead slots zeroes them. */
+			if (returns) {
+				x->popped[x->nr_popped].t = t;
+				x->popped[x->nr_popped++].f = t->frames[t->depth - 1];
+				set_int(x, &t->depth, t->depth - 1);
+				set_int(x, &t->ret, 0);
+			}
 		}
 	}
 }
 
 static void names_show(struct ex *x)
 {
+	while (x->nr_popped) {
+		x->nr_popped--;
+		struct task *t = x->popped[x->nr_popped].t;
+		t->frames[t->depth] = x->popped[x->nr_popped].f;	/* depth is still the hash's */
+	}
 	while (x->nr_undo) {
 		const struct name_undo *u = &x->undo[--x->nr_undo];
 		if (!u->size)
@@ -713,10 +731,11 @@ static void measure_state(struct ex *x, int last)
  * (no other task's step changes it: the hash relies on it). */
 struct next_claim {
 	int id, depth, pc;
+	int returns;			/* frames its attempt returns from first */
 	struct lock *lock;
 	bool write;
 	bool held;			/* by another task, in a mode that excludes ours */
-	struct frame top;
+	struct frame top;		/* the frame it blocks in: below the returning */
 };
 
 static int next_claims(struct world *w, struct next_claim *c)
@@ -725,14 +744,16 @@ static int next_claims(struct world *w, struct next_claim *c)
 	for (int i = 0; i < w->nr_tasks; i++) {
 		struct task *t = w->task[i];
 		bool write;
-		struct lock *l = task_next_lock(w, t, &write);
+		int returns;
+		struct lock *l = task_next_lock_through(w, t, &write, &returns);
 		if (!l)
 			continue;
-		c[n] = (struct next_claim){ .id = t->id, .depth = t->depth, .lock = l, .write = write,
+		c[n] = (struct next_claim){ .id = t->id, .depth = t->depth, .returns = returns,
+					    .lock = l, .write = write,
 					    .held = (l->writer && l->writer != t->id) ||
 						    (write && l->readers) };
-		c[n].top = t->frames[t->depth - 1];
-		c[n].pc = c[n].top.pc;
+		c[n].top = t->frames[t->depth - 1 - returns];
+		c[n].pc = t->frames[t->depth - 1].pc;
 		n++;
 	}
 	return n;
@@ -749,7 +770,8 @@ static void next_claims_check(struct ex *x, const struct next_claim *c, int n, i
 				x->res->next_lock_errors++;
 			if (r == STEP_BLOCKED &&
 			    (!t || t->blocked_on != c[i].lock || t->blocked_write != c[i].write ||
-			     t->depth != c[i].depth ||
+			     t->depth != c[i].depth - c[i].returns ||
+			     (c[i].returns && t->ret != 0) ||
 			     memcmp(&t->frames[t->depth - 1], &c[i].top, sizeof(c[i].top))))
 				x->res->next_lock_errors++;
 			continue;
@@ -757,8 +779,9 @@ static void next_claims_check(struct ex *x, const struct next_claim *c, int n, i
 		if (!t || t->depth != c[i].depth || t->frames[t->depth - 1].pc != c[i].pc)
 			continue;
 		bool write;
-		struct lock *l = task_next_lock(w, t, &write);
-		if (l != c[i].lock || write != c[i].write)
+		int returns;
+		struct lock *l = task_next_lock_through(w, t, &write, &returns);
+		if (l != c[i].lock || write != c[i].write || returns != c[i].returns)
 			x->res->next_lock_errors++;
 	}
 }
