@@ -62,7 +62,8 @@ usage: ./build.sh [build]
   coverage  replay the seeds and crashers/ with a coverage build; print
             llvm-cov's report of core/ and fuzz/, HTML in build/coverage/html/
   bench     exec/s against an empty target, time to each buggy protocol's
-            violation against blind random testing, cost per execution; or,
+            violation against blind random testing, cost per execution, the
+            explorer's states per second and its default bound's time; or,
             --random-protocols N, the explorer against the fuzzer on N random
             switch combinations (tools/bench.sh; ./build.sh bench --help)
 Progress of the long ones goes to stderr; fuzz, verdicts and bench build

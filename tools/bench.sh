@@ -13,7 +13,9 @@
 #      wall-clock too, capped at --blind-factor times the fuzzer's median
 #      (a blind run still silent at the cap shows as ">": the ratio is then
 #      a lower bound), and the ratios of times and of executions;
-#   4. how the cost of one execution grows with records and vmas.
+#   4. how the cost of one execution grows with records and vmas;
+#   5. the explorer's states per second, and its default bound's table's
+#      time projected from a shard (bench-explore.sh).
 # Or, with --random-protocols N, the explorer against the fuzzer on N random
 # switch combinations no row names (bench-random.sh).
 # Progress on stderr, a line per measurement with an estimate of the time
@@ -38,7 +40,9 @@ usage: $rf_cmd $rf_synopsis
 The benchmarks: rmap_fuzzer's executions per second against an empty
 target (with and without sanitizers), the time and executions each buggy
 protocol's first violation takes, fuzzing against blind random testing,
-and the cost of one execution. About 4 minutes with the defaults.
+the cost of one execution, and the explorer's states per second with its
+default bound's time projected from a shard. About 7 minutes with the
+defaults.
 
   --seconds N        each exec/s measurement (default 20)
   --seeds K          searches per protocol, seeds 1..K (default 10)
@@ -172,7 +176,7 @@ if [ "$searches_only" = 0 ]; then
 	nosan="$rf_work/bench/nosan"
 	echo "bench: building the targets without sanitizers into $(rf_rel "$nosan") (log: $(rf_rel "$out/nosan-build.log"))" >&2
 	if ! { CC=${CC:-clang} cmake -S "$rf_root" -B "$nosan" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-		-DRMAPFUZZ_SANITIZE=OFF && ninja -C "$nosan" rmap_fuzzer empty_fuzzer; } >"$out/nosan-build.log" 2>&1; then
+		-DRMAPFUZZ_SANITIZE=OFF && ninja -C "$nosan" rmap_fuzzer empty_fuzzer rmapfuzz; } >"$out/nosan-build.log" 2>&1; then
 		tail -n 20 "$out/nosan-build.log" >&2
 		rf_fail "the build without sanitizers failed (log: $(rf_rel "$out/nosan-build.log"))"
 	fi
@@ -286,10 +290,12 @@ for p in "${buggy[@]}"; do
 	searches+=("$p|$lw|$ls|$le|$lfound|$lower|$bw|$bs|$be|$bfound")
 done
 
-speed=""
+speed="" explorer_rows=() explorer_projection=""
 if [ "$searches_only" = 0 ]; then
 	echo "bench: the cost of one execution (rmapfuzz speed)" >&2
 	speed=$("$tool" speed)
+	# shellcheck source=bench-explore.sh
+	. "$rf_root/tools/bench-explore.sh"
 fi
 
 ratio() { awk -v b="$1" -v l="$2" 'BEGIN {if (l > 0) printf "%.1fx", b / l; else print "-"}'; }
@@ -334,7 +340,24 @@ if [ "$json" = 1 ]; then
 	done < <(awk -F' *[|] *' '/^[|] records/ {by = "records"; next} /^[|] vmas/ {by = "vmas"; next}
 		/^[|] [0-9]/ && by != "" {print by "|" $2 "|" $3 "|" $4}' <<<"$speed")
 	[ -z "$sep" ] || printf '\n  '
-	printf ']\n}\n'
+	printf '],\n  "explorer": ['
+	sep=""
+	for row in "${explorer_rows[@]}"; do
+		IFS='|' read -r name bound n programs states secs <<<"$row"
+		printf '%s\n    {"build": %s, "bound": %s, "protocols": %s, "programs": %s, "states": %s, "seconds": %s, "states_per_second": %s}' \
+			"$sep" "$(rf_json_str "$name")" "$(rf_json_str "$bound")" "$n" "$(rf_json_num "$programs")" \
+			"$(rf_json_num "$states")" "$(rf_json_num "$secs")" \
+			"$(rf_json_num "$(awk -v a="$states" -v b="$secs" 'BEGIN {if (b > 0) printf "%.0f", a / b; else print "-"}')")"
+		sep=","
+	done
+	[ -z "$sep" ] || printf '\n  '
+	printf ']'
+	if [ -n "$explorer_projection" ]; then
+		IFS='|' read -r cpu wall n j <<<"$explorer_projection"
+		printf ',\n  "explorer_default_bound_projection": {"rows": %s, "cores": %s, "cpu_seconds": %s, "wall_seconds": %s, "from": "linux-3.15 shard 0/20000, no sanitizer, seconds x 20000 x rows: rough (a shard merges fewer states than the whole; rows differ)"}' \
+			"$n" "$j" "$cpu" "$wall"
+	fi
+	printf '\n}\n'
 	exit 0
 fi
 
@@ -370,3 +393,22 @@ echo
 echo "## Cost of one execution (ASan+UBSan, rmapfuzz speed)"
 echo
 echo "$speed"
+echo
+echo "## Explorer speed (rmapfuzz explore)"
+echo
+echo "| build | bound | protocols | programs | states | seconds | states/s |"
+echo "|---|---|---|---|---|---|---|"
+for row in "${explorer_rows[@]}"; do
+	IFS='|' read -r name bound n programs states secs <<<"$row"
+	echo "| $name | $bound | $n | $programs | $states | $secs |" \
+		"$(awk -v a="$states" -v b="$secs" 'BEGIN {if (b > 0) printf "%.0f", a / b; else print "-"}') |"
+done
+if [ -n "$explorer_projection" ]; then
+	IFS='|' read -r cpu wall n j <<<"$explorer_projection"
+	echo
+	echo "The default bound's table ($n rows), projected from linux-3.15's shard 0/20000 without"
+	echo "sanitizers, seconds x 20000 a row: $(awk -v s="$cpu" 'BEGIN {printf "%.1f", s / 86400}') CPU days," \
+		"$(awk -v s="$wall" 'BEGIN {printf "%.1f", s / 86400}') days on $j cores. A rough figure: a shard"
+	echo "merges fewer states than the whole (high), and rows differ (the list-indexed rows have many"
+	echo "times linux-3.15's states: low). The small bound's states/s are over $j jobs."
+fi
