@@ -801,15 +801,23 @@ static int find_inv(struct explore_result *r, const char *name, bool add)
 	return i;
 }
 
-static bool cex_better(const struct explore_cex *a, int ops, int steps, int preempt)
+/* < 0 when (ops, steps, preempt) comes before a's in the counterexamples'
+ * order, 0 when they tie (the fewer records then win), > 0 after. */
+static int cex_cmp(const struct explore_cex *a, int ops, int steps, int preempt)
 {
 	if (!a->size)
-		return true;
+		return -1;
 	if (ops != a->ops)
-		return ops < a->ops;
+		return ops < a->ops ? -1 : 1;
 	if (steps != a->steps)
-		return steps < a->steps;
-	return preempt < a->preemptions;
+		return steps < a->steps ? -1 : 1;
+	return preempt < a->preemptions ? -1 : preempt > a->preemptions;
+}
+
+static bool cex_better(const struct explore_cex *a, const struct explore_cex *b)
+{
+	int c = cex_cmp(a, b->ops, b->steps, b->preemptions);
+	return c < 0 || (c == 0 && b->size < a->size);
 }
 
 /* The task's selector in a step record: counted from the newest live one. */
@@ -1039,17 +1047,22 @@ static void violation(struct ex *x, int n, int preempt)
 			x->found(x->found_ctx, name, data, (size_t)x->nrec * RECORD_SIZE);
 		}
 	}
+	/* A tie with the one kept is kept when its input has fewer records
+	 * (a program without the base layout, as exec's races can be): each
+	 * of this program's records, and a step record at least, are in it. */
 	struct explore_cex *c = &x->res->inv[i].cex;
-	if (!cex_better(c, x->ops, n, preempt))
+	int cmp = cex_cmp(c, x->ops, n, preempt);
+	if (cmp > 0 || (cmp == 0 && (size_t)(x->nrec + 1) * RECORD_SIZE >= c->size))
 		return;
 	struct explore_cex cand = { .ops = x->ops, .steps = n, .preemptions = preempt };
 	cand.size = encode_cex_fewest(x->proto, x->b->families, x->rec, x->nrec, x->path, n, x->late_at,
 				      name, cand.data);
 	if (!cand.size) {
-		x->res->unencodable++;
+		x->res->unencodable += cmp < 0;
 		return;
 	}
-	*c = cand;
+	if (cex_better(c, &cand))
+		*c = cand;
 }
 
 /* A complete interleaving, or one the oracle or a halt stopped. */
@@ -1714,8 +1727,10 @@ static void explore_base(struct ex *x, int pmds, int pos, int at, int huge, int 
 	oracle_attach(&x->o, x->w, false);
 	x->o.families = x->b->families;
 	x->nrec = 0;
-	x->rec[x->nrec++] = (struct record){ REC_MMAP | 0x80, 0, (uint8_t)pos, (uint8_t)(pmds - 1) };
-	x->rec[x->nrec++] = (struct record){ REC_FAULT | 0x80, 0, (uint8_t)at, (uint8_t)huge };
+	if (pmds) {
+		x->rec[x->nrec++] = (struct record){ REC_MMAP | 0x80, 0, (uint8_t)pos, (uint8_t)(pmds - 1) };
+		x->rec[x->nrec++] = (struct record){ REC_FAULT | 0x80, 0, (uint8_t)at, (uint8_t)huge };
+	}
 	for (int i = 0; i < x->nrec; i++)
 		record_execute(x->w, &x->rec[i], ex_step, x);
 	if (!stopped(x) && !x->w->nr_tasks)
@@ -1734,6 +1749,13 @@ static void explore_level(struct ex *x, int ops)
 			for (int at = pos; at < pos + pmds; at++)
 				for (int huge = 1; huge >= 0; huge--)
 					explore_base(x, pmds, pos, at, huge, ops);
+	/* With exec in the menu, no base layout too: exec maps argument pages
+	 * of its own, which walks started late can walk, and a race of its
+	 * needs nothing else (no_stack_skip's: a migration of its stack's
+	 * page), so its counterexample needs no mmap or fault either. Last:
+	 * the programs above keep their numbers. */
+	if (menu_ops(x->b) & EXPLORE_OP_EXEC)
+		explore_base(x, 0, 0, 0, 0, ops);
 }
 
 static void explore(const struct protocol *proto, const struct explore_bound *b,
@@ -1883,7 +1905,7 @@ void explore_result_merge(struct explore_result *a, const struct explore_result 
 			continue;
 		a->inv[j].programs += b->inv[i].programs;
 		const struct explore_cex *c = &b->inv[i].cex;
-		if (c->size && cex_better(&a->inv[j].cex, c->ops, c->steps, c->preemptions))
+		if (c->size && cex_better(&a->inv[j].cex, c))
 			a->inv[j].cex = *c;
 	}
 }
