@@ -1444,6 +1444,47 @@ static void build_menu(struct ex *x, struct menu *m)
 	}
 }
 
+/* ---- symmetry: translation in the address space ----
+ *
+ * The model does not depend on where in the address space a layout lies,
+ * only on where its parts lie relative to each other: an anonymous vma's
+ * pgoff is the address it was mapped at, and moves with it; page-table
+ * slots and their locks are indexed by address alike; nothing orders or
+ * compares an address with a constant, but TASK_SIZE, which exec's stack
+ * and get_unmapped_area (resize's moves) read. So with neither in the
+ * menu, a program whose every address is a pmd or more up (its base
+ * layout's, its set-ups', its concurrent operations') behaves as the same
+ * program moved down by that much, which is in the bound and is searched:
+ * the same verdicts, operations, steps and preemptions (the argument, and
+ * why the same-setup merge keeps it whole, in docs/explore.md). Late
+ * accesses pick their address mid-search: not with access in the menu.
+ * --no-reduction and --no-dedup search them all. */
+static bool translated_up(const struct ex *x)
+{
+	unsigned ops = menu_ops(x->b);
+	if (x->b->no_reduction || (x->b->no_dedup && !x->b->translate_all) ||
+	    (ops & (EXPLORE_OP_EXEC | EXPLORE_OP_RESIZE | EXPLORE_OP_ACCESS)))
+		return false;
+	for (int i = 0; i < x->nrec; i++) {
+		const struct record *r = &x->rec[i];
+		if (r->b & 0x80)
+			return false;	/* an address by vma (program.c): not in the menu */
+		switch (record_op(r)) {
+		case REC_MMAP: case REC_FAULT: case REC_MUNMAP: case REC_MADVISE: case REC_MPROTECT:
+			if ((r->b & 15) == 0)
+				return false;
+			break;
+		case REC_MREMAP:
+			if ((r->b & 15) == 0 || (r->c & 15) == 0)
+				return false;
+			break;
+		default:
+			break;	/* no address: fork, exit, the walks */
+		}
+	}
+	return true;
+}
+
 #define MAX_WALKS 64
 
 /* The walks on the world now: with the 2014 rows' menu, split of the first
@@ -1659,6 +1700,10 @@ static void explore_from(struct ex *x, int setup, int level, int ops)
 						x->rec[x->nrec++] = m->op[idx[i]];
 					if (walk)
 						x->rec[x->nrec++] = *walk;
+					if (translated_up(x)) {
+						x->res->translated++;
+						ok = false;
+					}
 					for (int i = nrec; i < x->nrec && ok; i++)
 						ok = record_execute(x->w, &x->rec[i], ex_step, x) > 0;
 					if (ok) {
@@ -1898,6 +1943,7 @@ void explore_result_merge(struct explore_result *a, const struct explore_result 
 	a->unencodable += b->unencodable;
 	a->next_lock_errors += b->next_lock_errors;
 	a->same_setup += b->same_setup;
+	a->translated += b->translated;
 	a->seconds += b->seconds;
 	for (int i = 0; i < b->nr_inv; i++) {
 		int j = find_inv(a, b->inv[i].name, true);

@@ -75,6 +75,8 @@ struct explore_bound {
 	bool byte_hash;		/* states by their bytes, not by object (canonical) */
 	bool no_reduction;	/* hash names as they are: task ids, object ids, avc
 				 * insertion numbers (the reduction's baseline) */
+	bool translate_all;	/* the tests': skip the programs moved up (translated)
+				 * under --no-dedup too, to compare enumerations */
 	bool check_layouts;	/* the tests': hash every state also with tasks and
 				 * mms read whole, not by explore_canon.c's
 				 * layouts (layout_conflicts) */
@@ -106,6 +108,9 @@ struct explore_result {
 	unsigned long programs;		/* programs whose tasks all started and whose
 					 * search began (its states may have been
 					 * explored by earlier programs: cut at once) */
+	unsigned long translated;	/* not searched: every address of theirs a pmd
+					 * or more up, the same program moved down
+					 * is searched (docs/explore.md, Symmetry) */
 	unsigned long same_setup;	/* not searched: their set-up left a world an
 					 * earlier program's did (the same futures) */
 	unsigned long states;		/* distinct states of the whole bound (with

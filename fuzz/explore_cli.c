@@ -264,9 +264,9 @@ static void json_result(const struct opts *o, const struct explore_result *r,
 	sb_json_string(sb, agreement(r, p, o->b.families));
 	sb_printf(sb, ", \"candidates\": %lu, \"programs\": %lu, \"states\": %lu, \"interleavings\": %lu, \"cut\": %lu, "
 		  "\"revisits\": %lu, \"truncated\": %lu, \"setup_violations\": %lu, \"unencodable\": %lu, "
-		  "\"same_setup\": %lu, \"seconds\": %.3f, \"invariants\": [", r->candidates, r->programs,
-		  r->states, r->interleavings, r->cut, r->revisits, r->truncated, r->setup_violations,
-		  r->unencodable, r->same_setup, r->seconds);
+		  "\"same_setup\": %lu, \"translated\": %lu, \"seconds\": %.3f, \"invariants\": [",
+		  r->candidates, r->programs, r->states, r->interleavings, r->cut, r->revisits, r->truncated,
+		  r->setup_violations, r->unencodable, r->same_setup, r->translated, r->seconds);
 	for (int i = 0; i < r->nr_inv; i++) {
 		const struct explore_cex *c = &r->inv[i].cex;
 		sb_printf(sb, "%s{\"invariant\": ", i ? ", " : "");
@@ -336,6 +336,10 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 				printf("\n%s: %lu programs more in the bound, not searched: their set-up left "
 				       "a world an earlier program's set-up left, whose programs were\n",
 				       r->protocol, r->same_setup);
+			if (r->translated)
+				printf("\n%s: %lu programs more in the bound, not searched: every address "
+				       "of theirs is a pmd or more up, and the same program moved down "
+				       "was searched\n", r->protocol, r->translated);
 			if (r->truncated || r->unencodable || r->setup_violations)
 				printf("\n%s: %lu interleavings cut at %d steps, %lu violating schedules no "
 				       "input could hold, %lu set-up operations alone broke an invariant\n",
@@ -563,6 +567,7 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 		r.setup_violations = field_ul(line, "setup_violations");
 		r.unencodable = field_ul(line, "unencodable");
 		r.same_setup = field_ul(line, "same_setup");
+		r.translated = field_ul(line, "translated");
 		json_field(line, "seconds", buf, sizeof(buf));
 		r.seconds = strtod(buf, NULL);
 		for (const char *s = strstr(line, "{\"invariant\": "); s && r.nr_inv < EXPLORE_MAX_INVARIANTS;
