@@ -319,6 +319,13 @@ core) with the options given (--max-ops N, --max-conc C, --max-pmds G,
 --max-mms M, --preemptions K, --invariants F, --json, -o DIR: rmapfuzz explore
 --help): every protocol at the bound, the verdict table on stdout, progress on
 stderr. docs/explore.md says what the bound and the counts mean.
+
+The default bound (5 operations, 3 concurrent, 6 pmds, 3 mms) takes about a
+CPU day a protocol (docs/benchmarks.md, Explorer speed): give a smaller one
+(--max-ops 3 --max-conc 2 --max-pmds 3 --max-mms 1: every row in seconds), or
+split it with --shard I/N over machines and join the shards' --json with
+rmapfuzz explore --merge. build/ is sanitized (ASan+UBSan, about 2.5 times
+slower): a build with -DRMAPFUZZ_SANITIZE=OFF runs the same search faster.
 USAGE
 }
 
