@@ -334,7 +334,7 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 			const struct explore_result *r = &res[i];
 			if (r->same_setup)
 				printf("\n%s: %lu programs more in the bound, not searched: their set-up left "
-				       "a world an earlier program's set-up left, whose programs were\n",
+				       "a world an earlier program's set-up left, whose programs were searched\n",
 				       r->protocol, r->same_setup);
 			if (r->translated)
 				printf("\n%s: %lu programs more in the bound, not searched: every address "
