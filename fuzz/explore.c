@@ -1456,14 +1456,15 @@ static void build_menu(struct ex *x, struct menu *m)
  * layout's, its set-ups', its concurrent operations') behaves as the same
  * program moved down by that much, which is in the bound and is searched:
  * the same verdicts, operations, steps and preemptions (the argument, and
- * why the same-setup merge keeps it whole, in docs/explore.md). Late
- * accesses pick their address mid-search: not with access in the menu.
+ * why the same-setup merge keeps it whole, in docs/explore.md). A late
+ * access, started mid-search at an address mapped then, is no lower than
+ * the lowest address the records map: it moves down with the program.
  * --no-reduction and --no-dedup search them all. */
 static bool translated_up(const struct ex *x)
 {
 	unsigned ops = menu_ops(x->b);
 	if (x->b->no_reduction || (x->b->no_dedup && !x->b->translate_all) ||
-	    (ops & (EXPLORE_OP_EXEC | EXPLORE_OP_RESIZE | EXPLORE_OP_ACCESS)))
+	    (ops & (EXPLORE_OP_EXEC | EXPLORE_OP_RESIZE)))
 		return false;
 	for (int i = 0; i < x->nrec; i++) {
 		const struct record *r = &x->rec[i];
@@ -1471,6 +1472,7 @@ static bool translated_up(const struct ex *x)
 			return false;	/* an address by vma (program.c): not in the menu */
 		switch (record_op(r)) {
 		case REC_MMAP: case REC_FAULT: case REC_MUNMAP: case REC_MADVISE: case REC_MPROTECT:
+		case REC_ACCESS:
 			if ((r->b & 15) == 0)
 				return false;
 			break;
