@@ -17,6 +17,7 @@
  * off their lineages are among them; the test checks they are. */
 #define _POSIX_C_SOURCE 200809L	/* opendir */
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,20 +82,34 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Every *.bin of dir, in name order (the runs are the same every time). */
-static int add_dir(const char *dir)
+/* The names in dir that want(name) accepts, in name order (the runs are
+ * the same every time); how many, at most max. */
+static int list_dir(const char *dir, bool (*want)(const char *), char **names, int max)
 {
-	char *names[512];
-	int n = 0, added = 0;
+	int n = 0;
 	DIR *d = opendir(dir);
-	for (struct dirent *e; d && (e = readdir(d)) && n < 512;) {
-		size_t len = strlen(e->d_name);
-		if (len > 4 && !strcmp(e->d_name + len - 4, ".bin"))
+	for (struct dirent *e; d && (e = readdir(d)) && n < max;)
+		if (want(e->d_name))
 			names[n++] = strdup(e->d_name);
-	}
 	if (d)
 		closedir(d);
 	qsort(names, (size_t)n, sizeof(names[0]), by_name);
+	return n;
+}
+
+static bool is_bin(const char *name)
+{
+	size_t len = strlen(name);
+	return len > 4 && !strcmp(name + len - 4, ".bin");
+}
+
+static bool is_entry(const char *name) { return name[0] != '.'; }
+
+/* Every *.bin of dir. */
+static int add_dir(const char *dir)
+{
+	char *names[512];
+	int n = list_dir(dir, is_bin, names, 512), added = 0;
 	for (int i = 0; i < n; i++) {
 		char path[1024];
 		uint8_t buf[4096];
@@ -111,18 +126,12 @@ static int add_dir(const char *dir)
 	return added;
 }
 
+/* Every crasher: each *.bin of each row's directory in crashers/. */
 static int add_crashers(void)
 {
 	const char *root = RMAP_SOURCE_DIR "/crashers";
 	char *names[128];
-	int n = 0, added = 0;
-	DIR *d = opendir(root);
-	for (struct dirent *e; d && (e = readdir(d)) && n < 128;)
-		if (e->d_name[0] != '.')
-			names[n++] = strdup(e->d_name);
-	if (d)
-		closedir(d);
-	qsort(names, (size_t)n, sizeof(names[0]), by_name);
+	int n = list_dir(root, is_entry, names, 128), added = 0;
 	for (int i = 0; i < n; i++) {
 		char dir[1024];
 		snprintf(dir, sizeof(dir), "%s/%s", root, names[i]);
