@@ -17,16 +17,33 @@ static void canon_task(struct arena_canon *c, const struct task *t)
 	arena_canon_root(c, t->gathered, (size_t)t->nr_gathered * sizeof(t->gathered[0]));
 }
 
+/* Whether n bytes at p are those at q: word by word, as this runs for
+ * every slot of every mm at every state hashed (memcmp is a call). */
+static bool same_bytes(const void *p, const void *q, size_t n)
+{
+	const unsigned char *a = p, *b = q;
+	unsigned long long diff = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		unsigned long long x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		diff |= x ^ y;
+	}
+	for (; i < n; i++)
+		diff |= (unsigned long long)(a[i] ^ b[i]);
+	return !diff;
+}
+
 /* Slot s as mm_alloc made it: no pmd, both its locks free, its pte table's
  * lock its own. The address space of a bound is a few of NR_PMDS slots. */
 static bool slot_fresh(const struct mm_struct *mm, int s)
 {
 	static const struct pmd none;
-	struct lock ptl;
-	memset(&ptl, 0, sizeof(ptl));
-	lock_init(&ptl, LOCK_PTL);
-	return mm->table_lock[s] == s && !memcmp(&mm->pmd[s], &none, sizeof(none)) &&
-	       !memcmp(&mm->ptl[s], &ptl, sizeof(ptl)) && !memcmp(&mm->table_ptl[s], &ptl, sizeof(ptl));
+	static const struct lock ptl = { .cls = LOCK_PTL };	/* as lock_init leaves it */
+	return mm->table_lock[s] == s && same_bytes(&mm->pmd[s], &none, sizeof(none)) &&
+	       same_bytes(&mm->ptl[s], &ptl, sizeof(ptl)) &&
+	       same_bytes(&mm->table_ptl[s], &ptl, sizeof(ptl));
 }
 
 /* The mask of the slots that are not fresh, then each of them, then the
