@@ -330,16 +330,21 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 			       r->states, r->interleavings, r->seconds);
 			sb_free(&v);
 		}
+		/* The programs not searched, once when every protocol has as
+		 * many (the rows mostly share their menus and layouts). */
+		bool alike = true;
+		for (int i = 1; i < n; i++)
+			alike &= res[i].same_setup == res[0].same_setup &&
+				 res[i].translated == res[0].translated;
 		for (int i = 0; i < n; i++) {
 			const struct explore_result *r = &res[i];
-			if (r->same_setup)
-				printf("\n%s: %lu programs more in the bound, not searched: their set-up left "
-				       "a world an earlier program's set-up left, whose programs were searched\n",
-				       r->protocol, r->same_setup);
-			if (r->translated)
-				printf("\n%s: %lu programs more in the bound, not searched: every address "
-				       "of theirs is a pmd or more up, and the same program moved down "
-				       "was searched\n", r->protocol, r->translated);
+			if ((r->same_setup || r->translated) && (!alike || i == 0))
+				printf("\n%s: %lu programs more in the bound, not searched: %lu whose set-up "
+				       "left a world an earlier program's set-up left (its programs were "
+				       "searched), %lu whose every address is a pmd or more up (the same "
+				       "program moved down was searched)\n",
+				       alike && n > 1 ? "every protocol" : r->protocol,
+				       r->same_setup + r->translated, r->same_setup, r->translated);
 			if (r->truncated || r->unencodable || r->setup_violations)
 				printf("\n%s: %lu interleavings cut at %d steps, %lu violating schedules no "
 				       "input could hold, %lu set-up operations alone broke an invariant\n",
