@@ -19,13 +19,6 @@ bool task_holds(const struct task *t, const struct lock *l)
 	return false;
 }
 
-static bool available(const struct task *t, const struct lock *l, bool write)
-{
-	if (l->writer && l->writer != t->id)
-		return false;
-	return !write || !l->readers;
-}
-
 static void blocked(struct task *t, struct lock *l, bool write)
 {
 	t->blocked_on = l;
@@ -72,7 +65,7 @@ static bool take(struct world *w, struct task *t, struct lock *l, bool write)
 
 bool lock_take(struct world *w, struct task *t, struct lock *l, bool write)
 {
-	if (!available(t, l, write)) {
+	if (!lock_available_to(t->id, l, write)) {
 		blocked(t, l, write);
 		return false;
 	}
@@ -87,13 +80,13 @@ bool lock_trylock(struct world *w, struct task *t, struct lock *l)
 				lock_class_name(l->cls));
 		return false;
 	}
-	return available(t, l, true) && take(w, t, l, true);
+	return lock_available_to(t->id, l, true) && take(w, t, l, true);
 }
 
 bool lock_wait(struct world *w, struct task *t, struct lock *l, bool write)
 {
 	(void)w;
-	if (available(t, l, write) && !(l->writer == t->id)) {
+	if (lock_available_to(t->id, l, write) && !(l->writer == t->id)) {
 		if (l->cls == LOCK_ANON_VMA)
 			t->anon_vma_locks++;	/* a lock-and-unlock */
 		return true;

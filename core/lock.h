@@ -56,6 +56,14 @@ bool lock_trylock(struct world *w, struct task *t, struct lock *l);
 bool lock_wait(struct world *w, struct task *t, struct lock *l, bool write);
 void lock_drop(struct world *w, struct task *t, struct lock *l);
 bool task_holds(const struct task *t, const struct lock *l);
+/* Whether a task with that id could take l now in that mode (what
+ * lock_take asks; inline: every step's runnable test asks it). */
+static inline bool lock_available_to(int id, const struct lock *l, bool write)
+{
+	if (l->writer && l->writer != id)
+		return false;
+	return !write || !l->readers;
+}
 
 const char *lock_class_name(enum lock_class cls);
 

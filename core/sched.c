@@ -271,11 +271,7 @@ bool task_runnable(const struct world *w, const struct task *t)
 	if (t->spin_page && PageTransHuge(t->spin_page) &&
 	    split_extra_refs(t->spin_page) == t->spin_refs)
 		return false;
-	if (!l)
-		return true;
-	if (l->writer && l->writer != t->id)
-		return false;
-	return !t->blocked_write || !l->readers;
+	return !l || lock_available_to(t->id, l, t->blocked_write);
 }
 
 struct task *sched_first_runnable(const struct world *w)

@@ -750,8 +750,7 @@ static int next_claims(struct world *w, struct next_claim *c)
 			continue;
 		c[n] = (struct next_claim){ .id = t->id, .depth = t->depth, .returns = returns,
 					    .lock = l, .write = write,
-					    .held = (l->writer && l->writer != t->id) ||
-						    (write && l->readers) };
+					    .held = !lock_available_to(t->id, l, write) };
 		c[n].top = t->frames[t->depth - 1 - returns];
 		c[n].pc = t->frames[t->depth - 1].pc;
 		n++;

@@ -474,19 +474,23 @@ static void shards_add_up(void)
 	check_replays(p, &merged, b.families);
 }
 
-/* A program moved down by m pmds: every address of its records (the
- * menu's, by slot) m less. Stated here apart from explore.c's test of
- * which records carry one. */
+/* Whether a record's b (its address, by slot in the menu's records) is
+ * one. Stated here apart from explore.c's test of which records carry
+ * one; an mremap's c (its destination) is one too. */
+static bool b_is_address(int op)
+{
+	return op == REC_MMAP || op == REC_FAULT || op == REC_MUNMAP || op == REC_MREMAP ||
+	       op == REC_MADVISE || op == REC_MPROTECT || op == REC_ACCESS;
+}
+
+/* A program moved down by m pmds: every address of its records m less. */
 static void translate_down(uint8_t *data, size_t size, int m)
 {
 	for (size_t k = 0; k + RECORD_SIZE <= size; k += RECORD_SIZE) {
 		struct record r = record_at(data, k / RECORD_SIZE);
-		int op = record_op(&r);
-		bool b = op == REC_MMAP || op == REC_FAULT || op == REC_MUNMAP || op == REC_MREMAP ||
-			 op == REC_MADVISE || op == REC_MPROTECT || op == REC_ACCESS;
-		if (b)
+		if (b_is_address(record_op(&r)))
 			data[k + 2] = (uint8_t)(r.b - m);
-		if (op == REC_MREMAP)
+		if (record_op(&r) == REC_MREMAP)
 			data[k + 3] = (uint8_t)(r.c - m);
 	}
 }
@@ -496,12 +500,10 @@ static int lowest_slot(const uint8_t *data, size_t size)
 	int low = 16;
 	for (size_t k = 0; k + RECORD_SIZE <= size; k += RECORD_SIZE) {
 		struct record r = record_at(data, k / RECORD_SIZE);
-		int op = record_op(&r);
-		if (op == REC_MMAP || op == REC_FAULT || op == REC_MUNMAP || op == REC_MREMAP ||
-		    op == REC_MADVISE || op == REC_MPROTECT || op == REC_ACCESS)
-			low = (r.b & 15) < low ? (r.b & 15) : low;
-		if (op == REC_MREMAP)
-			low = (r.c & 15) < low ? (r.c & 15) : low;
+		if (b_is_address(record_op(&r)) && (r.b & 15) < low)
+			low = r.b & 15;
+		if (record_op(&r) == REC_MREMAP && (r.c & 15) < low)
+			low = r.c & 15;
 	}
 	return low;
 }
