@@ -7,17 +7,23 @@
 # what a long exploration should use):
 #   - every row at a small bound, 3 operations, 2 concurrent, 3 pmds, 1 mm,
 #     --jobs J: the whole table's wall-clock time;
-#   - linux-3.15's shard 0/20000 of the default bound (5 operations, 3
-#     concurrent, 6 pmds, 3 mms), one process: its states and seconds.
+#   - linux-3.15 at the default bound (5 operations, 3 concurrent, 6 pmds,
+#     3 mms), a sample of it: shards I/80000 for I = 0, 10001, ..., 70007
+#     (8 of them, spread over the numbering), one process each.
 # The default bound is too big to run here (docs/explore.md, Figures): its
-# table is projected from that shard, seconds x 20000 per row, x the rows,
-# over J cores: rough, as a shard merges fewer states than the whole (its
-# visited set is its own) and rows differ (the list-indexed rows have many
-# times linux-3.15's states).
-#
+# table is projected from the sample: its seconds less what each shard
+# pays before its programs (the set-ups, measured on a shard of almost no
+# programs) x 10000 a row (80000 shards / 8), plus that once, x the rows,
+# over J cores. Rough: programs differ by orders
+# of magnitude in states, so 8 shards of about 40 programs each sample the
+# tail thinly (the range of the shards' own projections is printed beside
+# it); rows differ by a factor of about 2 (a shard merges a little fewer
+# states than the whole, its visited set being its own).
 # Reads: tool, nosan, out, jobs. Writes to $out: explore-*.json. Sets
 # explorer_rows ("build|bound|protocols|programs|states|seconds" each) and
-# explorer_projection ("cpu_seconds|wall_seconds|rows|cores").
+# explorer_projection ("cpu_seconds|wall_seconds|rows|cores|cpu_low|cpu_high|
+# setup_seconds": cpu_low and cpu_high each shard's own projection, the
+# lightest's and the heaviest's; setup_seconds what every shard pays first).
 
 explore_json_sum() { # FIELD FILE -> the sum of FIELD over the results
 	grep -oE "\"$1\": [0-9]+" "$2" | awk '{s += $2} END {print s + 0}'
@@ -36,12 +42,28 @@ for variant in "ASan+UBSan:$tool" "no sanitizer:$nosan/rmapfuzz"; do
 		[ -s "$f" ] || rf_fail "rmapfuzz explore failed (the small bound, $name)"
 	explorer_rows+=("$name|3 operations, 2 concurrent, 3 pmds, 1 mm, every row, --jobs $jobs|$nrows|$(explore_json_sum programs "$f")|$(explore_json_sum states "$f")|$(explore_json_seconds "$f")")
 	rf_progress "explore, $name: every row at a small bound, $(explore_json_seconds "$f")s"
-	f="$out/explore-shard-$tag.json"
-	"$bin" explore -p linux-3.15 --shard 0/20000 --json >"$f" 2>/dev/null ||
-		[ -s "$f" ] || rf_fail "rmapfuzz explore failed (the default bound's shard, $name)"
-	secs=$(explore_json_seconds "$f")
-	explorer_rows+=("$name|default bound (5, 3, 6, 3), linux-3.15, shard 0/20000|1|$(explore_json_sum programs "$f")|$(explore_json_sum states "$f")|$secs")
-	rf_progress "explore, $name: the default bound's shard 0/20000, ${secs}s"
-	[ "$name" = "no sanitizer" ] &&
-		explorer_projection="$(awk -v s="$secs" -v r="$nrows" -v j="$jobs" 'BEGIN {printf "%.0f|%.0f", s * 20000 * r, s * 20000 * r / j}')|$nrows|$jobs"
+	programs=0 states=0 secs=0 lo="" hi=""
+	for ((k = 0; k < 8; k++)); do
+		f="$out/explore-shard-$tag-$k.json"
+		"$bin" explore -p linux-3.15 --shard $((k * 10001))/80000 --json >"$f" 2>/dev/null ||
+			[ -s "$f" ] || rf_fail "rmapfuzz explore failed (the default bound's shard $((k * 10001))/80000, $name)"
+		s1=$(explore_json_seconds "$f")
+		programs=$((programs + $(explore_json_sum programs "$f"))) states=$((states + $(explore_json_sum states "$f")))
+		read -r secs lo hi < <(awk -v a="$secs" -v s="$s1" -v lo="$lo" -v hi="$hi" \
+			'BEGIN {if (lo == "" || s < lo) lo = s; if (hi == "" || s > hi) hi = s; print a + s, lo, hi}')
+	done
+	explorer_rows+=("$name|default bound (5, 3, 6, 3), linux-3.15, 8 shards of 80000|1|$programs|$states|$secs")
+	rf_progress "explore, $name: 8 shards of the default bound, ${secs}s"
+	[ "$name" = "no sanitizer" ] || continue
+	# What every shard pays before its programs: the set-ups of the whole
+	# bound, run to number the programs (a shard of almost none: 4 programs,
+	# about 4,000 states). A run of the whole bound pays it once.
+	f="$out/explore-setups-$tag.json"
+	"$bin" explore -p linux-3.15 --shard 999999/1000000 --json >"$f" 2>/dev/null ||
+		[ -s "$f" ] || rf_fail "rmapfuzz explore failed (shard 999999/1000000, $name)"
+	o=$(explore_json_seconds "$f")
+	# "cpu|wall|rows|cores|cpu of the lightest shard alone|of the heaviest|set-ups"
+	explorer_projection=$(awk -v s="$secs" -v r="$nrows" -v j="$jobs" -v lo="$lo" -v hi="$hi" -v o="$o" '
+		function row(t, n) { t = (t - n * o) * 80000 / n + o; return t > o ? t : o }
+		BEGIN {printf "%.0f|%.0f|%s|%s|%.0f|%.0f|%s", row(s, 8) * r, row(s, 8) * r / j, r, j, row(lo, 1) * r, row(hi, 1) * r, o}')
 done

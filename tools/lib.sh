@@ -22,6 +22,9 @@ rf_abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 rf_build=$(rf_abs "${RMAPFUZZ_BUILD_DIR:-$rf_root/build}")
 rf_work=$(rf_abs "${RMAPFUZZ_WORK_DIR:-$rf_build}")
 rf_crashers=$(rf_abs "${RMAPFUZZ_CRASHERS_DIR:-$rf_root/crashers}")
+# The build's unsanitized twin (the same CMake build, sanitizers off): what
+# the explorer's long searches and the bench's unsanitized figures run.
+rf_nosan=$rf_build/nosan
 rf_name=${rf_name:-rmapfuzz}
 rf_synopsis=${rf_synopsis:-}
 
@@ -241,4 +244,17 @@ rf_group_alive() {
 		if [ "$pgrp" = "$1" ] && [ "$state" != Z ]; then return 0; fi
 	done
 	return 1
+}
+
+# rf_build_nosan LOG TARGET...: configure (once) and build TARGETs into
+# rf_nosan, the output in LOG; on failure, LOG's end and exit.
+rf_build_nosan() {
+	local log=$1
+	shift
+	mkdir -p "$(dirname "$log")"
+	if ! { { [ -f "$rf_nosan/build.ninja" ] || CC=${CC:-clang} cmake -S "$rf_root" -B "$rf_nosan" -G Ninja \
+		-DCMAKE_BUILD_TYPE=Debug -DRMAPFUZZ_SANITIZE=OFF; } && ninja -C "$rf_nosan" "$@"; } >"$log" 2>&1; then
+		tail -n 20 "$log" >&2
+		rf_fail "the build without sanitizers failed (log: $(rf_rel "$log"))"
+	fi
 }
