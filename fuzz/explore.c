@@ -83,70 +83,62 @@ void explore_ops_text(unsigned ops, const char *sep, struct strbuf *sb)
  * and w->steps, part of the state, grows at every step. */
 #define MAX_PATH 400
 
-/* ---- the visited set: 128-bit state hashes, with the best label each
- * was reached by ---- */
+/* ---- sets of 128-bit state hashes: open addressing, linear probing.
+ * A slot is its key (h0, h1) first, then what the set keeps with it:
+ * nothing in a keyset (16 bytes a slot; the first search without a
+ * preemption bound needs no label, as its cut asks only whether a state
+ * was seen, nor do the quiescent worlds and the tests' and --measure's
+ * counts), a label in the visited set. (0, 0) marks an empty slot: a hash
+ * that is (0, 0) is stored as (0, 1), one more collision in 2^128. ---- */
 
-struct visited_slot {
-	unsigned long long h0, h1;
-	unsigned gen;			/* valid when == the set's gen */
-	/* The best label it was explored from, in the counterexamples' order:
-	 * the fewest operations of the programs reaching it, then the fewest
-	 * steps, then the fewest preemptions of those paths, with the task
-	 * that ran last on that path (which decides whether the next step is
-	 * a preemption). */
-	unsigned char ops;
-	signed char last;
-	unsigned short depth;
-	short depth_preempt;
-	short preempt;			/* the fewest preemptions of any path */
-};
+struct key128 { unsigned long long h0, h1; };
 
-struct visited {
-	struct visited_slot *slot;
+struct hashset {
+	unsigned char *slot;
+	size_t size;			/* bytes a slot, a multiple of 8 */
 	size_t cap, used;		/* cap a power of two */
-	unsigned gen;
 };
 
-static struct visited_slot *visited_find(struct visited *v, unsigned long long h0,
-					 unsigned long long h1, bool *fresh);
+static void *hashset_find(struct hashset *k, unsigned long long h0, unsigned long long h1,
+			  bool *fresh);
 
-static void visited_grow(struct visited *v)
+static void hashset_grow(struct hashset *k)
 {
-	struct visited old = *v;
-	v->cap = old.cap ? old.cap * 2 : 1 << 14;
-	v->slot = calloc(v->cap, sizeof(*v->slot));
-	if (!v->slot) {
-		fputs("rmapfuzz explore: out of memory (visited states)\n", stderr);
+	struct hashset old = *k;
+	k->cap = old.cap ? old.cap * 2 : 1 << 14;
+	k->slot = calloc(k->cap, k->size);
+	if (!k->slot) {
+		fprintf(stderr, "rmapfuzz explore: out of memory (visited states: %zu, %zu MB more "
+			"needed)\n", old.used, k->cap * k->size >> 20);
 		exit(2);
 	}
-	v->used = 0;
-	v->gen = 1;
+	k->used = 0;
 	for (size_t i = 0; i < old.cap; i++) {
-		const struct visited_slot *s = &old.slot[i];
-		if (s->gen != old.gen)
-			continue;
+		const struct key128 *s = (const void *)(old.slot + i * old.size);
 		bool fresh;
-		struct visited_slot *n = visited_find(v, s->h0, s->h1, &fresh);
-		n->ops = s->ops;
-		n->last = s->last;
-		n->depth = s->depth;
-		n->depth_preempt = s->depth_preempt;
-		n->preempt = s->preempt;
+		if (s->h0 || s->h1)
+			memcpy(hashset_find(k, s->h0, s->h1, &fresh), s, k->size);
 	}
 	free(old.slot);
 }
 
-/* The slot of (h0, h1), made valid (fresh) when it was not. */
-static struct visited_slot *visited_find(struct visited *v, unsigned long long h0,
-					 unsigned long long h1, bool *fresh)
+/* The slot of (h0, h1), its key set and the rest zero when it was not in
+ * the set (fresh). */
+static void *hashset_find(struct hashset *k, unsigned long long h0, unsigned long long h1,
+			  bool *fresh)
 {
-	if ((v->used + 1) * 4 >= v->cap * 3)
-		visited_grow(v);
-	for (size_t i = (size_t)h0 & (v->cap - 1);; i = (i + 1) & (v->cap - 1)) {
-		struct visited_slot *s = &v->slot[i];
-		if (s->gen != v->gen) {
-			*s = (struct visited_slot){ .h0 = h0, .h1 = h1, .gen = v->gen };
-			v->used++;
+	if (!h0 && !h1)
+		h1 = 1;
+	/* Up to 7/8 full: linear probing stays short with hashes this good,
+	 * and the set is most of the memory of a big search. */
+	if ((k->used + 1) * 8 >= k->cap * 7)
+		hashset_grow(k);
+	for (size_t i = (size_t)h0 & (k->cap - 1);; i = (i + 1) & (k->cap - 1)) {
+		struct key128 *s = (void *)(k->slot + i * k->size);
+		if (!s->h0 && !s->h1) {
+			s->h0 = h0;
+			s->h1 = h1;
+			k->used++;
 			*fresh = true;
 			return s;
 		}
@@ -157,62 +149,39 @@ static struct visited_slot *visited_find(struct visited *v, unsigned long long h
 	}
 }
 
-/* ---- a set of 128-bit hashes alone: 16 bytes a slot, half the labelled
- * set's. The first search without a preemption bound needs no label (its
- * cut asks only whether a state was seen), nor do the quiescent worlds
- * and the tests' and --measure's counts. (0, 0) marks an empty slot: a
- * hash that is (0, 0) is stored as (0, 1), one more collision in 2^128. */
-
-struct keyset {
-	struct key128 { unsigned long long h0, h1; } *slot;
-	size_t cap, used;		/* cap a power of two */
-};
-
-static bool keyset_add(struct keyset *k, unsigned long long h0, unsigned long long h1);
-
-static void keyset_grow(struct keyset *k)
-{
-	struct keyset old = *k;
-	k->cap = old.cap ? old.cap * 2 : 1 << 14;
-	k->slot = calloc(k->cap, sizeof(*k->slot));
-	if (!k->slot) {
-		fprintf(stderr, "rmapfuzz explore: out of memory (visited states: %zu, %zu MB more "
-			"needed)\n", old.used, k->cap * sizeof(*k->slot) >> 20);
-		exit(2);
-	}
-	k->used = 0;
-	for (size_t i = 0; i < old.cap; i++)
-		if (old.slot[i].h0 || old.slot[i].h1)
-			keyset_add(k, old.slot[i].h0, old.slot[i].h1);
-	free(old.slot);
-}
-
-/* True when (h0, h1) was not in the set (it is now). */
-static bool keyset_add(struct keyset *k, unsigned long long h0, unsigned long long h1)
-{
-	if (!h0 && !h1)
-		h1 = 1;
-	/* Up to 7/8 full: linear probing stays short with hashes this good,
-	 * and the set is most of the memory of a big search. */
-	if ((k->used + 1) * 8 >= k->cap * 7)
-		keyset_grow(k);
-	for (size_t i = (size_t)h0 & (k->cap - 1);; i = (i + 1) & (k->cap - 1)) {
-		struct key128 *s = &k->slot[i];
-		if (!s->h0 && !s->h1) {
-			s->h0 = h0;
-			s->h1 = h1;
-			k->used++;
-			return true;
-		}
-		if (s->h0 == h0 && s->h1 == h1)
-			return false;
-	}
-}
-
-static void keyset_free(struct keyset *k)
+static void hashset_free(struct hashset *k)
 {
 	free(k->slot);
-	*k = (struct keyset){ 0 };
+	*k = (struct hashset){ .size = k->size };
+}
+
+/* A keyset: true when (h0, h1) was not in it (it is now). */
+static bool keyset_add(struct hashset *k, unsigned long long h0, unsigned long long h1)
+{
+	bool fresh;
+	hashset_find(k, h0, h1, &fresh);
+	return fresh;
+}
+
+/* The visited set's slot: the best label a state was explored from, in
+ * the counterexamples' order: the fewest operations of the programs
+ * reaching it, then the fewest steps, then the fewest preemptions of those
+ * paths, with the task that ran last on that path (which decides whether
+ * the next step is a preemption). 24 bytes. */
+struct visited_slot {
+	unsigned long long h0, h1;
+	unsigned char ops;
+	signed char last;
+	unsigned short depth;
+	short depth_preempt;
+	short preempt;			/* the fewest preemptions of any path */
+};
+_Static_assert(sizeof(struct visited_slot) % 8 == 0, "slots stay aligned in a hashset");
+
+static struct visited_slot *visited_find(struct hashset *v, unsigned long long h0,
+					 unsigned long long h1, bool *fresh)
+{
+	return hashset_find(v, h0, h1, fresh);
 }
 
 /* ---- a saved state ---- */
@@ -243,15 +212,15 @@ struct ex {
 	unsigned inv_seen;		/* this program's invariants reported (found) */
 	/* One visited set for every program of the bound: the states of the
 	 * concurrent phase, with the best label each was explored from. */
-	struct visited visited;
+	struct hashset visited;
 	/* The same without labels, when none is needed: the first search
 	 * without a preemption bound (visit). */
-	struct keyset seen;
+	struct hashset seen;
 	struct arena_canon canon;	/* the canonical hash's scratch */
 	/* The quiescent worlds set-up operations left, keyed with how many
 	 * there were and the level's operations; dup: the world now is one of
 	 * them seen before. */
-	struct keyset worlds;
+	struct hashset worlds;
 	bool dup;
 	/* The second, exact search of the shortest counterexamples (explore):
 	 * a state is explored again when reached by a strictly better label,
@@ -277,9 +246,9 @@ struct ex {
 	/* --measure (measure_state): the states of this search again, told
 	 * apart modulo kinds of names; steps per operation; states per
 	 * program; where blocked tasks wait. */
-	struct keyset measured[4];
+	struct hashset measured[4];
 	/* check_layouts: the distinct layout hashes, whole hashes, and pairs */
-	struct keyset layouts[3];
+	struct hashset layouts[3];
 	/* names_hide_attempts: the returning frames it hashed as returned */
 	struct { struct task *t; struct frame f; } popped[MAX_TASKS];
 	int nr_popped;
@@ -1811,6 +1780,12 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 			.progress = progress };
 	memset(res, 0, sizeof(*res));
 	snprintf(res->protocol, sizeof(res->protocol), "%s", proto->name);
+	x.visited.size = sizeof(struct visited_slot);
+	x.seen.size = x.worlds.size = sizeof(struct key128);
+	for (size_t k = 0; k < sizeof(x.measured) / sizeof(x.measured[0]); k++)
+		x.measured[k].size = sizeof(struct key128);
+	for (size_t k = 0; k < sizeof(x.layouts) / sizeof(x.layouts[0]); k++)
+		x.layouts[k].size = sizeof(struct key128);
 	x.t0 = x.last_progress = now();
 	x.w = world_new(proto);
 	arena_log_on(&x.w->mem);
@@ -1847,10 +1822,9 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 	if (!b->no_dedup && res->nr_inv) {
 		res->seconds = now() - x.t0;
 		struct explore_result counts = *res;
-		free(x.visited.slot);
-		x.visited = (struct visited){ 0 };
-		keyset_free(&x.seen);
-		keyset_free(&x.worlds);
+		hashset_free(&x.visited);
+		hashset_free(&x.seen);
+		hashset_free(&x.worlds);
 		x.shortest = true;
 		x.found = NULL;
 		for (int ops = 2; ops <= b->max_ops; ops++) {
@@ -1900,18 +1874,18 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 		res->layout_conflicts = (x.layouts[2].used - x.layouts[0].used) +
 					(x.layouts[2].used - x.layouts[1].used);
 		for (int k = 0; k < 3; k++)
-			keyset_free(&x.layouts[k]);
+			hashset_free(&x.layouts[k]);
 	}
 	oracle_detach(&x.o);
 	world_free(x.w);
 	for (int i = 0; i < x.nr_snaps; i++)
 		arena_snap_free(&x.snaps[i].a);
 	free(x.snaps);
-	free(x.visited.slot);
-	keyset_free(&x.seen);
-	keyset_free(&x.worlds);
+	hashset_free(&x.visited);
+	hashset_free(&x.seen);
+	hashset_free(&x.worlds);
 	for (int k = 0; k < 4; k++)
-		keyset_free(&x.measured[k]);
+		hashset_free(&x.measured[k]);
 	free(x.undo);
 	free(x.avcs);
 	arena_canon_free(&x.canon);
