@@ -92,27 +92,47 @@ static enum step_result zap_pte_range(struct world *w, struct task *t, struct un
 	return STEP_DONE;
 }
 
-bool unmap_vmas_returns(const struct frame *f)
+/* Where the zap goes from (*vmap, *addrp), a vma not yet begun (fresh:
+ * pc 0, addr not set) or one under way (pc 1): over the empty pmds and
+ * the vmas' ends, which it only steps over, to the first pmd with
+ * something in it (true) or past the range (false), *vmap and *addrp
+ * where it stopped. unmap_vmas_step goes this way within one attempt, and
+ * unmap_vmas_returns asks it whether the next attempt only returns. */
+static bool zap_next_extent(const struct unmap_vmas_frame *u, bool fresh,
+			    struct vm_area_struct **vmap, unsigned long *addrp)
 {
-	const struct unmap_vmas_frame *u = &f->u.unmap;
-	if (f->pc != 0 && f->pc != 1)
-		return false;
-	const struct vm_area_struct *vma = u->vma;
-	unsigned long addr = u->addr;
-	/* As unmap_vmas_step goes, doing nothing but the moves over empty
-	 * pmds. */
-	for (bool next = f->pc == 0;; next = true) {
+	struct vm_area_struct *vma = *vmap;
+	unsigned long addr = *addrp;
+	bool found;
+	for (bool next = fresh;; next = true) {
 		if (next) {
-			if (!vma || vma->vm_start >= u->end)
-				return true;
+			if (!vma || vma->vm_start >= u->end) {
+				found = false;
+				break;
+			}
 			addr = u->start > vma->vm_start ? u->start : vma->vm_start;
 		}
 		unsigned long end = u->end < vma->vm_end ? u->end : vma->vm_end;
-		for (; addr < end; addr = pmd_addr_end(addr, end))
-			if (!pmd_none(mm_pmd(u->mm, addr)))
-				return false;
+		/* [the range's start in this vma, addr): empty pmds */
+		while (addr < end && pmd_none(mm_pmd(u->mm, addr)))
+			addr = pmd_addr_end(addr, end);
+		if (addr < end) {
+			found = true;
+			break;
+		}
 		vma = vma->vm_next;
 	}
+	*vmap = vma;
+	*addrp = addr;
+	return found;
+}
+
+bool unmap_vmas_returns(const struct frame *f)
+{
+	const struct unmap_vmas_frame *u = &f->u.unmap;
+	struct vm_area_struct *vma = u->vma;
+	unsigned long addr = u->addr;
+	return (f->pc == 0 || f->pc == 1) && !zap_next_extent(u, f->pc == 0, &vma, &addr);
 }
 
 enum step_result unmap_vmas_step(struct world *w, struct task *t, struct frame *f)
@@ -120,59 +140,43 @@ enum step_result unmap_vmas_step(struct world *w, struct task *t, struct frame *
 	struct unmap_vmas_frame *u = &f->u.unmap;
 	struct mm_struct *mm = u->mm;
 
-	for (;;) {
-		switch (f->pc) {
-		case 0:	/* unmap_single_vma() of the next vma */
-			if (!u->vma || u->vma->vm_start >= u->end) {
-				task_return(t, 0);
+	switch (f->pc) {
+	case 0:	/* unmap_single_vma() of the next vma */
+	case 1: {	/* zap_pmd_range(), one extent */
+		if (!zap_next_extent(u, f->pc == 0, &u->vma, &u->addr)) {
+			task_return(t, 0);
+			return STEP_CONTINUE;
+		}
+		f->pc = 1;
+		unsigned long end = u->end < u->vma->vm_end ? u->end : u->vma->vm_end;
+		unsigned long next = pmd_addr_end(u->addr, end);
+		if (pmd_trans_huge(mm_pmd(mm, u->addr))) {
+			/* Only part of the huge pmd is zapped (madvise; munmap
+			 * split its vmas' THPs already): split it. */
+			if (next - u->addr != HPAGE_PMD_SIZE) {
+				call_split_huge_page_pmd(w, t, mm, u->addr);
 				return STEP_CONTINUE;
 			}
-			u->addr = u->start > u->vma->vm_start ? u->start : u->vma->vm_start;
-			f->pc = 1;
-			continue;
-		case 1: {	/* zap_pmd_range(), one extent */
-			struct vm_area_struct *vma = u->vma;
-			unsigned long end = u->end < vma->vm_end ? u->end : vma->vm_end;
-			if (u->addr >= end) {
-				u->vma = vma->vm_next;
-				f->pc = 0;
-				continue;
-			}
-			unsigned long next = pmd_addr_end(u->addr, end);
-			struct pmd *pmd = mm_pmd(mm, u->addr);
-			if (pmd_none(pmd)) {
-				u->addr = next;
-				continue;
-			}
-			if (pmd_trans_huge(pmd)) {
-				/* Only part of the huge pmd is zapped (madvise;
-				 * munmap split its vmas' THPs already): split it. */
-				if (next - u->addr != HPAGE_PMD_SIZE) {
-					call_split_huge_page_pmd(w, t, mm, u->addr);
-					return STEP_CONTINUE;
-				}
-				return zap_huge_pmd(w, t, f);
-			}
-			return zap_pte_range(w, t, u, next);
+			return zap_huge_pmd(w, t, f);
 		}
-		case 2:
-			return zap_huge_pmd_rmap(w, t, f);
-		case 3:
-			return zap_huge_pmd_end(w, t, f);
-		default: {
-			/* wait_split_huge_page(): the kernel locks vma->anon_vma's
-			 * root; the page's anon_vma has the same root, and the split
-			 * keeps it alive even when (unlink-first) the vma's own was
-			 * freed. A pmd no longer frozen means the split ended. */
-			struct pmd *pmd = mm_pmd(mm, u->addr);
-			if (pmd_trans_splitting(pmd) &&
-			    !lock_wait(w, t, anon_vma_lock(pmd->page->mapping), true))
-				return STEP_BLOCKED;
-			step_trace(w, t, "wait_split_huge_page", "mm%d %#lx", mm->id, u->addr);
-			f->pc = 1;
-			return STEP_DONE;
-		}
-		}
+		return zap_pte_range(w, t, u, next);
+	}
+	case 2:
+		return zap_huge_pmd_rmap(w, t, f);
+	case 3:
+		return zap_huge_pmd_end(w, t, f);
+	default: {
+		/* wait_split_huge_page(): the kernel locks vma->anon_vma's root;
+		 * the page's anon_vma has the same root, and the split keeps it
+		 * alive even when (unlink-first) the vma's own was freed. A pmd
+		 * no longer frozen means the split ended. */
+		struct pmd *pmd = mm_pmd(mm, u->addr);
+		if (pmd_trans_splitting(pmd) && !lock_wait(w, t, anon_vma_lock(pmd->page->mapping), true))
+			return STEP_BLOCKED;
+		step_trace(w, t, "wait_split_huge_page", "mm%d %#lx", mm->id, u->addr);
+		f->pc = 1;
+		return STEP_DONE;
+	}
 	}
 }
 
