@@ -320,12 +320,12 @@ core) with the options given (--max-ops N, --max-conc C, --max-pmds G,
 --help): every protocol at the bound, the verdict table on stdout, progress on
 stderr. docs/explore.md says what the bound and the counts mean.
 
-The default bound (5 operations, 3 concurrent, 6 pmds, 3 mms) takes about a
-CPU day a protocol (docs/benchmarks.md, Explorer speed): give a smaller one
+The default bound (5 operations, 3 concurrent, 6 pmds, 3 mms) takes one to
+three CPU days a protocol (docs/explore.md, "The default bound's size"): give a smaller one
 (--max-ops 3 --max-conc 2 --max-pmds 3 --max-mms 1: every row in seconds), or
 split it with --shard I/N over machines and join the shards' --json with
 rmapfuzz explore --merge. It runs an unsanitized build of rmapfuzz (build/nosan/,
-built on first use: the same search, 2.5 to 3 times faster than build/'s
+built on first use: the same search, 2 to 3 times faster than build/'s
 ASan+UBSan one).
 USAGE
 }
@@ -394,10 +394,10 @@ explore)
 	-h | --help) usage_explore; exit 0 ;;
 	--version) rf_version; exit 0 ;;
 	esac
-	# The unsanitized build: the same search, 2.5-3 times faster.
+	# The unsanitized build: the same search, 2 to 3 times faster.
 	echo "build.sh: building rmapfuzz without sanitizers into $(rf_rel "$rf_nosan") (log: $(rf_rel "$rf_nosan/build.log"))" >&2
 	ensure_deps
-	rf_build_nosan "$rf_nosan/build.log" rmapfuzz
+	rf_build_nosan "$rf_nosan/build.log" "$jobs" rmapfuzz
 	explore_jobs=(--jobs "$jobs")
 	for arg in "$@"; do
 		case $arg in --jobs | --jobs=*) explore_jobs=() ;; esac

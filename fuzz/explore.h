@@ -157,6 +157,11 @@ void explore_protocol_found(const struct protocol *proto, const struct explore_b
  * counterexample kept. */
 void explore_result_merge(struct explore_result *a, const struct explore_result *b);
 
+/* The tests': the hash the search gives a quiescent world (no tasks),
+ * names left out; w's arena must have logged from its first object
+ * (arena_log_on, then world_reset). */
+void explore_world_hash(struct world *w, unsigned long long h[2]);
+
 /* The `rmapfuzz explore` command (explore_cli.c): argv[0] is "explore". */
 int explore_main(int argc, char **argv, const char *version);
 void explore_help(void);

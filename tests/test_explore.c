@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <string.h>
 
+#include "anon_vma.h"
+#include "arena.h"
 #include "explore.h"
 #include "oracle.h"
 #include "protocol.h"
@@ -16,6 +18,7 @@
 #include "scenario.h"
 #include "strbuf.h"
 #include "test.h"
+#include "world_util.h"
 
 /* The pairs a search found, each as "invariant hex-of-program". */
 struct found {
@@ -620,6 +623,75 @@ static void object_layouts_tell_apart_what_whole_objects_do(void)
 	}
 }
 
+/* The hash reads an interval tree without its shape (names_itree), its
+ * order from the insertion numbers' ranks. Two forks of mm0's THP and an
+ * munmap of the first child's vma, in two orders: the same nodes in the
+ * same order in the root anon_vma's tree (mm0's chain, then mm2's), in
+ * two shapes (the first child's node, removed from the middle of three,
+ * leaves mm2's at the root; removed before mm2's came, mm0's): they must
+ * hash the same. Two forks and the first child's vma moved away and back
+ * (its chains inserted again), after or between the forks: the same
+ * world but the order of the equal starts (mm1's chain last, or mm2's):
+ * they must hash apart. One world, reset between histories, as the
+ * search has (what lies outside its arena, as the page blocks' array, is
+ * the same then). */
+static int root_tree_mm(struct world *w, bool root_node, bool last)
+{
+	struct anon_vma *root = tw_vma(w, 0, 0)->anon_vma;
+	const struct itree_node *n = root->rb_root.node;
+	if (!root_node)
+		for (n = itree_first(&root->rb_root); last && itree_next(n); n = itree_next(n))
+			;
+	return container_of(n, struct anon_vma_chain, rb)->vma->vm_mm->id;
+}
+
+/* fork mm0 twice; between (between) or after the forks, unmap (move:
+ * move away and back) mm1's vma. */
+static void tree_history(struct world *w, bool move, bool between, unsigned long long h[2])
+{
+	world_reset(w, w->proto);
+	tw_mmap(w, 0, 0, P);
+	tw_fault(w, 0, 0, true);
+	CHECK_EQ(tw_fork(w, 0), 1);
+	for (int k = 0; k < 2; k++) {
+		if (k == (int)between)
+			CHECK_EQ(tw_fork(w, 0), 2);
+		else if (!move)
+			tw_munmap(w, 1, 0, P);
+		else {
+			tw_mremap(w, 1, 0, P, 2 * P);
+			tw_mremap(w, 1, 2 * P, P, 0);
+		}
+	}
+	tw_check(w);
+	int root = root_tree_mm(w, true, false);
+	explore_world_hash(w, h);
+	CHECK_EQ(root_tree_mm(w, true, false), root);	/* every link put back */
+	tw_check(w);
+}
+
+static void interval_tree_shape_is_not_hashed(void)
+{
+	struct world *w = world_new(protocol_default());
+	arena_log_on(&w->mem);	/* before world_reset: every object logged, mm0 too */
+	unsigned long long a[2], a2[2], b[2], c[2], d[2];
+	tree_history(w, false, false, a);
+	CHECK_EQ(root_tree_mm(w, true, false), 2);
+	tree_history(w, false, false, a2);
+	CHECK(a[0] == a2[0] && a[1] == a2[1]);	/* the same history, the same hash */
+	tree_history(w, false, true, b);
+	CHECK_EQ(root_tree_mm(w, true, false), 0);
+	CHECK_EQ(root_tree_mm(w, false, false), 0);
+	CHECK_EQ(root_tree_mm(w, false, true), 2);
+	CHECK(a[0] == b[0] && a[1] == b[1]);
+	tree_history(w, true, false, c);
+	CHECK_EQ(root_tree_mm(w, false, true), 1);
+	tree_history(w, true, true, d);
+	CHECK_EQ(root_tree_mm(w, false, true), 2);
+	CHECK(c[0] != d[0] || c[1] != d[1]);
+	world_free(w);
+}
+
 TEST_MAIN(T(dedup_matches_enumeration_linux_3_14), T(dedup_matches_enumeration_linux_3_12),
 	  T(dedup_matches_enumeration_linux_3_15), T(dedup_matches_enumeration_fork),
 	  T(dedup_matches_enumeration_three_concurrent), T(dedup_matches_enumeration_first_lock),
@@ -628,4 +700,4 @@ TEST_MAIN(T(dedup_matches_enumeration_linux_3_14), T(dedup_matches_enumeration_l
 	  T(shards_add_up), T(dedup_matches_enumeration_late_walks), T(ops_parse_and_print),
 	  T(exec_in_the_menu_finds_no_stack_skip), T(counterexamples_no_longer_than_the_crashers),
 	  T(late_access_finds_move_normal_pmd), T(object_layouts_tell_apart_what_whole_objects_do),
-	  T(translation_is_a_symmetry))
+	  T(translation_is_a_symmetry), T(interval_tree_shape_is_not_hashed))

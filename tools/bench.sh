@@ -179,7 +179,7 @@ if [ "$searches_only" = 0 ]; then
 	# Unsanitized twins of the two targets: the same CMake build, sanitizers off.
 	nosan=$rf_nosan
 	echo "bench: building the targets without sanitizers into $(rf_rel "$nosan") (log: $(rf_rel "$out/nosan-build.log"))" >&2
-	rf_build_nosan "$out/nosan-build.log" rmap_fuzzer empty_fuzzer rmapfuzz
+	rf_build_nosan "$out/nosan-build.log" "$jobs" rmap_fuzzer empty_fuzzer rmapfuzz
 	rf_progress_start 8
 	for variant in "ASan+UBSan:$build" "no sanitizer:$nosan"; do
 		name=${variant%%:*} dir=${variant#*:}
@@ -354,7 +354,7 @@ if [ "$json" = 1 ]; then
 	printf ']'
 	if [ -n "$explorer_projection" ]; then
 		IFS='|' read -r cpu wall n j lo hi o <<<"$explorer_projection"
-		printf ',\n  "explorer_default_bound_projection": {"rows": %s, "cores": %s, "cpu_seconds": %s, "wall_seconds": %s, "cpu_seconds_lightest_shard": %s, "cpu_seconds_heaviest_shard": %s, "setup_seconds_per_shard": %s, "from": "linux-3.15, shards I/80000 for I = 0, 10001, ..., 70007, no sanitizer, (seconds - 8 x set-ups) x 10000 + set-ups, x rows: rough (programs differ by orders of magnitude; rows differ)"}' \
+		printf ',\n  "explorer_default_bound_projection": {"rows": %s, "cores": %s, "cpu_seconds": %s, "wall_seconds": %s, "cpu_seconds_from_lightest_shard": %s, "cpu_seconds_from_heaviest_shard": %s, "setup_seconds_per_shard": %s, "from": "linux-3.15, shards I/80000 for I = 0, 10001, ..., 70007, no sanitizer, (seconds - 8 x set-ups) x 10000 + set-ups, x rows: rough (programs differ by orders of magnitude; rows differ)"}' \
 			"$n" "$j" "$cpu" "$wall" "$lo" "$hi" "$o"
 	fi
 	printf '\n}\n'
@@ -412,6 +412,6 @@ if [ -n "$explorer_projection" ]; then
 	echo "the whole bound, ${o}s: a shard of almost no programs), x 10000 a row, plus that once:"
 	echo "$(days "$cpu") CPU days, $(days "$wall") days on $j cores. A rough figure: programs differ by orders of"
 	echo "magnitude in states, and 8 shards sample them thinly (the shards' own projections:"
-	echo "$(days "$lo") to $(days "$hi") CPU days); rows differ by about a factor of 2. The small bound's"
-	echo "states/s are over $j jobs; the shards' include their set-ups."
+	echo "$(days "$lo") to $(days "$hi") CPU days); at the small bound rows have 0.4 to 1.3 times"
+	echo "linux-3.15's states. The small bound's states/s are over $j jobs; the shards' include their set-ups."
 fi

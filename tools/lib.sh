@@ -12,7 +12,8 @@
 #   rf_synopsis  its arguments, one line ("[--seconds N] [--seeds K]")
 #
 # Environment (each defaults to the checkout's own):
-#   RMAPFUZZ_BUILD_DIR     the build: rmapfuzz, rmap_fuzzer, seeds (build/)
+#   RMAPFUZZ_BUILD_DIR     the build: rmapfuzz, rmap_fuzzer, seeds (build/), and
+#                          its unsanitized twin in nosan/ (explore, bench)
 #   RMAPFUZZ_WORK_DIR      campaigns' corpora, crashes, logs; verdicts' and
 #                          bench's runs (the build directory)
 #   RMAPFUZZ_CRASHERS_DIR  the kept crashers (crashers/)
@@ -246,14 +247,16 @@ rf_group_alive() {
 	return 1
 }
 
-# rf_build_nosan LOG TARGET...: configure (once) and build TARGETs into
-# rf_nosan, the output in LOG; on failure, LOG's end and exit.
+# rf_build_nosan LOG JOBS TARGET...: configure rf_nosan (clang, sanitizers
+# off: said again every time, whatever configured it before; a second
+# configure takes a fraction of a second) and build TARGETs there with JOBS
+# jobs, the output in LOG; on failure, LOG's end and exit.
 rf_build_nosan() {
-	local log=$1
-	shift
+	local log=$1 jobs=$2
+	shift 2
 	mkdir -p "$(dirname "$log")"
-	if ! { { [ -f "$rf_nosan/build.ninja" ] || CC=${CC:-clang} cmake -S "$rf_root" -B "$rf_nosan" -G Ninja \
-		-DCMAKE_BUILD_TYPE=Debug -DRMAPFUZZ_SANITIZE=OFF; } && ninja -C "$rf_nosan" "$@"; } >"$log" 2>&1; then
+	if ! { CC=clang cmake -S "$rf_root" -B "$rf_nosan" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+		-DRMAPFUZZ_SANITIZE=OFF && ninja -C "$rf_nosan" -j "$jobs" "$@"; } >"$log" 2>&1; then
 		tail -n 20 "$log" >&2
 		rf_fail "the build without sanitizers failed (log: $(rf_rel "$log"))"
 	fi
