@@ -246,6 +246,8 @@ struct ex {
 	int nr_undo, cap_undo;
 	struct anon_vma_chain **avcs;
 	int nr_avcs, cap_avcs;
+	struct itree_save { struct itree_node *node, saved; } *itree;	/* names_itree's */
+	int nr_itree, cap_itree;
 	/* --measure (measure_state): the states of this search again, told
 	 * apart modulo kinds of names; steps per operation; states per
 	 * program; where blocked tasks wait. */
@@ -450,14 +452,24 @@ static void set_ptr(struct ex *x, void *p, void *v)
  * (docs/explore.md, "Names"). */
 static void names_itree(struct ex *x, struct anon_vma *av, int first)
 {
+	int n = x->nr_avcs - first;
+	if (x->nr_itree + n > x->cap_itree) {
+		x->cap_itree = x->cap_itree ? x->cap_itree * 2 : 64;
+		if (x->cap_itree < x->nr_itree + n)
+			x->cap_itree = x->nr_itree + n;
+		x->itree = realloc(x->itree, (size_t)x->cap_itree * sizeof(*x->itree));
+		if (!x->itree) {
+			fputs("rmapfuzz explore: out of memory (names)\n", stderr);
+			exit(2);
+		}
+	}
+	/* Whole nodes saved and put back (names_show): one copy a node. */
 	for (int i = first; i < x->nr_avcs; i++) {
-		struct itree_node *n = &x->avcs[i]->rb;
-		set_ptr(x, &n->parent, NULL);
-		set_ptr(x, &n->left, NULL);
-		set_ptr(x, &n->right, NULL);
-		undo_push(x, &n->red, n->red, 1);
-		n->red = false;
-		set_ul(x, &n->subtree_last, 0);
+		struct itree_node *node = &x->avcs[i]->rb;
+		x->itree[x->nr_itree++] = (struct itree_save){ node, *node };
+		node->parent = node->left = node->right = NULL;
+		node->red = false;
+		node->subtree_last = 0;
 	}
 	set_ptr(x, &av->rb_root.node, NULL);
 }
@@ -569,6 +581,10 @@ static void names_show(struct ex *x)
 		x->nr_popped--;
 		struct task *t = x->popped[x->nr_popped].t;
 		t->frames[t->depth] = x->popped[x->nr_popped].f;	/* depth is still the hash's */
+	}
+	while (x->nr_itree) {
+		x->nr_itree--;
+		*x->itree[x->nr_itree].node = x->itree[x->nr_itree].saved;
 	}
 	while (x->nr_undo) {
 		const struct name_undo *u = &x->undo[--x->nr_undo];
@@ -1919,6 +1935,7 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 		hashset_free(&x.measured[k]);
 	free(x.undo);
 	free(x.avcs);
+	free(x.itree);
 	arena_canon_free(&x.canon);
 }
 
@@ -1943,6 +1960,7 @@ void explore_world_hash(struct world *w, unsigned long long h[2])
 	arena_canon_free(&x.canon);
 	free(x.undo);
 	free(x.avcs);
+	free(x.itree);
 }
 
 void explore_result_merge(struct explore_result *a, const struct explore_result *b)
