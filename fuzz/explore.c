@@ -205,6 +205,7 @@ struct ex {
 	void *found_ctx;
 	bool progress;
 	double t0, last_progress;
+	unsigned long total;		/* the programs in the bound (progress), 0: not counted */
 
 	struct world *w;
 	struct oracle o;
@@ -1098,9 +1099,13 @@ static void progress(struct ex *x)
 	if (!x->progress || t - x->last_progress < 5)
 		return;
 	x->last_progress = t;
-	fprintf(stderr, "rmapfuzz explore: %s: %s%d operations: %lu programs, %lu states, "
+	char at[64] = "";
+	if (x->total)
+		snprintf(at, sizeof(at), " (at program %lu of %lu, %.1f%%)", x->candidate, x->total,
+			 100.0 * (double)x->candidate / (double)x->total);
+	fprintf(stderr, "rmapfuzz explore: %s: %s%d operations%s: %lu programs, %lu states, "
 		"%lu interleavings, %.0f s\n", x->proto->name, x->shortest ? "shortest search, " : "",
-		x->level, x->res->programs, x->res->states, x->res->interleavings, t - x->t0);
+		x->level, at, x->res->programs, x->res->states, x->res->interleavings, t - x->t0);
 }
 
 /* The label a state is reached by: the program's operations, the steps
@@ -1821,6 +1826,31 @@ static void explore_level(struct ex *x, int ops)
 }
 
 static void explore(const struct protocol *proto, const struct explore_bound *b,
+		    struct explore_result *res, explore_found_fn found, void *ctx, bool progress);
+
+/* The programs in the bound: the set-ups run and the programs numbered,
+ * none searched (every one another shard's), as a shard's first part
+ * costs (about half a second at the default bound, 7 at one operation
+ * more): what progress lines measure a search against. The numbering is
+ * every shard's, so the count is the position of any shard's search. */
+static unsigned long count_programs(const struct protocol *proto, const struct explore_bound *b)
+{
+	struct explore_bound cb = *b;
+	cb.shard = INT_MAX - 1;
+	cb.shards = INT_MAX;
+	cb.measure = cb.check_layouts = cb.check_next_lock = false;
+	struct explore_result *r = malloc(sizeof(*r));
+	if (!r) {
+		fputs("rmapfuzz explore: out of memory\n", stderr);
+		exit(2);
+	}
+	explore(proto, &cb, r, NULL, NULL, false);
+	unsigned long n = r->candidates;
+	free(r);
+	return n;
+}
+
+static void explore(const struct protocol *proto, const struct explore_bound *b,
 		    struct explore_result *res, explore_found_fn found, void *ctx, bool progress)
 {
 	struct ex x = { .b = b, .proto = proto, .res = res, .found = found, .found_ctx = ctx,
@@ -1834,6 +1864,11 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 	for (size_t k = 0; k < sizeof(x.layouts) / sizeof(x.layouts[0]); k++)
 		x.layouts[k].size = sizeof(struct key128);
 	x.t0 = x.last_progress = now();
+	if (progress) {
+		x.total = count_programs(proto, b);
+		fprintf(stderr, "rmapfuzz explore: %s: %lu programs in the bound (counted in %.1f s)\n",
+			proto->name, x.total, now() - x.t0);
+	}
 	x.w = world_new(proto);
 	arena_log_on(&x.w->mem);
 	oracle_attach(&x.o, x.w, false);
