@@ -419,13 +419,6 @@ static void set_int(struct ex *x, int *p, int v)
 	*p = v;
 }
 
-static int avc_by_seq(const void *a, const void *b)
-{
-	const struct anon_vma_chain *p = *(const struct anon_vma_chain *const *)a;
-	const struct anon_vma_chain *q = *(const struct anon_vma_chain *const *)b;
-	return p->seq < q->seq ? -1 : p->seq > q->seq;
-}
-
 static void avc_rank_add(struct ex *x, struct anon_vma_chain *avc)
 {
 	if (x->nr_avcs == x->cap_avcs) {
@@ -513,8 +506,17 @@ static void names_hide(struct ex *x, bool tasks)
 	 * numbered 1.. by insertion: the order every comparison sees. */
 	names_anon_vmas(x, &w->anon_vmas);
 	names_anon_vmas(x, &w->dead_anon_vmas);
-	if (x->nr_avcs > 1)
-		qsort(x->avcs, (size_t)x->nr_avcs, sizeof(*x->avcs), avc_by_seq);
+	/* By insertion number: an insertion sort, as the avcs are a few dozen
+	 * at most, each tree's already in order when no equal start moved
+	 * (qsort's calls were 2.4% of the search). */
+	for (int i = 1; i < x->nr_avcs; i++) {
+		struct anon_vma_chain *a = x->avcs[i];
+		int j = i;
+		/* x->avcs[0, j) sorted, all of x->avcs[j, i] above a's seq */
+		for (; j > 0 && x->avcs[j - 1]->seq > a->seq; j--)
+			x->avcs[j] = x->avcs[j - 1];
+		x->avcs[j] = a;
+	}
 	for (int i = 0; i < x->nr_avcs; i++)
 		set_ul(x, &x->avcs[i]->seq, (unsigned long)i + 1);
 	for (int b = 0; b < w->nr_page_blocks; b++) {
