@@ -1830,12 +1830,10 @@ static void explore_level(struct ex *x, int ops)
 static void explore(const struct protocol *proto, const struct explore_bound *b,
 		    struct explore_result *res, explore_found_fn found, void *ctx, bool progress);
 
-/* The programs in the bound: the set-ups run and the programs numbered,
- * none searched (every one another shard's), as a shard's first part
- * costs (about half a second at the default bound, 7 at one operation
- * more): what progress lines measure a search against. The numbering is
- * every shard's, so the count is the position of any shard's search. */
-static unsigned long count_programs(const struct protocol *proto, const struct explore_bound *b)
+/* (explore.h) Every one another shard's, as a shard's first part costs;
+ * the numbering is every shard's, so the count is what any shard's
+ * search is at a place in. */
+unsigned long explore_count_programs(const struct protocol *proto, const struct explore_bound *b)
 {
 	struct explore_bound cb = *b;
 	cb.shard = INT_MAX - 1;
@@ -1867,7 +1865,7 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 		x.layouts[k].size = sizeof(struct key128);
 	x.t0 = x.last_progress = now();
 	if (progress) {
-		x.total = count_programs(proto, b);
+		x.total = explore_count_programs(proto, b);
 		fprintf(stderr, "rmapfuzz explore: %s: %lu programs in the bound (counted in %.1f s)\n",
 			proto->name, x.total, now() - x.t0);
 	}

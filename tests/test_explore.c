@@ -465,6 +465,13 @@ static void shards_add_up(void)
 	 * set-up's there; states are not: each shard has its own visited set,
 	 * so a state two shards' programs reach is counted in both. */
 	CHECK_EQ(merged.candidates, whole.candidates);
+	/* What progress lines count against: the whole's, for every shard. */
+	b.shard = 1;
+	CHECK_EQ(explore_count_programs(p, &b), whole.candidates);
+	b.shard = 0;
+	b.shards = 1;
+	CHECK_EQ(explore_count_programs(p, &b), whole.candidates);
+	b.shards = 3;
 	CHECK_EQ(merged.programs + merged.same_setup, whole.programs + whole.same_setup);
 	CHECK(merged.states >= whole.states);
 	CHECK_EQ(merged.nr_inv, whole.nr_inv);
