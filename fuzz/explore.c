@@ -419,6 +419,19 @@ static void set_int(struct ex *x, int *p, int v)
 	*p = v;
 }
 
+static void set_bool(struct ex *x, bool *p, bool v)
+{
+	undo_push(x, p, *p, 1);
+	*p = v;
+}
+
+/* p: a pointer field (names_show writes it back as a pointer). */
+static void set_ptr(struct ex *x, void *p, const void *v)
+{
+	undo_push(x, p, (unsigned long)*(void **)p, 0);
+	*(const void **)p = v;
+}
+
 static void avc_rank_add(struct ex *x, struct anon_vma_chain *avc)
 {
 	if (x->nr_avcs == x->cap_avcs) {
@@ -432,11 +445,6 @@ static void avc_rank_add(struct ex *x, struct anon_vma_chain *avc)
 	x->avcs[x->nr_avcs++] = avc;
 }
 
-static void set_ptr(struct ex *x, void *p, void *v)
-{
-	undo_push(x, p, (unsigned long)*(void **)p, 0);
-	*(void **)p = v;
-}
 
 /* An interval tree without its shape: links, colours and subtree maxima
  * left out, the root's link NULL (its nodes are reached from their vmas'
@@ -547,8 +555,7 @@ static void names_hide_attempts(struct ex *x, bool next_lock)
 	struct world *w = x->w;
 	for (int i = 0; i < w->nr_tasks; i++) {
 		struct task *t = w->task[i];
-		undo_push(x, (void *)&t->step, (unsigned long)t->step, 0);
-		t->step = NULL;
+		set_ptr(x, (void *)&t->step, NULL);
 		set_int(x, &t->attempt_held, 0);
 		/* Not yet tried, or tried and blocked, on the lock its next
 		 * attempt takes before reading anything: hashed as blocked on
@@ -561,10 +568,8 @@ static void names_hide_attempts(struct ex *x, bool next_lock)
 		int returns = 0;
 		struct lock *next = next_lock ? task_next_lock_through(w, t, &write, &returns) : NULL;
 		if (next && (!t->blocked_on || (t->blocked_on == next && t->blocked_write == write))) {
-			undo_push(x, &t->blocked_on, (unsigned long)t->blocked_on, 0);
-			t->blocked_on = next;
-			undo_push(x, &t->blocked_write, t->blocked_write, 1);
-			t->blocked_write = write;
+			set_ptr(x, &t->blocked_on, next);
+			set_bool(x, &t->blocked_write, write);
 			/* Its frame returns first (task_next_lock_through): hashed
 			 * as returned. The frame is kept aside, as a hash that
 			 * reads dead slots zeroes them. */
@@ -714,10 +719,8 @@ static void measure_state(struct ex *x, int last)
 			for (int i = 0; i < w->nr_tasks && k == 3; i++) {
 				/* Not a name: a blocked task waits, a fresh one may try. */
 				struct task *t = w->task[i];
-				undo_push(x, &t->blocked_on, (unsigned long)t->blocked_on, 0);
-				t->blocked_on = NULL;
-				undo_push(x, &t->blocked_write, t->blocked_write, 1);
-				t->blocked_write = false;
+				set_ptr(x, &t->blocked_on, NULL);
+				set_bool(x, &t->blocked_write, false);
 			}
 			int ids[MAX_MMS];
 			for (int i = 0; i < n && k == 2; i++) {
