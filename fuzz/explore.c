@@ -80,8 +80,8 @@ void explore_ops_text(unsigned ops, const char *sep, struct strbuf *sb)
 }
 
 /* A schedule longer than this is cut and counted (truncated): a retry
- * loop that another task's steps keep alive could otherwise run for ever,
- * and w->steps, part of the state, grows at every step. */
+ * loop that another task's steps keep alive could otherwise run for ever
+ * (its retries, part of the state, grow at every pass). */
 #define MAX_PATH 400
 
 /* ---- sets of 128-bit state hashes: open addressing, linear probing.
@@ -490,12 +490,38 @@ static void names_anon_vmas(struct ex *x, struct list_head *head)
 	}
 }
 
+/* The step counters are clocks: w->steps and t->steps grow at every step,
+ * and a task's count of its anon_vma lock sections at each, but no step
+ * reads one but to ask whether a task has begun (t->steps != 0, in
+ * task_next_lock) or whether another task has stepped since a mark (a
+ * spinning retry: t->spin_others, and a retrying split's s->others, against
+ * task_others_steps). The counts only grow, so once another task has
+ * stepped past a mark it stays past it. Hashed as those answers, two paths
+ * of other lengths to the same world merge: a set-up that took more steps
+ * to leave the same layout, a step that left nothing but a count. */
+static void names_clocks(struct ex *x)
+{
+	struct world *w = x->w;
+	for (int i = 0; i < w->nr_tasks; i++) {
+		struct task *t = w->task[i];
+		unsigned long others = task_others_steps(t, w->steps);
+		set_ul(x, &t->spin_others, t->spinning && others != t->spin_others);
+		for (int d = 0; d < t->depth; d++)
+			if (t->frames[d].op == OP_SPLIT_HUGE_PAGE)
+				set_ul(x, &t->frames[d].u.split.others, others != t->frames[d].u.split.others);
+		set_ul(x, &t->steps, t->steps != 0);
+		set_ul(x, &t->anon_vma_locks, 0);
+	}
+	set_ul(x, &w->steps, 0);
+}
+
 /* tasks: task ids by rank too. */
 static void names_hide(struct ex *x, bool tasks)
 {
 	struct world *w = x->w;
 	x->nr_undo = 0;
 	x->nr_avcs = 0;
+	names_clocks(x);
 	set_ul(x, &w->next_vma_id, 0);
 	set_ul(x, &w->next_anon_vma_id, 0);
 	set_ul(x, &w->next_page_id, 0);

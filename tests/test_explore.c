@@ -699,6 +699,66 @@ static void interval_tree_shape_is_not_hashed(void)
 	world_free(w);
 }
 
+/* The step counters are hashed as what steps ask of them (names_clocks):
+ * whether another task has stepped since a retrying split's mark. An
+ * munmap of a range nothing maps is steps and no change. mm0's THP and
+ * its fork, the child's chain out of the tree, so that retry-walk's
+ * split counts 1 of 2 mappings and must walk again, which it may only
+ * once another task has stepped (protocols.retry_without_progress_is_a_
+ * soft_lockup). One world, as tree_history has. */
+static void run_alone(struct world *w, int id)
+{
+	for (int n = 0; task_find(w, id); n++) {
+		CHECK(n < 100);
+		CHECK_EQ(sched_step(w, id), STEP_DONE);
+	}
+}
+
+static bool same_hash(const unsigned long long a[2], const unsigned long long b[2])
+{
+	return a[0] == b[0] && a[1] == b[1];
+}
+
+static void step_clocks_hashed_as_answers(void)
+{
+	struct world *w = world_new(protocol_find("retry-walk"));
+	arena_log_on(&w->mem);	/* before world_reset: every object logged, mm0 too */
+	world_reset(w, w->proto);
+	struct page *thp = tw_fork_layout(w);
+	unsigned long long a[2], b[2], c[2];
+	explore_world_hash(w, a);
+	run_alone(w, start_munmap(w, 1, 4 * P, P));
+	explore_world_hash(w, b);
+	CHECK(same_hash(a, b));		/* the same world, more steps */
+
+	struct anon_vma_chain *avc;
+	list_for_each_entry(avc, &tw_vma(w, 1, 0)->anon_vma_chain, same_vma)
+		if (avc->anon_vma == thp->mapping)
+			break;
+	anon_vma_index_remove(w, avc);
+	int t = start_split_huge_page(w, thp);
+	CHECK_EQ(sched_step(w, t), STEP_DONE);	/* get */
+	CHECK_EQ(sched_step(w, t), STEP_DONE);	/* lock: the pass begins, its mark */
+	explore_world_hash(w, a);
+	run_alone(w, start_munmap(w, 1, 4 * P, P));
+	explore_world_hash(w, b);
+	CHECK(!same_hash(a, b));	/* another task stepped: its retry walks again */
+	run_alone(w, start_munmap(w, 1, 4 * P, P));
+	explore_world_hash(w, c);
+	CHECK(same_hash(b, c));		/* and still has after more */
+	CHECK_EQ(sched_step(w, t), STEP_DONE);	/* visit the parent */
+	CHECK_EQ(sched_step(w, t), STEP_DONE);	/* count 1 < 2: walk again, a new mark */
+	CHECK_EQ(sched_step(w, t), STEP_DONE);	/* visit the parent */
+	CHECK_EQ(sched_step(w, t), STEP_BLOCKED);	/* spins: nothing ran since */
+	explore_world_hash(w, a);
+	run_alone(w, start_munmap(w, 1, 4 * P, P));
+	CHECK(task_runnable(w, task_find(w, t)));
+	explore_world_hash(w, b);
+	CHECK(!same_hash(a, b));
+	anon_vma_index_insert(w, avc);	/* whole again, for the teardown */
+	world_free(w);
+}
+
 TEST_MAIN(T(dedup_matches_enumeration_linux_3_14), T(dedup_matches_enumeration_linux_3_12),
 	  T(dedup_matches_enumeration_linux_3_15), T(dedup_matches_enumeration_fork),
 	  T(dedup_matches_enumeration_three_concurrent), T(dedup_matches_enumeration_first_lock),
@@ -707,4 +767,5 @@ TEST_MAIN(T(dedup_matches_enumeration_linux_3_14), T(dedup_matches_enumeration_l
 	  T(shards_add_up), T(dedup_matches_enumeration_late_walks), T(ops_parse_and_print),
 	  T(exec_in_the_menu_finds_no_stack_skip), T(counterexamples_no_longer_than_the_crashers),
 	  T(late_access_finds_move_normal_pmd), T(object_layouts_tell_apart_what_whole_objects_do),
-	  T(translation_is_a_symmetry), T(interval_tree_shape_is_not_hashed))
+	  T(translation_is_a_symmetry), T(interval_tree_shape_is_not_hashed),
+	  T(step_clocks_hashed_as_answers))
