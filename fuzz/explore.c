@@ -495,10 +495,11 @@ static void names_anon_vmas(struct ex *x, struct list_head *head)
  * reads one but to ask whether a task has begun (t->steps != 0, in
  * task_next_lock) or whether another task has stepped since a mark (a
  * spinning retry: t->spin_others, and a retrying split's s->others, against
- * task_others_steps). The counts only grow, so once another task has
- * stepped past a mark it stays past it. Hashed as those answers, two paths
- * of other lengths to the same world merge: a set-up that took more steps
- * to leave the same layout, a step that left nothing but a count. */
+ * task_others_steps); a split's count of its retries no step reads. The
+ * counts only grow, so once another task has stepped past a mark it stays
+ * past it. Hashed as those answers, two paths of other lengths to the same
+ * world merge: a set-up that took more steps to leave the same layout, a
+ * walk that visited more vmas and ended. */
 static void names_clocks(struct ex *x)
 {
 	struct world *w = x->w;
@@ -507,8 +508,10 @@ static void names_clocks(struct ex *x)
 		unsigned long others = task_others_steps(t, w->steps);
 		set_ul(x, &t->spin_others, t->spinning && others != t->spin_others);
 		for (int d = 0; d < t->depth; d++)
-			if (t->frames[d].op == OP_SPLIT_HUGE_PAGE)
+			if (t->frames[d].op == OP_SPLIT_HUGE_PAGE) {
 				set_ul(x, &t->frames[d].u.split.others, others != t->frames[d].u.split.others);
+				set_int(x, &t->frames[d].u.split.retries, 0);	/* no step reads it */
+			}
 		set_ul(x, &t->steps, t->steps != 0);
 		set_ul(x, &t->anon_vma_locks, 0);
 	}
