@@ -425,6 +425,12 @@ static void set_bool(struct ex *x, bool *p, bool v)
 	*p = v;
 }
 
+static void set_uchar(struct ex *x, unsigned char *p, unsigned char v)
+{
+	undo_push(x, p, *p, 1);
+	*p = v;
+}
+
 /* p: a pointer field (names_show writes it back as a pointer). */
 static void set_ptr(struct ex *x, void *p, const void *v)
 {
@@ -518,6 +524,22 @@ static void names_clocks(struct ex *x)
 	set_ul(x, &w->steps, 0);
 }
 
+/* Locals a frame no longer reads: a migration's pte table id, which the
+ * unlocked look records for the locked step after it (visit_ptl) and
+ * nothing reads once the visit is done (looked false). */
+static void names_dead_locals(struct ex *x)
+{
+	struct world *w = x->w;
+	for (int i = 0; i < w->nr_tasks; i++) {
+		struct task *t = w->task[i];
+		for (int d = 0; d < t->depth; d++) {
+			struct frame *f = &t->frames[d];
+			if (f->op == OP_MIGRATE && !f->u.migrate.looked)
+				set_uchar(x, &f->u.migrate.table, 0);
+		}
+	}
+}
+
 /* tasks: task ids by rank too. */
 static void names_hide(struct ex *x, bool tasks)
 {
@@ -525,6 +547,7 @@ static void names_hide(struct ex *x, bool tasks)
 	x->nr_undo = 0;
 	x->nr_avcs = 0;
 	names_clocks(x);
+	names_dead_locals(x);
 	set_ul(x, &w->next_vma_id, 0);
 	set_ul(x, &w->next_anon_vma_id, 0);
 	set_ul(x, &w->next_page_id, 0);
@@ -627,8 +650,8 @@ static void names_show(struct ex *x)
 		const struct name_undo *u = &x->undo[--x->nr_undo];
 		if (!u->size)
 			*(const void **)u->p = (const void *)u->v;
-		else if (u->size == 1)
-			*(bool *)u->p = u->v;
+		else if (u->size == 1)	/* a bool or an unsigned char: one byte */
+			*(unsigned char *)u->p = (unsigned char)u->v;
 		else if (u->size == sizeof(unsigned long))
 			*(unsigned long *)u->p = u->v;
 		else
