@@ -105,6 +105,13 @@ static enum step_result copy_pte_range(struct world *w, struct task *t, struct f
 	return STEP_DONE;
 }
 
+struct lock *fork_next_lock(const struct frame *f)
+{
+	const struct fork_frame *fk = &f->u.fork;
+	struct anon_vma *av = fk->mpnt ? fk->mpnt->anon_vma : NULL;
+	return (f->pc == 1 || f->pc == 4 || f->pc == 5) && av ? anon_vma_lock(av) : NULL;
+}
+
 enum step_result fork_step(struct world *w, struct task *t, struct frame *f)
 {
 	struct fork_frame *fk = &f->u.fork;
@@ -134,6 +141,7 @@ enum step_result fork_step(struct world *w, struct task *t, struct frame *f)
 				f->pc = 3;
 				continue;
 			}
+			/* The lock first: task_next_lock (fork_next_lock). */
 			struct anon_vma *av = mpnt->anon_vma;
 			if (av && !lock_take(w, t, anon_vma_lock(av), true))
 				return STEP_BLOCKED;
@@ -180,7 +188,8 @@ enum step_result fork_step(struct world *w, struct task *t, struct frame *f)
 			return STEP_DONE;
 		case 5: {
 			/* The templist protocols: the copy is done, the child joins
-			 * the index under the anon_vma lock a second time. */
+			 * the index under the anon_vma lock a second time, the
+			 * lock first (fork_next_lock). */
 			struct anon_vma *av = fk->mpnt->anon_vma;
 			if (!lock_take(w, t, anon_vma_lock(av), true))
 				return STEP_BLOCKED;
@@ -193,7 +202,8 @@ enum step_result fork_step(struct world *w, struct task *t, struct frame *f)
 			return STEP_DONE;
 		}
 		default: {
-			/* wait_split_huge_page(): the split holds AV(w) to its end. */
+			/* wait_split_huge_page(): the split holds AV(w) to its
+			 * end. The lock first (fork_next_lock). */
 			struct anon_vma *av = fk->mpnt->anon_vma;
 			if (!lock_wait(w, t, anon_vma_lock(av), true))
 				return STEP_BLOCKED;

@@ -298,6 +298,11 @@ static enum step_result move_next_extent(struct world *w, struct task *t, struct
 	return move_done(w, t, f, (int)m->len);
 }
 
+struct lock *move_page_tables_next_lock(const struct frame *f)
+{
+	return f->pc == MOVE_WAIT_SPLIT ? anon_vma_lock(f->u.move.vma->anon_vma) : NULL;
+}
+
 enum step_result move_page_tables_step(struct world *w, struct task *t, struct frame *f)
 {
 	struct move_page_tables_frame *m = &f->u.move;
@@ -308,7 +313,8 @@ enum step_result move_page_tables_step(struct world *w, struct task *t, struct f
 	case MOVE_SET_NEW:
 		return move_set_new(w, t, f);
 	default:
-		/* wait_split_huge_page() */
+		/* wait_split_huge_page(), its lock first: task_next_lock
+		 * (move_page_tables_next_lock). */
 		if (!lock_wait(w, t, anon_vma_lock(m->vma->anon_vma), true))
 			return STEP_BLOCKED;
 		step_trace(w, t, "wait_split_huge_page", "mm%d %#lx", m->vma->vm_mm->id, m->old);

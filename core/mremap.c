@@ -74,22 +74,44 @@ static enum step_result anon_vma_section(struct world *w, struct task *t, struct
 	return STEP_DONE;
 }
 
-/* copy_vma(): the destination vma, by merge or as a new clone. */
-static enum step_result copy_vma(struct world *w, struct task *t, struct frame *f)
+/* The destination's pgoff: a never-faulted vma has no pages to keep
+ * linear, so it takes the pgoff of the new address, to merge more often. */
+static pgoff_t copy_vma_pgoff(const struct mremap_frame *m, const struct vm_area_struct *vma,
+			      pgoff_t pgoff)
+{
+	return vma->anon_vma ? pgoff : m->new_addr >> PAGE_SHIFT;
+}
+
+/* copy_vma's choice: whether the destination merges (plan), from the mm's
+ * vmas alone, which the caller's mmap_sem keeps still. */
+static bool copy_vma_merges(const struct mremap_frame *m, struct vm_area_struct *vma,
+			    pgoff_t pgoff, struct vma_merge_plan *plan)
+{
+	return vma_merge(m->mm, find_vma_prev_of(m->mm, m->new_addr), m->new_addr,
+			 m->new_addr + m->new_len, vma->vm_flags, vma->anon_vma,
+			 copy_vma_pgoff(m, vma, pgoff), plan);
+}
+
+static pgoff_t move_vma_pgoff(const struct mremap_frame *m, const struct vm_area_struct *vma)
+{
+	return vma->vm_pgoff + ((m->old_addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
+/* copy_vma(): the destination vma, by merge or as a new clone. The frame
+ * takes the source vma only once the step goes on: an attempt that blocks
+ * leaves it as it was (task_next_lock). */
+static enum step_result copy_vma(struct world *w, struct task *t, struct frame *f,
+				 struct vm_area_struct *vma)
 {
 	struct mremap_frame *m = &f->u.mremap;
 	struct mm_struct *mm = m->mm;
-	struct vm_area_struct *vma = m->vma;
 	unsigned long end = m->new_addr + m->new_len;
-	pgoff_t pgoff = m->new_pgoff;
+	pgoff_t new_pgoff = move_vma_pgoff(m, vma);
 	struct vma_merge_plan plan;
 
-	/* A never-faulted vma has no pages to keep linear: take the pgoff of
-	 * the new address, to merge more often. */
-	if (!vma->anon_vma)
-		pgoff = m->new_addr >> PAGE_SHIFT;
-	if (vma_merge(mm, find_vma_prev_of(mm, m->new_addr), m->new_addr, end, vma->vm_flags,
-		      vma->anon_vma, pgoff, &plan)) {
+	if (copy_vma_merges(m, vma, new_pgoff, &plan)) {
+		m->vma = vma;
+		m->vma_start = vma->vm_start;
 		m->new_vma = plan.vma;
 		if (w->proto->templist == TEMPLIST_ALL)
 			plan.vma->rmap_templist = true;
@@ -97,13 +119,17 @@ static enum step_result copy_vma(struct world *w, struct task *t, struct frame *
 		call_vma_adjust(w, t, plan.vma, plan.start, plan.end, plan.pgoff, NULL);
 		return STEP_CONTINUE;
 	}
+	/* The first lock, after reading the mm's vmas alone: task_next_lock
+	 * (mremap_next_lock). */
 	struct anon_vma *av = vma->anon_vma;
 	if (av && !lock_take(w, t, anon_vma_lock(av), true))
 		return STEP_BLOCKED;
+	m->vma = vma;
+	m->vma_start = vma->vm_start;
 	struct vm_area_struct *new_vma = vm_area_dup(w, vma);
 	new_vma->vm_start = m->new_addr;
 	new_vma->vm_end = end;
-	new_vma->vm_pgoff = pgoff;
+	new_vma->vm_pgoff = copy_vma_pgoff(m, vma, new_pgoff);
 	new_vma->rmap_templist = w->proto->templist != TEMPLIST_OFF;
 	anon_vma_clone(w, new_vma, vma);
 	vma_link(mm, new_vma);
@@ -127,10 +153,28 @@ static enum step_result move_vma(struct world *w, struct task *t, struct frame *
 
 	if (m->mm->map_count >= MAX_MAP_COUNT - 3)
 		return mremap_fail(w, t, m, "map_count");
-	m->vma = vma;
-	m->vma_start = vma->vm_start;
-	m->new_pgoff = vma->vm_pgoff + ((m->old_addr - vma->vm_start) >> PAGE_SHIFT);
-	return copy_vma(w, t, f);
+	return copy_vma(w, t, f, vma);
+}
+
+/* vma_to_resize(): the range must lie in one vma. */
+static struct vm_area_struct *vma_to_resize(const struct mremap_frame *m)
+{
+	struct vm_area_struct *vma = find_vma(m->mm, m->old_addr);
+	if (!vma || vma->vm_start > m->old_addr || m->old_addr + m->len > vma->vm_end)
+		return NULL;
+	return vma;
+}
+
+struct lock *mremap_next_lock(const struct frame *f)
+{
+	const struct mremap_frame *m = &f->u.mremap;
+	struct vm_area_struct *vma = f->pc == MREMAP_VMA ? vma_to_resize(m)
+				   : f->pc == MREMAP_RESIZE_MOVE ? m->vma : NULL;
+	struct vma_merge_plan plan;
+	if (!vma || !vma->anon_vma || m->mm->map_count >= MAX_MAP_COUNT - 3 ||
+	    copy_vma_merges(m, vma, move_vma_pgoff(m, vma), &plan))
+		return NULL;
+	return anon_vma_lock(vma->anon_vma);
 }
 
 /* vma_expandable(): the hole after vma holds delta more bytes. */
@@ -216,9 +260,8 @@ enum step_result mremap_step(struct world *w, struct task *t, struct frame *f)
 				call_munmap(w, t, mm, m->new_addr, m->len);
 			return STEP_DONE;
 		case MREMAP_VMA: {
-			/* vma_to_resize(): the range must lie in one vma. */
-			struct vm_area_struct *vma = find_vma(mm, m->old_addr);
-			if (!vma || vma->vm_start > m->old_addr || m->old_addr + m->len > vma->vm_end)
+			struct vm_area_struct *vma = vma_to_resize(m);
+			if (!vma)
 				return mremap_fail(w, t, m, "no vma covers the range");
 			return move_vma(w, t, f, vma);
 		}

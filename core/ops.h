@@ -44,6 +44,16 @@ struct lock *split_huge_page_next_lock(const struct world *w, const struct task 
  * every extent left is an empty pmd (of the caller's mm, which holds its
  * mmap_sem: no other task fills or frees them). */
 bool unmap_vmas_returns(const struct frame *f);
+/* mremap's copy_vma, when it makes a new vma: the source's anon_vma lock,
+ * which its mm's vmas decide (the task holds the mmap_sem for write: no
+ * other task changes them, nor the vma's anon_vma). */
+struct lock *mremap_next_lock(const struct frame *f);
+/* fork's anon_vma_fork, templist flush and wait_split_huge_page: the
+ * parent vma's anon_vma lock (the task holds the parent's mmap_sem for
+ * write). */
+struct lock *fork_next_lock(const struct frame *f);
+/* wait_split_huge_page in move_page_tables: the vma's anon_vma lock. */
+struct lock *move_page_tables_next_lock(const struct frame *f);
 /* free_pgtables' unlink_anon_vmas in munmap and exit_mmap (unlink_next_lock). */
 struct lock *munmap_next_lock(const struct frame *f);
 struct lock *exit_mmap_next_lock(const struct frame *f);

@@ -393,12 +393,18 @@ struct lock *task_next_lock(const struct world *w, const struct task *t, bool *w
 		return &f->u.munmap.mm->mmap_sem;
 	case OP_EXIT_MMAP:	/* exit_mmap_step: free_pgtables' unlink */
 		return exit_mmap_next_lock(f);
-	case OP_MREMAP:		/* mremap_step: MREMAP_BEGIN */
-		if (t->depth != 1 || t->steps || f->pc != 0)
+	case OP_MREMAP:		/* mremap_step: MREMAP_BEGIN; copy_vma's */
+		if (f->pc != 0)
+			return mremap_next_lock(f);
+		if (t->depth != 1 || t->steps)
 			return NULL;
 		return &f->u.mremap.mm->mmap_sem;
-	case OP_FORK:		/* fork_step: case 0 */
-		if (t->depth != 1 || t->steps || f->pc != 0)
+	case OP_MOVE_PAGE_TABLES:	/* move_page_tables_step: wait_split_huge_page */
+		return move_page_tables_next_lock(f);
+	case OP_FORK:		/* fork_step: case 0; anon_vma_fork's and the waits' */
+		if (f->pc != 0)
+			return fork_next_lock(f);
+		if (t->depth != 1 || t->steps)
 			return NULL;
 		return &f->u.fork.oldmm->mmap_sem;
 	case OP_MIGRATE:	/* migrate_step: cases 2, 3 and 6; the visits (4, 7) */

@@ -89,7 +89,6 @@ struct mremap_frame {
 	unsigned char flags;		/* resize: MREMAP_MAYMOVE, MREMAP_ALLOC_FAILS */
 	struct vm_area_struct *vma, *new_vma;
 	unsigned long vma_start;
-	pgoff_t new_pgoff;
 	bool need_rmap_locks;
 	unsigned long moved;		/* what move_page_tables moved */
 };
