@@ -797,6 +797,53 @@ static void dead_locals_not_hashed(void)
 	world_free(w);
 }
 
+/* A task that has not tried its next lock and one that tried and waits on
+ * it hash the same only where task_next_lock knows that lock (the attempt
+ * takes it before reading anything another task changes). mm0's THP,
+ * its split under way (the anon_vma lock held, the pmd frozen); an munmap
+ * of it finds the pmd splitting and must wait for the split
+ * (wait_split_huge_page), an attempt that first reads the pmd, which the
+ * split thaws before it lets go: waiting on the lock and about to look
+ * again are two futures, and must hash apart. A second munmap of mm0,
+ * whose first step takes the mmap_sem the first holds, is the same
+ * future fresh or blocked, and must hash the same. */
+static void untried_merges_only_known_locks(void)
+{
+	struct world *w = world_new(protocol_find("linux-3.15"));
+	arena_log_on(&w->mem);
+	world_reset(w, w->proto);
+	tw_mmap(w, 0, 0, P);
+	tw_fault(w, 0, 0, true);
+	int s = start_split_huge_page(w, tw_page(w, 0, 0));
+	for (int n = 0; !pmd_trans_splitting(tw_pmd(w, 0, 0)); n++) {
+		CHECK(n < 10);
+		CHECK_EQ(sched_step(w, s), STEP_DONE);
+	}
+	int m = start_munmap(w, 0, 0, P);
+	struct task *t = task_find(w, m);
+	for (int n = 0; !(task_top(t)->op == OP_UNMAP_VMAS && task_top(t)->pc == 4); n++) {
+		CHECK(n < 20);
+		CHECK_EQ(sched_step(w, m), STEP_DONE);
+	}
+	bool write;
+	CHECK(task_next_lock(w, t, &write) == NULL);	/* it reads the pmd first */
+	unsigned long long a[2], b[2];
+	explore_world_hash(w, a);
+	CHECK_EQ(sched_step(w, m), STEP_BLOCKED);	/* the split holds the lock */
+	CHECK(t->blocked_on != NULL);
+	explore_world_hash(w, b);
+	CHECK(!same_hash(a, b));
+
+	int m2 = start_munmap(w, 0, 0, P);
+	struct task *t2 = task_find(w, m2);
+	CHECK(task_next_lock(w, t2, &write) == &w->mm[0]->mmap_sem);
+	explore_world_hash(w, a);
+	CHECK_EQ(sched_step(w, m2), STEP_BLOCKED);	/* the first munmap holds it */
+	explore_world_hash(w, b);
+	CHECK(same_hash(a, b));
+	world_free(w);
+}
+
 TEST_MAIN(T(dedup_matches_enumeration_linux_3_14), T(dedup_matches_enumeration_linux_3_12),
 	  T(dedup_matches_enumeration_linux_3_15), T(dedup_matches_enumeration_fork),
 	  T(dedup_matches_enumeration_three_concurrent), T(dedup_matches_enumeration_first_lock),
@@ -807,4 +854,5 @@ TEST_MAIN(T(dedup_matches_enumeration_linux_3_14), T(dedup_matches_enumeration_l
 	  T(late_access_finds_move_normal_pmd), T(object_layouts_tell_apart_what_whole_objects_do),
 	  T(translation_is_a_symmetry), T(interval_tree_shape_is_not_hashed),
 	  T(step_clocks_hashed_as_answers),
-	  T(dead_locals_not_hashed))
+	  T(dead_locals_not_hashed),
+	  T(untried_merges_only_known_locks))
