@@ -52,6 +52,9 @@ struct lock *mremap_next_lock(const struct frame *f);
  * parent vma's anon_vma lock (the task holds the parent's mmap_sem for
  * write). */
 struct lock *fork_next_lock(const struct frame *f);
+/* __split_vma's anon_vma_clone: the vma's anon_vma lock (its caller holds
+ * the mm's mmap_sem for write). */
+struct lock *split_vma_next_lock(const struct frame *f);
 /* wait_split_huge_page in move_page_tables: the vma's anon_vma lock. */
 struct lock *move_page_tables_next_lock(const struct frame *f);
 /* free_pgtables' unlink_anon_vmas in munmap and exit_mmap (unlink_next_lock). */

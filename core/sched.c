@@ -399,6 +399,8 @@ struct lock *task_next_lock(const struct world *w, const struct task *t, bool *w
 		if (t->depth != 1 || t->steps)
 			return NULL;
 		return &f->u.mremap.mm->mmap_sem;
+	case OP_SPLIT_VMA:	/* split_vma_step: case 0 */
+		return split_vma_next_lock(f);
 	case OP_MOVE_PAGE_TABLES:	/* move_page_tables_step: wait_split_huge_page */
 		return move_page_tables_next_lock(f);
 	case OP_FORK:		/* fork_step: case 0; anon_vma_fork's and the waits' */

@@ -73,19 +73,19 @@ void sched_stuck(struct world *w);
  * another task can change, with *write its mode; NULL when the next
  * attempt is not known to begin so. Known: the first step of munmap,
  * mremap and fork (the mmap_sem, write); the anon_vma lock steps of fork,
- * mremap's copy_vma and move_page_tables' wait for a split, whose lock
- * the mm's vmas decide, under the task's mmap_sem (ops.h); the walks' lock
- * steps that begin with their lock: migrate_pages' lock_page and its two
- * anon_vma locks, split_huge_page's anon_vma lock (an anon_vma's root is
- * set when it is made and never changes), and the locked half of each
- * walk's visit while it holds its anon_vma lock (ops.h: migrate_next_lock,
- * split_huge_page_next_lock). Such an attempt either takes the lock and
- * goes on, or blocks on it having changed nothing but the task's
- * blocked_on and blocked_write, the same as when it blocked there before;
- * and a task blocked on it can run exactly when the attempt would take it.
- * The explorer (docs/explore.md, "Names") hashes a task that has not tried
- * such a lock as one that tried and blocked. Each step named here says so
- * where it takes the lock. */
+ * mremap's copy_vma, __split_vma and move_page_tables' wait for a split,
+ * whose lock the mm's vmas decide, under the task's mmap_sem (ops.h); the
+ * walks' lock steps that begin with their lock: migrate_pages' lock_page
+ * and its two anon_vma locks, split_huge_page's anon_vma lock (an
+ * anon_vma's root is set when it is made and never changes), and the
+ * locked half of each walk's visit while it holds its anon_vma lock
+ * (ops.h: migrate_next_lock, split_huge_page_next_lock). Such an attempt
+ * either takes the lock and goes on, or blocks on it having changed
+ * nothing but the task's blocked_on and blocked_write, the same as when it
+ * blocked there before; and a task blocked on it can run exactly when the
+ * attempt would take it. The explorer (docs/explore.md, "Names") hashes a
+ * task that has not tried such a lock as one that tried and blocked. Each
+ * step named here says so where it takes the lock. */
 struct lock *task_next_lock(const struct world *w, const struct task *t, bool *write);
 /* The same, seen through a top frame whose next attempt only returns
  * (unmap_vmas at its end, then munmap's or exit_mmap's unlink): *returns

@@ -5,6 +5,12 @@
  * as in the kernel, and never misses them. */
 #include "ops.h"
 
+struct lock *split_vma_next_lock(const struct frame *f)
+{
+	struct anon_vma *av = f->u.split_vma.vma->anon_vma;
+	return f->pc == 0 && av ? anon_vma_lock(av) : NULL;
+}
+
 enum step_result split_vma_step(struct world *w, struct task *t, struct frame *f)
 {
 	struct split_vma_frame *s = &f->u.split_vma;
@@ -12,6 +18,7 @@ enum step_result split_vma_step(struct world *w, struct task *t, struct frame *f
 
 	switch (f->pc) {
 	case 0: {
+		/* The lock first: task_next_lock (split_vma_next_lock). */
 		struct anon_vma *av = vma->anon_vma;
 		if (av && !lock_take(w, t, anon_vma_lock(av), true))
 			return STEP_BLOCKED;
