@@ -6,16 +6,19 @@
  * visit the parent before the child to see every copy. */
 #include "ops.h"
 
+/* fork_step's steps (frame pc). */
+enum { FORK_BEGIN, FORK_VMA, FORK_COPY, FORK_DONE, FORK_WAIT_SPLIT, FORK_FLUSH };
+
 static void next_extent(struct fork_frame *fk, struct frame *f, unsigned long next)
 {
 	fk->addr = next;
 	if (fk->addr >= fk->mpnt->vm_end) {
 		if (fk->tmp->rmap_templist) {
-			f->pc = 5;	/* the templist flush, then the next vma */
+			f->pc = FORK_FLUSH;	/* the templist flush, then the next vma */
 			return;
 		}
 		fk->mpnt = fk->mpnt->vm_next;
-		f->pc = 1;
+		f->pc = FORK_VMA;
 	}
 }
 
@@ -51,7 +54,7 @@ static enum step_result copy_huge_pmd(struct world *w, struct task *t, struct fr
 	struct pmd *src = c.src, *dst = c.dst;
 	if (pmd_trans_splitting(src)) {
 		step_trace(w, t, "copy_huge_pmd", "mm%d %#lx: splitting, wait", fk->oldmm->id, c.addr);
-		f->pc = 4;
+		f->pc = FORK_WAIT_SPLIT;
 	} else if (pmd_trans_huge(src)) {
 		step_trace(w, t, "copy_huge_pmd", "copied huge pmd mm%d %#lx -> mm%d %#lx (page %lu)",
 			   fk->oldmm->id, c.addr, fk->mm->id, c.addr, src->page->id);
@@ -109,7 +112,8 @@ struct lock *fork_next_lock(const struct frame *f)
 {
 	const struct fork_frame *fk = &f->u.fork;
 	struct anon_vma *av = fk->mpnt ? fk->mpnt->anon_vma : NULL;
-	return (f->pc == 1 || f->pc == 4 || f->pc == 5) && av ? anon_vma_lock(av) : NULL;
+	return (f->pc == FORK_VMA || f->pc == FORK_WAIT_SPLIT || f->pc == FORK_FLUSH) && av ?
+	       anon_vma_lock(av) : NULL;
 }
 
 enum step_result fork_step(struct world *w, struct task *t, struct frame *f)
@@ -118,7 +122,7 @@ enum step_result fork_step(struct world *w, struct task *t, struct frame *f)
 
 	for (;;) {
 		switch (f->pc) {
-		case 0:
+		case FORK_BEGIN:
 			/* First, before any read: task_next_lock (sched.c). */
 			if (!lock_take(w, t, &fk->oldmm->mmap_sem, true))
 				return STEP_BLOCKED;
@@ -133,12 +137,12 @@ enum step_result fork_step(struct world *w, struct task *t, struct frame *f)
 			lock_take(w, t, &fk->mm->mmap_sem, true);	/* new: uncontended */
 			step_trace(w, t, "dup_mmap", "mm%d -> mm%d", fk->oldmm->id, fk->mm->id);
 			fk->mpnt = fk->oldmm->mmap;
-			f->pc = 1;
+			f->pc = FORK_VMA;
 			return STEP_DONE;
-		case 1: {
+		case FORK_VMA: {
 			struct vm_area_struct *mpnt = fk->mpnt;
 			if (!mpnt) {
-				f->pc = 3;
+				f->pc = FORK_DONE;
 				continue;
 			}
 			/* The lock first: task_next_lock (fork_next_lock). */
@@ -162,12 +166,12 @@ enum step_result fork_step(struct world *w, struct task *t, struct frame *f)
 			fk->tmp = tmp;
 			fk->addr = mpnt->vm_start;
 			if (av)
-				f->pc = 2;	/* copy_page_range: only vmas with an anon_vma have pages */
+				f->pc = FORK_COPY;	/* copy_page_range: only vmas with an anon_vma have pages */
 			else
 				fk->mpnt = mpnt->vm_next;
 			return STEP_DONE;
 		}
-		case 2: {
+		case FORK_COPY: {
 			/* Unlocked peeks, as copy_pmd_range's: empty pmds are skipped. */
 			struct pmd *src = mm_pmd(fk->oldmm, fk->addr);
 			if (pmd_trans_huge(src))
@@ -177,7 +181,7 @@ enum step_result fork_step(struct world *w, struct task *t, struct frame *f)
 			next_extent(fk, f, pmd_addr_end(fk->addr, fk->mpnt->vm_end));
 			continue;
 		}
-		case 3:
+		case FORK_DONE:
 			step_trace(w, t, "dup_mmap", "done: up_write both mmap_sems");
 			/* The parent's entries lost their write bit: its CPUs
 			 * must not keep writing through the old translations. */
@@ -186,7 +190,7 @@ enum step_result fork_step(struct world *w, struct task *t, struct frame *f)
 			lock_drop(w, t, &fk->oldmm->mmap_sem);
 			task_return(t, fk->mm->id);
 			return STEP_DONE;
-		case 5: {
+		case FORK_FLUSH: {
 			/* The templist protocols: the copy is done, the child joins
 			 * the index under the anon_vma lock a second time, the
 			 * lock first (fork_next_lock). */
@@ -198,10 +202,10 @@ enum step_result fork_step(struct world *w, struct task *t, struct frame *f)
 			anon_vma_templist_flush(w, fk->tmp);
 			lock_drop(w, t, anon_vma_lock(av));
 			fk->mpnt = fk->mpnt->vm_next;
-			f->pc = 1;
+			f->pc = FORK_VMA;
 			return STEP_DONE;
 		}
-		default: {
+		default: {	/* FORK_WAIT_SPLIT */
 			/* wait_split_huge_page(): the split holds AV(w) to its
 			 * end. The lock first (fork_next_lock). */
 			struct anon_vma *av = fk->mpnt->anon_vma;
@@ -213,7 +217,7 @@ enum step_result fork_step(struct world *w, struct task *t, struct frame *f)
 			if (pmd_trans_huge(mm_pmd(fk->oldmm, fk->addr)) && !w->proto->split_refuses_pins)
 				world_kernel_bug(w, "wait_split_huge_page: mm%d pmd %#lx still huge after "
 						 "the split", fk->oldmm->id, fk->addr);
-			f->pc = 2;
+			f->pc = FORK_COPY;
 			return STEP_DONE;
 		}
 		}

@@ -145,13 +145,19 @@ static enum step_result copy_vma(struct world *w, struct task *t, struct frame *
 	return STEP_DONE;
 }
 
+/* move_vma's room for the vmas a move may make (and split). */
+static bool move_vma_map_count_full(const struct mremap_frame *m)
+{
+	return m->mm->map_count >= MAX_MAP_COUNT - 3;
+}
+
 /* move_vma() up to the move: the vma is found and the range checked. */
 static enum step_result move_vma(struct world *w, struct task *t, struct frame *f,
 				 struct vm_area_struct *vma)
 {
 	struct mremap_frame *m = &f->u.mremap;
 
-	if (m->mm->map_count >= MAX_MAP_COUNT - 3)
+	if (move_vma_map_count_full(m))
 		return mremap_fail(w, t, m, "map_count");
 	return copy_vma(w, t, f, vma);
 }
@@ -171,7 +177,7 @@ struct lock *mremap_next_lock(const struct frame *f)
 	struct vm_area_struct *vma = f->pc == MREMAP_VMA ? vma_to_resize(m)
 				   : f->pc == MREMAP_RESIZE_MOVE ? m->vma : NULL;
 	struct vma_merge_plan plan;
-	if (!vma || !vma->anon_vma || m->mm->map_count >= MAX_MAP_COUNT - 3 ||
+	if (!vma || !vma->anon_vma || move_vma_map_count_full(m) ||
 	    copy_vma_merges(m, vma, move_vma_pgoff(m, vma), &plan))
 		return NULL;
 	return anon_vma_lock(vma->anon_vma);
@@ -203,9 +209,8 @@ static enum step_result mremap_resize(struct world *w, struct task *t, struct fr
 			call_munmap(w, t, mm, addr + new_len, old_len - new_len);
 		return STEP_DONE;
 	}
-	/* vma_to_resize(): the range must lie in one vma. */
-	struct vm_area_struct *vma = find_vma(mm, addr);
-	if (!vma || vma->vm_start > addr || old_len > vma->vm_end - addr)
+	struct vm_area_struct *vma = vma_to_resize(m);
+	if (!vma)
 		return mremap_fail(w, t, m, "no vma covers the range");
 	if (old_len == vma->vm_end - addr && vma_expandable(vma, new_len - old_len)) {
 		step_trace(w, t, "mremap", "mm%d [%#lx, %#lx) to %#lx bytes: vma%lu grows in place",

@@ -79,9 +79,10 @@ void explore_ops_text(unsigned ops, const char *sep, struct strbuf *sb)
 		}
 }
 
-/* A schedule longer than this is cut and counted (truncated): a retry
- * loop that another task's steps keep alive could otherwise run for ever
- * (its retries, part of the state, grow at every pass). */
+/* A schedule longer than this is cut and counted (truncated), and path[]
+ * is this long: a guard, as every operation ends (a retry loop must wait
+ * for another task's step) and none has come near it; it would also end a
+ * loop through states with one runnable task, which are never hashed. */
 #define MAX_PATH 400
 
 /* ---- sets of 128-bit state hashes: open addressing, linear probing.
@@ -515,7 +516,9 @@ static void names_clocks(struct ex *x)
 		set_ul(x, &t->spin_others, t->spinning && others != t->spin_others);
 		for (int d = 0; d < t->depth; d++)
 			if (t->frames[d].op == OP_SPLIT_HUGE_PAGE) {
-				set_ul(x, &t->frames[d].u.split.others, others != t->frames[d].u.split.others);
+				/* Read only by retry protocols' split_retry. */
+				set_ul(x, &t->frames[d].u.split.others,
+				       w->proto->split_retry && others != t->frames[d].u.split.others);
 				set_int(x, &t->frames[d].u.split.retries, 0);	/* no step reads it */
 			}
 		set_ul(x, &t->steps, t->steps != 0);
@@ -546,6 +549,10 @@ static void names_hide(struct ex *x, bool tasks)
 	struct world *w = x->w;
 	x->nr_undo = 0;
 	x->nr_avcs = 0;
+	/* Before names_hide_attempts, whose task_next_lock then reads these
+	 * fields in the form the hash keeps: t->steps as whether it has
+	 * begun, migrate.table only with looked set. A claim function that
+	 * read a hidden field otherwise would have to run before this. */
 	names_clocks(x);
 	names_dead_locals(x);
 	set_ul(x, &w->next_vma_id, 0);

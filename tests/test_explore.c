@@ -169,6 +169,15 @@ static void dedup_matches_enumeration_linux_3_15(void)
 	CHECK_EQ(same_as_enumeration("linux-3.15", small(3, 3, 1, 2)), 0);
 }
 
+/* The retrying splits without a preemption bound: a fork beside the split
+ * makes it count fewer mappings than page_mapcount, and walk again once
+ * another task has stepped (names_clocks hashes that answer alone). */
+static void dedup_matches_enumeration_retry(void)
+{
+	CHECK_EQ(same_as_enumeration("retry-walk", small(3, 1, 2, -1)), 0);
+	CHECK_EQ(same_as_enumeration("retry-only", small(3, 1, 2, -1)), 0);
+}
+
 /* Late walks (--ops walks: every mapped page, started after any step of
  * the others) deduplicate soundly too: exec beside a migration of its
  * argument pages, every interleaving with up to 3 preemptions; and the
@@ -844,7 +853,8 @@ static void untried_merges_only_known_locks(void)
 	world_free(w);
 }
 
-TEST_MAIN(T(dedup_matches_enumeration_linux_3_14), T(dedup_matches_enumeration_linux_3_12),
+TEST_MAIN(T(dedup_matches_enumeration_linux_3_14), T(dedup_matches_enumeration_retry),
+	  T(dedup_matches_enumeration_linux_3_12),
 	  T(dedup_matches_enumeration_linux_3_15), T(dedup_matches_enumeration_fork),
 	  T(dedup_matches_enumeration_three_concurrent), T(dedup_matches_enumeration_first_lock),
 	  T(dedup_matches_enumeration_every_row_three_tasks),
