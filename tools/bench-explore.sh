@@ -8,23 +8,29 @@
 #   - every row at a small bound, 3 operations, 2 concurrent, 3 pmds, 1 mm,
 #     --jobs J: the whole table's wall-clock time;
 #   - linux-3.15 at the default bound (5 operations, 3 concurrent, 6 pmds,
-#     3 mms), a sample of it: shards I/80000 for I = 0, 10001, ..., 70007
-#     (8 of them, spread over the numbering), one process each.
-# The default bound is too big to run here (docs/explore.md, Figures): its
-# table is projected from the sample: its seconds less what each shard
-# pays before its programs (the set-ups, measured on a shard of almost no
-# programs) x 10000 a row (80000 shards / 8), plus that once, x the rows,
-# over J cores. Rough: programs differ by orders of magnitude in states,
-# so 8 shards of about 40 programs each sample the heavy ones thinly (the
-# range of the shards' own projections is printed beside it; shard 0/2000,
-# 1,764 programs, projects 2.4 times as much); a shard merges fewer states
-# than the whole, its visited set being its own (not measured); and at the
+#     3 mms), a sample of it: shards I/8000 for I = 0, 1001, ..., 7007
+#     (8 of them, spread over the numbering, about 380 programs each), one
+#     process each.
+# The default bound is too big to run here (docs/explore.md, "The default
+# bound's size"): its table is projected from the sample: its seconds less
+# what each shard pays before its programs (the set-ups, measured on a
+# shard of almost no programs) x 1000 a row (8000 shards / 8), plus that
+# once, x the rows, over J cores. Programs differ by orders of magnitude in
+# states: 8 shards of 80000 (about 40 programs each) projected half of
+# what two shards of 400 (15,288 programs) do, and these 8 agree with
+# those within a few per cent (docs/explore.md); the range of the shards'
+# own projections is printed beside it. A shard merges fewer states than
+# the whole, its visited set being its own (not measured); and at the
 # small bound rows have 0.4 to 1.3 times linux-3.15's states.
 # Reads: tool, nosan, out, jobs. Writes to $out: explore-*.json. Sets
-# explorer_rows ("build|bound|protocols|programs|states|seconds" each) and
-# explorer_projection ("cpu_seconds|wall_seconds|rows|cores|cpu_low|cpu_high|
-# setup_seconds": cpu_low and cpu_high each shard's own projection, the
-# lightest's and the heaviest's; setup_seconds what every shard pays first).
+# explorer_rows ("build|bound|protocols|programs|states|seconds" each),
+# explorer_sample (its words) and explorer_projection ("cpu_seconds|
+# wall_seconds|rows|cores|cpu_low|cpu_high|setup_seconds": cpu_low and
+# cpu_high each shard's own projection, the lightest's and the heaviest's;
+# setup_seconds what every shard pays first).
+
+explore_shards=8000 explore_stride=1001
+explorer_sample="shards I/$explore_shards for I = 0, $explore_stride, ..., $((7 * explore_stride))"
 
 explore_json_sum() { # FIELD FILE -> the sum of FIELD over the results
 	grep -oE "\"$1\": [0-9]+" "$2" | awk '{s += $2} END {print s + 0}'
@@ -46,14 +52,14 @@ for variant in "ASan+UBSan:$tool" "no sanitizer:$nosan/rmapfuzz"; do
 	programs=0 states=0 secs=0 lo="" hi=""
 	for ((k = 0; k < 8; k++)); do
 		f="$out/explore-shard-$tag-$k.json"
-		"$bin" explore -p linux-3.15 --shard $((k * 10001))/80000 --json >"$f" 2>/dev/null ||
-			[ -s "$f" ] || rf_fail "rmapfuzz explore failed (the default bound's shard $((k * 10001))/80000, $name)"
+		"$bin" explore -p linux-3.15 --shard $((k * explore_stride))/$explore_shards --json >"$f" 2>/dev/null ||
+			[ -s "$f" ] || rf_fail "rmapfuzz explore failed (the default bound's shard $((k * explore_stride))/$explore_shards, $name)"
 		s1=$(explore_json_seconds "$f")
 		programs=$((programs + $(explore_json_sum programs "$f"))) states=$((states + $(explore_json_sum states "$f")))
 		read -r secs lo hi < <(awk -v a="$secs" -v s="$s1" -v lo="$lo" -v hi="$hi" \
 			'BEGIN {if (lo == "" || s < lo) lo = s; if (hi == "" || s > hi) hi = s; print a + s, lo, hi}')
 	done
-	explorer_rows+=("$name|default bound (5, 3, 6, 3), linux-3.15, 8 shards of 80000|1|$programs|$states|$secs")
+	explorer_rows+=("$name|default bound (5, 3, 6, 3), linux-3.15, 8 shards of $explore_shards|1|$programs|$states|$secs")
 	rf_progress "explore, $name: 8 shards of the default bound, ${secs}s"
 	[ "$name" = "no sanitizer" ] || continue
 	# What every shard pays before its programs: the set-ups of the whole
@@ -64,7 +70,7 @@ for variant in "ASan+UBSan:$tool" "no sanitizer:$nosan/rmapfuzz"; do
 		[ -s "$f" ] || rf_fail "rmapfuzz explore failed (shard 999999/1000000, $name)"
 	o=$(explore_json_seconds "$f")
 	# "cpu|wall|rows|cores|cpu of the lightest shard alone|of the heaviest|set-ups"
-	explorer_projection=$(awk -v s="$secs" -v r="$nrows" -v j="$jobs" -v lo="$lo" -v hi="$hi" -v o="$o" '
-		function row(t, n) { t = (t - n * o) * 80000 / n + o; return t > o ? t : o }
+	explorer_projection=$(awk -v s="$secs" -v r="$nrows" -v j="$jobs" -v lo="$lo" -v hi="$hi" -v o="$o" -v N="$explore_shards" '
+		function row(t, n) { t = (t - n * o) * N / n + o; return t > o ? t : o }
 		BEGIN {printf "%.0f|%.0f|%s|%s|%.0f|%.0f|%s", row(s, 8) * r, row(s, 8) * r / j, r, j, row(lo, 1) * r, row(hi, 1) * r, o}')
 done

@@ -41,8 +41,8 @@ The benchmarks: rmap_fuzzer's executions per second against an empty
 target (with and without sanitizers), the time and executions each buggy
 protocol's first violation takes, fuzzing against blind random testing,
 the cost of one execution, and the explorer's states per second with its
-default bound's time projected from a shard. About 7 minutes with the
-defaults.
+default bound's time projected from a sample of it. About 11 minutes with
+the defaults.
 
   --seconds N        each exec/s measurement (default 20)
   --seeds K          searches per protocol, seeds 1..K (default 10)
@@ -354,8 +354,8 @@ if [ "$json" = 1 ]; then
 	printf ']'
 	if [ -n "$explorer_projection" ]; then
 		IFS='|' read -r cpu wall n j lo hi o <<<"$explorer_projection"
-		printf ',\n  "explorer_default_bound_projection": {"rows": %s, "cores": %s, "cpu_seconds": %s, "wall_seconds": %s, "cpu_seconds_from_lightest_shard": %s, "cpu_seconds_from_heaviest_shard": %s, "setup_seconds_per_shard": %s, "from": "linux-3.15, shards I/80000 for I = 0, 10001, ..., 70007, no sanitizer, (seconds - 8 x set-ups) x 10000 + set-ups, x rows: rough (programs differ by orders of magnitude; rows differ)"}' \
-			"$n" "$j" "$cpu" "$wall" "$lo" "$hi" "$o"
+		printf ',\n  "explorer_default_bound_projection": {"rows": %s, "cores": %s, "cpu_seconds": %s, "wall_seconds": %s, "cpu_seconds_from_lightest_shard": %s, "cpu_seconds_from_heaviest_shard": %s, "setup_seconds_per_shard": %s, "from": "linux-3.15, %s, no sanitizer, (seconds - 8 x set-ups) x %s + set-ups, x rows: rough (programs differ by orders of magnitude; rows differ)"}' \
+			"$n" "$j" "$cpu" "$wall" "$lo" "$hi" "$o" "$explorer_sample" "$((explore_shards / 8))"
 	fi
 	printf '\n}\n'
 	exit 0
@@ -407,9 +407,9 @@ if [ -n "$explorer_projection" ]; then
 	IFS='|' read -r cpu wall n j lo hi o <<<"$explorer_projection"
 	days() { awk -v s="$1" 'BEGIN {printf "%.1f", s / 86400}'; }
 	echo
-	echo "The default bound's table ($n rows), projected from linux-3.15's 8 shards of 80000 without"
+	echo "The default bound's table ($n rows), projected from linux-3.15's $explorer_sample, without"
 	echo "sanitizers: their seconds less what each shard pays before its programs (the set-ups of"
-	echo "the whole bound, ${o}s: a shard of almost no programs), x 10000 a row, plus that once:"
+	echo "the whole bound, ${o}s: a shard of almost no programs), x $((explore_shards / 8)) a row, plus that once:"
 	echo "$(days "$cpu") CPU days, $(days "$wall") days on $j cores. A rough figure: programs differ by orders of"
 	echo "magnitude in states, and 8 shards sample them thinly (the shards' own projections:"
 	echo "$(days "$lo") to $(days "$hi") CPU days); at the small bound rows have 0.4 to 1.3 times"
