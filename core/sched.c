@@ -331,6 +331,7 @@ enum step_result sched_step_task(struct world *w, struct task *t)
 	t->spinning = false;
 	t->spin_page = NULL;
 	t->blocked_on = NULL;
+	t->blocked_write = false;	/* no stale mode: the explorer hashes it */
 	t->attempt_held = t->nheld;
 	t->step = NULL;
 	/* A bound on control-only transitions: more is a model bug (a loop). */

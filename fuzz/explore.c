@@ -593,6 +593,11 @@ static void names_hide(struct ex *x, bool tasks)
 			set_int(x, &pg[i].scan, 0);
 		}
 	}
+	/* The page blocks' array lives outside the arena, reallocated as it
+	 * grows: its address and room are no state (its count and the pages
+	 * are). */
+	set_ptr(x, &w->page_blocks, NULL);
+	set_int(x, &w->cap_page_blocks, 0);
 	if (!tasks)
 		return;
 	set_int(x, &w->next_task_id, 0);
