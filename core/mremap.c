@@ -109,9 +109,15 @@ static enum step_result copy_vma(struct world *w, struct task *t, struct frame *
 	pgoff_t new_pgoff = move_vma_pgoff(m, vma);
 	struct vma_merge_plan plan;
 
-	if (copy_vma_merges(m, vma, new_pgoff, &plan)) {
-		m->vma = vma;
-		m->vma_start = vma->vm_start;
+	bool merges = copy_vma_merges(m, vma, new_pgoff, &plan);
+	/* A new vma's first lock, after reading the mm's vmas alone:
+	 * task_next_lock (mremap_next_lock). */
+	struct anon_vma *av = vma->anon_vma;
+	if (!merges && av && !lock_take(w, t, anon_vma_lock(av), true))
+		return STEP_BLOCKED;
+	m->vma = vma;
+	m->vma_start = vma->vm_start;
+	if (merges) {
 		m->new_vma = plan.vma;
 		if (w->proto->templist == TEMPLIST_ALL)
 			plan.vma->rmap_templist = true;
@@ -119,13 +125,6 @@ static enum step_result copy_vma(struct world *w, struct task *t, struct frame *
 		call_vma_adjust(w, t, plan.vma, plan.start, plan.end, plan.pgoff, NULL);
 		return STEP_CONTINUE;
 	}
-	/* The first lock, after reading the mm's vmas alone: task_next_lock
-	 * (mremap_next_lock). */
-	struct anon_vma *av = vma->anon_vma;
-	if (av && !lock_take(w, t, anon_vma_lock(av), true))
-		return STEP_BLOCKED;
-	m->vma = vma;
-	m->vma_start = vma->vm_start;
 	struct vm_area_struct *new_vma = vm_area_dup(w, vma);
 	new_vma->vm_start = m->new_addr;
 	new_vma->vm_end = end;

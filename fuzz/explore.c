@@ -420,16 +420,12 @@ static void set_int(struct ex *x, int *p, int v)
 	*p = v;
 }
 
-static void set_bool(struct ex *x, bool *p, bool v)
+/* p: a one-byte field, a bool or an unsigned char. */
+static void set_byte(struct ex *x, void *p, unsigned char v)
 {
-	undo_push(x, p, *p, 1);
-	*p = v;
-}
-
-static void set_uchar(struct ex *x, unsigned char *p, unsigned char v)
-{
-	undo_push(x, p, *p, 1);
-	*p = v;
+	unsigned char *b = p;
+	undo_push(x, b, *b, 1);
+	*b = v;
 }
 
 /* p: a pointer field (names_show writes it back as a pointer). */
@@ -538,7 +534,7 @@ static void names_dead_locals(struct ex *x)
 		for (int d = 0; d < t->depth; d++) {
 			struct frame *f = &t->frames[d];
 			if (f->op == OP_MIGRATE && !f->u.migrate.looked)
-				set_uchar(x, &f->u.migrate.table, 0);
+				set_byte(x, &f->u.migrate.table, 0);
 		}
 	}
 }
@@ -633,7 +629,7 @@ static void names_hide_attempts(struct ex *x, bool next_lock)
 		struct lock *next = next_lock ? task_next_lock_through(w, t, &write, &returns) : NULL;
 		if (next && (!t->blocked_on || (t->blocked_on == next && t->blocked_write == write))) {
 			set_ptr(x, &t->blocked_on, next);
-			set_bool(x, &t->blocked_write, write);
+			set_byte(x, &t->blocked_write, write);
 			/* Its frame returns first (task_next_lock_through): hashed
 			 * as returned. The frame is kept aside, as a hash that
 			 * reads dead slots zeroes them. */
@@ -784,7 +780,7 @@ static void measure_state(struct ex *x, int last)
 				/* Not a name: a blocked task waits, a fresh one may try. */
 				struct task *t = w->task[i];
 				set_ptr(x, &t->blocked_on, NULL);
-				set_bool(x, &t->blocked_write, false);
+				set_byte(x, &t->blocked_write, false);
 			}
 			int ids[MAX_MMS];
 			for (int i = 0; i < n && k == 2; i++) {
