@@ -86,6 +86,12 @@ void anon_vma_index_remove(struct world *w, struct anon_vma_chain *avc)
 		list_del(&avc->same_anon_vma);
 	else
 		itree_remove(&av->rb_root, &avc->rb);
+	/* Out of the index, its insertion number and tree node are read by
+	 * nothing (the next insertion gives both anew): cleared, so that a
+	 * state does not remember how many insertions came before (the
+	 * explorer's hash, docs/explore.md "Names"). */
+	avc->seq = 0;
+	avc->rb = (struct itree_node){ 0 };
 }
 
 static bool avc_covers(const struct anon_vma_chain *avc, pgoff_t pgoff)

@@ -92,6 +92,7 @@ struct arena_log {
 	struct arena_obj {
 		char *p;
 		size_t size;
+		unsigned char kind;	/* arena_log_kind's, 0 unless told */
 	} *obj;
 	unsigned long cap;
 	/* The first chunk's granules (ALIGN bytes each): the log index of the
@@ -123,7 +124,7 @@ static void log_object(struct arena *a, char *p, size_t size)
 		l->obj = o;
 		l->cap = cap;
 	}
-	l->obj[a->nlogged++] = (struct arena_obj){ p, size };
+	l->obj[a->nlogged++] = (struct arena_obj){ p, size, 0 };
 }
 
 void arena_log_on(struct arena *a)
@@ -133,6 +134,12 @@ void arena_log_on(struct arena *a)
 		if (!a->log)
 			out_of_memory();
 	}
+}
+
+void arena_log_kind(struct arena *a, const void *p, unsigned char kind)
+{
+	if (a->log && a->nlogged && a->log->obj[a->nlogged - 1].p == p)
+		a->log->obj[a->nlogged - 1].kind = kind;
 }
 
 void *arena_alloc(struct arena *a, size_t size) { return arena_alloc_head(a, size, size); }
@@ -424,9 +431,11 @@ void arena_hash(const struct arena *a, unsigned long long h[2])
 
 /* ---- the canonical hash (the explorer) ---- */
 
-/* A mapped pointer (object number, offset) is mixed as this xor the two:
- * no word of the model's is near it. */
+/* A mapped pointer (object number, offset) is mixed as CANON_MARK xor
+ * the two, one into the self region as CANON_SELF xor its offset: no word
+ * of the model's is near either. */
 #define CANON_MARK 0xa0761d6478bd642full
+#define CANON_SELF 0xe7037ed1a0b428dbull
 
 #define MIX4(c, k, v)                                                  \
 	do {                                                           \
@@ -455,6 +464,7 @@ void arena_canon_begin(struct arena_canon *c, const struct arena *a, const unsig
 		c->y[k] = h[1] ^ (unsigned long long)k;
 	}
 	c->nqueue = 0;
+	c->slo = c->shi = NULL;
 	if (n > c->cap) {
 		c->cap = n * 2;
 		c->order = grow_array(c->order, c->cap, sizeof(*c->order));
@@ -537,6 +547,8 @@ __attribute__((no_sanitize("address"))) static void canon_region(struct arena_ca
 				v = CANON_MARK ^ ((unsigned long long)c->id[k] << 32 |
 						  (unsigned long long)(q - l->obj[k].p));
 			}
+		} else if (q >= c->slo && q < c->shi) {
+			v = CANON_SELF ^ (unsigned long long)(q - c->slo);
 		}
 		MIX4(c, (i / 8) & 3, v);
 	}
@@ -547,11 +559,17 @@ __attribute__((no_sanitize("address"))) static void canon_region(struct arena_ca
 
 void arena_canon_root(struct arena_canon *c, const void *p, size_t n) { canon_region(c, p, n); }
 
+void arena_canon_self(struct arena_canon *c, const void *p, size_t n)
+{
+	c->slo = p;
+	c->shi = c->slo + n;
+}
+
 void arena_canon_end(struct arena_canon *c, unsigned long long h[2])
 {
 	for (unsigned long k = 0; k < c->nqueue; k++) {
 		const struct arena_obj *o = &c->a->log->obj[c->queue[k]];
-		if (!c->object || !c->object(c, o->p, o->size, c->object_ctx))
+		if (!c->object || !c->object(c, o->p, o->size, o->kind, c->object_ctx))
 			canon_region(c, o->p, o->size);
 	}
 	for (int k = 1; k < 4; k++) {

@@ -67,6 +67,10 @@ void arena_hash(const struct arena *a, unsigned long long h[2]);
 /* Log every allocation from now on (the explorer's canonical hash needs
  * where each object starts and ends). */
 void arena_log_on(struct arena *a);
+/* The object just allocated at p is of kind (its owner's numbering, not
+ * 0): the canonical hash's object function is told (a vma, whose id it
+ * leaves out wherever the vma lies). Nothing unless logging. */
+void arena_log_kind(struct arena *a, const void *p, unsigned char kind);
 
 /* A hash of the objects reachable from roots, by object rather than by
  * address: objects are numbered in the order a breadth-first walk from
@@ -78,12 +82,13 @@ void arena_log_on(struct arena *a);
  * with the same pointer mapping), then end. */
 struct arena_canon;
 /* How one object is hashed, when not all of its bytes are state (a struct
- * whose arrays are live below a count): it mixes the parts that are with
+ * whose arrays are live below a count; a name): given its kind
+ * (arena_log_kind), it mixes the parts that are with
  * arena_canon_root, in a fixed order, and returns true; false hashes the
  * object's bytes. What it leaves out must be what no step reads, and it
  * must meet every pointer a step can follow (objects are numbered as met). */
 typedef bool (*arena_canon_object_fn)(struct arena_canon *c, const void *p, size_t size,
-				      void *ctx);
+				      unsigned char kind, void *ctx);
 struct arena_canon {
 	const struct arena *a;
 	arena_canon_object_fn object;	/* optional */
@@ -96,9 +101,15 @@ struct arena_canon {
 	unsigned long *order;		/* the other chunks' objects by address */
 	unsigned long nsorted;
 	const char *lo, *hi;		/* their span */
+	const char *slo, *shi;		/* arena_canon_self's region */
 };
 void arena_canon_begin(struct arena_canon *c, const struct arena *a, const unsigned long long h[2]);
 void arena_canon_root(struct arena_canon *c, const void *p, size_t n);
+/* A region outside the arena whose own addresses the roots hold (the
+ * world struct: its empty list heads point into it): a word pointing into
+ * it is mixed as its offset there, so the hash does not depend on where
+ * the region lies (two runs' states compare). Call after begin. */
+void arena_canon_self(struct arena_canon *c, const void *p, size_t n);
 void arena_canon_end(struct arena_canon *c, unsigned long long h[2]);
 void arena_canon_free(struct arena_canon *c);
 

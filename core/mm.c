@@ -55,7 +55,7 @@ bool range_is_free(struct mm_struct *mm, unsigned long start, unsigned long end)
 
 struct vm_area_struct *vm_area_alloc(struct world *w, struct mm_struct *mm)
 {
-	struct vm_area_struct *v = world_alloc(w, sizeof(*v));
+	struct vm_area_struct *v = world_alloc_kind(w, sizeof(*v), WORLD_OBJ_VMA);
 
 	v->vm_mm = mm;
 	v->id = w->next_vma_id++;

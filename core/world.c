@@ -41,6 +41,13 @@ void world_reset(struct world *w, const struct protocol *proto)
 
 void *world_alloc(struct world *w, unsigned long size) { return arena_alloc(&w->mem, size); }
 
+void *world_alloc_kind(struct world *w, unsigned long size, enum world_obj_kind kind)
+{
+	void *p = arena_alloc(&w->mem, size);
+	arena_log_kind(&w->mem, p, (unsigned char)kind);
+	return p;
+}
+
 void *world_alloc_head(struct world *w, unsigned long size, unsigned long head)
 {
 	return arena_alloc_head(&w->mem, size, head);

@@ -260,6 +260,7 @@ struct ex {
 	struct { struct task *t; struct frame f; } popped[MAX_TASKS];
 	int nr_popped;
 	bool whole;			/* this hash reads tasks and mms whole */
+	bool hiding;			/* names are hidden (names_hide to names_show) */
 	unsigned long measure_states[4];
 	unsigned long op_tasks[NR_TASK_OPS], op_steps[NR_TASK_OPS];
 	unsigned long prog_states_hist[8];	/* programs by states: 0, 1-9, 10-99, ... */
@@ -382,18 +383,20 @@ static bool next_permutation(int *perm, int n)
  * apart or to order them: the ids of vmas, anon_vmas and pages (traces and
  * messages only), the counters that hand them out, the oracle's scratch
  * counts (page->scan, anon_vma->scan_*: set before each read), an avc's
- * insertion number (compared only between avcs of one interval tree, and
- * given anew at every insertion: only its order among the indexed avcs
- * matters), and task ids (compared only for equality, as lock owners;
+ * insertion number (compared only between neighbours of one interval tree
+ * with equal starts, and given anew at every insertion: the tree's order
+ * says it), and task ids (compared only for equality, as lock owners;
  * their order is the order of w->task, which the hash keeps). Two
  * interleavings of a program that allocate in another order, or two
  * programs that start the same tasks with other ids, leave states that
  * differ only there. Before hashing, names_hide overwrites them with
- * canonical values (0; an indexed avc's rank by insertion number; a
+ * canonical values (0; an indexed avc's position in its tree's order; a
  * task's rank in w->task, for its id and the locks it owns), logging
- * what was there; names_show puts it back. Whatever it misses (a vma in
- * no mm, such as __split_vma's new one before its insertion) keeps its
- * name in the hash: that only tells states apart. */
+ * what was there; names_show puts it back. A vma's id the hash leaves
+ * out where it meets the vma (explore_canon.c), wherever the vma lies.
+ * Whatever it misses keeps its name in the hash: that only tells states
+ * apart, which the tests' comparison of the sets of states reached
+ * (dedup_reaches_enumerations_states) would show. */
 
 static void undo_push(struct ex *x, void *p, unsigned long v, unsigned char size)
 {
@@ -490,6 +493,14 @@ static void names_anon_vmas(struct ex *x, struct list_head *head)
 		for (struct itree_node *n = itree_first(&av->rb_root); n; n = itree_next(n))
 			avc_rank_add(x, container_of(n, struct anon_vma_chain, rb));
 		names_itree(x, av, first);
+		/* Only a tree compares insertion numbers: on a list or the
+		 * templist they are read by nothing (an avc out of the index
+		 * has none: anon_vma_index_remove). */
+		struct anon_vma_chain *avc;
+		list_for_each_entry(avc, &av->head, same_anon_vma)
+			set_ul(x, &avc->seq, 0);
+		list_for_each_entry(avc, &av->templist, templist_node)
+			set_ul(x, &avc->seq, 0);
 	}
 }
 
@@ -543,6 +554,7 @@ static void names_dead_locals(struct ex *x)
 static void names_hide(struct ex *x, bool tasks)
 {
 	struct world *w = x->w;
+	x->hiding = true;	/* and the hash leaves vma ids out (explore_canon.c) */
 	x->nr_undo = 0;
 	x->nr_avcs = 0;
 	/* Before names_hide_attempts, whose task_next_lock then reads these
@@ -555,31 +567,16 @@ static void names_hide(struct ex *x, bool tasks)
 	set_ul(x, &w->next_anon_vma_id, 0);
 	set_ul(x, &w->next_page_id, 0);
 	set_ul(x, &w->avc_seq, 0);
-	/* Every vma of every mm, and its avcs: an avc not indexed in a tree
-	 * has an insertion number no one reads (the next insertion gives a
-	 * new one). */
-	for (int i = 0; i < w->nr_mm; i++)
-		for (struct vm_area_struct *v = w->mm[i]->mmap; v; v = v->vm_next) {
-			set_ul(x, &v->id, 0);
-			struct anon_vma_chain *avc;
-			list_for_each_entry(avc, &v->anon_vma_chain, same_vma)
-				set_ul(x, &avc->seq, 0);
-		}
 	/* The indexed avcs (every anon_vma is on one of the two lists),
-	 * numbered 1.. by insertion: the order every comparison sees. */
+	 * numbered 1.. in each tree's order. An insertion number is compared
+	 * only between neighbours of one tree with equal starts (check.c's
+	 * stability check), which itree_insert placed in insertion order (or
+	 * its reverse) and which keep it (keys do not change while indexed,
+	 * which check.c checks too): the tree's order says all of it. The
+	 * order of insertions into different trees, or of different starts,
+	 * is history no step reads. */
 	names_anon_vmas(x, &w->anon_vmas);
 	names_anon_vmas(x, &w->dead_anon_vmas);
-	/* By insertion number: an insertion sort, as the avcs are a few dozen
-	 * at most, each tree's already in order when no equal start moved
-	 * (qsort's calls were 2.4% of the search). */
-	for (int i = 1; i < x->nr_avcs; i++) {
-		struct anon_vma_chain *a = x->avcs[i];
-		int j = i;
-		/* x->avcs[0, j) sorted, all of x->avcs[j, i] above a's seq */
-		for (; j > 0 && x->avcs[j - 1]->seq > a->seq; j--)
-			x->avcs[j] = x->avcs[j - 1];
-		x->avcs[j] = a;
-	}
 	for (int i = 0; i < x->nr_avcs; i++)
 		set_ul(x, &x->avcs[i]->seq, (unsigned long)i + 1);
 	for (int b = 0; b < w->nr_page_blocks; b++) {
@@ -645,6 +642,7 @@ static void names_hide_attempts(struct ex *x, bool next_lock)
 
 static void names_show(struct ex *x)
 {
+	x->hiding = false;
 	while (x->nr_popped) {
 		x->nr_popped--;
 		struct task *t = x->popped[x->nr_popped].t;
@@ -688,9 +686,11 @@ static void state_hash_as(struct ex *x, int last, unsigned long long h[2])
 		 * numbered as met. Where allocation stands (mem.next) is left
 		 * out: no step reads an address but to follow it. */
 		struct arena_canon *c = &x->canon;
-		c->object = x->whole ? NULL : explore_canon_object;
-		c->object_ctx = w;
+		struct explore_canon_ctx cx = { w, !x->whole, x->hiding };
+		c->object = explore_canon_object;
+		c->object_ctx = &cx;
 		arena_canon_begin(c, &w->mem, h);
+		arena_canon_self(c, w, sizeof(*w));
 		arena_canon_root(c, &w->mm, offsetof(struct world, op_stats) - offsetof(struct world, mm));
 		arena_canon_root(c, &w->halted, sizeof(w->halted));
 		arena_canon_root(c, &w->mem.live, sizeof(w->mem.live));
@@ -1252,6 +1252,38 @@ static int children(const struct ex *x, const int *ids, int n, int last, int pre
 	return nk;
 }
 
+/* The key of a stepping state: its hash, salted (a late walk still to
+ * start). Under a preemption bound the task that ran last is part of it,
+ * as no task when it cannot run on (ids[0, n) are the runnable ones): a
+ * step of another is then no preemption, as from no last task. So a task
+ * about to try a lock another holds and the same task blocked on it,
+ * which hash the same, are one key only when it did not run last; when
+ * it did, another task's step is a preemption beside the first (which
+ * can run: its attempt would block) and none beside the second. */
+static void salted_hash(struct ex *x, int last, const int *ids, int n, unsigned long long salt,
+			unsigned long long h[2])
+{
+	bool runs_on = false;
+	for (int i = 0; i < n; i++)
+		runs_on |= ids[i] == last;
+	state_hash(x, runs_on ? last : 0, h);
+	h[0] ^= salt;
+	h[1] ^= salt ? 0x9e3779b97f4a7c15ull : 0;
+}
+
+/* on_state (the tests'): every node of the first search, branching or not
+ * (a task that has not tried a lock hashes as one blocked on it, but only
+ * the first is runnable: whether a state branches is not in its hash). */
+static void reached(struct ex *x, int depth, int last, int preempt, const int *ids, int n,
+		    unsigned long long salt)
+{
+	if (!x->b->on_state || x->shortest)
+		return;
+	unsigned long long h[2];
+	salted_hash(x, last, ids, n, salt, h);
+	x->b->on_state(x->b->on_state_ctx, h, x->candidate, x->path, depth, preempt);
+}
+
 /* Look a branching state up in the one visited set: true to search on
  * below it, false when an equal state was searched already with as good a
  * label (cut). salt tells apart states that are equal as worlds but wait
@@ -1262,9 +1294,7 @@ static bool visit(struct ex *x, int depth, int last, int preempt, const int *ids
 {
 	unsigned long long h[2];
 	bool fresh;
-	state_hash(x, last, h);
-	h[0] ^= salt;
-	h[1] ^= salt ? 0x9e3779b97f4a7c15ull : 0;
+	salted_hash(x, last, ids, n, salt, h);
 	if (!x->shortest && x->b->preemptions < 0) {
 		if (!keyset_add(&x->seen, h[0], h[1])) {
 			x->res->cut++;
@@ -1352,6 +1382,7 @@ static void dfs(struct ex *x, int depth, int last, int preempt)
 	 * runnable task has one future, which the next branching node (or
 	 * leaf) below it stands for. One visited set serves every program of
 	 * the bound (docs/explore.md, "One search over every program"). */
+	reached(x, depth, last, preempt, ids, n, 0);
 	if (!x->b->no_dedup && n > 1) {
 		if (!visit(x, depth, last, preempt, ids, n, 0))
 			return;
@@ -1548,7 +1579,7 @@ static void build_menu(struct ex *x, struct menu *m)
 static bool translated_up(const struct ex *x)
 {
 	unsigned ops = menu_ops(x->b);
-	if (x->b->no_reduction || (x->b->no_dedup && !x->b->translate_all) ||
+	if (x->b->no_reduction || x->b->no_translate || (x->b->no_dedup && !x->b->translate_all) ||
 	    (ops & (EXPLORE_OP_EXEC | EXPLORE_OP_RESIZE)))
 		return false;
 	for (int i = 0; i < x->nrec; i++) {
@@ -1657,8 +1688,10 @@ static void dfs_late(struct ex *x, int depth, int last, int preempt)
 		return;
 	int ids[MAX_TASKS];
 	int n = w->nr_tasks ? sched_runnable(w, ids, MAX_TASKS) : 0;
+	uint64_t salt = x->late_kind == LATE_ACCESS ? 0x2f9be6cc4b1f5d07ull : 0x6c62272e07bb0142ull;
+	if (depth > 0)
+		reached(x, depth, last, preempt, ids, n, salt);
 	if (!x->b->no_dedup && depth > 0) {
-		uint64_t salt = x->late_kind == LATE_ACCESS ? 0x2f9be6cc4b1f5d07ull : 0x6c62272e07bb0142ull;
 		if (!visit(x, depth, last, preempt, ids, n, salt))
 			return;	/* salted: the late one is still to start */
 	} else if (x->b->no_dedup) {
@@ -1902,6 +1935,7 @@ unsigned long explore_count_programs(const struct protocol *proto, const struct 
 	cb.shard = INT_MAX - 1;
 	cb.shards = INT_MAX;
 	cb.measure = cb.check_layouts = cb.check_next_lock = false;
+	cb.on_state = NULL;
 	struct explore_result *r = malloc(sizeof(*r));
 	if (!r) {
 		fputs("rmapfuzz explore: out of memory\n", stderr);

@@ -77,11 +77,20 @@ struct explore_bound {
 				 * insertion numbers (the reduction's baseline) */
 	bool translate_all;	/* the tests': skip the programs moved up (translated)
 				 * under --no-dedup too, to compare enumerations */
+	bool no_translate;	/* the tests': search the programs moved up too (a
+				 * state of theirs is reached only moved down) */
 	bool check_layouts;	/* the tests': hash every state also with tasks and
 				 * mms read whole, not by explore_canon.c's
 				 * layouts (layout_conflicts) */
 	bool check_next_lock;	/* the tests': check task_next_lock's claims at
 				 * every step the search takes (next_lock_errors) */
+	/* The tests': called with every branching state of the stepping
+	 * phase the first search (or enumeration, each time) reaches, hashed
+	 * as the search hashes it, the program's number (in enumeration
+	 * order), the path of task ids to it and its preemptions. */
+	void (*on_state)(void *ctx, const unsigned long long h[2], unsigned long program,
+			 const int *path, int depth, int preemptions);
+	void *on_state_ctx;
 	bool measure;		/* count, beside the search, how many of its states
 				 * differ only in names (explore.md's measurements) */
 	int shard, shards;	/* this run takes the programs numbered shard mod shards */

@@ -68,9 +68,32 @@ static void canon_mm(struct arena_canon *c, const struct mm_struct *mm)
 	arena_canon_root(c, &mm->detached, sizeof(*mm) - offsetof(struct mm_struct, detached));
 }
 
-bool explore_canon_object(struct arena_canon *c, const void *p, size_t size, void *ctx)
+/* A vma but its id: a name no step reads (traces and messages), handed
+ * out in allocation order. Left out here, where the vma is met, it is
+ * left out wherever the vma lies: in an mm's list, detached, or held only
+ * by a frame or a walk (a copy before its insertion, a vma unmapped while
+ * a finished walk's avcs still name it). */
+static void canon_vma(struct arena_canon *c, const struct vm_area_struct *v)
 {
-	const struct world *w = ctx;
+	const char *b = (const char *)v;
+	size_t at = offsetof(struct vm_area_struct, id), after = at + sizeof(v->id);
+	arena_canon_root(c, b, at);
+	arena_canon_root(c, b + after, sizeof(*v) - after);
+}
+
+bool explore_canon_object(struct arena_canon *c, const void *p, size_t size, unsigned char kind,
+			  void *ctx)
+{
+	const struct explore_canon_ctx *x = ctx;
+	const struct world *w = x->w;
+	if (kind == WORLD_OBJ_VMA && size == sizeof(struct vm_area_struct)) {
+		if (!x->names)
+			return false;
+		canon_vma(c, p);
+		return true;
+	}
+	if (!x->layouts)
+		return false;
 	if (size == sizeof(struct task))
 		for (int i = 0; i < w->nr_tasks; i++)
 			if (p == w->task[i]) {

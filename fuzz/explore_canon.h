@@ -13,8 +13,16 @@
 #include <stddef.h>
 
 struct arena_canon;
+struct world;
 
-/* ctx: the struct world whose arena is hashed. */
-bool explore_canon_object(struct arena_canon *c, const void *p, size_t size, void *ctx);
+struct explore_canon_ctx {
+	const struct world *w;	/* whose arena is hashed */
+	bool layouts;		/* tasks and mms by their live parts (else whole) */
+	bool names;		/* leave a vma's id out (else hash it) */
+};
+
+/* ctx: a struct explore_canon_ctx. */
+bool explore_canon_object(struct arena_canon *c, const void *p, size_t size, unsigned char kind,
+			  void *ctx);
 
 #endif
