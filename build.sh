@@ -320,8 +320,8 @@ core) with the options given (--max-ops N, --max-conc C, --max-pmds G,
 --help): every protocol at the bound, the verdict table on stdout, progress on
 stderr. docs/explore.md says what the bound and the counts mean.
 
-The default bound (5 operations, 3 concurrent, 6 pmds, 3 mms) takes about 11
-to 18 CPU hours a protocol (docs/explore.md, "The default bound's size"): give a smaller one
+The default bound (5 operations, 3 concurrent, 6 pmds, 3 mms) takes about 9
+CPU hours a protocol (docs/explore.md, "The default bound's size"): give a smaller one
 (--max-ops 3 --max-conc 2 --max-pmds 3 --max-mms 1: every row in seconds), or
 split it with --shard I/N over machines and join the shards' --json with
 rmapfuzz explore --merge. It runs an unsanitized build of rmapfuzz (build/nosan/,
