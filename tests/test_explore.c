@@ -307,6 +307,20 @@ static void dedup_reaches_enumerations_states(void)
 	CHECK(same_states_as_enumeration("no-stack-skip", b) > 10000);
 }
 
+/* Every protocol row's set of states against enumeration's: three
+ * concurrent operations at 2 pmds, 1 mm, 1 preemption, and a fork at 2
+ * pmds, 2 mms, 1 preemption (the list index, the templist, the retrying
+ * splits each hash their own names). */
+static void dedup_reaches_enumerations_states_every_row(void)
+{
+	struct explore_bound three = small(3, 2, 1, 1);
+	three.max_conc = 3;
+	for (int i = 0; i < nr_protocols; i++) {
+		CHECK(same_states_as_enumeration(protocols[i].name, three) > 10000);
+		CHECK(same_states_as_enumeration(protocols[i].name, small(3, 2, 2, 1)) > 10000);
+	}
+}
+
 static void dedup_matches_enumeration_linux_3_12(void)
 {
 	/* The mail's race needs a set-up mremap: three operations. */
@@ -1022,6 +1036,7 @@ static void untried_merges_only_known_locks(void)
 }
 
 TEST_MAIN(T(dedup_matches_enumeration_linux_3_14), T(dedup_reaches_enumerations_states),
+	  T(dedup_reaches_enumerations_states_every_row),
 	  T(dedup_matches_enumeration_retry),
 	  T(dedup_matches_enumeration_linux_3_12),
 	  T(dedup_matches_enumeration_linux_3_15), T(dedup_matches_enumeration_fork),
