@@ -456,8 +456,8 @@ static void avc_rank_add(struct ex *x, struct anon_vma_chain *avc)
  * left out, the root's link NULL (its nodes are reached from their vmas'
  * chains). Every reader of a tree depends on its order and keys alone,
  * and the order is the keys' and, among equal starts, the insertion
- * numbers' (the rule is the protocol's), whose ranks the hash keeps
- * (docs/explore.md, "Names"). */
+ * numbers' (the rule is the protocol's), which the hash keeps as each
+ * avc's position in it (docs/explore.md, "Names"). */
 static void names_itree(struct ex *x, struct anon_vma *av, int first)
 {
 	int n = x->nr_avcs - first;
@@ -1252,35 +1252,49 @@ static int children(const struct ex *x, const int *ids, int n, int last, int pre
 	return nk;
 }
 
-/* The key of a stepping state: its hash, salted (a late walk still to
- * start). Under a preemption bound the task that ran last is part of it,
- * as no task when it cannot run on (ids[0, n) are the runnable ones): a
- * step of another is then no preemption, as from no last task. So a task
- * about to try a lock another holds and the same task blocked on it,
- * which hash the same, are one key only when it did not run last; when
- * it did, another task's step is a preemption beside the first (which
- * can run: its attempt would block) and none beside the second. */
+/* The key of a stepping state: its hash, salted when a late walk is still
+ * to start (salt 0: none). Under a preemption bound the task that ran
+ * last is part of it, as no task when it cannot run on (ids[0, n) are the
+ * runnable ones) and the node's edges are steps alone: a step of another
+ * is then no preemption, as from no last task. So a task about to try a
+ * lock another holds and the same task blocked on it, which hash the
+ * same, are one key only when it did not run last; when it did, another
+ * task's step is a preemption beside the first (which can run: its
+ * attempt would block) and none beside the second. Where a late walk may
+ * start (salt), which is no step and can make the last task runnable
+ * again (a migration's page reference ends a split's wait on its page),
+ * the last task is kept, and whether it can run on now beside it. */
 static void salted_hash(struct ex *x, int last, const int *ids, int n, unsigned long long salt,
 			unsigned long long h[2])
 {
 	bool runs_on = false;
 	for (int i = 0; i < n; i++)
 		runs_on |= ids[i] == last;
-	state_hash(x, runs_on ? last : 0, h);
+	state_hash(x, runs_on || salt ? last : 0, h);
+	if (salt && !runs_on && last && x->b->preemptions >= 0) {
+		h[0] ^= 0x5851f42d4c957f2dull;	/* it cannot, for now */
+		h[1] ^= 0x14057b7ef767814full;
+	}
 	h[0] ^= salt;
 	h[1] ^= salt ? 0x9e3779b97f4a7c15ull : 0;
 }
 
 /* on_state (the tests'): every node of the first search, branching or not
  * (a task that has not tried a lock hashes as one blocked on it, but only
- * the first is runnable: whether a state branches is not in its hash). */
-static void reached(struct ex *x, int depth, int last, int preempt, const int *ids, int n,
+ * the first is runnable: whether a state branches is not in its hash),
+ * hashed without the task that ran last. Under a preemption bound a
+ * search may reach a world only with a last task that can run on, at no
+ * more preemptions, where enumeration also reaches it with one that
+ * cannot (a fresh task beside the same task blocked, above): every step
+ * from the latter costs no more from the former, so the worlds are what
+ * both must reach. */
+static void reached(struct ex *x, int depth, int preempt, const int *ids, int n,
 		    unsigned long long salt)
 {
 	if (!x->b->on_state || x->shortest)
 		return;
 	unsigned long long h[2];
-	salted_hash(x, last, ids, n, salt, h);
+	salted_hash(x, 0, ids, n, salt, h);
 	x->b->on_state(x->b->on_state_ctx, h, x->candidate, x->path, depth, preempt);
 }
 
@@ -1382,7 +1396,7 @@ static void dfs(struct ex *x, int depth, int last, int preempt)
 	 * runnable task has one future, which the next branching node (or
 	 * leaf) below it stands for. One visited set serves every program of
 	 * the bound (docs/explore.md, "One search over every program"). */
-	reached(x, depth, last, preempt, ids, n, 0);
+	reached(x, depth, preempt, ids, n, 0);
 	if (!x->b->no_dedup && n > 1) {
 		if (!visit(x, depth, last, preempt, ids, n, 0))
 			return;
@@ -1690,7 +1704,7 @@ static void dfs_late(struct ex *x, int depth, int last, int preempt)
 	int n = w->nr_tasks ? sched_runnable(w, ids, MAX_TASKS) : 0;
 	uint64_t salt = x->late_kind == LATE_ACCESS ? 0x2f9be6cc4b1f5d07ull : 0x6c62272e07bb0142ull;
 	if (depth > 0)
-		reached(x, depth, last, preempt, ids, n, salt);
+		reached(x, depth, preempt, ids, n, salt);
 	if (!x->b->no_dedup && depth > 0) {
 		if (!visit(x, depth, last, preempt, ids, n, salt))
 			return;	/* salted: the late one is still to start */

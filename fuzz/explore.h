@@ -84,10 +84,11 @@ struct explore_bound {
 				 * layouts (layout_conflicts) */
 	bool check_next_lock;	/* the tests': check task_next_lock's claims at
 				 * every step the search takes (next_lock_errors) */
-	/* The tests': called with every branching state of the stepping
-	 * phase the first search (or enumeration, each time) reaches, hashed
-	 * as the search hashes it, the program's number (in enumeration
-	 * order), the path of task ids to it and its preemptions. */
+	/* The tests': called with every node of the stepping phase the
+	 * first search (or enumeration, each time) reaches, hashed as the
+	 * search hashes it but for the task that ran last, the program's
+	 * number (in enumeration order), the path of task ids to it and its
+	 * preemptions. */
 	void (*on_state)(void *ctx, const unsigned long long h[2], unsigned long program,
 			 const int *path, int depth, int preemptions);
 	void *on_state_ctx;

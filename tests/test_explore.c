@@ -238,7 +238,9 @@ static size_t same_states_as_enumeration(const char *name, struct explore_bound 
 	explore_protocol_found(p, &b, &r, NULL, NULL);
 	qsort(plain.s, plain.n, sizeof(*plain.s), by_hash);
 	qsort(dedup.s, dedup.n, sizeof(*dedup.s), by_hash);
-	CHECK(dedup.n >= r.states);	/* and the states that do not branch */
+	/* and the states that do not branch (under a preemption bound a
+	 * state's key holds the task that ran last, which these leave out) */
+	CHECK(b.preemptions >= 0 || dedup.n >= r.states);
 	CHECK_EQ(plain.n, dedup.n);
 	struct reached every = { .every = true };
 	size_t i = 0, j = 0, shown = 0;
