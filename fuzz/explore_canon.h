@@ -5,7 +5,9 @@
  * number's absence, reads a third of the bytes; two states hash the same
  * exactly when they did with every byte of those objects read (the dead
  * array slots were zeroed for it, and the counts and the slots' mask are
- * mixed), so the states the search tells apart are the same. */
+ * mixed), so the states the search tells apart are the same. And a
+ * vma's id, a name (docs/explore.md, "Names"), is left out wherever the
+ * vma is met, when the search leaves names out. */
 #ifndef RMAP_EXPLORE_CANON_H
 #define RMAP_EXPLORE_CANON_H
 
