@@ -1264,19 +1264,21 @@ static int children(const struct ex *x, const int *ids, int n, int last, int pre
  * start (salt), which is no step and can make the last task runnable
  * again (a migration's page reference ends a split's wait on its page),
  * the last task is kept, and whether it can run on now beside it. */
-static void salted_hash(struct ex *x, int last, const int *ids, int n, unsigned long long salt,
-			unsigned long long h[2])
+static int salted_hash(struct ex *x, int last, const int *ids, int n, unsigned long long salt,
+		       unsigned long long h[2])
 {
 	bool runs_on = false;
 	for (int i = 0; i < n; i++)
 		runs_on |= ids[i] == last;
-	state_hash(x, runs_on || salt ? last : 0, h);
+	int key_last = runs_on || salt ? last : 0;
+	state_hash(x, key_last, h);
 	if (salt && !runs_on && last && x->b->preemptions >= 0) {
 		h[0] ^= 0x5851f42d4c957f2dull;	/* it cannot, for now */
 		h[1] ^= 0x14057b7ef767814full;
 	}
 	h[0] ^= salt;
 	h[1] ^= salt ? 0x9e3779b97f4a7c15ull : 0;
+	return key_last;	/* the last task as the key holds it (--measure's) */
 }
 
 /* on_state (the tests'): every node of the first search, branching or not
@@ -1308,7 +1310,7 @@ static bool visit(struct ex *x, int depth, int last, int preempt, const int *ids
 {
 	unsigned long long h[2];
 	bool fresh;
-	salted_hash(x, last, ids, n, salt, h);
+	int key_last = salted_hash(x, last, ids, n, salt, h);
 	if (!x->shortest && x->b->preemptions < 0) {
 		if (!keyset_add(&x->seen, h[0], h[1])) {
 			x->res->cut++;
@@ -1316,7 +1318,7 @@ static bool visit(struct ex *x, int depth, int last, int preempt, const int *ids
 		}
 		x->res->states++;
 		if (x->b->measure)
-			measure_state(x, last);
+			measure_state(x, key_last);
 		return true;
 	}
 	struct visited_slot *s = visited_find(&x->visited, h[0], h[1], &fresh);
@@ -1329,7 +1331,7 @@ static bool visit(struct ex *x, int depth, int last, int preempt, const int *ids
 		label_set(s, x->ops, depth, preempt, lastk);
 		s->preempt = (short)preempt;
 		if (x->b->measure)
-			measure_state(x, last);
+			measure_state(x, key_last);
 		return true;
 	}
 	/* Explored again only when reached by a strictly better label (the
