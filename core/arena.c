@@ -92,7 +92,7 @@ struct arena_log {
 	struct arena_obj {
 		char *p;
 		size_t size;
-		unsigned char kind;	/* arena_log_kind's, 0 unless told */
+		unsigned char kind;	/* arena_alloc_kind's, else 0 */
 	} *obj;
 	unsigned long cap;
 	/* The first chunk's granules (ALIGN bytes each): the log index of the
@@ -103,7 +103,7 @@ struct arena_log {
 	unsigned *gmap;
 };
 
-static void log_object(struct arena *a, char *p, size_t size)
+static void log_object(struct arena *a, char *p, size_t size, unsigned char kind)
 {
 	struct arena_log *l = a->log;
 	if (!l->gbase) {
@@ -124,7 +124,7 @@ static void log_object(struct arena *a, char *p, size_t size)
 		l->obj = o;
 		l->cap = cap;
 	}
-	l->obj[a->nlogged++] = (struct arena_obj){ p, size, 0 };
+	l->obj[a->nlogged++] = (struct arena_obj){ p, size, kind };
 }
 
 void arena_log_on(struct arena *a)
@@ -136,15 +136,7 @@ void arena_log_on(struct arena *a)
 	}
 }
 
-void arena_log_kind(struct arena *a, const void *p, unsigned char kind)
-{
-	if (a->log && a->nlogged && a->log->obj[a->nlogged - 1].p == p)
-		a->log->obj[a->nlogged - 1].kind = kind;
-}
-
-void *arena_alloc(struct arena *a, size_t size) { return arena_alloc_head(a, size, size); }
-
-void *arena_alloc_head(struct arena *a, size_t size, size_t head)
+static void *alloc(struct arena *a, size_t size, size_t head, unsigned char kind)
 {
 	size_t need = (size + ALIGN - 1) / ALIGN * ALIGN + REDZONE;
 	if (!a->cur || (size_t)(a->end - a->next) < need)
@@ -153,10 +145,19 @@ void *arena_alloc_head(struct arena *a, size_t size, size_t head)
 	a->next += need;
 	a->live++;
 	if (a->log)
-		log_object(a, p, size);
+		log_object(a, p, size, kind);
 	ASAN_UNPOISON_MEMORY_REGION(p, size);
 	mem_zero(p, head < size ? head : size);
 	return p;
+}
+
+void *arena_alloc(struct arena *a, size_t size) { return alloc(a, size, size, 0); }
+
+void *arena_alloc_head(struct arena *a, size_t size, size_t head) { return alloc(a, size, head, 0); }
+
+void *arena_alloc_kind(struct arena *a, size_t size, unsigned char kind)
+{
+	return alloc(a, size, size, kind);
 }
 
 void arena_free(struct arena *a, void *p, size_t size)

@@ -32,6 +32,10 @@ struct arena {
 
 /* Zeroed, 16-byte aligned; never NULL (aborts on out-of-memory). */
 void *arena_alloc(struct arena *a, size_t size);
+/* The same, of kind (its owner's numbering, not 0), which the log keeps
+ * for the canonical hash's object function (a vma, whose id it leaves out
+ * wherever the vma lies). */
+void *arena_alloc_kind(struct arena *a, size_t size, unsigned char kind);
 /* The same with only the first head bytes zeroed: for objects whose tail is
  * arrays filled before they are read (a task's frame stack). */
 void *arena_alloc_head(struct arena *a, size_t size, size_t head);
@@ -67,10 +71,6 @@ void arena_hash(const struct arena *a, unsigned long long h[2]);
 /* Log every allocation from now on (the explorer's canonical hash needs
  * where each object starts and ends). */
 void arena_log_on(struct arena *a);
-/* The object just allocated at p is of kind (its owner's numbering, not
- * 0): the canonical hash's object function is told (a vma, whose id it
- * leaves out wherever the vma lies). Nothing unless logging. */
-void arena_log_kind(struct arena *a, const void *p, unsigned char kind);
 
 /* A hash of the objects reachable from roots, by object rather than by
  * address: objects are numbered in the order a breadth-first walk from
@@ -83,7 +83,7 @@ void arena_log_kind(struct arena *a, const void *p, unsigned char kind);
 struct arena_canon;
 /* How one object is hashed, when not all of its bytes are state (a struct
  * whose arrays are live below a count; a name): given its kind
- * (arena_log_kind), it mixes the parts that are with
+ * (arena_alloc_kind), it mixes the parts that are with
  * arena_canon_root, in a fixed order, and returns true; false hashes the
  * object's bytes. What it leaves out must be what no step reads, and it
  * must meet every pointer a step can follow (objects are numbered as met). */

@@ -43,9 +43,7 @@ void *world_alloc(struct world *w, unsigned long size) { return arena_alloc(&w->
 
 void *world_alloc_kind(struct world *w, unsigned long size, enum world_obj_kind kind)
 {
-	void *p = arena_alloc(&w->mem, size);
-	arena_log_kind(&w->mem, p, (unsigned char)kind);
-	return p;
+	return arena_alloc_kind(&w->mem, size, (unsigned char)kind);
 }
 
 void *world_alloc_head(struct world *w, unsigned long size, unsigned long head)

@@ -133,7 +133,7 @@ void world_reset(struct world *w, const struct protocol *proto);
 /* The world's objects: zeroed, never NULL; world_dealloc poisons. */
 void *world_alloc(struct world *w, unsigned long size);
 /* Kinds of object the explorer's hash reads by a layout of their own
- * (arena_log_kind): a vma, whose id is a name. */
+ * (arena_alloc_kind): a vma, whose id is a name. */
 enum world_obj_kind { WORLD_OBJ_VMA = 1 };
 void *world_alloc_kind(struct world *w, unsigned long size, enum world_obj_kind kind);
 /* Only the first head bytes zeroed (arena_alloc_head). */
