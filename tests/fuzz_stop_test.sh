@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A campaign with jobs stops at once: Ctrl-C (SIGINT to the whole process
 # group, as a terminal sends it) after 20 s, and SIGTERM to the campaign's
-# shell alone (kill PID) after 6 s, each end the campaign within 2 s with
+# shell alone (kill PID) after 6 s, each end the campaign within 4 s with
 # its summary: each crash signature listed once, with its number of crash
 # files and the crasher that holds it (minimized during the campaign, or
 # cut short and minimized fast); exit 130 and 143; nothing left running;
@@ -49,7 +49,11 @@ campaign() {
 # summary_checks NAME SIGNAL
 summary_checks() {
 	local name=$1 sig=$2 out="$tmp/$1.out" sigs files total kept log
-	check "$name: stopped within 2 s of SIG$sig (took $took s)" awk -v t="$took" 'BEGIN {exit !(t <= 2.0)}'
+	# 4 s: what a stop does takes 2-3 s on a slow 2-core machine (ending the
+	# jobs 0.3 s, their inputs' merge cut at 0.8 s, the crashes' last
+	# replays up to 1 s, the fast minimizations 0.5 s), where a stop that
+	# waited for a minimization would take up to 15 s, and a hung one 10.
+	check "$name: stopped within 4 s of SIG$sig (took $took s)" awk -v t="$took" 'BEGIN {exit !(t <= 4.0)}'
 	contains "$name: the summary" "$out" "fuzz: summary for linux-3.14 after"
 	contains "$name: says why it stopped" "$out" "stopped by SIG$sig"
 	contains "$name: executions over fuzzing time" "$out" "of fuzzing, merges and stops left out)"

@@ -64,7 +64,8 @@ Each crash is replayed for its signature (the report's first line) as it
 lands; the first crash of each signature is minimized and kept in
 crashers/PROTOCOL/ by tools/keep-crash.sh in the background, once per
 signature. Ctrl-C (SIGINT), SIGTERM or SIGHUP stop the campaign within
-about a second: the fuzzer's processes are ended, minimizations still
+a few seconds: the fuzzer's processes are ended, the inputs of its
+unfinished jobs merged for at most 0.8 s more, minimizations still
 running are redone with keep-crash.sh --fast (rmapfuzz minimize only), and
 the summary follows: executions and exec/s over the time spent fuzzing
 (merges and the stop left out), coverage, the inputs the campaign added to
@@ -497,9 +498,12 @@ watch_crashes() {
 		done
 	}
 	# A stop: what runs is cut short, and every signature without its
-	# crasher yet gets one from rmapfuzz minimize alone.
+	# crasher yet gets one from rmapfuzz minimize alone, all at once (each
+	# is a process of a second or less; one after another they were what
+	# made a stop slow).
 	wrap_up_now() {
 		local k
+		local -A fpid=()
 		scan 1
 		reap
 		for k in "${!kpid[@]}"; do
@@ -512,14 +516,18 @@ watch_crashes() {
 		for ((k = 1; k <= nsig; k++)); do
 			case $(status "$k") in
 			pending | failed | cut)
-				if TMPDIR="$state/tmp" setsid "$rf_root/tools/keep-crash.sh" --fast "$proto" "$(cat "$state/sig/$k/first")" \
-					</dev/null >"$state/sig/$k/out" 2>"$state/sig/$k/err"; then
-					echo fast >"$state/sig/$k/status"
-				else
-					echo failed >"$state/sig/$k/status"
-				fi
+				TMPDIR="$state/tmp" setsid "$rf_root/tools/keep-crash.sh" --fast "$proto" "$(cat "$state/sig/$k/first")" \
+					</dev/null >"$state/sig/$k/out" 2>"$state/sig/$k/err" &
+				fpid[$k]=$!
 				;;
 			esac
+		done
+		for k in "${!fpid[@]}"; do
+			if wait "${fpid[$k]}"; then
+				echo fast >"$state/sig/$k/status"
+			else
+				echo failed >"$state/sig/$k/status"
+			fi
 		done
 	}
 
