@@ -277,6 +277,23 @@ static double now(void)
 
 static bool stopped(const struct ex *x) { return x->o.invariant || x->w->halted; }
 
+/* Asked to stop now (a signal): every loop of the search returns at once;
+ * explore() keeps the levels finished before. */
+static bool interrupted(const struct ex *x) { return x->b->interrupt && *x->b->interrupt; }
+
+/* Another search of the bound stopped at a violation in a level below the
+ * one under way (explore_bound.shared_stop): this one is given up too. */
+static bool overtaken(const struct ex *x)
+{
+	if (!x->b->shared_stop)
+		return false;
+	int l = atomic_load(x->b->shared_stop);
+	return l && l < x->level;
+}
+
+/* Every loop of the search returns at once on either. */
+static bool stop_now(const struct ex *x) { return interrupted(x) || overtaken(x); }
+
 /* What run.c's run_step does for a run without features or a log: the
  * oracle after a step only when the world halted (the structural checks
  * at the end, as the fuzz target and replay judge). */
@@ -1376,6 +1393,8 @@ static void step_child(struct ex *x, int id)
 static void dfs(struct ex *x, int depth, int last, int preempt)
 {
 	struct world *w = x->w;
+	if (stop_now(x))
+		return;
 	if (!w->nr_tasks) {
 		leaf(x, depth, preempt);
 		return;
@@ -1696,6 +1715,8 @@ static int build_accesses(struct ex *x, struct record *out)
 static void dfs_late(struct ex *x, int depth, int last, int preempt)
 {
 	struct world *w = x->w;
+	if (stop_now(x))
+		return;
 	if (depth == MAX_PATH) {
 		x->res->truncated++;
 		return;
@@ -1824,7 +1845,7 @@ static void explore_from(struct ex *x, int setup, int level, int ops)
 			 * order they start in names the tasks, nothing more). */
 			for (int i = 0; i < k; i++)
 				idx[i] = 0;
-			while (m->n) {
+			while (m->n && !stop_now(x)) {
 				if (x->candidate++ % mod != (unsigned long)x->b->shard) {
 					/* another shard's */
 				} else if (x->dup) {
@@ -1870,7 +1891,7 @@ static void explore_from(struct ex *x, int setup, int level, int ops)
 
 	/* One more set-up operation, where two concurrent ones still fit. */
 	if (setup + 1 + 2 <= ops) {
-		for (int i = 0; i < m->n; i++) {
+		for (int i = 0; i < m->n && !stop_now(x); i++) {
 			x->nrec = nrec;
 			struct record r = m->op[i];
 			r.op |= 0x80;
@@ -1903,6 +1924,8 @@ static void explore_from(struct ex *x, int setup, int level, int ops)
  * at (a THP when huge), and every program of ops operations from there. */
 static void explore_base(struct ex *x, int pmds, int pos, int at, int huge, int ops)
 {
+	if (stop_now(x))
+		return;
 	world_reset(x->w, x->proto);
 	oracle_detach(&x->o);
 	oracle_attach(&x->o, x->w, false);
@@ -1941,6 +1964,7 @@ static void explore_level(struct ex *x, int ops)
 
 static void explore(const struct protocol *proto, const struct explore_bound *b,
 		    struct explore_result *res, explore_found_fn found, void *ctx, bool progress);
+static void level_done(struct explore_result *r, int ops);
 
 /* (explore.h) Every one another shard's, as a shard's first part costs;
  * the numbering is every shard's, so the count is what any shard's
@@ -1970,6 +1994,7 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 			.progress = progress };
 	memset(res, 0, sizeof(*res));
 	snprintf(res->protocol, sizeof(res->protocol), "%s", proto->name);
+	res->parts = 1;
 	x.visited.size = sizeof(struct visited_slot);
 	x.seen.size = x.worlds.size = sizeof(struct key128);
 	for (size_t k = 0; k < sizeof(x.measured) / sizeof(x.measured[0]); k++)
@@ -1992,9 +2017,14 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 	 * explored from a program of fewer operations is never explored again
 	 * for one of more, and a counterexample's operations are the fewest. */
 	unsigned long level_first[256] = { 0 };	/* each level's first program number */
-	for (int ops = 2; ops <= b->max_ops; ops++) {
+	int ops;
+	for (ops = 2; ops <= b->max_ops; ops++) {
 		level_first[ops] = x.candidate;
 		explore_level(&x, ops);
+		if (interrupted(&x) || overtaken(&x))
+			break;
+		res->candidates = x.candidate;
+		level_done(res, ops);
 		if (progress)
 			fprintf(stderr, "rmapfuzz explore: %s: every program of %d operations done: "
 				"%lu programs in the bound so far (%lu of %d operations), %lu searched, "
@@ -2002,8 +2032,36 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 				proto->name, ops, x.candidate, x.candidate - level_first[ops], ops,
 				res->programs, res->same_setup, res->states, res->interleavings,
 				now() - x.t0);
+		if (b->stop_at_violation && res->nr_inv && ops < b->max_ops) {
+			res->end = EXPLORE_AT_VIOLATION;
+			if (b->shared_stop) {
+				int l = 0;	/* lower it to ops, unless another did lower */
+				while (!atomic_compare_exchange_weak(b->shared_stop, &l, ops) &&
+				       (!l || l > ops))
+					;
+			}
+			break;
+		}
+		if (b->shared_stop && atomic_load(b->shared_stop) && atomic_load(b->shared_stop) <= ops) {
+			res->end = EXPLORE_AT_VIOLATION;	/* another search's, in this level */
+			break;
+		}
 	}
-	res->candidates = x.candidate;
+	if (!interrupted(&x) && overtaken(&x)) {
+		/* Another search stopped below the level under way. */
+		res->end = EXPLORE_AT_VIOLATION;
+		explore_result_rewind(res, res->ops_done);
+	}
+	if (interrupted(&x)) {
+		/* The level under way is not a claim: back to the last one done. */
+		if (progress)
+			fprintf(stderr, "rmapfuzz explore: %s: interrupted in the level of %d operations: "
+				"the result is every program of %d operations or fewer\n",
+				proto->name, ops, res->ops_done);
+		res->end = EXPLORE_INTERRUPTED;
+		explore_result_rewind(res, res->ops_done);
+		res->not_minimized = res->nr_inv > 0;
+	}
 
 	/* The first search visits each state once, by the first path it meets
 	 * it on: its verdicts, counts and each invariant's fewest operations
@@ -2014,7 +2072,7 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 	 * better label is explored again, and a node is not explored deeper
 	 * than a counterexample of that level could still improve. Its counts
 	 * are not kept: the first search's are the result's. */
-	if (!b->no_dedup && res->nr_inv) {
+	if (!b->no_dedup && res->nr_inv && !interrupted(&x)) {
 		res->seconds = now() - x.t0;
 		struct explore_result counts = *res;
 		hashset_free(&x.visited);
@@ -2022,13 +2080,13 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 		hashset_free(&x.worlds);
 		x.shortest = true;
 		x.found = NULL;
-		for (int ops = 2; ops <= b->max_ops; ops++) {
+		for (int l = 2; l <= res->ops_done; l++) {
 			bool need = false;
 			for (int i = 0; i < res->nr_inv; i++)
-				need |= x.min_ops[i] == ops;
+				need |= x.min_ops[i] == l;
 			if (need) {
-				x.candidate = level_first[ops];
-				explore_level(&x, ops);
+				x.candidate = level_first[l];
+				explore_level(&x, l);
 			}
 		}
 		if (x.progress)
@@ -2039,6 +2097,9 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 		for (int i = 0; i < res->nr_inv; i++)
 			counts.inv[i].cex = res->inv[i].cex;
 		counts.unencodable = res->unencodable;
+		/* Interrupted here, the counterexamples are the first search's,
+		 * or better: as few operations, maybe more steps than needed. */
+		counts.not_minimized = interrupted(&x);
 		*res = counts;
 	}
 	res->seconds = now() - x.t0;
@@ -2111,30 +2172,134 @@ void explore_world_hash(struct world *w, unsigned long long h[2])
 	free(x.itree);
 }
 
+/* A result's counts as a level's (its invariants' programs aside), and
+ * back. */
+static struct explore_level_counts counts_of(const struct explore_result *r)
+{
+	return (struct explore_level_counts){
+		.candidates = r->candidates, .programs = r->programs, .translated = r->translated,
+		.same_setup = r->same_setup, .states = r->states, .interleavings = r->interleavings,
+		.cut = r->cut, .revisits = r->revisits, .truncated = r->truncated,
+		.setup_violations = r->setup_violations,
+	};
+}
+
+static void counts_set(struct explore_result *r, const struct explore_level_counts *c)
+{
+	r->candidates = c->candidates;
+	r->programs = c->programs;
+	r->translated = c->translated;
+	r->same_setup = c->same_setup;
+	r->states = c->states;
+	r->interleavings = c->interleavings;
+	r->cut = c->cut;
+	r->revisits = c->revisits;
+	r->truncated = c->truncated;
+	r->setup_violations = c->setup_violations;
+}
+
+/* Two parts' counts joined: candidates are every part's (each numbers
+ * every program of the bound), the rest add up. */
+static void counts_add(struct explore_level_counts *x, const struct explore_level_counts *y)
+{
+	if (y->candidates > x->candidates)
+		x->candidates = y->candidates;
+	x->programs += y->programs;
+	x->translated += y->translated;
+	x->same_setup += y->same_setup;
+	x->states += y->states;
+	x->interleavings += y->interleavings;
+	x->cut += y->cut;
+	x->revisits += y->revisits;
+	x->truncated += y->truncated;
+	x->setup_violations += y->setup_violations;
+}
+
+/* The counts of r now, as level ops's (explore_result_rewind). */
+static void level_done(struct explore_result *r, int ops)
+{
+	struct explore_level_counts *c = &r->upto[ops];
+	*c = counts_of(r);
+	for (int i = 0; i < r->nr_inv; i++)
+		c->inv_programs[i] = r->inv[i].programs;
+	r->ops_done = ops;
+}
+
+void explore_result_rewind(struct explore_result *r, int ops)
+{
+	if (ops > r->ops_done)
+		return;
+	const struct explore_level_counts c = r->upto[ops];	/* zero below level 2 */
+	counts_set(r, &c);
+	/* An invariant first broken in a later level goes; the others keep
+	 * their places' counts (an invariant is counted from its first
+	 * program on, so one broken by then has programs). */
+	int n = 0;
+	for (int i = 0; i < r->nr_inv; i++) {
+		if (!c.inv_programs[i])
+			continue;
+		r->inv[n] = r->inv[i];
+		r->inv[n].programs = c.inv_programs[i];
+		if (r->inv[n].cex.ops > ops)
+			r->inv[n].cex.size = 0;	/* a later level's: none replayed by then */
+		for (int l = 0; l <= ops; l++)
+			r->upto[l].inv_programs[n] = r->upto[l].inv_programs[i];
+		n++;
+	}
+	r->nr_inv = n;
+	for (int l = 0; l <= ops; l++)
+		for (int i = n; i < EXPLORE_MAX_INVARIANTS; i++)
+			r->upto[l].inv_programs[i] = 0;
+	for (int l = ops + 1; l <= EXPLORE_MAX_OPS; l++)
+		memset(&r->upto[l], 0, sizeof(r->upto[l]));
+	r->ops_done = ops;
+}
+
 void explore_result_merge(struct explore_result *a, const struct explore_result *b)
 {
-	/* Every shard numbers every program of the bound. */
-	if (b->candidates > a->candidates)
-		a->candidates = b->candidates;
-	a->programs += b->programs;
-	a->states += b->states;
-	a->interleavings += b->interleavings;
-	a->cut += b->cut;
-	a->revisits += b->revisits;
-	a->truncated += b->truncated;
-	a->setup_violations += b->setup_violations;
-	a->unencodable += b->unencodable;
-	a->next_lock_errors += b->next_lock_errors;
-	a->same_setup += b->same_setup;
-	a->translated += b->translated;
-	a->seconds += b->seconds;
-	for (int i = 0; i < b->nr_inv; i++) {
-		int j = find_inv(a, b->inv[i].name, true);
+	if (!a->parts) {
+		*a = *b;
+		a->parts = b->parts ? b->parts : 1;
+		return;
+	}
+	/* The levels every part searched, and why the search ended there:
+	 * the gravest reason of the parts that ended there (a part that
+	 * searched on ended for none). */
+	int ops = a->ops_done < b->ops_done ? a->ops_done : b->ops_done;
+	enum explore_end end = EXPLORE_COMPLETE;
+	if (a->ops_done == ops && a->end > end)
+		end = a->end;
+	if (b->ops_done == ops && b->end > end)
+		end = b->end;
+	struct explore_result *bb = malloc(sizeof(*bb));
+	if (!bb) {
+		fputs("rmapfuzz explore: out of memory\n", stderr);
+		exit(2);
+	}
+	*bb = *b;
+	explore_result_rewind(a, ops);
+	explore_result_rewind(bb, ops);
+	a->end = end;
+	a->not_minimized |= bb->not_minimized;
+	a->parts += bb->parts ? bb->parts : 1;
+	struct explore_level_counts sum = counts_of(a), more = counts_of(bb);
+	counts_add(&sum, &more);
+	counts_set(a, &sum);
+	a->unencodable += bb->unencodable;
+	a->next_lock_errors += bb->next_lock_errors;
+	a->seconds += bb->seconds;
+	for (int l = 0; l <= ops; l++)
+		counts_add(&a->upto[l], &bb->upto[l]);
+	for (int i = 0; i < bb->nr_inv; i++) {
+		int j = find_inv(a, bb->inv[i].name, true);
 		if (j < 0)
 			continue;
-		a->inv[j].programs += b->inv[i].programs;
-		const struct explore_cex *c = &b->inv[i].cex;
+		a->inv[j].programs += bb->inv[i].programs;
+		for (int l = 0; l <= ops; l++)
+			a->upto[l].inv_programs[j] += bb->upto[l].inv_programs[i];
+		const struct explore_cex *c = &bb->inv[i].cex;
 		if (c->size && cex_better(&a->inv[j].cex, c))
 			a->inv[j].cex = *c;
 	}
+	free(bb);
 }

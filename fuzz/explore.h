@@ -29,6 +29,8 @@
 #ifndef RMAP_EXPLORE_H
 #define RMAP_EXPLORE_H
 
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -96,7 +98,23 @@ struct explore_bound {
 				 * differ only in names (explore.md's measurements) */
 	int shard, shards;	/* this run takes the programs numbered shard mod shards */
 	unsigned ops;		/* the menu (enum explore_op); 0: EXPLORE_OPS_2014 */
+	/* Stop after the first level (programs of as many operations) that
+	 * broke an invariant: its counterexamples are as exact as the whole
+	 * bound's (no longer program can be shorter); an invariant that only
+	 * longer programs break is not sought. */
+	bool stop_at_violation;
+	/* Nonzero (a signal handler's flag): stop now; the result is the
+	 * levels searched to their end (explore_result.ops_done). */
+	const volatile sig_atomic_t *interrupt;
+	/* Searches that share one bound (--jobs' workers, in memory they
+	 * share): the lowest level any of them stopped at a violation in
+	 * (stop_at_violation), 0 while none did. Each lowers it when it stops
+	 * so, and stops once it is no further than it (a level under way
+	 * above it is given up: the joined result is taken back to it). */
+	_Atomic int *shared_stop;
 };
+
+#define EXPLORE_MAX_OPS 8	/* --max-ops at most */
 
 /* The defaults of the issue: 5 operations, 3 concurrent, 6 pmds, 3 mms,
  * unbounded preemptions, the walk family, the 2014 rows' menu. */
@@ -112,8 +130,33 @@ struct explore_cex {
 	size_t size;
 };
 
+/* Why a search ended before its bound's last level (explore_result.end). */
+enum explore_end {
+	EXPLORE_COMPLETE,	/* every level searched */
+	EXPLORE_AT_VIOLATION,	/* stop_at_violation, after the first level that broke one */
+	EXPLORE_INTERRUPTED,	/* interrupt, in the level after ops_done */
+};
+
+/* The counts of a result as they stood at the end of a level: a search
+ * stopped in a later one, or a part of one (a shard) that searched fewer
+ * levels than another, is judged on the levels every part finished. */
+struct explore_level_counts {
+	unsigned long candidates, programs, translated, same_setup, states, interleavings, cut,
+		revisits, truncated, setup_violations;
+	unsigned long inv_programs[EXPLORE_MAX_INVARIANTS];	/* explore_result.inv[i].programs */
+};
+
 struct explore_result {
 	char protocol[512];	/* its name: a row's, or an ad-hoc spec's (PROTOCOL_SPEC_MAX) */
+	/* The levels searched to their end: every program of ops_done
+	 * operations or fewer (the bound's max_ops when end is COMPLETE). The
+	 * counts and invariants below are those levels' alone. */
+	int ops_done;
+	enum explore_end end;
+	bool not_minimized;	/* interrupted before the second search made the
+				 * counterexamples' steps and preemptions the fewest */
+	int parts;		/* searches joined into it (explore_result_merge) */
+	struct explore_level_counts upto[EXPLORE_MAX_OPS + 1];	/* [L]: after level L */
 	unsigned long candidates;	/* programs in the bound (every shard's) */
 	unsigned long programs;		/* programs whose tasks all started and whose
 					 * search began (its states may have been
@@ -163,9 +206,15 @@ typedef void (*explore_found_fn)(void *ctx, const char *invariant, const uint8_t
 void explore_protocol_found(const struct protocol *proto, const struct explore_bound *b,
 			    struct explore_result *res, explore_found_fn found, void *ctx);
 
-/* Join b into a (the same protocol): counts summed, the shorter
- * counterexample kept. */
+/* Join b into a (the same protocol; a zeroed a takes b as it is): counts
+ * summed, the shorter counterexample kept. Where one searched fewer
+ * levels than the other, both are first taken back to those levels
+ * (explore_result_rewind): what every part searched is the claim. */
 void explore_result_merge(struct explore_result *a, const struct explore_result *b);
+
+/* r as it stood at the end of level ops (< r->ops_done): its counts, and
+ * only the invariants broken by then. */
+void explore_result_rewind(struct explore_result *r, int ops);
 
 /* The programs in the bound b (its shard aside): their set-ups run, none
  * searched (about half a second at the default bound, 7 at one operation

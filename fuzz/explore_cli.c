@@ -1,11 +1,14 @@
 /* `rmapfuzz explore`: the command line of the explorer (explore.h), its
  * worker processes, its table, JSON and counterexample files. */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -37,8 +40,8 @@ void explore_help(void)
 	printf("usage: rmapfuzz explore [--protocol P ...|--all] [--max-ops N] [--max-conc C]\n"
 	       "                        [--max-pmds G] [--max-mms M] [--preemptions K] [--jobs J]\n"
 	       "                        [--shard I/N] [--invariants F[,F]] [--ops LIST]\n"
-	       "                        [--no-dedup] [--byte-hash] [--no-reduction] [--measure]\n"
-	       "                        [--json] [-o DIR]\n"
+	       "                        [--stop-at-violation] [--no-dedup] [--byte-hash]\n"
+	       "                        [--no-reduction] [--measure] [--json] [-o DIR]\n"
 	       "       rmapfuzz explore --merge [--json] [-o DIR] FILE...\n"
 	       "Every program in a bound and every interleaving of its concurrent operations,\n"
 	       "judged by the fuzzer's oracle: a shortest counterexample per broken invariant,\n"
@@ -83,6 +86,11 @@ void explore_help(void)
 	       "  --jobs J          J worker processes per protocol (default 1)\n"
 	       "  --shard I/N       only the programs numbered I mod N (0 <= I < N): N runs of\n"
 	       "                    the same bound, joined by --merge, make the whole\n"
+	       "  --stop-at-violation  stop after the first level (programs of as many\n"
+	       "                    operations) that breaks an invariant: its shortest\n"
+	       "                    counterexamples are the whole bound's; invariants only\n"
+	       "                    longer programs break are not sought (the result says\n"
+	       "                    how many operations were searched)\n"
 	       "  --no-dedup        every interleaving, no state deduplication (slow: the\n"
 	       "                    baseline of the soundness test)\n"
 	       "  --byte-hash       states deduplicated by their bytes, not by object (the\n"
@@ -99,8 +107,14 @@ void explore_help(void)
 	       "  -h, --help        this help\n"
 	       "      --version     rmapfuzz's version\n"
 	       "\n"
+	       "The search goes level by level: every program of 2 operations, then of 3, and\n"
+	       "so on. Ctrl-C (SIGINT) or SIGTERM stops it and prints the result of the levels\n"
+	       "it finished (\"clean through N operations\"), a claim as checkable as the\n"
+	       "whole bound's; the protocols after it are not explored.\n"
+	       "\n"
 	       "Exit 0: every protocol explored (violations or not); 2: a usage error or an\n"
-	       "unreadable --merge input.\n");
+	       "unreadable --merge input; 130 or 143: stopped by SIGINT or SIGTERM (the result\n"
+	       "printed first).\n");
 }
 
 static int usage(const char *fmt, const char *arg)
@@ -144,8 +158,29 @@ static const char *agreement(const struct explore_result *r, const struct protoc
 	if (!strcmp(e, "disputed") || !strcmp(e, "unknown"))	/* unknown: an ad-hoc spec's */
 		return "-";
 	if (sound)
-		return r->nr_inv ? "NO" : "yes";
-	return r->nr_inv ? "yes" : "not within the bound";
+		return r->nr_inv ? "NO" : r->end == EXPLORE_INTERRUPTED ? "yes, so far" : "yes";
+	return r->nr_inv ? "yes" : r->end == EXPLORE_INTERRUPTED ? "not found so far" : "not within the bound";
+}
+
+/* What of the bound a result searched, when not all of it: "" or a
+ * sentence. */
+static void searched_text(const struct explore_result *r, int max_ops, struct strbuf *sb)
+{
+	if (r->end == EXPLORE_COMPLETE && r->ops_done >= max_ops)
+		return;
+	if (r->ops_done < 2)
+		sb_printf(sb, "interrupted before every program of 2 operations was searched: no claim");
+	else
+		sb_printf(sb, "searched every program of %d operations or fewer (of %d): %s", r->ops_done,
+			  max_ops,
+			  r->end == EXPLORE_INTERRUPTED
+				  ? "interrupted in the next level"
+				  : "stopped after the first level that broke an invariant "
+				    "(--stop-at-violation); an invariant only longer programs break is not sought");
+	if (r->not_minimized)
+		sb_printf(sb, "%sthe counterexamples have the fewest operations, but their steps and "
+			  "preemptions are not minimized (interrupted before the second search)",
+			  sb->len ? "; " : "");
 }
 
 static void bound_text(const struct explore_bound *b, struct strbuf *sb)
@@ -281,6 +316,23 @@ static void json_result(const struct opts *o, const struct explore_result *r,
 		sb_free(&text);
 		sb_printf(sb, "}");
 	}
+	static const char *const ends[] = { "complete", "at-violation", "interrupted" };
+	sb_printf(sb, "], \"ops_done\": %d, \"end\": \"%s\", \"not_minimized\": %s, \"levels\": [",
+		  r->ops_done, ends[r->end], r->not_minimized ? "true" : "false");
+	/* Each finished level's counts (so far), for --merge to take the
+	 * parts back to the levels all of them finished. */
+	for (int l = 2; l <= r->ops_done; l++) {
+		const struct explore_level_counts *c = &r->upto[l];
+		sb_printf(sb, "%s{\"level\": %d, \"candidates\": %lu, \"programs\": %lu, "
+			  "\"translated\": %lu, \"same_setup\": %lu, \"states\": %lu, "
+			  "\"interleavings\": %lu, \"cut\": %lu, \"revisits\": %lu, \"truncated\": %lu, "
+			  "\"setup_violations\": %lu, \"invariant_programs\": [", l > 2 ? ", " : "", l,
+			  c->candidates, c->programs, c->translated, c->same_setup, c->states, c->interleavings,
+			  c->cut, c->revisits, c->truncated, c->setup_violations);
+		for (int i = 0; i < r->nr_inv; i++)
+			sb_printf(sb, "%s%lu", i ? ", " : "", c->inv_programs[i]);
+		sb_printf(sb, "]}");
+	}
 	sb_printf(sb, "]}");
 }
 
@@ -316,8 +368,12 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 			const struct explore_result *r = &res[i];
 			const struct protocol *p = result_protocol(o, r->protocol);
 			struct strbuf v = { 0 };
-			if (!r->nr_inv)
+			if (!r->nr_inv && r->ops_done >= o->b.max_ops)
 				sb_printf(&v, "clean within the bound");
+			else if (!r->nr_inv && r->ops_done < 2)
+				sb_printf(&v, "no claim (interrupted in the first level)");
+			else if (!r->nr_inv)
+				sb_printf(&v, "clean through %d operations", r->ops_done);
 			for (int k = 0; k < r->nr_inv; k++) {
 				const struct explore_cex *c = &r->inv[k].cex;
 				sb_printf(&v, "%s%s", k ? ", " : "", r->inv[k].name);
@@ -345,6 +401,11 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 				       "program moved down was searched)\n",
 				       alike && n > 1 ? "every protocol" : r->protocol,
 				       r->same_setup + r->translated, r->same_setup, r->translated);
+			struct strbuf searched = { 0 };
+			searched_text(r, o->b.max_ops, &searched);
+			if (searched.len)
+				printf("\n%s: %s\n", r->protocol, sb_str(&searched));
+			sb_free(&searched);
 			if (r->truncated || r->unencodable || r->setup_violations)
 				printf("\n%s: %lu interleavings cut at %d steps, %lu violating schedules no "
 				       "input could hold, %lu set-up operations alone broke an invariant\n",
@@ -371,6 +432,32 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 
 /* ---- workers ---- */
 
+/* The signal that asked the search to stop (SIGINT, SIGTERM), 0 while none
+ * did: the search's explore_bound.interrupt. A worker gets it from the
+ * terminal with its parent (Ctrl-C signals the process group), or from
+ * its parent (forward_stop). */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig) { stop_signal = sig; }
+
+static void catch_stop_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* A stop the parent alone got (kill PID) goes on to its workers, once. */
+static void forward_stop(const pid_t *pid, int n, bool *forwarded)
+{
+	if (!stop_signal || *forwarded)
+		return;
+	*forwarded = true;
+	for (int j = 0; j < n; j++)
+		kill(pid[j], SIGTERM);
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -378,13 +465,16 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static bool read_all(int fd, void *buf, size_t n)
+/* (A stop signal while it waits goes on to the workers.) */
+static bool read_all(int fd, void *buf, size_t n, const pid_t *pid, int npid, bool *forwarded)
 {
 	char *p = buf;
 	while (n) {
 		ssize_t k = read(fd, p, n);
-		if (k < 0 && errno == EINTR)
+		if (k < 0 && errno == EINTR) {
+			forward_stop(pid, npid, forwarded);
 			continue;
+		}
 		if (k <= 0)
 			return false;
 		p += k;
@@ -420,6 +510,17 @@ static bool explore_jobs(const struct opts *o, const struct protocol *p, struct 
 	}
 	pid_t pid[64];
 	int fd[64];
+	/* Where a worker stopped at a violation tells the others to stop too
+	 * (--stop-at-violation): a worker whose programs break nothing in
+	 * that level would search on for hours, and only the level where they
+	 * all are counts. */
+	_Atomic int *shared_stop = mmap(NULL, sizeof(*shared_stop), PROT_READ | PROT_WRITE,
+					MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared_stop == MAP_FAILED) {
+		perror("rmapfuzz explore: mmap");
+		return false;
+	}
+	atomic_init(shared_stop, 0);
 	for (int j = 0; j < o->jobs; j++) {
 		int pipefd[2];
 		if (pipe(pipefd)) {
@@ -437,6 +538,7 @@ static bool explore_jobs(const struct opts *o, const struct protocol *p, struct 
 			struct explore_bound b = o->b;
 			b.shard = o->b.shard + o->b.shards * j;
 			b.shards = o->b.shards * o->jobs;
+			b.shared_stop = shared_stop;
 			struct explore_result *r = malloc(sizeof(*r));
 			if (!r)
 				_exit(2);
@@ -446,23 +548,25 @@ static bool explore_jobs(const struct opts *o, const struct protocol *p, struct 
 		close(pipefd[1]);
 		fd[j] = pipefd[0];
 	}
-	bool ok = true;
+	bool ok = true, forwarded = false;
 	memset(res, 0, sizeof(*res));
 	snprintf(res->protocol, sizeof(res->protocol), "%s", p->name);
 	struct explore_result *r = malloc(sizeof(*r));
 	for (int j = 0; j < o->jobs; j++) {
-		if (r && read_all(fd[j], r, sizeof(*r)))
+		forward_stop(pid, o->jobs, &forwarded);
+		if (r && read_all(fd[j], r, sizeof(*r), pid, o->jobs, &forwarded))
 			explore_result_merge(res, r);
 		else
 			ok = false;
 		close(fd[j]);
 		int st;
 		while (waitpid(pid[j], &st, 0) < 0 && errno == EINTR)
-			;
+			forward_stop(pid, o->jobs, &forwarded);
 		if (!WIFEXITED(st) || WEXITSTATUS(st))
 			ok = false;
 	}
 	free(r);
+	munmap(shared_stop, sizeof(*shared_stop));
 	if (!ok)
 		fprintf(stderr, "rmapfuzz explore: %s: a worker failed\n", p->name);
 	return ok;
@@ -502,6 +606,69 @@ static unsigned long field_ul(const char *line, const char *key)
 {
 	char buf[64];
 	return json_field(line, key, buf, sizeof(buf)) ? strtoul(buf, NULL, 10) : 0;
+}
+
+/* A result line's ops_done, end, not_minimized and levels into r; false
+ * when they are missing or make no sense. */
+static bool read_levels(const char *line, struct explore_result *r)
+{
+	char buf[64];
+	if (!json_field(line, "ops_done", buf, sizeof(buf)))
+		return false;
+	char *end;
+	long ops = strtol(buf, &end, 10);
+	if (*end || ops < 0 || ops > EXPLORE_MAX_OPS)
+		return false;
+	r->ops_done = (int)ops;
+	if (!json_field(line, "end", buf, sizeof(buf)))
+		return false;
+	if (!strcmp(buf, "complete"))
+		r->end = EXPLORE_COMPLETE;
+	else if (!strcmp(buf, "at-violation"))
+		r->end = EXPLORE_AT_VIOLATION;
+	else if (!strcmp(buf, "interrupted"))
+		r->end = EXPLORE_INTERRUPTED;
+	else
+		return false;
+	r->not_minimized = json_field(line, "not_minimized", buf, sizeof(buf)) && !strcmp(buf, "true");
+	const char *s = strstr(line, "\"levels\": [");
+	if (!s)
+		return false;
+	int seen = 0;
+	for (s = strstr(s, "{\"level\": "); s; s = strstr(s + 1, "{\"level\": ")) {
+		int l = (int)field_ul(s, "level");
+		if (l < 2 || l > r->ops_done)
+			return false;
+		struct explore_level_counts *c = &r->upto[l];
+		c->candidates = field_ul(s, "candidates");
+		c->programs = field_ul(s, "programs");
+		c->translated = field_ul(s, "translated");
+		c->same_setup = field_ul(s, "same_setup");
+		c->states = field_ul(s, "states");
+		c->interleavings = field_ul(s, "interleavings");
+		c->cut = field_ul(s, "cut");
+		c->revisits = field_ul(s, "revisits");
+		c->truncated = field_ul(s, "truncated");
+		c->setup_violations = field_ul(s, "setup_violations");
+		const char *v = strstr(s, "\"invariant_programs\": [");
+		if (!v)
+			return false;
+		v += strlen("\"invariant_programs\": [");
+		for (int i = 0; *v != ']'; i++) {
+			if (i >= r->nr_inv)
+				return false;
+			c->inv_programs[i] = strtoul(v, &end, 10);
+			if (end == v)
+				return false;
+			v = end;
+			if (*v == ',')
+				v++;
+			while (*v == ' ')
+				v++;
+		}
+		seen++;
+	}
+	return seen == (r->ops_done >= 2 ? r->ops_done - 1 : 0);
 }
 
 static bool merge_file(const char *path, struct opts *o, struct explore_result *res, int *n,
@@ -592,6 +759,12 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 				c->size = i + 1;
 			}
 		}
+		if (!read_levels(line, &r)) {
+			fprintf(stderr, "rmapfuzz explore: %s: %s: no levels (ops_done, end, levels: an older "
+				"rmapfuzz explore wrote it, or it was cut); explore it again\n", path, r.protocol);
+			ok = false;
+			break;
+		}
 		int i = 0;
 		while (i < *n && strcmp(res[i].protocol, r.protocol))
 			i++;
@@ -615,7 +788,7 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 
 enum { OPT_ALL = 256, OPT_MAX_OPS, OPT_MAX_CONC, OPT_MAX_PMDS, OPT_MAX_MMS, OPT_PREEMPTIONS, OPT_JOBS,
        OPT_SHARD, OPT_JSON, OPT_INVARIANTS, OPT_NO_DEDUP, OPT_BYTE_HASH, OPT_NO_REDUCTION, OPT_MEASURE,
-       OPT_MERGE, OPT_VERSION, OPT_OPS };
+       OPT_MERGE, OPT_VERSION, OPT_OPS, OPT_STOP_AT_VIOLATION };
 
 int explore_main(int argc, char **argv, const char *version)
 {
@@ -637,6 +810,7 @@ int explore_main(int argc, char **argv, const char *version)
 		{ "no-reduction", no_argument, NULL, OPT_NO_REDUCTION },
 		{ "measure", no_argument, NULL, OPT_MEASURE },
 		{ "merge", no_argument, NULL, OPT_MERGE },
+		{ "stop-at-violation", no_argument, NULL, OPT_STOP_AT_VIOLATION },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -725,6 +899,9 @@ int explore_main(int argc, char **argv, const char *version)
 		case OPT_MERGE:
 			o.merge = true;
 			break;
+		case OPT_STOP_AT_VIOLATION:
+			o.b.stop_at_violation = true;
+			break;
 		case 'o':
 			o.out = optarg;
 			break;
@@ -788,16 +965,22 @@ int explore_main(int argc, char **argv, const char *version)
 		bool progress = isatty(2) || getenv("RMAPFUZZ_PROGRESS");
 		fprintf(stderr, "rmapfuzz explore: %d protocol(s), bound: %s\n", o.nr_proto, sb_str(&bound));
 		sb_free(&bound);
-		for (int i = 0; i < o.nr_proto; i++) {
+		catch_stop_signals();
+		o.b.interrupt = &stop_signal;
+		for (int i = 0; i < o.nr_proto && !stop_signal; i++) {
 			double t = now();
 			if (!explore_jobs(&o, o.proto[i], &res[n], progress))
 				status = 2;
 			res[n].seconds = now() - t;
-			fprintf(stderr, "rmapfuzz explore: [%d/%d] %s: %s, %lu programs, %lu states in %.1f s\n",
+			fprintf(stderr, "rmapfuzz explore: [%d/%d] %s: %s, %lu programs, %lu states in %.1f s%s\n",
 				i + 1, o.nr_proto, o.proto[i]->name, res[n].nr_inv ? "violated" : "clean",
-				res[n].programs, res[n].states, res[n].seconds);
+				res[n].programs, res[n].states, res[n].seconds,
+				res[n].end == EXPLORE_INTERRUPTED ? " (interrupted)" : "");
 			n++;
 		}
+		if (stop_signal && n < o.nr_proto)
+			fprintf(stderr, "rmapfuzz explore: stopped by %s: %d of %d protocol(s) explored\n",
+				stop_signal == SIGINT ? "SIGINT" : "SIGTERM", n, o.nr_proto);
 	}
 	print_results(&o, res, n, now() - t0);
 	if (o.out) {
@@ -812,5 +995,7 @@ int explore_main(int argc, char **argv, const char *version)
 		sb_free(&bound);
 	}
 	free(res);
+	if (stop_signal && !status)
+		status = 128 + stop_signal;
 	return status;
 }

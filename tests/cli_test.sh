@@ -180,6 +180,44 @@ run 0 "explore --invariants tlb with access" -- "$b" explore --protocol linux-3.
 lacks "explore tlb with access: no note" "$tmp/err" "only an access fills a TLB"
 run 2 "explore --ops nope" -- "$b" explore --ops fork,nope --max-ops 2
 contains "explore --ops nope: says why" "$tmp/err" "no menu operation 'nope'"
+# --stop-at-violation: linux-3.14 breaks both invariants with 2 operations,
+# so the third level is not searched, and the result says so, in the JSON
+# too; --merge keeps what was searched.
+run 0 "explore --stop-at-violation" -- "$b" explore --protocol linux-3.14 --max-ops 3 --max-conc 2 \
+	--max-pmds 2 --max-mms 1 --stop-at-violation
+contains "stop-at-violation: what was searched" "$tmp/out" "linux-3.14: searched every program of 2 operations or fewer (of 3): stopped after the first level that broke an invariant"
+contains "stop-at-violation: the invariants" "$tmp/out" "| linux-3.14 | kernel-bug (2 ops"
+run 0 "explore --stop-at-violation --json" -- "$b" explore --protocol linux-3.14 --max-ops 3 --max-conc 2 \
+	--max-pmds 2 --max-mms 1 --stop-at-violation --json
+contains "stop-at-violation: JSON" "$tmp/out" '"ops_done": 2, "end": "at-violation", "not_minimized": false, "levels": [{"level": 2,'
+cp "$tmp/out" "$tmp/stop.json"
+run 0 "stop-at-violation: --merge" -- "$b" explore --merge "$tmp/stop.json"
+contains "stop-at-violation: merged" "$tmp/out" "linux-3.14: searched every program of 2 operations or fewer (of 3)"
+# A result without its levels (an older explore's) is refused, by name.
+sed 's/, "ops_done": .*/}/' "$tmp/stop.json" >"$tmp/old.json"
+run 2 "explore --merge: no levels" -- "$b" explore --merge "$tmp/old.json"
+contains "explore --merge: no levels, said" "$tmp/err" "old.json: linux-3.14: no levels"
+# Ctrl-C (SIGINT to the process group, as a terminal sends it) and SIGTERM
+# to the parent alone, with worker processes: the result of the levels
+# finished is printed, then exit 130 or 143. At the default bound the
+# first level takes a second, the second protocol hours.
+for sig in INT TERM; do
+	set -m
+	"$b" explore --protocol linux-3.15 --protocol linux-3.14 --jobs 2 >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	set +m
+	sleep 6
+	if [ "$sig" = INT ]; then kill -INT -- "-$pid"; else kill -TERM "$pid"; fi
+	rc=0
+	wait "$pid" || rc=$?
+	expect "explore stopped by SIG$sig" "$([ "$sig" = INT ] && echo 130 || echo 143)" "$rc"
+	contains "explore SIG$sig: said" "$tmp/err" "rmapfuzz explore: stopped by SIG$sig: 1 of 2 protocol(s) explored"
+	contains "explore SIG$sig: the result" "$tmp/out" "| linux-3.15 | clean through "
+	contains "explore SIG$sig: what was searched" "$tmp/out" "interrupted in the next level"
+	lacks "explore SIG$sig: the second protocol" "$tmp/out" "| linux-3.14 |"
+	pgrep -f "rmapfuzz explore --protocol linux-3.15 --protocol linux-3.14" >/dev/null &&
+		expect "explore SIG$sig: no worker left" 0 1
+done
 # --random: N distinct draws, the same for the same seed, each a spec that
 # parses back to itself and is no row's.
 run 0 "protocols --random" -- "$b" protocols --random 12 --seed 7

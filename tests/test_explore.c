@@ -677,6 +677,179 @@ static void shards_add_up(void)
 	check_replays(p, &merged, b.families);
 }
 
+/* Two results of one search, however reached: the same counts, the same
+ * invariants with the same counterexamples' operations (steps and
+ * preemptions too when exact). */
+static void same_result(const struct explore_result *a, const struct explore_result *b, bool exact)
+{
+	CHECK_EQ(a->ops_done, b->ops_done);
+	CHECK_EQ(a->candidates, b->candidates);
+	CHECK_EQ(a->programs, b->programs);
+	CHECK_EQ(a->same_setup, b->same_setup);
+	CHECK_EQ(a->translated, b->translated);
+	CHECK_EQ(a->states, b->states);
+	CHECK_EQ(a->interleavings, b->interleavings);
+	CHECK_EQ(a->cut, b->cut);
+	CHECK_EQ(a->setup_violations, b->setup_violations);
+	CHECK_EQ(a->nr_inv, b->nr_inv);
+	for (int i = 0; i < a->nr_inv && i < b->nr_inv; i++) {
+		CHECK_STR(a->inv[i].name, b->inv[i].name);
+		CHECK_EQ(a->inv[i].programs, b->inv[i].programs);
+		CHECK_EQ(a->inv[i].cex.ops, b->inv[i].cex.ops);
+		if (exact) {
+			CHECK_EQ(a->inv[i].cex.steps, b->inv[i].cex.steps);
+			CHECK_EQ(a->inv[i].cex.preemptions, b->inv[i].cex.preemptions);
+		}
+	}
+}
+
+/* --stop-at-violation: the search of a bound stopped after its first level
+ * that broke an invariant is the search of the bound of that level's
+ * operations, counts and counterexamples alike; and a whole search taken
+ * back to that level (explore_result_rewind) is too. linux-3.12's race
+ * needs a set-up mremap: 3 operations, then a fourth level is left out. */
+static void stop_at_violation_is_the_first_levels_bound(void)
+{
+	const struct protocol *p = protocol_find("linux-3.12");
+	struct explore_bound b = small(4, 3, 1, 2);
+	struct explore_result whole, stopped, three;
+	explore_protocol(p, &b, &whole, false);
+	CHECK_EQ(whole.ops_done, 4);
+	CHECK_EQ(whole.end, EXPLORE_COMPLETE);
+	b.stop_at_violation = true;
+	explore_protocol(p, &b, &stopped, false);
+	CHECK_EQ(stopped.ops_done, 3);
+	CHECK_EQ(stopped.end, EXPLORE_AT_VIOLATION);
+	CHECK(!stopped.not_minimized);
+	CHECK(stopped.programs < whole.programs);
+	struct explore_bound b3 = small(3, 3, 1, 2);
+	explore_protocol(p, &b3, &three, false);
+	CHECK(three.nr_inv > 0);
+	same_result(&stopped, &three, true);
+	check_replays(p, &stopped, b.families);
+	explore_result_rewind(&whole, 3);
+	same_result(&whole, &three, true);
+
+	/* A clean row searches on to the bound's end. */
+	p = protocol_find("linux-3.15");
+	explore_protocol(p, &b, &stopped, false);
+	CHECK_EQ(stopped.ops_done, 4);
+	CHECK_EQ(stopped.end, EXPLORE_COMPLETE);
+	CHECK_EQ(stopped.nr_inv, 0);
+}
+
+/* An interruption (a signal's flag): raised at the on_state hook once the
+ * search is at a program numbered from `at` on. */
+struct interrupter {
+	unsigned long at;
+	volatile sig_atomic_t flag;
+};
+
+static void interrupt_at(void *ctx, const unsigned long long h[2], unsigned long program, const int *path,
+			 int depth, int preemptions)
+{
+	(void)h, (void)path, (void)depth, (void)preemptions;
+	struct interrupter *i = ctx;
+	if (program >= i->at)
+		i->flag = 1;
+}
+
+/* An interrupted search is the search of the levels it finished: stopped
+ * in the level of 3 operations, linux-3.14's result is the bound of 2's,
+ * its counterexamples as short in operations (their steps need not be
+ * the fewest: the second search did not run), and they replay; stopped in
+ * the first level, nothing is claimed. */
+static void interrupt_keeps_the_levels_done(void)
+{
+	const struct protocol *p = protocol_find("linux-3.14");
+	struct explore_bound b2 = small(2, 3, 1, -1), b = small(3, 3, 1, -1);
+	struct explore_result two, r;
+	explore_protocol(p, &b2, &two, false);
+	CHECK(two.nr_inv > 0);
+	struct interrupter in = { .at = two.candidates + 5 };
+	b.on_state = interrupt_at;
+	b.on_state_ctx = &in;
+	b.interrupt = &in.flag;
+	explore_protocol(p, &b, &r, false);
+	CHECK(in.flag);
+	CHECK_EQ(r.end, EXPLORE_INTERRUPTED);
+	CHECK(r.not_minimized);
+	same_result(&r, &two, false);
+	check_replays(p, &r, b.families);
+
+	in.flag = 0;
+	in.at = 3;
+	explore_protocol(p, &b, &r, false);
+	CHECK_EQ(r.end, EXPLORE_INTERRUPTED);
+	CHECK_EQ(r.ops_done, 0);
+	CHECK_EQ(r.programs, 0);
+	CHECK_EQ(r.states, 0);
+	CHECK_EQ(r.nr_inv, 0);
+}
+
+static void merged_is_the_level(const struct explore_result *merged, const struct explore_result *three);
+
+/* Parts that searched different levels join into the levels all of them
+ * searched: a shard stopped at its first violating level and a shard
+ * that searched on are, merged, the whole of that level's bound. */
+static void merge_takes_parts_to_the_levels_all_searched(void)
+{
+	const struct protocol *p = protocol_find("linux-3.12");
+	struct explore_bound b = small(4, 3, 1, 2), b3 = small(3, 3, 1, 2);
+	struct explore_result three, part, merged = { 0 };
+	explore_protocol(p, &b3, &three, false);
+	snprintf(merged.protocol, sizeof(merged.protocol), "%s", p->name);
+	b.shards = 2;
+	for (b.shard = 0; b.shard < 2; b.shard++) {
+		b.stop_at_violation = b.shard == 1;	/* shard 0 breaks nothing in level 3 */
+		explore_protocol(p, &b, &part, false);
+		CHECK_EQ(part.ops_done, b.shard == 1 ? 3 : 4);
+		explore_result_merge(&merged, &part);
+	}
+	CHECK_EQ(merged.ops_done, 3);
+	CHECK_EQ(merged.end, EXPLORE_AT_VIOLATION);
+	CHECK_EQ(merged.parts, 2);
+	merged_is_the_level(&merged, &three);
+
+	/* --jobs' workers share where one stopped (shared_stop): shard 0,
+	 * which alone would search level 4, stops after level 3 once shard 1
+	 * stopped there (here one after the other: the later one sees it
+	 * between its levels; a level under way above it is given up, which
+	 * the CLI's tests meet). */
+	_Atomic int shared = 0;
+	struct explore_result first;
+	memset(&merged, 0, sizeof(merged));
+	snprintf(merged.protocol, sizeof(merged.protocol), "%s", p->name);
+	b.stop_at_violation = true;
+	b.shared_stop = &shared;
+	b.shard = 1;
+	explore_protocol(p, &b, &first, false);
+	CHECK_EQ(atomic_load(&shared), 3);
+	b.shard = 0;
+	explore_protocol(p, &b, &part, false);
+	CHECK_EQ(part.ops_done, 3);
+	CHECK_EQ(part.end, EXPLORE_AT_VIOLATION);
+	explore_result_merge(&merged, &part);
+	explore_result_merge(&merged, &first);
+	merged_is_the_level(&merged, &three);
+}
+
+/* A merge of shards against the whole search of their levels. */
+static void merged_is_the_level(const struct explore_result *merged, const struct explore_result *three)
+{
+	CHECK_EQ(merged->candidates, three->candidates);
+	CHECK_EQ(merged->programs + merged->same_setup, three->programs + three->same_setup);
+	CHECK_EQ(merged->translated, three->translated);
+	CHECK(merged->states >= three->states);
+	CHECK_EQ(merged->nr_inv, three->nr_inv);
+	for (int i = 0; i < three->nr_inv && i < merged->nr_inv; i++) {
+		CHECK_STR(merged->inv[i].name, three->inv[i].name);
+		CHECK_EQ(merged->inv[i].cex.ops, three->inv[i].cex.ops);
+		CHECK_EQ(merged->inv[i].cex.steps, three->inv[i].cex.steps);
+		CHECK_EQ(merged->inv[i].cex.preemptions, three->inv[i].cex.preemptions);
+	}
+}
+
 /* Whether a record's b (its address, by slot in the menu's records) is
  * one. Stated here apart from explore.c's test of which records carry
  * one; an mremap's c (its destination) is one too. */
@@ -1045,7 +1218,9 @@ TEST_MAIN(T(dedup_matches_enumeration_linux_3_14), T(dedup_reaches_enumerations_
 	  T(dedup_matches_enumeration_three_concurrent), T(dedup_matches_enumeration_first_lock),
 	  T(dedup_matches_enumeration_every_row_three_tasks),
 	  T(dedup_matches_enumeration_every_row_setup), T(small_bound_finds_3_14_keeps_3_15_clean),
-	  T(shards_add_up), T(dedup_matches_enumeration_late_walks), T(ops_parse_and_print),
+	  T(shards_add_up), T(stop_at_violation_is_the_first_levels_bound),
+	  T(interrupt_keeps_the_levels_done), T(merge_takes_parts_to_the_levels_all_searched),
+	  T(dedup_matches_enumeration_late_walks), T(ops_parse_and_print),
 	  T(exec_in_the_menu_finds_no_stack_skip), T(counterexamples_no_longer_than_the_crashers),
 	  T(late_access_finds_move_normal_pmd), T(object_layouts_tell_apart_what_whole_objects_do),
 	  T(translation_is_a_symmetry), T(interval_tree_shape_is_not_hashed),
