@@ -1152,7 +1152,7 @@ static void violation(struct ex *x, int n, int preempt)
 	int cmp = cex_cmp(c, x->ops, n, preempt);
 	if (cmp > 0 || (cmp == 0 && (size_t)(x->nrec + 1) * RECORD_SIZE >= c->size))
 		return;
-	struct explore_cex cand = { .ops = x->ops, .steps = n, .preemptions = preempt };
+	struct explore_cex cand = { .ops = x->ops, .steps = n, .preemptions = preempt, .level = x->level };
 	cand.size = encode_cex_fewest(x->proto, x->b->families, x->rec, x->nrec, x->path, n, x->late_at,
 				      name, cand.data);
 	if (!cand.size) {
@@ -1976,6 +1976,8 @@ unsigned long explore_count_programs(const struct protocol *proto, const struct 
 	cb.shards = INT_MAX;
 	cb.measure = cb.check_layouts = cb.check_next_lock = false;
 	cb.on_state = NULL;
+	cb.stop_at_violation = false;	/* a count publishes no stop */
+	cb.shared_stop = NULL;
 	struct explore_result *r = malloc(sizeof(*r));
 	if (!r) {
 		fputs("rmapfuzz explore: out of memory\n", stderr);
@@ -2018,11 +2020,14 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 	 * for one of more, and a counterexample's operations are the fewest. */
 	unsigned long level_first[256] = { 0 };	/* each level's first program number */
 	int ops;
+	bool cut_short = false;	/* a level under way given up */
 	for (ops = 2; ops <= b->max_ops; ops++) {
 		level_first[ops] = x.candidate;
 		explore_level(&x, ops);
-		if (interrupted(&x) || overtaken(&x))
+		if (interrupted(&x) || overtaken(&x)) {
+			cut_short = true;
 			break;
+		}
 		res->candidates = x.candidate;
 		level_done(res, ops);
 		if (progress)
@@ -2047,12 +2052,7 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 			break;
 		}
 	}
-	if (!interrupted(&x) && overtaken(&x)) {
-		/* Another search stopped below the level under way. */
-		res->end = EXPLORE_AT_VIOLATION;
-		explore_result_rewind(res, res->ops_done);
-	}
-	if (interrupted(&x)) {
+	if (cut_short && interrupted(&x)) {
 		/* The level under way is not a claim: back to the last one done. */
 		if (progress)
 			fprintf(stderr, "rmapfuzz explore: %s: interrupted in the level of %d operations: "
@@ -2061,17 +2061,18 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 		res->end = EXPLORE_INTERRUPTED;
 		explore_result_rewind(res, res->ops_done);
 		res->not_minimized = res->nr_inv > 0;
+	} else if (interrupted(&x)) {
+		res->not_minimized = res->nr_inv > 0;	/* every level done, not the second search */
+	} else if (b->shared_stop) {
+		/* Another search of the bound stopped at a violation below where
+		 * this one got to: what this one found above that level is no
+		 * part of the joined claim, nor is a level it gave up. */
+		int l = atomic_load(b->shared_stop);
+		if ((l && l < res->ops_done) || cut_short) {
+			res->end = EXPLORE_AT_VIOLATION;
+			explore_result_rewind(res, l && l < res->ops_done ? l : res->ops_done);
+		}
 	}
-
-	/* The first search visits each state once, by the first path it meets
-	 * it on: its verdicts, counts and each invariant's fewest operations
-	 * are exact (a state is cut only after a program of no more operations
-	 * explored it), the steps and preemptions of its counterexamples need
-	 * not be. The second search makes them exact: in each level where an
-	 * invariant was first broken, a state reached again by a strictly
-	 * better label is explored again, and a node is not explored deeper
-	 * than a counterexample of that level could still improve. Its counts
-	 * are not kept: the first search's are the result's. */
 	if (!b->no_dedup && res->nr_inv && !interrupted(&x)) {
 		res->seconds = now() - x.t0;
 		struct explore_result counts = *res;
@@ -2085,8 +2086,11 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 			for (int i = 0; i < res->nr_inv; i++)
 				need |= x.min_ops[i] == l;
 			if (need) {
+				unsigned long u = res->unencodable;
 				x.candidate = level_first[l];
 				explore_level(&x, l);
+				for (int k = l; k <= res->ops_done; k++)
+					counts.upto[k].unencodable += res->unencodable - u;
 			}
 		}
 		if (x.progress)
@@ -2180,7 +2184,7 @@ static struct explore_level_counts counts_of(const struct explore_result *r)
 		.candidates = r->candidates, .programs = r->programs, .translated = r->translated,
 		.same_setup = r->same_setup, .states = r->states, .interleavings = r->interleavings,
 		.cut = r->cut, .revisits = r->revisits, .truncated = r->truncated,
-		.setup_violations = r->setup_violations,
+		.setup_violations = r->setup_violations, .unencodable = r->unencodable,
 	};
 }
 
@@ -2196,6 +2200,7 @@ static void counts_set(struct explore_result *r, const struct explore_level_coun
 	r->revisits = c->revisits;
 	r->truncated = c->truncated;
 	r->setup_violations = c->setup_violations;
+	r->unencodable = c->unencodable;
 }
 
 /* Two parts' counts joined: candidates are every part's (each numbers
@@ -2213,6 +2218,7 @@ static void counts_add(struct explore_level_counts *x, const struct explore_leve
 	x->revisits += y->revisits;
 	x->truncated += y->truncated;
 	x->setup_violations += y->setup_violations;
+	x->unencodable += y->unencodable;
 }
 
 /* The counts of r now, as level ops's (explore_result_rewind). */
@@ -2240,13 +2246,14 @@ void explore_result_rewind(struct explore_result *r, int ops)
 			continue;
 		r->inv[n] = r->inv[i];
 		r->inv[n].programs = c.inv_programs[i];
-		if (r->inv[n].cex.ops > ops)
+		if (r->inv[n].cex.level > ops)
 			r->inv[n].cex.size = 0;	/* a later level's: none replayed by then */
 		for (int l = 0; l <= ops; l++)
 			r->upto[l].inv_programs[n] = r->upto[l].inv_programs[i];
 		n++;
 	}
 	r->nr_inv = n;
+	r->not_minimized &= n > 0;
 	for (int l = 0; l <= ops; l++)
 		for (int i = n; i < EXPLORE_MAX_INVARIANTS; i++)
 			r->upto[l].inv_programs[i] = 0;
@@ -2285,7 +2292,6 @@ void explore_result_merge(struct explore_result *a, const struct explore_result 
 	struct explore_level_counts sum = counts_of(a), more = counts_of(bb);
 	counts_add(&sum, &more);
 	counts_set(a, &sum);
-	a->unencodable += bb->unencodable;
 	a->next_lock_errors += bb->next_lock_errors;
 	a->seconds += bb->seconds;
 	for (int l = 0; l <= ops; l++)

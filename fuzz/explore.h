@@ -126,6 +126,11 @@ void explore_default_bound(struct explore_bound *b);
  * then steps (sched_step attempts), then preemptions. */
 struct explore_cex {
 	int ops, steps, preemptions;
+	/* The level (programs of as many operations) it was found in: its
+	 * operations', or, for an operation that broke an invariant alone as a
+	 * set-up, two more (set-ups run only where two concurrent operations
+	 * still fit after them). */
+	int level;
 	uint8_t data[PROGRAM_MAX_RECORDS * RECORD_SIZE];	/* the program, replayable */
 	size_t size;
 };
@@ -142,7 +147,7 @@ enum explore_end {
  * levels than another, is judged on the levels every part finished. */
 struct explore_level_counts {
 	unsigned long candidates, programs, translated, same_setup, states, interleavings, cut,
-		revisits, truncated, setup_violations;
+		revisits, truncated, setup_violations, unencodable;
 	unsigned long inv_programs[EXPLORE_MAX_INVARIANTS];	/* explore_result.inv[i].programs */
 };
 

@@ -110,7 +110,8 @@ void explore_help(void)
 	       "The search goes level by level: every program of 2 operations, then of 3, and\n"
 	       "so on. Ctrl-C (SIGINT) or SIGTERM stops it and prints the result of the levels\n"
 	       "it finished (\"clean through N operations\"), a claim as checkable as the\n"
-	       "whole bound's; the protocols after it are not explored.\n"
+	       "whole bound's; the protocols after it are not explored. A second Ctrl-C ends\n"
+	       "it at once, without a result.\n"
 	       "\n"
 	       "Exit 0: every protocol explored (violations or not); 2: a usage error or an\n"
 	       "unreadable --merge input; 130 or 143: stopped by SIGINT or SIGTERM (the result\n"
@@ -167,8 +168,8 @@ static const char *agreement(const struct explore_result *r, const struct protoc
 static void searched_text(const struct explore_result *r, int max_ops, struct strbuf *sb)
 {
 	if (r->end == EXPLORE_COMPLETE && r->ops_done >= max_ops)
-		return;
-	if (r->ops_done < 2)
+		;	/* all of it (but maybe the second search: below) */
+	else if (r->ops_done < 2)
 		sb_printf(sb, "interrupted before every program of 2 operations was searched: no claim");
 	else
 		sb_printf(sb, "searched every program of %d operations or fewer (of %d): %s", r->ops_done,
@@ -179,7 +180,7 @@ static void searched_text(const struct explore_result *r, int max_ops, struct st
 				    "(--stop-at-violation); an invariant only longer programs break is not sought");
 	if (r->not_minimized)
 		sb_printf(sb, "%sthe counterexamples have the fewest operations, but their steps and "
-			  "preemptions are not minimized (interrupted before the second search)",
+			  "preemptions are not minimized (interrupted before the second search ended)",
 			  sb->len ? "; " : "");
 }
 
@@ -246,7 +247,7 @@ static const struct protocol *add_protocol(struct opts *o, const char *name, cha
 }
 
 static bool write_cex(const struct opts *o, const struct protocol *p, const char *inv,
-		      const struct explore_cex *c, const char *bound)
+		      const struct explore_cex *c, bool minimized, const char *bound)
 {
 	struct strbuf path = { 0 }, text = { 0 };
 	bool ok = true;
@@ -265,8 +266,10 @@ static bool write_cex(const struct opts *o, const struct protocol *p, const char
 	unsigned flags = run_families(o->b.families);
 	sb_printf(&text, "# rmap violation: %s (%s)\n", inv, p->name);
 	sb_printf(&text, "# the shortest counterexample rmapfuzz explore found for %s: %d operations, "
-		  "%d steps, %d preemptions\n# bound: %s\n# replay: rmapfuzz replay --invariants ",
-		  inv, c->ops, c->steps, c->preemptions, bound);
+		  "%d steps, %d preemptions%s\n# bound: %s\n# replay: rmapfuzz replay --invariants ",
+		  inv, c->ops, c->steps, c->preemptions,
+		  minimized ? "" : " (the fewest operations; its steps and preemptions not minimized: "
+				   "the search was interrupted)", bound);
 	const char *sep = "";
 	for (unsigned f = 1; f & FAMILY_ALL; f <<= 1)
 		if (o->b.families & f) {
@@ -307,7 +310,8 @@ static void json_result(const struct opts *o, const struct explore_result *r,
 		sb_printf(sb, "%s{\"invariant\": ", i ? ", " : "");
 		sb_json_string(sb, r->inv[i].name);
 		sb_printf(sb, ", \"programs\": %lu, \"ops\": %d, \"steps\": %d, \"preemptions\": %d, "
-			  "\"input\": \"", r->inv[i].programs, c->ops, c->steps, c->preemptions);
+			  "\"level\": %d, \"input\": \"", r->inv[i].programs, c->ops, c->steps, c->preemptions,
+			  c->level);
 		hex(c->data, c->size, sb);
 		struct strbuf text = { 0 };
 		records_text(c, &text, "");
@@ -326,9 +330,10 @@ static void json_result(const struct opts *o, const struct explore_result *r,
 		sb_printf(sb, "%s{\"level\": %d, \"candidates\": %lu, \"programs\": %lu, "
 			  "\"translated\": %lu, \"same_setup\": %lu, \"states\": %lu, "
 			  "\"interleavings\": %lu, \"cut\": %lu, \"revisits\": %lu, \"truncated\": %lu, "
-			  "\"setup_violations\": %lu, \"invariant_programs\": [", l > 2 ? ", " : "", l,
-			  c->candidates, c->programs, c->translated, c->same_setup, c->states, c->interleavings,
-			  c->cut, c->revisits, c->truncated, c->setup_violations);
+			  "\"setup_violations\": %lu, \"unencodable\": %lu, \"invariant_programs\": [",
+			  l > 2 ? ", " : "", l, c->candidates, c->programs, c->translated, c->same_setup,
+			  c->states, c->interleavings, c->cut, c->revisits, c->truncated, c->setup_violations,
+			  c->unencodable);
 		for (int i = 0; i < r->nr_inv; i++)
 			sb_printf(sb, "%s%lu", i ? ", " : "", c->inv_programs[i]);
 		sb_printf(sb, "]}");
@@ -433,29 +438,39 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 /* ---- workers ---- */
 
 /* The signal that asked the search to stop (SIGINT, SIGTERM), 0 while none
- * did: the search's explore_bound.interrupt. A worker gets it from the
- * terminal with its parent (Ctrl-C signals the process group), or from
- * its parent (forward_stop). */
+ * did: the search's explore_bound.interrupt. The handler passes it on to
+ * the live workers of --jobs itself (kill is async-signal-safe), so a stop
+ * the parent alone got (kill PID) reaches them however the parent waits;
+ * from a terminal they get it with their parent anyway. A second one ends
+ * the process as the signal does (SA_RESETHAND). */
 static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t workers[64];	/* live workers' pids, 0: none */
 
-static void on_stop_signal(int sig) { stop_signal = sig; }
-
-static void catch_stop_signals(void)
+static void on_stop_signal(int sig)
 {
-	struct sigaction sa = { .sa_handler = on_stop_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	stop_signal = sig;
+	for (int j = 0; j < 64; j++)
+		if (workers[j] > 0)
+			kill((pid_t)workers[j], SIGTERM);
 }
 
-/* A stop the parent alone got (kill PID) goes on to its workers, once. */
-static void forward_stop(const pid_t *pid, int n, bool *forwarded)
+/* worker: a worker's handlers only raise the flag, however many signals
+ * come (its parent's and the terminal's both), and it has no workers. */
+static void catch_stop_signals(bool worker)
 {
-	if (!stop_signal || *forwarded)
-		return;
-	*forwarded = true;
-	for (int j = 0; j < n; j++)
-		kill(pid[j], SIGTERM);
+	static const int sigs[] = { SIGINT, SIGTERM };
+	for (int j = 0; worker && j < 64; j++)
+		workers[j] = 0;
+	for (int k = 0; k < 2; k++) {
+		struct sigaction old;
+		/* A command started in the background ignores SIGINT: so do we. */
+		if (!sigaction(sigs[k], NULL, &old) && old.sa_handler == SIG_IGN)
+			continue;
+		struct sigaction sa = { .sa_handler = on_stop_signal,
+					.sa_flags = SA_RESTART | (worker ? 0 : SA_RESETHAND) };
+		sigemptyset(&sa.sa_mask);
+		sigaction(sigs[k], &sa, NULL);
+	}
 }
 
 static double now(void)
@@ -465,16 +480,13 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* (A stop signal while it waits goes on to the workers.) */
-static bool read_all(int fd, void *buf, size_t n, const pid_t *pid, int npid, bool *forwarded)
+static bool read_all(int fd, void *buf, size_t n)
 {
 	char *p = buf;
 	while (n) {
 		ssize_t k = read(fd, p, n);
-		if (k < 0 && errno == EINTR) {
-			forward_stop(pid, npid, forwarded);
+		if (k < 0 && errno == EINTR)
 			continue;
-		}
 		if (k <= 0)
 			return false;
 		p += k;
@@ -533,7 +545,12 @@ static bool explore_jobs(const struct opts *o, const struct protocol *p, struct 
 			perror("rmapfuzz explore: fork");
 			return false;
 		}
+		if (pid[j])
+			workers[j] = pid[j];
 		if (!pid[j]) {
+			/* (Started after a stop came, it stops at once: the flag is
+			 * copied with the rest.) */
+			catch_stop_signals(true);
 			close(pipefd[0]);
 			struct explore_bound b = o->b;
 			b.shard = o->b.shard + o->b.shards * j;
@@ -548,20 +565,20 @@ static bool explore_jobs(const struct opts *o, const struct protocol *p, struct 
 		close(pipefd[1]);
 		fd[j] = pipefd[0];
 	}
-	bool ok = true, forwarded = false;
+	bool ok = true;
 	memset(res, 0, sizeof(*res));
 	snprintf(res->protocol, sizeof(res->protocol), "%s", p->name);
 	struct explore_result *r = malloc(sizeof(*r));
 	for (int j = 0; j < o->jobs; j++) {
-		forward_stop(pid, o->jobs, &forwarded);
-		if (r && read_all(fd[j], r, sizeof(*r), pid, o->jobs, &forwarded))
+		if (r && read_all(fd[j], r, sizeof(*r)))
 			explore_result_merge(res, r);
 		else
 			ok = false;
 		close(fd[j]);
 		int st;
 		while (waitpid(pid[j], &st, 0) < 0 && errno == EINTR)
-			forward_stop(pid, o->jobs, &forwarded);
+			;
+		workers[j] = 0;	/* reaped: its pid may be another process's now */
 		if (!WIFEXITED(st) || WEXITSTATUS(st))
 			ok = false;
 	}
@@ -634,41 +651,53 @@ static bool read_levels(const char *line, struct explore_result *r)
 	const char *s = strstr(line, "\"levels\": [");
 	if (!s)
 		return false;
-	int seen = 0;
+	unsigned seen = 0;
 	for (s = strstr(s, "{\"level\": "); s; s = strstr(s + 1, "{\"level\": ")) {
-		int l = (int)field_ul(s, "level");
-		if (l < 2 || l > r->ops_done)
+		/* One level's object alone (no object nests in it), so that a
+		 * key missing from it is not read from the next. */
+		const char *close = strchr(s, '}');
+		char obj[2048];
+		if (!close || (size_t)(close - s) >= sizeof(obj))
 			return false;
+		memcpy(obj, s, (size_t)(close - s));
+		obj[close - s] = 0;
+		static const char *const keys[] = { "level", "candidates", "programs", "translated",
+						    "same_setup", "states", "interleavings", "cut", "revisits",
+						    "truncated", "setup_violations", "unencodable",
+						    "invariant_programs" };
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (!json_field(obj, keys[k], buf, sizeof(buf)))
+				return false;
+		int l = (int)field_ul(obj, "level");
+		if (l < 2 || l > r->ops_done || (seen & 1u << l))
+			return false;
+		seen |= 1u << l;
 		struct explore_level_counts *c = &r->upto[l];
-		c->candidates = field_ul(s, "candidates");
-		c->programs = field_ul(s, "programs");
-		c->translated = field_ul(s, "translated");
-		c->same_setup = field_ul(s, "same_setup");
-		c->states = field_ul(s, "states");
-		c->interleavings = field_ul(s, "interleavings");
-		c->cut = field_ul(s, "cut");
-		c->revisits = field_ul(s, "revisits");
-		c->truncated = field_ul(s, "truncated");
-		c->setup_violations = field_ul(s, "setup_violations");
-		const char *v = strstr(s, "\"invariant_programs\": [");
-		if (!v)
-			return false;
-		v += strlen("\"invariant_programs\": [");
+		c->candidates = field_ul(obj, "candidates");
+		c->programs = field_ul(obj, "programs");
+		c->translated = field_ul(obj, "translated");
+		c->same_setup = field_ul(obj, "same_setup");
+		c->states = field_ul(obj, "states");
+		c->interleavings = field_ul(obj, "interleavings");
+		c->cut = field_ul(obj, "cut");
+		c->revisits = field_ul(obj, "revisits");
+		c->truncated = field_ul(obj, "truncated");
+		c->setup_violations = field_ul(obj, "setup_violations");
+		c->unencodable = field_ul(obj, "unencodable");
+		const char *v = strstr(obj, "\"invariant_programs\": [") + strlen("\"invariant_programs\": [");
 		for (int i = 0; *v != ']'; i++) {
-			if (i >= r->nr_inv)
+			if (i >= r->nr_inv || *v < '0' || *v > '9')
 				return false;
 			c->inv_programs[i] = strtoul(v, &end, 10);
-			if (end == v)
-				return false;
 			v = end;
 			if (*v == ',')
 				v++;
 			while (*v == ' ')
 				v++;
 		}
-		seen++;
 	}
-	return seen == (r->ops_done >= 2 ? r->ops_done - 1 : 0);
+	/* Every level from 2 to ops_done, once. */
+	return r->ops_done == 0 || (r->ops_done >= 2 && seen == ((2u << r->ops_done) - 4));
 }
 
 static bool merge_file(const char *path, struct opts *o, struct explore_result *res, int *n,
@@ -751,6 +780,7 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 			c->ops = (int)field_ul(s, "ops");
 			c->steps = (int)field_ul(s, "steps");
 			c->preemptions = (int)field_ul(s, "preemptions");
+			c->level = (int)field_ul(s, "level");
 			json_field(s, "input", buf, sizeof(buf));
 			for (size_t i = 0; buf[2 * i] && buf[2 * i + 1] && i < sizeof(c->data); i++) {
 				unsigned v;
@@ -759,9 +789,10 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 				c->size = i + 1;
 			}
 		}
-		if (!read_levels(line, &r)) {
-			fprintf(stderr, "rmapfuzz explore: %s: %s: no levels (ops_done, end, levels: an older "
-				"rmapfuzz explore wrote it, or it was cut); explore it again\n", path, r.protocol);
+		if (!read_levels(line, &r) || r.ops_done > o->b.max_ops) {
+			fprintf(stderr, "rmapfuzz explore: %s: %s: no levels, or levels that make no sense "
+				"(ops_done, end, levels: an older rmapfuzz explore wrote it, or it was cut or "
+				"edited); explore it again\n", path, r.protocol);
 			ok = false;
 			break;
 		}
@@ -965,7 +996,7 @@ int explore_main(int argc, char **argv, const char *version)
 		bool progress = isatty(2) || getenv("RMAPFUZZ_PROGRESS");
 		fprintf(stderr, "rmapfuzz explore: %d protocol(s), bound: %s\n", o.nr_proto, sb_str(&bound));
 		sb_free(&bound);
-		catch_stop_signals();
+		catch_stop_signals(false);
 		o.b.interrupt = &stop_signal;
 		for (int i = 0; i < o.nr_proto && !stop_signal; i++) {
 			double t = now();
@@ -990,7 +1021,7 @@ int explore_main(int argc, char **argv, const char *version)
 			for (int k = 0; k < res[i].nr_inv; k++)
 				if (res[i].inv[k].cex.size &&
 				    !write_cex(&o, result_protocol(&o, res[i].protocol), res[i].inv[k].name,
-					       &res[i].inv[k].cex, sb_str(&bound)))
+					       &res[i].inv[k].cex, !res[i].not_minimized, sb_str(&bound)))
 					status = 2;
 		sb_free(&bound);
 	}

@@ -196,7 +196,19 @@ contains "stop-at-violation: merged" "$tmp/out" "linux-3.14: searched every prog
 # A result without its levels (an older explore's) is refused, by name.
 sed 's/, "ops_done": .*/}/' "$tmp/stop.json" >"$tmp/old.json"
 run 2 "explore --merge: no levels" -- "$b" explore --merge "$tmp/old.json"
-contains "explore --merge: no levels, said" "$tmp/err" "old.json: linux-3.14: no levels"
+contains "explore --merge: no levels, said" "$tmp/err" "old.json: linux-3.14: no levels, or levels that make no sense"
+# A level twice, or one with a key gone, is refused too.
+sed 's/{"level": 2,/{"level": 2, "x": 0}, {"level": 2,/' "$tmp/stop.json" >"$tmp/twice.json"
+run 2 "explore --merge: a level twice" -- "$b" explore --merge "$tmp/twice.json"
+sed 's/"level": 2, "candidates": [0-9]*, /"level": 2, /' "$tmp/stop.json" >"$tmp/nokey.json"
+run 2 "explore --merge: a level's key gone" -- "$b" explore --merge "$tmp/nokey.json"
+# With worker processes, one stopping at its first violating level stops
+# the others there (they share where): linux-3.12's race is in level 3,
+# and the result is the single process's.
+run 0 "explore --stop-at-violation --jobs 2" -- "$b" explore --protocol linux-3.12 --max-ops 4 --max-conc 2 \
+	--max-pmds 3 --max-mms 1 --preemptions 2 --stop-at-violation --jobs 2
+contains "stop-at-violation --jobs 2: level 3" "$tmp/out" "linux-3.12: searched every program of 3 operations or fewer (of 4)"
+contains "stop-at-violation --jobs 2: the race" "$tmp/out" "| linux-3.12 | split-missed-pmd (3 ops, 11 steps, 2 preemptions) |"
 # Ctrl-C (SIGINT to the process group, as a terminal sends it) and SIGTERM
 # to the parent alone, with worker processes: the result of the levels
 # finished is printed, then exit 130 or 143. At the default bound the

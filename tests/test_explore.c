@@ -789,6 +789,23 @@ static void interrupt_keeps_the_levels_done(void)
 
 static void merged_is_the_level(const struct explore_result *merged, const struct explore_result *three);
 
+/* Another worker's stop at level `to`, published once the search is at a
+ * program numbered from `at` on. */
+struct lowerer {
+	unsigned long at;
+	int to;
+	_Atomic int *shared;
+};
+
+static void lower_at(void *ctx, const unsigned long long h[2], unsigned long program, const int *path,
+		     int depth, int preemptions)
+{
+	(void)h, (void)path, (void)depth, (void)preemptions;
+	struct lowerer *l = ctx;
+	if (program >= l->at)
+		atomic_store(l->shared, l->to);
+}
+
 /* Parts that searched different levels join into the levels all of them
  * searched: a shard stopped at its first violating level and a shard
  * that searched on are, merged, the whole of that level's bound. */
@@ -814,8 +831,7 @@ static void merge_takes_parts_to_the_levels_all_searched(void)
 	/* --jobs' workers share where one stopped (shared_stop): shard 0,
 	 * which alone would search level 4, stops after level 3 once shard 1
 	 * stopped there (here one after the other: the later one sees it
-	 * between its levels; a level under way above it is given up, which
-	 * the CLI's tests meet). */
+	 * between its levels; below, mid-way through level 4). */
 	_Atomic int shared = 0;
 	struct explore_result first;
 	memset(&merged, 0, sizeof(merged));
@@ -829,6 +845,22 @@ static void merge_takes_parts_to_the_levels_all_searched(void)
 	explore_protocol(p, &b, &part, false);
 	CHECK_EQ(part.ops_done, 3);
 	CHECK_EQ(part.end, EXPLORE_AT_VIOLATION);
+	explore_result_merge(&merged, &part);
+	explore_result_merge(&merged, &first);
+	merged_is_the_level(&merged, &three);
+
+	/* The other worker stops at level 3 while shard 0 is in level 4:
+	 * shard 0 gives that level up and is its own search of level 3. */
+	struct lowerer low = { .at = three.candidates + 5, .to = 3, .shared = &shared };
+	atomic_store(&shared, 0);
+	b.stop_at_violation = false;
+	b.on_state = lower_at;
+	b.on_state_ctx = &low;
+	explore_protocol(p, &b, &part, false);
+	CHECK_EQ(atomic_load(&shared), 3);
+	CHECK_EQ(part.ops_done, 3);
+	CHECK_EQ(part.end, EXPLORE_AT_VIOLATION);
+	memset(&merged, 0, sizeof(merged));
 	explore_result_merge(&merged, &part);
 	explore_result_merge(&merged, &first);
 	merged_is_the_level(&merged, &three);
