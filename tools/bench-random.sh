@@ -14,9 +14,16 @@
 # violation on every seed, or the explorer is clean within its bound and the
 # fuzzer silent on every seed.
 #
+# The explorer stops at a combination's first level that breaks an invariant
+# (--stop-at-violation): the verdict and the shortest counterexample are the
+# whole bound's. A clean combination needs the whole bound (hours at the
+# default one): after --explore-seconds it is stopped (SIGINT) and its
+# result is the levels it finished, "clean through L of N operations".
+#
 # Reads: tool, out, seeds, cap, jobs, json, nrandom, random_seed, families,
-# explore_args. Writes to $out: specs.txt, explore/K.json (each explorer's
-# JSON), explore.txt ("spec verdict invariants seconds menu" a line),
+# explore_args, explore_seconds. Writes to $out: specs.txt, explore/K.json (each explorer's
+# JSON), explore.txt ("spec verdict invariants seconds menu searched" a
+# line; searched: the operations of the levels finished, "-" when all),
 # libfuzzer.txt (search_one's lines).
 
 families=${families:-walk}
@@ -47,16 +54,24 @@ rf_progress_start "$nrandom"
 for ((k = 0; k < nrandom; k++)); do
 	spec=${specs[k]} jfile="$out/explore/$k.json"
 	t0=$(rf_now)
-	verdict=error invs=- menu=$(explore_ops "$spec")
-	if "$tool" explore --protocol "$spec" --invariants "$families" --jobs "$jobs" --ops "$menu" \
-		"${xargs_explore[@]}" --json >"$jfile" 2>"$out/explore/$k.log"; then
+	verdict=error invs=- menu=$(explore_ops "$spec") searched=-
+	limit=()
+	[ "$explore_seconds" -gt 0 ] && limit=(timeout --preserve-status -s INT -k 60 "$explore_seconds")
+	rc=0
+	"${limit[@]}" "$tool" explore --protocol "$spec" --invariants "$families" --jobs "$jobs" --ops "$menu" \
+		--stop-at-violation "${xargs_explore[@]}" --json >"$jfile" 2>"$out/explore/$k.log" || rc=$?
+	# 130: stopped by the budget, the result of the levels it finished.
+	if [ "$rc" = 0 ] || { [ "$rc" = 130 ] && grep -q '"end": "interrupted"' "$jfile"; }; then
 		verdict=$(sed -nE 's/.*"verdict": "([a-z]+)".*/\1/p' "$jfile" | head -n 1)
 		invs=$(grep -oE '"invariant": "[a-z0-9-]+"' "$jfile" | cut -d'"' -f4 | paste -sd, - || true)
 		menu=$(sed -nE 's/.*"ops": "([a-z,]+)".*/\1/p' "$jfile" | head -n 1)
+		[ "$rc" = 0 ] || searched=$(sed -nE 's/.*"ops_done": ([0-9]+).*/\1/p' "$jfile" | head -n 1)
 	fi
 	secs=$(rf_elapsed "$t0")
-	echo "$spec ${verdict:-error} ${invs:--} $secs ${menu:--}" >>"$out/explore.txt"
-	rf_progress "explore $spec: ${verdict:-error}${invs:+ ($invs)} in ${secs}s"
+	echo "$spec ${verdict:-error} ${invs:--} $secs ${menu:--} ${searched:--}" >>"$out/explore.txt"
+	note=""
+	[ "$searched" = - ] || note=", stopped at ${explore_seconds}s with $searched operations searched"
+	rf_progress "explore $spec: ${verdict:-error}${invs:+ ($invs)}$note in ${secs}s"
 done
 bound=$(cat "$out"/explore/*.json 2>/dev/null | sed -nE 's/^  "bound": "(.*)",$/\1/p' | head -n 1)
 bound=$(sed -E 's/; menu [^;]*(; walks [^;]*)?;/; menu per row;/' <<<"$bound")
@@ -74,7 +89,7 @@ for spec in "${specs[@]}"; do for ((s = 1; s <= seeds; s++)); do echo "$spec:$fa
 # error (the explorer failed).
 rows=() agreed=0 buggy_n=0 buggy_all=0
 for spec in "${specs[@]}"; do
-	read -r _ verdict invs esecs menu < <(awk -v p="$spec" '$1 == p' "$out/explore.txt")
+	read -r _ verdict invs esecs menu searched < <(awk -v p="$spec" '$1 == p' "$out/explore.txt")
 	lf=$(awk -v p="$spec:$families" '$1 == p' "$out/libfuzzer.txt")
 	found=$(awk '$3 == "found"' <<<"$lf" | wc -l)
 	wall=$(median 4 <<<"$lf") search=$(median 5 <<<"$lf")
@@ -91,26 +106,26 @@ for spec in "${specs[@]}"; do
 		[ "$found" = 0 ] && agree=yes
 	fi
 	[ "$agree" = yes ] && agreed=$((agreed + 1))
-	rows+=("$spec|$verdict|$invs|$esecs|$found|$lower|$wall|$search|${finvs:--}|$agree|$menu")
+	rows+=("$spec|$verdict|$invs|$esecs|$found|$lower|$wall|$search|${finvs:--}|$agree|$menu|$searched")
 done
 
 if [ "$json" = 1 ]; then
 	printf '{\n  "version": %s,\n  "cores": %s,\n  "results_dir": %s,' "$(rf_json_str "$(rf_version)")" \
 		"$(nproc 2>/dev/null || echo null)" "$(rf_json_str "$out")"
-	printf '\n  "random_protocols": {"n": %s, "draw_seed": %s, "invariants": %s, "explore_bound": %s, "explore_args": %s,' \
-		"$nrandom" "$random_seed" "$(rf_json_str "$families")" "$(rf_json_str "$bound")" "$(rf_json_str "$explore_args")"
+	printf '\n  "random_protocols": {"n": %s, "draw_seed": %s, "invariants": %s, "explore_bound": %s, "explore_args": %s, "explore_seconds": %s,' \
+		"$nrandom" "$random_seed" "$(rf_json_str "$families")" "$(rf_json_str "$bound")" "$(rf_json_str "$explore_args")" "$explore_seconds"
 	printf '\n    "seeds": %s, "cap_seconds": %s, "agree": %s, "explorer_buggy": %s, "buggy_found_on_every_seed": %s,' \
 		"$seeds" "$cap" "$agreed" "$buggy_n" "$buggy_all"
 	printf '\n    "protocols": ['
 	sep=""
 	for row in "${rows[@]}"; do
-		IFS='|' read -r spec verdict invs esecs found lower wall search finvs agree menu <<<"$row"
+		IFS='|' read -r spec verdict invs esecs found lower wall search finvs agree menu searched <<<"$row"
 		ok=true dis=null
 		[ "$agree" = yes ] || ok=false dis=$(rf_json_str "$agree")
 		printf '%s\n      {"protocol": %s, "agree": %s, "disagreement": %s,' "$sep" "$(rf_json_str "$spec")" "$ok" "$dis"
-		printf '\n       "explorer": {"verdict": %s, "invariants": [%s], "seconds": %s, "menu": %s},' "$(rf_json_str "$verdict")" \
+		printf '\n       "explorer": {"verdict": %s, "invariants": [%s], "seconds": %s, "menu": %s, "stopped_after_ops": %s},' "$(rf_json_str "$verdict")" \
 			"$(tr ',' '\n' <<<"${invs#-}" | sed '/^$/d; s/.*/"&"/' | paste -sd, - | sed 's/,/, /g')" "$(rf_json_num "$esecs")" \
-			"$(rf_json_str "$menu")"
+			"$(rf_json_str "$menu")" "$([ "$searched" = - ] && echo null || echo "$searched")"
 		printf '\n       "fuzzer": {"found_on_seeds": %s, "median_wall_seconds": %s, "median_search_seconds": %s, "medians_are_the_cap": %s, "invariants": [%s]}}' \
 			"$found" "$(rf_json_num "$wall")" "$(rf_json_num "$search")" "$([ -n "$lower" ] && echo true || echo false)" \
 			"$(tr ',' '\n' <<<"${finvs#-}" | sed '/^$/d; s/.*/"&"/' | paste -sd, - | sed 's/,/, /g')"
@@ -123,7 +138,8 @@ fi
 echo "## The explorer against the fuzzer: $nrandom random protocols"
 echo
 echo "Drawn by \`rmapfuzz protocols --random $nrandom --seed $random_seed\` (linux-3.15 with one to four"
-echo "switches changed; none a row's). Explorer: \`rmapfuzz explore${explore_args:+ $explore_args}\`, bound: $bound;"
+echo "switches changed; none a row's). Explorer: \`rmapfuzz explore --stop-at-violation${explore_args:+ $explore_args}\`, bound: $bound,"
+echo "each stopped at its first level that breaks an invariant$([ "$explore_seconds" -gt 0 ] && echo " or after ${explore_seconds}s (then \"clean through L operations\": the levels it finished)");"
 echo "its menu (\`--ops\`) the 2014 rows' fork, munmap, mremap and what the row's switches concern (exec and"
 echo "walks of every mapped page for no_stack_skip, access for the tlb family)."
 echo "Fuzzer: $seeds seeds of at most ${cap}s each from an empty corpus; both judge the invariants of"
@@ -134,10 +150,12 @@ echo
 echo "| protocol | explorer's menu | explorer | explorer s | fuzzer found | wall s | search s | fuzzer's invariants | agree |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for row in "${rows[@]}"; do
-	IFS='|' read -r spec verdict invs esecs found lower wall search finvs agree menu <<<"$row"
+	IFS='|' read -r spec verdict invs esecs found lower wall search finvs agree menu searched <<<"$row"
 	v=$verdict
 	[ "$verdict" = violated ] && v="violated: ${invs//,/, }"
 	[ "$verdict" = clean ] && v="clean within the bound"
+	[ "$verdict" = clean ] && [ "$searched" != - ] && v="clean through $searched operations (stopped at ${explore_seconds}s)"
+	[ "$verdict" = clean ] && [ "$searched" = 0 ] && v="no level finished in ${explore_seconds}s: no claim"
 	case $agree in
 	missed) agree="no: the fuzzer missed it on $((seeds - found)) seeds" ;;
 	beyond) agree="no: the fuzzer found what the explorer's bound leaves out" ;;

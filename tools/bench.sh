@@ -24,11 +24,11 @@
 #   tools/bench.sh [--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J]
 #                  [--protocols "P..."] [--searches-only] [--json]
 #   tools/bench.sh --random-protocols N [--random-seed S] [--seeds K] [--cap S] [--jobs J]
-#                  [--invariants F[,F]] [--explore-args "..."] [--json]
+#                  [--invariants F[,F]] [--explore-args "..."] [--explore-seconds S] [--json]
 set -euo pipefail
 
 rf_name=bench
-rf_synopsis='[--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J] [--protocols "P..."] [--searches-only] [--random-protocols N [--random-seed S] [--invariants F[,F]] [--explore-args "..."]] [--json]'
+rf_synopsis='[--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J] [--protocols "P..."] [--searches-only] [--random-protocols N [--random-seed S] [--invariants F[,F]] [--explore-args "..."] [--explore-seconds S]] [--json]'
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 rf_invoked tools/bench.sh
@@ -68,6 +68,12 @@ the defaults.
   --explore-args "..."  more options for rmapfuzz explore: a smaller bound
                      (--max-ops 3 --max-pmds 3), --jobs, --preemptions, --ops
                      (one menu for every combination)
+  --explore-seconds S  each exploration's time (default 600; 0: none). The
+                     explorer stops at a combination's first level that breaks
+                     an invariant (--stop-at-violation: the verdict and the
+                     shortest counterexample of the whole bound); a clean one
+                     is stopped after S seconds (SIGINT) and says how far it
+                     got: "clean through L of N operations"
   --json             a JSON document on stdout instead of the markdown tables
   -h, --help         this help
   --version          the version
@@ -79,7 +85,7 @@ EOF
 }
 
 seconds=20 seeds=10 cap="" factor=10 jobs=$(nproc 2>/dev/null || echo 2) only="" searches_only=0 json=0
-nrandom=0 random_seed=1 families="" explore_args=""
+nrandom=0 random_seed=1 families="" explore_args="" explore_seconds=600
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
@@ -109,6 +115,8 @@ while [ $# -gt 0 ]; do
 	--explore-args) # its value is options: it begins with "--"
 		[ $# -ge 2 ] || rf_usage_error "option '--explore-args' requires an argument"
 		explore_args=$2; shift 2 ;;
+	--explore-seconds | --explore-seconds=*)
+		rf_num explore_seconds 0 "$@"; shift "$rf_shift" ;;
 	--json) json=1; shift ;;
 	-?*) rf_usage_error "unknown option '$1'" ;;
 	*) rf_usage_error "unexpected argument '$1'" ;;
@@ -122,7 +130,8 @@ if [ "$nrandom" -gt 0 ]; then
 	searches_only=1
 	cap=${cap:-120}
 else
-	for o in "random-seed:$random_seed:1" "invariants:$families:" "explore-args:$explore_args:"; do
+	for o in "random-seed:$random_seed:1" "invariants:$families:" "explore-args:$explore_args:" \
+		"explore-seconds:$explore_seconds:600"; do
 		IFS=: read -r name val default <<<"$o"
 		[ "$val" = "$default" ] || rf_usage_error "--$name is for --random-protocols"
 	done
