@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # bench.sh --random-protocols with tiny figures: one random protocol, a
-# bound the explorer clears at once, one fuzzer seed of 2 s. The JSON holds
+# bound the explorer clears at once, one fuzzer seed of 2 s. (The first run
+# builds the unsanitized explorer into BUILD_DIR/nosan: a minute on a clean
+# checkout.) The JSON holds
 # the draw, both verdicts and whether they agree; the table says the
 # bound; the options that are not this benchmark's are refused.
 # Usage: bench_random_test.sh BUILD_DIR SOURCE_DIR

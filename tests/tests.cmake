@@ -57,7 +57,7 @@ add_test(NAME tools.json COMMAND bash ${CMAKE_SOURCE_DIR}/tests/tools_json_test.
 set_tests_properties(tools.json PROPERTIES LABELS slow ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
 # bench.sh --random-protocols with tiny figures (a 2 s search).
 add_test(NAME tools.bench_random COMMAND bash ${CMAKE_SOURCE_DIR}/tests/bench_random_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
-set_tests_properties(tools.bench_random PROPERTIES ENVIRONMENT "${TEST_ENV}" TIMEOUT 120)
+set_tests_properties(tools.bench_random PROPERTIES ENVIRONMENT "${TEST_ENV}" TIMEOUT 400)
 add_test(NAME tools.arguments COMMAND bash ${CMAKE_SOURCE_DIR}/tests/tools_args_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(tools.arguments PROPERTIES ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
 add_test(NAME tools.shellcheck COMMAND bash ${CMAKE_SOURCE_DIR}/tests/shellcheck_test.sh ${CMAKE_SOURCE_DIR})
