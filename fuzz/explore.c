@@ -2060,9 +2060,10 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 				proto->name, ops, res->ops_done);
 		res->end = EXPLORE_INTERRUPTED;
 		explore_result_rewind(res, res->ops_done);
-		res->not_minimized = res->nr_inv > 0;
+		res->not_minimized = res->nr_inv > 0 && !b->no_dedup;	/* enumeration's are exact */
 	} else if (interrupted(&x)) {
-		res->not_minimized = res->nr_inv > 0;	/* every level done, not the second search */
+		/* Every level done, not the second search. */
+		res->not_minimized = res->nr_inv > 0 && !b->no_dedup;
 	} else if (b->shared_stop) {
 		/* Another search of the bound stopped at a violation below where
 		 * this one got to: what this one found above that level is no
@@ -2269,14 +2270,18 @@ void explore_result_merge(struct explore_result *a, const struct explore_result 
 		a->parts = b->parts ? b->parts : 1;
 		return;
 	}
-	/* The levels every part searched, and why the search ended there:
-	 * the gravest reason of the parts that ended there (a part that
-	 * searched on ended for none). */
+	/* The levels every part searched, and why the search ended there,
+	 * of the parts that ended there (a part that searched on ended for
+	 * none): a stop at a violation says most (that level's
+	 * counterexamples are the bound's), then an interruption (the next
+	 * level was cut). */
 	int ops = a->ops_done < b->ops_done ? a->ops_done : b->ops_done;
+	static const int rank[] = { [EXPLORE_COMPLETE] = 0, [EXPLORE_INTERRUPTED] = 1,
+				    [EXPLORE_AT_VIOLATION] = 2 };
 	enum explore_end end = EXPLORE_COMPLETE;
-	if (a->ops_done == ops && a->end > end)
+	if (a->ops_done == ops && rank[a->end] > rank[end])
 		end = a->end;
-	if (b->ops_done == ops && b->end > end)
+	if (b->ops_done == ops && rank[b->end] > rank[end])
 		end = b->end;
 	struct explore_result *bb = malloc(sizeof(*bb));
 	if (!bb) {

@@ -448,10 +448,24 @@ static volatile sig_atomic_t workers[64];	/* live workers' pids, 0: none */
 
 static void on_stop_signal(int sig)
 {
+	int saved = errno;
 	stop_signal = sig;
 	for (int j = 0; j < 64; j++)
 		if (workers[j] > 0)
 			kill((pid_t)workers[j], SIGTERM);
+	errno = saved;
+}
+
+/* The stop signals held back (block) or let in again: around a fork and
+ * the bookkeeping of workers[], so that the handler never sees a worker
+ * half-made or already reaped. */
+static void hold_stop_signals(bool block)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
 
 /* worker: a worker's handlers only raise the flag, however many signals
@@ -540,17 +554,23 @@ static bool explore_jobs(const struct opts *o, const struct protocol *p, struct 
 			return false;
 		}
 		fflush(NULL);
+		hold_stop_signals(true);
 		pid[j] = fork();
 		if (pid[j] < 0) {
+			hold_stop_signals(false);
 			perror("rmapfuzz explore: fork");
 			return false;
 		}
-		if (pid[j])
+		if (pid[j]) {
 			workers[j] = pid[j];
+			hold_stop_signals(false);
+		}
 		if (!pid[j]) {
 			/* (Started after a stop came, it stops at once: the flag is
-			 * copied with the rest.) */
+			 * copied with the rest. One that came while held is taken
+			 * by its own handler once let in.) */
 			catch_stop_signals(true);
+			hold_stop_signals(false);
 			close(pipefd[0]);
 			struct explore_bound b = o->b;
 			b.shard = o->b.shard + o->b.shards * j;
@@ -576,9 +596,11 @@ static bool explore_jobs(const struct opts *o, const struct protocol *p, struct 
 			ok = false;
 		close(fd[j]);
 		int st;
+		hold_stop_signals(true);	/* reaped, its pid may be another's at once */
 		while (waitpid(pid[j], &st, 0) < 0 && errno == EINTR)
 			;
-		workers[j] = 0;	/* reaped: its pid may be another process's now */
+		workers[j] = 0;
+		hold_stop_signals(false);
 		if (!WIFEXITED(st) || WEXITSTATUS(st))
 			ok = false;
 	}
@@ -684,8 +706,12 @@ static bool read_levels(const char *line, struct explore_result *r)
 		c->truncated = field_ul(obj, "truncated");
 		c->setup_violations = field_ul(obj, "setup_violations");
 		c->unencodable = field_ul(obj, "unencodable");
-		const char *v = strstr(obj, "\"invariant_programs\": [") + strlen("\"invariant_programs\": [");
-		for (int i = 0; *v != ']'; i++) {
+		const char *v = strstr(obj, "\"invariant_programs\": [");
+		if (!v)
+			return false;
+		v += strlen("\"invariant_programs\": [");
+		int i = 0;
+		for (; *v != ']'; i++) {
 			if (i >= r->nr_inv || *v < '0' || *v > '9')
 				return false;
 			c->inv_programs[i] = strtoul(v, &end, 10);
@@ -695,6 +721,8 @@ static bool read_levels(const char *line, struct explore_result *r)
 			while (*v == ' ')
 				v++;
 		}
+		if (i != r->nr_inv)
+			return false;	/* one count per invariant */
 	}
 	/* Every level from 2 to ops_done, once. */
 	return r->ops_done == 0 || (r->ops_done >= 2 && seen == ((2u << r->ops_done) - 4));
@@ -1026,7 +1054,14 @@ int explore_main(int argc, char **argv, const char *version)
 		sb_free(&bound);
 	}
 	free(res);
-	if (stop_signal && !status)
+	if (stop_signal && !status) {
+		/* End as the signal ends a process, the result written: a shell
+		 * or script that ran us then stops too (it would go on after a
+		 * plain exit 130). */
+		fflush(NULL);
+		signal(stop_signal, SIG_DFL);
+		raise(stop_signal);
 		status = 128 + stop_signal;
+	}
 	return status;
 }

@@ -198,8 +198,12 @@ sed 's/, "ops_done": .*/}/' "$tmp/stop.json" >"$tmp/old.json"
 run 2 "explore --merge: no levels" -- "$b" explore --merge "$tmp/old.json"
 contains "explore --merge: no levels, said" "$tmp/err" "old.json: linux-3.14: no levels, or levels that make no sense"
 # A level twice, or one with a key gone, is refused too.
-sed 's/{"level": 2,/{"level": 2, "x": 0}, {"level": 2,/' "$tmp/stop.json" >"$tmp/twice.json"
+sed -E 's/("levels": \[)(\{[^}]*\})/\1\2, \2/' "$tmp/stop.json" >"$tmp/twice.json"
 run 2 "explore --merge: a level twice" -- "$b" explore --merge "$tmp/twice.json"
+sed -E 's/"invariant_programs": \[[^]]*\]/"invariant_programs": 0/' "$tmp/stop.json" >"$tmp/noarray.json"
+run 2 "explore --merge: a level's invariant counts not an array" -- "$b" explore --merge "$tmp/noarray.json"
+sed -E 's/"invariant_programs": \[([0-9]+), [0-9]+\]/"invariant_programs": [\1]/' "$tmp/stop.json" >"$tmp/short.json"
+run 2 "explore --merge: a count missing" -- "$b" explore --merge "$tmp/short.json"
 sed 's/"level": 2, "candidates": [0-9]*, /"level": 2, /' "$tmp/stop.json" >"$tmp/nokey.json"
 run 2 "explore --merge: a level's key gone" -- "$b" explore --merge "$tmp/nokey.json"
 # With worker processes, one stopping at its first violating level stops

@@ -18,7 +18,7 @@
 # (--stop-at-violation): the verdict and the shortest counterexample are the
 # whole bound's. A clean combination needs the whole bound (hours at the
 # default one): after --explore-seconds it is stopped (SIGINT) and its
-# result is the levels it finished, "clean through L of N operations".
+# result is the levels it finished, "clean through L operations".
 #
 # Reads: tool, out, seeds, cap, jobs, json, nrandom, random_seed, families,
 # explore_args, explore_seconds. Writes to $out: specs.txt, explore/K.json (each explorer's
@@ -61,21 +61,28 @@ for ((k = 0; k < nrandom; k++)); do
 	t0=$(rf_now)
 	verdict=error invs=- menu=$(explore_ops "$spec") searched=-
 	limit=()
-	[ "$explore_seconds" -gt 0 ] && limit=(timeout --preserve-status -s INT -k 60 "$explore_seconds")
+	# --foreground: the budget's SIGINT goes to the explorer alone, which
+	# passes it on to its workers; and a Ctrl-C at the terminal reaches it
+	# (timeout would otherwise put it in a process group of its own).
+	[ "$explore_seconds" -gt 0 ] && limit=(timeout --foreground --preserve-status -s INT -k 60 "$explore_seconds")
 	rc=0
 	"${limit[@]}" "$explorer" explore --protocol "$spec" --invariants "$families" --jobs "$jobs" --ops "$menu" \
 		--stop-at-violation "${xargs_explore[@]}" --json >"$jfile" 2>"$out/explore/$k.log" || rc=$?
-	# 130: stopped by the budget, the result of the levels it finished.
-	if [ "$rc" = 0 ] || { [ "$rc" = 130 ] && grep -q '"end": "interrupted"' "$jfile"; }; then
+	# 130: stopped by the budget, its result written: the levels it
+	# finished ("end": "interrupted"), or all it was to search, its second
+	# search cut (its counterexamples' steps not minimized).
+	if [ "$rc" = 0 ] || { [ "$rc" = 130 ] && grep -q '"ops_done": ' "$jfile"; }; then
 		verdict=$(sed -nE 's/.*"verdict": "([a-z]+)".*/\1/p' "$jfile" | head -n 1)
 		invs=$(grep -oE '"invariant": "[a-z0-9-]+"' "$jfile" | cut -d'"' -f4 | paste -sd, - || true)
 		menu=$(sed -nE 's/.*"ops": "([a-z,]+)".*/\1/p' "$jfile" | head -n 1)
-		[ "$rc" = 0 ] || searched=$(sed -nE 's/.*"ops_done": ([0-9]+).*/\1/p' "$jfile" | head -n 1)
+		if grep -q '"end": "interrupted"' "$jfile"; then
+			searched=$(sed -nE 's/.*"ops_done": ([0-9]+).*/\1/p' "$jfile" | head -n 1)
+		fi
 	fi
 	secs=$(rf_elapsed "$t0")
 	echo "$spec ${verdict:-error} ${invs:--} $secs ${menu:--} ${searched:--}" >>"$out/explore.txt"
 	note=""
-	[ "$searched" = - ] || note=", stopped at ${explore_seconds}s with $searched operations searched"
+	[ "${searched:--}" = - ] || note=", stopped at ${explore_seconds}s with $searched operations searched"
 	rf_progress "explore $spec: ${verdict:-error}${invs:+ ($invs)}$note in ${secs}s"
 done
 bound=$(cat "$out"/explore/*.json 2>/dev/null | sed -nE 's/^  "bound": "(.*)",$/\1/p' | head -n 1)
@@ -87,11 +94,15 @@ rf_progress_start $((nrandom * seeds))
 for spec in "${specs[@]}"; do for ((s = 1; s <= seeds; s++)); do echo "$spec:$families $s"; done; done |
 	xargs -P "$jobs" -L 1 bash -c 'search_one "$@"' _ | progress_lines libFuzzer >"$out/libfuzzer.txt"
 
-# A row per protocol: "spec|verdict|invs|esecs|found|lower|wall|search|finvs|agree|menu".
-# agree: yes; missed (the explorer broke an invariant, the fuzzer missed it
-# on some seeds); beyond (the explorer clean within its bound and menu, the
-# fuzzer found one: what the bound leaves out, or a wrong verdict of ours);
-# error (the explorer failed).
+# A row per protocol: "spec|verdict|invs|esecs|found|lower|wall|search|finvs|agree|menu|searched".
+# agree: yes; so-far (the explorer clean through the levels it finished
+# in its time, the fuzzer silent: counted as agreeing, said apart);
+# missed (the explorer broke an invariant, the fuzzer missed it on some
+# seeds); beyond (the explorer clean within its bound and menu, the
+# fuzzer found one: what the bound leaves out, or a wrong verdict of
+# ours); unsearched (the explorer clean through the levels it finished,
+# the fuzzer found one: the levels left may hold it); noclaim (no level
+# finished); error (the explorer failed).
 rows=() agreed=0 buggy_n=0 buggy_all=0
 for spec in "${specs[@]}"; do
 	read -r _ verdict invs esecs menu searched < <(awk -v p="$spec" '$1 == p' "$out/explore.txt")
@@ -106,11 +117,16 @@ for spec in "${specs[@]}"; do
 		buggy_n=$((buggy_n + 1))
 		agree=missed
 		[ "$found" = "$seeds" ] && agree=yes buggy_all=$((buggy_all + 1))
+	elif [ "$verdict" = clean ] && [ "$searched" = 0 ]; then
+		agree=noclaim
+	elif [ "$verdict" = clean ] && [ "$searched" != - ]; then
+		agree=unsearched
+		[ "$found" = 0 ] && agree=so-far
 	elif [ "$verdict" = clean ]; then
 		agree=beyond
 		[ "$found" = 0 ] && agree=yes
 	fi
-	[ "$agree" = yes ] && agreed=$((agreed + 1))
+	case $agree in yes | so-far) agreed=$((agreed + 1)) ;; esac
 	rows+=("$spec|$verdict|$invs|$esecs|$found|$lower|$wall|$search|${finvs:--}|$agree|$menu|$searched")
 done
 
@@ -126,7 +142,7 @@ if [ "$json" = 1 ]; then
 	for row in "${rows[@]}"; do
 		IFS='|' read -r spec verdict invs esecs found lower wall search finvs agree menu searched <<<"$row"
 		ok=true dis=null
-		[ "$agree" = yes ] || ok=false dis=$(rf_json_str "$agree")
+		case $agree in yes | so-far) ;; *) ok=false dis=$(rf_json_str "$agree") ;; esac
 		printf '%s\n      {"protocol": %s, "agree": %s, "disagreement": %s,' "$sep" "$(rf_json_str "$spec")" "$ok" "$dis"
 		printf '\n       "explorer": {"verdict": %s, "invariants": [%s], "seconds": %s, "menu": %s, "stopped_after_ops": %s},' "$(rf_json_str "$verdict")" \
 			"$(tr ',' '\n' <<<"${invs#-}" | sed '/^$/d; s/.*/"&"/' | paste -sd, - | sed 's/,/, /g')" "$(rf_json_num "$esecs")" \
@@ -162,6 +178,9 @@ for row in "${rows[@]}"; do
 	[ "$verdict" = clean ] && [ "$searched" != - ] && v="clean through $searched operations (stopped at ${explore_seconds}s)"
 	[ "$verdict" = clean ] && [ "$searched" = 0 ] && v="no level finished in ${explore_seconds}s: no claim"
 	case $agree in
+	so-far) agree="yes, so far (the levels it finished)" ;;
+	unsearched) agree="no: the fuzzer found one; the explorer searched $searched operations only" ;;
+	noclaim) agree="no claim: the explorer finished no level" ;;
 	missed) agree="no: the fuzzer missed it on $((seeds - found)) seeds" ;;
 	beyond) agree="no: the fuzzer found what the explorer's bound leaves out" ;;
 	error) agree="no: the explorer failed (explore/*.log)" ;;

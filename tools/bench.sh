@@ -73,7 +73,7 @@ the defaults.
                      an invariant (--stop-at-violation: the verdict and the
                      shortest counterexample of the whole bound); a clean one
                      is stopped after S seconds (SIGINT) and says how far it
-                     got: "clean through L of N operations"
+                     got: "clean through L operations"
   --json             a JSON document on stdout instead of the markdown tables
   -h, --help         this help
   --version          the version
