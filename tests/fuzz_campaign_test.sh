@@ -58,7 +58,10 @@ done
 hashes() { find "$corpus" -type f -print0 | xargs -0 -r sha1sum | cut -c1-40 | sort -u; }
 hashes >"$tmp/before"
 rc=0
-(cd "$co" && timeout 120 tools/fuzz.sh linux-3.15 --time 4 --merge-every 2) >"$tmp/merge.out" 2>&1 || rc=$?
+# --time 8: the merge comes after a first round of 2 s, if the campaign has
+# time left then; on a loaded machine its start alone took 2 s and more,
+# and with --time 4 no merge came.
+(cd "$co" && timeout 120 tools/fuzz.sh linux-3.15 --time 8 --merge-every 2) >"$tmp/merge.out" 2>&1 || rc=$?
 expect_rc "a campaign with a merge" 0 "$rc"
 contains "the corpus was merged" "$tmp/merge.out" "fuzz: merging the corpus"
 hashes >"$tmp/after"
