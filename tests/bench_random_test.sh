@@ -43,7 +43,7 @@ contains "progress says where it stopped" "$tmp/s.err" "stopped at 4s with "
 # The options of the other benchmark are not this one's, nor these its.
 for c in "--random-protocols 1 --protocols linux-3.14" "--random-protocols 1 --searches-only" \
 	"--explore-args=--max-ops=2" "--random-seed 3" "--invariants walk" "--random-protocols 0" \
-	"--explore-seconds 5" \
+	"--explore-seconds 5" "--random-protocols 1 --explore-seconds x" \
 	"--random-protocols 1 --invariants nope"; do
 	rc=0
 	# shellcheck disable=SC2086 # options and their values

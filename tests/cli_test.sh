@@ -193,6 +193,8 @@ contains "stop-at-violation: JSON" "$tmp/out" '"ops_done": 2, "end": "at-violati
 cp "$tmp/out" "$tmp/stop.json"
 run 0 "stop-at-violation: --merge" -- "$b" explore --merge "$tmp/stop.json"
 contains "stop-at-violation: merged" "$tmp/out" "linux-3.14: searched every program of 2 operations or fewer (of 3)"
+run 2 "explore --stop-at-violation takes no value" -- "$b" explore --stop-at-violation=3
+contains "explore --stop-at-violation=3: says why" "$tmp/err" "option '--stop-at-violation' doesn't allow an argument"
 # A result without its levels (an older explore's) is refused, by name.
 sed 's/, "ops_done": .*/}/' "$tmp/stop.json" >"$tmp/old.json"
 run 2 "explore --merge: no levels" -- "$b" explore --merge "$tmp/old.json"
