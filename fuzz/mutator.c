@@ -35,6 +35,15 @@ static uint8_t vma_point(struct rng *r, unsigned where)
 	return (uint8_t)(0x80 | below(r, 8) | where << 3);
 }
 
+/* The home of a vma's start or of its pmd in (address bytes, program.h):
+ * where the pages there were first mapped, so that a move there puts a
+ * whole vma, or the part of it from its second pmd on, back beside the
+ * neighbours it was cut from. */
+static uint8_t home_of(uint8_t from)
+{
+	return (uint8_t)((from & 0x87) | 3 << 3 | (((from >> 3) & 3) == 2 ? 0x20 : 0));
+}
+
 /* A resize's old length operand (a >> 3 of the record): to the vma's end
  * mostly, where it may grow in place. */
 static uint8_t resize_lengths(struct rng *r)
@@ -324,20 +333,23 @@ static size_t make_race(struct rng *r, uint8_t *data, size_t n, size_t max)
 	return n + k;
 }
 
-/* Move a vma back home: mremap vma k, from its start to its end, to the
- * address its pgoff says it was first mapped at. Undoing a move joins the
- * vma to the neighbours it was cut from, the merge that puts the
- * destination first in walk order. */
+/* Move a vma back home: mremap vma k, from its start (or, one time in
+ * three, from its second pmd) to its end, to the address its pgoff says
+ * that point was first mapped at. Undoing a move joins the vma to the
+ * neighbours it was cut from, the merge that puts the destination first in
+ * walk order. From a pmd in, the part moved joins the neighbour after it
+ * while the vma it leaves keeps a lower pgoff: 3.15's need_rmap_locks
+ * (new_vma->vm_pgoff <= vma->vm_pgoff) is then false, right for the tree's
+ * pgoff order, not for an index in the order vmas came. */
 static size_t move_home(struct rng *r, uint8_t *data, size_t n, size_t max)
 {
 	if (n == max)
 		return n;
-	unsigned k = (unsigned)below(r, 8);
+	uint8_t from = (uint8_t)(0x80 | below(r, 8) | (below(r, 3) ? 0 : 2 << 3));	/* vma k's start or pmd in */
 	uint8_t rec[RECORD_SIZE] = {
 		(uint8_t)(REC_MREMAP | (below(r, 2) ? 0x80 : 0)),
 		(uint8_t)(0x80 | below(r, 8)),		/* mm, to the vma's end */
-		(uint8_t)(0x80 | k),			/* vma k's start */
-		(uint8_t)(0x80 | k | 3 << 3),		/* vma k's home */
+		from, home_of(from),
 	};
 	size_t at = below(r, 2) ? n : below(r, n + 1);
 	memmove(data + (at + 1) * RECORD_SIZE, data + at * RECORD_SIZE, (n - at) * RECORD_SIZE);
@@ -407,15 +419,16 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 		}
 		}
 		break;
-	default: {	/* an mremap, mostly of a whole vma back home */
+	default: {	/* an mremap, mostly of a whole vma (or its part from a pmd in) back home */
 		unsigned k = (unsigned)below(r, 8);
 		if (!below(r, 3)) {	/* or to a new length, the move's failure a mode of it */
 			*p++ = REC_MREMAP_RESIZE, *p++ = (uint8_t)((mm & 7) | resize_lengths(r));
 			*p++ = (uint8_t)(0x80 | k), *p++ = (uint8_t)next(r);
 			break;
 		}
+		uint8_t from = (uint8_t)(0x80 | k | (below(r, 4) ? 0 : 2 << 3));	/* its start or a pmd in */
 		*p++ = REC_MREMAP, *p++ = (uint8_t)((mm & 7) | (below(r, 4) ? 0x80 : next(r) & 0xf8));
-		*p++ = (uint8_t)(0x80 | k), *p++ = below(r, 4) ? (uint8_t)(0x80 | k | 3 << 3) : (uint8_t)next(r);
+		*p++ = from, *p++ = below(r, 4) ? home_of(from) : (uint8_t)next(r);
 		break;
 	}
 	}

@@ -16,8 +16,7 @@ unsigned long decode_addr(struct mm_struct *mm, uint8_t b)
 		const struct vm_area_struct *v = mm->mmap;
 		for (int n = (b & 7) % mm->map_count; n; n--)
 			v = v->vm_next;
-		static const unsigned char offsets[4] = { 0, 0, 0, 1 };
-		unsigned long page = offsets[(b >> 5) & 3] * PAGE_SIZE;
+		unsigned long page = ((b >> 5) & 3) == 3 ? PAGE_SIZE : 0;
 		switch ((b >> 3) & 3) {
 		case 0:
 			return v->vm_start + page;
@@ -28,8 +27,9 @@ unsigned long decode_addr(struct mm_struct *mm, uint8_t b)
 		default:
 			/* Its home: an anonymous vma's pgoff is the address it was
 			 * first mapped at, so moving it there joins it again with
-			 * the neighbours it was cut from. */
-			return (v->vm_pgoff << PAGE_SHIFT) + page;
+			 * the neighbours it was cut from. Or the home of its pmd
+			 * in, where the part from there goes back to. */
+			return (v->vm_pgoff << PAGE_SHIFT) + page + (((b >> 5) & 3) == 1 ? PMD_SIZE : 0);
 		}
 	}
 	unsigned long slot = b & 15, in = (b >> 4) & 7;
@@ -74,8 +74,12 @@ _Static_assert(MM_SELECTORS == 256 || (MM_SELECTORS % 60 == 0 && MAX_MMS <= 6),
  * cleared, and selectors reduced where the reduction is exact. */
 static uint8_t canon_addr(uint8_t b)
 {
-	if (b >= 0x80)
-		return (uint8_t)(b & (0x80 | 0x18 | 7)) | (((b >> 5) & 3) == 3 ? 0x60 : 0);
+	if (b >= 0x80) {
+		unsigned further = (b >> 5) & 3;	/* 3: a page; 1: a pmd, for a home */
+		if (further == 2 || (further == 1 && ((b >> 3) & 3) != 3))
+			further = 0;
+		return (uint8_t)((b & (0x80 | 0x18 | 7)) | further << 5);
+	}
 	unsigned in = (b >> 4) & 7;
 	return (uint8_t)((b & 15) | (in >= 5 ? in << 4 : 0));
 }

@@ -18,7 +18,9 @@
  * for (b >> 4) in 5..7 one to three pages in) or a point of a live vma of
  * the mm (b >= 0x80: vma b & 7, at its start, its end, one pmd past its
  * start or its home, the address its vm_pgoff says it was first mapped at,
- * for (b >> 3) & 3; one page further when (b >> 5) & 3 is 3). Naming vmas
+ * for (b >> 3) & 3; one page further when (b >> 5) & 3 is 3; a home one
+ * pmd further when it is 1, the home of the vma's pmd in (0.9.0 and older
+ * read 1 as 0)). Naming vmas
  * makes the layouts the races need (move a vma away, move it back next to
  * its old neighbour) likely.
  * A length code (5 bits) is 1-4 pmd slots, one page short when (code >> 2)

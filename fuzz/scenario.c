@@ -18,8 +18,9 @@ static const char *const points[4] = { "start", "end", "pmd", "home" };
 static void addr_text(uint8_t b, struct strbuf *out)
 {
 	if (b >= 0x80) {
-		sb_printf(out, " vma%d.%s%s", b & 7, points[(b >> 3) & 3],
-			  ((b >> 5) & 3) == 3 ? "+1p" : "");
+		unsigned kind = (b >> 3) & 3, further = (b >> 5) & 3;
+		sb_printf(out, " vma%d.%s%s", b & 7, points[kind],
+			  further == 3 ? "+1p" : further == 1 && kind == 3 ? "+1P" : "");
 		return;
 	}
 	unsigned in = (b >> 4) & 7;
@@ -224,9 +225,13 @@ static bool parse_addr(struct parser *p, uint8_t *b)
 				*b |= 0x60;
 				return true;
 			}
+			if (i == 3 && prefix(&q, end, "+1P") && q == end) {
+				*b |= 0x20;
+				return true;
+			}
 		}
 	}
-	return fail_at(p, t.col, &t, "expected an address (slotN, slotN+Kp, vmaN.start|end|pmd|home[+1p])");
+	return fail_at(p, t.col, &t, "expected an address (slotN, slotN+Kp, vmaN.start|end|pmd|home[+1p], vmaN.home+1P)");
 }
 
 static bool parse_len(struct parser *p, uint8_t *code)

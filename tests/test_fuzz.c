@@ -239,12 +239,19 @@ static void operands_decode_on_grid_and_vmas(void)
 	CHECK_EQ(decode_addr(mm, 0x91), 9 * P + PAGE_SIZE);	/* vma 1: start + P */
 	CHECK_EQ(decode_addr(mm, 0x99), 8 * P + PAGE_SIZE);	/* vma 1: home */
 	CHECK_EQ(decode_addr(mm, 0xe0), 2 * P + PAGE_SIZE);	/* one page further */
+	CHECK_EQ(decode_addr(mm, 0xa0), 2 * P);			/* bits 5-6 at 1: a home's alone */
+	CHECK_EQ(decode_addr(mm, 0xc0), 2 * P);			/* at 2: no further */
+	CHECK_EQ(decode_addr(mm, 0xb9), 9 * P + PAGE_SIZE);	/* vma 1: home + P */
 	CHECK_EQ(decode_len(mm, 3 * P, 0x10, false), P);	/* to the vma's end */
 	CHECK_EQ(decode_len(mm, 4 * P, 0x10, true), 4 * P + PAGE_SIZE);	/* to the next vma */
 	/* A faulted vma keeps its pgoff when moved: home is where it was. */
 	tw_fault(w, 0, 8 * P + PAGE_SIZE, false);
 	tw_mremap(w, 0, 8 * P + PAGE_SIZE, P, 12 * P);
 	CHECK_EQ(decode_addr(mm, 0x99), 8 * P + PAGE_SIZE);
+	/* Its second pmd's home, once the vma moved: where a move from its
+	 * pmd in (0x91) puts that part back. */
+	CHECK_EQ(decode_addr(mm, 0x91), 13 * P);
+	CHECK_EQ(decode_addr(mm, 0xb9), 9 * P + PAGE_SIZE);
 	world_free(w);
 }
 

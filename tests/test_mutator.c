@@ -12,6 +12,7 @@
 #include "run.h"
 #include "test.h"
 #include "world.h"
+#include "world_util.h"
 
 /* libFuzzer's byte mutator, as far as the contract goes: it changes bytes
  * in place, within size, and never grows past max_size. */
@@ -176,5 +177,52 @@ static void scratch_races_find_a_bug(void)
 	fprintf(stderr, "  %d of 3000 scratch races violate unlink-first\n", found);
 }
 
+/* Moves back home from a vma's pmd in: the set-up of the issue's own
+ * example, a two-pmd move out of a three-pmd vma,
+ *
+ *   before:  |A0 A1* A2|                    (* the THP, at slot 1)
+ *   after 3: |  .  .  A2| B0 B1*|           (B: slots 3-4, pgoff 0)
+ *
+ * then a move_home of B from its pmd in, whose destination must be the
+ * home of that pmd (vma1.home+1P), not of B's start: run, it puts the THP
+ * back at slot 1, where the part moved joins A2, the neighbour it was cut
+ * from:
+ *
+ *   after:   |  . A1* A2| B0 |              (A: slots 1-2, pgoff 1) */
+static void moves_a_part_back_home(void)
+{
+	const uint8_t in[3 * RECORD_SIZE] = {
+		REC_MMAP | 0x80, 0, 0, 2,		/* mmap mm0 slot0 3P now */
+		REC_FAULT | 0x80, 0, 1, 1,		/* fault mm0 slot1 thp now */
+		REC_MREMAP | 0x80, 1 << 3, 0, 3,	/* mremap mm0 slot0 2P -> slot3 now */
+	};
+	struct world *w = world_new(protocol_default());
+	uint8_t out[MAX];
+	int parts = 0, wholes = 0;
+	rmap_mutator_reset();
+	for (unsigned seed = 1; seed <= 40000; seed++) {
+		memcpy(out, in, sizeof(in));
+		size_t len = LLVMFuzzerCustomMutator(out, sizeof(in), MAX, seed);
+		if (seed <= 1000 || len != sizeof(in) + RECORD_SIZE || memcmp(out, in, sizeof(in)))
+			continue;
+		const uint8_t *rec = out + sizeof(in);
+		if ((rec[0] & 0x7f) != REC_MREMAP || rec[1] != (0x80 | (rec[1] & 7)))
+			continue;
+		if (rec[2] == (0x90 | (rec[2] & 7)) && rec[3] == (0xb8 | (rec[2] & 7)) && (rec[2] & 1)) {
+			struct run_result res;
+			CHECK(!rmap_run_in(w, out, len, protocol_default(), 0, NULL, &res, NULL));
+			tw_check_vma(w, 0, 0, P, 3 * P, P >> PAGE_SHIFT);
+			CHECK(tw_pmd(w, 0, P) && tw_page(w, 0, P));
+			parts++;
+		}
+		wholes += rec[2] == (0x80 | (rec[2] & 7)) && rec[3] == (0x98 | (rec[2] & 7));
+	}
+	world_free(w);
+	/* One move home in three is from a pmd in; half name vma1. */
+	CHECK(parts >= 10);
+	CHECK(wholes > 2 * parts);
+}
+
 TEST_MAIN(T(stays_in_bounds), T(crossover_splices_records), T(young_campaign_starts_races),
-	  T(grown_forks_name_the_newest_mm), T(scratch_races_find_a_bug))
+	  T(grown_forks_name_the_newest_mm), T(scratch_races_find_a_bug),
+	  T(moves_a_part_back_home))

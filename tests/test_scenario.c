@@ -99,7 +99,8 @@ static void text_round_trip(void)
 		"exec 3p shift 2P   now\n"
 		"exec    8p shift 1P\n"
 		"access  mm2 vma1.pmd+1p now\n"
-		"access mm0   slot4+2p";
+		"access mm0   slot4+2p\n"
+		"mremap  mm0 vma1.pmd rest:1P -> vma1.home+1P";
 	const char *canonical[] = {
 		"mmap    mm0 slot0 4P now", "fault   mm0 slot2 thp now", "mremap  mm0 slot2 2P -> slot8 now",
 		"mremap  mm7 vma1.home+1p rest:3P-1p -> vma0.end", "munmap  mm59 slot15+3p rest:1P",
@@ -110,11 +111,12 @@ static void text_round_trip(void)
 		"mremap  mm0 vma0.start 1P to rest:2P maymove now", "mremap  mm3 slot2+1p 2P-1p to 1P",
 		"mremap  mm7 vma2.end rest:4P to 3P maymove-fails", "exec    3p shift 2P now",
 		"exec    8p shift 1P", "access  mm2 vma1.pmd+1p now", "access  mm0 slot4+2p",
+		"mremap  mm0 vma1.pmd rest:1P -> vma1.home+1P",
 	};
 	struct record recs[PROGRAM_MAX_RECORDS];
 	struct scenario_error err;
 	int n = parse(text, recs, &err);
-	CHECK_EQ(n, 23);
+	CHECK_EQ(n, 24);
 	for (int i = 0; i < n; i++) {
 		struct strbuf line = { 0 };
 		scenario_record_text(&recs[i], &line);
@@ -180,6 +182,9 @@ static void errors_name_line_and_column(void)
 	check_error("step t0 t1 XXXXXXXXX", 1, 12, "schedule");
 	check_error("fork mm0 now now", 1, 14, "end of the record");
 	check_error("fault mm0 slot01", 1, 11, "expected an address");
+	/* One pmd further is a home's alone: vma0.start+1P is vma0.pmd. */
+	check_error("mremap mm0 vma0.start+1P 1P -> slot4", 1, 12, "vmaN.home+1P");
+	check_error("mremap mm0 vma0.pmd 1P -> vma0.home+2P", 1, 27, "expected an address");
 	check_error("mprotect mm0 slot1 1P", 1, 22, "expected a protection");
 	check_error("mprotect mm0 slot1 1P rx", 1, 23, "expected a protection (ro or rw)");
 	check_error("fault mm0 slot1 fallback", 1, 17, "expected 'write' before 'fallback'");

@@ -33,7 +33,7 @@ rmap_test(scenario bytes_round_trip text_round_trip errors_name_line_and_column 
 add_test(NAME crashers.replay COMMAND bash ${CMAKE_SOURCE_DIR}/tests/crashers_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(crashers.replay PROPERTIES ENVIRONMENT "${TEST_ENV}")
 rmap_test(mutator stays_in_bounds crossover_splices_records young_campaign_starts_races
-  grown_forks_name_the_newest_mm scratch_races_find_a_bug)
+  grown_forks_name_the_newest_mm scratch_races_find_a_bug moves_a_part_back_home)
 target_sources(test_mutator PRIVATE ${CMAKE_SOURCE_DIR}/fuzz/mutator.c)
 rmap_test(arena alloc_is_zeroed_aligned_and_counted reset_reuses_memory_zeroed
   big_objects_get_their_own_chunk freed_memory_is_poisoned world_reset_is_a_fresh_world
