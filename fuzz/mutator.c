@@ -35,10 +35,10 @@ static uint8_t vma_point(struct rng *r, unsigned where)
 	return (uint8_t)(0x80 | below(r, 8) | where << 3);
 }
 
-/* The home of a vma's start or of its pmd in (address bytes, program.h):
- * where the pages there were first mapped, so that a move there puts a
- * whole vma, or the part of it from its second pmd on, back beside the
- * neighbours it was cut from. */
+/* The home of a vma's start or of its pmd in (address bytes, program.h;
+ * those two kinds only): where the pages there were first mapped, so that
+ * a move there puts a whole vma, or the part of it from its second pmd on,
+ * back beside the neighbours it was cut from. */
 static uint8_t home_of(uint8_t from)
 {
 	return (uint8_t)((from & 0x87) | 3 << 3 | (((from >> 3) & 3) == 2 ? 0x20 : 0));

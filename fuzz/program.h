@@ -20,9 +20,8 @@
  * start or its home, the address its vm_pgoff says it was first mapped at,
  * for (b >> 3) & 3; one page further when (b >> 5) & 3 is 3; a home one
  * pmd further when it is 1, the home of the vma's pmd in (0.9.0 and older
- * read 1 as 0)). Naming vmas
- * makes the layouts the races need (move a vma away, move it back next to
- * its old neighbour) likely.
+ * read 1 as 0)). Naming vmas makes the layouts the races need (move a vma
+ * away, move it back next to its old neighbour) likely.
  * A length code (5 bits) is 1-4 pmd slots, one page short when (code >> 2)
  * & 3 is 3; with bit 4 set it runs to the end of the vma holding the
  * address (mremap, munmap, madvise, mprotect) or to the next vma (mmap); a

@@ -27,6 +27,7 @@
  *   ADDR      slotN (N 0-15: N pmds in) or slotN+Kp (K = 1-3 pages further);
  *             vmaN.start, vmaN.end, vmaN.pmd (one pmd in), vmaN.home (where
  *             its vm_pgoff says it was first mapped), each optionally +1p;
+ *             vmaN.home+1P, the home of its pmd in (one pmd further);
  *             N 0-7, modulo the mm's vmas
  *   LEN       NP (N = 1-4 pmds) or NP-1p; rest:NP / rest:NP-1p runs to the
  *             end of the vma holding ADDR (mremap, munmap, madvise,

@@ -248,8 +248,9 @@ static void operands_decode_on_grid_and_vmas(void)
 	tw_fault(w, 0, 8 * P + PAGE_SIZE, false);
 	tw_mremap(w, 0, 8 * P + PAGE_SIZE, P, 12 * P);
 	CHECK_EQ(decode_addr(mm, 0x99), 8 * P + PAGE_SIZE);
-	/* Its second pmd's home, once the vma moved: where a move from its
-	 * pmd in (0x91) puts that part back. */
+	/* The home of its pmd in (0x91, one pmd past its start: here its
+	 * end, the vma is one pmd long) is one pmd past its home, moved or
+	 * not. */
 	CHECK_EQ(decode_addr(mm, 0x91), 13 * P);
 	CHECK_EQ(decode_addr(mm, 0xb9), 9 * P + PAGE_SIZE);
 	world_free(w);

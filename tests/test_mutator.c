@@ -212,7 +212,9 @@ static void moves_a_part_back_home(void)
 			struct run_result res;
 			CHECK(!rmap_run_in(w, out, len, protocol_default(), 0, NULL, &res, NULL));
 			tw_check_vma(w, 0, 0, P, 3 * P, P >> PAGE_SHIFT);
-			CHECK(tw_pmd(w, 0, P) && tw_page(w, 0, P));
+			CHECK(tw_pmd(w, 0, P)->kind == PMD_HUGE && tw_page(w, 0, P));
+			CHECK_EQ(tw_nr_vmas(w, 0), 2);
+			tw_check_vma(w, 0, 1, 3 * P, 4 * P, 0);
 			parts++;
 		}
 		wholes += rec[2] == (0x80 | (rec[2] & 7)) && rec[3] == (0x98 | (rec[2] & 7));
