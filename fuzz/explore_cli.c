@@ -85,7 +85,7 @@ void explore_help(void)
 	       "                    of their steps (exec's pages: no_stack_skip needs it)\n"
 	       "  --jobs J          J worker processes per protocol (default 1)\n"
 	       "  --shard I/N       only the programs numbered I mod N (0 <= I < N): N runs of\n"
-	       "                    the same bound, joined by --merge, make the whole\n"
+	       "                    the same bound, joined by --merge, search the whole bound\n"
 	       "  --stop-at-violation  stop after the first level (programs of as many\n"
 	       "                    operations) that breaks an invariant: its shortest\n"
 	       "                    counterexamples are the whole bound's; invariants only\n"
@@ -524,6 +524,23 @@ static bool write_all(int fd, const void *buf, size_t n)
 	return true;
 }
 
+/* Workers 0..n-1 started and the next could not be: they are killed and
+ * reaped, so that none searches on for hours with no one to read it. */
+static void abandon_workers(const pid_t *pid, const int *fd, int n)
+{
+	for (int j = 0; j < n; j++) {
+		kill(pid[j], SIGKILL);
+		close(fd[j]);
+	}
+	for (int j = 0; j < n; j++) {
+		hold_stop_signals(true);
+		while (waitpid(pid[j], NULL, 0) < 0 && errno == EINTR)
+			;
+		workers[j] = 0;
+		hold_stop_signals(false);
+	}
+}
+
 /* One protocol, over o->jobs processes: worker j takes the shard's
  * programs numbered shard + shards * j mod shards * jobs. The model keeps
  * no global state, but processes keep a crash in one from the others. */
@@ -551,6 +568,8 @@ static bool explore_jobs(const struct opts *o, const struct protocol *p, struct 
 		int pipefd[2];
 		if (pipe(pipefd)) {
 			perror("rmapfuzz explore: pipe");
+			abandon_workers(pid, fd, j);
+			munmap(shared_stop, sizeof(*shared_stop));
 			return false;
 		}
 		fflush(NULL);
@@ -559,6 +578,10 @@ static bool explore_jobs(const struct opts *o, const struct protocol *p, struct 
 		if (pid[j] < 0) {
 			hold_stop_signals(false);
 			perror("rmapfuzz explore: fork");
+			close(pipefd[0]);
+			close(pipefd[1]);
+			abandon_workers(pid, fd, j);
+			munmap(shared_stop, sizeof(*shared_stop));
 			return false;
 		}
 		if (pid[j]) {
