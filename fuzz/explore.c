@@ -2052,6 +2052,9 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 			break;
 		}
 	}
+	/* --measure's figures are of every state searched, a level cut short
+	 * included: its line says so where the result's count is less. */
+	unsigned long searched = res->states;
 	if (cut_short && interrupted(&x)) {
 		/* The level under way is not a claim: back to the last one done. */
 		if (progress)
@@ -2111,8 +2114,12 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 	if (b->measure) {
 		fprintf(stderr, "measure: %s: %lu states; modulo object names %lu, and task ids %lu, "
 			"and mm numbering %lu; (not sound) blocked tasks as fresh %lu\n", proto->name,
-			res->states, x.measure_states[0], x.measure_states[1], x.measure_states[2],
+			searched, x.measure_states[0], x.measure_states[1], x.measure_states[2],
 			x.measure_states[3]);
+		if (searched > res->states)
+			fprintf(stderr, "measure: %s: these figures count the level cut short too; "
+				"the result's %lu states are the levels finished\n", proto->name,
+				res->states);
 		for (int op = 0; op < NR_TASK_OPS; op++)
 			if (x.op_tasks[op])
 				fprintf(stderr, "measure: %s: %s: %lu task ends on explored paths, "

@@ -218,10 +218,13 @@ contains "stop-at-violation --jobs 2: the race" "$tmp/out" "| linux-3.12 | split
 # Ctrl-C (SIGINT to the process group, as a terminal sends it) and SIGTERM
 # to the parent alone, with worker processes: the result of the levels
 # finished is printed, then exit 130 or 143. At the default bound the
-# first level takes a second, the second protocol hours.
+# first level takes a second, the second protocol hours. --measure's
+# figures (with SIGINT) say they count the level cut short.
 for sig in INT TERM; do
+	measure=()
+	[ "$sig" = INT ] && measure=(--measure)
 	set -m
-	"$b" explore --protocol linux-3.15 --protocol linux-3.14 --jobs 2 >"$tmp/out" 2>"$tmp/err" &
+	"$b" explore --protocol linux-3.15 --protocol linux-3.14 --jobs 2 "${measure[@]}" >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
 	set +m
 	sleep 6
@@ -233,6 +236,8 @@ for sig in INT TERM; do
 	contains "explore SIG$sig: the result" "$tmp/out" "| linux-3.15 | clean through "
 	contains "explore SIG$sig: what was searched" "$tmp/out" "interrupted in the next level"
 	lacks "explore SIG$sig: the second protocol" "$tmp/out" "| linux-3.14 |"
+	[ "$sig" = INT ] && contains "explore --measure SIGINT: the cut level said" "$tmp/err" \
+		"measure: linux-3.15: these figures count the level cut short too"
 	pgrep -f "rmapfuzz explore --protocol linux-3.15 --protocol linux-3.14" >/dev/null &&
 		expect "explore SIG$sig: no worker left" 0 1
 done
