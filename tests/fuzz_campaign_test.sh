@@ -82,18 +82,20 @@ else
 	fail "no executions or time in the summary: $line"
 fi
 
-# 3. A log per campaign: two campaigns in the same second keep both.
+# 3. A log per campaign: two campaigns in the same second keep both. On
+# all-fixes, silent in every family: a crash would end a campaign of
+# -runs (linux-3.15's TLB race is found in a few hundred runs).
 for k in 1 2; do
 	rc=0
-	(cd "$co" && timeout 60 tools/fuzz.sh linux-3.15 -- -runs=100) >"$tmp/log$k.out" 2>&1 || rc=$?
+	(cd "$co" && timeout 60 tools/fuzz.sh all-fixes -- -runs=100) >"$tmp/log$k.out" 2>&1 || rc=$?
 	expect_rc "a short campaign ($k)" 0 "$rc"
 done
 log1=$(sed -nE 's/^  log          (.*)/\1/p' "$tmp/log1.out")
 log2=$(sed -nE 's/^  log          (.*)/\1/p' "$tmp/log2.out")
-case $log1 in build/logs/fuzz-linux-3.15-[0-9]*-[0-9]*.log) pass ;; *) fail "the log's name: '$log1'" ;; esac
+case $log1 in build/logs/fuzz-all-fixes-[0-9]*-[0-9]*.log) pass ;; *) fail "the log's name: '$log1'" ;; esac
 check "two campaigns, two logs ($log1, $log2)" [ "$log1" != "$log2" ]
 for l in "$log1" "$log2"; do
-	contains "$l keeps its campaign's summary" "$co/$l" "fuzz: summary for linux-3.15"
+	contains "$l keeps its campaign's summary" "$co/$l" "fuzz: summary for all-fixes"
 done
 same "the logs of the four campaigns" 4 "$(find "$co/build/logs" -name 'fuzz-*.log' | wc -l)"
 

@@ -123,11 +123,13 @@ expect_rc "fuzz.sh: options before and after the protocol" 0 "$rc"
 rc=0
 RMAPFUZZ_PARSE_ONLY=1 "$src/tools/bench.sh" --json --seeds=2 --searches-only --cap 5 || rc=$?
 expect_rc "bench.sh: --opt=value and options in any order" 0 "$rc"
-# libFuzzer's flags after -- reach it: -runs ends the campaign.
+# libFuzzer's flags after -- reach it: -runs ends the campaign. On
+# all-fixes, silent in every family (linux-3.15's TLB race is found in a
+# few hundred runs).
 rc=0
-timeout 60 "$src/tools/fuzz.sh" linux-3.15 -- -runs=500 >"$tmp/out" 2>&1 || rc=$?
+timeout 60 "$src/tools/fuzz.sh" all-fixes -- -runs=500 >"$tmp/out" 2>&1 || rc=$?
 expect_rc "fuzz.sh with -runs after --" 0 "$rc"
 contains "libFuzzer ran the runs it was given" "$tmp/out" "Done 500 runs"
-contains "the campaign's summary" "$tmp/out" "fuzz: summary for linux-3.15"
+contains "the campaign's summary" "$tmp/out" "fuzz: summary for all-fixes"
 
 finish
