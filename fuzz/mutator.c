@@ -32,7 +32,7 @@ static size_t below(struct rng *r, size_t n) { return n ? next(r) % n : 0; }
 /* Address bytes (program.h) that name a point of a live vma. */
 static uint8_t vma_point(struct rng *r, unsigned where)
 {
-	return (uint8_t)(0x80 | below(r, 8) | where << 3);
+	return addr_vma_point((unsigned)below(r, 8), (enum addr_point)where, ADDR_AT);
 }
 
 /* The home of a vma's start or of its pmd in (address bytes, program.h;
@@ -41,7 +41,7 @@ static uint8_t vma_point(struct rng *r, unsigned where)
  * back beside the neighbours it was cut from. */
 static uint8_t home_of(uint8_t from)
 {
-	return (uint8_t)((from & 0x87) | 3 << 3 | (((from >> 3) & 3) == 2 ? 0x20 : 0));
+	return addr_vma_point(from, ADDR_HOME, addr_point(from) == ADDR_PMD ? ADDR_PMD_PAST : ADDR_AT);
 }
 
 /* A resize's old length operand (a >> 3 of the record): to the vma's end

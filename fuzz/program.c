@@ -16,20 +16,21 @@ unsigned long decode_addr(struct mm_struct *mm, uint8_t b)
 		const struct vm_area_struct *v = mm->mmap;
 		for (int n = (b & 7) % mm->map_count; n; n--)
 			v = v->vm_next;
-		unsigned long page = ((b >> 5) & 3) == 3 ? PAGE_SIZE : 0;
-		switch ((b >> 3) & 3) {
-		case 0:
-			return v->vm_start + page;
-		case 1:
-			return v->vm_end + page;
-		case 2:
-			return v->vm_start + PMD_SIZE + page;
+		static const unsigned long past[3] = { 0, PAGE_SIZE, PMD_SIZE };
+		unsigned long off = past[addr_past(b)];
+		switch (addr_point(b)) {
+		case ADDR_START:
+			return v->vm_start + off;
+		case ADDR_END:
+			return v->vm_end + off;
+		case ADDR_PMD:
+			return v->vm_start + PMD_SIZE + off;
 		default:
 			/* Its home: an anonymous vma's pgoff is the address it was
 			 * first mapped at, so moving it there joins it again with
-			 * the neighbours it was cut from. Or the home of its pmd
-			 * in, where the part from there goes back to. */
-			return (v->vm_pgoff << PAGE_SHIFT) + page + (((b >> 5) & 3) == 1 ? PMD_SIZE : 0);
+			 * the neighbours it was cut from. One pmd past it: the home
+			 * of its pmd in, where the part from there goes back to. */
+			return (v->vm_pgoff << PAGE_SHIFT) + off;
 		}
 	}
 	unsigned long slot = b & 15, in = (b >> 4) & 7;
@@ -74,12 +75,8 @@ _Static_assert(MM_SELECTORS == 256 || (MM_SELECTORS % 60 == 0 && MAX_MMS <= 6),
  * cleared, and selectors reduced where the reduction is exact. */
 static uint8_t canon_addr(uint8_t b)
 {
-	if (b >= 0x80) {
-		unsigned further = (b >> 5) & 3;	/* 3: a page; 1: a pmd, for a home */
-		if (further == 2 || (further == 1 && ((b >> 3) & 3) != 3))
-			further = 0;
-		return (uint8_t)((b & (0x80 | 0x18 | 7)) | further << 5);
-	}
+	if (b >= 0x80)
+		return addr_vma_point(b, addr_point(b), addr_past(b));
 	unsigned in = (b >> 4) & 7;
 	return (uint8_t)((b & 15) | (in >= 5 ? in << 4 : 0));
 }

@@ -92,6 +92,26 @@ static inline enum rec_op record_op(const struct record *r)
 }
 static inline bool record_now(const struct record *r) { return r->op & 0x80; }
 
+/* An address byte naming a point of a vma (b >= 0x80, the comment at the
+ * top): which point, and how far past it. The one rule for bits 5-6, read
+ * by the decoder, the canonical form, the text and the mutator alike. */
+enum addr_point { ADDR_START, ADDR_END, ADDR_PMD, ADDR_HOME };
+enum addr_past { ADDR_AT, ADDR_PAGE_PAST, ADDR_PMD_PAST /* a home's only */ };
+static inline enum addr_point addr_point(uint8_t b) { return (enum addr_point)((b >> 3) & 3); }
+static inline enum addr_past addr_past(uint8_t b)
+{
+	unsigned bits = (b >> 5) & 3;
+	if (bits == 3)
+		return ADDR_PAGE_PAST;
+	return bits == 1 && addr_point(b) == ADDR_HOME ? ADDR_PMD_PAST : ADDR_AT;
+}
+/* The canonical byte naming vma n's point, past it by past. */
+static inline uint8_t addr_vma_point(unsigned n, enum addr_point point, enum addr_past past)
+{
+	static const uint8_t bits[3] = { 0, 3 << 5, 1 << 5 };
+	return (uint8_t)(0x80 | (n & 7) | point << 3 | bits[past]);
+}
+
 /* An mm selector picks mm (sel % nr_mm). Up to MAX_MMS 6 every nr_mm
  * divided 60 and canonical records reduced selectors mod 60; with 8 mms
  * (deeper fork chains) no byte value does (lcm(1..8) = 840): a selector

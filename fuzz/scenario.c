@@ -18,9 +18,8 @@ static const char *const points[4] = { "start", "end", "pmd", "home" };
 static void addr_text(uint8_t b, struct strbuf *out)
 {
 	if (b >= 0x80) {
-		unsigned kind = (b >> 3) & 3, further = (b >> 5) & 3;
-		sb_printf(out, " vma%d.%s%s", b & 7, points[kind],
-			  further == 3 ? "+1p" : further == 1 && kind == 3 ? "+1P" : "");
+		static const char *const past[3] = { "", "+1p", "+1P" };
+		sb_printf(out, " vma%d.%s%s", b & 7, points[addr_point(b)], past[addr_past(b)]);
 		return;
 	}
 	unsigned in = (b >> 4) & 7;
@@ -218,15 +217,13 @@ static bool parse_addr(struct parser *p, uint8_t *b)
 			const char *q = s;
 			if (!prefix(&q, end, points[i]))
 				continue;
-			*b = (uint8_t)(0x80 | n | i << 3);
-			if (q == end)
-				return true;
-			if (prefix(&q, end, "+1p") && q == end) {
-				*b |= 0x60;
-				return true;
-			}
-			if (i == 3 && prefix(&q, end, "+1P") && q == end) {
-				*b |= 0x20;
+			enum addr_past past = ADDR_AT;
+			if (prefix(&q, end, "+1p"))
+				past = ADDR_PAGE_PAST;
+			else if (i == ADDR_HOME && prefix(&q, end, "+1P"))
+				past = ADDR_PMD_PAST;
+			if (q == end) {
+				*b = addr_vma_point(n, (enum addr_point)i, past);
 				return true;
 			}
 		}
