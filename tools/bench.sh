@@ -41,8 +41,8 @@ The benchmarks: rmap_fuzzer's executions per second against an empty
 target (with and without sanitizers), the time and executions each buggy
 protocol's first violation takes, fuzzing against blind random testing,
 the cost of one execution, and the explorer's states per second with its
-default bound's time projected from a sample of it. About 11 minutes with
-the defaults.
+default bound's time projected from a sample of it. About half an hour
+with the defaults on 2 cores.
 
   --seconds N        each exec/s measurement (default 20)
   --seeds K          searches per protocol, seeds 1..K (default 10)
