@@ -48,7 +48,8 @@ static uint8_t home_of(uint8_t from)
  * mostly, where it may grow in place. */
 static uint8_t resize_lengths(struct rng *r)
 {
-	return (uint8_t)(((below(r, 4) ? 16 : 0) | below(r, 16)) << 3);
+	unsigned rest = below(r, 4) ? 16 : 0;	/* drawn first: the sequence fixed */
+	return (uint8_t)((rest | below(r, 16)) << 3);
 }
 
 /* A new record, drawn the way a kernel developer writes one: half are step
@@ -345,12 +346,14 @@ static size_t move_home(struct rng *r, uint8_t *data, size_t n, size_t max)
 {
 	if (n == max)
 		return n;
-	uint8_t from = (uint8_t)(0x80 | below(r, 8) | (below(r, 3) ? 0 : 2 << 3));	/* vma k's start or pmd in */
-	uint8_t rec[RECORD_SIZE] = {
-		(uint8_t)(REC_MREMAP | (below(r, 2) ? 0x80 : 0)),
-		(uint8_t)(0x80 | below(r, 8)),		/* mm, to the vma's end */
-		from, home_of(from),
-	};
+	/* One draw a statement: the order of calls within an expression or an
+	 * initializer list is unspecified in C, and another compiler's would
+	 * draw another sequence from the same seed. */
+	unsigned k = (unsigned)below(r, 8);
+	uint8_t from = addr_vma_point(k, below(r, 3) ? ADDR_START : ADDR_PMD, ADDR_AT);	/* or a pmd in */
+	uint8_t now = below(r, 2) ? 0x80 : 0;
+	uint8_t mm = (uint8_t)(0x80 | below(r, 8));	/* mm, to the vma's end */
+	uint8_t rec[RECORD_SIZE] = { (uint8_t)(REC_MREMAP | now), mm, from, home_of(from) };
 	size_t at = below(r, 2) ? n : below(r, n + 1);
 	memmove(data + (at + 1) * RECORD_SIZE, data + at * RECORD_SIZE, (n - at) * RECORD_SIZE);
 	memcpy(data + at * RECORD_SIZE, rec, RECORD_SIZE);
@@ -426,7 +429,7 @@ static size_t make_scenario(struct rng *r, uint8_t *data, size_t n, size_t max, 
 			*p++ = (uint8_t)(0x80 | k), *p++ = (uint8_t)next(r);
 			break;
 		}
-		uint8_t from = (uint8_t)(0x80 | k | (below(r, 4) ? 0 : 2 << 3));	/* its start or a pmd in */
+		uint8_t from = addr_vma_point(k, below(r, 4) ? ADDR_START : ADDR_PMD, ADDR_AT);	/* or a pmd in */
 		*p++ = REC_MREMAP, *p++ = (uint8_t)((mm & 7) | (below(r, 4) ? 0x80 : next(r) & 0xf8));
 		*p++ = from, *p++ = below(r, 4) ? home_of(from) : (uint8_t)next(r);
 		break;

@@ -185,6 +185,8 @@ static void errors_name_line_and_column(void)
 	/* One pmd further is a home's alone: vma0.start+1P is vma0.pmd. */
 	check_error("mremap mm0 vma0.start+1P 1P -> slot4", 1, 12, "vmaN.home+1P");
 	check_error("mremap mm0 vma0.pmd 1P -> vma0.home+2P", 1, 27, "expected an address");
+	/* One offset at most: 0.10.0 read this as vma0.home+1P. */
+	check_error("mremap mm0 vma0.pmd 1P -> vma0.home+1p+1P", 1, 27, "expected an address");
 	check_error("mprotect mm0 slot1 1P", 1, 22, "expected a protection");
 	check_error("mprotect mm0 slot1 1P rx", 1, 23, "expected a protection (ro or rw)");
 	check_error("fault mm0 slot1 fallback", 1, 17, "expected 'write' before 'fallback'");
