@@ -33,7 +33,39 @@ struct opts {
 	bool all, json, merge;
 	int jobs;
 	const char *out;
+	/* --merge: the sharding of the files (shards) and, per result (the
+	 * index in res), which shards it holds. A result of fewer than all
+	 * is not the bound's, and says so. */
+	int shards;
+	unsigned char **seen;
+	int *nr_seen;
 };
+
+static void free_merge(struct opts *o, struct explore_result *res)
+{
+	for (int i = 0; o->seen && i < nr_protocols + 64; i++)
+		free(o->seen[i]);
+	free(o->seen);
+	free(o->nr_seen);
+	free(res);
+}
+
+/* Does the merged result i hold every shard (or was it never sharded)? */
+static bool merge_whole(const struct opts *o, int i)
+{
+	return !o->merge || o->shards <= 1 || o->nr_seen[i] == o->shards;
+}
+
+/* The shards result i holds, "0,1,5" (to merge it again with the rest). */
+static void merged_shards_text(const struct opts *o, int i, struct strbuf *sb)
+{
+	const char *sep = "";
+	for (int k = 0; k < o->shards; k++)
+		if (o->seen[i][k]) {
+			sb_printf(sb, "%s%d", sep, k);
+			sep = ",";
+		}
+}
 
 void explore_help(void)
 {
@@ -101,6 +133,8 @@ void explore_help(void)
 	       "                    differ only in names, task ids, mm numbering; steps per\n"
 	       "                    operation; states per program (slower)\n"
 	       "  --merge           the operands are --json results of one bound: join them\n"
+	       "                    (all N shards: the bound's result; fewer: said, and\n"
+	       "                    merged again with the rest later)\n"
 	       "  --json            one JSON document on stdout instead of the table\n"
 	       "  -o, --output DIR  write each shortest counterexample as scenario text to\n"
 	       "                    DIR/PROTOCOL/INVARIANT.txt (replayable by rmapfuzz replay)\n"
@@ -208,7 +242,9 @@ static void bound_text(const struct explore_bound *b, struct strbuf *sb)
 			      : b->byte_hash ? "states deduplicated by their bytes"
 			      : b->no_reduction ? "states deduplicated, names as they are"
 					     : "states deduplicated");
-	if (b->shards > 1)
+	if (b->shards > 1 && b->shard < 0)
+		sb_printf(sb, "; shard set of %d", b->shards);	/* a merge of some */
+	else if (b->shards > 1)
 		sb_printf(sb, "; shard %d/%d", b->shard, b->shards);
 }
 
@@ -291,11 +327,16 @@ static void hex(const uint8_t *d, size_t n, struct strbuf *sb)
 }
 
 /* One result as a JSON object on one line (--merge reads it back). */
-static void json_result(const struct opts *o, const struct explore_result *r,
+static void json_result(const struct opts *o, const struct explore_result *r, int i,
 			const struct protocol *p, struct strbuf *sb)
 {
 	sb_printf(sb, "    {\"protocol\": ");
 	sb_json_string(sb, r->protocol);
+	if (!merge_whole(o, i)) {
+		sb_printf(sb, ", \"shards_merged\": \"");
+		merged_shards_text(o, i, sb);
+		sb_printf(sb, "\"");
+	}
 	sb_printf(sb, ", \"verdict\": \"%s\", \"expected\": ", r->nr_inv ? "violated" : "clean");
 	sb_json_string(sb, expected_of(p, o->b.families));
 	sb_printf(sb, ", \"agrees\": ");
@@ -359,7 +400,7 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 			  sb_str(&ops), wall);
 		sb_free(&ops);
 		for (int i = 0; i < n; i++) {
-			json_result(o, &res[i], result_protocol(o, res[i].protocol), &sb);
+			json_result(o, &res[i], i, result_protocol(o, res[i].protocol), &sb);
 			sb_printf(&sb, "%s\n", i + 1 < n ? "," : "");
 		}
 		sb_printf(&sb, "  ]\n}\n");
@@ -374,7 +415,7 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 			const struct protocol *p = result_protocol(o, r->protocol);
 			struct strbuf v = { 0 };
 			if (!r->nr_inv && r->ops_done >= o->b.max_ops)
-				sb_printf(&v, "clean within the bound");
+				sb_printf(&v, merge_whole(o, i) ? "clean within the bound" : "clean");
 			else if (!r->nr_inv && r->ops_done < 2)
 				sb_printf(&v, "no claim (interrupted in the first level)");
 			else if (!r->nr_inv)
@@ -386,6 +427,10 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 					sb_printf(&v, " (%d ops, %d steps, %d preemptions)", c->ops, c->steps,
 						  c->preemptions);
 			}
+			/* A shard's programs are not the bound's: a clean claim of
+			 * some shards is no claim of the bound. */
+			if (!merge_whole(o, i))
+				sb_printf(&v, " in %d of %d shards, not the whole bound", o->nr_seen[i], o->shards);
 			printf("| %s | %s | %s | %s | %lu | %lu | %lu | %.1f |\n", r->protocol, sb_str(&v),
 			       expected_of(p, o->b.families), agreement(r, p, o->b.families), r->programs,
 			       r->states, r->interleavings, r->seconds);
@@ -751,6 +796,39 @@ static bool read_levels(const char *line, struct explore_result *r)
 	return r->ops_done == 0 || (r->ops_done >= 2 && seen == ((2u << r->ops_done) - 4));
 }
 
+/* Mark the shards a result line holds (its "shards_merged", a merge's of
+ * some shards, or the file's shard) as merged into result i; false, said,
+ * for a shard merged twice (its counts would be added twice) or out of
+ * range. */
+static bool merge_shards(struct opts *o, int i, const char *path, const char *protocol,
+			 const char *line, long file_shard)
+{
+	char list[4096];
+	if (!o->seen[i] && !(o->seen[i] = calloc((size_t)o->shards, 1))) {
+		fprintf(stderr, "rmapfuzz explore: out of memory\n");
+		return false;
+	}
+	bool listed = json_field(line, "shards_merged", list, sizeof(list));
+	if (!listed)
+		snprintf(list, sizeof(list), "%ld", file_shard);
+	for (char *s = list, *end; *s; s = *end ? end + 1 : end) {
+		long k = strtol(s, &end, 10);
+		if (end == s || (*end && *end != ',') || k < 0 || k >= o->shards) {
+			fprintf(stderr, "rmapfuzz explore: %s: %s: shard '%s' is not one of 0..%d\n", path,
+				protocol, listed ? list : s, o->shards - 1);
+			return false;
+		}
+		if (o->seen[i][k]) {
+			fprintf(stderr, "rmapfuzz explore: %s: %s: shard %ld/%d merged twice (its counts "
+				"would be added twice)\n", path, protocol, k, o->shards);
+			return false;
+		}
+		o->seen[i][k] = 1;
+		o->nr_seen[i]++;
+	}
+	return true;
+}
+
 static bool merge_file(const char *path, struct opts *o, struct explore_result *res, int *n,
 		       char *bound, size_t bound_size)
 {
@@ -763,6 +841,7 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 	size_t cap = 0;
 	bool ok = true, seen_bound = false;
 	char buf[4096];
+	long file_shard = 0;
 	while (getline(&line, &cap, f) > 0) {
 		if (json_field(line, "bound", buf, sizeof(buf))) {
 			seen_bound = true;
@@ -789,6 +868,18 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 			o->b.families = (unsigned)field_ul(line, "families");
 			json_field(line, "dedup", buf, sizeof(buf));
 			o->b.no_dedup = !strcmp(buf, "false");
+			json_field(line, "shard", buf, sizeof(buf));
+			file_shard = strtol(buf, NULL, 10);
+			int shards = (int)field_ul(line, "shards");
+			shards = shards > 1 ? shards : 1;
+			if (o->shards && shards != o->shards) {
+				fprintf(stderr, "rmapfuzz explore: %s: %d shards, where the first file's "
+					"have %d: shards of two splits do not add up to the bound\n", path,
+					shards, o->shards);
+				ok = false;
+				break;
+			}
+			o->shards = shards;
 			char why[256];
 			if (json_field(line, "ops", buf, sizeof(buf)) &&
 			    !explore_ops_parse(buf, &o->b.ops, why, sizeof(why))) {
@@ -854,6 +945,10 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 			memset(&res[i], 0, sizeof(res[i]));
 			snprintf(res[i].protocol, sizeof(res[i].protocol), "%s", r.protocol);
 			++*n;
+		}
+		if (!merge_shards(o, i, path, r.protocol, line, file_shard)) {
+			ok = false;
+			break;
 		}
 		explore_result_merge(&res[i], &r);
 	}
@@ -1018,6 +1113,13 @@ int explore_main(int argc, char **argv, const char *version)
 	}
 
 	struct explore_result *res = calloc((size_t)nr_protocols + 64, sizeof(*res));
+	o.seen = calloc((size_t)nr_protocols + 64, sizeof(*o.seen));
+	o.nr_seen = calloc((size_t)nr_protocols + 64, sizeof(*o.nr_seen));
+	if (!res || !o.seen || !o.nr_seen) {
+		fprintf(stderr, "rmapfuzz explore: out of memory\n");
+		free_merge(&o, res);
+		return 2;
+	}
 	int n = 0;
 	double t0 = now();
 	int status = 0;
@@ -1025,11 +1127,17 @@ int explore_main(int argc, char **argv, const char *version)
 		char bound[4096] = "";
 		for (int i = optind; i < argc; i++)
 			if (!merge_file(argv[i], &o, res, &n, bound, sizeof(bound))) {
-				free(res);
+				free_merge(&o, res);
 				return 2;
 			}
-		o.b.shard = 0;
-		o.b.shards = 1;
+		/* The whole bound when every result holds every shard; else a
+		 * set of them, said per result (and kept for a merge with the
+		 * rest). */
+		bool whole = true;
+		for (int i = 0; i < n; i++)
+			whole &= merge_whole(&o, i);
+		o.b.shard = whole ? 0 : -1;
+		o.b.shards = whole ? 1 : o.shards;
 	} else {
 		if (!o.nr_proto)
 			for (int i = 0; i < nr_protocols; i++)
@@ -1076,7 +1184,7 @@ int explore_main(int argc, char **argv, const char *version)
 					status = 2;
 		sb_free(&bound);
 	}
-	free(res);
+	free_merge(&o, res);
 	if (stop_signal && !status) {
 		/* End as the signal ends a process, the result written: a shell
 		 * or script that ran us then stops too (it would go on after a

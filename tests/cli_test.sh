@@ -193,6 +193,39 @@ contains "stop-at-violation: JSON" "$tmp/out" '"ops_done": 2, "end": "at-violati
 cp "$tmp/out" "$tmp/stop.json"
 run 0 "stop-at-violation: --merge" -- "$b" explore --merge "$tmp/stop.json"
 contains "stop-at-violation: merged" "$tmp/out" "linux-3.14: searched every program of 2 operations or fewer (of 3)"
+# Shards: a merge of all of them is the bound's result; of some, it says
+# so (a clean shard is no claim of the bound) and keeps which, to be merged
+# again with the rest; a shard twice, or shards of two splits, are refused.
+small=(--protocol linux-3.15 --max-ops 3 --max-conc 2 --max-pmds 2 --max-mms 1)
+run 0 "explore unsharded" -- "$b" explore "${small[@]}" --json
+cp "$tmp/out" "$tmp/whole.json"
+for i in 0 1; do
+	run 0 "explore --shard $i/2" -- "$b" explore "${small[@]}" --shard $i/2 --json
+	cp "$tmp/out" "$tmp/shard$i.json"
+done
+run 0 "explore --shard 0/3" -- "$b" explore "${small[@]}" --shard 0/3 --json
+cp "$tmp/out" "$tmp/third.json"
+run 0 "merge: one shard of two" -- "$b" explore --merge "$tmp/shard0.json"
+contains "merge: one shard of two, said" "$tmp/out" "| linux-3.15 | clean in 1 of 2 shards, not the whole bound |"
+lacks "merge: one shard of two, no claim of the bound" "$tmp/out" "clean within the bound"
+run 0 "merge: one shard of two, JSON" -- "$b" explore --merge --json "$tmp/shard0.json"
+contains "merge: the shards it holds" "$tmp/out" '"shards_merged": "0"'
+cp "$tmp/out" "$tmp/some.json"
+run 0 "merge: the rest" -- "$b" explore --merge --json "$tmp/some.json" "$tmp/shard1.json"
+lacks "merge: the rest, whole" "$tmp/out" "shards_merged"
+programs() { sed -nE 's/.*"protocol": "linux-3.15".*"candidates": [0-9]+, "programs": ([0-9]+),.*/\1/p' "$1"; }
+if [ -n "$(programs "$tmp/out")" ] && [ "$(programs "$tmp/out")" = "$(programs "$tmp/whole.json")" ]; then
+	passes=$((passes + 1))
+else
+	echo "FAIL: merge: the shards' programs are not the whole's" >&2
+	failures=$((failures + 1))
+fi
+run 0 "merge: both shards" -- "$b" explore --merge "$tmp/shard1.json" "$tmp/shard0.json"
+contains "merge: both shards, the bound's claim" "$tmp/out" "| linux-3.15 | clean within the bound |"
+run 2 "merge: a shard twice" -- "$b" explore --merge "$tmp/shard0.json" "$tmp/some.json"
+contains "merge: a shard twice, said" "$tmp/err" "shard 0/2 merged twice"
+run 2 "merge: two splits" -- "$b" explore --merge "$tmp/shard0.json" "$tmp/third.json"
+contains "merge: two splits, said" "$tmp/err" "third.json: 3 shards, where the first file's have 2"
 run 2 "explore --stop-at-violation takes no value" -- "$b" explore --stop-at-violation=3
 contains "explore --stop-at-violation=3: says why" "$tmp/err" "option '--stop-at-violation' doesn't allow an argument"
 # A result without its levels (an older explore's) is refused, by name.
