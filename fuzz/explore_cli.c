@@ -50,10 +50,24 @@ static void free_merge(struct opts *o, struct explore_result *res)
 	free(res);
 }
 
-/* Does the merged result i hold every shard (or was it never sharded)? */
-static bool merge_whole(const struct opts *o, int i)
+/* Is result i the whole bound's: not a shard's, or a merge of every
+ * shard? A shard's programs are not the bound's, and its clean verdict no
+ * claim of the bound. */
+static bool result_whole(const struct opts *o, int i)
 {
-	return !o->merge || o->shards <= 1 || o->nr_seen[i] == o->shards;
+	if (o->merge)
+		return o->shards <= 1 || o->nr_seen[i] == o->shards;
+	return o->b.shards <= 1;
+}
+
+/* What of the bound a result that is not whole holds: " in 2 of 80
+ * shards", " in shard 3/80". */
+static void shards_held_text(const struct opts *o, int i, struct strbuf *sb)
+{
+	if (o->merge)
+		sb_printf(sb, " in %d of %d shards", o->nr_seen[i], o->shards);
+	else
+		sb_printf(sb, " in shard %d/%d", o->b.shard, o->b.shards);
 }
 
 /* The shards result i holds, "0,1,5" (to merge it again with the rest). */
@@ -184,7 +198,7 @@ static const char *expected_of(const struct protocol *p, unsigned families)
  * clean; a buggy row broken (a row whose race needs more than the bound
  * is "not within the bound", not a disagreement to hide). */
 static const char *agreement(const struct explore_result *r, const struct protocol *p,
-			     unsigned families)
+			     unsigned families, bool whole)
 {
 	if (families != FAMILY_WALK && families != FAMILY_TLB)
 		return "-";
@@ -193,8 +207,10 @@ static const char *agreement(const struct explore_result *r, const struct protoc
 	if (!strcmp(e, "disputed") || !strcmp(e, "unknown"))	/* unknown: an ad-hoc spec's */
 		return "-";
 	if (sound)
-		return r->nr_inv ? "NO" : r->end == EXPLORE_INTERRUPTED ? "yes, so far" : "yes";
-	return r->nr_inv ? "yes" : r->end == EXPLORE_INTERRUPTED ? "not found so far" : "not within the bound";
+		return r->nr_inv ? "NO" : r->end == EXPLORE_INTERRUPTED || !whole ? "yes, so far" : "yes";
+	return r->nr_inv		  ? "yes"
+	       : r->end == EXPLORE_INTERRUPTED || !whole ? "not found so far"
+					  : "not within the bound";
 }
 
 /* What of the bound a result searched, when not all of it: "" or a
@@ -332,7 +348,7 @@ static void json_result(const struct opts *o, const struct explore_result *r, in
 {
 	sb_printf(sb, "    {\"protocol\": ");
 	sb_json_string(sb, r->protocol);
-	if (!merge_whole(o, i)) {
+	if (o->merge && o->b.shard < 0) {	/* a merge of some shards: each result's */
 		sb_printf(sb, ", \"shards_merged\": \"");
 		merged_shards_text(o, i, sb);
 		sb_printf(sb, "\"");
@@ -340,7 +356,7 @@ static void json_result(const struct opts *o, const struct explore_result *r, in
 	sb_printf(sb, ", \"verdict\": \"%s\", \"expected\": ", r->nr_inv ? "violated" : "clean");
 	sb_json_string(sb, expected_of(p, o->b.families));
 	sb_printf(sb, ", \"agrees\": ");
-	sb_json_string(sb, agreement(r, p, o->b.families));
+	sb_json_string(sb, agreement(r, p, o->b.families, result_whole(o, i)));
 	sb_printf(sb, ", \"candidates\": %lu, \"programs\": %lu, \"states\": %lu, \"interleavings\": %lu, \"cut\": %lu, "
 		  "\"revisits\": %lu, \"truncated\": %lu, \"setup_violations\": %lu, \"unencodable\": %lu, "
 		  "\"same_setup\": %lu, \"translated\": %lu, \"seconds\": %.3f, \"invariants\": [",
@@ -415,7 +431,7 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 			const struct protocol *p = result_protocol(o, r->protocol);
 			struct strbuf v = { 0 };
 			if (!r->nr_inv && r->ops_done >= o->b.max_ops)
-				sb_printf(&v, merge_whole(o, i) ? "clean within the bound" : "clean");
+				sb_printf(&v, result_whole(o, i) ? "clean within the bound" : "clean");
 			else if (!r->nr_inv && r->ops_done < 2)
 				sb_printf(&v, "no claim (interrupted in the first level)");
 			else if (!r->nr_inv)
@@ -429,10 +445,12 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 			}
 			/* A shard's programs are not the bound's: a clean claim of
 			 * some shards is no claim of the bound. */
-			if (!merge_whole(o, i))
-				sb_printf(&v, " in %d of %d shards, not the whole bound", o->nr_seen[i], o->shards);
+			if (!result_whole(o, i)) {
+				shards_held_text(o, i, &v);
+				sb_printf(&v, ", not the whole bound");
+			}
 			printf("| %s | %s | %s | %s | %lu | %lu | %lu | %.1f |\n", r->protocol, sb_str(&v),
-			       expected_of(p, o->b.families), agreement(r, p, o->b.families), r->programs,
+			       expected_of(p, o->b.families), agreement(r, p, o->b.families, result_whole(o, i)), r->programs,
 			       r->states, r->interleavings, r->seconds);
 			sb_free(&v);
 		}
@@ -453,6 +471,8 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 				       r->same_setup + r->translated, r->same_setup, r->translated);
 			struct strbuf searched = { 0 };
 			searched_text(r, o->b.max_ops, &searched);
+			if (searched.len && !result_whole(o, i))
+				shards_held_text(o, i, &searched);
 			if (searched.len)
 				printf("\n%s: %s\n", r->protocol, sb_str(&searched));
 			sb_free(&searched);
@@ -803,30 +823,35 @@ static bool read_levels(const char *line, struct explore_result *r)
 static bool merge_shards(struct opts *o, int i, const char *path, const char *protocol,
 			 const char *line, long file_shard)
 {
-	char list[4096];
-	if (!o->seen[i] && !(o->seen[i] = calloc((size_t)o->shards, 1))) {
+	/* The list is no longer than its line: never cut. */
+	size_t size = strlen(line) + 32;
+	char *list = malloc(size);
+	if (!list || (!o->seen[i] && !(o->seen[i] = calloc((size_t)o->shards, 1)))) {
 		fprintf(stderr, "rmapfuzz explore: out of memory\n");
+		free(list);
 		return false;
 	}
-	bool listed = json_field(line, "shards_merged", list, sizeof(list));
+	bool listed = json_field(line, "shards_merged", list, size);
 	if (!listed)
-		snprintf(list, sizeof(list), "%ld", file_shard);
-	for (char *s = list, *end; *s; s = *end ? end + 1 : end) {
+		snprintf(list, size, "%ld", file_shard);
+	bool ok = true;
+	for (char *s = list, *end; ok && *s; s = *end ? end + 1 : end) {
 		long k = strtol(s, &end, 10);
 		if (end == s || (*end && *end != ',') || k < 0 || k >= o->shards) {
-			fprintf(stderr, "rmapfuzz explore: %s: %s: shard '%s' is not one of 0..%d\n", path,
-				protocol, listed ? list : s, o->shards - 1);
-			return false;
-		}
-		if (o->seen[i][k]) {
+			fprintf(stderr, "rmapfuzz explore: %s: %s: shard '%.*s' is not one of 0..%d\n", path,
+				protocol, (int)strcspn(s, ","), s, o->shards - 1);
+			ok = false;
+		} else if (o->seen[i][k]) {
 			fprintf(stderr, "rmapfuzz explore: %s: %s: shard %ld/%d merged twice (its counts "
 				"would be added twice)\n", path, protocol, k, o->shards);
-			return false;
+			ok = false;
+		} else {
+			o->seen[i][k] = 1;
+			o->nr_seen[i]++;
 		}
-		o->seen[i][k] = 1;
-		o->nr_seen[i]++;
 	}
-	return true;
+	free(list);
+	return ok;
 }
 
 static bool merge_file(const char *path, struct opts *o, struct explore_result *res, int *n,
@@ -1135,7 +1160,7 @@ int explore_main(int argc, char **argv, const char *version)
 		 * rest). */
 		bool whole = true;
 		for (int i = 0; i < n; i++)
-			whole &= merge_whole(&o, i);
+			whole &= result_whole(&o, i);
 		o.b.shard = whole ? 0 : -1;
 		o.b.shards = whole ? 1 : o.shards;
 	} else {

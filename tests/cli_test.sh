@@ -222,6 +222,21 @@ else
 fi
 run 0 "merge: both shards" -- "$b" explore --merge "$tmp/shard1.json" "$tmp/shard0.json"
 contains "merge: both shards, the bound's claim" "$tmp/out" "| linux-3.15 | clean within the bound |"
+# A merge of some shards whose other protocol is whole merges again; an
+# unmerged shard claims nothing of the bound either.
+run 0 "explore two protocols, shard 0/2" -- "$b" explore --protocol linux-3.14 "${small[@]}" --shard 0/2 --json
+cp "$tmp/out" "$tmp/two0.json"
+run 0 "explore linux-3.14, shard 1/2" -- "$b" explore --protocol linux-3.14 --max-ops 3 --max-conc 2 --max-pmds 2 \
+	--max-mms 1 --shard 1/2 --json
+cp "$tmp/out" "$tmp/two1.json"
+run 0 "merge: one protocol whole, one not" -- "$b" explore --merge --json "$tmp/two0.json" "$tmp/shard1.json"
+contains "merge: the whole one's shards listed too" "$tmp/out" '"protocol": "linux-3.15", "shards_merged": "0,1"'
+cp "$tmp/out" "$tmp/mixed.json"
+run 0 "merge: that merge with the rest" -- "$b" explore --merge "$tmp/mixed.json" "$tmp/two1.json"
+contains "merge: that merge with the rest, whole" "$tmp/out" "| linux-3.15 | clean within the bound |"
+lacks "merge: that merge with the rest, no shard left out" "$tmp/out" "not the whole bound"
+run 0 "an unmerged shard" -- "$b" explore "${small[@]}" --shard 1/2
+contains "an unmerged shard, said" "$tmp/out" "| linux-3.15 | clean in shard 1/2, not the whole bound | sound | yes, so far |"
 run 2 "merge: a shard twice" -- "$b" explore --merge "$tmp/shard0.json" "$tmp/some.json"
 contains "merge: a shard twice, said" "$tmp/err" "shard 0/2 merged twice"
 run 2 "merge: two splits" -- "$b" explore --merge "$tmp/shard0.json" "$tmp/third.json"
