@@ -237,6 +237,17 @@ contains "merge: that merge with the rest, whole" "$tmp/out" "| linux-3.15 | cle
 lacks "merge: that merge with the rest, no shard left out" "$tmp/out" "not the whole bound"
 run 0 "an unmerged shard" -- "$b" explore "${small[@]}" --shard 1/2
 contains "an unmerged shard, said" "$tmp/out" "| linux-3.15 | clean in shard 1/2, not the whole bound | sound | yes, so far |"
+# A long list of shards is read whole: 1,500 of 100,000 (6 KB), then one of
+# them again, refused.
+list=$(seq -s, 0 1499)
+sed -e 's|; shard 0/2|; shard set of 100000|' -e 's|"shard": 0, "shards": 2|"shard": -1, "shards": 100000|' \
+	-e "s|\"protocol\": \"linux-3.15\", |&\"shards_merged\": \"$list\", |" "$tmp/shard0.json" >"$tmp/long.json"
+sed -e 's|; shard 0/2|; shard 1499/100000|' -e 's|"shard": 0, "shards": 2|"shard": 1499, "shards": 100000|' \
+	"$tmp/shard0.json" >"$tmp/s1499.json"
+run 0 "merge: a long list" -- "$b" explore --merge "$tmp/long.json"
+contains "merge: a long list, counted whole" "$tmp/out" "clean in 1500 of 100000 shards, not the whole bound"
+run 2 "merge: a long list, one of it again" -- "$b" explore --merge "$tmp/long.json" "$tmp/s1499.json"
+contains "merge: a long list, one of it again, said" "$tmp/err" "shard 1499/100000 merged twice"
 run 2 "merge: a shard twice" -- "$b" explore --merge "$tmp/shard0.json" "$tmp/some.json"
 contains "merge: a shard twice, said" "$tmp/err" "shard 0/2 merged twice"
 run 2 "merge: two splits" -- "$b" explore --merge "$tmp/shard0.json" "$tmp/third.json"
