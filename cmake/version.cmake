@@ -1,5 +1,9 @@
 # Writes OUT (version.h): VERSION's number and the commit built, so
-# `rmapfuzz --version` names what a report came from. Run at every build;
+# `rmapfuzz --version` names what a report came from, and the search
+# code's fingerprint: a hash of the files an exploration's search reads
+# (the model, the decoder, the oracle, the explorer), so that
+# `rmapfuzz explore --merge` can tell shards searched by other code from
+# shards searched alike, whatever the commits between. Run at every build;
 # the header is rewritten only when the string changes, so nothing else
 # rebuilds.
 #   cmake -DSRC=<source dir> -DOUT=<header> -P version.cmake
@@ -15,7 +19,25 @@ else()
     set(commit "${commit}, with uncommitted changes")
   endif()
 endif()
-set(text "#define RMAPFUZZ_VERSION \"${number} (git ${commit})\"\n")
+# By content, not by commit: a commit that leaves these files alone
+# (docs, tools, the mutator, the CLI) searches alike. Sorted by path.
+file(GLOB search_files RELATIVE "${SRC}" "${SRC}/core/*.c" "${SRC}/core/*.h")
+foreach(f explore explore_canon program run oracle oracle_reference)
+  foreach(ext c h)
+    if(EXISTS "${SRC}/fuzz/${f}.${ext}")
+      list(APPEND search_files "fuzz/${f}.${ext}")
+    endif()
+  endforeach()
+endforeach()
+list(SORT search_files)
+set(sums "")
+foreach(f ${search_files})
+  file(SHA256 "${SRC}/${f}" sum)
+  string(APPEND sums "${f} ${sum}\n")
+endforeach()
+string(SHA256 search "${sums}")
+string(SUBSTRING "${search}" 0 12 search)
+set(text "#define RMAPFUZZ_VERSION \"${number} (git ${commit})\"\n#define RMAPFUZZ_SEARCH_CODE \"${search}\"\n")
 if(EXISTS "${OUT}")
   file(READ "${OUT}" old)
 endif()

@@ -222,6 +222,31 @@ else
 fi
 run 0 "merge: both shards" -- "$b" explore --merge "$tmp/shard1.json" "$tmp/shard0.json"
 contains "merge: both shards, the bound's claim" "$tmp/out" "| linux-3.15 | clean within the bound |"
+# Which search code searched the parts: every result names its own (the
+# hash of the files the search reads), a merge counts its parts' by code,
+# a merge of merges still every file, and parts of two codes are warned of
+# (their counts add up only if both search alike), as are files that do
+# not say (an older rmapfuzz's), without a warning.
+code=$(sed -nE 's/.*"search_code": "([0-9a-f]{12})".*/\1/p' "$tmp/shard0.json")
+if [ -n "$code" ]; then passes=$((passes + 1)); else
+	echo "FAIL: explore --json: no search_code of 12 hex digits" >&2
+	failures=$((failures + 1))
+fi
+contains "merge: the parts' search code" "$tmp/out" "parts: 2 files searched by search code $code (rmapfuzz "
+lacks "merge: one search code, no warning" "$tmp/err" "warning"
+run 0 "merge of a merge: search codes" -- "$b" explore --merge --json "$tmp/some.json" "$tmp/shard1.json"
+contains "merge of a merge: every file counted" "$tmp/out" "\"parts_search_code\": [{\"search_code\": \"$code\", \"rmapfuzz\": "
+contains "merge of a merge: 2 files" "$tmp/out" '"files": 2}]'
+sed "s/\"search_code\": \"$code\"/\"search_code\": \"0123456789ab\"/" "$tmp/shard1.json" >"$tmp/other-code.json"
+run 0 "merge: parts of two search codes" -- "$b" explore --merge "$tmp/shard0.json" "$tmp/other-code.json"
+contains "merge: parts of two search codes, warned" "$tmp/err" "warning: the parts were searched by 2 versions of the search code"
+contains "merge: parts of two search codes, listed" "$tmp/out" "1 file searched by search code $code"
+contains "merge: parts of two search codes, the other" "$tmp/out" "1 searched by search code 0123456789ab"
+grep -v '"search_code": ' "$tmp/shard1.json" >"$tmp/unrecorded.json"
+run 0 "merge: a part that does not say" -- "$b" explore --merge --json "$tmp/shard0.json" "$tmp/unrecorded.json"
+contains "merge: a part that does not say, counted" "$tmp/out" '{"search_code": "", "rmapfuzz": "", "files": 1}'
+contains "merge: a part that does not say, so unrecorded" "$tmp/out" '"search_code": "unrecorded"'
+lacks "merge: a part that does not say, no warning" "$tmp/err" "warning"
 # A merge of some shards whose other protocol is whole merges again; an
 # unmerged shard claims nothing of the bound either.
 run 0 "explore two protocols, shard 0/2" -- "$b" explore --protocol linux-3.14 "${small[@]}" --shard 0/2 --json
