@@ -39,6 +39,8 @@ usage: ./build.sh [build]
        ./build.sh verdicts [--seconds N] [--seeds K] [--jobs J] [--protocols "P..."] [--json]
        ./build.sh coverage
        ./build.sh explore [--jobs J] [RMAPFUZZ_EXPLORE_OPTIONS...]
+       ./build.sh explore-shards DIR [--new --shards N] [--jobs J] [--until TIME] [--limit K]
+                                 [--table] [-- RMAPFUZZ_EXPLORE_OPTIONS...]
        ./build.sh bench [--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J]
                         [--protocols "P..."] [--searches-only] [--json]
        ./build.sh bench --random-protocols N [--random-seed S] [--seeds K] [--cap S] [--jobs J]
@@ -59,6 +61,9 @@ usage: ./build.sh [build]
   explore   every protocol at the explorer's default bound (every program and
             every interleaving; docs/explore.md): the verdict table, with
             --jobs (default: every core) and rmapfuzz explore's options
+  explore-shards  go on with a search kept as shards in DIR (results/explore/
+            holds ours): run the shards DIR has no result for, then print
+            their merge (tools/explore-shards.sh; ./build.sh explore-shards --help)
   coverage  replay the seeds and crashers/ with a coverage build; print
             llvm-cov's report of core/ and fuzz/, HTML in build/coverage/html/
   bench     exec/s against an empty target, time to each buggy protocol's
@@ -406,6 +411,14 @@ explore)
 		case $arg in --jobs | --jobs=*) explore_jobs=() ;; esac
 	done
 	RMAPFUZZ_PROGRESS=1 exec "$rf_nosan/rmapfuzz" explore --all "${explore_jobs[@]}" "$@"
+	;;
+explore-shards)
+	# The tool builds build/nosan itself (or runs --rmapfuzz's).
+	if ! rf_is_help_or_version "$@"; then
+		RMAPFUZZ_CMD="./build.sh explore-shards" RMAPFUZZ_PARSE_ONLY=1 "$here/tools/explore-shards.sh" "$@" || exit $?
+		ensure_deps
+	fi
+	RMAPFUZZ_CMD="./build.sh explore-shards" exec "$here/tools/explore-shards.sh" "$@"
 	;;
 coverage)
 	rf_synopsis=coverage

@@ -31,7 +31,7 @@ done
 helps=("$build/rmapfuzz --help")
 while read -r cmd; do helps+=("$build/rmapfuzz $cmd --help"); done < <(
 	"$build/rmapfuzz" --help | sed -nE 's/^  ([a-z]+) +.*/\1/p')
-for sub in "" test fuzz verdicts coverage bench explore; do helps+=("bash build.sh $sub --help"); done
+for sub in "" test fuzz verdicts coverage bench explore explore-shards; do helps+=("bash build.sh $sub --help"); done
 helps+=("bash tools/keep-crash.sh --help" "bash tools/update-golden.sh --help" "bash tools/check-oss-fuzz.sh --help")
 for h in "${helps[@]}"; do
 	# shellcheck disable=SC2086 # a command line

@@ -58,6 +58,9 @@ set_tests_properties(tools.json PROPERTIES LABELS slow ENVIRONMENT "${TEST_ENV}"
 # bench.sh --random-protocols with tiny figures (a 2 s search).
 add_test(NAME tools.bench_random COMMAND bash ${CMAKE_SOURCE_DIR}/tests/bench_random_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(tools.bench_random PROPERTIES ENVIRONMENT "${TEST_ENV}" TIMEOUT 400)
+# tools/explore-shards.sh on a bound split in 3 (seconds), and a stop.
+add_test(NAME tools.explore_shards COMMAND bash ${CMAKE_SOURCE_DIR}/tests/explore_shards_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(tools.explore_shards PROPERTIES ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
 add_test(NAME tools.arguments COMMAND bash ${CMAKE_SOURCE_DIR}/tests/tools_args_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(tools.arguments PROPERTIES ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
 add_test(NAME tools.shellcheck COMMAND bash ${CMAKE_SOURCE_DIR}/tests/shellcheck_test.sh ${CMAKE_SOURCE_DIR})

@@ -21,8 +21,8 @@ copy_checkout "$bare"
 bare_version=$(version_line "$bare")
 
 commands=("build.sh" "build.sh build" "build.sh test" "build.sh fuzz" "build.sh verdicts"
-	"build.sh coverage" "build.sh bench" "tools/fuzz.sh" "tools/keep-crash.sh" "tools/verdicts.sh"
-	"tools/bench.sh" "tools/check-oss-fuzz.sh")
+	"build.sh coverage" "build.sh bench" "build.sh explore-shards" "tools/fuzz.sh" "tools/keep-crash.sh" "tools/verdicts.sh"
+	"tools/bench.sh" "tools/check-oss-fuzz.sh" "tools/explore-shards.sh")
 for c in "${commands[@]}"; do
 	read -r -a argv <<<"$c"
 	for h in --help -h; do

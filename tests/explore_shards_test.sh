@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# tools/explore-shards.sh on a bound the explorer clears in a second, split
+# in 3: --new runs every shard and the merge is the unsharded search's; a
+# second run has nothing to do; a shard gone is run again, and only it; a
+# stop throws the running shards' partial results away and keeps the rest;
+# bad campaign files and options are refused by name, and nothing is lost.
+# Usage: explore_shards_test.sh BUILD_DIR SOURCE_DIR
+build=$1
+src=$2
+# shellcheck source=tools_lib.sh
+. "$(dirname "$0")/tools_lib.sh"
+
+tool=("$src/tools/explore-shards.sh")
+b=$build/rmapfuzz
+small=(-p linux-3.15 -p linux-3.14 --max-ops 3 --max-conc 2 --max-pmds 2 --max-mms 1)
+d=$tmp/campaign
+
+rc=0
+"${tool[@]}" "$d" --new --shards 3 --jobs 2 --rmapfuzz "$b" -- "${small[@]}" >"$tmp/new.out" 2>"$tmp/new.err" || rc=$?
+expect_rc "--new: every shard run" 0 "$rc"
+for i in 0 1 2; do check "--new: shard $i kept" [ -s "$d/shard-$i-of-3.json" ]; done
+absent "--new: no temporary file left" "$d/.shard-0-of-3.json.tmp"
+contains "--new: the campaign file" "$d/campaign" "explore ${small[*]}"
+contains "--new: progress per shard" "$tmp/new.err" "explore-shards: shard 2/3: linux-3.15 clean, "
+contains "--new: the merge, the bound's claim" "$tmp/new.out" "| linux-3.15 | clean within the bound |"
+contains "--new: the merge, linux-3.14 broken" "$tmp/new.out" "linux-3.14 split-missed-pmd: broken in"
+# The shards' merge is the whole search's: programs and states per protocol.
+"$b" explore "${small[@]}" >"$tmp/whole.out" 2>/dev/null
+row() { grep -E "^\| $1 \|" "$2" | awk -F' *[|] *' '{print $6, $7}'; }
+for p in linux-3.15 linux-3.14; do
+	w=$(row "$p" "$tmp/whole.out")
+	m=$(row "$p" "$tmp/new.out")
+	# States: a shard's visited set is its own, so the shards hold at least the whole's.
+	if [ -n "$w" ] && [ "${w%% *}" = "${m%% *}" ] && [ "${m##* }" -ge "${w##* }" ]; then pass; else
+		fail "$p: the shards' programs and states ($m) against the whole search's ($w)"
+	fi
+done
+
+# Again: nothing to run, the files untouched.
+sums=$(md5sum "$d"/shard-*.json)
+rc=0
+"${tool[@]}" "$d" --rmapfuzz "$b" >"$tmp/again.out" 2>"$tmp/again.err" || rc=$?
+expect_rc "again: nothing to do" 0 "$rc"
+contains "again: said" "$tmp/again.err" "3 of 3 shards kept; 0 to run now"
+same "again: the kept shards untouched" "$sums" "$(md5sum "$d"/shard-*.json)"
+
+# A shard gone: --limit 0 only merges (a claim of 2 of 3 shards), then it
+# alone runs again.
+mv "$d/shard-1-of-3.json" "$tmp/shard1.json"
+"${tool[@]}" "$d" --limit 0 --rmapfuzz "$b" >"$tmp/l0.out" 2>"$tmp/l0.err"
+contains "--limit 0: the merge of the rest" "$tmp/l0.out" "| linux-3.15 | clean in 2 of 3 shards, not the whole bound |"
+absent "--limit 0: nothing run" "$d/shard-1-of-3.json"
+"${tool[@]}" "$d" --rmapfuzz "$b" >"$tmp/one.out" 2>"$tmp/one.err"
+contains "a shard gone: it alone runs" "$tmp/one.err" "2 of 3 shards kept; 1 to run now"
+contains "a shard gone: run again" "$tmp/one.err" "explore-shards: shard 1/3 started"
+# The same result as before, but for the time it took.
+results() { grep '"protocol"' "$1" | sed -E 's/"seconds": [0-9.]+//'; }
+same "a shard gone: the same result as before" "$(results "$tmp/shard1.json")" "$(results "$d/shard-1-of-3.json")"
+"${tool[@]}" "$d" --table >"$tmp/table.out"
+contains "--table: a row per shard and protocol" "$tmp/table.out" "| 1 | linux-3.14 | violated | "
+same "--table: 6 rows" 8 "$(wc -l <"$tmp/table.out")"
+
+# Refused, by name, exit 2, and the campaign file kept as it was.
+cp "$d/campaign" "$tmp/campaign.kept"
+refused() { # DESCRIPTION MESSAGE ARGS...
+	local what=$1 msg=$2 rc=0
+	shift 2
+	"${tool[@]}" "$@" >"$tmp/r.out" 2>"$tmp/r.err" || rc=$?
+	expect_rc "$what" 2 "$rc"
+	contains "$what: said" "$tmp/r.err" "$msg"
+}
+refused "--new on a campaign" "campaign exists" "$d" --new --shards 2 -- -p linux-3.15
+same "--new on a campaign: the file kept" "$(cat "$tmp/campaign.kept")" "$(cat "$d/campaign")"
+refused "--new without --shards" "--new wants --shards N" "$tmp/n1" --new -- -p linux-3.15
+refused "--new with --json" "'--json' is this tool's to set" "$tmp/n2" --new --shards 2 -- -p linux-3.15 --json
+refused "--new with --shard" "'--shard' is this tool's to set" "$tmp/n2" --new --shards 2 -- --shard 0/2
+refused "no DIR" "which DIR?" --jobs 1
+mkdir -p "$tmp/none"
+refused "no campaign" "campaign: missing" "$tmp/none"
+refused "--shards without --new" "--shards goes with --new" "$d" --shards 4
+refused "--until a date past" "is past" "$d" --until "2001-01-01 00:00"
+refused "--until nonsense" "not a time date -d reads" "$d" --until "no time"
+mkdir -p "$tmp/bad"
+printf 'shards 3\nexplore -p linux-3.15\nspeed fast\n' >"$tmp/bad/campaign"
+refused "a campaign's unknown key" "bad/campaign:3: unknown key 'speed'" "$tmp/bad"
+printf '# a comment\nshards three\nexplore -p linux-3.15\n' >"$tmp/bad/campaign"
+refused "a campaign's bad count" "bad/campaign:2: 'shards' wants a whole number" "$tmp/bad"
+printf 'shards 3\nexplore -p linux-3.15 -o out\n' >"$tmp/bad/campaign"
+refused "a campaign's -o" "bad/campaign:2: '-o' is this tool's to set" "$tmp/bad"
+printf 'shards 3\n' >"$tmp/bad/campaign"
+refused "a campaign without explore" "no 'explore OPTIONS...' line" "$tmp/bad"
+printf 'shards 2\nexplore -p linux-3.15\n' >"$tmp/bad/campaign"
+touch "$tmp/bad/shard-0-of-3.json"
+refused "a shard of another split" "shard-0-of-3.json: a shard of another split than the campaign's 2" "$tmp/bad"
+# Options rmapfuzz explore refuses: the shard fails, the new campaign goes.
+rc=0
+"${tool[@]}" "$tmp/n3" --new --shards 2 --rmapfuzz "$b" -- -p no-such-protocol >"$tmp/n3.out" 2>"$tmp/n3.err" || rc=$?
+expect_rc "--new with a protocol explore refuses" 1 "$rc"
+contains "--new with a protocol explore refuses: its error" "$tmp/n3.err" "no-such-protocol"
+absent "--new with a protocol explore refuses: no campaign" "$tmp/n3/campaign"
+
+# A stop (SIGTERM) mid-shard: the running shards' partial results go, the
+# kept ones stay; exit 143. (The default bound: a shard of 100 takes minutes.)
+"${tool[@]}" "$tmp/long" --new --shards 100 --jobs 2 --rmapfuzz "$b" -- -p linux-3.15 >"$tmp/long.out" 2>"$tmp/long.err" &
+pid=$!
+for _ in $(seq 100); do grep -q "shard 1/100 started" "$tmp/long.err" 2>/dev/null && break; sleep 0.1; done
+sleep 1
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+expect_rc "SIGTERM: ends as by the signal" 143 "$rc"
+contains "SIGTERM: said" "$tmp/long.err" "stopped by TERM: 2 running shard(s) stopped, their partial results thrown away"
+check "SIGTERM: no shard kept, no temporary file" [ -z "$(find "$tmp/long" -name 'shard-*' -o -name '.shard-*')" ]
+check "SIGTERM: the campaign kept" [ -s "$tmp/long/campaign" ]
+check "SIGTERM: no explore left running" [ -z "$(pgrep -f "shard [0-9]*/100 --json" || true)" ]
+
+"${tool[@]}" --help >"$tmp/h.out"
+contains "--help" "$tmp/h.out" "usage: tools/explore-shards.sh DIR"
+finish

@@ -1,0 +1,316 @@
+#!/usr/bin/env bash
+# A search too long for one sitting, kept as shards in a directory: run the
+# shards it has no result for, a few at a time, and print the merge of all
+# it has (./build.sh explore-shards runs this).
+#
+#   tools/explore-shards.sh DIR [--jobs J] [--until TIME] [--limit K] [--table]
+#                           [--rmapfuzz BIN]
+#   tools/explore-shards.sh DIR --new --shards N [--jobs J] ... -- EXPLORE_OPTIONS...
+#
+# DIR/campaign says the search: "shards N" and "explore OPTIONS..." (the
+# rmapfuzz explore options, without --shard, --json, -o, --merge, --jobs).
+# Each shard I is `rmapfuzz explore OPTIONS --shard I/N --json`, written to
+# DIR/.shard-I-of-N.json.tmp and renamed to DIR/shard-I-of-N.json when it
+# ends with every level searched: a stopped shard leaves nothing behind, a
+# kept one is never written again. The rmapfuzz run is a copy taken at the
+# start (build/nosan's, built first; or --rmapfuzz's), so a rebuild while the
+# shards run changes none of them.
+set -euo pipefail
+
+rf_name=explore-shards
+rf_synopsis='DIR [--new --shards N] [--jobs J] [--until TIME] [--limit K] [--table] [--rmapfuzz BIN] [-- EXPLORE_OPTIONS...]'
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+rf_invoked tools/explore-shards.sh
+
+usage() {
+	cat <<EOF
+usage: $rf_cmd $rf_synopsis
+
+Go on with one rmapfuzz explore search kept as shards in DIR: run every
+shard DIR has no result for, J at a time, each into DIR/shard-I-of-N.json,
+then print the merge of DIR's shards (rmapfuzz explore --merge): "clean in K
+of N shards, not the whole bound" until all N are there, then the bound's
+result. Another machine, or a later sitting, goes on where this one stopped.
+
+  --new --shards N     start DIR (made if missing; one without a campaign
+                       file): the explore options after "--" and N go into
+                       DIR/campaign, then the shards run as below
+  --jobs J             shards at a time, each one process on one core
+                       (default: the cores, $(nproc 2>/dev/null || echo 2) here)
+  --until TIME         start no shard after TIME (what date -d reads: 22:00,
+                       "tomorrow 06:00", "3 hours"); the running ones finish
+  --limit K            at most K shards this time (0: only the merge)
+  --table              print DIR's shards as a markdown table (shard,
+                       programs, states, interleavings, seconds, search code),
+                       run nothing
+  --rmapfuzz BIN       run BIN (an rmapfuzz) instead of building build/nosan's
+  -h, --help           this help
+  --version            the version
+
+DIR/campaign, written by --new (lines; # starts a comment):
+  shards N
+  explore OPTIONS...   rmapfuzz explore's options, as on its command line
+                       (no --shard, --json, -o, --merge, --jobs)
+
+Progress on stderr: a line per shard started and ended, with the shards
+kept and an estimate of the time left. A shard that fails stops the run
+(no new shard starts; its error is shown). Ctrl-C or SIGTERM stops the
+running shards and throws their partial results away; the kept ones stay.
+Exit 0 when every shard run ended with its result kept; 1 when one failed
+(with --new, a campaign whose options rmapfuzz explore refuses is removed);
+2 on a bad command line or campaign file; 130 or 143 after a signal.
+EOF
+}
+
+dir="" new=0 shards="" jobs=$(nproc 2>/dev/null || echo 2) until="" limit=-1 table=0 bin=""
+explore_args=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h | --help) usage; exit 0 ;;
+	--version) rf_version; exit 0 ;;
+	--new) new=1; shift ;;
+	--shards | --shards=*) rf_num shards 1 "$@"; shift "$rf_shift" ;;
+	--jobs | --jobs=*) rf_num jobs 1 "$@"; shift "$rf_shift" ;;
+	--limit | --limit=*) rf_num limit 0 "$@"; shift "$rf_shift" ;;
+	--until | --until=*)
+		rf_value --until "$@"; until=$rf_val; shift "$rf_shift" ;;
+	--table) table=1; shift ;;
+	--rmapfuzz | --rmapfuzz=*)
+		rf_value --rmapfuzz "$@"; bin=$rf_val; shift "$rf_shift" ;;
+	--) shift; explore_args=("$@"); break ;;
+	-?*) rf_usage_error "unknown option '$1'" ;;
+	*)
+		[ -z "$dir" ] || rf_usage_error "unexpected argument '$1' (one DIR)"
+		dir=$1; shift ;;
+	esac
+done
+[ -n "$dir" ] || rf_usage_error "which DIR? (the directory of the shards)"
+
+# explore_args_ok WHERE ARGS...: none of the options this tool sets; else
+# why, on stdout.
+explore_args_ok() {
+	local where=$1 a
+	shift
+	for a in "$@"; do
+		case $a in
+		--shard | --shard=* | --json | -o | -o?* | --output | --output=* | --merge | --jobs | --jobs=* | \
+			-h | --help | --version)
+			echo "$where: '$a' is this tool's to set, or no search (leave it out)" ;
+			return 1 ;;
+		esac
+	done
+}
+
+deadline=""
+if [ -n "$until" ]; then
+	deadline=$(date -d "$until" +%s 2>/dev/null) || rf_usage_error "--until '$until': not a time date -d reads"
+	# A time of day alone that is past today means tomorrow's.
+	if [ "$deadline" -le "$(date +%s)" ] && [[ "$until" =~ ^[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?$ ]]; then
+		deadline=$((deadline + 86400))
+	fi
+	[ "$deadline" -gt "$(date +%s)" ] || rf_usage_error "--until '$until' is past ($(date -d "@$deadline"))"
+fi
+if [ "$new" = 1 ]; then
+	[ -n "$shards" ] || rf_usage_error "--new wants --shards N"
+	[ ${#explore_args[@]} -gt 0 ] || rf_usage_error "--new wants the explore options after '--' (at least the protocol: -- -p linux-3.15)"
+	why=$(explore_args_ok "the explore options" "${explore_args[@]}") || rf_usage_error "$why"
+	for a in "${explore_args[@]}"; do
+		case $a in *[[:space:]]*) rf_usage_error "explore option '$a' has a blank: the campaign file splits at blanks" ;; esac
+	done
+	[ ! -e "$dir/campaign" ] || rf_usage_error "$dir/campaign exists: DIR has a search (leave out --new to go on with it)"
+else
+	[ -z "$shards" ] || rf_usage_error "--shards goes with --new (DIR/campaign says it)"
+	[ ${#explore_args[@]} -eq 0 ] || rf_usage_error "explore options go with --new (DIR/campaign says them)"
+	[ -d "$dir" ] || rf_usage_error "$dir: no such directory (--new starts one)"
+	if ! [ -f "$dir/campaign" ] || ! [ -r "$dir/campaign" ]; then
+		rf_usage_error "$dir/campaign: missing, or no file (--new starts a search)"
+	fi
+fi
+[ "${RMAPFUZZ_PARSE_ONLY:-}" = 1 ] && exit 0
+
+# The campaign file: "shards N", "explore OPTIONS..."; a bad line is
+# named, exit 2.
+campaign_error() { rf_err "$@"; exit 2; }
+read_campaign() { # FILE
+	local file=$1 n=0 line key rest
+	shards="" explore_args=()
+	local seen_explore=0
+	while IFS= read -r line || [ -n "$line" ]; do
+		n=$((n + 1))
+		line=${line%%#*}
+		read -r key rest <<<"$line" || true
+		case $key in
+		"") ;;
+		shards)
+			if ! [[ "$rest" =~ ^[0-9]{1,7}$ ]] || [ $((10#$rest)) -lt 1 ]; then
+				campaign_error "$file:$n: 'shards' wants a whole number of at least 1, not '$rest'"
+			fi
+			[ -z "$shards" ] || campaign_error "$file:$n: 'shards' twice"
+			shards=$((10#$rest)) ;;
+		explore)
+			[ "$seen_explore" = 0 ] || campaign_error "$file:$n: 'explore' twice"
+			seen_explore=1
+			read -r -a explore_args <<<"$rest"
+			[ ${#explore_args[@]} -gt 0 ] || campaign_error "$file:$n: 'explore' wants rmapfuzz explore's options"
+			local why
+			why=$(explore_args_ok "$file:$n" "${explore_args[@]}") || campaign_error "$why" ;;
+		*) campaign_error "$file:$n: unknown key '$key' (known: shards, explore)" ;;
+		esac
+	done <"$file"
+	[ -n "$shards" ] || campaign_error "$file: no 'shards N' line"
+	[ "$seen_explore" = 1 ] || campaign_error "$file: no 'explore OPTIONS...' line"
+}
+
+if [ "$new" = 1 ]; then
+	mkdir -p "$dir"
+	{
+		echo "# One rmapfuzz explore search kept as shards: ./build.sh explore-shards DIR goes on with it."
+		echo "shards $shards"
+		echo "explore ${explore_args[*]}"
+	} >"$dir/.campaign.tmp"
+	mv "$dir/.campaign.tmp" "$dir/campaign"
+	echo "$rf_name: $(rf_rel "$(rf_abs "$dir")")/campaign written: $shards shards of rmapfuzz explore ${explore_args[*]}" >&2
+fi
+read_campaign "$dir/campaign"
+
+# Files of another split would not merge: said before anything runs.
+for f in "$dir"/shard-*-of-*.json; do
+	[ -e "$f" ] || continue
+	case ${f##*/} in
+	shard-*-of-"$shards".json) ;;
+	*) campaign_error "$f: a shard of another split than the campaign's $shards (move it away)" ;;
+	esac
+done
+kept() { # the shards kept, one a line
+	local i
+	for ((i = 0; i < shards; i++)); do [ ! -e "$dir/shard-$i-of-$shards.json" ] || echo "$i"; done
+}
+
+# The per-result figures of a shard's JSON: "protocol verdict programs states interleavings" a line.
+shard_rows() { # FILE
+	# The first "programs" of the line is the result's (its levels' come after a "{").
+	sed -nE 's/^ *\{"protocol": "([^"]*)", "verdict": "([^"]*)"[^{]*"programs": ([0-9]+), "states": ([0-9]+), "interleavings": ([0-9]+),.*/\1 \2 \3 \4 \5/p' "$1"
+}
+commas() { echo "$1" | sed -E ':a; s/([0-9])([0-9]{3})($|,)/\1,\2\3/; ta'; }
+if [ "$table" = 1 ]; then
+	echo "| shard | protocol | verdict | programs | states | interleavings | seconds | search code |"
+	echo "|---:|---|---|---:|---:|---:|---:|---|"
+	while read -r i; do
+		f="$dir/shard-$i-of-$shards.json"
+		secs=$(sed -nE 's/^  "seconds": ([0-9.]+),?$/\1/p' "$f" | head -n 1)
+		code=$(sed -nE 's/.*"search_code": "([^"]*)".*/\1/p' "$f" | head -n 1)
+		while read -r p v prog st il; do
+			echo "| $i | $p | $v | $(commas "$prog") | $(commas "$st") | $(commas "$il") | $(printf '%.0f' "${secs:-0}") | ${code:-not recorded} |"
+		done < <(shard_rows "$f")
+	done < <(kept)
+	exit 0
+fi
+
+if [ -z "$bin" ]; then
+	echo "$rf_name: building rmapfuzz without sanitizers into $(rf_rel "$rf_nosan") (log: $(rf_rel "$rf_nosan/build.log"))" >&2
+	rf_build_nosan "$rf_nosan/build.log" "$jobs" rmapfuzz
+	bin=$rf_nosan/rmapfuzz
+fi
+[ -x "$bin" ] || rf_fail "$bin: not an executable"
+tmp=$(rf_tmpdir explore-shards)
+cp "$bin" "$tmp/rmapfuzz"
+run_bin=$tmp/rmapfuzz
+
+todo=()
+for ((i = 0; i < shards; i++)); do [ -e "$dir/shard-$i-of-$shards.json" ] || todo+=("$i"); done
+nkept=$((shards - ${#todo[@]}))
+[ "$limit" -lt 0 ] || [ "${#todo[@]}" -le "$limit" ] || todo=("${todo[@]:0:$limit}")
+echo "$rf_name: $(rf_rel "$(rf_abs "$dir")"): $nkept of $shards shards kept; ${#todo[@]} to run now, $jobs at a time, by $("$run_bin" --version)${deadline:+; none started after $(date -d "@$deadline" '+%F %T')}" >&2
+
+declare -A pid_of=() t0_of=()
+failed=0 ran=0 spent=0
+# shellcheck disable=SC2317 # the traps run it
+stop_all() {
+	local sig=$1 i
+	for i in "${!pid_of[@]}"; do kill -TERM "${pid_of[$i]}" 2>/dev/null || true; done
+	for i in "${!pid_of[@]}"; do
+		wait "${pid_of[$i]}" 2>/dev/null || true
+		rm -f "$dir/.shard-$i-of-$shards.json.tmp"
+	done
+	echo "$rf_name: stopped by $sig: ${#pid_of[@]} running shard(s) stopped, their partial results thrown away; $ran kept this time" >&2
+	rm -rf "$tmp"
+	trap - INT TERM
+	kill -s "$sig" $$
+}
+trap 'stop_all INT' INT
+trap 'stop_all TERM' TERM
+
+start_shard() { # I
+	local i=$1
+	"$run_bin" explore "${explore_args[@]}" --shard "$i/$shards" --json \
+		>"$dir/.shard-$i-of-$shards.json.tmp" 2>"$tmp/$i.err" &
+	pid_of[$i]=$!
+	t0_of[$i]=$(rf_now)
+	echo "$rf_name: shard $i/$shards started" >&2
+}
+
+# A shard's end: kept when it exited 0 with every level of the bound
+# searched (end complete or at-violation), else its error said.
+end_shard() { # I RC
+	local i=$1 rc=$2 secs rows
+	local f="$dir/.shard-$i-of-$shards.json.tmp"
+	secs=$(rf_elapsed "${t0_of[$i]}")
+	unset "pid_of[$i]"
+	if [ "$rc" -eq 0 ] && grep -q '"results": \[' "$f" && ! grep -q '"end": "interrupted"' "$f"; then
+		mv "$f" "$dir/shard-$i-of-$shards.json"
+		ran=$((ran + 1)) nkept=$((nkept + 1))
+		spent=$(awk -v a="$spent" -v b="$secs" 'BEGIN {print a + b}')
+		rows=$(shard_rows "$dir/shard-$i-of-$shards.json" | awk '{printf "%s%s %s, %d programs, %d states", (NR > 1 ? "; " : ""), $1, $2, $3, $4}')
+		local left=$((shards - nkept)) eta
+		eta=$(awk -v s="$spent" -v k="$ran" -v n="$left" -v j="$jobs" 'BEGIN {print s / k * n / j}')
+		echo "$rf_name: shard $i/$shards: $rows, $(rf_dur "$secs"); $nkept of $shards kept, $left to go (about $(rf_dur "$eta") at $jobs at a time, by this run's shards)" >&2
+	else
+		rm -f "$f"
+		failed=1
+		echo "$rf_name: shard $i/$shards failed (exit $rc after $(rf_dur "$secs")); its error:" >&2
+		tail -n 20 "$tmp/$i.err" >&2
+		echo "$rf_name: no shard starts after a failure" >&2
+		if [ "$new" = 1 ] && [ "$nkept" = 0 ] && [ "$rc" = 2 ]; then
+			# rmapfuzz explore refused the options --new wrote: no search yet.
+			rm -f "$dir/campaign"
+			echo "$rf_name: $dir/campaign removed (rmapfuzz explore refused its options): start again with --new" >&2
+		fi
+	fi
+}
+
+next=0
+while :; do
+	while [ "$failed" = 0 ] && [ "${#pid_of[@]}" -lt "$jobs" ] && [ "$next" -lt "${#todo[@]}" ]; do
+		if [ -n "$deadline" ] && [ "$(date +%s)" -ge "$deadline" ]; then
+			echo "$rf_name: past --until: $((${#todo[@]} - next)) shard(s) left for another time" >&2
+			todo=("${todo[@]:0:$next}")
+			break
+		fi
+		start_shard "${todo[$next]}"
+		next=$((next + 1))
+	done
+	[ "${#pid_of[@]}" -gt 0 ] || break
+	# Whichever shard ends first (its pid and status); a signal's trap
+	# runs during the wait.
+	done_pid="" rc=0
+	wait -n -p done_pid "${pid_of[@]}" 2>/dev/null || rc=$?
+	for i in "${!pid_of[@]}"; do
+		if [ "${pid_of[$i]}" = "$done_pid" ]; then
+			end_shard "$i" "$rc"
+			break
+		fi
+	done
+done
+trap - INT TERM
+rm -rf "$tmp"
+
+if [ "$nkept" -gt 0 ]; then
+	files=()
+	while read -r i; do files+=("$dir/shard-$i-of-$shards.json"); done < <(kept)
+	echo "$rf_name: the merge of the $nkept kept shard(s):" >&2
+	"$bin" explore --merge "${files[@]}"
+else
+	echo "$rf_name: no shard kept yet" >&2
+fi
+exit "$failed"
