@@ -114,6 +114,16 @@ check "SIGTERM: no shard kept, no temporary file" [ -z "$(find "$tmp/long" -name
 check "SIGTERM: the campaign kept" [ -s "$tmp/long/campaign" ]
 check "SIGTERM: no explore left running" [ -z "$(pgrep -f "shard [0-9]*/100 --json" || true)" ]
 
+# One run a directory: a second, while the first holds the lock, is refused.
+( flock 9; sleep 3 ) 9>>"$d/.explore-shards.lock" &
+lock_pid=$!
+sleep 0.5
+rc=0
+"${tool[@]}" "$d" --rmapfuzz "$b" >"$tmp/lock.out" 2>"$tmp/lock.err" || rc=$?
+expect_rc "a second run on a directory" 1 "$rc"
+contains "a second run on a directory: said" "$tmp/lock.err" "another explore-shards runs on it"
+wait "$lock_pid"
+
 "${tool[@]}" --help >"$tmp/h.out"
 contains "--help" "$tmp/h.out" "usage: tools/explore-shards.sh DIR"
 finish

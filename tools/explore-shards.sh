@@ -54,7 +54,10 @@ DIR/campaign, written by --new (lines; # starts a comment):
                        (no --shard, --json, -o, --merge, --jobs)
 
 Progress on stderr: a line per shard started and ended, with the shards
-kept and an estimate of the time left. A shard that fails stops the run
+kept and an estimate of the time left. One run a directory at a time (a
+lock in DIR says so); to share one search between machines, each runs
+rmapfuzz explore --shard I/N --json for its own shards and the files go
+into DIR as shard-I-of-N.json. A shard that fails stops the run
 (no new shard starts; its error is shown). Ctrl-C or SIGTERM stops the
 running shards and throws their partial results away; the kept ones stay.
 Exit 0 when every shard run ended with its result kept; 1 when one failed
@@ -213,6 +216,9 @@ if [ -z "$bin" ]; then
 	bin=$rf_nosan/rmapfuzz
 fi
 [ -x "$bin" ] || rf_fail "$bin: not an executable"
+# One run a directory: two would run the same shards.
+exec 8>>"$dir/.explore-shards.lock"
+flock -n 8 || rf_fail "$dir: another explore-shards runs on it (its lock: $dir/.explore-shards.lock)"
 tmp=$(rf_tmpdir explore-shards)
 cp "$bin" "$tmp/rmapfuzz"
 run_bin=$tmp/rmapfuzz
