@@ -2254,8 +2254,14 @@ void explore_result_rewind(struct explore_result *r, int ops)
 			continue;
 		r->inv[n] = r->inv[i];
 		r->inv[n].programs = c.inv_programs[i];
-		if (r->inv[n].cex.level > ops)
-			r->inv[n].cex.size = 0;	/* a later level's: none replayed by then */
+		/* By its operations, not its level: a set-up's, found two
+		 * levels above its operations (cex.level), may have replaced
+		 * the one found by then (one is kept), and dropping it would
+		 * leave the invariant none; it is a program of ops operations
+		 * or fewer, in the claim. One of more operations is a later
+		 * level's: every violation by then was unencodable. */
+		if (r->inv[n].cex.ops > ops)
+			r->inv[n].cex.size = 0;
 		for (int l = 0; l <= ops; l++)
 			r->upto[l].inv_programs[n] = r->upto[l].inv_programs[i];
 		n++;

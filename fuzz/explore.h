@@ -218,7 +218,8 @@ void explore_protocol_found(const struct protocol *proto, const struct explore_b
 void explore_result_merge(struct explore_result *a, const struct explore_result *b);
 
 /* r as it stood at the end of level ops (< r->ops_done): its counts, and
- * only the invariants broken by then. */
+ * only the invariants broken by then, with their counterexamples of ops
+ * operations or fewer (a set-up's found later too: docs/explore.md). */
 void explore_result_rewind(struct explore_result *r, int ops);
 
 /* The programs in the bound b (its shard aside): their set-ups run, none

@@ -547,8 +547,11 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 				       r->protocol, r->truncated, 400, r->unencodable, r->setup_violations);
 			for (int k = 0; k < r->nr_inv; k++) {
 				const struct explore_cex *c = &r->inv[k].cex;
+				/* Why there is none, said: the only cause left, as a
+				 * rewind keeps any of the claim's operations. */
 				if (!c->size) {
-					printf("\n%s %s: broken in %lu programs; no counterexample replayed\n",
+					printf("\n%s %s: broken in %lu programs; no counterexample: every "
+					       "schedule that broke it is unencodable (no input replays it)\n",
 					       r->protocol, r->inv[k].name, r->inv[k].programs);
 					continue;
 				}

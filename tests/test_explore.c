@@ -866,6 +866,78 @@ static void merge_takes_parts_to_the_levels_all_searched(void)
 	merged_is_the_level(&merged, &three);
 }
 
+/* One part's result as explore leaves it: levels 2 to done searched, every
+ * count growing by level, one invariant broken from level `from` on, with
+ * the counterexample c. */
+static void part_of(struct explore_result *r, int done, enum explore_end end, const char *inv, int from,
+		    struct explore_cex c)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->protocol, sizeof(r->protocol), "linux-3.14");
+	r->ops_done = done;
+	r->end = end;
+	r->parts = 1;
+	r->nr_inv = 1;
+	snprintf(r->inv[0].name, sizeof(r->inv[0].name), "%s", inv);
+	for (int l = 2; l <= done; l++) {
+		r->upto[l].candidates = 100ul * (unsigned long)(l - 1);
+		r->upto[l].programs = 10ul * (unsigned long)(l - 1);
+		r->upto[l].inv_programs[0] = l >= from ? 2ul * (unsigned long)(l - from + 1) : 0;
+	}
+	r->candidates = r->upto[done].candidates;
+	r->programs = r->upto[done].programs;
+	r->inv[0].programs = r->upto[done].inv_programs[0];
+	r->inv[0].cex = c;
+}
+
+/* A counterexample outlives a merge, or a rewind, to a level that keeps
+ * its invariant whenever it is of as many operations or fewer. An
+ * operation that broke an invariant alone, as a set-up, is found two
+ * levels above its operations and in no fewer steps (0): it replaces a
+ * race's of as many operations found lower down, the only counterexample
+ * kept; taken back below the set-up's level, the invariant (broken by the
+ * race) stays, and so must a counterexample. One of more operations than
+ * the level goes: every violation by then had no input (unencodable). */
+static void merge_keeps_a_set_up_counterexample(void)
+{
+	struct explore_result a, b, merged = { 0 }, r;
+	const struct explore_cex setup = { .ops = 2, .steps = 0, .preemptions = 0, .level = 4, .size = 12 };
+	const struct explore_cex race = { .ops = 2, .steps = 7, .preemptions = 1, .level = 2, .size = 20 };
+	part_of(&a, 4, EXPLORE_COMPLETE, "kernel-bug", 2, setup);
+	a.upto[4].setup_violations = a.setup_violations = 1;
+	part_of(&b, 2, EXPLORE_AT_VIOLATION, "split-missed-pmd", 2, race);
+	explore_result_merge(&merged, &a);
+	explore_result_merge(&merged, &b);
+	CHECK_EQ(merged.ops_done, 2);
+	CHECK_EQ(merged.end, EXPLORE_AT_VIOLATION);
+	CHECK_EQ(merged.nr_inv, 2);
+	CHECK_STR(merged.inv[0].name, "kernel-bug");
+	CHECK_EQ(merged.inv[0].programs, 2);
+	CHECK_EQ(merged.inv[0].cex.size, setup.size);
+	CHECK_EQ(merged.inv[0].cex.ops, 2);
+	CHECK_EQ(merged.inv[0].cex.steps, 0);
+	CHECK_STR(merged.inv[1].name, "split-missed-pmd");
+	CHECK_EQ(merged.inv[1].cex.size, race.size);
+	for (int l = 3; l >= 2; l--) {
+		r = a;
+		explore_result_rewind(&r, l);
+		CHECK_EQ(r.nr_inv, 1);
+		CHECK_EQ(r.inv[0].programs, 2ul * (unsigned long)(l - 1));
+		CHECK_EQ(r.inv[0].cex.size, setup.size);
+	}
+
+	/* Broken from level 2 on, first replayed by a race of 3 operations. */
+	part_of(&a, 4, EXPLORE_COMPLETE, "kernel-bug", 2,
+		(struct explore_cex){ .ops = 3, .steps = 9, .preemptions = 1, .level = 3, .size = 24 });
+	r = a;
+	explore_result_rewind(&r, 3);
+	CHECK_EQ(r.inv[0].cex.size, 24);
+	explore_result_rewind(&r, 2);
+	CHECK_EQ(r.nr_inv, 1);
+	CHECK_EQ(r.inv[0].programs, 2);
+	CHECK_EQ(r.inv[0].cex.size, 0);
+}
+
 /* A merge of shards against the whole search of their levels. */
 static void merged_is_the_level(const struct explore_result *merged, const struct explore_result *three)
 {
@@ -1252,6 +1324,7 @@ TEST_MAIN(T(dedup_matches_enumeration_linux_3_14), T(dedup_reaches_enumerations_
 	  T(dedup_matches_enumeration_every_row_setup), T(small_bound_finds_3_14_keeps_3_15_clean),
 	  T(shards_add_up), T(stop_at_violation_is_the_first_levels_bound),
 	  T(interrupt_keeps_the_levels_done), T(merge_takes_parts_to_the_levels_all_searched),
+	  T(merge_keeps_a_set_up_counterexample),
 	  T(dedup_matches_enumeration_late_walks), T(ops_parse_and_print),
 	  T(exec_in_the_menu_finds_no_stack_skip), T(counterexamples_no_longer_than_the_crashers),
 	  T(late_access_finds_move_normal_pmd), T(object_layouts_tell_apart_what_whole_objects_do),
