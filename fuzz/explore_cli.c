@@ -77,14 +77,39 @@ static bool result_whole(const struct opts *o, int i)
 	return o->b.shards <= 1;
 }
 
+/* The shards result i holds as ranges, "0-14,20", the first 8 ranges
+ * and "..." after them: which are missing, at a glance. */
+static void shard_ranges_text(const struct opts *o, int i, struct strbuf *sb)
+{
+	int ranges = 0;
+	for (int k = 0; k < o->shards; k++) {
+		if (!o->seen[i][k])
+			continue;
+		int e = k;
+		while (e + 1 < o->shards && o->seen[i][e + 1])
+			e++;
+		if (ranges++ == 8) {
+			sb_printf(sb, ",...");
+			return;
+		}
+		sb_printf(sb, "%s%d", ranges > 1 ? "," : "", k);
+		if (e > k)
+			sb_printf(sb, "-%d", e);
+		k = e;
+	}
+}
+
 /* What of the bound a result that is not whole holds: " in 2 of 80
- * shards", " in shard 3/80". */
+ * shards (0-1)", " in shard 3/80". */
 static void shards_held_text(const struct opts *o, int i, struct strbuf *sb)
 {
-	if (o->merge)
-		sb_printf(sb, " in %d of %d shards", o->nr_seen[i], o->shards);
-	else
+	if (o->merge) {
+		sb_printf(sb, " in %d of %d shards (", o->nr_seen[i], o->shards);
+		shard_ranges_text(o, i, sb);
+		sb_printf(sb, ")");
+	} else {
 		sb_printf(sb, " in shard %d/%d", o->b.shard, o->b.shards);
+	}
 }
 
 /* The shards result i holds, "0,1,5" (to merge it again with the rest). */
@@ -315,7 +340,7 @@ static const struct protocol *add_protocol(struct opts *o, const char *name, cha
 	return p;
 }
 
-static bool write_cex(const struct opts *o, const struct protocol *p, const char *inv,
+static bool write_cex(const struct opts *o, int res_i, const struct protocol *p, const char *inv,
 		      const struct explore_cex *c, bool minimized, const char *bound)
 {
 	struct strbuf path = { 0 }, text = { 0 };
@@ -335,10 +360,19 @@ static bool write_cex(const struct opts *o, const struct protocol *p, const char
 	unsigned flags = run_families(o->b.families);
 	sb_printf(&text, "# rmap violation: %s (%s)\n", inv, p->name);
 	sb_printf(&text, "# the shortest counterexample rmapfuzz explore found for %s: %d operations, "
-		  "%d steps, %d preemptions%s\n# bound: %s\n# replay: rmapfuzz replay --invariants ",
+		  "%d steps, %d preemptions%s\n# bound: %s\n",
 		  inv, c->ops, c->steps, c->preemptions,
 		  minimized ? "" : " (the fewest operations; its steps and preemptions not minimized: "
 				   "the search was interrupted)", bound);
+	if (!result_whole(o, res_i)) {
+		/* The shortest of these shards, not the bound's: a shorter one
+		 * may lie in the others. */
+		sb_printf(&text, "# searched");
+		shards_held_text(o, res_i, &text);
+		sb_printf(&text, ", not the whole bound: a shorter counterexample may lie in the "
+				 "other shards\n");
+	}
+	sb_printf(&text, "# replay: rmapfuzz replay --invariants ");
 	const char *sep = "";
 	for (unsigned f = 1; f & FAMILY_ALL; f <<= 1)
 		if (o->b.families & f) {
@@ -988,7 +1022,7 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 	char buf[4096];
 	long file_shard = 0;
 	char code[32] = "", version[128] = "";
-	bool parts = false;
+	bool parts = false, seen_header = false;
 	while (getline(&line, &cap, f) > 0) {
 		if (strstr(line, "\"parts_search_code\": [")) {
 			parts = true;
@@ -1038,6 +1072,7 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 				break;
 			}
 			o->shards = shards;
+			seen_header = true;
 			char why[256];
 			if (json_field(line, "ops", buf, sizeof(buf)) &&
 			    !explore_ops_parse(buf, &o->b.ops, why, sizeof(why))) {
@@ -1049,6 +1084,14 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 		}
 		if (!json_field(line, "protocol", buf, sizeof(buf)))
 			continue;
+		if (!seen_bound || !seen_header) {
+			/* Without them its shard and bound are unknown: it would
+			 * merge as shard 0 of the others' split. */
+			fprintf(stderr, "rmapfuzz explore: %s: a result before the bound and the "
+				"\"max_ops\" ... \"shards\" line (it was cut or edited)\n", path);
+			ok = false;
+			break;
+		}
 		const struct protocol *p = result_protocol(o, buf);
 		char why[2048];
 		if (!p && !(p = add_protocol(o, buf, why, sizeof(why)))) {
@@ -1352,7 +1395,7 @@ int explore_main(int argc, char **argv, const char *version)
 		for (int i = 0; i < n; i++)
 			for (int k = 0; k < res[i].nr_inv; k++)
 				if (res[i].inv[k].cex.size &&
-				    !write_cex(&o, result_protocol(&o, res[i].protocol), res[i].inv[k].name,
+				    !write_cex(&o, i, result_protocol(&o, res[i].protocol), res[i].inv[k].name,
 					       &res[i].inv[k].cex, !res[i].not_minimized, sb_str(&bound)))
 					status = 2;
 		sb_free(&bound);

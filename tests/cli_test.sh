@@ -206,8 +206,11 @@ done
 run 0 "explore --shard 0/3" -- "$b" explore "${small[@]}" --shard 0/3 --json
 cp "$tmp/out" "$tmp/third.json"
 run 0 "merge: one shard of two" -- "$b" explore --merge "$tmp/shard0.json"
-contains "merge: one shard of two, said" "$tmp/out" "| linux-3.15 | clean in 1 of 2 shards, not the whole bound |"
+contains "merge: one shard of two, said" "$tmp/out" "| linux-3.15 | clean in 1 of 2 shards (0), not the whole bound |"
 lacks "merge: one shard of two, no claim of the bound" "$tmp/out" "clean within the bound"
+grep -v '"max_ops"' "$tmp/shard1.json" >"$tmp/headless.json"
+run 2 "merge: a file without its header" -- "$b" explore --merge "$tmp/shard0.json" "$tmp/headless.json"
+contains "merge: a file without its header, said" "$tmp/err" "headless.json: a result before the bound and the"
 run 0 "merge: one shard of two, JSON" -- "$b" explore --merge --json "$tmp/shard0.json"
 contains "merge: the shards it holds" "$tmp/out" '"shards_merged": "0"'
 cp "$tmp/out" "$tmp/some.json"
@@ -251,6 +254,9 @@ lacks "merge: a part that does not say, no warning" "$tmp/err" "warning"
 # unmerged shard claims nothing of the bound either.
 run 0 "explore two protocols, shard 0/2" -- "$b" explore --protocol linux-3.14 "${small[@]}" --shard 0/2 --json
 cp "$tmp/out" "$tmp/two0.json"
+run 0 "merge: one shard of two, -o" -- "$b" explore --merge -o "$tmp/cex-some" "$tmp/two0.json"
+contains "merge: one shard of two, -o: the counterexample's shards" "$tmp/cex-some/linux-3.14/split-missed-pmd.txt" \
+	"# searched in 1 of 2 shards (0), not the whole bound: a shorter counterexample may lie in the other shards"
 run 0 "explore linux-3.14, shard 1/2" -- "$b" explore --protocol linux-3.14 --max-ops 3 --max-conc 2 --max-pmds 2 \
 	--max-mms 1 --shard 1/2 --json
 cp "$tmp/out" "$tmp/two1.json"
@@ -270,7 +276,7 @@ sed -e 's|; shard 0/2|; shard set of 100000|' -e 's|"shard": 0, "shards": 2|"sha
 sed -e 's|; shard 0/2|; shard 1499/100000|' -e 's|"shard": 0, "shards": 2|"shard": 1499, "shards": 100000|' \
 	"$tmp/shard0.json" >"$tmp/s1499.json"
 run 0 "merge: a long list" -- "$b" explore --merge "$tmp/long.json"
-contains "merge: a long list, counted whole" "$tmp/out" "clean in 1500 of 100000 shards, not the whole bound"
+contains "merge: a long list, counted whole" "$tmp/out" "clean in 1500 of 100000 shards (0-1499), not the whole bound"
 run 2 "merge: a long list, one of it again" -- "$b" explore --merge "$tmp/long.json" "$tmp/s1499.json"
 contains "merge: a long list, one of it again, said" "$tmp/err" "shard 1499/100000 merged twice"
 run 2 "merge: a shard twice" -- "$b" explore --merge "$tmp/shard0.json" "$tmp/some.json"
@@ -308,10 +314,17 @@ for sig in INT TERM; do
 	measure=()
 	[ "$sig" = INT ] && measure=(--measure)
 	set -m
-	"$b" explore --protocol linux-3.15 --protocol linux-3.14 --jobs 2 "${measure[@]}" >"$tmp/out" 2>"$tmp/err" &
+	RMAPFUZZ_PROGRESS=1 "$b" explore --protocol linux-3.15 --protocol linux-3.14 --jobs 2 "${measure[@]}" \
+		>"$tmp/out" 2>"$tmp/err" &
 	pid=$!
 	set +m
-	sleep 6
+	# The stop after the first level, however loaded the machine: its
+	# progress line (the first worker's; the other's share is as small).
+	for _ in $(seq 600); do
+		grep -q "linux-3.15: every program of 2 operations done" "$tmp/err" && break
+		sleep 0.2
+	done
+	sleep 1
 	if [ "$sig" = INT ]; then kill -INT -- "-$pid"; else kill -TERM "$pid"; fi
 	rc=0
 	wait "$pid" || rc=$?

@@ -48,7 +48,7 @@ same "again: the kept shards untouched" "$sums" "$(md5sum "$d"/shard-*.json)"
 # alone runs again.
 mv "$d/shard-1-of-3.json" "$tmp/shard1.json"
 "${tool[@]}" "$d" --limit 0 --rmapfuzz "$b" >"$tmp/l0.out" 2>"$tmp/l0.err"
-contains "--limit 0: the merge of the rest" "$tmp/l0.out" "| linux-3.15 | clean in 2 of 3 shards, not the whole bound |"
+contains "--limit 0: the merge of the rest" "$tmp/l0.out" "| linux-3.15 | clean in 2 of 3 shards (0,2), not the whole bound |"
 absent "--limit 0: nothing run" "$d/shard-1-of-3.json"
 "${tool[@]}" "$d" --rmapfuzz "$b" >"$tmp/one.out" 2>"$tmp/one.err"
 contains "a shard gone: it alone runs" "$tmp/one.err" "2 of 3 shards kept; 1 to run now"
@@ -123,6 +123,25 @@ rc=0
 expect_rc "a second run on a directory" 1 "$rc"
 contains "a second run on a directory: said" "$tmp/lock.err" "another explore-shards runs on it"
 wait "$lock_pid"
+
+# The script rewritten while it runs (a git pull during a campaign): the
+# run goes on as it began. A copy of tools/ runs, with an rmapfuzz that
+# takes 2 s a shard; the copy's script becomes lines that would leave a
+# mark if read.
+mkdir -p "$tmp/copy"
+cp -r "$src/tools" "$tmp/copy/"
+printf '#!/bin/sh\ncase "$*" in *--shard*) sleep 2 ;; esac\nexec "%s" "$@"\n' "$b" >"$tmp/slow-rmapfuzz"
+chmod +x "$tmp/slow-rmapfuzz"
+"$tmp/copy/tools/explore-shards.sh" "$tmp/edited" --new --shards 2 --jobs 1 --rmapfuzz "$tmp/slow-rmapfuzz" -- \
+	"${small[@]}" >"$tmp/edited.out" 2>"$tmp/edited.err" &
+pid=$!
+for _ in $(seq 100); do grep -q "shard 0/2 started" "$tmp/edited.err" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 400); do echo "touch '$tmp/clobbered'"; done >"$tmp/copy/tools/explore-shards.sh"
+rc=0
+wait "$pid" || rc=$?
+expect_rc "the script rewritten while it runs: the run ends as it began" 0 "$rc"
+absent "the script rewritten while it runs: none of the new text ran" "$tmp/clobbered"
+check "the script rewritten while it runs: both shards kept" [ -s "$tmp/edited/shard-1-of-2.json" ]
 
 "${tool[@]}" --help >"$tmp/h.out"
 contains "--help" "$tmp/h.out" "usage: tools/explore-shards.sh DIR"

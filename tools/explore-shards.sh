@@ -16,6 +16,10 @@
 # start (build/nosan's, built first; or --rmapfuzz's), so a rebuild while the
 # shards run changes none of them.
 set -euo pipefail
+# The whole script is one brace group, read to its end before it runs: a
+# run takes hours, and an edit of this file meanwhile (a git pull) would
+# otherwise be read from the middle of its new text when the loop ends.
+{
 
 rf_name=explore-shards
 rf_synopsis='DIR [--new --shards N] [--jobs J] [--until TIME] [--limit K] [--table] [--rmapfuzz BIN] [-- EXPLORE_OPTIONS...]'
@@ -30,8 +34,8 @@ usage: $rf_cmd $rf_synopsis
 Go on with one rmapfuzz explore search kept as shards in DIR: run every
 shard DIR has no result for, J at a time, each into DIR/shard-I-of-N.json,
 then print the merge of DIR's shards (rmapfuzz explore --merge): "clean in K
-of N shards, not the whole bound" until all N are there, then the bound's
-result. Another machine, or a later sitting, goes on where this one stopped.
+of N shards (which), not the whole bound" until all N are there, then the
+bound's result. Another machine, or a later sitting, goes on where this one stopped.
 
   --new --shards N     start DIR (made if missing; one without a campaign
                        file): the explore options after "--" and N go into
@@ -267,7 +271,9 @@ end_shard() { # I RC
 		mv "$f" "$dir/shard-$i-of-$shards.json"
 		ran=$((ran + 1)) nkept=$((nkept + 1))
 		spent=$(awk -v a="$spent" -v b="$secs" 'BEGIN {print a + b}')
-		rows=$(shard_rows "$dir/shard-$i-of-$shards.json" | awk '{printf "%s%s %s, %d programs, %d states", (NR > 1 ? "; " : ""), $1, $2, $3, $4}')
+		rows=$(shard_rows "$dir/shard-$i-of-$shards.json" | while read -r p v prog st _; do
+			echo "$p $v, $(commas "$prog") programs, $(commas "$st") states"
+		done | paste -sd ';' - | sed 's/;/; /g')
 		local left=$((shards - nkept)) eta
 		eta=$(awk -v s="$spent" -v k="$ran" -v n="$left" -v j="$jobs" 'BEGIN {print s / k * n / j}')
 		echo "$rf_name: shard $i/$shards: $rows, $(rf_dur "$secs"); $nkept of $shards kept, $left to go (about $(rf_dur "$eta") at $jobs at a time, by this run's shards)" >&2
@@ -320,3 +326,4 @@ else
 	echo "$rf_name: no shard kept yet" >&2
 fi
 exit "$failed"
+}
