@@ -53,7 +53,7 @@ struct opts {
 	struct part_code {
 		char code[32], version[128];
 		int files;
-	} codes[32];
+	} codes[64];
 	int nr_codes;
 	const char *version;	/* this rmapfuzz's */
 };
@@ -449,14 +449,17 @@ static void json_result(const struct opts *o, const struct explore_result *r, in
 	sb_printf(sb, "]}");
 }
 
-/* The search code of the parts a merge holds: the one they share, or
- * "mixed", or "unrecorded" when some did not say. */
+/* The search code of the parts a merge holds: "mixed" when two recorded
+ * ones differ, else "unrecorded" when some did not say, else the one they
+ * share. */
 static const char *parts_code(const struct opts *o)
 {
+	int recorded = 0;
 	for (int i = 0; i < o->nr_codes; i++)
-		if (!o->codes[i].code[0])
-			return "unrecorded";
-	return o->nr_codes == 1 ? o->codes[0].code : "mixed";
+		recorded += o->codes[i].code[0] != 0;
+	if (recorded > 1)
+		return "mixed";
+	return recorded == o->nr_codes && recorded ? o->codes[0].code : "unrecorded";
 }
 
 /* Which rmapfuzz and which search code wrote the document; a merge's
@@ -1401,6 +1404,12 @@ int explore_main(int argc, char **argv, const char *version)
 		sb_free(&bound);
 	}
 	free_merge(&o, res);
+	/* A result cut by a full disk is no result: said, and not exit 0
+	 * (explore-shards keeps a shard by it). */
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "rmapfuzz explore: writing the result: %s\n", strerror(errno));
+		status = 2;
+	}
 	if (stop_signal && !status) {
 		/* End as the signal ends a process, the result written: a shell
 		 * or script that ran us then stops too (it would go on after a

@@ -237,6 +237,11 @@ if [ -n "$code" ]; then passes=$((passes + 1)); else
 fi
 contains "merge: the parts' search code" "$tmp/out" "parts: 2 files searched by search code $code (rmapfuzz "
 lacks "merge: one search code, no warning" "$tmp/err" "warning"
+# A result it could not write (a full disk) is no exit 0.
+rc=0
+"$b" explore "${small[@]}" --json >/dev/full 2>"$tmp/err" || rc=$?
+expect "explore --json to a full disk" 2 "$rc"
+contains "explore --json to a full disk: said" "$tmp/err" "rmapfuzz explore: writing the result: No space left on device"
 run 0 "merge of a merge: search codes" -- "$b" explore --merge --json "$tmp/some.json" "$tmp/shard1.json"
 contains "merge of a merge: every file counted" "$tmp/out" "\"parts_search_code\": [{\"search_code\": \"$code\", \"rmapfuzz\": "
 contains "merge of a merge: 2 files" "$tmp/out" '"files": 2}]'
@@ -245,6 +250,8 @@ run 0 "merge: parts of two search codes" -- "$b" explore --merge "$tmp/shard0.js
 contains "merge: parts of two search codes, warned" "$tmp/err" "warning: the parts were searched by 2 versions of the search code"
 contains "merge: parts of two search codes, listed" "$tmp/out" "1 file searched by search code $code"
 contains "merge: parts of two search codes, the other" "$tmp/out" "1 searched by search code 0123456789ab"
+run 0 "merge: parts of two search codes, JSON" -- "$b" explore --merge --json "$tmp/shard0.json" "$tmp/other-code.json"
+contains "merge: parts of two search codes, mixed" "$tmp/out" '"search_code": "mixed"'
 grep -v '"search_code": ' "$tmp/shard1.json" >"$tmp/unrecorded.json"
 run 0 "merge: a part that does not say" -- "$b" explore --merge --json "$tmp/shard0.json" "$tmp/unrecorded.json"
 contains "merge: a part that does not say, counted" "$tmp/out" '{"search_code": "", "rmapfuzz": "", "files": 1}'

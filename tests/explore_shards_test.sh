@@ -74,6 +74,8 @@ same "--new on a campaign: the file kept" "$(cat "$tmp/campaign.kept")" "$(cat "
 refused "--new without --shards" "--new wants --shards N" "$tmp/n1" --new -- -p linux-3.15
 refused "--new with --json" "'--json' is this tool's to set" "$tmp/n2" --new --shards 2 -- -p linux-3.15 --json
 refused "--new with --shard" "'--shard' is this tool's to set" "$tmp/n2" --new --shards 2 -- --shard 0/2
+refused "--new with --jo, --jobs abbreviated" "'--jo=2' (--jobs) is this tool's to set" "$tmp/n2" --new --shards 2 -- -p linux-3.15 --jo=2
+refused "--new with more shards than explore splits in" "at most 1000000" "$tmp/n2" --new --shards 1000001 -- -p linux-3.15
 refused "no DIR" "which DIR?" --jobs 1
 mkdir -p "$tmp/none"
 refused "no campaign" "campaign: missing" "$tmp/none"
@@ -114,15 +116,40 @@ check "SIGTERM: no shard kept, no temporary file" [ -z "$(find "$tmp/long" -name
 check "SIGTERM: the campaign kept" [ -s "$tmp/long/campaign" ]
 check "SIGTERM: no explore left running" [ -z "$(pgrep -f "shard [0-9]*/100 --json" || true)" ]
 
-# One run a directory: a second, while the first holds the lock, is refused.
-( flock 9; sleep 3 ) 9>>"$d/.explore-shards.lock" &
+# One run a directory: a second, while the first holds the lock, is
+# refused; --limit 0 (where it stands) is not.
+( flock 9; sleep 5 ) 9>>"$d/.explore-shards.lock" &
 lock_pid=$!
-sleep 0.5
+for _ in $(seq 100); do flock -n "$d/.explore-shards.lock" true || break; sleep 0.1; done
 rc=0
 "${tool[@]}" "$d" --rmapfuzz "$b" >"$tmp/lock.out" 2>"$tmp/lock.err" || rc=$?
 expect_rc "a second run on a directory" 1 "$rc"
 contains "a second run on a directory: said" "$tmp/lock.err" "another explore-shards runs on it"
-wait "$lock_pid"
+rc=0
+"${tool[@]}" "$d" --limit 0 --rmapfuzz "$b" >"$tmp/lock0.out" 2>"$tmp/lock0.err" || rc=$?
+expect_rc "--limit 0 beside a run" 0 "$rc"
+contains "--limit 0 beside a run: the merge" "$tmp/lock0.out" "| linux-3.15 | clean within the bound |"
+kill "$lock_pid" 2>/dev/null
+wait "$lock_pid" 2>/dev/null
+
+# A result that appears while a run goes on (another machine's) is not run
+# again, and one that appears while its shard runs is kept over the run's.
+rm "$d/shard-0-of-3.json" "$d/shard-2-of-3.json"
+printf '#!/bin/sh\ncase "$*" in *--shard*) sleep 2 ;; esac\nexec "%s" "$@"\n' "$b" >"$tmp/slow2"
+chmod +x "$tmp/slow2"
+"${tool[@]}" "$d" --jobs 1 --rmapfuzz "$tmp/slow2" >"$tmp/appear.out" 2>"$tmp/appear.err" &
+pid=$!
+for _ in $(seq 100); do grep -q "shard 0/3 started" "$tmp/appear.err" 2>/dev/null && break; sleep 0.1; done
+echo "another machine's" >"$d/shard-0-of-3.json"
+cp "$tmp/shard1.json" "$d/shard-2-of-3.json"
+rc=0
+wait "$pid" || rc=$?
+same "appeared meanwhile: the other machine's file kept" "another machine's" "$(cat "$d/shard-0-of-3.json")"
+contains "appeared meanwhile: said" "$tmp/appear.err" "shard 0/3: a result appeared in"
+contains "appeared meanwhile: not run" "$tmp/appear.err" "shard 2/3: a result appeared meanwhile (another machine's?); not run"
+absent "appeared meanwhile: no temporary file left" "$d/.shard-0-of-3.json.tmp"
+for i in 0 2; do rm -f "$d/shard-$i-of-3.json"; done
+"${tool[@]}" "$d" --rmapfuzz "$b" >/dev/null 2>&1
 
 # The script rewritten while it runs (a git pull during a campaign): the
 # run goes on as it began. A copy of tools/ runs, with an rmapfuzz that

@@ -44,7 +44,8 @@ bound's result. Another machine, or a later sitting, goes on where this one stop
                        (default: the cores, $(nproc 2>/dev/null || echo 2) here)
   --until TIME         start no shard after TIME (what date -d reads: 22:00,
                        "tomorrow 06:00", "3 hours"); the running ones finish
-  --limit K            at most K shards this time (0: only the merge)
+  --limit K            at most K shards this time (0: only the merge, no
+                       build, no lock: where a running campaign stands)
   --table              print DIR's shards as a markdown table (shard,
                        programs, states, interleavings, seconds, search code),
                        run nothing
@@ -59,9 +60,10 @@ DIR/campaign, written by --new (lines; # starts a comment):
 
 Progress on stderr: a line per shard started and ended, with the shards
 kept and an estimate of the time left. One run a directory at a time (a
-lock in DIR says so); to share one search between machines, each runs
-rmapfuzz explore --shard I/N --json for its own shards and the files go
-into DIR as shard-I-of-N.json. A shard that fails stops the run
+lock in DIR says so; its running shards hold it too); to share one
+search between machines, each runs rmapfuzz explore --shard I/N --json for
+its own shards and the files go into DIR as shard-I-of-N.json (copied
+under another name, then renamed). Needs bash 5.1 or later. A shard that fails stops the run
 (no new shard starts; its error is shown). Ctrl-C or SIGTERM stops the
 running shards and throws their partial results away; the kept ones stay.
 Exit 0 when every shard run ended with its result kept; 1 when one failed
@@ -97,14 +99,25 @@ done
 # explore_args_ok WHERE ARGS...: none of the options this tool sets; else
 # why, on stdout.
 explore_args_ok() {
-	local where=$1 a
+	local where=$1 a name o
 	shift
 	for a in "$@"; do
 		case $a in
-		--shard | --shard=* | --json | -o | -o?* | --output | --output=* | --merge | --jobs | --jobs=* | \
-			-h | --help | --version)
-			echo "$where: '$a' is this tool's to set, or no search (leave it out)" ;
+		-o | -o?* | -h | -h?*)
+			echo "$where: '$a' is this tool's to set, or no search (leave it out)"
 			return 1 ;;
+		--?*)
+			# getopt_long takes any unambiguous start of a name: --jo is --jobs.
+			name=${a%%=*}
+			for o in shard json output merge jobs help version; do
+				case --$o in
+				"$name"*)
+					local what="'$a'"
+					[ "$name" = "--$o" ] || what="'$a' (--$o)"
+					echo "$where: $what is this tool's to set, or no search (leave it out)"
+					return 1 ;;
+				esac
+			done ;;
 		esac
 	done
 }
@@ -120,6 +133,7 @@ if [ -n "$until" ]; then
 fi
 if [ "$new" = 1 ]; then
 	[ -n "$shards" ] || rf_usage_error "--new wants --shards N"
+	[ "$shards" -le 1000000 ] || rf_usage_error "--shards $shards: rmapfuzz explore splits a bound in at most 1000000"
 	[ ${#explore_args[@]} -gt 0 ] || rf_usage_error "--new wants the explore options after '--' (at least the protocol: -- -p linux-3.15)"
 	why=$(explore_args_ok "the explore options" "${explore_args[@]}") || rf_usage_error "$why"
 	for a in "${explore_args[@]}"; do
@@ -133,6 +147,10 @@ else
 	if ! [ -f "$dir/campaign" ] || ! [ -r "$dir/campaign" ]; then
 		rf_usage_error "$dir/campaign: missing, or no file (--new starts a search)"
 	fi
+fi
+# wait -n -p (which shard ended) came with bash 5.1.
+if ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 1))); then
+	rf_fail "needs bash 5.1 or later (wait -n -p); this is $BASH_VERSION"
 fi
 [ "${RMAPFUZZ_PARSE_ONLY:-}" = 1 ] && exit 0
 
@@ -150,8 +168,8 @@ read_campaign() { # FILE
 		case $key in
 		"") ;;
 		shards)
-			if ! [[ "$rest" =~ ^[0-9]{1,7}$ ]] || [ $((10#$rest)) -lt 1 ]; then
-				campaign_error "$file:$n: 'shards' wants a whole number of at least 1, not '$rest'"
+			if ! [[ "$rest" =~ ^[0-9]{1,7}$ ]] || [ $((10#$rest)) -lt 1 ] || [ $((10#$rest)) -gt 1000000 ]; then
+				campaign_error "$file:$n: 'shards' wants a whole number from 1 to 1000000, not '$rest'"
 			fi
 			[ -z "$shards" ] || campaign_error "$file:$n: 'shards' twice"
 			shards=$((10#$rest)) ;;
@@ -214,15 +232,40 @@ if [ "$table" = 1 ]; then
 	exit 0
 fi
 
+# The merge it would print (the kept shards; nothing else): --limit 0, and
+# the end of a run. Never a failure of the run, said.
+print_merge() {
+	local files=() i
+	if [ "$nkept" -eq 0 ]; then
+		echo "$rf_name: no shard kept yet" >&2
+		return 0
+	fi
+	while read -r i; do files+=("$dir/shard-$i-of-$shards.json"); done < <(kept)
+	echo "$rf_name: the merge of the $nkept kept shard(s):" >&2
+	"$bin" explore --merge "${files[@]}" || rf_err "the merge failed (exit $?): rmapfuzz explore --merge $(rf_rel "$(rf_abs "$dir")")/shard-*-of-$shards.json says why"
+}
+nkept=$(kept | wc -l)
+if [ "$limit" = 0 ]; then
+	# Only where it stands: no build (an existing rmapfuzz, or one built
+	# once), no lock (a run may hold it: this is what it would print).
+	if [ -z "$bin" ] && [ -x "$rf_nosan/rmapfuzz" ]; then bin=$rf_nosan/rmapfuzz; fi
+fi
 if [ -z "$bin" ]; then
 	echo "$rf_name: building rmapfuzz without sanitizers into $(rf_rel "$rf_nosan") (log: $(rf_rel "$rf_nosan/build.log"))" >&2
 	rf_build_nosan "$rf_nosan/build.log" "$jobs" rmapfuzz
 	bin=$rf_nosan/rmapfuzz
 fi
 [ -x "$bin" ] || rf_fail "$bin: not an executable"
-# One run a directory: two would run the same shards.
+if [ "$limit" = 0 ]; then
+	echo "$rf_name: $(rf_rel "$(rf_abs "$dir")"): $nkept of $shards shards kept" >&2
+	print_merge
+	exit 0
+fi
+# One run a directory: two would run the same shards. The shards hold it
+# too (it is inherited), so that one left running by a killed run is not
+# written by a second.
 exec 8>>"$dir/.explore-shards.lock"
-flock -n 8 || rf_fail "$dir: another explore-shards runs on it (its lock: $dir/.explore-shards.lock)"
+flock -n 8 || rf_fail "$dir: another explore-shards runs on it, or shards one left running (kill -9) hold its lock ($dir/.explore-shards.lock)"
 tmp=$(rf_tmpdir explore-shards)
 cp "$bin" "$tmp/rmapfuzz"
 run_bin=$tmp/rmapfuzz
@@ -236,23 +279,55 @@ echo "$rf_name: $(rf_rel "$(rf_abs "$dir")"): $nkept of $shards shards kept; ${#
 declare -A pid_of=() t0_of=()
 failed=0 ran=0 spent=0
 # shellcheck disable=SC2317 # the traps run it
-stop_all() {
-	local sig=$1 i
+stop_all() { # SIGNAL [EXIT]: the shards stopped, then end by SIGNAL (or exit EXIT)
+	local sig=$1 i rc n=${#pid_of[@]}
+	trap '' INT TERM HUP
 	for i in "${!pid_of[@]}"; do kill -TERM "${pid_of[$i]}" 2>/dev/null || true; done
 	for i in "${!pid_of[@]}"; do
-		wait "${pid_of[$i]}" 2>/dev/null || true
-		rm -f "$dir/.shard-$i-of-$shards.json.tmp"
+		rc=0
+		wait "${pid_of[$i]}" 2>/dev/null || rc=$?
+		# One that ended whole before the stop reached it is kept.
+		if [ "$rc" -eq 0 ] && shard_whole "$dir/.shard-$i-of-$shards.json.tmp"; then
+			keep_shard "$i"
+		else
+			rm -f "$dir/.shard-$i-of-$shards.json.tmp"
+		fi
 	done
-	echo "$rf_name: stopped by $sig: ${#pid_of[@]} running shard(s) stopped, their partial results thrown away; $ran kept this time" >&2
+	echo "$rf_name: stopped by $sig: $n running shard(s) stopped, their partial results thrown away; $ran kept this time" >&2
 	rm -rf "$tmp"
-	trap - INT TERM
+	trap - INT TERM HUP
+	[ -z "${2:-}" ] || exit "$2"
 	kill -s "$sig" $$
 }
 trap 'stop_all INT' INT
 trap 'stop_all TERM' TERM
+trap 'stop_all HUP' HUP
+
+# A shard's output is its result when explore searched every level of the
+# bound (end complete or at-violation) and wrote the document to its end.
+shard_whole() { # FILE
+	grep -q '"results": \[' "$1" && ! grep -q '"end": "interrupted"' "$1" && [ "$(tail -n 1 "$1")" = "}" ]
+}
+# Shard I's output kept as its result; one another machine put there
+# meanwhile stays, and this one goes.
+keep_shard() { # I
+	local i=$1
+	if [ -e "$dir/shard-$i-of-$shards.json" ]; then
+		rm -f "$dir/.shard-$i-of-$shards.json.tmp"
+		echo "$rf_name: shard $i/$shards: a result appeared in $(rf_rel "$(rf_abs "$dir")") meanwhile; that one is kept" >&2
+		return 1
+	fi
+	mv "$dir/.shard-$i-of-$shards.json.tmp" "$dir/shard-$i-of-$shards.json"
+	ran=$((ran + 1)) nkept=$((nkept + 1))
+}
 
 start_shard() { # I
 	local i=$1
+	if [ -e "$dir/shard-$i-of-$shards.json" ]; then
+		echo "$rf_name: shard $i/$shards: a result appeared meanwhile (another machine's?); not run" >&2
+		nkept=$((nkept + 1))
+		return
+	fi
 	"$run_bin" explore "${explore_args[@]}" --shard "$i/$shards" --json \
 		>"$dir/.shard-$i-of-$shards.json.tmp" 2>"$tmp/$i.err" &
 	pid_of[$i]=$!
@@ -267,9 +342,8 @@ end_shard() { # I RC
 	local f="$dir/.shard-$i-of-$shards.json.tmp"
 	secs=$(rf_elapsed "${t0_of[$i]}")
 	unset "pid_of[$i]"
-	if [ "$rc" -eq 0 ] && grep -q '"results": \[' "$f" && ! grep -q '"end": "interrupted"' "$f"; then
-		mv "$f" "$dir/shard-$i-of-$shards.json"
-		ran=$((ran + 1)) nkept=$((nkept + 1))
+	if [ "$rc" -eq 0 ] && shard_whole "$f"; then
+		keep_shard "$i" || return 0
 		spent=$(awk -v a="$spent" -v b="$secs" 'BEGIN {print a + b}')
 		rows=$(shard_rows "$dir/shard-$i-of-$shards.json" | while read -r p v prog st _; do
 			echo "$p $v, $(commas "$prog") programs, $(commas "$st") states"
@@ -283,7 +357,7 @@ end_shard() { # I RC
 		echo "$rf_name: shard $i/$shards failed (exit $rc after $(rf_dur "$secs")); its error:" >&2
 		tail -n 20 "$tmp/$i.err" >&2
 		echo "$rf_name: no shard starts after a failure" >&2
-		if [ "$new" = 1 ] && [ "$nkept" = 0 ] && [ "$rc" = 2 ]; then
+		if [ "$new" = 1 ] && [ "$nkept" = 0 ] && [ "$rc" = 2 ] && grep -q "rmapfuzz explore --help" "$tmp/$i.err"; then
 			# rmapfuzz explore refused the options --new wrote: no search yet.
 			rm -f "$dir/campaign"
 			echo "$rf_name: $dir/campaign removed (rmapfuzz explore refused its options): start again with --new" >&2
@@ -306,7 +380,13 @@ while :; do
 	# Whichever shard ends first (its pid and status); a signal's trap
 	# runs during the wait.
 	done_pid="" rc=0
-	wait -n -p done_pid "${pid_of[@]}" 2>/dev/null || rc=$?
+	wait -n -p done_pid "${pid_of[@]}" || rc=$?
+	if [ -z "$done_pid" ]; then
+		# No shard's end to take (a bash without wait -p, or a wait that
+		# failed): stop rather than spin.
+		rf_err "wait -n -p failed (exit $rc; it needs bash 5.1): stopping"
+		stop_all TERM 1
+	fi
 	for i in "${!pid_of[@]}"; do
 		if [ "${pid_of[$i]}" = "$done_pid" ]; then
 			end_shard "$i" "$rc"
@@ -314,16 +394,8 @@ while :; do
 		fi
 	done
 done
-trap - INT TERM
+trap - INT TERM HUP
 rm -rf "$tmp"
-
-if [ "$nkept" -gt 0 ]; then
-	files=()
-	while read -r i; do files+=("$dir/shard-$i-of-$shards.json"); done < <(kept)
-	echo "$rf_name: the merge of the $nkept kept shard(s):" >&2
-	"$bin" explore --merge "${files[@]}"
-else
-	echo "$rf_name: no shard kept yet" >&2
-fi
+print_merge
 exit "$failed"
 }
