@@ -452,11 +452,17 @@ static void json_result(const struct opts *o, const struct explore_result *r, in
 /* The search code of the parts a merge holds: "mixed" when two recorded
  * ones differ, else "unrecorded" when some did not say, else the one they
  * share. */
-static const char *parts_code(const struct opts *o)
+static int recorded_codes(const struct opts *o)
 {
 	int recorded = 0;
 	for (int i = 0; i < o->nr_codes; i++)
 		recorded += o->codes[i].code[0] != 0;
+	return recorded;
+}
+
+static const char *parts_code(const struct opts *o)
+{
+	int recorded = recorded_codes(o);
 	if (recorded > 1)
 		return "mixed";
 	return recorded == o->nr_codes && recorded ? o->codes[0].code : "unrecorded";
@@ -1342,9 +1348,7 @@ int explore_main(int argc, char **argv, const char *version)
 		bool whole = true;
 		for (int i = 0; i < n; i++)
 			whole &= result_whole(&o, i);
-		int recorded = 0;
-		for (int i = 0; i < o.nr_codes; i++)
-			recorded += o.codes[i].code[0] != 0;
+		int recorded = recorded_codes(&o);
 		if (recorded > 1) {
 			struct strbuf t = { 0 };
 			parts_text(&o, &t);

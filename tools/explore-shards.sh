@@ -244,7 +244,9 @@ print_merge() {
 	echo "$rf_name: the merge of the $nkept kept shard(s):" >&2
 	"$bin" explore --merge "${files[@]}" || rf_err "the merge failed (exit $?): rmapfuzz explore --merge $(rf_rel "$(rf_abs "$dir")")/shard-*-of-$shards.json says why"
 }
-nkept=$(kept | wc -l)
+todo=()
+for ((i = 0; i < shards; i++)); do [ -e "$dir/shard-$i-of-$shards.json" ] || todo+=("$i"); done
+nkept=$((shards - ${#todo[@]}))
 if [ "$limit" = 0 ]; then
 	# Only where it stands: no build (an existing rmapfuzz, or one built
 	# once), no lock (a run may hold it: this is what it would print).
@@ -270,9 +272,6 @@ tmp=$(rf_tmpdir explore-shards)
 cp "$bin" "$tmp/rmapfuzz"
 run_bin=$tmp/rmapfuzz
 
-todo=()
-for ((i = 0; i < shards; i++)); do [ -e "$dir/shard-$i-of-$shards.json" ] || todo+=("$i"); done
-nkept=$((shards - ${#todo[@]}))
 [ "$limit" -lt 0 ] || [ "${#todo[@]}" -le "$limit" ] || todo=("${todo[@]:0:$limit}")
 echo "$rf_name: $(rf_rel "$(rf_abs "$dir")"): $nkept of $shards shards kept; ${#todo[@]} to run now, $jobs at a time, by $("$run_bin" --version)${deadline:+; none started after $(date -d "@$deadline" '+%F %T')}" >&2
 
