@@ -44,6 +44,17 @@ expect_rc "again: nothing to do" 0 "$rc"
 contains "again: said" "$tmp/again.err" "3 of 3 shards kept; 0 to run now"
 same "again: the kept shards untouched" "$sums" "$(md5sum "$d"/shard-*.json)"
 
+# Past a batch of files (a command line holds some 30,000 paths) the
+# batches are merged first, then their merges: the same result.
+merged() { EXPLORE_SHARDS_MERGE_BATCH=$1 "${tool[@]}" "$d" --limit 0 --rmapfuzz "$b" 2>&1 | grep -vE ' in [0-9.]+ s$'; }
+same "a merge in batches of 2 is the merge" "$(merged 10000)" "$(merged 2)"
+same "a merge in batches of 1 is the merge" "$(merged 10000)" "$(merged 1)"
+merged 2 >"$tmp/batch2.out"
+contains "the batched merge: the bound's claim" "$tmp/batch2.out" "| linux-3.15 | clean within the bound |"
+merged 0 >"$tmp/batch0.out"
+contains "a bad batch: said" "$tmp/batch0.out" "EXPLORE_SHARDS_MERGE_BATCH=0: not a count of files"
+contains "a bad batch: the default used" "$tmp/batch0.out" "| linux-3.15 | clean within the bound |"
+
 # A shard gone: --limit 0 only merges (a claim of 2 of 3 shards), then it
 # alone runs again.
 mv "$d/shard-1-of-3.json" "$tmp/shard1.json"

@@ -234,6 +234,12 @@ fi
 
 # The merge it would print (the kept shards; nothing else): --limit 0, and
 # the end of a run. Never a failure of the run, said.
+#
+# A command line holds some 30,000 of these paths (Linux's 2 MB for
+# arguments), and a campaign may have up to 1,000,000 shards: past
+# EXPLORE_SHARDS_MERGE_BATCH files (default 10,000; the test sets it low)
+# each batch is merged to JSON first and the batches' merges merged, which
+# is the same result (a merge keeps which shards and which files it holds).
 print_merge() {
 	local files=() i
 	if [ "$nkept" -eq 0 ]; then
@@ -242,7 +248,30 @@ print_merge() {
 	fi
 	while read -r i; do files+=("$dir/shard-$i-of-$shards.json"); done < <(kept)
 	echo "$rf_name: the merge of the $nkept kept shard(s):" >&2
-	"$bin" explore --merge "${files[@]}" || rf_err "the merge failed (exit $?): rmapfuzz explore --merge $(rf_rel "$(rf_abs "$dir")")/shard-*-of-$shards.json says why"
+	local why
+	why="rmapfuzz explore --merge $(rf_rel "$(rf_abs "$dir")")/shard-*-of-$shards.json says why"
+	local batch=${EXPLORE_SHARDS_MERGE_BATCH:-10000}
+	if ! [[ $batch =~ ^[1-9][0-9]{0,6}$ ]]; then
+		rf_err "EXPLORE_SHARDS_MERGE_BATCH=$batch: not a count of files (1 to 9999999); 10000 it is"
+		batch=10000
+	fi
+	if [ "${#files[@]}" -le "$batch" ]; then
+		"$bin" explore --merge "${files[@]}" || rf_err "the merge failed (exit $?): $why"
+		return 0
+	fi
+	local mtmp parts=() s
+	mtmp=$(rf_tmpdir explore-merge)
+	for ((s = 0; s < ${#files[@]}; s += batch)); do
+		if ! "$bin" explore --merge --json "${files[@]:s:batch}" >"$mtmp/part-$s.json" 2>"$mtmp/part-$s.err"; then
+			cat "$mtmp/part-$s.err" >&2
+			rf_err "the merge of kept shards $((s + 1)) to $((s + batch)) failed: $why"
+			rm -rf "$mtmp"
+			return 0
+		fi
+		parts+=("$mtmp/part-$s.json")
+	done
+	"$bin" explore --merge "${parts[@]}" || rf_err "the merge failed (exit $?): $why"
+	rm -rf "$mtmp"
 }
 todo=()
 for ((i = 0; i < shards; i++)); do [ -e "$dir/shard-$i-of-$shards.json" ] || todo+=("$i"); done
