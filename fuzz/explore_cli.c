@@ -1060,6 +1060,21 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 			continue;
 		}
 		if (strstr(line, "\"max_ops\": ")) {
+			/* Every key of the line, or a cut or edited file would
+			 * merge with a bound left from the line before (buf). */
+			static const char *const keys[] = { "max_ops", "max_conc", "max_pmds", "max_mms",
+							    "preemptions", "families", "dedup", "shard",
+							    "shards" };
+			const char *missing = NULL;
+			for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]) && !missing; k++)
+				if (!json_field(line, keys[k], buf, sizeof(buf)) || !*buf)
+					missing = keys[k];
+			if (missing) {
+				fprintf(stderr, "rmapfuzz explore: %s: a \"max_ops\" line without \"%s\" (it "
+					"was cut or edited)\n", path, missing);
+				ok = false;
+				break;
+			}
 			o->b.max_ops = (int)field_ul(line, "max_ops");
 			o->b.max_conc = (int)field_ul(line, "max_conc");
 			o->b.max_pmds = (int)field_ul(line, "max_pmds");

@@ -211,6 +211,11 @@ lacks "merge: one shard of two, no claim of the bound" "$tmp/out" "clean within 
 grep -v '"max_ops"' "$tmp/shard1.json" >"$tmp/headless.json"
 run 2 "merge: a file without its header" -- "$b" explore --merge "$tmp/shard0.json" "$tmp/headless.json"
 contains "merge: a file without its header, said" "$tmp/err" "headless.json: a result before the bound and the"
+# A header line without a key would have merged with a value left from the
+# line before: "preemptions" gone read as a bound of 0.
+sed -E 's/"preemptions": -?[0-9]+, //' "$tmp/shard1.json" >"$tmp/keyless.json"
+run 2 "merge: a header line without a key" -- "$b" explore --merge "$tmp/shard0.json" "$tmp/keyless.json"
+contains "merge: a header line without a key, said" "$tmp/err" 'keyless.json: a "max_ops" line without "preemptions" (it was cut or edited)'
 run 0 "merge: one shard of two, JSON" -- "$b" explore --merge --json "$tmp/shard0.json"
 contains "merge: the shards it holds" "$tmp/out" '"shards_merged": "0"'
 cp "$tmp/out" "$tmp/some.json"
