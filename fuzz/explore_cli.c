@@ -1032,6 +1032,7 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 	long file_shard = 0;
 	char code[32] = "", version[128] = "";
 	bool parts = false, seen_header = false;
+	int results = 0;
 	while (getline(&line, &cap, f) > 0) {
 		if (strstr(line, "\"parts_search_code\": [")) {
 			parts = true;
@@ -1046,8 +1047,14 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 		}
 		if (json_field(line, "bound", buf, sizeof(buf))) {
 			seen_bound = true;
-			if (!*bound)
+			if (!*bound) {
 				snprintf(bound, bound_size, "%s", buf);
+				/* The hash is said only here (the "max_ops" line has
+				 * no field for it): a merge's own bound, which a
+				 * merge of merges compares, must say it again. */
+				o->b.byte_hash = strstr(buf, "; states deduplicated by their bytes");
+				o->b.no_reduction = strstr(buf, "; states deduplicated, names as they are");
+			}
 			else if (strcmp(bound, buf)) {
 				char *shard = strstr(buf, "; shard "), *mine = strstr(bound, "; shard ");
 				if (!shard || !mine || shard - buf != mine - bound || strncmp(buf, bound, (size_t)(shard - buf))) {
@@ -1176,9 +1183,16 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 			break;
 		}
 		explore_result_merge(&res[i], &r);
+		results++;
 	}
 	if (ok && !seen_bound) {
 		fprintf(stderr, "rmapfuzz explore: %s: not a result of rmapfuzz explore --json\n", path);
+		ok = false;
+	} else if (ok && (!seen_header || !results)) {
+		/* Every document holds a result per protocol: one without any
+		 * would merge as nothing, and its cut bound go unchecked. */
+		fprintf(stderr, "rmapfuzz explore: %s: no %s (it was cut or edited)\n", path,
+			seen_header ? "result" : "\"max_ops\" ... \"shards\" line");
 		ok = false;
 	}
 	if (ok && !parts)

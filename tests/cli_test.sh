@@ -216,6 +216,18 @@ contains "merge: a file without its header, said" "$tmp/err" "headless.json: a r
 sed -E 's/"preemptions": -?[0-9]+, //' "$tmp/shard1.json" >"$tmp/keyless.json"
 run 2 "merge: a header line without a key" -- "$b" explore --merge "$tmp/shard0.json" "$tmp/keyless.json"
 contains "merge: a header line without a key, said" "$tmp/err" 'keyless.json: a "max_ops" line without "preemptions" (it was cut or edited)'
+head -c 100 "$tmp/shard1.json" >"$tmp/cut.json"
+run 2 "merge: a file cut before its results" -- "$b" explore --merge "$tmp/cut.json"
+contains "merge: a file cut before its results, said" "$tmp/err" 'cut.json: no "max_ops" ... "shards" line (it was cut or edited)'
+# The hash is said in the bound's text alone: a merge says it again, so a
+# merge of merges still refuses another hash's shards.
+run 0 "explore --byte-hash --shard 0/2" -- "$b" explore "${small[@]}" --byte-hash --shard 0/2 --json
+cp "$tmp/out" "$tmp/bytes0.json"
+run 0 "merge: a --byte-hash shard" -- "$b" explore --merge --json "$tmp/bytes0.json"
+contains "merge: the hash said again" "$tmp/out" "states deduplicated by their bytes; shard set of 2"
+cp "$tmp/out" "$tmp/bytes-merge.json"
+run 2 "merge: another hash's shard" -- "$b" explore --merge "$tmp/bytes-merge.json" "$tmp/shard1.json"
+contains "merge: another hash's shard, said" "$tmp/err" "shard1.json: another bound"
 run 0 "merge: one shard of two, JSON" -- "$b" explore --merge --json "$tmp/shard0.json"
 contains "merge: the shards it holds" "$tmp/out" '"shards_merged": "0"'
 cp "$tmp/out" "$tmp/some.json"

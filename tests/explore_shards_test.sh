@@ -45,15 +45,35 @@ contains "again: said" "$tmp/again.err" "3 of 3 shards kept; 0 to run now"
 same "again: the kept shards untouched" "$sums" "$(md5sum "$d"/shard-*.json)"
 
 # Past a batch of files (a command line holds some 30,000 paths) the
-# batches are merged first, then their merges: the same result.
-merged() { EXPLORE_SHARDS_MERGE_BATCH=$1 "${tool[@]}" "$d" --limit 0 --rmapfuzz "$b" 2>&1 | grep -vE ' in [0-9.]+ s$'; }
-same "a merge in batches of 2 is the merge" "$(merged 10000)" "$(merged 2)"
-same "a merge in batches of 1 is the merge" "$(merged 10000)" "$(merged 1)"
+# batches are merged first, then their merges: the same result, the same
+# output but the seconds, and the batches said.
+merged() {
+	EXPLORE_SHARDS_MERGE_BATCH=$1 "${tool[@]}" "$d" --limit 0 --rmapfuzz "$b" 2>"$tmp/batch$1.err" |
+		grep -vE ' in [0-9.]+ s$' | sed -E 's/[|] [0-9.]+ [|]$/|/'
+}
+merged 10000 >"$tmp/batch10000.out"
 merged 2 >"$tmp/batch2.out"
+merged 1 >"$tmp/batch1.out"
+same "a merge in batches of 2 is the merge" "$(cat "$tmp/batch10000.out")" "$(cat "$tmp/batch2.out")"
+same "a merge in batches of 1 is the merge" "$(cat "$tmp/batch10000.out")" "$(cat "$tmp/batch1.out")"
+contains "batches of 2: said" "$tmp/batch2.err" "(in 2 batches of at most 2 files, their merges merged)"
+contains "batches of 1: said" "$tmp/batch1.err" "(in 3 batches of at most 1 files, their merges merged)"
+lacks "no batches below the batch size" "$tmp/batch10000.err" "batches"
 contains "the batched merge: the bound's claim" "$tmp/batch2.out" "| linux-3.15 | clean within the bound |"
 merged 0 >"$tmp/batch0.out"
-contains "a bad batch: said" "$tmp/batch0.out" "EXPLORE_SHARDS_MERGE_BATCH=0: not a count of files"
-contains "a bad batch: the default used" "$tmp/batch0.out" "| linux-3.15 | clean within the bound |"
+contains "a bad batch size: said" "$tmp/batch0.err" "EXPLORE_SHARDS_MERGE_BATCH=0: not a count of files"
+contains "a bad batch size: the default used" "$tmp/batch0.out" "| linux-3.15 | clean within the bound |"
+mkdir "$tmp/tmpdir"
+TMPDIR=$tmp/tmpdir merged 1 >/dev/null
+check "batches: no temporary file left" [ -z "$(ls -A "$tmp/tmpdir")" ]
+# A batch that fails is named, and the run does not fail for it.
+cp -r "$d" "$tmp/cut"
+head -c 100 "$d/shard-2-of-3.json" >"$tmp/cut/shard-2-of-3.json"
+rc=0
+EXPLORE_SHARDS_MERGE_BATCH=2 "${tool[@]}" "$tmp/cut" --limit 0 --rmapfuzz "$b" >/dev/null 2>"$tmp/cut.err" || rc=$?
+expect_rc "a batch's merge failed: --limit 0 still 0" 0 "$rc"
+contains "a batch's merge failed: named" "$tmp/cut.err" "the merge of the batch shard-2-of-3.json to shard-2-of-3.json failed"
+contains "a batch's merge failed: why" "$tmp/cut.err" "shard-2-of-3.json: no \"max_ops\""
 
 # A shard gone: --limit 0 only merges (a claim of 2 of 3 shards), then it
 # alone runs again.

@@ -259,19 +259,35 @@ print_merge() {
 		"$bin" explore --merge "${files[@]}" || rf_err "the merge failed (exit $?): $why"
 		return 0
 	fi
-	local mtmp parts=() s
-	mtmp=$(rf_tmpdir explore-merge)
+	# (The batches' merges are at most 100 at the default batch with a
+	# million shards: one merge of them.)
+	local mtmp parts=() s e nb=$(((${#files[@]} + batch - 1) / batch))
+	mtmp=$(rf_tmpdir explore-merge) || {
+		rf_err "no temporary directory for the merge in batches (TMPDIR=${TMPDIR:-/tmp})"
+		return 0
+	}
+	# A stop meanwhile: the batches' merges go too, then the signal's end.
+	trap 'rm -rf "$mtmp"; trap - INT; kill -s INT $$' INT
+	trap 'rm -rf "$mtmp"; trap - TERM; kill -s TERM $$' TERM
+	trap 'rm -rf "$mtmp"; trap - HUP; kill -s HUP $$' HUP
+	echo "$rf_name: (in $nb batches of at most $batch files, their merges merged)" >&2
 	for ((s = 0; s < ${#files[@]}; s += batch)); do
+		e=$((s + batch < ${#files[@]} ? s + batch - 1 : ${#files[@]} - 1))
 		if ! "$bin" explore --merge --json "${files[@]:s:batch}" >"$mtmp/part-$s.json" 2>"$mtmp/part-$s.err"; then
-			cat "$mtmp/part-$s.err" >&2
-			rf_err "the merge of kept shards $((s + 1)) to $((s + batch)) failed: $why"
-			rm -rf "$mtmp"
+			cat "$mtmp/part-$s.err" >&2 || true
+			rf_err "the merge of the batch ${files[s]##*/} to ${files[e]##*/} failed: rmapfuzz explore --merge of those files says why"
+			rm -rf "$mtmp" || true
+			trap - INT TERM HUP
 			return 0
 		fi
 		parts+=("$mtmp/part-$s.json")
 	done
-	"$bin" explore --merge "${parts[@]}" || rf_err "the merge failed (exit $?): $why"
-	rm -rf "$mtmp"
+	if "$bin" explore --merge "${parts[@]}"; then
+		rm -rf "$mtmp" || true
+	else
+		rf_err "the merge of the batches' merges failed (exit $?): they are kept in $mtmp"
+	fi
+	trap - INT TERM HUP
 }
 todo=()
 for ((i = 0; i < shards; i++)); do [ -e "$dir/shard-$i-of-$shards.json" ] || todo+=("$i"); done
