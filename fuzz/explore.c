@@ -1962,6 +1962,23 @@ static void explore_level(struct ex *x, int ops)
 		explore_base(x, 0, 0, 0, 0, ops);
 }
 
+/* The result's flag is its counterexamples'. */
+static void result_not_minimized(struct explore_result *r)
+{
+	r->not_minimized = false;
+	for (int i = 0; i < r->nr_inv; i++)
+		r->not_minimized |= r->inv[i].cex.size && r->inv[i].cex.not_minimized;
+}
+
+/* The counterexamples found in a level above finished (the second search's
+ * last finished level; 0: it never ran) keep the first search's steps. */
+static void mark_not_minimized(struct explore_result *r, int finished)
+{
+	for (int i = 0; i < r->nr_inv; i++)
+		r->inv[i].cex.not_minimized = r->inv[i].cex.level > finished;
+	result_not_minimized(r);
+}
+
 static void explore(const struct protocol *proto, const struct explore_bound *b,
 		    struct explore_result *res, explore_found_fn found, void *ctx, bool progress);
 static void level_done(struct explore_result *r, int ops);
@@ -2063,10 +2080,12 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 				proto->name, ops, res->ops_done);
 		res->end = EXPLORE_INTERRUPTED;
 		explore_result_rewind(res, res->ops_done);
-		res->not_minimized = res->nr_inv > 0 && !b->no_dedup;	/* enumeration's are exact */
+		if (!b->no_dedup)	/* enumeration's are exact */
+			mark_not_minimized(res, 0);
 	} else if (interrupted(&x)) {
 		/* Every level done, not the second search. */
-		res->not_minimized = res->nr_inv > 0 && !b->no_dedup;
+		if (!b->no_dedup)
+			mark_not_minimized(res, 0);
 	} else if (b->shared_stop) {
 		/* Another search of the bound stopped at a violation below where
 		 * this one got to: what this one found above that level is no
@@ -2085,6 +2104,7 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 		hashset_free(&x.worlds);
 		x.shortest = true;
 		x.found = NULL;
+		int minimized = 1;	/* the levels the second search finished */
 		for (int l = 2; l <= res->ops_done; l++) {
 			bool need = false;
 			for (int i = 0; i < res->nr_inv; i++)
@@ -2096,6 +2116,8 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 				for (int k = l; k <= res->ops_done; k++)
 					counts.upto[k].unencodable += res->unencodable - u;
 			}
+			if (!interrupted(&x))
+				minimized = l;
 		}
 		if (x.progress)
 			fprintf(stderr, "rmapfuzz explore: %s: the first search %lu states in %.1f s, "
@@ -2105,10 +2127,11 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 		for (int i = 0; i < res->nr_inv; i++)
 			counts.inv[i].cex = res->inv[i].cex;
 		counts.unencodable = res->unencodable;
-		/* Interrupted here, the counterexamples are the first search's,
-		 * or better: as few operations, maybe more steps than needed. */
-		counts.not_minimized = interrupted(&x);
+		/* Interrupted here, the counterexamples of the levels it had
+		 * not finished are the first search's, or better: as few
+		 * operations, maybe more steps than needed. */
 		*res = counts;
+		mark_not_minimized(res, minimized);
 	}
 	res->seconds = now() - x.t0;
 	if (b->measure) {
@@ -2267,7 +2290,7 @@ void explore_result_rewind(struct explore_result *r, int ops)
 		n++;
 	}
 	r->nr_inv = n;
-	r->not_minimized &= n > 0;
+	result_not_minimized(r);
 	for (int l = 0; l <= ops; l++)
 		for (int i = n; i < EXPLORE_MAX_INVARIANTS; i++)
 			r->upto[l].inv_programs[i] = 0;
@@ -2305,7 +2328,6 @@ void explore_result_merge(struct explore_result *a, const struct explore_result 
 	explore_result_rewind(a, ops);
 	explore_result_rewind(bb, ops);
 	a->end = end;
-	a->not_minimized |= bb->not_minimized;
 	a->parts += bb->parts ? bb->parts : 1;
 	struct explore_level_counts sum = counts_of(a), more = counts_of(bb);
 	counts_add(&sum, &more);
@@ -2321,9 +2343,15 @@ void explore_result_merge(struct explore_result *a, const struct explore_result 
 		a->inv[j].programs += bb->inv[i].programs;
 		for (int l = 0; l <= ops; l++)
 			a->upto[l].inv_programs[j] += bb->upto[l].inv_programs[i];
+		/* Not minimized if either part's may not be: the other part's
+		 * search, finished, says nothing of the programs this one's
+		 * covered. */
 		const struct explore_cex *c = &bb->inv[i].cex;
+		bool not_minimized = a->inv[j].cex.not_minimized || c->not_minimized;
 		if (c->size && cex_better(&a->inv[j].cex, c))
 			a->inv[j].cex = *c;
+		a->inv[j].cex.not_minimized = not_minimized;
 	}
+	result_not_minimized(a);
 	free(bb);
 }

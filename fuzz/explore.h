@@ -133,6 +133,11 @@ struct explore_cex {
 	int level;
 	uint8_t data[PROGRAM_MAX_RECORDS * RECORD_SIZE];	/* the program, replayable */
 	size_t size;
+	/* Its steps and preemptions may not be the fewest: the search of its
+	 * level, or of a part merged into it, was interrupted before the
+	 * second search. One per counterexample, so that a merge says it of
+	 * the ones it is true of, whatever the order of the parts. */
+	bool not_minimized;
 };
 
 /* Why a search ended before its bound's last level (explore_result.end). */
@@ -158,8 +163,7 @@ struct explore_result {
 	 * counts and invariants below are those levels' alone. */
 	int ops_done;
 	enum explore_end end;
-	bool not_minimized;	/* interrupted before the second search made the
-				 * counterexamples' steps and preemptions the fewest */
+	bool not_minimized;	/* some counterexample's cex.not_minimized */
 	int parts;		/* searches joined into it (explore_result_merge) */
 	struct explore_level_counts upto[EXPLORE_MAX_OPS + 1];	/* [L]: after level L */
 	unsigned long candidates;	/* programs in the bound (every shard's) */

@@ -418,8 +418,8 @@ static void json_result(const struct opts *o, const struct explore_result *r, in
 		sb_printf(sb, "%s{\"invariant\": ", i ? ", " : "");
 		sb_json_string(sb, r->inv[i].name);
 		sb_printf(sb, ", \"programs\": %lu, \"ops\": %d, \"steps\": %d, \"preemptions\": %d, "
-			  "\"level\": %d, \"input\": \"", r->inv[i].programs, c->ops, c->steps, c->preemptions,
-			  c->level);
+			  "\"level\": %d, \"not_minimized\": %s, \"input\": \"", r->inv[i].programs, c->ops,
+			  c->steps, c->preemptions, c->level, c->not_minimized ? "true" : "false");
 		hex(c->data, c->size, sb);
 		struct strbuf text = { 0 };
 		records_text(c, &text, "");
@@ -874,7 +874,9 @@ static bool read_levels(const char *line, struct explore_result *r)
 		r->end = EXPLORE_INTERRUPTED;
 	else
 		return false;
-	r->not_minimized = json_field(line, "not_minimized", buf, sizeof(buf)) && !strcmp(buf, "true");
+	/* The result's, after its counterexamples' own. */
+	const char *tail = strstr(line, "\"ops_done\": ");
+	r->not_minimized = json_field(tail, "not_minimized", buf, sizeof(buf)) && !strcmp(buf, "true");
 	const char *s = strstr(line, "\"levels\": [");
 	if (!s)
 		return false;
@@ -1155,6 +1157,9 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 			c->steps = (int)field_ul(s, "steps");
 			c->preemptions = (int)field_ul(s, "preemptions");
 			c->level = (int)field_ul(s, "level");
+			/* Its own, or in a file from before it had one, the
+			 * result's, the next key of that name. */
+			c->not_minimized = json_field(s, "not_minimized", buf, sizeof(buf)) && !strcmp(buf, "true");
 			json_field(s, "input", buf, sizeof(buf));
 			for (size_t i = 0; buf[2 * i] && buf[2 * i + 1] && i < sizeof(c->data); i++) {
 				unsigned v;
@@ -1432,7 +1437,7 @@ int explore_main(int argc, char **argv, const char *version)
 			for (int k = 0; k < res[i].nr_inv; k++)
 				if (res[i].inv[k].cex.size &&
 				    !write_cex(&o, i, result_protocol(&o, res[i].protocol), res[i].inv[k].name,
-					       &res[i].inv[k].cex, !res[i].not_minimized, sb_str(&bound)))
+					       &res[i].inv[k].cex, !res[i].inv[k].cex.not_minimized, sb_str(&bound)))
 					status = 2;
 		sb_free(&bound);
 	}

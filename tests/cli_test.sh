@@ -193,6 +193,14 @@ contains "stop-at-violation: JSON" "$tmp/out" '"ops_done": 2, "end": "at-violati
 cp "$tmp/out" "$tmp/stop.json"
 run 0 "stop-at-violation: --merge" -- "$b" explore --merge "$tmp/stop.json"
 contains "stop-at-violation: merged" "$tmp/out" "linux-3.14: searched every program of 2 operations or fewer (of 3)"
+# Each counterexample says whether its steps are minimized; in a file from
+# before they did, the result's flag is every one's.
+contains "JSON: a counterexample's own not_minimized" "$tmp/stop.json" '"not_minimized": false, "input": "'
+sed -E 's/"not_minimized": false, "input"/"input"/g; s/"not_minimized": false, "levels"/"not_minimized": true, "levels"/' \
+	"$tmp/stop.json" >"$tmp/old-flag.json"
+run 0 "merge: a file from before counterexamples had a flag" -- "$b" explore --merge --json "$tmp/old-flag.json"
+contains "merge: the result's flag, each counterexample's" "$tmp/out" '"not_minimized": true, "input": "'
+lacks "merge: the result's flag, none left false" "$tmp/out" '"not_minimized": false'
 # Shards: a merge of all of them is the bound's result; of some, it says
 # so (a clean shard is no claim of the bound) and keeps which, to be merged
 # again with the rest; a shard twice, or shards of two splits, are refused.

@@ -938,6 +938,55 @@ static void merge_keeps_a_set_up_counterexample(void)
 	CHECK_EQ(r.inv[0].cex.size, 0);
 }
 
+/* "Not minimized" belongs to a counterexample, not to the part that held it:
+ * a merge says it of an invariant whose counterexample any part may have
+ * left unminimized, whatever the parts' order, and of no other. Part a
+ * finished level 2's second search (split-missed-pmd's minimized) but not
+ * level 3's (kernel-bug's, found there, not); part b, searched to level 2,
+ * did not minimize split-missed-pmd; part c did. */
+static void merge_says_not_minimized_per_counterexample(void)
+{
+	struct explore_result a, b, c, m1 = { 0 }, m2 = { 0 }, m3 = { 0 }, r;
+	part_of(&a, 3, EXPLORE_INTERRUPTED, "split-missed-pmd", 2,
+		(struct explore_cex){ .ops = 2, .steps = 7, .level = 2, .size = 20 });
+	a.nr_inv = 2;
+	snprintf(a.inv[1].name, sizeof(a.inv[1].name), "kernel-bug");
+	a.upto[3].inv_programs[1] = a.inv[1].programs = 3;
+	a.inv[1].cex = (struct explore_cex){ .ops = 3, .steps = 9, .level = 3, .size = 24,
+					     .not_minimized = true };
+	a.not_minimized = true;
+	part_of(&b, 2, EXPLORE_COMPLETE, "split-missed-pmd", 2,
+		(struct explore_cex){ .ops = 2, .steps = 8, .level = 2, .size = 20, .not_minimized = true });
+	b.not_minimized = true;
+	part_of(&c, 2, EXPLORE_COMPLETE, "split-missed-pmd", 2,
+		(struct explore_cex){ .ops = 2, .steps = 8, .level = 2, .size = 20 });
+
+	/* Taken back to level 2, a keeps only its minimized one. */
+	r = a;
+	explore_result_rewind(&r, 2);
+	CHECK_EQ(r.nr_inv, 1);
+	CHECK(!r.inv[0].cex.not_minimized);
+	CHECK(!r.not_minimized);
+
+	/* a's steps are the fewer, but b's programs may hold fewer still. */
+	explore_result_merge(&m1, &a);
+	explore_result_merge(&m1, &b);
+	explore_result_merge(&m2, &b);
+	explore_result_merge(&m2, &a);
+	for (const struct explore_result *m = &m1; m; m = m == &m1 ? &m2 : NULL) {
+		CHECK_EQ(m->nr_inv, 1);
+		CHECK_EQ(m->inv[0].cex.steps, 7);
+		CHECK(m->inv[0].cex.not_minimized);
+		CHECK(m->not_minimized);
+	}
+	/* Every part minimized what it kept: so is the merge. */
+	explore_result_merge(&m3, &c);
+	explore_result_merge(&m3, &a);
+	CHECK_EQ(m3.inv[0].cex.steps, 7);
+	CHECK(!m3.inv[0].cex.not_minimized);
+	CHECK(!m3.not_minimized);
+}
+
 /* A merge of shards against the whole search of their levels. */
 static void merged_is_the_level(const struct explore_result *merged, const struct explore_result *three)
 {
@@ -1324,7 +1373,7 @@ TEST_MAIN(T(dedup_matches_enumeration_linux_3_14), T(dedup_reaches_enumerations_
 	  T(dedup_matches_enumeration_every_row_setup), T(small_bound_finds_3_14_keeps_3_15_clean),
 	  T(shards_add_up), T(stop_at_violation_is_the_first_levels_bound),
 	  T(interrupt_keeps_the_levels_done), T(merge_takes_parts_to_the_levels_all_searched),
-	  T(merge_keeps_a_set_up_counterexample),
+	  T(merge_keeps_a_set_up_counterexample), T(merge_says_not_minimized_per_counterexample),
 	  T(dedup_matches_enumeration_late_walks), T(ops_parse_and_print),
 	  T(exec_in_the_menu_finds_no_stack_skip), T(counterexamples_no_longer_than_the_crashers),
 	  T(late_access_finds_move_normal_pmd), T(object_layouts_tell_apart_what_whole_objects_do),
