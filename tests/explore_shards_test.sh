@@ -146,6 +146,23 @@ contains "SIGTERM: said" "$tmp/long.err" "stopped by TERM: 2 running shard(s) st
 check "SIGTERM: no shard kept, no temporary file" [ -z "$(find "$tmp/long" -name 'shard-*' -o -name '.shard-*')" ]
 check "SIGTERM: the campaign kept" [ -s "$tmp/long/campaign" ]
 check "SIGTERM: no explore left running" [ -z "$(pgrep -f "shard [0-9]*/100 --json" || true)" ]
+# The same through a --rmapfuzz wrapper that does not exec: the stop
+# reaches the explorer it runs too (each shard is its own process group),
+# which would otherwise search on, holding the directory's lock.
+printf '#!/bin/sh\n"%s" "$@"\n' "$b" >"$tmp/noexec"
+chmod +x "$tmp/noexec"
+"${tool[@]}" "$tmp/long2" --new --shards 100 --jobs 2 --rmapfuzz "$tmp/noexec" -- -p linux-3.15 >/dev/null 2>"$tmp/long2.err" &
+pid=$!
+for _ in $(seq 100); do grep -q "shard 1/100 started" "$tmp/long2.err" 2>/dev/null && break; sleep 0.1; done
+sleep 1
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+expect_rc "SIGTERM, a wrapper without exec: ends as by the signal" 143 "$rc"
+for _ in $(seq 50); do [ -n "$(pgrep -f "shard [0-9]*/100 --json" || true)" ] || break; sleep 0.1; done
+check "SIGTERM, a wrapper without exec: no explore left running" [ -z "$(pgrep -f "shard [0-9]*/100 --json" || true)" ]
+check "SIGTERM, a wrapper without exec: the lock free" flock -n "$tmp/long2/.explore-shards.lock" true
+pkill -f "shard [0-9]*/100 --json" || true
 
 # One run a directory: a second, while the first holds the lock, is
 # refused; --limit 0 (where it stands) is not.

@@ -65,7 +65,8 @@ search between machines, each runs rmapfuzz explore --shard I/N --json for
 its own shards and the files go into DIR as shard-I-of-N.json (copied
 under another name, then renamed). Needs bash 5.1 or later. A shard that fails stops the run
 (no new shard starts; its error is shown). Ctrl-C or SIGTERM stops the
-running shards and throws their partial results away; the kept ones stay.
+running shards (each its own process group, a --rmapfuzz wrapper's child
+too) and throws their partial results away; the kept ones stay.
 Exit 0 when every shard run ended with its result kept; 1 when one failed
 (with --new, a campaign whose options rmapfuzz explore refuses is removed);
 2 on a bad command line or campaign file; 130 or 143 after a signal.
@@ -321,12 +322,18 @@ run_bin=$tmp/rmapfuzz
 echo "$rf_name: $(rf_rel "$(rf_abs "$dir")"): $nkept of $shards shards kept; ${#todo[@]} to run now, $jobs at a time, by $("$run_bin" --version)${deadline:+; none started after $(date -d "@$deadline" '+%F %T')}" >&2
 
 declare -A pid_of=() t0_of=()
+# A background job of this script is no group leader, so setsid makes it
+# one without a fork: its pid is its group's.
+new_group=()
+if command -v setsid >/dev/null; then new_group=(setsid); fi
 failed=0 ran=0 spent=0
 # shellcheck disable=SC2317 # the traps run it
 stop_all() { # SIGNAL [EXIT]: the shards stopped, then end by SIGNAL (or exit EXIT)
 	local sig=$1 i rc n=${#pid_of[@]}
 	trap '' INT TERM HUP
-	for i in "${!pid_of[@]}"; do kill -TERM "${pid_of[$i]}" 2>/dev/null || true; done
+	for i in "${!pid_of[@]}"; do
+		kill -TERM -- "-${pid_of[$i]}" 2>/dev/null || kill -TERM "${pid_of[$i]}" 2>/dev/null || true
+	done
 	for i in "${!pid_of[@]}"; do
 		rc=0
 		wait "${pid_of[$i]}" 2>/dev/null || rc=$?
@@ -372,7 +379,9 @@ start_shard() { # I
 		nkept=$((nkept + 1))
 		return
 	fi
-	"$run_bin" explore "${explore_args[@]}" --shard "$i/$shards" --json \
+	# Its own process group (setsid), so that a stop reaches whatever a
+	# --rmapfuzz wrapper runs too, not only the wrapper.
+	"${new_group[@]}" "$run_bin" explore "${explore_args[@]}" --shard "$i/$shards" --json \
 		>"$dir/.shard-$i-of-$shards.json.tmp" 2>"$tmp/$i.err" &
 	pid_of[$i]=$!
 	t0_of[$i]=$(rf_now)
