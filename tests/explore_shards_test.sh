@@ -60,6 +60,16 @@ contains "batches of 2: said" "$tmp/batch2.err" "(in 2 batches of at most 2 file
 contains "batches of 1: said" "$tmp/batch1.err" "(in 3 batches of at most 1 files, their merges merged)"
 lacks "no batches below the batch size" "$tmp/batch10000.err" "batches"
 contains "the batched merge: the bound's claim" "$tmp/batch2.out" "| linux-3.15 | clean within the bound |"
+# Fewer paths a batch where they would not fit in the bytes allowed: room
+# for two paths (each "$d/shard-I-of-3.json", its NUL and its pointer).
+suffix=/shard-2-of-3.json
+p=$((${#d} + ${#suffix} + 9))
+EXPLORE_SHARDS_ARG_BYTES=$((2 * p + 1)) "${tool[@]}" "$d" --limit 0 --rmapfuzz "$b" 2>"$tmp/bytes.err" |
+	grep -vE ' in [0-9.]+ s$' | sed -E 's/[|] [0-9.]+ [|]$/|/' >"$tmp/bytes.out"
+same "a merge in batches by bytes is the merge" "$(cat "$tmp/batch10000.out")" "$(cat "$tmp/bytes.out")"
+contains "batches by bytes: said" "$tmp/bytes.err" "(in 2 batches of at most 2 files, their merges merged)"
+EXPLORE_SHARDS_ARG_BYTES=x "${tool[@]}" "$d" --limit 0 --rmapfuzz "$b" >/dev/null 2>"$tmp/bytesx.err"
+contains "a bad byte count: said" "$tmp/bytesx.err" "EXPLORE_SHARDS_ARG_BYTES=x: not a count of bytes"
 merged 0 >"$tmp/batch0.out"
 contains "a bad batch size: said" "$tmp/batch0.err" "EXPLORE_SHARDS_MERGE_BATCH=0: not a count of files"
 contains "a bad batch size: the default used" "$tmp/batch0.out" "| linux-3.15 | clean within the bound |"

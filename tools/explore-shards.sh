@@ -256,6 +256,19 @@ print_merge() {
 		rf_err "EXPLORE_SHARDS_MERGE_BATCH=$batch: not a count of files (1 to 9999999); 10000 it is"
 		batch=10000
 	fi
+	# And no more paths than fit in EXPLORE_SHARDS_ARG_BYTES (default
+	# 1,000,000, half the usual limit, the environment's room left): a
+	# long DIR makes each path longer. Each costs its bytes, its NUL and
+	# its pointer; the last shard's path is the longest.
+	local bytes=${EXPLORE_SHARDS_ARG_BYTES:-1000000}
+	if ! [[ $bytes =~ ^[1-9][0-9]{0,8}$ ]]; then
+		rf_err "EXPLORE_SHARDS_ARG_BYTES=$bytes: not a count of bytes (1 to 999999999); 1000000 it is"
+		bytes=1000000
+	fi
+	local last=${files[${#files[@]} - 1]}
+	local fit=$((bytes / (${#last} + 9)))
+	[ "$fit" -ge 1 ] || fit=1
+	[ "$batch" -le "$fit" ] || batch=$fit
 	if [ "${#files[@]}" -le "$batch" ]; then
 		"$bin" explore --merge "${files[@]}" || rf_err "the merge failed (exit $?): $why"
 		return 0
