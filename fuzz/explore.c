@@ -1971,11 +1971,17 @@ static void result_not_minimized(struct explore_result *r)
 }
 
 /* The counterexamples found in a level above finished (the second search's
- * last finished level; 0: it never ran) keep the first search's steps. */
-static void mark_not_minimized(struct explore_result *r, int finished)
+ * last finished level; 0: it never ran) keep the first search's steps; so
+ * does one found above the level the second search took for its invariant
+ * (min_ops, when it ran: the fewest operations broke it only in schedules
+ * no input holds). A set-up's (no step) is as short as any. */
+static void mark_not_minimized(struct explore_result *r, int finished, const int *min_ops)
 {
-	for (int i = 0; i < r->nr_inv; i++)
-		r->inv[i].cex.not_minimized = r->inv[i].cex.level > finished;
+	for (int i = 0; i < r->nr_inv; i++) {
+		struct explore_cex *c = &r->inv[i].cex;
+		c->not_minimized = c->size && c->steps > 0 &&
+				   (c->level > finished || (min_ops && c->level != min_ops[i]));
+	}
 	result_not_minimized(r);
 }
 
@@ -2072,7 +2078,10 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 	/* --measure's figures are of every state searched, a level cut short
 	 * included: its line says so where the result's count is less. */
 	unsigned long searched = res->states;
-	if (cut_short && interrupted(&x)) {
+	/* Read once: a stop between two reads would skip both the flags and
+	 * the second search. */
+	bool stop = interrupted(&x);
+	if (cut_short && stop) {
 		/* The level under way is not a claim: back to the last one done. */
 		if (progress)
 			fprintf(stderr, "rmapfuzz explore: %s: interrupted in the level of %d operations: "
@@ -2081,11 +2090,11 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 		res->end = EXPLORE_INTERRUPTED;
 		explore_result_rewind(res, res->ops_done);
 		if (!b->no_dedup)	/* enumeration's are exact */
-			mark_not_minimized(res, 0);
-	} else if (interrupted(&x)) {
+			mark_not_minimized(res, 0, NULL);
+	} else if (stop) {
 		/* Every level done, not the second search. */
 		if (!b->no_dedup)
-			mark_not_minimized(res, 0);
+			mark_not_minimized(res, 0, NULL);
 	} else if (b->shared_stop) {
 		/* Another search of the bound stopped at a violation below where
 		 * this one got to: what this one found above that level is no
@@ -2096,7 +2105,7 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 			explore_result_rewind(res, l && l < res->ops_done ? l : res->ops_done);
 		}
 	}
-	if (!b->no_dedup && res->nr_inv && !interrupted(&x)) {
+	if (!b->no_dedup && res->nr_inv && !stop) {
 		res->seconds = now() - x.t0;
 		struct explore_result counts = *res;
 		hashset_free(&x.visited);
@@ -2131,7 +2140,7 @@ static void explore(const struct protocol *proto, const struct explore_bound *b,
 		 * not finished are the first search's, or better: as few
 		 * operations, maybe more steps than needed. */
 		*res = counts;
-		mark_not_minimized(res, minimized);
+		mark_not_minimized(res, minimized, x.min_ops);
 	}
 	res->seconds = now() - x.t0;
 	if (b->measure) {
@@ -2283,8 +2292,10 @@ void explore_result_rewind(struct explore_result *r, int ops)
 		 * leave the invariant none; it is a program of ops operations
 		 * or fewer, in the claim. One of more operations is a later
 		 * level's: every violation by then was unencodable. */
-		if (r->inv[n].cex.ops > ops)
+		if (r->inv[n].cex.ops > ops) {
 			r->inv[n].cex.size = 0;
+			r->inv[n].cex.not_minimized = false;
+		}
 		for (int l = 0; l <= ops; l++)
 			r->upto[l].inv_programs[n] = r->upto[l].inv_programs[i];
 		n++;
@@ -2343,14 +2354,16 @@ void explore_result_merge(struct explore_result *a, const struct explore_result 
 		a->inv[j].programs += bb->inv[i].programs;
 		for (int l = 0; l <= ops; l++)
 			a->upto[l].inv_programs[j] += bb->upto[l].inv_programs[i];
-		/* Not minimized if either part's may not be: the other part's
-		 * search, finished, says nothing of the programs this one's
-		 * covered. */
-		const struct explore_cex *c = &bb->inv[i].cex;
-		bool not_minimized = a->inv[j].cex.not_minimized || c->not_minimized;
+		/* Not minimized if a part's of as many operations as the one
+		 * kept may not be: another part's search, finished, says
+		 * nothing of the programs that part covered. A part's of more
+		 * operations is no rival (the fewest operations come first). */
+		const struct explore_cex old = a->inv[j].cex, *c = &bb->inv[i].cex;
 		if (c->size && cex_better(&a->inv[j].cex, c))
 			a->inv[j].cex = *c;
-		a->inv[j].cex.not_minimized = not_minimized;
+		struct explore_cex *k = &a->inv[j].cex;
+		k->not_minimized = k->size && ((old.size && old.ops == k->ops && old.not_minimized) ||
+					       (c->size && c->ops == k->ops && c->not_minimized));
 	}
 	result_not_minimized(a);
 	free(bb);

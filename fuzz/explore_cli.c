@@ -270,10 +270,14 @@ static void searched_text(const struct explore_result *r, int max_ops, struct st
 				  ? "interrupted in the next level"
 				  : "stopped after the first level that broke an invariant "
 				    "(--stop-at-violation); an invariant only longer programs break is not sought");
-	if (r->not_minimized)
-		sb_printf(sb, "%sthe counterexamples have the fewest operations, but their steps and "
-			  "preemptions are not minimized (interrupted before the second search ended)",
-			  sb->len ? "; " : "");
+	if (!r->not_minimized)
+		return;
+	sb_printf(sb, "%sthe counterexamples have the fewest operations, but the steps and preemptions of ",
+		  sb->len ? "; " : "");
+	for (int i = 0, n = 0; i < r->nr_inv; i++)
+		if (r->inv[i].cex.size && r->inv[i].cex.not_minimized)
+			sb_printf(sb, "%s%s's", n++ ? ", " : "", r->inv[i].name);
+	sb_printf(sb, " are not minimized (interrupted before the second search ended)");
 }
 
 static void bound_text(const struct explore_bound *b, struct strbuf *sb)

@@ -68,8 +68,12 @@ EXPLORE_SHARDS_ARG_BYTES=$((2 * p + 1)) "${tool[@]}" "$d" --limit 0 --rmapfuzz "
 	grep -vE ' in [0-9.]+ s$' | sed -E 's/[|] [0-9.]+ [|]$/|/' >"$tmp/bytes.out"
 same "a merge in batches by bytes is the merge" "$(cat "$tmp/batch10000.out")" "$(cat "$tmp/bytes.out")"
 contains "batches by bytes: said" "$tmp/bytes.err" "(in 2 batches of at most 2 files, their merges merged)"
-EXPLORE_SHARDS_ARG_BYTES=x "${tool[@]}" "$d" --limit 0 --rmapfuzz "$b" >/dev/null 2>"$tmp/bytesx.err"
+EXPLORE_SHARDS_ARG_BYTES=$((2 * p - 1)) "${tool[@]}" "$d" --limit 0 --rmapfuzz "$b" >/dev/null 2>"$tmp/bytes1.err"
+contains "batches by bytes: a byte short of two paths, one" "$tmp/bytes1.err" "(in 3 batches of at most 1 files, their merges merged)"
+EXPLORE_SHARDS_ARG_BYTES=x "${tool[@]}" "$d" --limit 0 --rmapfuzz "$b" >"$tmp/bytesx.out" 2>"$tmp/bytesx.err"
 contains "a bad byte count: said" "$tmp/bytesx.err" "EXPLORE_SHARDS_ARG_BYTES=x: not a count of bytes"
+lacks "a bad byte count: the default used" "$tmp/bytesx.err" "batches"
+contains "a bad byte count: the merge" "$tmp/bytesx.out" "| linux-3.15 | clean within the bound |"
 merged 0 >"$tmp/batch0.out"
 contains "a bad batch size: said" "$tmp/batch0.err" "EXPLORE_SHARDS_MERGE_BATCH=0: not a count of files"
 contains "a bad batch size: the default used" "$tmp/batch0.out" "| linux-3.15 | clean within the bound |"
@@ -172,7 +176,6 @@ expect_rc "SIGTERM, a wrapper without exec: ends as by the signal" 143 "$rc"
 for _ in $(seq 50); do [ -n "$(pgrep -f "shard [0-9]*/100 --json" || true)" ] || break; sleep 0.1; done
 check "SIGTERM, a wrapper without exec: no explore left running" [ -z "$(pgrep -f "shard [0-9]*/100 --json" || true)" ]
 check "SIGTERM, a wrapper without exec: the lock free" flock -n "$tmp/long2/.explore-shards.lock" true
-pkill -f "shard [0-9]*/100 --json" || true
 
 # One run a directory: a second, while the first holds the lock, is
 # refused; --limit 0 (where it stands) is not.

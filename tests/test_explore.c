@@ -985,6 +985,34 @@ static void merge_says_not_minimized_per_counterexample(void)
 	CHECK_EQ(m3.inv[0].cex.steps, 7);
 	CHECK(!m3.inv[0].cex.not_minimized);
 	CHECK(!m3.not_minimized);
+
+	/* A part's unminimized counterexample of more operations than the
+	 * one kept is no rival, in any order of the parts, nor once a rewind
+	 * drops it: d broke split-missed-pmd only at level 3, e at level 2
+	 * (minimized), f searched level 2 clean. */
+	struct explore_result d, e, f;
+	part_of(&d, 3, EXPLORE_COMPLETE, "split-missed-pmd", 3,
+		(struct explore_cex){ .ops = 3, .steps = 9, .level = 3, .size = 24, .not_minimized = true });
+	d.not_minimized = true;
+	part_of(&e, 3, EXPLORE_COMPLETE, "split-missed-pmd", 2,
+		(struct explore_cex){ .ops = 2, .steps = 7, .level = 2, .size = 20 });
+	part_of(&f, 2, EXPLORE_COMPLETE, "split-missed-pmd", 3, (struct explore_cex){ 0 });
+	f.nr_inv = 0;
+	const struct explore_result *orders[3][3] = { { &d, &e, &f }, { &d, &f, &e }, { &f, &e, &d } };
+	for (int o = 0; o < 3; o++) {
+		struct explore_result m = { 0 };
+		for (int k = 0; k < 3; k++)
+			explore_result_merge(&m, orders[o][k]);
+		CHECK_EQ(m.ops_done, 2);
+		CHECK_EQ(m.nr_inv, 1);
+		CHECK_EQ(m.inv[0].cex.ops, 2);
+		CHECK(!m.inv[0].cex.not_minimized);
+		CHECK(!m.not_minimized);
+	}
+	r = d;
+	explore_result_rewind(&r, 2);
+	CHECK_EQ(r.nr_inv, 0);
+	CHECK(!r.not_minimized);
 }
 
 /* A merge of shards against the whole search of their levels. */

@@ -265,7 +265,7 @@ print_merge() {
 		rf_err "EXPLORE_SHARDS_ARG_BYTES=$bytes: not a count of bytes (1 to 999999999); 1000000 it is"
 		bytes=1000000
 	fi
-	local last=${files[${#files[@]} - 1]}
+	local last=${files[${#files[@]} - 1]} LC_ALL=C	# ${#last} in bytes
 	local fit=$((bytes / (${#last} + 9)))
 	[ "$fit" -ge 1 ] || fit=1
 	[ "$batch" -le "$fit" ] || batch=$fit
@@ -335,8 +335,10 @@ run_bin=$tmp/rmapfuzz
 echo "$rf_name: $(rf_rel "$(rf_abs "$dir")"): $nkept of $shards shards kept; ${#todo[@]} to run now, $jobs at a time, by $("$run_bin" --version)${deadline:+; none started after $(date -d "@$deadline" '+%F %T')}" >&2
 
 declare -A pid_of=() t0_of=()
-# A background job of this script is no group leader, so setsid makes it
-# one without a fork: its pid is its group's.
+# Without job control (set +m: a SHELLOPTS exported from an interactive
+# shell can turn it on here) a background job of this script is no group
+# leader, so setsid makes it one without a fork: its pid is its group's.
+set +m
 new_group=()
 if command -v setsid >/dev/null; then new_group=(setsid); fi
 failed=0 ran=0 spent=0
@@ -350,6 +352,9 @@ stop_all() { # SIGNAL [EXIT]: the shards stopped, then end by SIGNAL (or exit EX
 	for i in "${!pid_of[@]}"; do
 		rc=0
 		wait "${pid_of[$i]}" 2>/dev/null || rc=$?
+		# What a wrapper ran may outlive it a moment, the lock held: a
+		# few seconds for the group to go.
+		for _ in $(seq 50); do kill -0 -- "-${pid_of[$i]}" 2>/dev/null || break; sleep 0.1; done
 		# One that ended whole before the stop reached it is kept.
 		if [ "$rc" -eq 0 ] && shard_whole "$dir/.shard-$i-of-$shards.json.tmp"; then
 			keep_shard "$i"
