@@ -148,13 +148,18 @@ absent "--new with a protocol explore refuses: no campaign" "$tmp/n3/campaign"
 
 # A stop (SIGTERM) mid-shard: the running shards' partial results go, the
 # kept ones stay; exit 143. (The default bound: a shard of 100 takes minutes.)
-"${tool[@]}" "$tmp/long" --new --shards 100 --jobs 2 --rmapfuzz "$b" -- -p linux-3.15 >"$tmp/long.out" 2>"$tmp/long.err" &
-pid=$!
-for _ in $(seq 100); do grep -q "shard 1/100 started" "$tmp/long.err" 2>/dev/null && break; sleep 0.1; done
-sleep 1
-kill -TERM "$pid"
-rc=0
-wait "$pid" || rc=$?
+# stop_mid_shard DIR RMAPFUZZ: a campaign of the default bound in DIR,
+# stopped by SIGTERM once both its shards run; rc is the run's exit.
+stop_mid_shard() {
+	"${tool[@]}" "$1" --new --shards 100 --jobs 2 --rmapfuzz "$2" -- -p linux-3.15 >"$1.out" 2>"$1.err" &
+	local pid=$!
+	for _ in $(seq 100); do grep -q "shard 1/100 started" "$1.err" 2>/dev/null && break; sleep 0.1; done
+	sleep 1
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+}
+stop_mid_shard "$tmp/long" "$b"
 expect_rc "SIGTERM: ends as by the signal" 143 "$rc"
 contains "SIGTERM: said" "$tmp/long.err" "stopped by TERM: 2 running shard(s) stopped, their partial results thrown away"
 check "SIGTERM: no shard kept, no temporary file" [ -z "$(find "$tmp/long" -name 'shard-*' -o -name '.shard-*')" ]
@@ -165,13 +170,7 @@ check "SIGTERM: no explore left running" [ -z "$(pgrep -f "shard [0-9]*/100 --js
 # which would otherwise search on, holding the directory's lock.
 printf '#!/bin/sh\n"%s" "$@"\n' "$b" >"$tmp/noexec"
 chmod +x "$tmp/noexec"
-"${tool[@]}" "$tmp/long2" --new --shards 100 --jobs 2 --rmapfuzz "$tmp/noexec" -- -p linux-3.15 >/dev/null 2>"$tmp/long2.err" &
-pid=$!
-for _ in $(seq 100); do grep -q "shard 1/100 started" "$tmp/long2.err" 2>/dev/null && break; sleep 0.1; done
-sleep 1
-kill -TERM "$pid"
-rc=0
-wait "$pid" || rc=$?
+stop_mid_shard "$tmp/long2" "$tmp/noexec"
 expect_rc "SIGTERM, a wrapper without exec: ends as by the signal" 143 "$rc"
 for _ in $(seq 50); do [ -n "$(pgrep -f "shard [0-9]*/100 --json" || true)" ] || break; sleep 0.1; done
 check "SIGTERM, a wrapper without exec: no explore left running" [ -z "$(pgrep -f "shard [0-9]*/100 --json" || true)" ]
