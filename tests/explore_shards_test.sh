@@ -150,15 +150,24 @@ absent "--new with a protocol explore refuses: no campaign" "$tmp/n3/campaign"
 # kept ones stay; exit 143. (The default bound: a shard of 100 takes minutes.)
 # stop_mid_shard DIR RMAPFUZZ: a campaign of the default bound in DIR,
 # stopped by SIGTERM once both its shards run; rc is the run's exit.
-stop_mid_shard() {
+# start_long DIR RMAPFUZZ: such a campaign started, pid its run's, once
+# both its shards run.
+start_long() {
 	"${tool[@]}" "$1" --new --shards 100 --jobs 2 --rmapfuzz "$2" -- -p linux-3.15 >"$1.out" 2>"$1.err" &
-	local pid=$!
+	pid=$!
 	for _ in $(seq 100); do grep -q "shard 1/100 started" "$1.err" 2>/dev/null && break; sleep 0.1; done
 	sleep 1
+}
+stop_mid_shard() {
+	start_long "$1" "$2"
 	kill -TERM "$pid"
 	rc=0
 	wait "$pid" || rc=$?
 }
+# The shards' explorers (or what a wrapper execs), and their states (T:
+# stopped).
+long_shards() { pgrep -f "${1:-shard [0-9]*/100 --json}" || true; }
+states_of() { local p; for p in "$@"; do ps -o stat= -p "$p" | cut -c1; done | sort -u | paste -sd, -; }
 stop_mid_shard "$tmp/long" "$b"
 expect_rc "SIGTERM: ends as by the signal" 143 "$rc"
 contains "SIGTERM: said" "$tmp/long.err" "stopped by TERM: 2 running shard(s) stopped, their partial results thrown away"
@@ -175,6 +184,61 @@ expect_rc "SIGTERM, a wrapper without exec: ends as by the signal" 143 "$rc"
 for _ in $(seq 50); do [ -n "$(pgrep -f "shard [0-9]*/100 --json" || true)" ] || break; sleep 0.1; done
 check "SIGTERM, a wrapper without exec: no explore left running" [ -z "$(pgrep -f "shard [0-9]*/100 --json" || true)" ]
 check "SIGTERM, a wrapper without exec: the lock free" flock -n "$tmp/long2/.explore-shards.lock" true
+
+# Ctrl-Z (SIGTSTP) suspends the run and its shards, which the terminal's
+# stop would not reach in their own process groups; SIGCONT goes on with
+# both.
+start_long "$tmp/susp" "$b"
+mapfile -t sp < <(long_shards)
+same "SIGTSTP: two shards run" 2 "${#sp[@]}"
+kill -TSTP "$pid"
+for _ in $(seq 50); do [ "$(states_of "$pid")" = T ] && break; sleep 0.1; done
+same "SIGTSTP: the run stopped" T "$(states_of "$pid")"
+same "SIGTSTP: its shards stopped" T "$(states_of "${sp[@]}")"
+contains "SIGTSTP: said" "$tmp/susp.err" "suspended, its 2 running shard(s) with it"
+kill -CONT "$pid"
+for _ in $(seq 50); do grep -q "going on" "$tmp/susp.err" && break; sleep 0.1; done
+sleep 0.5
+check "SIGCONT: the run goes on" [ "$(states_of "$pid")" != T ]
+st=$(states_of "${sp[@]}")
+check "SIGCONT: its shards still there" [ -n "$st" ]
+same "SIGCONT: its shards go on (none stopped)" "" "$(echo "$st" | tr -cd T)"
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+expect_rc "SIGTSTP, SIGCONT, then SIGTERM: ends as by the signal" 143 "$rc"
+check "SIGTSTP, SIGCONT, then SIGTERM: no explore left running" [ -z "$(long_shards)" ]
+# A stop while suspended: the shards are continued to take it.
+start_long "$tmp/susp2" "$b"
+mapfile -t sp < <(long_shards)
+kill -TSTP "$pid"
+for _ in $(seq 50); do [ "$(states_of "$pid")" = T ] && break; sleep 0.1; done
+kill -TERM "$pid"
+kill -CONT "$pid"
+rc=0
+wait "$pid" || rc=$?
+expect_rc "SIGTERM while suspended: ends as by the signal" 143 "$rc"
+for _ in $(seq 50); do [ -n "$(long_shards)" ] || break; sleep 0.1; done
+check "SIGTERM while suspended: no explore left running" [ -z "$(long_shards)" ]
+
+# A second stop kills the shards rather than wait for them (here shards
+# that do not take SIGTERM).
+printf '#!/bin/sh\ncase "$*" in *--shard*) trap "" TERM; exec sleep 61.5 ;; esac\nexec "%s" "$@"\n' "$b" >"$tmp/deaf"
+chmod +x "$tmp/deaf"
+start_long "$tmp/deaf2" "$tmp/deaf"
+kill -TERM "$pid"
+sleep 1
+check "a first stop waits for shards that have not stopped" kill -0 "$pid"
+t0=$(date +%s)
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+expect_rc "a second stop: ends as by the signal" 143 "$rc"
+check "a second stop: at once" [ $(($(date +%s) - t0)) -lt 20 ]
+contains "a second stop: said" "$tmp/deaf2.err" "stopped again by TERM: the running shard(s) killed"
+for _ in $(seq 50); do [ -n "$(long_shards "sleep 61.5")" ] || break; sleep 0.1; done
+check "a second stop: no shard left running" [ -z "$(long_shards "sleep 61.5")" ]
+check "a second stop: no temporary file" [ -z "$(find "$tmp/deaf2" -name '.shard-*')" ]
 
 # One run a directory: a second, while the first holds the lock, is
 # refused; --limit 0 (where it stands) is not.

@@ -66,7 +66,9 @@ its own shards and the files go into DIR as shard-I-of-N.json (copied
 under another name, then renamed). Needs bash 5.1 or later. A shard that fails stops the run
 (no new shard starts; its error is shown). Ctrl-C or SIGTERM stops the
 running shards (each its own process group, a --rmapfuzz wrapper's child
-too) and throws their partial results away; the kept ones stay.
+too) and throws their partial results away; the kept ones stay. A second
+one kills them without waiting. Ctrl-Z (SIGTSTP) suspends the run and its
+running shards; fg (or SIGCONT) goes on with both.
 Exit 0 when every shard run ended with its result kept; 1 when one failed
 (with --new, a campaign whose options rmapfuzz explore refuses is removed);
 2 on a bad command line or campaign file; 130 or 143 after a signal.
@@ -341,14 +343,25 @@ declare -A pid_of=() t0_of=()
 set +m
 new_group=()
 if command -v setsid >/dev/null; then new_group=(setsid); fi
-failed=0 ran=0 spent=0
-# shellcheck disable=SC2317 # the traps run it
+failed=0 ran=0 spent=0 resumed=0
+# shellcheck disable=SC2317 # the traps run them
+signal_shards() { # SIGNAL: to every running shard's process group
+	local i
+	for i in "${!pid_of[@]}"; do
+		kill -s "$1" -- "-${pid_of[$i]}" 2>/dev/null || kill -s "$1" "${pid_of[$i]}" 2>/dev/null || true
+	done
+}
+# shellcheck disable=SC2317
 stop_all() { # SIGNAL [EXIT]: the shards stopped, then end by SIGNAL (or exit EXIT)
 	local sig=$1 i rc n=${#pid_of[@]}
-	trap '' INT TERM HUP
-	for i in "${!pid_of[@]}"; do
-		kill -TERM -- "-${pid_of[$i]}" 2>/dev/null || kill -TERM "${pid_of[$i]}" 2>/dev/null || true
-	done
+	# A second stop does not wait for the shards: it kills them.
+	trap 'kill_all INT' INT
+	trap 'kill_all TERM' TERM
+	trap 'kill_all HUP' HUP
+	trap '' TSTP
+	signal_shards TERM
+	# A suspended shard takes its stop once it runs.
+	signal_shards CONT
 	for i in "${!pid_of[@]}"; do
 		rc=0
 		wait "${pid_of[$i]}" 2>/dev/null || rc=$?
@@ -364,13 +377,31 @@ stop_all() { # SIGNAL [EXIT]: the shards stopped, then end by SIGNAL (or exit EX
 	done
 	echo "$rf_name: stopped by $sig: $n running shard(s) stopped, their partial results thrown away; $ran kept this time" >&2
 	rm -rf "$tmp"
-	trap - INT TERM HUP
+	trap - INT TERM HUP TSTP
 	[ -z "${2:-}" ] || exit "$2"
 	kill -s "$sig" $$
+}
+# shellcheck disable=SC2317
+kill_all() { # SIGNAL: a second stop, during stop_all's wait
+	trap '' INT TERM HUP
+	echo "$rf_name: stopped again by $1: the running shard(s) killed" >&2
+	signal_shards KILL
+}
+# Ctrl-Z: the shards are in process groups of their own, which the
+# terminal's stop does not reach; they stop with the run and go on with it.
+# shellcheck disable=SC2317
+suspend_all() {
+	signal_shards STOP
+	echo "$rf_name: suspended, its ${#pid_of[@]} running shard(s) with it (fg, or kill -CONT $$, to go on)" >&2
+	kill -s STOP $$
+	signal_shards CONT
+	echo "$rf_name: going on" >&2
+	resumed=1
 }
 trap 'stop_all INT' INT
 trap 'stop_all TERM' TERM
 trap 'stop_all HUP' HUP
+trap suspend_all TSTP
 
 # A shard's output is its result when explore searched every level of the
 # bound (end complete or at-violation) and wrote the document to its end.
@@ -450,9 +481,11 @@ while :; do
 	[ "${#pid_of[@]}" -gt 0 ] || break
 	# Whichever shard ends first (its pid and status); a signal's trap
 	# runs during the wait.
-	done_pid="" rc=0
+	done_pid="" rc=0 resumed=0
 	wait -n -p done_pid "${pid_of[@]}" || rc=$?
-	if [ -z "$done_pid" ]; then
+	# Suspended and continued (suspend_all): no shard's end yet.
+	if [ -z "${done_pid:-}" ] && [ "$resumed" = 1 ]; then continue; fi
+	if [ -z "${done_pid:-}" ]; then
 		# No shard's end to take (a bash without wait -p, or a wait that
 		# failed): stop rather than spin.
 		rf_err "wait -n -p failed (exit $rc; it needs bash 5.1): stopping"
@@ -465,7 +498,7 @@ while :; do
 		fi
 	done
 done
-trap - INT TERM HUP
+trap - INT TERM HUP TSTP
 rm -rf "$tmp"
 print_merge
 exit "$failed"
