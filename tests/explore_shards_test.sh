@@ -158,31 +158,62 @@ start_long() {
 	for _ in $(seq 100); do grep -q "shard 1/100 started" "$1.err" 2>/dev/null && break; sleep 0.1; done
 	sleep 1
 }
-stop_mid_shard() {
-	start_long "$1" "$2"
-	kill -TERM "$pid"
+# wait_run WHAT: the run pid ended within 30 s, rc its exit; else it and
+# its shards are killed (a test of a stop that hangs fails, not hangs).
+wait_run() {
+	local s
+	for _ in $(seq 300); do
+		s=$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)
+		if [ -z "$s" ] || [ "$s" = Z ]; then break; fi
+		sleep 0.1
+	done
+	if [ -n "$s" ] && [ "$s" != Z ]; then
+		fail "$1: the run did not end in 30 s (killed)"
+		kill_leftovers
+		kill -KILL "$pid" 2>/dev/null
+	fi
 	rc=0
 	wait "$pid" || rc=$?
 }
-# The shards' explorers (or what a wrapper execs), and their states (T:
+stop_mid_shard() {
+	start_long "$1" "$2"
+	kill -TERM "$pid"
+	wait_run "$3"
+}
+# This test's shards (whatever runs with its output in this test's
+# directory: an explorer, or what a wrapper execs), and their states (T:
 # stopped).
-long_shards() { pgrep -f "${1:-shard [0-9]*/100 --json}" || true; }
+long_shards() {
+	local f p
+	for f in /proc/[0-9]*/fd/1; do
+		case $(readlink "$f" 2>/dev/null) in "$tmp"/*/.shard-*) ;; *) continue ;; esac
+		p=${f#/proc/}
+		echo "${p%%/*}"
+	done
+}
 states_of() { local p; for p in "$@"; do ps -o stat= -p "$p" | cut -c1; done | sort -u | paste -sd, -; }
-stop_mid_shard "$tmp/long" "$b"
+# Whatever a failed check left running goes with the test.
+kill_leftovers() {
+	local p
+	for p in $(long_shards); do kill -KILL "$p" 2>/dev/null; done
+	return 0
+}
+trap 'kill_leftovers; rm -rf "$tmp"' EXIT
+stop_mid_shard "$tmp/long" "$b" "SIGTERM"
 expect_rc "SIGTERM: ends as by the signal" 143 "$rc"
 contains "SIGTERM: said" "$tmp/long.err" "stopped by TERM: 2 running shard(s) stopped, their partial results thrown away"
 check "SIGTERM: no shard kept, no temporary file" [ -z "$(find "$tmp/long" -name 'shard-*' -o -name '.shard-*')" ]
 check "SIGTERM: the campaign kept" [ -s "$tmp/long/campaign" ]
-check "SIGTERM: no explore left running" [ -z "$(pgrep -f "shard [0-9]*/100 --json" || true)" ]
+check "SIGTERM: no explore left running" [ -z "$(long_shards)" ]
 # The same through a --rmapfuzz wrapper that does not exec: the stop
 # reaches the explorer it runs too (each shard is its own process group),
 # which would otherwise search on, holding the directory's lock.
 printf '#!/bin/sh\n"%s" "$@"\n' "$b" >"$tmp/noexec"
 chmod +x "$tmp/noexec"
-stop_mid_shard "$tmp/long2" "$tmp/noexec"
+stop_mid_shard "$tmp/long2" "$tmp/noexec" "SIGTERM, a wrapper without exec"
 expect_rc "SIGTERM, a wrapper without exec: ends as by the signal" 143 "$rc"
-for _ in $(seq 50); do [ -n "$(pgrep -f "shard [0-9]*/100 --json" || true)" ] || break; sleep 0.1; done
-check "SIGTERM, a wrapper without exec: no explore left running" [ -z "$(pgrep -f "shard [0-9]*/100 --json" || true)" ]
+for _ in $(seq 50); do [ -n "$(long_shards)" ] || break; sleep 0.1; done
+check "SIGTERM, a wrapper without exec: no explore left running" [ -z "$(long_shards)" ]
 check "SIGTERM, a wrapper without exec: the lock free" flock -n "$tmp/long2/.explore-shards.lock" true
 
 # Ctrl-Z (SIGTSTP) suspends the run and its shards, which the terminal's
@@ -204,8 +235,7 @@ st=$(states_of "${sp[@]}")
 check "SIGCONT: its shards still there" [ -n "$st" ]
 same "SIGCONT: its shards go on (none stopped)" "" "$(echo "$st" | tr -cd T)"
 kill -TERM "$pid"
-rc=0
-wait "$pid" || rc=$?
+wait_run "SIGTSTP, SIGCONT, then SIGTERM"
 expect_rc "SIGTSTP, SIGCONT, then SIGTERM: ends as by the signal" 143 "$rc"
 check "SIGTSTP, SIGCONT, then SIGTERM: no explore left running" [ -z "$(long_shards)" ]
 # A stop while suspended: the shards are continued to take it.
@@ -215,8 +245,7 @@ kill -TSTP "$pid"
 for _ in $(seq 50); do [ "$(states_of "$pid")" = T ] && break; sleep 0.1; done
 kill -TERM "$pid"
 kill -CONT "$pid"
-rc=0
-wait "$pid" || rc=$?
+wait_run "SIGTERM while suspended"
 expect_rc "SIGTERM while suspended: ends as by the signal" 143 "$rc"
 for _ in $(seq 50); do [ -n "$(long_shards)" ] || break; sleep 0.1; done
 check "SIGTERM while suspended: no explore left running" [ -z "$(long_shards)" ]
@@ -231,14 +260,32 @@ sleep 1
 check "a first stop waits for shards that have not stopped" kill -0 "$pid"
 t0=$(date +%s)
 kill -TERM "$pid"
-rc=0
-wait "$pid" || rc=$?
+wait_run "a second stop"
 expect_rc "a second stop: ends as by the signal" 143 "$rc"
 check "a second stop: at once" [ $(($(date +%s) - t0)) -lt 20 ]
 contains "a second stop: said" "$tmp/deaf2.err" "stopped again by TERM: the running shard(s) killed"
-for _ in $(seq 50); do [ -n "$(long_shards "sleep 61.5")" ] || break; sleep 0.1; done
-check "a second stop: no shard left running" [ -z "$(long_shards "sleep 61.5")" ]
+for _ in $(seq 50); do [ -n "$(long_shards)" ] || break; sleep 0.1; done
+check "a second stop: no shard left running" [ -z "$(long_shards)" ]
 check "a second stop: no temporary file" [ -z "$(find "$tmp/deaf2" -name '.shard-*')" ]
+# The second stop sent to the run's whole process group, as a terminal's
+# second Ctrl-C is, while the first waits for what a wrapper left behind:
+# the commands the run waits with die of it, and the run still ends
+# whole (its summary said, its temporary files gone).
+printf '#!/bin/sh\ncase "$*" in *--shard*) (trap "" TERM; exec sleep 61.5) & wait; exit 0 ;; esac\nexec "%s" "$@"\n' "$b" >"$tmp/leaves"
+chmod +x "$tmp/leaves"
+setsid "${tool[@]}" "$tmp/grp" --new --shards 100 --jobs 2 --rmapfuzz "$tmp/leaves" -- -p linux-3.15 >"$tmp/grp.out" 2>"$tmp/grp.err" &
+pid=$!
+for _ in $(seq 100); do grep -q "shard 1/100 started" "$tmp/grp.err" 2>/dev/null && break; sleep 0.1; done
+sleep 1
+kill -TERM -- "-$pid"
+sleep 1
+kill -TERM -- "-$pid"
+wait_run "a second stop to the run's group"
+expect_rc "a second stop to the run's group: ends as by the signal" 143 "$rc"
+contains "a second stop to the run's group: said" "$tmp/grp.err" "stopped by TERM: 2 running shard(s) stopped"
+check "a second stop to the run's group: no temporary file" [ -z "$(find "$tmp/grp" -name '.shard-*')" ]
+for _ in $(seq 50); do [ -n "$(long_shards)" ] || break; sleep 0.1; done
+check "a second stop to the run's group: nothing left running" [ -z "$(long_shards)" ]
 
 # One run a directory: a second, while the first holds the lock, is
 # refused; --limit 0 (where it stands) is not.

@@ -354,6 +354,9 @@ signal_shards() { # SIGNAL: to every running shard's process group
 # shellcheck disable=SC2317
 stop_all() { # SIGNAL [EXIT]: the shards stopped, then end by SIGNAL (or exit EXIT)
 	local sig=$1 i rc n=${#pid_of[@]}
+	# It ends the run itself: a helper a second Ctrl-C ends (its sleep)
+	# must not end it half way, its temporary files left.
+	set +e
 	# A second stop does not wait for the shards: it kills them.
 	trap 'kill_all INT' INT
 	trap 'kill_all TERM' TERM
@@ -374,6 +377,8 @@ stop_all() { # SIGNAL [EXIT]: the shards stopped, then end by SIGNAL (or exit EX
 		else
 			rm -f "$dir/.shard-$i-of-$shards.json.tmp"
 		fi
+		# Gone: a second stop signals only the shards still here.
+		unset "pid_of[$i]"
 	done
 	echo "$rf_name: stopped by $sig: $n running shard(s) stopped, their partial results thrown away; $ran kept this time" >&2
 	rm -rf "$tmp"
@@ -389,19 +394,32 @@ kill_all() { # SIGNAL: a second stop, during stop_all's wait
 }
 # Ctrl-Z: the shards are in process groups of their own, which the
 # terminal's stop does not reach; they stop with the run and go on with it.
+# The trap is set only while the run waits for a shard (below): the
+# commands it runs meanwhile ignore SIGTSTP, for a Ctrl-Z that stopped one
+# of them would leave the run waiting on it, its trap never run. A Ctrl-Z
+# in those moments is lost (press it again). The time suspended is left
+# out of the shards' times and the estimate (not out of the seconds
+# rmapfuzz itself reports).
 # shellcheck disable=SC2317
 suspend_all() {
+	trap '' TSTP
+	local ts d i
+	ts=$(rf_now)
 	signal_shards STOP
 	echo "$rf_name: suspended, its ${#pid_of[@]} running shard(s) with it (fg, or kill -CONT $$, to go on)" >&2
 	kill -s STOP $$
 	signal_shards CONT
-	echo "$rf_name: going on" >&2
+	d=$(rf_elapsed "$ts")
+	for i in "${!pid_of[@]}"; do
+		t0_of[$i]=$(awk -v a="${t0_of[$i]}" -v d="$d" 'BEGIN {printf "%.9f", a + d}')
+	done
+	echo "$rf_name: going on after $(rf_dur "$d") suspended" >&2
 	resumed=1
 }
 trap 'stop_all INT' INT
 trap 'stop_all TERM' TERM
 trap 'stop_all HUP' HUP
-trap suspend_all TSTP
+trap '' TSTP
 
 # A shard's output is its result when explore searched every level of the
 # bound (end complete or at-violation) and wrote the document to its end.
@@ -482,7 +500,9 @@ while :; do
 	# Whichever shard ends first (its pid and status); a signal's trap
 	# runs during the wait.
 	done_pid="" rc=0 resumed=0
+	trap suspend_all TSTP
 	wait -n -p done_pid "${pid_of[@]}" || rc=$?
+	trap '' TSTP
 	# Suspended and continued (suspend_all): no shard's end yet.
 	if [ -z "${done_pid:-}" ] && [ "$resumed" = 1 ]; then continue; fi
 	if [ -z "${done_pid:-}" ]; then
