@@ -187,6 +187,98 @@ static void fork_reuses_an_anon_vma_left_with_one_child(void)
 	}
 }
 
+/* docs/explore.md, "The default bound": no fork reuses an anon_vma
+ * within 3 mms. A reused anon_vma is a non-root one on the parent vma's
+ * chain and not its own, which takes three forks (mm0 to B makes it, B's
+ * line to C makes the parent vma's own below it, and the reusing fork
+ * makes a fourth mm), so the explorer's default bound (3 mms) leaves
+ * linux-3.19's and reuse-fixed's rule unused. Every sequence of up to
+ * five forks, unmaps (of a vma, of its first pmd) and moves (its first
+ * pmd, past the mm's last vma): none reuses with at most 3 mms; with 4,
+ * some do (the fork above). */
+enum { REUSE_DEPTH = 5, REUSE_MAX_OPS = 24 };
+struct reuse_op {
+	int kind;		/* 0 fork, 1 munmap the vma, 2 munmap its first pmd, 3 mremap it */
+	int mm, nth;
+};
+
+/* The world after ops[0, n); true when one of its forks reused. */
+static bool run_reuse_ops(const char *row, const struct reuse_op *ops, int n, struct world **out)
+{
+	struct world *w = tw_new(row);
+	bool reused = false;
+	tw_mmap(w, 0, 0, 2 * P);
+	tw_fault(w, 0, 0, false);
+	for (int i = 0; i < n; i++) {
+		const struct reuse_op *o = &ops[i];
+		if (o->kind == 0) {
+			/* Without a reuse, a new anon_vma per vma that has one. */
+			unsigned long before = w->next_anon_vma_id, with = 0;
+			for (int v = 0; v < tw_nr_vmas(w, o->mm); v++)
+				with += tw_vma(w, o->mm, v)->anon_vma != NULL;
+			tw_fork(w, o->mm);
+			reused |= w->next_anon_vma_id - before < with;
+		} else if (o->kind == 3) {
+			struct vm_area_struct *v = tw_vma(w, o->mm, o->nth);
+			unsigned long end = tw_vma(w, o->mm, tw_nr_vmas(w, o->mm) - 1)->vm_end;
+			tw_mremap(w, o->mm, v->vm_start, P, end + P);
+		} else {
+			struct vm_area_struct *v = tw_vma(w, o->mm, o->nth);
+			unsigned long len = o->kind == 1 ? v->vm_end - v->vm_start : P;
+			tw_munmap(w, o->mm, v->vm_start, len);
+		}
+	}
+	*out = w;
+	return reused;
+}
+
+/* How many sequences from ops[0, n) on reuse, with at most max_mms mms. */
+static int reusing_sequences(const char *row, struct reuse_op *ops, int n, int max_mms)
+{
+	struct world *w;
+	if (run_reuse_ops(row, ops, n, &w)) {
+		world_free(w);
+		return 1;
+	}
+	int found = 0;
+	if (n < REUSE_DEPTH) {
+		struct reuse_op next[REUSE_MAX_OPS];
+		int nn = 0;
+		for (int mm = 0; mm < w->nr_mm; mm++) {
+			if (w->nr_mm < max_mms)
+				next[nn++] = (struct reuse_op){ 0, mm, 0 };
+			int nv = tw_nr_vmas(w, mm);
+			bool room = nv && tw_vma(w, mm, nv - 1)->vm_end + 2 * P <= TASK_SIZE;
+			for (int v = 0; v < nv && nn + 3 <= REUSE_MAX_OPS; v++) {
+				const struct vm_area_struct *vma = tw_vma(w, mm, v);
+				next[nn++] = (struct reuse_op){ 1, mm, v };
+				if (vma->vm_end - vma->vm_start > P)
+					next[nn++] = (struct reuse_op){ 2, mm, v };
+				if (room)
+					next[nn++] = (struct reuse_op){ 3, mm, v };
+			}
+		}
+		world_free(w);
+		for (int i = 0; i < nn; i++) {
+			ops[n] = next[i];
+			found += reusing_sequences(row, ops, n + 1, max_mms);
+		}
+		return found;
+	}
+	world_free(w);
+	return 0;
+}
+
+static void no_fork_reuses_within_three_mms(void)
+{
+	const char *rows[] = { "linux-3.19", "reuse-fixed" };
+	for (int r = 0; r < 2; r++) {
+		struct reuse_op ops[REUSE_DEPTH];
+		CHECK_EQ(reusing_sequences(rows[r], ops, 0, 3), 0);
+		CHECK(reusing_sequences(rows[r], ops, 0, 4) > 0);
+	}
+}
+
 /* Before 3.19 every fork child gets an anon_vma of its own. */
 static void no_reuse_before_3_19(void)
 {
@@ -344,6 +436,7 @@ static void double_reuse_found_by_the_fuzzer(void)
 
 TEST_MAIN(T(refcounts_follow_the_kernel), T(root_outlives_its_family),
 	  T(degree_counts_vmas_and_children), T(num_children_and_active_vmas_split_degree),
-	  T(fork_reuses_an_anon_vma_left_with_one_child), T(no_reuse_before_3_19),
+	  T(fork_reuses_an_anon_vma_left_with_one_child), T(no_fork_reuses_within_three_mms),
+	  T(no_reuse_before_3_19),
 	  T(importer_copies_and_is_counted), T(checks_catch_lifetime_and_counters),
 	  T(double_reuse_found_by_the_fuzzer))

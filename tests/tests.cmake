@@ -110,7 +110,7 @@ rmap_test(explore dedup_matches_enumeration_linux_3_14 dedup_reaches_enumeration
   untried_merges_only_known_locks)
 rmap_test(anon_vma refcounts_follow_the_kernel root_outlives_its_family
   degree_counts_vmas_and_children num_children_and_active_vmas_split_degree
-  fork_reuses_an_anon_vma_left_with_one_child no_reuse_before_3_19
+  fork_reuses_an_anon_vma_left_with_one_child no_fork_reuses_within_three_mms no_reuse_before_3_19
   importer_copies_and_is_counted checks_catch_lifetime_and_counters
   double_reuse_found_by_the_fuzzer)
 # The oracle's layout features against their brute-force reference
