@@ -148,7 +148,7 @@ absent "--new with a protocol explore refuses: no campaign" "$tmp/n3/campaign"
 
 # A stop (SIGTERM) mid-shard: the running shards' partial results go, the
 # kept ones stay; exit 143. (The default bound: a shard of 100 takes minutes.)
-# stop_mid_shard DIR RMAPFUZZ: a campaign of the default bound in DIR,
+# stop_mid_shard DIR RMAPFUZZ WHAT: a campaign of the default bound in DIR,
 # stopped by SIGTERM once both its shards run; rc is the run's exit.
 # start_long DIR RMAPFUZZ: such a campaign started, pid its run's, once
 # both its shards run.
