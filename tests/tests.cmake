@@ -61,6 +61,9 @@ set_tests_properties(tools.bench_random PROPERTIES ENVIRONMENT "${TEST_ENV}" TIM
 # tools/explore-shards.sh on a bound split in 3 (seconds), and a stop.
 add_test(NAME tools.explore_shards COMMAND bash ${CMAKE_SOURCE_DIR}/tests/explore_shards_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(tools.explore_shards PROPERTIES ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
+# The explorer's results kept in the tree: the README's rows are their shards' merge.
+add_test(NAME results.explore COMMAND bash ${CMAKE_SOURCE_DIR}/tests/results_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(results.explore PROPERTIES ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
 add_test(NAME tools.arguments COMMAND bash ${CMAKE_SOURCE_DIR}/tests/tools_args_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(tools.arguments PROPERTIES ENVIRONMENT "${TEST_ENV}" TIMEOUT 300)
 add_test(NAME tools.shellcheck COMMAND bash ${CMAKE_SOURCE_DIR}/tests/shellcheck_test.sh ${CMAKE_SOURCE_DIR})
