@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -939,6 +940,33 @@ static bool read_levels(const char *line, struct explore_result *r)
 	return r->ops_done == 0 || (r->ops_done >= 2 && seen == ((2u << r->ops_done) - 4));
 }
 
+/* A result's counts are its last finished level's (explore_result says
+ * so): the merge adds the levels, so a count edited in a file (or a file
+ * cut and mended by hand) would otherwise vanish from the merge unsaid.
+ * The name of the first that disagrees, or NULL. */
+static const char *counts_unlike_levels(const struct explore_result *r)
+{
+	const struct explore_level_counts *c = &r->upto[r->ops_done];
+	static const struct {
+		const char *name;
+		size_t top, level;
+	} counts[] = {
+#define COUNT(f) { #f, offsetof(struct explore_result, f), offsetof(struct explore_level_counts, f) }
+		COUNT(candidates), COUNT(programs), COUNT(translated), COUNT(same_setup), COUNT(states),
+		COUNT(interleavings), COUNT(cut), COUNT(revisits), COUNT(truncated), COUNT(setup_violations),
+		COUNT(unencodable),
+#undef COUNT
+	};
+	for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++)
+		if (*(const unsigned long *)((const char *)r + counts[k].top) !=
+		    *(const unsigned long *)((const char *)c + counts[k].level))
+			return counts[k].name;
+	for (int i = 0; i < r->nr_inv; i++)
+		if (r->inv[i].programs != c->inv_programs[i])
+			return "invariants' programs";
+	return NULL;
+}
+
 /* Mark the shards a result line holds (its "shards_merged", a merge's of
  * some shards, or the file's shard) as merged into result i; false, said,
  * for a shard merged twice (its counts would be added twice) or out of
@@ -1176,6 +1204,14 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 			fprintf(stderr, "rmapfuzz explore: %s: %s: no levels, or levels that make no sense "
 				"(ops_done, end, levels: an older rmapfuzz explore wrote it, or it was cut or "
 				"edited); explore it again\n", path, r.protocol);
+			ok = false;
+			break;
+		}
+		const char *unlike = counts_unlike_levels(&r);
+		if (unlike) {
+			fprintf(stderr, "rmapfuzz explore: %s: %s: its %s are not its last level's (level %d, "
+				"in \"levels\"): the file was edited; explore it again\n", path, r.protocol,
+				unlike, r.ops_done);
 			ok = false;
 			break;
 		}

@@ -227,6 +227,10 @@ contains "merge: a header line without a key, said" "$tmp/err" 'keyless.json: a 
 head -c 100 "$tmp/shard1.json" >"$tmp/cut.json"
 run 2 "merge: a file cut before its results" -- "$b" explore --merge "$tmp/cut.json"
 contains "merge: a file cut before its results, said" "$tmp/err" 'cut.json: no "max_ops" ... "shards" line (it was cut or edited)'
+# The merge adds the levels' counts: a result's own, edited, would vanish.
+sed -E 's/"interleavings": ([0-9]+), "cut"/"interleavings": 1\1, "cut"/' "$tmp/shard1.json" >"$tmp/edited.json"
+run 2 "merge: a count edited" -- "$b" explore --merge "$tmp/shard0.json" "$tmp/edited.json"
+contains "merge: a count edited, said" "$tmp/err" 'edited.json: linux-3.15: its interleavings are not its last level'"'"'s (level 3, in "levels"): the file was edited'
 # The hash is said in the bound's text alone: a merge says it again, so a
 # merge of merges still refuses another hash's shards.
 run 0 "explore --byte-hash --shard 0/2" -- "$b" explore "${small[@]}" --byte-hash --shard 0/2 --json
@@ -286,6 +290,9 @@ lacks "merge: a part that does not say, no warning" "$tmp/err" "warning"
 # unmerged shard claims nothing of the bound either.
 run 0 "explore two protocols, shard 0/2" -- "$b" explore --protocol linux-3.14 "${small[@]}" --shard 0/2 --json
 cp "$tmp/out" "$tmp/two0.json"
+sed -E 's/("invariant": "[a-z-]+", "programs": )([0-9]+)/\11\2/' "$tmp/two0.json" >"$tmp/edited-inv.json"
+run 2 "merge: an invariant's programs edited" -- "$b" explore --merge "$tmp/edited-inv.json"
+contains "merge: an invariant's programs edited, said" "$tmp/err" "edited-inv.json: linux-3.14: its invariants' programs are not its last level's"
 run 0 "merge: one shard of two, -o" -- "$b" explore --merge -o "$tmp/cex-some" "$tmp/two0.json"
 contains "merge: one shard of two, -o: the counterexample's shards" "$tmp/cex-some/linux-3.14/split-missed-pmd.txt" \
 	"# searched in 1 of 2 shards (0), not the whole bound: a shorter counterexample may lie in the other shards"
