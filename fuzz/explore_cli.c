@@ -941,12 +941,14 @@ static bool read_levels(const char *line, struct explore_result *r)
 }
 
 /* A result's counts are its last finished level's (explore_result says
- * so): the merge adds the levels, so a count edited in a file (or a file
- * cut and mended by hand) would otherwise vanish from the merge unsaid.
- * The name of the first that disagrees, or NULL. */
-static const char *counts_unlike_levels(const struct explore_result *r)
+ * so), and every count grows from level to level (each level's are the
+ * running totals when it ended). The merge adds the levels and takes
+ * parts back to the lowest level all finished, so a count edited in a
+ * file (or a file cut and mended by hand) would otherwise vanish from the
+ * merge, or become its figure, unsaid. False, with why, where they do not
+ * hold. */
+static bool counts_hold(const struct explore_result *r, char *why, size_t size)
 {
-	const struct explore_level_counts *c = &r->upto[r->ops_done];
 	static const struct {
 		const char *name;
 		size_t top, level;
@@ -957,14 +959,37 @@ static const char *counts_unlike_levels(const struct explore_result *r)
 		COUNT(unencodable),
 #undef COUNT
 	};
-	for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++)
-		if (*(const unsigned long *)((const char *)r + counts[k].top) !=
-		    *(const unsigned long *)((const char *)c + counts[k].level))
-			return counts[k].name;
+	const size_t nr = sizeof(counts) / sizeof(counts[0]);
+#define AT(base, off) (*(const unsigned long *)((const char *)(base) + (off)))
+	const struct explore_level_counts *last = &r->upto[r->ops_done];
+	for (size_t k = 0; k < nr; k++)
+		if (AT(r, counts[k].top) != AT(last, counts[k].level)) {
+			snprintf(why, size, "its %s are not its last level's (level %d)", counts[k].name,
+				 r->ops_done);
+			return false;
+		}
 	for (int i = 0; i < r->nr_inv; i++)
-		if (r->inv[i].programs != c->inv_programs[i])
-			return "invariants' programs";
-	return NULL;
+		if (r->inv[i].programs != last->inv_programs[i]) {
+			snprintf(why, size, "its invariants' programs are not its last level's (level %d)",
+				 r->ops_done);
+			return false;
+		}
+	for (int l = 3; l <= r->ops_done; l++) {
+		const struct explore_level_counts *a = &r->upto[l - 1], *b = &r->upto[l];
+		const char *fell = NULL;
+		for (size_t k = 0; k < nr && !fell; k++)
+			if (AT(a, counts[k].level) > AT(b, counts[k].level))
+				fell = counts[k].name;
+		for (int i = 0; i < r->nr_inv && !fell; i++)
+			if (a->inv_programs[i] > b->inv_programs[i])
+				fell = "invariants' programs";
+		if (fell) {
+			snprintf(why, size, "its %s fall from level %d to level %d", fell, l - 1, l);
+			return false;
+		}
+	}
+#undef AT
+	return true;
 }
 
 /* Mark the shards a result line holds (its "shards_merged", a merge's of
@@ -1207,11 +1232,10 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 			ok = false;
 			break;
 		}
-		const char *unlike = counts_unlike_levels(&r);
-		if (unlike) {
-			fprintf(stderr, "rmapfuzz explore: %s: %s: its %s are not its last level's (level %d, "
-				"in \"levels\"): the file was edited; explore it again\n", path, r.protocol,
-				unlike, r.ops_done);
+		char why_counts[128];
+		if (!counts_hold(&r, why_counts, sizeof(why_counts))) {
+			fprintf(stderr, "rmapfuzz explore: %s: %s: %s (\"levels\"): the file was edited; "
+				"explore it again\n", path, r.protocol, why_counts);
 			ok = false;
 			break;
 		}

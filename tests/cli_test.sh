@@ -230,7 +230,12 @@ contains "merge: a file cut before its results, said" "$tmp/err" 'cut.json: no "
 # The merge adds the levels' counts: a result's own, edited, would vanish.
 sed -E 's/"interleavings": ([0-9]+), "cut"/"interleavings": 1\1, "cut"/' "$tmp/shard1.json" >"$tmp/edited.json"
 run 2 "merge: a count edited" -- "$b" explore --merge "$tmp/shard0.json" "$tmp/edited.json"
-contains "merge: a count edited, said" "$tmp/err" 'edited.json: linux-3.15: its interleavings are not its last level'"'"'s (level 3, in "levels"): the file was edited'
+contains "merge: a count edited, said" "$tmp/err" 'edited.json: linux-3.15: its interleavings are not its last level'"'"'s (level 3) ("levels"): the file was edited'
+# ... and a level's, which a merge with a part stopped at that level would make its figure.
+sed -E 's/(\{"level": 2, "candidates": [0-9]+, "programs": [0-9]+, "translated": [0-9]+, "same_setup": [0-9]+, "states": )/\19/' \
+	"$tmp/shard1.json" >"$tmp/edited-level.json"
+run 2 "merge: a level's count edited" -- "$b" explore --merge "$tmp/shard0.json" "$tmp/edited-level.json"
+contains "merge: a level's count edited, said" "$tmp/err" 'edited-level.json: linux-3.15: its states fall from level 2 to level 3'
 # The hash is said in the bound's text alone: a merge says it again, so a
 # merge of merges still refuses another hash's shards.
 run 0 "explore --byte-hash --shard 0/2" -- "$b" explore "${small[@]}" --byte-hash --shard 0/2 --json
