@@ -44,6 +44,32 @@ expect_rc "again: nothing to do" 0 "$rc"
 contains "again: said" "$tmp/again.err" "3 of 3 shards kept; 0 to run now"
 same "again: the kept shards untouched" "$sums" "$(md5sum "$d"/shard-*.json)"
 
+# Two machines, each its part of the search in its own copy of DIR: each
+# runs its own shards only, and their files together are the search.
+for k in 0 1; do
+	mkdir "$tmp/machine$k"
+	cp "$d/campaign" "$tmp/machine$k/"
+	rc=0
+	"${tool[@]}" "$tmp/machine$k" --part "$k/2" --jobs 2 --rmapfuzz "$b" >"$tmp/part$k.out" 2>"$tmp/part$k.err" || rc=$?
+	expect_rc "--part $k/2: its shards run" 0 "$rc"
+done
+same "--part 0/2: shards 0 and 2" "shard-0-of-3.json shard-2-of-3.json" "$(cd "$tmp/machine0" && echo shard-*)"
+same "--part 1/2: shard 1" "shard-1-of-3.json" "$(cd "$tmp/machine1" && echo shard-*)"
+contains "--part 0/2: said" "$tmp/part0.err" "0 of 3 shards kept; 2 of part 0/2 (the shards I with I mod 2 = 0) to run now"
+contains "--part 1/2: what is left of its part" "$tmp/part1.err" "1 of 3 kept, 0 of its part to go"
+contains "--part 0/2: the merge, of its shards" "$tmp/part0.out" "| linux-3.15 | clean in 2 of 3 shards (0,2), not the whole bound |"
+cp "$tmp/machine1/shard-1-of-3.json" "$tmp/machine0/"
+"${tool[@]}" "$tmp/machine0" --limit 0 --rmapfuzz "$b" >"$tmp/parts.out" 2>/dev/null
+for p in linux-3.15 linux-3.14; do
+	same "--part: the parts together are the search ($p)" "$(row "$p" "$tmp/new.out")" "$(row "$p" "$tmp/parts.out")"
+done
+for bad in 2/2 1/0 x 1/-2; do
+	rc=0
+	"${tool[@]}" "$d" --part "$bad" --rmapfuzz "$b" >/dev/null 2>"$tmp/badpart.err" || rc=$?
+	expect_rc "--part $bad: refused" 2 "$rc"
+	contains "--part $bad: said" "$tmp/badpart.err" "--part '$bad': wants K/M"
+done
+
 # Past a batch of files (a command line holds some 30,000 paths) the
 # batches are merged first, then their merges: the same result, the same
 # output but the seconds, and the batches said.

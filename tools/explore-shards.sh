@@ -3,8 +3,8 @@
 # shards it has no result for, a few at a time, and print the merge of all
 # it has (./build.sh explore-shards runs this).
 #
-#   tools/explore-shards.sh DIR [--jobs J] [--until TIME] [--limit K] [--table]
-#                           [--rmapfuzz BIN]
+#   tools/explore-shards.sh DIR [--jobs J] [--until TIME] [--limit K] [--part K/M]
+#                           [--table] [--rmapfuzz BIN]
 #   tools/explore-shards.sh DIR --new --shards N [--jobs J] ... -- EXPLORE_OPTIONS...
 #
 # DIR/campaign says the search: "shards N" and "explore OPTIONS..." (the
@@ -22,7 +22,7 @@ set -euo pipefail
 {
 
 rf_name=explore-shards
-rf_synopsis='DIR [--new --shards N] [--jobs J] [--until TIME] [--limit K] [--table] [--rmapfuzz BIN] [-- EXPLORE_OPTIONS...]'
+rf_synopsis='DIR [--new --shards N] [--jobs J] [--until TIME] [--limit K] [--part K/M] [--table] [--rmapfuzz BIN] [-- EXPLORE_OPTIONS...]'
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 rf_invoked tools/explore-shards.sh
@@ -46,6 +46,10 @@ bound's result. Another machine, or a later sitting, goes on where this one stop
                        "tomorrow 06:00", "3 hours"); the running ones finish
   --limit K            at most K shards this time (0: only the merge, no
                        build, no lock: where a running campaign stands)
+  --part K/M           only the shards I with I mod M = K (0 <= K < M): M
+                       machines share a search, each with its own copy of
+                       DIR and its own part; copy their shard-I-of-N.json
+                       files into one DIR, and the merge joins them
   --table              print DIR's shards as a markdown table (shard,
                        programs, states, interleavings, seconds, search code),
                        run nothing
@@ -61,9 +65,9 @@ DIR/campaign, written by --new (lines; # starts a comment):
 Progress on stderr: a line per shard started and ended, with the shards
 kept and an estimate of the time left. One run a directory at a time (a
 lock in DIR says so; its running shards hold it too); to share one
-search between machines, each runs rmapfuzz explore --shard I/N --json for
-its own shards and the files go into DIR as shard-I-of-N.json (copied
-under another name, then renamed). Needs bash 5.1 or later. A shard that fails stops the run
+search between machines, each runs its --part (or rmapfuzz explore --shard
+I/N --json for its own shards) and the files go into one DIR as
+shard-I-of-N.json (copied under another name, then renamed). Needs bash 5.1 or later. A shard that fails stops the run
 (no new shard starts; its error is shown). Ctrl-C or SIGTERM stops the
 running shards (each its own process group, a --rmapfuzz wrapper's child
 too) and throws their partial results away; the kept ones stay. A second
@@ -75,7 +79,7 @@ Exit 0 when every shard run ended with its result kept; 1 when one failed
 EOF
 }
 
-dir="" new=0 shards="" jobs=$(nproc 2>/dev/null || echo 2) until="" limit=-1 table=0 bin=""
+dir="" new=0 shards="" jobs=$(nproc 2>/dev/null || echo 2) until="" limit=-1 table=0 bin="" part_k=0 part_m=1
 explore_args=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -88,6 +92,13 @@ while [ $# -gt 0 ]; do
 	--until | --until=*)
 		rf_value --until "$@"; until=$rf_val; shift "$rf_shift" ;;
 	--table) table=1; shift ;;
+	--part | --part=*)
+		rf_value --part "$@"; shift "$rf_shift"
+		if ! [[ $rf_val =~ ^([0-9]{1,7})/([0-9]{1,7})$ ]] ||
+			[ $((10#${BASH_REMATCH[1]})) -ge $((10#${BASH_REMATCH[2]})) ]; then
+			rf_usage_error "--part '$rf_val': wants K/M, whole numbers with 0 <= K < M (this machine's part of M)"
+		fi
+		part_k=$((10#${BASH_REMATCH[1]})) part_m=$((10#${BASH_REMATCH[2]})) ;;
 	--rmapfuzz | --rmapfuzz=*)
 		rf_value --rmapfuzz "$@"; bin=$rf_val; shift "$rf_shift" ;;
 	--) shift; explore_args=("$@"); break ;;
@@ -306,8 +317,22 @@ print_merge() {
 	trap - INT TERM HUP
 }
 todo=()
-for ((i = 0; i < shards; i++)); do [ -e "$dir/shard-$i-of-$shards.json" ] || todo+=("$i"); done
-nkept=$((shards - ${#todo[@]}))
+nkept=0
+for ((i = 0; i < shards; i++)); do
+	if [ -e "$dir/shard-$i-of-$shards.json" ]; then
+		nkept=$((nkept + 1))
+	elif [ $((i % part_m)) = "$part_k" ]; then
+		todo+=("$i")
+	fi
+done
+# This machine's shards still to search (--part: of its part only).
+part_left() {
+	local i n=0
+	for ((i = part_k; i < shards; i += part_m)); do [ -e "$dir/shard-$i-of-$shards.json" ] || n=$((n + 1)); done
+	echo "$n"
+}
+part_text=""
+[ "$part_m" = 1 ] || part_text=" of part $part_k/$part_m (the shards I with I mod $part_m = $part_k)"
 if [ "$limit" = 0 ]; then
 	# Only where it stands: no build (an existing rmapfuzz, or one built
 	# once), no lock (a run may hold it: this is what it would print).
@@ -334,7 +359,7 @@ cp "$bin" "$tmp/rmapfuzz"
 run_bin=$tmp/rmapfuzz
 
 [ "$limit" -lt 0 ] || [ "${#todo[@]}" -le "$limit" ] || todo=("${todo[@]:0:$limit}")
-echo "$rf_name: $(rf_rel "$(rf_abs "$dir")"): $nkept of $shards shards kept; ${#todo[@]} to run now, $jobs at a time, by $("$run_bin" --version)${deadline:+; none started after $(date -d "@$deadline" '+%F %T')}" >&2
+echo "$rf_name: $(rf_rel "$(rf_abs "$dir")"): $nkept of $shards shards kept; ${#todo[@]}$part_text to run now, $jobs at a time, by $("$run_bin" --version)${deadline:+; none started after $(date -d "@$deadline" '+%F %T')}" >&2
 
 declare -A pid_of=() t0_of=()
 # Without job control (set +m: a SHELLOPTS exported from an interactive
@@ -468,9 +493,10 @@ end_shard() { # I RC
 		rows=$(shard_rows "$dir/shard-$i-of-$shards.json" | while read -r p v prog st _; do
 			echo "$p $v, $(commas "$prog") programs, $(commas "$st") states"
 		done | paste -sd ';' - | sed 's/;/; /g')
-		local left=$((shards - nkept)) eta
+		local left eta
+		left=$(part_left)
 		eta=$(awk -v s="$spent" -v k="$ran" -v n="$left" -v j="$jobs" 'BEGIN {print s / k * n / j}')
-		echo "$rf_name: shard $i/$shards: $rows, $(rf_dur "$secs"); $nkept of $shards kept, $left to go (about $(rf_dur "$eta") at $jobs at a time, by this run's shards)" >&2
+		echo "$rf_name: shard $i/$shards: $rows, $(rf_dur "$secs"); $nkept of $shards kept, $left${part_text:+ of its part} to go (about $(rf_dur "$eta") at $jobs at a time, by this run's shards)" >&2
 	else
 		rm -f "$f"
 		failed=1
