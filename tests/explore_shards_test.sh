@@ -130,6 +130,18 @@ same "a shard gone: the same result as before" "$(results "$tmp/shard1.json")" "
 "${tool[@]}" "$d" --table >"$tmp/table.out"
 contains "--table: a row per shard and protocol" "$tmp/table.out" "| 1 | linux-3.14 | violated | "
 same "--table: 6 rows" 8 "$(wc -l <"$tmp/table.out")"
+# Each row's figures are its shard's result's, with thousands' commas,
+# the seconds rounded, the search code the file's.
+f=$d/shard-2-of-3.json
+for p in linux-3.15 linux-3.14; do
+	l=$(grep "{\"protocol\": \"$p\"" "$f")
+	fig() { echo "$l" | grep -oE "\"$1\": [0-9]+" | head -n 1 | grep -oE '[0-9]+$' | sed -E ':a; s/([0-9])([0-9]{3})($|,)/\1,\2\3/; ta'; }
+	v=$(echo "$l" | grep -oE '"verdict": "[a-z]+"' | cut -d'"' -f4)
+	secs=$(sed -nE 's/^  "seconds": ([0-9.]+),?$/\1/p' "$f" | head -n 1)
+	code=$(grep -oE '"search_code": "[0-9a-f]+"' "$f" | head -n 1 | cut -d'"' -f4)
+	contains "--table: shard 2's $p row" "$tmp/table.out" \
+		"| 2 | $p | $v | $(fig programs) | $(fig states) | $(fig interleavings) | $(printf '%.0f' "$secs") | $code |"
+done
 
 # Refused, by name, exit 2, and the campaign file kept as it was.
 cp "$d/campaign" "$tmp/campaign.kept"

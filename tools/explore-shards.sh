@@ -235,14 +235,48 @@ commas() { echo "$1" | sed -E ':a; s/([0-9])([0-9]{3})($|,)/\1,\2\3/; ta'; }
 if [ "$table" = 1 ]; then
 	echo "| shard | protocol | verdict | programs | states | interleavings | seconds | search code |"
 	echo "|---:|---|---|---:|---:|---:|---:|---|"
-	while read -r i; do
-		f="$dir/shard-$i-of-$shards.json"
-		secs=$(sed -nE 's/^  "seconds": ([0-9.]+),?$/\1/p' "$f" | head -n 1)
-		code=$(sed -nE 's/.*"search_code": "([^"]*)".*/\1/p' "$f" | head -n 1)
-		while read -r p v prog st il; do
-			echo "| $i | $p | $v | $(commas "$prog") | $(commas "$st") | $(commas "$il") | $(printf '%.0f' "${secs:-0}") | ${code:-not recorded} |"
-		done < <(shard_rows "$f")
-	done < <(kept)
+	# One awk for every file (a shard's JSON: its "search_code" and
+	# "seconds" lines come before its result lines), not some processes a
+	# shard: a table of thousands of shards in a second.
+	kept | awk -v dir="$dir" -v shards="$shards" '
+		function commas(n,   out) {
+			out = ""
+			while (length(n) > 3) {
+				out = "," substr(n, length(n) - 2) out
+				n = substr(n, 1, length(n) - 3)
+			}
+			return n out
+		}
+		# The value after "key": in s (a number, or a string unquoted).
+		function val(s, key,   i) {
+			i = index(s, "\"" key "\": ")
+			if (!i)
+				return ""
+			s = substr(s, i + length(key) + 4)
+			if (substr(s, 1, 1) == "\"")
+				return substr(s, 2, index(substr(s, 2), "\"") - 1)
+			sub(/[,}\]].*/, "", s)
+			return s
+		}
+		{
+			i = $0
+			f = dir "/shard-" i "-of-" shards ".json"
+			secs = ""; code = ""
+			while ((getline line < f) > 0) {
+				if (code == "" && index(line, "\"search_code\": "))
+					code = val(line, "search_code")
+				if (secs == "" && line ~ /^  "seconds": [0-9.]+,?$/)
+					secs = val(line, "seconds")
+				# The first "programs" of the line is the result'"'"'s (its
+				# levels'"'"' and invariants'"'"' come after it).
+				if (line ~ /^ *\{"protocol": "[^"]*", "verdict": "[^"]*"/)
+					printf "| %s | %s | %s | %s | %s | %s | %.0f | %s |\n", i, val(line, "protocol"),
+						val(line, "verdict"), commas(val(line, "programs")), commas(val(line, "states")),
+						commas(val(line, "interleavings")), secs == "" ? 0 : secs,
+						code == "" ? "not recorded" : code
+			}
+			close(f)
+		}'
 	exit 0
 fi
 
