@@ -40,7 +40,7 @@ usage: ./build.sh [build]
        ./build.sh coverage
        ./build.sh explore [--jobs J] [RMAPFUZZ_EXPLORE_OPTIONS...]
        ./build.sh explore-shards DIR [--new --shards N] [--jobs J] [--until TIME] [--limit K]
-                                 [--part K/M] [--table] [-- RMAPFUZZ_EXPLORE_OPTIONS...]
+                                 [--part P/M] [--table] [-- RMAPFUZZ_EXPLORE_OPTIONS...]
        ./build.sh bench [--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J]
                         [--protocols "P..."] [--searches-only] [--json]
        ./build.sh bench --random-protocols N [--random-seed S] [--seeds K] [--cap S] [--jobs J]

@@ -67,8 +67,12 @@ for bad in 2/2 1/0 x 1/-2; do
 	rc=0
 	"${tool[@]}" "$d" --part "$bad" --rmapfuzz "$b" >/dev/null 2>"$tmp/badpart.err" || rc=$?
 	expect_rc "--part $bad: refused" 2 "$rc"
-	contains "--part $bad: said" "$tmp/badpart.err" "--part '$bad': wants K/M"
+	contains "--part $bad: said" "$tmp/badpart.err" "--part '$bad': wants P/M"
 done
+rc=0
+"${tool[@]}" "$d" --part 3/4 --rmapfuzz "$b" >/dev/null 2>"$tmp/emptypart.err" || rc=$?
+expect_rc "--part 3/4 of 3 shards: refused" 2 "$rc"
+contains "--part 3/4 of 3 shards: said" "$tmp/emptypart.err" "--part 3/4: no shard of the campaign's 3 is in part 3"
 
 # Past a batch of files (a command line holds some 30,000 paths) the
 # batches are merged first, then their merges: the same result, the same
@@ -130,6 +134,12 @@ same "a shard gone: the same result as before" "$(results "$tmp/shard1.json")" "
 "${tool[@]}" "$d" --table >"$tmp/table.out"
 contains "--table: a row per shard and protocol" "$tmp/table.out" "| 1 | linux-3.14 | violated | "
 same "--table: 6 rows" 8 "$(wc -l <"$tmp/table.out")"
+# A DIR whose name has a backslash (awk -v would read it as an escape).
+mkdir "$tmp/back\\tslash"
+cp "$d/campaign" "$d"/shard-*.json "$tmp/back\\tslash/"
+"${tool[@]}" "$tmp/back\\tslash" --table >"$tmp/table-bs.out" 2>"$tmp/table-bs.err"
+same "--table: a DIR with a backslash" "$(cat "$tmp/table.out")" "$(cat "$tmp/table-bs.out")"
+empty "--table: a DIR with a backslash, no error" "$tmp/table-bs.err"
 # Each row's figures are its shard's result's, with thousands' commas,
 # the seconds rounded, the search code the file's.
 f=$d/shard-2-of-3.json

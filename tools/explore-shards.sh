@@ -3,7 +3,7 @@
 # shards it has no result for, a few at a time, and print the merge of all
 # it has (./build.sh explore-shards runs this).
 #
-#   tools/explore-shards.sh DIR [--jobs J] [--until TIME] [--limit K] [--part K/M]
+#   tools/explore-shards.sh DIR [--jobs J] [--until TIME] [--limit K] [--part P/M]
 #                           [--table] [--rmapfuzz BIN]
 #   tools/explore-shards.sh DIR --new --shards N [--jobs J] ... -- EXPLORE_OPTIONS...
 #
@@ -22,7 +22,7 @@ set -euo pipefail
 {
 
 rf_name=explore-shards
-rf_synopsis='DIR [--new --shards N] [--jobs J] [--until TIME] [--limit K] [--part K/M] [--table] [--rmapfuzz BIN] [-- EXPLORE_OPTIONS...]'
+rf_synopsis='DIR [--new --shards N] [--jobs J] [--until TIME] [--limit K] [--part P/M] [--table] [--rmapfuzz BIN] [-- EXPLORE_OPTIONS...]'
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 rf_invoked tools/explore-shards.sh
@@ -32,7 +32,7 @@ usage() {
 usage: $rf_cmd $rf_synopsis
 
 Go on with one rmapfuzz explore search kept as shards in DIR: run every
-shard DIR has no result for, J at a time, each into DIR/shard-I-of-N.json,
+shard DIR has no result for (of its part, with --part), J at a time, each into DIR/shard-I-of-N.json,
 then print the merge of DIR's shards (rmapfuzz explore --merge): "clean in K
 of N shards (which), not the whole bound" until all N are there, then the
 bound's result. Another machine, or a later sitting, goes on where this one stopped.
@@ -46,10 +46,11 @@ bound's result. Another machine, or a later sitting, goes on where this one stop
                        "tomorrow 06:00", "3 hours"); the running ones finish
   --limit K            at most K shards this time (0: only the merge, no
                        build, no lock: where a running campaign stands)
-  --part K/M           only the shards I with I mod M = K (0 <= K < M): M
+  --part P/M           only the shards I with I mod M = P (0 <= P < M): M
                        machines share a search, each with its own copy of
                        DIR and its own part; copy their shard-I-of-N.json
                        files into one DIR, and the merge joins them
+                       (--table and --limit 0 show every shard kept)
   --table              print DIR's shards as a markdown table (shard,
                        programs, states, interleavings, seconds, search code),
                        run nothing
@@ -96,7 +97,7 @@ while [ $# -gt 0 ]; do
 		rf_value --part "$@"; shift "$rf_shift"
 		if ! [[ $rf_val =~ ^([0-9]{1,7})/([0-9]{1,7})$ ]] ||
 			[ $((10#${BASH_REMATCH[1]})) -ge $((10#${BASH_REMATCH[2]})) ]; then
-			rf_usage_error "--part '$rf_val': wants K/M, whole numbers with 0 <= K < M (this machine's part of M)"
+			rf_usage_error "--part '$rf_val': wants P/M, whole numbers with 0 <= P < M (this machine's part of M)"
 		fi
 		part_k=$((10#${BASH_REMATCH[1]})) part_m=$((10#${BASH_REMATCH[2]})) ;;
 	--rmapfuzz | --rmapfuzz=*)
@@ -212,6 +213,7 @@ if [ "$new" = 1 ]; then
 	echo "$rf_name: $(rf_rel "$(rf_abs "$dir")")/campaign written: $shards shards of rmapfuzz explore ${explore_args[*]}" >&2
 fi
 read_campaign "$dir/campaign"
+[ "$part_k" -lt "$shards" ] || rf_usage_error "--part $part_k/$part_m: no shard of the campaign's $shards is in part $part_k"
 
 # Files of another split would not merge: said before anything runs.
 for f in "$dir"/shard-*-of-*.json; do
@@ -238,7 +240,8 @@ if [ "$table" = 1 ]; then
 	# One awk for every file (a shard's JSON: its "search_code" and
 	# "seconds" lines come before its result lines), not some processes a
 	# shard: a table of thousands of shards in a second.
-	kept | awk -v dir="$dir" -v shards="$shards" '
+	# DIR through the environment: awk -v would read its backslashes as escapes.
+	kept | EXPLORE_SHARDS_DIR=$dir awk -v shards="$shards" '
 		function commas(n,   out) {
 			out = ""
 			while (length(n) > 3) {
@@ -260,21 +263,23 @@ if [ "$table" = 1 ]; then
 		}
 		{
 			i = $0
-			f = dir "/shard-" i "-of-" shards ".json"
+			f = ENVIRON["EXPLORE_SHARDS_DIR"] "/shard-" i "-of-" shards ".json"
 			secs = ""; code = ""
-			while ((getline line < f) > 0) {
+			while ((r = (getline line < f)) > 0) {
 				if (code == "" && index(line, "\"search_code\": "))
 					code = val(line, "search_code")
 				if (secs == "" && line ~ /^  "seconds": [0-9.]+,?$/)
 					secs = val(line, "seconds")
 				# The first "programs" of the line is the result'"'"'s (its
 				# levels'"'"' and invariants'"'"' come after it).
-				if (line ~ /^ *\{"protocol": "[^"]*", "verdict": "[^"]*"/)
+				if (line ~ /^ *\{"protocol": "[^"]*", "verdict": "[^"]*"[^{]*"programs": [0-9]+, "states": [0-9]+, "interleavings": [0-9]+,/)
 					printf "| %s | %s | %s | %s | %s | %s | %.0f | %s |\n", i, val(line, "protocol"),
 						val(line, "verdict"), commas(val(line, "programs")), commas(val(line, "states")),
 						commas(val(line, "interleavings")), secs == "" ? 0 : secs,
 						code == "" ? "not recorded" : code
 			}
+			if (r < 0)
+				print "explore-shards: " f ": unreadable" > "/dev/stderr"
 			close(f)
 		}'
 	exit 0
@@ -359,12 +364,9 @@ for ((i = 0; i < shards; i++)); do
 		todo+=("$i")
 	fi
 done
-# This machine's shards still to search (--part: of its part only).
-part_left() {
-	local i n=0
-	for ((i = part_k; i < shards; i += part_m)); do [ -e "$dir/shard-$i-of-$shards.json" ] || n=$((n + 1)); done
-	echo "$n"
-}
+# This machine's shards still to search (--part: of its part only), for
+# the estimate: each one kept, or whose result appeared, is one fewer.
+part_missing=${#todo[@]}
 part_text=""
 [ "$part_m" = 1 ] || part_text=" of part $part_k/$part_m (the shards I with I mod $part_m = $part_k)"
 if [ "$limit" = 0 ]; then
@@ -492,17 +494,18 @@ keep_shard() { # I
 	if [ -e "$dir/shard-$i-of-$shards.json" ]; then
 		rm -f "$dir/.shard-$i-of-$shards.json.tmp"
 		echo "$rf_name: shard $i/$shards: a result appeared in $(rf_rel "$(rf_abs "$dir")") meanwhile; that one is kept" >&2
+		nkept=$((nkept + 1)) part_missing=$((part_missing - 1))
 		return 1
 	fi
 	mv "$dir/.shard-$i-of-$shards.json.tmp" "$dir/shard-$i-of-$shards.json"
-	ran=$((ran + 1)) nkept=$((nkept + 1))
+	ran=$((ran + 1)) nkept=$((nkept + 1)) part_missing=$((part_missing - 1))
 }
 
 start_shard() { # I
 	local i=$1
 	if [ -e "$dir/shard-$i-of-$shards.json" ]; then
 		echo "$rf_name: shard $i/$shards: a result appeared meanwhile (another machine's?); not run" >&2
-		nkept=$((nkept + 1))
+		nkept=$((nkept + 1)) part_missing=$((part_missing - 1))
 		return
 	fi
 	# Its own process group (setsid), so that a stop reaches whatever a
@@ -527,8 +530,7 @@ end_shard() { # I RC
 		rows=$(shard_rows "$dir/shard-$i-of-$shards.json" | while read -r p v prog st _; do
 			echo "$p $v, $(commas "$prog") programs, $(commas "$st") states"
 		done | paste -sd ';' - | sed 's/;/; /g')
-		local left eta
-		left=$(part_left)
+		local left=$part_missing eta
 		eta=$(awk -v s="$spent" -v k="$ran" -v n="$left" -v j="$jobs" 'BEGIN {print s / k * n / j}')
 		echo "$rf_name: shard $i/$shards: $rows, $(rf_dur "$secs"); $nkept of $shards kept, $left${part_text:+ of its part} to go (about $(rf_dur "$eta") at $jobs at a time, by this run's shards)" >&2
 	else
