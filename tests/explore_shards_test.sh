@@ -145,12 +145,12 @@ empty "--table: a DIR with a backslash, no error" "$tmp/table-bs.err"
 f=$d/shard-2-of-3.json
 for p in linux-3.15 linux-3.14; do
 	l=$(grep "{\"protocol\": \"$p\"" "$f")
-	fig() { echo "$l" | grep -oE "\"$1\": [0-9]+" | head -n 1 | grep -oE '[0-9]+$' | sed -E ':a; s/([0-9])([0-9]{3})($|,)/\1,\2\3/; ta'; }
+	fig() { echo "$l" | grep -oE "\"$1\": [0-9]+" | head -n 1 | grep -oE '[0-9]+$'; }
 	v=$(echo "$l" | grep -oE '"verdict": "[a-z]+"' | cut -d'"' -f4)
 	secs=$(sed -nE 's/^  "seconds": ([0-9.]+),?$/\1/p' "$f" | head -n 1)
 	code=$(grep -oE '"search_code": "[0-9a-f]+"' "$f" | head -n 1 | cut -d'"' -f4)
 	contains "--table: shard 2's $p row" "$tmp/table.out" \
-		"| 2 | $p | $v | $(fig programs) | $(fig states) | $(fig interleavings) | $(printf '%.0f' "$secs") | $code |"
+		"| 2 | $p | $v | $(commas "$(fig programs)") | $(commas "$(fig states)") | $(commas "$(fig interleavings)") | $(printf '%.0f' "$secs") | $code |"
 done
 
 # Refused, by name, exit 2, and the campaign file kept as it was.

@@ -39,7 +39,6 @@ fi
 readme=$snap/README.md
 [ -e "$readme" ] || { fail "results/explore/README.md is missing"; finish; exit; }
 
-commas() { echo "$1" | sed -E ':a; s/([0-9])([0-9]{3})($|,)/\1,\2\3/; ta'; }
 # The campaign file's "shards N" and "explore OPTIONS..." (as explore-shards reads it).
 read_campaign() { # FILE: sets n and args
 	local line key rest

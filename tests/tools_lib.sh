@@ -52,6 +52,8 @@ lacks() { # DESCRIPTION FILE TEXT
 		pass
 	fi
 }
+# commas N: N with thousands' commas, as the tables print counts.
+commas() { echo "$1" | sed -E ':a; s/([0-9])([0-9]{3})($|,)/\1,\2\3/; ta'; }
 finish() {
 	echo "$(basename "$0" .sh): $passes passed, $failures failed"
 	[ "$failures" -eq 0 ]
