@@ -47,14 +47,15 @@ struct opts {
 	int shards;
 	unsigned char **seen;
 	int *nr_seen;
-	/* --merge: which search code searched the parts, so that parts
-	 * searched by other code are said (their counts add up only if that
-	 * code searches alike). code "" for the files of an rmapfuzz that did
-	 * not record it. */
+	/* --merge: which search code and which build searched the parts, so
+	 * that parts searched by other code are said (their counts add up
+	 * only if that code searches alike), and a campaign run by several
+	 * builds names each. A row per (code, build); code "" for the files
+	 * of an rmapfuzz that did not record it. */
 	struct part_code {
 		char code[32], version[128];
 		int files;
-	} codes[64];
+	} codes[128];
 	int nr_codes;
 	const char *version;	/* this rmapfuzz's */
 };
@@ -454,6 +455,16 @@ static void json_result(const struct opts *o, const struct explore_result *r, in
 	sb_printf(sb, "]}");
 }
 
+/* Whether row i is the first of its search code (the rows of one code
+ * differ in their builds). */
+static bool first_of_code(const struct opts *o, int i)
+{
+	for (int j = 0; j < i; j++)
+		if (!strcmp(o->codes[j].code, o->codes[i].code))
+			return false;
+	return true;
+}
+
 /* The search code of the parts a merge holds: "mixed" when two recorded
  * ones differ, else "unrecorded" when some did not say, else the one they
  * share. */
@@ -461,16 +472,18 @@ static int recorded_codes(const struct opts *o)
 {
 	int recorded = 0;
 	for (int i = 0; i < o->nr_codes; i++)
-		recorded += o->codes[i].code[0] != 0;
+		recorded += o->codes[i].code[0] && first_of_code(o, i);
 	return recorded;
 }
 
 static const char *parts_code(const struct opts *o)
 {
-	int recorded = recorded_codes(o);
-	if (recorded > 1)
+	if (recorded_codes(o) > 1)
 		return "mixed";
-	return recorded == o->nr_codes && recorded ? o->codes[0].code : "unrecorded";
+	for (int i = 0; i < o->nr_codes; i++)
+		if (!o->codes[i].code[0])
+			return "unrecorded";
+	return o->nr_codes ? o->codes[0].code : "unrecorded";
 }
 
 /* Which rmapfuzz and which search code wrote the document; a merge's
@@ -496,17 +509,38 @@ static void search_code_json(const struct opts *o, struct strbuf *sb)
 }
 
 /* "69 files searched by search code X (rmapfuzz V), 11 by an rmapfuzz
- * that did not record its search code" */
+ * that did not record its search code"; a code several builds ran, with
+ * each: "80 files searched by search code X (20 by rmapfuzz V1, 60 by
+ * rmapfuzz V2)". */
 static void parts_text(const struct opts *o, struct strbuf *sb)
 {
+	int said = 0;
 	for (int i = 0; i < o->nr_codes; i++) {
 		const struct part_code *c = &o->codes[i];
-		sb_printf(sb, "%s%d %s", i ? ", " : "", c->files,
-			  i ? "" : c->files == 1 ? "file " : "files ");
-		if (c->code[0])
-			sb_printf(sb, "searched by search code %s (rmapfuzz %s)", c->code, c->version);
-		else
+		if (!first_of_code(o, i))
+			continue;
+		int files = 0, builds = 0;
+		for (int j = i; j < o->nr_codes; j++)
+			if (!strcmp(o->codes[j].code, c->code)) {
+				files += o->codes[j].files;
+				builds++;
+			}
+		sb_printf(sb, "%s%d %s", said ? ", " : "", files, said ? "" : files == 1 ? "file " : "files ");
+		said++;
+		if (!c->code[0]) {
 			sb_printf(sb, "by an rmapfuzz that did not record its search code");
+			continue;
+		}
+		sb_printf(sb, "searched by search code %s (", c->code);
+		if (builds == 1)
+			sb_printf(sb, "rmapfuzz %s)", c->version);
+		else
+			for (int j = i, k = 0; j < o->nr_codes; j++)
+				if (!strcmp(o->codes[j].code, c->code)) {
+					k++;
+					sb_printf(sb, "%s%d by rmapfuzz %s%s", k > 1 ? ", " : "", o->codes[j].files,
+						  o->codes[j].version, k == builds ? ")" : "");
+				}
 	}
 }
 
@@ -1030,16 +1064,16 @@ static bool merge_shards(struct opts *o, int i, const char *path, const char *pr
 	return ok;
 }
 
-/* n more files searched by code (with version), "" for an rmapfuzz that
- * did not say; false, said, past the table's room. */
+/* n more files searched by code with the build version, code "" for an
+ * rmapfuzz that did not say; false, said, past the table's room. */
 static bool add_part_code(struct opts *o, const char *path, const char *code, const char *version, int n)
 {
 	int i = 0;
-	while (i < o->nr_codes && strcmp(o->codes[i].code, code))
+	while (i < o->nr_codes && (strcmp(o->codes[i].code, code) || strcmp(o->codes[i].version, version)))
 		i++;
 	if (i == (int)(sizeof(o->codes) / sizeof(o->codes[0]))) {
-		fprintf(stderr, "rmapfuzz explore: %s: parts of more than %d versions of the search "
-			"code\n", path, i);
+		fprintf(stderr, "rmapfuzz explore: %s: parts of more than %d builds and versions of the "
+			"search code\n", path, i);
 		return false;
 	}
 	if (i == o->nr_codes) {

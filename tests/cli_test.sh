@@ -286,6 +286,24 @@ contains "merge: parts of two search codes, listed" "$tmp/out" "1 file searched 
 contains "merge: parts of two search codes, the other" "$tmp/out" "1 searched by search code 0123456789ab"
 run 0 "merge: parts of two search codes, JSON" -- "$b" explore --merge --json "$tmp/shard0.json" "$tmp/other-code.json"
 contains "merge: parts of two search codes, mixed" "$tmp/out" '"search_code": "mixed"'
+# Parts of one search code that two builds ran (a campaign that went on
+# past a commit outside the search code): each build named with its
+# files, no warning, and the same again from a merge of that merge.
+sed -E 's/"rmapfuzz": "[^"]*"/"rmapfuzz": "0.0.1 (git 1234567)"/' "$tmp/shard1.json" >"$tmp/other-build.json"
+run 0 "merge: parts of two builds" -- "$b" explore --merge "$tmp/shard0.json" "$tmp/other-build.json"
+contains "merge: parts of two builds, each named" "$tmp/out" "parts: 2 files searched by search code $code (1 by rmapfuzz "
+contains "merge: parts of two builds, the other" "$tmp/out" ", 1 by rmapfuzz 0.0.1 (git 1234567))"
+lacks "merge: parts of two builds, no warning" "$tmp/err" "warning"
+grep '^parts: ' "$tmp/out" >"$tmp/two-builds.parts"
+run 0 "merge: parts of two builds, JSON" -- "$b" explore --merge --json "$tmp/shard0.json" "$tmp/other-build.json"
+contains "merge: parts of two builds, one code" "$tmp/out" "\"search_code\": \"$code\","
+contains "merge: parts of two builds, a row each" "$tmp/out" "\"rmapfuzz\": \"0.0.1 (git 1234567)\", \"files\": 1}]"
+cp "$tmp/out" "$tmp/two-builds.json"
+run 0 "merge of a merge of two builds" -- "$b" explore --merge "$tmp/two-builds.json"
+if [ "$(cat "$tmp/two-builds.parts")" = "$(grep '^parts: ' "$tmp/out")" ]; then passes=$((passes + 1)); else
+	echo "FAIL: merge of a merge of two builds: not the same parts" >&2
+	failures=$((failures + 1))
+fi
 grep -v '"search_code": ' "$tmp/shard1.json" >"$tmp/unrecorded.json"
 run 0 "merge: a part that does not say" -- "$b" explore --merge --json "$tmp/shard0.json" "$tmp/unrecorded.json"
 contains "merge: a part that does not say, counted" "$tmp/out" '{"search_code": "", "rmapfuzz": "", "files": 1}'
