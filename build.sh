@@ -39,8 +39,9 @@ usage: ./build.sh [build]
        ./build.sh verdicts [--seconds N] [--seeds K] [--jobs J] [--protocols "P..."] [--json]
        ./build.sh coverage
        ./build.sh explore [--jobs J] [RMAPFUZZ_EXPLORE_OPTIONS...]
-       ./build.sh explore-shards DIR [--new --shards N] [--jobs J] [--until TIME] [--limit K]
-                                 [--part P/M] [--table] [-- RMAPFUZZ_EXPLORE_OPTIONS...]
+       ./build.sh explore-shards DIR [DIR...] [--new --shards N] [--jobs J] [--until TIME]
+                                 [--limit K] [--part P/M] [--table]
+                                 [-- RMAPFUZZ_EXPLORE_OPTIONS...]
        ./build.sh bench [--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J]
                         [--protocols "P..."] [--searches-only] [--json]
        ./build.sh bench --random-protocols N [--random-seed S] [--seeds K] [--cap S] [--jobs J]
@@ -63,7 +64,9 @@ usage: ./build.sh [build]
             --jobs (default: every core) and rmapfuzz explore's options
   explore-shards  go on with a search kept as shards in DIR (results/explore/
             holds ours): run the shards DIR has no result for, then print
-            their merge (tools/explore-shards.sh; ./build.sh explore-shards --help)
+            their merge; several DIRs are a queue, one after another with no
+            core idle between two (tools/explore-shards.sh;
+            ./build.sh explore-shards --help)
   coverage  replay the seeds and crashers/ with a coverage build; print
             llvm-cov's report of core/ and fuzz/, HTML in build/coverage/html/
   bench     exec/s against an empty target, time to each buggy protocol's

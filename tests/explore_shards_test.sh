@@ -4,6 +4,8 @@
 # second run has nothing to do; a shard gone is run again, and only it; a
 # stop throws the running shards' partial results away and keeps the rest;
 # bad campaign files and options are refused by name, and nothing is lost.
+# Several DIRs are a queue: DIR by DIR, the next one's shards starting
+# while the last of one run, each DIR's merge as it alone prints it.
 # Usage: explore_shards_test.sh BUILD_DIR SOURCE_DIR
 build=$1
 src=$2
@@ -298,6 +300,18 @@ expect_rc "SIGTERM while suspended: ends as by the signal" 143 "$rc"
 for _ in $(seq 50); do [ -n "$(long_shards)" ] || break; sleep 0.1; done
 check "SIGTERM while suspended: no explore left running" [ -z "$(long_shards)" ]
 
+# stopped_whole WHAT DIR: the run (pid) of DIR, sent SIGTERM while its two
+# shards ran, ends as by the signal, both stopped: no temporary file left
+# in DIR, nothing left running.
+stopped_whole() {
+	wait_run "$1"
+	expect_rc "$1: ends as by the signal" 143 "$rc"
+	contains "$1: said" "$2.err" "stopped by TERM: 2 running shard(s) stopped"
+	check "$1: no temporary file" [ -z "$(find "$2" -name '.shard-*')" ]
+	for _ in $(seq 50); do [ -n "$(long_shards)" ] || break; sleep 0.1; done
+	check "$1: nothing left running" [ -z "$(long_shards)" ]
+}
+
 # A second stop kills the shards rather than wait for them (here shards
 # that do not take SIGTERM).
 printf '#!/bin/sh\ncase "$*" in *--shard*) trap "" TERM; exec sleep 61.5 ;; esac\nexec "%s" "$@"\n' "$b" >"$tmp/deaf"
@@ -328,12 +342,7 @@ sleep 1
 kill -TERM -- "-$pid"
 sleep 1
 kill -TERM -- "-$pid"
-wait_run "a second stop to the run's group"
-expect_rc "a second stop to the run's group: ends as by the signal" 143 "$rc"
-contains "a second stop to the run's group: said" "$tmp/grp.err" "stopped by TERM: 2 running shard(s) stopped"
-check "a second stop to the run's group: no temporary file" [ -z "$(find "$tmp/grp" -name '.shard-*')" ]
-for _ in $(seq 50); do [ -n "$(long_shards)" ] || break; sleep 0.1; done
-check "a second stop to the run's group: nothing left running" [ -z "$(long_shards)" ]
+stopped_whole "a second stop to the run's group" "$tmp/grp"
 
 # One run a directory: a second, while the first holds the lock, is
 # refused; --limit 0 (where it stands) is not.
@@ -389,6 +398,137 @@ expect_rc "the script rewritten while it runs: the run ends as it began" 0 "$rc"
 absent "the script rewritten while it runs: none of the new text ran" "$tmp/clobbered"
 check "the script rewritten while it runs: both shards kept" [ -s "$tmp/edited/shard-1-of-2.json" ]
 
+# A queue: two campaigns (3 shards and 2), their shards DIR by DIR, J at
+# a time over both; stdout each DIR's merge, as it alone prints it, after
+# a line naming it, in the order given.
+q=$tmp/q
+mkdir -p "$q/first" "$q/second"
+printf 'shards 3\nexplore %s\n' "${small[*]}" >"$q/first/campaign"
+printf 'shards 2\nexplore -p linux-3.15 --max-ops 3 --max-conc 2 --max-pmds 2 --max-mms 1\n' >"$q/second/campaign"
+cp -r "$q" "$tmp/alone"
+rc=0
+"${tool[@]}" "$q/first" "$q/second" --jobs 2 --rmapfuzz "$b" >"$tmp/q.out" 2>"$tmp/q.err" || rc=$?
+expect_rc "a queue: every shard run" 0 "$rc"
+for i in 0 1 2; do check "a queue: the first DIR's shard $i kept" [ -s "$q/first/shard-$i-of-3.json" ]; done
+for i in 0 1; do check "a queue: the second DIR's shard $i kept" [ -s "$q/second/shard-$i-of-2.json" ]; done
+for k in first second; do
+	"${tool[@]}" "$tmp/alone/$k" --jobs 2 --rmapfuzz "$b" >"$tmp/alone-$k.out" 2>"$tmp/alone-$k.err"
+done
+# The merges but their seconds.
+norm() { grep -vE ' in [0-9.]+ s$' | sed -E 's/[|] [0-9.]+ [|]$/|/'; }
+expected=$(printf '## %s\n\n%s\n\n## %s\n\n%s\n' "$q/first" "$(cat "$tmp/alone-first.out")" \
+	"$q/second" "$(cat "$tmp/alone-second.out")" | norm)
+same "a queue: stdout is each DIR's merge as it alone prints it, in order" "$expected" "$(norm <"$tmp/q.out")"
+contains "a queue: the first DIR's merge is of the bound" "$tmp/q.out" "| linux-3.14 | kernel-bug"
+contains "a queue: said" "$tmp/q.err" "the queue: 5 shard(s) of 2 DIRs to run now, 2 at a time, by "
+contains "a queue: each DIR's shards said" "$tmp/q.err" "explore-shards: $q/second: 0 of 2 shards kept; 2 to run now"
+contains "a queue: a progress line names its DIR" "$tmp/q.err" "explore-shards: second: shard 1/2: linux-3.15 clean, "
+contains "a queue: the queue's estimate" "$tmp/q.err" "; the queue: 0 to go, about "
+lacks "a queue: no shard line without its DIR" "$tmp/q.err" "explore-shards: shard "
+# Line numbers in the progress: the shards start DIR by DIR, and the
+# second's first starts while the first's last runs (when the first's
+# second shard ends, its third runs: two ends of the first's come before
+# the second's start, the third after it).
+line_of() { grep -nF -- "$1" "$tmp/q.err" | head -n 1 | cut -d: -f1; }
+first_last_start=$(line_of "explore-shards: first: shard 2/3 started")
+second_start=$(line_of "explore-shards: second: shard 0/2 started")
+first_last_end=$(grep -nE '^explore-shards: first: shard [0-9]/3: ' "$tmp/q.err" | tail -n 1 | cut -d: -f1)
+if [ -n "$first_last_start" ] && [ -n "$second_start" ] && [ "$first_last_start" -lt "$second_start" ]; then pass; else
+	fail "a queue: the first DIR's shards start before the second's"
+fi
+if [ -n "$second_start" ] && [ -n "$first_last_end" ] && [ "$second_start" -lt "$first_last_end" ]; then pass; else
+	fail "a queue: the second DIR's first shard starts before the first's last ends:"
+	sed 's/^/    /' "$tmp/q.err" >&2
+fi
+# The first's merge is printed when its last shard ends, before the
+# second's last shard ends.
+if [ "$(line_of "explore-shards: first: the merge of the 3 kept shard(s):")" -lt \
+	"$(grep -nE '^explore-shards: second: shard [0-9]/2: ' "$tmp/q.err" | tail -n 1 | cut -d: -f1)" ]; then pass; else
+	fail "a queue: the first DIR's merge before the second DIR's end"
+fi
+
+# --table and --limit 0: each DIR in turn, after a line naming it.
+"${tool[@]}" "$q/first" "$q/second" --table >"$tmp/qt.out"
+expected=$(printf '## %s\n\n%s\n\n## %s\n\n%s' "$q/first" "$("${tool[@]}" "$q/first" --table)" \
+	"$q/second" "$("${tool[@]}" "$q/second" --table)")
+same "a queue's --table: each DIR's table after its name" "$expected" "$(cat "$tmp/qt.out")"
+"${tool[@]}" "$q/first" "$q/second" --limit 0 --rmapfuzz "$b" >"$tmp/ql0.out" 2>"$tmp/ql0.err"
+same "a queue's --limit 0: each DIR's merge after its name" "$(norm <"$tmp/q.out")" "$(norm <"$tmp/ql0.out")"
+contains "a queue's --limit 0: each DIR's shards said" "$tmp/ql0.err" "explore-shards: $q/second: 2 of 2 shards kept"
+
+# --limit counts over the whole queue.
+rm "$q/first/shard-2-of-3.json" "$q/second"/shard-*
+rc=0
+"${tool[@]}" "$q/first" "$q/second" --limit 2 --jobs 1 --rmapfuzz "$b" >"$tmp/qlim.out" 2>"$tmp/qlim.err" || rc=$?
+expect_rc "a queue's --limit 2" 0 "$rc"
+same "a queue's --limit 2: the first's last shard and the second's first run" \
+	"shard-0-of-3.json shard-1-of-3.json shard-2-of-3.json shard-0-of-2.json" \
+	"$(cd "$q" && echo first/shard-* second/shard-* | sed 's|[a-z]*/||g')"
+contains "a queue's --limit 2: said" "$tmp/qlim.err" "the queue: 2 shard(s) of 2 DIRs to run now"
+contains "a queue's --limit 2: the second's merge, of its shard run" "$tmp/qlim.out" \
+	"| linux-3.15 | clean in 1 of 2 shards (0), not the whole bound |"
+
+# Every DIR's lock is taken before any shard runs: the second's held, the
+# queue is refused, nothing of the first run.
+rm "$q/first/shard-2-of-3.json"
+exec {held}>>"$q/second/.explore-shards.lock"
+flock -n "$held"
+rc=0
+"${tool[@]}" "$q/first" "$q/second" --rmapfuzz "$b" >"$tmp/qlock.out" 2>"$tmp/qlock.err" || rc=$?
+exec {held}>&-
+expect_rc "a queue, the second DIR's lock held: refused" 1 "$rc"
+contains "a queue, the second DIR's lock held: said" "$tmp/qlock.err" "$q/second: another explore-shards runs on it"
+lacks "a queue, the second DIR's lock held: no shard started" "$tmp/qlock.err" "started"
+absent "a queue, the second DIR's lock held: nothing of the first run" "$q/first/shard-2-of-3.json"
+check "a queue, refused: the first DIR's lock free" flock -n "$q/first/.explore-shards.lock" true
+
+# A shard that fails in the first DIR starts no other, of any DIR.
+rm "$q/first/shard-1-of-3.json"
+printf '#!/bin/sh\ncase "$*" in *"--shard 1/3"*) echo "this shard fails" >&2; exit 3 ;; esac\nexec "%s" "$@"\n' "$b" >"$tmp/fail1"
+chmod +x "$tmp/fail1"
+rc=0
+"${tool[@]}" "$q/first" "$q/second" --jobs 1 --rmapfuzz "$tmp/fail1" >"$tmp/qfail.out" 2>"$tmp/qfail.err" || rc=$?
+expect_rc "a queue, a shard failed" 1 "$rc"
+contains "a queue, a shard failed: said" "$tmp/qfail.err" "explore-shards: first: shard 1/3 failed (exit 3"
+contains "a queue, a shard failed: its error" "$tmp/qfail.err" "this shard fails"
+lacks "a queue, a shard failed: the first's next not started" "$tmp/qfail.err" "first: shard 2/3 started"
+lacks "a queue, a shard failed: none of the second started" "$tmp/qfail.err" "second: shard 1/2 started"
+absent "a queue, a shard failed: none of the second run" "$q/second/shard-1-of-2.json"
+contains "a queue, a shard failed: the first's merge" "$tmp/qfail.out" "| linux-3.15 | clean in 1 of 3 shards (0), not the whole bound |"
+contains "a queue, a shard failed: the second's merge" "$tmp/qfail.out" "| linux-3.15 | clean in 1 of 2 shards (0), not the whole bound |"
+
+# Refused on the command line: --new with two DIRs; a DIR twice (under
+# another name too).
+refused "--new with two DIRs" "--new starts one DIR, not 2" "$tmp/n4" "$tmp/n5" --new --shards 2 -- -p linux-3.15
+absent "--new with two DIRs: nothing made" "$tmp/n4"
+refused "a DIR twice" "$q/first/: the same directory as $q/first" "$q/first" "$q/second" "$q/first/"
+refused "a DIR twice, under another name" "the same directory as $q/second" "$q/second" "$q/first/../second"
+
+# A stop reaches the running shards of every DIR; each shard holds its own
+# DIR's lock only. (The default bound: the first DIR's one shard left and
+# the second's first run for minutes.)
+mkdir -p "$tmp/stopq/first" "$tmp/stopq/second"
+printf 'shards 2\nexplore -p linux-3.15\n' >"$tmp/stopq/first/campaign"
+touch "$tmp/stopq/first/shard-0-of-2.json"
+printf 'shards 100\nexplore -p linux-3.15\n' >"$tmp/stopq/second/campaign"
+"${tool[@]}" "$tmp/stopq/first" "$tmp/stopq/second" --jobs 2 --rmapfuzz "$b" >"$tmp/stopq.out" 2>"$tmp/stopq.err" &
+pid=$!
+for _ in $(seq 100); do grep -q "second: shard 0/100 started" "$tmp/stopq.err" 2>/dev/null && break; sleep 0.1; done
+sleep 1
+mapfile -t sp < <(long_shards)
+same "a queue's stop: a shard of each DIR runs" 2 "${#sp[@]}"
+for p in "${sp[@]}"; do
+	out=$(readlink "/proc/$p/fd/1")
+	locks=$(for f in /proc/"$p"/fd/*; do readlink "$f"; done | grep -F .explore-shards.lock)
+	same "a queue: a shard holds its own DIR's lock only" "${out%/.shard-*}/.explore-shards.lock" "$locks"
+done
+kill -TERM "$pid"
+stopped_whole "a queue's stop" "$tmp/stopq"
+for k in first second; do
+	check "a queue's stop: the $k DIR's lock free" flock -n "$tmp/stopq/$k/.explore-shards.lock" true
+done
+
 "${tool[@]}" --help >"$tmp/h.out"
 contains "--help" "$tmp/h.out" "usage: tools/explore-shards.sh DIR"
+contains "--help: the queue" "$tmp/h.out" "usage: tools/explore-shards.sh DIR [DIR...]"
 finish

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # A search too long for one sitting, kept as shards in a directory: run the
 # shards it has no result for, a few at a time, and print the merge of all
-# it has (./build.sh explore-shards runs this).
+# it has (./build.sh explore-shards runs this). Several directories are a
+# queue: their shards run in the order given, J at a time over all of them
+# (a directory's first shards take the slots the last ones of the one
+# before leave free), and each directory's merge is printed when its last
+# shard ends.
 #
-#   tools/explore-shards.sh DIR [--jobs J] [--until TIME] [--limit K] [--part P/M]
-#                           [--table] [--rmapfuzz BIN]
+#   tools/explore-shards.sh DIR [DIR...] [--jobs J] [--until TIME] [--limit K]
+#                           [--part P/M] [--table] [--rmapfuzz BIN]
 #   tools/explore-shards.sh DIR --new --shards N [--jobs J] ... -- EXPLORE_OPTIONS...
 #
 # DIR/campaign says the search: "shards N" and "explore OPTIONS..." (the
@@ -22,7 +26,7 @@ set -euo pipefail
 {
 
 rf_name=explore-shards
-rf_synopsis='DIR [--new --shards N] [--jobs J] [--until TIME] [--limit K] [--part P/M] [--table] [--rmapfuzz BIN] [-- EXPLORE_OPTIONS...]'
+rf_synopsis='DIR [DIR...] [--new --shards N] [--jobs J] [--until TIME] [--limit K] [--part P/M] [--table] [--rmapfuzz BIN] [-- EXPLORE_OPTIONS...]'
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 rf_invoked tools/explore-shards.sh
@@ -37,6 +41,19 @@ then print the merge of DIR's shards (rmapfuzz explore --merge): "clean in K
 of N shards (which), not the whole bound" until all N are there, then the
 bound's result. Another machine, or a later sitting, goes on where this one stopped.
 
+Several DIRs are a queue, each its own search (its campaign file, its
+options): their shards run in the order of the DIRs, then of shard
+number, J at a time over all of them, so that the next DIR's shards start
+in the slots a DIR's last shards leave free. When a DIR's last shard
+ends, its merge is printed after a line "## DIR": stdout is one merge a
+DIR, in the order given. --until and --limit count over the whole queue,
+--part is every DIR's; --table and --limit 0 show each DIR in turn after
+its "## DIR". Every DIR's lock is taken before any shard runs (one held:
+nothing runs), and a shard that fails starts no other, of any DIR.
+Progress lines name their DIR (its last component, or its path when two
+share one), and the estimate of a DIR's time left comes with the queue's.
+A DIR given twice is refused; --new starts one DIR, alone.
+
   --new --shards N     start DIR (made if missing; one without a campaign
                        file): the explore options after "--" and N go into
                        DIR/campaign, then the shards run as below
@@ -44,13 +61,15 @@ bound's result. Another machine, or a later sitting, goes on where this one stop
                        (default: the cores, $(nproc 2>/dev/null || echo 2) here)
   --until TIME         start no shard after TIME (what date -d reads: 22:00,
                        "tomorrow 06:00", "3 hours"); the running ones finish
-  --limit K            at most K shards this time (0: only the merge, no
-                       build, no lock: where a running campaign stands)
-  --part P/M           only the shards I with I mod M = P (0 <= P < M): M
-                       machines share a search, each with its own copy of
-                       DIR and its own part; copy their shard-I-of-N.json
-                       files into one DIR, and the merge joins them
-                       (--table and --limit 0 show every shard kept)
+  --limit K            at most K shards this time, of the whole queue (0:
+                       only the merge, no build, no lock: where a running
+                       campaign stands)
+  --part P/M           only the shards I with I mod M = P (0 <= P < M), of
+                       every DIR: M machines share a search, each with its
+                       own copy of DIR and its own part; copy their
+                       shard-I-of-N.json files into one DIR, and the merge
+                       joins them (--table and --limit 0 show every shard
+                       kept)
   --table              print DIR's shards as a markdown table (shard,
                        programs, states, interleavings, seconds, search code),
                        run nothing
@@ -80,7 +99,7 @@ Exit 0 when every shard run ended with its result kept; 1 when one failed
 EOF
 }
 
-dir="" new=0 shards="" jobs=$(nproc 2>/dev/null || echo 2) until="" limit=-1 table=0 bin="" part_k=0 part_m=1
+dirs=() new=0 shards="" jobs=$(nproc 2>/dev/null || echo 2) until="" limit=-1 table=0 bin="" part_k=0 part_m=1
 explore_args=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -104,12 +123,14 @@ while [ $# -gt 0 ]; do
 		rf_value --rmapfuzz "$@"; bin=$rf_val; shift "$rf_shift" ;;
 	--) shift; explore_args=("$@"); break ;;
 	-?*) rf_usage_error "unknown option '$1'" ;;
-	*)
-		[ -z "$dir" ] || rf_usage_error "unexpected argument '$1' (one DIR)"
-		dir=$1; shift ;;
+	*) dirs+=("$1"); shift ;;
 	esac
 done
-[ -n "$dir" ] || rf_usage_error "which DIR? (the directory of the shards)"
+[ ${#dirs[@]} -gt 0 ] || rf_usage_error "which DIR? (the directory of the shards)"
+# --new writes one campaign: a queue is of campaigns that exist.
+[ "$new" = 0 ] || [ ${#dirs[@]} = 1 ] ||
+	rf_usage_error "--new starts one DIR, not ${#dirs[@]} (start each with its own --new, then queue them)"
+dir=${dirs[0]}
 
 # explore_args_ok WHERE ARGS...: none of the options this tool sets; else
 # why, on stdout.
@@ -158,11 +179,25 @@ if [ "$new" = 1 ]; then
 else
 	[ -z "$shards" ] || rf_usage_error "--shards goes with --new (DIR/campaign says it)"
 	[ ${#explore_args[@]} -eq 0 ] || rf_usage_error "explore options go with --new (DIR/campaign says them)"
-	[ -d "$dir" ] || rf_usage_error "$dir: no such directory (--new starts one)"
-	if ! [ -f "$dir/campaign" ] || ! [ -r "$dir/campaign" ]; then
-		rf_usage_error "$dir/campaign: missing, or no file (--new starts a search)"
-	fi
+	for d in "${dirs[@]}"; do
+		[ -d "$d" ] || rf_usage_error "$d: no such directory (--new starts one)"
+		if ! [ -f "$d/campaign" ] || ! [ -r "$d/campaign" ]; then
+			rf_usage_error "$d/campaign: missing, or no file (--new starts a search)"
+		fi
+	done
 fi
+# The same directory twice in a queue would run its shards twice, and its
+# second lock (another open file, the same process) would say "another
+# explore-shards runs on it": refused by name. real_of: each DIR's path,
+# its links resolved.
+real_of=()
+declare -A given=()
+for k in "${!dirs[@]}"; do
+	real_of[k]=$(realpath -m -- "${dirs[k]}")
+	[ -z "${given[${real_of[k]}]:-}" ] ||
+		rf_usage_error "${dirs[k]}: the same directory as ${given[${real_of[k]}]} (give a DIR once)"
+	given[${real_of[k]}]=${dirs[k]}
+done
 # wait -n -p (which shard ended) came with bash 5.1.
 if ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 1))); then
 	rf_fail "needs bash 5.1 or later (wait -n -p); this is $BASH_VERSION"
@@ -212,20 +247,57 @@ if [ "$new" = 1 ]; then
 	mv "$dir/.campaign.tmp" "$dir/campaign"
 	echo "$rf_name: $(rf_rel "$(rf_abs "$dir")")/campaign written: $shards shards of rmapfuzz explore ${explore_args[*]}" >&2
 fi
-read_campaign "$dir/campaign"
-[ "$part_k" -lt "$shards" ] || rf_usage_error "--part $part_k/$part_m: no shard of the campaign's $shards is in part $part_k"
-
-# Files of another split would not merge: said before anything runs.
-for f in "$dir"/shard-*-of-*.json; do
-	[ -e "$f" ] || continue
-	case ${f##*/} in
-	shard-*-of-"$shards".json) ;;
-	*) campaign_error "$f: a shard of another split than the campaign's $shards (move it away)" ;;
-	esac
+# Each DIR's search, read once at the start: its shards (shards_of) and its
+# explore options (args_of: the campaign file splits them at blanks, and
+# so does start_shard).
+shards_of=() args_of=()
+for k in "${!dirs[@]}"; do
+	d=${dirs[k]}
+	read_campaign "$d/campaign"
+	shards_of[k]=$shards args_of[k]="${explore_args[*]}"
+	where=""
+	[ ${#dirs[@]} = 1 ] || where="$d: "
+	[ "$part_k" -lt "$shards" ] || rf_usage_error "$where--part $part_k/$part_m: no shard of the campaign's $shards is in part $part_k"
+	# Files of another split would not merge: said before anything runs.
+	for f in "$d"/shard-*-of-*.json; do
+		[ -e "$f" ] || continue
+		case ${f##*/} in
+		shard-*-of-"$shards".json) ;;
+		*) campaign_error "$f: a shard of another split than the campaign's $shards (move it away)" ;;
+		esac
+	done
 done
-kept() { # the shards kept, one a line
-	local i
-	for ((i = 0; i < shards; i++)); do [ ! -e "$dir/shard-$i-of-$shards.json" ] || echo "$i"; done
+# In a queue each progress line names its DIR: its last component, or the
+# path as given when two DIRs share one. One DIR's lines name none (as
+# they always did).
+label_of=("")
+if [ ${#dirs[@]} -gt 1 ]; then
+	declare -A base_seen=()
+	shared=0
+	for k in "${!dirs[@]}"; do
+		label_of[k]=${real_of[k]##*/}
+		[ -z "${base_seen[${label_of[k]}]:-}" ] || shared=1
+		base_seen[${label_of[k]}]=1
+	done
+	if [ "$shared" = 1 ]; then
+		for k in "${!dirs[@]}"; do label_of[k]=$(rf_rel "$(rf_abs "${dirs[k]}")"); done
+	fi
+fi
+# say K TEXT: a line of DIR K's on stderr, its label first in a queue.
+say() { echo "$rf_name: ${label_of[$1]:+${label_of[$1]}: }$2" >&2; }
+# dir_name K: DIR K as the user reads it.
+dir_name() { rf_rel "$(rf_abs "${dirs[$1]}")"; }
+# dir_heading K: in a queue, the line on stdout before what is printed of
+# DIR K (its merge, its table), a blank line between two DIRs'.
+dir_heading() {
+	[ ${#dirs[@]} -gt 1 ] || return 0
+	[ "$1" = 0 ] || echo
+	echo "## $(dir_name "$1")"
+	echo
+}
+kept() { # K: DIR K's shards kept, one a line
+	local d=${dirs[$1]} n=${shards_of[$1]} i
+	for ((i = 0; i < n; i++)); do [ ! -e "$d/shard-$i-of-$n.json" ] || echo "$i"; done
 }
 
 # The per-result figures of a shard's JSON: "protocol verdict programs states interleavings" a line.
@@ -234,14 +306,14 @@ shard_rows() { # FILE
 	sed -nE 's/^ *\{"protocol": "([^"]*)", "verdict": "([^"]*)"[^{]*"programs": ([0-9]+), "states": ([0-9]+), "interleavings": ([0-9]+),.*/\1 \2 \3 \4 \5/p' "$1"
 }
 commas() { echo "$1" | sed -E ':a; s/([0-9])([0-9]{3})($|,)/\1,\2\3/; ta'; }
-if [ "$table" = 1 ]; then
+print_table() { # K: DIR K's kept shards as a markdown table
 	echo "| shard | protocol | verdict | programs | states | interleavings | seconds | search code |"
 	echo "|---:|---|---|---:|---:|---:|---:|---|"
 	# One awk for every file (a shard's JSON: its "search_code" and
 	# "seconds" lines come before its result lines), not some processes a
 	# shard: a table of thousands of shards in a second.
 	# DIR through the environment: awk -v would read its backslashes as escapes.
-	kept | EXPLORE_SHARDS_DIR=$dir awk -v shards="$shards" '
+	kept "$1" | EXPLORE_SHARDS_DIR=${dirs[$1]} awk -v shards="${shards_of[$1]}" '
 		function commas(n,   out) {
 			out = ""
 			while (length(n) > 3) {
@@ -282,27 +354,51 @@ if [ "$table" = 1 ]; then
 				print "explore-shards: " f ": unreadable" > "/dev/stderr"
 			close(f)
 		}'
+}
+if [ "$table" = 1 ]; then
+	for k in "${!dirs[@]}"; do
+		dir_heading "$k"
+		print_table "$k"
+	done
 	exit 0
 fi
 
-# The merge it would print (the kept shards; nothing else): --limit 0, and
-# the end of a run. Never a failure of the run, said.
+# The run's temporary directory (its rmapfuzz, the shards' errors), and
+# that of a merge in batches: set while they exist.
+tmp="" run_bin="" merge_tmp=""
+# merge_traps set|clear: outside a run (--limit 0), a stop during a merge
+# in batches removes the batches' merges before it ends the script; in a
+# run, stop_all's traps stay, and it removes them.
+merge_traps() {
+	[ -z "$tmp" ] || return 0
+	if [ "$1" = clear ]; then
+		trap - INT TERM HUP
+		return 0
+	fi
+	trap 'rm -rf "$merge_tmp"; trap - INT; kill -s INT $$' INT
+	trap 'rm -rf "$merge_tmp"; trap - TERM; kill -s TERM $$' TERM
+	trap 'rm -rf "$merge_tmp"; trap - HUP; kill -s HUP $$' HUP
+}
+# The merge of DIR K it would print (its kept shards; nothing else):
+# --limit 0, and when its last shard of a run ends. Never a failure of
+# the run, said. A run's merges are by its copy of rmapfuzz.
 #
 # A command line holds some 30,000 of these paths (Linux's 2 MB for
 # arguments), and a campaign may have up to 1,000,000 shards: past
 # EXPLORE_SHARDS_MERGE_BATCH files (default 10,000; the test sets it low)
 # each batch is merged to JSON first and the batches' merges merged, which
 # is the same result (a merge keeps which shards and which files it holds).
-print_merge() {
-	local files=() i
-	if [ "$nkept" -eq 0 ]; then
-		echo "$rf_name: no shard kept yet" >&2
+print_merge() { # K
+	local k=$1 files=() i
+	local d=${dirs[k]} n=${shards_of[k]} nk=${nkept_of[k]} merge_bin=${run_bin:-$bin}
+	if [ "$nk" -eq 0 ]; then
+		say "$k" "no shard kept yet"
 		return 0
 	fi
-	while read -r i; do files+=("$dir/shard-$i-of-$shards.json"); done < <(kept)
-	echo "$rf_name: the merge of the $nkept kept shard(s):" >&2
+	while read -r i; do files+=("$d/shard-$i-of-$n.json"); done < <(kept "$k")
+	say "$k" "the merge of the $nk kept shard(s):"
 	local why
-	why="rmapfuzz explore --merge $(rf_rel "$(rf_abs "$dir")")/shard-*-of-$shards.json says why"
+	why="rmapfuzz explore --merge $(dir_name "$k")/shard-*-of-$n.json says why"
 	local batch=${EXPLORE_SHARDS_MERGE_BATCH:-10000}
 	if ! [[ $batch =~ ^[1-9][0-9]{0,6}$ ]]; then
 		rf_err "EXPLORE_SHARDS_MERGE_BATCH=$batch: not a count of files (1 to 9999999); 10000 it is"
@@ -322,53 +418,71 @@ print_merge() {
 	[ "$fit" -ge 1 ] || fit=1
 	[ "$batch" -le "$fit" ] || batch=$fit
 	if [ "${#files[@]}" -le "$batch" ]; then
-		"$bin" explore --merge "${files[@]}" || rf_err "the merge failed (exit $?): $why"
+		"$merge_bin" explore --merge "${files[@]}" || say "$k" "the merge failed (exit $?): $why"
 		return 0
 	fi
 	# (The batches' merges are at most 100 at the default batch with a
 	# million shards: one merge of them.)
-	local mtmp parts=() s e nb=$(((${#files[@]} + batch - 1) / batch))
-	mtmp=$(rf_tmpdir explore-merge) || {
-		rf_err "no temporary directory for the merge in batches (TMPDIR=${TMPDIR:-/tmp})"
+	local parts=() s e nb=$(((${#files[@]} + batch - 1) / batch))
+	merge_tmp=$(rf_tmpdir explore-merge) || {
+		merge_tmp=""
+		say "$k" "no temporary directory for the merge in batches (TMPDIR=${TMPDIR:-/tmp})"
 		return 0
 	}
-	# A stop meanwhile: the batches' merges go too, then the signal's end.
-	trap 'rm -rf "$mtmp"; trap - INT; kill -s INT $$' INT
-	trap 'rm -rf "$mtmp"; trap - TERM; kill -s TERM $$' TERM
-	trap 'rm -rf "$mtmp"; trap - HUP; kill -s HUP $$' HUP
-	echo "$rf_name: (in $nb batches of at most $batch files, their merges merged)" >&2
+	merge_traps set
+	say "$k" "(in $nb batches of at most $batch files, their merges merged)"
 	for ((s = 0; s < ${#files[@]}; s += batch)); do
 		e=$((s + batch < ${#files[@]} ? s + batch - 1 : ${#files[@]} - 1))
-		if ! "$bin" explore --merge --json "${files[@]:s:batch}" >"$mtmp/part-$s.json" 2>"$mtmp/part-$s.err"; then
-			cat "$mtmp/part-$s.err" >&2 || true
-			rf_err "the merge of the batch ${files[s]##*/} to ${files[e]##*/} failed: rmapfuzz explore --merge of those files says why"
-			rm -rf "$mtmp" || true
-			trap - INT TERM HUP
+		if ! "$merge_bin" explore --merge --json "${files[@]:s:batch}" >"$merge_tmp/part-$s.json" 2>"$merge_tmp/part-$s.err"; then
+			cat "$merge_tmp/part-$s.err" >&2 || true
+			say "$k" "the merge of the batch ${files[s]##*/} to ${files[e]##*/} failed: rmapfuzz explore --merge of those files says why"
+			rm -rf "$merge_tmp" || true
+			merge_tmp=""
+			merge_traps clear
 			return 0
 		fi
-		parts+=("$mtmp/part-$s.json")
+		parts+=("$merge_tmp/part-$s.json")
 	done
-	if "$bin" explore --merge "${parts[@]}"; then
-		rm -rf "$mtmp" || true
+	if "$merge_bin" explore --merge "${parts[@]}"; then
+		rm -rf "$merge_tmp" || true
 	else
-		rf_err "the merge of the batches' merges failed (exit $?): they are kept in $mtmp"
+		say "$k" "the merge of the batches' merges failed (exit $?): they are kept in $merge_tmp"
 	fi
-	trap - INT TERM HUP
+	merge_tmp=""
+	merge_traps clear
 }
-todo=()
-nkept=0
-for ((i = 0; i < shards; i++)); do
-	if [ -e "$dir/shard-$i-of-$shards.json" ]; then
-		nkept=$((nkept + 1))
-	elif [ $((i % part_m)) = "$part_k" ]; then
-		todo+=("$i")
-	fi
+# The queue: every DIR's shards to run, DIR by DIR, each q_dir[j]'s shard
+# q_shard[j]. Per DIR: nkept_of, its shards kept; missing_of, its shards
+# still to search on this machine (--part: of its part only), for the
+# estimate: each one kept, or whose result appeared, is one fewer.
+q_dir=() q_shard=() nkept_of=() missing_of=() ran_of=() spent_of=()
+for k in "${!dirs[@]}"; do
+	d=${dirs[k]} n=${shards_of[k]} nk=0 nt=0
+	for ((i = 0; i < n; i++)); do
+		if [ -e "$d/shard-$i-of-$n.json" ]; then
+			nk=$((nk + 1))
+		elif [ $((i % part_m)) = "$part_k" ]; then
+			q_dir+=("$k") q_shard+=("$i")
+			nt=$((nt + 1))
+		fi
+	done
+	nkept_of[k]=$nk missing_of[k]=$nt ran_of[k]=0 spent_of[k]=0
 done
-# This machine's shards still to search (--part: of its part only), for
-# the estimate: each one kept, or whose result appeared, is one fewer.
-part_missing=${#todo[@]}
 part_text=""
 [ "$part_m" = 1 ] || part_text=" of part $part_k/$part_m (the shards I with I mod $part_m = $part_k)"
+# queue_cut N: the queue's first N shards only (--limit, --until). last_of:
+# where each DIR's last shard is in it (-1: none); queued_of: how many.
+queue_cut() {
+	local j k
+	q_dir=("${q_dir[@]:0:$1}") q_shard=("${q_shard[@]:0:$1}")
+	for k in "${!dirs[@]}"; do last_of[k]=-1 queued_of[k]=0; done
+	for j in "${!q_dir[@]}"; do
+		k=${q_dir[j]}
+		last_of[k]=$j queued_of[k]=$((queued_of[k] + 1))
+	done
+}
+last_of=() queued_of=()
+queue_cut "${#q_dir[@]}"
 if [ "$limit" = 0 ]; then
 	# Only where it stands: no build (an existing rmapfuzz, or one built
 	# once), no lock (a run may hold it: this is what it would print).
@@ -381,22 +495,42 @@ if [ -z "$bin" ]; then
 fi
 [ -x "$bin" ] || rf_fail "$bin: not an executable"
 if [ "$limit" = 0 ]; then
-	echo "$rf_name: $(rf_rel "$(rf_abs "$dir")"): $nkept of $shards shards kept" >&2
-	print_merge
+	for k in "${!dirs[@]}"; do
+		dir_heading "$k"
+		echo "$rf_name: $(dir_name "$k"): ${nkept_of[k]} of ${shards_of[k]} shards kept" >&2
+		print_merge "$k"
+	done
 	exit 0
 fi
 # One run a directory: two would run the same shards. The shards hold it
 # too (it is inherited), so that one left running by a killed run is not
-# written by a second.
-exec 8>>"$dir/.explore-shards.lock"
-flock -n 8 || rf_fail "$dir: another explore-shards runs on it, or shards one left running (kill -9) hold its lock ($dir/.explore-shards.lock)"
+# written by a second. A queue takes every DIR's before any shard runs,
+# and each shard keeps its own DIR's only (own_lock_only).
+lock_fd=()
+for k in "${!dirs[@]}"; do
+	d=${dirs[k]}
+	exec {fd}>>"$d/.explore-shards.lock"
+	lock_fd[k]=$fd
+	flock -n "$fd" || rf_fail "$d: another explore-shards runs on it, or shards one left running (kill -9) hold its lock ($d/.explore-shards.lock)"
+done
 tmp=$(rf_tmpdir explore-shards)
 cp "$bin" "$tmp/rmapfuzz"
 run_bin=$tmp/rmapfuzz
 
-[ "$limit" -lt 0 ] || [ "${#todo[@]}" -le "$limit" ] || todo=("${todo[@]:0:$limit}")
-echo "$rf_name: $(rf_rel "$(rf_abs "$dir")"): $nkept of $shards shards kept; ${#todo[@]}$part_text to run now, $jobs at a time, by $("$run_bin" --version)${deadline:+; none started after $(date -d "@$deadline" '+%F %T')}" >&2
+[ "$limit" -lt 0 ] || [ "${#q_dir[@]}" -le "$limit" ] || queue_cut "$limit"
+version=$("$run_bin" --version)
+until_text=""
+[ -z "$deadline" ] || until_text="; none started after $(date -d "@$deadline" '+%F %T')"
+if [ ${#dirs[@]} = 1 ]; then
+	echo "$rf_name: $(dir_name 0): ${nkept_of[0]} of ${shards_of[0]} shards kept; ${#q_dir[@]}$part_text to run now, $jobs at a time, by $version$until_text" >&2
+else
+	for k in "${!dirs[@]}"; do
+		echo "$rf_name: $(dir_name "$k"): ${nkept_of[k]} of ${shards_of[k]} shards kept; ${queued_of[k]}$part_text to run now" >&2
+	done
+	echo "$rf_name: the queue: ${#q_dir[@]} shard(s) of ${#dirs[@]} DIRs to run now, $jobs at a time, by $version$until_text" >&2
+fi
 
+# The running shards, by "K:I" (DIR K's shard I): their pids, their starts.
 declare -A pid_of=() t0_of=()
 # Without job control (set +m: a SHELLOPTS exported from an interactive
 # shell can turn it on here) a background job of this script is no group
@@ -404,7 +538,7 @@ declare -A pid_of=() t0_of=()
 set +m
 new_group=()
 if command -v setsid >/dev/null; then new_group=(setsid); fi
-failed=0 ran=0 spent=0 resumed=0
+failed=0 ran=0 resumed=0
 # shellcheck disable=SC2317 # the traps run them
 signal_shards() { # SIGNAL: to every running shard's process group
 	local i
@@ -414,7 +548,7 @@ signal_shards() { # SIGNAL: to every running shard's process group
 }
 # shellcheck disable=SC2317
 stop_all() { # SIGNAL [EXIT]: the shards stopped, then end by SIGNAL (or exit EXIT)
-	local sig=$1 i rc n=${#pid_of[@]}
+	local sig=$1 key k i f rc n=${#pid_of[@]}
 	# It ends the run itself: a helper a second Ctrl-C ends (its sleep)
 	# must not end it half way, its temporary files left.
 	set +e
@@ -426,22 +560,25 @@ stop_all() { # SIGNAL [EXIT]: the shards stopped, then end by SIGNAL (or exit EX
 	signal_shards TERM
 	# A suspended shard takes its stop once it runs.
 	signal_shards CONT
-	for i in "${!pid_of[@]}"; do
+	for key in "${!pid_of[@]}"; do
+		k=${key%%:*} i=${key#*:}
+		f="${dirs[k]}/.shard-$i-of-${shards_of[k]}.json.tmp"
 		rc=0
-		wait "${pid_of[$i]}" 2>/dev/null || rc=$?
+		wait "${pid_of[$key]}" 2>/dev/null || rc=$?
 		# What a wrapper ran may outlive it a moment, the lock held: a
 		# few seconds for the group to go.
-		for _ in $(seq 50); do kill -0 -- "-${pid_of[$i]}" 2>/dev/null || break; sleep 0.1; done
+		for _ in $(seq 50); do kill -0 -- "-${pid_of[$key]}" 2>/dev/null || break; sleep 0.1; done
 		# One that ended whole before the stop reached it is kept.
-		if [ "$rc" -eq 0 ] && shard_whole "$dir/.shard-$i-of-$shards.json.tmp"; then
-			keep_shard "$i"
+		if [ "$rc" -eq 0 ] && shard_whole "$f"; then
+			keep_shard "$k" "$i"
 		else
-			rm -f "$dir/.shard-$i-of-$shards.json.tmp"
+			rm -f "$f"
 		fi
 		# Gone: a second stop signals only the shards still here.
-		unset "pid_of[$i]"
+		unset "pid_of[$key]"
 	done
 	echo "$rf_name: stopped by $sig: $n running shard(s) stopped, their partial results thrown away; $ran kept this time" >&2
+	[ -z "$merge_tmp" ] || rm -rf "$merge_tmp"
 	rm -rf "$tmp"
 	trap - INT TERM HUP TSTP
 	[ -z "${2:-}" ] || exit "$2"
@@ -487,77 +624,139 @@ trap '' TSTP
 shard_whole() { # FILE
 	grep -q '"results": \[' "$1" && ! grep -q '"end": "interrupted"' "$1" && [ "$(tail -n 1 "$1")" = "}" ]
 }
-# Shard I's output kept as its result; one another machine put there
-# meanwhile stays, and this one goes.
-keep_shard() { # I
-	local i=$1
-	if [ -e "$dir/shard-$i-of-$shards.json" ]; then
-		rm -f "$dir/.shard-$i-of-$shards.json.tmp"
-		echo "$rf_name: shard $i/$shards: a result appeared in $(rf_rel "$(rf_abs "$dir")") meanwhile; that one is kept" >&2
-		nkept=$((nkept + 1)) part_missing=$((part_missing - 1))
+# One more of DIR K's shards kept (by this run or another machine).
+count_kept() { # K
+	nkept_of[$1]=$((nkept_of[$1] + 1)) missing_of[$1]=$((missing_of[$1] - 1))
+}
+# DIR K's shard I's output kept as its result; one another machine put
+# there meanwhile stays, and this one goes.
+keep_shard() { # K I
+	local k=$1 i=$2 d=${dirs[$1]} n=${shards_of[$1]}
+	if [ -e "$d/shard-$i-of-$n.json" ]; then
+		rm -f "$d/.shard-$i-of-$n.json.tmp"
+		say "$k" "shard $i/$n: a result appeared in $(dir_name "$k") meanwhile; that one is kept"
+		count_kept "$k"
 		return 1
 	fi
-	mv "$dir/.shard-$i-of-$shards.json.tmp" "$dir/shard-$i-of-$shards.json"
-	ran=$((ran + 1)) nkept=$((nkept + 1)) part_missing=$((part_missing - 1))
+	mv "$d/.shard-$i-of-$n.json.tmp" "$d/shard-$i-of-$n.json"
+	ran=$((ran + 1)) ran_of[k]=$((ran_of[k] + 1))
+	count_kept "$k"
 }
 
-start_shard() { # I
-	local i=$1
-	if [ -e "$dir/shard-$i-of-$shards.json" ]; then
-		echo "$rf_name: shard $i/$shards: a result appeared meanwhile (another machine's?); not run" >&2
-		nkept=$((nkept + 1)) part_missing=$((part_missing - 1))
+# own_lock_only K: in a shard's process, before it runs, every other DIR's
+# lock closed, so that a shard left running (a kill -9 of the run) keeps
+# only its own DIR from another run.
+own_lock_only() {
+	local j fd
+	for j in "${!lock_fd[@]}"; do
+		if [ "$j" != "$1" ]; then
+			fd=${lock_fd[j]}
+			exec {fd}>&-
+		fi
+	done
+}
+start_shard() { # K I
+	local k=$1 i=$2 d=${dirs[$1]} n=${shards_of[$1]} args
+	if [ -e "$d/shard-$i-of-$n.json" ]; then
+		say "$k" "shard $i/$n: a result appeared meanwhile (another machine's?); not run"
+		count_kept "$k"
 		return
 	fi
+	read -r -a args <<<"${args_of[k]}"
 	# Its own process group (setsid), so that a stop reaches whatever a
-	# --rmapfuzz wrapper runs too, not only the wrapper.
-	"${new_group[@]}" "$run_bin" explore "${explore_args[@]}" --shard "$i/$shards" --json \
-		>"$dir/.shard-$i-of-$shards.json.tmp" 2>"$tmp/$i.err" &
-	pid_of[$i]=$!
-	t0_of[$i]=$(rf_now)
-	echo "$rf_name: shard $i/$shards started" >&2
+	# --rmapfuzz wrapper runs too, not only the wrapper. (The subshell
+	# execs: its pid is the shard's.)
+	(
+		own_lock_only "$k"
+		exec "${new_group[@]}" "$run_bin" explore "${args[@]}" --shard "$i/$n" --json
+	) >"$d/.shard-$i-of-$n.json.tmp" 2>"$tmp/$k-$i.err" &
+	pid_of[$k:$i]=$!
+	t0_of[$k:$i]=$(rf_now)
+	say "$k" "shard $i/$n started"
 }
 
+# queue_eta: in a queue, what the estimate of a DIR's time left adds: the
+# shards the queue's DIRs have to go and their time, each DIR's at its
+# own shards' mean, or at this run's mean for a DIR none of whose shards
+# ended yet.
+queue_eta() {
+	[ ${#dirs[@]} -gt 1 ] || return 0
+	local k
+	for k in "${!dirs[@]}"; do echo "${missing_of[k]} ${spent_of[k]} ${ran_of[k]}"; done |
+		awk -v j="$jobs" '
+			{ n[NR] = $1; s[NR] = $2; r[NR] = $3; S += $2; R += $3; left += $1 }
+			END {
+				for (i = 1; i <= NR; i++)
+					t += n[i] * (r[i] ? s[i] / r[i] : (R ? S / R : 0))
+				print left, t / j
+			}' | {
+		local left eta
+		read -r left eta
+		echo "; the queue: $left to go, about $(rf_dur "$eta")"
+	}
+}
 # A shard's end: kept when it exited 0 with every level of the bound
 # searched (end complete or at-violation), else its error said.
-end_shard() { # I RC
-	local i=$1 rc=$2 secs rows
-	local f="$dir/.shard-$i-of-$shards.json.tmp"
-	secs=$(rf_elapsed "${t0_of[$i]}")
-	unset "pid_of[$i]"
+end_shard() { # K:I RC
+	local key=$1 rc=$2 k=${1%%:*} i=${1#*:} secs rows
+	local d=${dirs[k]} n=${shards_of[k]}
+	local f="$d/.shard-$i-of-$n.json.tmp"
+	secs=$(rf_elapsed "${t0_of[$key]}")
+	unset "pid_of[$key]" "t0_of[$key]"
 	if [ "$rc" -eq 0 ] && shard_whole "$f"; then
-		keep_shard "$i" || return 0
-		spent=$(awk -v a="$spent" -v b="$secs" 'BEGIN {print a + b}')
-		rows=$(shard_rows "$dir/shard-$i-of-$shards.json" | while read -r p v prog st _; do
+		keep_shard "$k" "$i" || return 0
+		spent_of[k]=$(awk -v a="${spent_of[k]}" -v b="$secs" 'BEGIN {print a + b}')
+		rows=$(shard_rows "$d/shard-$i-of-$n.json" | while read -r p v prog st _; do
 			echo "$p $v, $(commas "$prog") programs, $(commas "$st") states"
 		done | paste -sd ';' - | sed 's/;/; /g')
-		local left=$part_missing eta
-		eta=$(awk -v s="$spent" -v k="$ran" -v n="$left" -v j="$jobs" 'BEGIN {print s / k * n / j}')
-		echo "$rf_name: shard $i/$shards: $rows, $(rf_dur "$secs"); $nkept of $shards kept, $left${part_text:+ of its part} to go (about $(rf_dur "$eta") at $jobs at a time, by this run's shards)" >&2
+		local left=${missing_of[k]} eta
+		eta=$(awk -v s="${spent_of[k]}" -v k="${ran_of[k]}" -v n="$left" -v j="$jobs" 'BEGIN {print s / k * n / j}')
+		say "$k" "shard $i/$n: $rows, $(rf_dur "$secs"); ${nkept_of[k]} of $n kept, $left${part_text:+ of its part} to go (about $(rf_dur "$eta") at $jobs at a time, by this run's shards)$(queue_eta)"
 	else
 		rm -f "$f"
 		failed=1
-		echo "$rf_name: shard $i/$shards failed (exit $rc after $(rf_dur "$secs")); its error:" >&2
-		tail -n 20 "$tmp/$i.err" >&2
-		echo "$rf_name: no shard starts after a failure" >&2
-		if [ "$new" = 1 ] && [ "$nkept" = 0 ] && [ "$rc" = 2 ] && grep -q "rmapfuzz explore --help" "$tmp/$i.err"; then
+		say "$k" "shard $i/$n failed (exit $rc after $(rf_dur "$secs")); its error:"
+		tail -n 20 "$tmp/$k-$i.err" >&2
+		rf_err "no shard starts after a failure"
+		if [ "$new" = 1 ] && [ "${nkept_of[k]}" = 0 ] && [ "$rc" = 2 ] && grep -q "rmapfuzz explore --help" "$tmp/$k-$i.err"; then
 			# rmapfuzz explore refused the options --new wrote: no search yet.
-			rm -f "$dir/campaign"
-			echo "$rf_name: $dir/campaign removed (rmapfuzz explore refused its options): start again with --new" >&2
+			rm -f "$d/campaign"
+			echo "$rf_name: $d/campaign removed (rmapfuzz explore refused its options): start again with --new" >&2
 		fi
 	fi
+}
+
+# dir_done K: nothing of DIR K runs, and nothing is left to start this
+# run (its last shard of the queue started, or a failure starts none).
+dir_done() {
+	local key
+	for key in "${!pid_of[@]}"; do [ "${key%%:*}" != "$1" ] || return 1; done
+	[ "$failed" = 1 ] || [ "${last_of[$1]}" -lt "$next" ]
+}
+# The merges of the DIRs done, in the queue's order: one not done yet
+# holds back those after it, so that stdout is one merge a DIR in order.
+merged=0
+print_done_merges() {
+	while [ "$merged" -lt ${#dirs[@]} ] && dir_done "$merged"; do
+		dir_heading "$merged"
+		print_merge "$merged"
+		merged=$((merged + 1))
+	done
 }
 
 next=0
 while :; do
-	while [ "$failed" = 0 ] && [ "${#pid_of[@]}" -lt "$jobs" ] && [ "$next" -lt "${#todo[@]}" ]; do
+	while [ "$failed" = 0 ] && [ "${#pid_of[@]}" -lt "$jobs" ] && [ "$next" -lt "${#q_dir[@]}" ]; do
 		if [ -n "$deadline" ] && [ "$(date +%s)" -ge "$deadline" ]; then
-			echo "$rf_name: past --until: $((${#todo[@]} - next)) shard(s) left for another time" >&2
-			todo=("${todo[@]:0:$next}")
+			echo "$rf_name: past --until: $((${#q_dir[@]} - next)) shard(s) left for another time" >&2
+			queue_cut "$next"
 			break
 		fi
-		start_shard "${todo[$next]}"
+		start_shard "${q_dir[next]}" "${q_shard[next]}"
 		next=$((next + 1))
 	done
+	# (After the shards started: no core waits for a merge.)
+	print_done_merges
 	[ "${#pid_of[@]}" -gt 0 ] || break
 	# Whichever shard ends first (its pid and status); a signal's trap
 	# runs during the wait.
@@ -573,15 +772,14 @@ while :; do
 		rf_err "wait -n -p failed (exit $rc; it needs bash 5.1): stopping"
 		stop_all TERM 1
 	fi
-	for i in "${!pid_of[@]}"; do
-		if [ "${pid_of[$i]}" = "$done_pid" ]; then
-			end_shard "$i" "$rc"
+	for key in "${!pid_of[@]}"; do
+		if [ "${pid_of[$key]}" = "$done_pid" ]; then
+			end_shard "$key" "$rc"
 			break
 		fi
 	done
 done
 trap - INT TERM HUP TSTP
 rm -rf "$tmp"
-print_merge
 exit "$failed"
 }
