@@ -328,13 +328,14 @@ core) with the options given (--max-ops N, --max-conc C, --max-pmds G,
 --help): every protocol at the bound, the verdict table on stdout, progress on
 stderr. docs/explore.md says what the bound and the counts mean.
 
-The default bound (5 operations, 3 concurrent, 6 pmds, 3 mms) takes about 9
-CPU hours a protocol (docs/explore.md, "The default bound's size"): give a smaller one
+The default bound (5 operations, 3 concurrent, 6 pmds, 3 mms) takes some 6 to
+14 CPU hours a protocol (docs/explore.md, "The default bound's size"): give a smaller one
 (--max-ops 3 --max-conc 2 --max-pmds 3 --max-mms 1: every row in seconds),
 split it with --shard I/N over machines and join the shards' --json with
 rmapfuzz explore --merge, or stop each protocol after its first level with a
-violation (--stop-at-violation: the buggy rows' shortest races at the default
-bound in about 2 minutes). Ctrl-C prints the result of the levels finished
+violation (--stop-at-violation with the buggy rows named, -p linux-3.14 -p ...:
+their shortest races at the default bound in about 2 minutes; a sound row has
+no violation to stop at and searches its whole bound). Ctrl-C prints the result of the levels finished
 ("clean through 4 operations"). It runs an unsanitized build of rmapfuzz (build/nosan/,
 built on first use: the same search, 2 to 3 times faster than build/'s
 ASan+UBSan one).

@@ -56,7 +56,9 @@ A DIR given twice is refused; --new starts one DIR, alone.
 
   --new --shards N     start DIR (made if missing; one without a campaign
                        file): the explore options after "--" and N go into
-                       DIR/campaign, then the shards run as below
+                       DIR/campaign, then the shards run as below (with
+                       --limit 0: the campaign file only, nothing run; a
+                       DIR to queue later)
   --jobs J             shards at a time, each one process on one core
                        (default: the cores, $(nproc 2>/dev/null || echo 2) here)
   --until TIME         start no shard after TIME (what date -d reads: 22:00,
@@ -71,7 +73,8 @@ A DIR given twice is refused; --new starts one DIR, alone.
                        joins them (--table and --limit 0 show every shard
                        kept)
   --table              print DIR's shards as a markdown table (shard,
-                       programs, states, interleavings, seconds, search code),
+                       protocol, verdict, programs, states, interleavings,
+                       seconds, search code),
                        run nothing
   --rmapfuzz BIN       run BIN (an rmapfuzz) instead of building build/nosan's
   -h, --help           this help
