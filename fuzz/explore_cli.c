@@ -58,6 +58,10 @@ struct opts {
 	} codes[128];
 	int nr_codes;
 	const char *version;	/* this rmapfuzz's */
+	/* RMAPFUZZ_PROGRESS=all: every worker's progress, not only the
+	 * first's (whose share stands for all on an even machine; a script
+	 * that must know a level is done in every worker counts the lines). */
+	bool progress_all;
 };
 
 static void free_merge(struct opts *o, struct explore_result *res)
@@ -823,7 +827,7 @@ static bool explore_jobs(const struct opts *o, const struct protocol *p, struct 
 			struct explore_result *r = malloc(sizeof(*r));
 			if (!r)
 				_exit(2);
-			explore_protocol(p, &b, r, progress && j == 0);
+			explore_protocol(p, &b, r, progress && (j == 0 || o->progress_all));
 			_exit(write_all(pipefd[1], r, sizeof(*r)) ? 0 : 2);
 		}
 		close(pipefd[1]);
@@ -1507,7 +1511,9 @@ int explore_main(int argc, char **argv, const char *version)
 			      "--ops)\n", stderr);
 		struct strbuf bound = { 0 };
 		bound_text(&o.b, &bound);
-		bool progress = isatty(2) || getenv("RMAPFUZZ_PROGRESS");
+		const char *progress_env = getenv("RMAPFUZZ_PROGRESS");
+		bool progress = isatty(2) || progress_env;
+		o.progress_all = progress_env && !strcmp(progress_env, "all");
 		fprintf(stderr, "rmapfuzz explore: %d protocol(s), bound: %s\n", o.nr_proto, sb_str(&bound));
 		sb_free(&bound);
 		catch_stop_signals(false);

@@ -376,17 +376,23 @@ for sig in INT TERM; do
 	measure=()
 	[ "$sig" = INT ] && measure=(--measure)
 	set -m
-	RMAPFUZZ_PROGRESS=1 "$b" explore --protocol linux-3.15 --protocol linux-3.14 --jobs 2 "${measure[@]}" \
+	RMAPFUZZ_PROGRESS=all "$b" explore --protocol linux-3.15 --protocol linux-3.14 --jobs 2 "${measure[@]}" \
 		>"$tmp/out" 2>"$tmp/err" &
 	pid=$!
 	set +m
-	# The stop after the first level, however loaded the machine: its
-	# progress line (the first worker's; the other's share is as small).
-	for _ in $(seq 600); do
-		grep -q "linux-3.15: every program of 2 operations done" "$tmp/err" && break
+	# The stop after the first level, however loaded the machine: both
+	# workers' progress lines for it (RMAPFUZZ_PROGRESS=all: every
+	# worker's, where a terminal sees the first's only).
+	for _ in $(seq 1500); do
+		[ "$(grep -c "linux-3.15: every program of 2 operations done" "$tmp/err")" = 2 ] && break
 		sleep 0.2
 	done
-	sleep 1
+	if [ "$(grep -c "linux-3.15: every program of 2 operations done" "$tmp/err")" = 2 ]; then
+		passes=$((passes + 1))
+	else
+		echo "FAIL: RMAPFUZZ_PROGRESS=all: not a level line from each of the 2 workers" >&2
+		failures=$((failures + 1))
+	fi
 	if [ "$sig" = INT ]; then kill -INT -- "-$pid"; else kill -TERM "$pid"; fi
 	rc=0
 	wait "$pid" || rc=$?
