@@ -480,7 +480,6 @@ expect_rc "a queue, the second DIR's lock held: refused" 1 "$rc"
 contains "a queue, the second DIR's lock held: said" "$tmp/qlock.err" "$q/second: another explore-shards runs on it"
 lacks "a queue, the second DIR's lock held: no shard started" "$tmp/qlock.err" "started"
 absent "a queue, the second DIR's lock held: nothing of the first run" "$q/first/shard-2-of-3.json"
-check "a queue, refused: the first DIR's lock free" flock -n "$q/first/.explore-shards.lock" true
 
 # A shard that fails in the first DIR starts no other, of any DIR.
 rm "$q/first/shard-1-of-3.json"
@@ -527,6 +526,34 @@ stopped_whole "a queue's stop" "$tmp/stopq"
 for k in first second; do
 	check "a queue's stop: the $k DIR's lock free" flock -n "$tmp/stopq/$k/.explore-shards.lock" true
 done
+
+# A queue writes a DIR's merge while the next DIR's shards run: stdout's
+# reader gone (a pipe into head) stops the run as a signal does, exit
+# 141, its shards stopped and their partial files gone, not left running.
+mkdir -p "$tmp/pipeq/first" "$tmp/pipeq/second"
+printf 'shards 1\nexplore %s\n' "${small[*]}" >"$tmp/pipeq/first/campaign"
+printf 'shards 100\nexplore -p linux-3.15\n' >"$tmp/pipeq/second/campaign"
+"${tool[@]}" "$tmp/pipeq/first" "$tmp/pipeq/second" --jobs 2 --rmapfuzz "$b" 2>"$tmp/pipeq.err" | true
+rc=${PIPESTATUS[0]}
+expect_rc "a queue's stdout closed: ends as by SIGPIPE" 141 "$rc"
+contains "a queue's stdout closed: said" "$tmp/pipeq.err" "stopped by PIPE: 2 running shard(s) stopped"
+check "a queue's stdout closed: no temporary file" [ -z "$(find "$tmp/pipeq" -name '.shard-*')" ]
+for _ in $(seq 50); do [ -n "$(long_shards)" ] || break; sleep 0.1; done
+check "a queue's stdout closed: nothing left running" [ -z "$(long_shards)" ]
+check "a queue's stdout closed: the second DIR's lock free" flock -n "$tmp/pipeq/second/.explore-shards.lock" true
+for p in $(long_shards); do kill -KILL "$p" 2>/dev/null || true; done
+
+# A --version that fails names no version, and stops nothing.
+# shellcheck disable=SC2016 # the wrapper's own $1 and $@
+printf '#!/bin/sh\n[ "$1" = --version ] && exit 3\nexec "%s" "$@"\n' "$b" >"$tmp/noversion"
+chmod +x "$tmp/noversion"
+mkdir -p "$tmp/nov"
+printf 'shards 1\nexplore %s\n' "${small[*]}" >"$tmp/nov/campaign"
+rc=0
+"${tool[@]}" "$tmp/nov" --rmapfuzz "$tmp/noversion" >"$tmp/nov.out" 2>"$tmp/nov.err" || rc=$?
+expect_rc "a --version that fails: the shards run" 0 "$rc"
+contains "a --version that fails: said" "$tmp/nov.err" "by an rmapfuzz whose --version failed"
+check "a --version that fails: the shard kept" [ -s "$tmp/nov/shard-0-of-1.json" ]
 
 "${tool[@]}" --help >"$tmp/h.out"
 contains "--help" "$tmp/h.out" "usage: tools/explore-shards.sh DIR"

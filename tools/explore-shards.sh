@@ -98,7 +98,8 @@ one kills them without waiting. Ctrl-Z (SIGTSTP) suspends the run and its
 running shards; fg (or SIGCONT) goes on with both.
 Exit 0 when every shard run ended with its result kept; 1 when one failed
 (with --new, a campaign whose options rmapfuzz explore refuses is removed);
-2 on a bad command line or campaign file; 130 or 143 after a signal.
+2 on a bad command line or campaign file; 130 or 143 after a signal (141
+when a queue's stdout is a pipe whose reader has gone).
 EOF
 }
 
@@ -521,7 +522,8 @@ cp "$bin" "$tmp/rmapfuzz"
 run_bin=$tmp/rmapfuzz
 
 [ "$limit" -lt 0 ] || [ "${#q_dir[@]}" -le "$limit" ] || queue_cut "$limit"
-version=$("$run_bin" --version)
+# (A --version that fails is no reason to stop: the start line says so.)
+version=$("$run_bin" --version) || version="an rmapfuzz whose --version failed"
 until_text=""
 [ -z "$deadline" ] || until_text="; none started after $(date -d "@$deadline" '+%F %T')"
 if [ ${#dirs[@]} = 1 ]; then
@@ -559,7 +561,7 @@ stop_all() { # SIGNAL [EXIT]: the shards stopped, then end by SIGNAL (or exit EX
 	trap 'kill_all INT' INT
 	trap 'kill_all TERM' TERM
 	trap 'kill_all HUP' HUP
-	trap '' TSTP
+	trap '' TSTP PIPE
 	signal_shards TERM
 	# A suspended shard takes its stop once it runs.
 	signal_shards CONT
@@ -583,7 +585,7 @@ stop_all() { # SIGNAL [EXIT]: the shards stopped, then end by SIGNAL (or exit EX
 	echo "$rf_name: stopped by $sig: $n running shard(s) stopped, their partial results thrown away; $ran kept this time" >&2
 	[ -z "$merge_tmp" ] || rm -rf "$merge_tmp"
 	rm -rf "$tmp"
-	trap - INT TERM HUP TSTP
+	trap - INT TERM HUP TSTP PIPE
 	[ -z "${2:-}" ] || exit "$2"
 	kill -s "$sig" $$
 }
@@ -621,6 +623,10 @@ trap 'stop_all INT' INT
 trap 'stop_all TERM' TERM
 trap 'stop_all HUP' HUP
 trap '' TSTP
+# A queue prints a DIR's merge while the next DIR's shards run: a reader
+# of stdout gone (a pipe into head, less quit) stops the run as a signal
+# does, its shards with it, rather than end it and leave them running.
+trap 'stop_all PIPE' PIPE
 
 # A shard's output is its result when explore searched every level of the
 # bound (end complete or at-violation) and wrote the document to its end.
@@ -741,7 +747,8 @@ dir_done() {
 merged=0
 print_done_merges() {
 	while [ "$merged" -lt ${#dirs[@]} ] && dir_done "$merged"; do
-		dir_heading "$merged"
+		# (A write that fails before the PIPE trap runs stops it the same.)
+		dir_heading "$merged" || stop_all PIPE
 		print_merge "$merged"
 		merged=$((merged + 1))
 	done
@@ -782,7 +789,7 @@ while :; do
 		fi
 	done
 done
-trap - INT TERM HUP TSTP
+trap - INT TERM HUP TSTP PIPE
 rm -rf "$tmp"
 exit "$failed"
 }
