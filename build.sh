@@ -335,10 +335,10 @@ split it with --shard I/N over machines and join the shards' --json with
 rmapfuzz explore --merge, or stop each protocol after its first level with a
 violation (--stop-at-violation with the buggy rows named, -p linux-3.14 -p ...:
 their shortest races at the default bound in about 2 minutes; a sound row has
-no violation to stop at and searches its whole bound). Ctrl-C prints the result of the levels finished
-("clean through 4 operations"). It runs an unsanitized build of rmapfuzz (build/nosan/,
-built on first use: the same search, 2 to 3 times faster than build/'s
-ASan+UBSan one).
+no violation to stop at and searches its whole bound). Ctrl-C prints the
+result of the levels finished ("clean through 4 operations"). It runs an
+unsanitized build of rmapfuzz (build/nosan/, built on first use: the same
+search, 2 to 3 times faster than build/'s ASan+UBSan one).
 USAGE
 }
 
