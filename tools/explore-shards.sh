@@ -190,6 +190,8 @@ else
 		fi
 	done
 fi
+# dir_name K: DIR K as the user reads it.
+dir_name() { rf_rel "$(rf_abs "${dirs[$1]}")"; }
 # The same directory twice in a queue would run its shards twice, and its
 # second lock (another open file, the same process) would say "another
 # explore-shards runs on it": refused by name. real_of: each DIR's path,
@@ -249,7 +251,7 @@ if [ "$new" = 1 ]; then
 		echo "explore ${explore_args[*]}"
 	} >"$dir/.campaign.tmp"
 	mv "$dir/.campaign.tmp" "$dir/campaign"
-	echo "$rf_name: $(rf_rel "$(rf_abs "$dir")")/campaign written: $shards shards of rmapfuzz explore ${explore_args[*]}" >&2
+	echo "$rf_name: $(dir_name 0)/campaign written: $shards shards of rmapfuzz explore ${explore_args[*]}" >&2
 fi
 # Each DIR's search, read once at the start: its shards (shards_of) and its
 # explore options (args_of: the campaign file splits them at blanks, and
@@ -284,13 +286,11 @@ if [ ${#dirs[@]} -gt 1 ]; then
 		base_seen[${label_of[k]}]=1
 	done
 	if [ "$shared" = 1 ]; then
-		for k in "${!dirs[@]}"; do label_of[k]=$(rf_rel "$(rf_abs "${dirs[k]}")"); done
+		for k in "${!dirs[@]}"; do label_of[k]=$(dir_name "$k"); done
 	fi
 fi
 # say K TEXT: a line of DIR K's on stderr, its label first in a queue.
 say() { echo "$rf_name: ${label_of[$1]:+${label_of[$1]}: }$2" >&2; }
-# dir_name K: DIR K as the user reads it.
-dir_name() { rf_rel "$(rf_abs "${dirs[$1]}")"; }
 # dir_heading K: in a queue, the line on stdout before what is printed of
 # DIR K (its merge, its table), a blank line between two DIRs'.
 dir_heading() {
