@@ -39,6 +39,9 @@ struct opts {
 	struct protocol_adhoc adhoc[64];	/* the ad-hoc ones among proto (specs) */
 	int nr_adhoc;
 	bool all, json, merge;
+	/* --dry-run: the options checked and the search said, nothing
+	 * searched (explore-shards --new checks a campaign's options so). */
+	bool dry_run;
 	int jobs;
 	const char *out;
 	/* --merge: the sharding of the files (shards) and, per result (the
@@ -136,6 +139,7 @@ void explore_help(void)
 	       "                        [--shard I/N] [--invariants F[,F]] [--ops LIST]\n"
 	       "                        [--stop-at-violation] [--no-dedup] [--byte-hash]\n"
 	       "                        [--no-reduction] [--measure] [--json] [-o DIR]\n"
+	       "                        [--dry-run]\n"
 	       "       rmapfuzz explore --merge [--json] [-o DIR] FILE...\n"
 	       "Every program in a bound and every interleaving of its concurrent operations,\n"
 	       "judged by the fuzzer's oracle: a shortest counterexample per broken invariant,\n"
@@ -200,6 +204,9 @@ void explore_help(void)
 	       "  --json            one JSON document on stdout instead of the table\n"
 	       "  -o, --output DIR  write each shortest counterexample as scenario text to\n"
 	       "                    DIR/PROTOCOL/INVARIANT.txt (replayable by rmapfuzz replay)\n"
+	       "  --dry-run         check the options and print the search they ask for (its\n"
+	       "                    protocols and bound), searching nothing: exit 0 if they\n"
+	       "                    would run, 2 if not\n"
 	       "  -h, --help        this help\n"
 	       "      --version     rmapfuzz's version\n"
 	       "\n"
@@ -1313,7 +1320,7 @@ static bool merge_file(const char *path, struct opts *o, struct explore_result *
 
 enum { OPT_ALL = 256, OPT_MAX_OPS, OPT_MAX_CONC, OPT_MAX_PMDS, OPT_MAX_MMS, OPT_PREEMPTIONS, OPT_JOBS,
        OPT_SHARD, OPT_JSON, OPT_INVARIANTS, OPT_NO_DEDUP, OPT_BYTE_HASH, OPT_NO_REDUCTION, OPT_MEASURE,
-       OPT_MERGE, OPT_VERSION, OPT_OPS, OPT_STOP_AT_VIOLATION };
+       OPT_MERGE, OPT_VERSION, OPT_OPS, OPT_STOP_AT_VIOLATION, OPT_DRY_RUN };
 
 int explore_main(int argc, char **argv, const char *version)
 {
@@ -1336,6 +1343,7 @@ int explore_main(int argc, char **argv, const char *version)
 		{ "measure", no_argument, NULL, OPT_MEASURE },
 		{ "merge", no_argument, NULL, OPT_MERGE },
 		{ "stop-at-violation", no_argument, NULL, OPT_STOP_AT_VIOLATION },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -1427,6 +1435,9 @@ int explore_main(int argc, char **argv, const char *version)
 		case OPT_STOP_AT_VIOLATION:
 			o.b.stop_at_violation = true;
 			break;
+		case OPT_DRY_RUN:
+			o.dry_run = true;
+			break;
 		case 'o':
 			o.out = optarg;
 			break;
@@ -1452,6 +1463,8 @@ int explore_main(int argc, char **argv, const char *version)
 		return usage("takes no operands ('%s'; --merge joins files)", argv[optind]);
 	if (o.merge && (o.nr_proto || o.all))
 		return usage("%s", "--merge takes the protocols its files hold, not --protocol or --all");
+	if (o.merge && o.dry_run)
+		return usage("%s", "--dry-run checks a search's options; --merge searches nothing");
 	if (o.b.max_conc > o.b.max_ops)
 		return usage("%s", "--max-conc is more than --max-ops");
 	if (o.out) {
@@ -1511,6 +1524,15 @@ int explore_main(int argc, char **argv, const char *version)
 			      "--ops)\n", stderr);
 		struct strbuf bound = { 0 };
 		bound_text(&o.b, &bound);
+		if (o.dry_run) {
+			printf("%d protocol(s):", o.nr_proto);
+			for (int i = 0; i < o.nr_proto; i++)
+				printf(" %s", o.proto[i]->name);
+			printf("\nbound: %s\nnothing searched (--dry-run)\n", sb_str(&bound));
+			sb_free(&bound);
+			free_merge(&o, res);
+			return fflush(stdout) ? 2 : 0;
+		}
 		const char *progress_env = getenv("RMAPFUZZ_PROGRESS");
 		bool progress = isatty(2) || progress_env;
 		o.progress_all = progress_env && !strcmp(progress_env, "all");

@@ -180,6 +180,18 @@ run 0 "explore --invariants tlb with access" -- "$b" explore --protocol linux-3.
 lacks "explore tlb with access: no note" "$tmp/err" "only an access fills a TLB"
 run 2 "explore --ops nope" -- "$b" explore --ops fork,nope --max-ops 2
 contains "explore --ops nope: says why" "$tmp/err" "no menu operation 'nope'"
+# --dry-run: the search said, none run (the default bound over every row
+# would take hours), nothing written; options refused as a search's are.
+run 0 "explore --dry-run" -- "$b" explore --all --ops fork,exec --dry-run -o "$tmp/dry"
+contains "explore --dry-run: every row" "$tmp/out" "$("$b" protocols | grep -c "^[a-z]") protocol(s): linux-3.15 all-fixes "
+contains "explore --dry-run: the bound" "$tmp/out" "bound: 5 operations (set-up alone, then 2..3 concurrent, one a walk), 6 pmds, 3 mms; menu fork, exec;"
+contains "explore --dry-run: said" "$tmp/out" "nothing searched (--dry-run)"
+lacks "explore --dry-run: no table" "$tmp/out" "| linux-3.14 |"
+check "explore --dry-run: no -o DIR" [ ! -e "$tmp/dry" ]
+run 2 "explore --dry-run, a bad bound" -- "$b" explore -p linux-3.15 --max-conc 4 --max-ops 3 --dry-run
+contains "explore --dry-run, a bad bound: says why" "$tmp/err" "--max-conc is more than --max-ops"
+run 2 "explore --dry-run --merge" -- "$b" explore --merge --dry-run "$tmp/spec-explore.json"
+contains "explore --dry-run --merge: says why" "$tmp/err" "--merge searches nothing"
 # --stop-at-violation: linux-3.14 breaks both invariants with 2 operations,
 # so the third level is not searched, and the result says so, in the JSON
 # too; --merge keeps what was searched.

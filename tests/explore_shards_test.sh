@@ -189,12 +189,28 @@ refused "a campaign without explore" "no 'explore OPTIONS...' line" "$tmp/bad"
 printf 'shards 2\nexplore -p linux-3.15\n' >"$tmp/bad/campaign"
 touch "$tmp/bad/shard-0-of-3.json"
 refused "a shard of another split" "shard-0-of-3.json: a shard of another split than the campaign's 2" "$tmp/bad"
-# Options rmapfuzz explore refuses: the shard fails, the new campaign goes.
+# Options rmapfuzz explore refuses (rmapfuzz explore --dry-run): refused
+# before anything is written, run or not (--limit 0).
+for lim in "" "--limit 0"; do
+	rc=0
+	# shellcheck disable=SC2086 # $lim: no option, or two words
+	"${tool[@]}" "$tmp/n3" --new --shards 2 $lim --rmapfuzz "$b" -- -p linux-3.15 --max-ops 9 >"$tmp/n3.out" 2>"$tmp/n3.err" || rc=$?
+	expect_rc "--new ${lim:+$lim }with a bound explore refuses" 2 "$rc"
+	contains "--new ${lim:+$lim }with a bound explore refuses: its error" "$tmp/n3.err" "--max-ops wants a number from 2 to 8, not '9'"
+	contains "--new ${lim:+$lim }with a bound explore refuses: said" "$tmp/n3.err" "refused the explore options (above): no campaign written"
+	absent "--new ${lim:+$lim }with a bound explore refuses: no DIR made" "$tmp/n3"
+done
+# An rmapfuzz from before --dry-run (its help without it): the first shard
+# fails, and the new campaign goes.
+# shellcheck disable=SC2016 # the wrapper's own $1, $2 and $@
+printf '#!/bin/sh\nif [ "$1 $2" = "explore --help" ]; then "%s" "$@" | grep -v -- --dry-run; else exec "%s" "$@"; fi\n' "$b" "$b" >"$tmp/old-rmapfuzz"
+chmod +x "$tmp/old-rmapfuzz"
 rc=0
-"${tool[@]}" "$tmp/n3" --new --shards 2 --rmapfuzz "$b" -- -p no-such-protocol >"$tmp/n3.out" 2>"$tmp/n3.err" || rc=$?
-expect_rc "--new with a protocol explore refuses" 1 "$rc"
-contains "--new with a protocol explore refuses: its error" "$tmp/n3.err" "no-such-protocol"
-absent "--new with a protocol explore refuses: no campaign" "$tmp/n3/campaign"
+"${tool[@]}" "$tmp/n3" --new --shards 2 --rmapfuzz "$tmp/old-rmapfuzz" -- -p no-such-protocol >"$tmp/n3.out" 2>"$tmp/n3.err" || rc=$?
+expect_rc "--new with a protocol an older explore refuses" 1 "$rc"
+contains "--new with a protocol an older explore refuses: its error" "$tmp/n3.err" "no-such-protocol"
+contains "--new with a protocol an older explore refuses: said" "$tmp/n3.err" "campaign removed (rmapfuzz explore refused its options)"
+absent "--new with a protocol an older explore refuses: no campaign" "$tmp/n3/campaign"
 
 # A stop (SIGTERM) mid-shard: the running shards' partial results go, the
 # kept ones stay; exit 143. (The default bound: a shard of 100 takes minutes.)

@@ -36,10 +36,11 @@ usage() {
 usage: $rf_cmd $rf_synopsis
 
 Go on with one rmapfuzz explore search kept as shards in DIR: run every
-shard DIR has no result for (of its part, with --part), J at a time, each into DIR/shard-I-of-N.json,
-then print the merge of DIR's shards (rmapfuzz explore --merge): "clean in K
-of N shards (which), not the whole bound" until all N are there, then the
-bound's result. Another machine, or a later sitting, goes on where this one stopped.
+shard DIR has no result for (of its part, with --part), J at a time, each
+into DIR/shard-I-of-N.json, then print the merge of DIR's shards (rmapfuzz
+explore --merge): "clean in K of N shards (which), not the whole bound"
+until all N are there, then the bound's result. Another machine, or a
+later sitting, goes on where this one stopped.
 
 Several DIRs are a queue, each its own search (its campaign file, its
 options): their shards run in the order of the DIRs, then of shard
@@ -58,7 +59,8 @@ A DIR given twice is refused; --new starts one DIR, alone.
                        file): the explore options after "--" and N go into
                        DIR/campaign, then the shards run as below (with
                        --limit 0: the campaign file only, nothing run; a
-                       DIR to queue later)
+                       DIR to queue later); options rmapfuzz explore
+                       refuses (explore --dry-run) write nothing, exit 2
   --jobs J             shards at a time, each one process on one core
                        (default: the cores, $(nproc 2>/dev/null || echo 2) here)
   --until TIME         start no shard after TIME (what date -d reads: 22:00,
@@ -90,16 +92,18 @@ kept and an estimate of the time left. One run a directory at a time (a
 lock in DIR says so; its running shards hold it too); to share one
 search between machines, each runs its --part (or rmapfuzz explore --shard
 I/N --json for its own shards) and the files go into one DIR as
-shard-I-of-N.json (copied under another name, then renamed). Needs bash 5.1 or later. A shard that fails stops the run
-(no new shard starts; its error is shown). Ctrl-C or SIGTERM stops the
-running shards (each its own process group, a --rmapfuzz wrapper's child
-too) and throws their partial results away; the kept ones stay. A second
-one kills them without waiting. Ctrl-Z (SIGTSTP) suspends the run and its
-running shards; fg (or SIGCONT) goes on with both.
+shard-I-of-N.json (copied under another name, then renamed). Needs bash
+5.1 or later. A shard that fails stops the run (no new shard starts; its
+error is shown). Ctrl-C or SIGTERM stops the running shards (each its own
+process group, a --rmapfuzz wrapper's child too) and throws their partial
+results away; the kept ones stay. A second one kills them without waiting.
+Ctrl-Z (SIGTSTP) suspends the run and its running shards; fg (or SIGCONT)
+goes on with both.
 Exit 0 when every shard run ended with its result kept; 1 when one failed
-(with --new, a campaign whose options rmapfuzz explore refuses is removed);
-2 on a bad command line or campaign file; 130 or 143 after a signal (141
-when a queue's stdout is a pipe whose reader has gone).
+(with --new, a campaign whose options an rmapfuzz from before --dry-run
+refuses is removed); 2 on a bad command line or campaign file; 130 or 143
+after a signal (141 when a queue's stdout is a pipe whose reader has
+gone).
 EOF
 }
 
@@ -243,7 +247,36 @@ read_campaign() { # FILE
 	[ "$seen_explore" = 1 ] || campaign_error "$file: no 'explore OPTIONS...' line"
 }
 
+# resolve_bin: bin, the rmapfuzz that runs the shards (and merges).
+resolve_bin() {
+	[ -z "$bin" ] || { [ -x "$bin" ] || rf_fail "$bin: not an executable"; return 0; }
+	if [ "$limit" = 0 ] && [ -x "$rf_nosan/rmapfuzz" ]; then
+		# Only where it stands: no build (an existing rmapfuzz, or one
+		# built once), no lock (a run may hold it: this is what it
+		# would print).
+		bin=$rf_nosan/rmapfuzz
+		return 0
+	fi
+	echo "$rf_name: building rmapfuzz without sanitizers into $(rf_rel "$rf_nosan") (log: $(rf_rel "$rf_nosan/build.log"))" >&2
+	rf_build_nosan "$rf_nosan/build.log" "$jobs" rmapfuzz
+	bin=$rf_nosan/rmapfuzz
+}
+
 if [ "$new" = 1 ]; then
+	# The options are checked by the rmapfuzz that will run them before
+	# the campaign is written: a refused one writes nothing (found only
+	# when a shard ran, it would remove the campaign again). An rmapfuzz
+	# from before --dry-run cannot check them: then the first shard does.
+	resolve_bin
+	# (The help read whole: grep -q would end the pipe early, and pipefail
+	# take rmapfuzz's SIGPIPE for an answer.)
+	explore_help=$("$bin" explore --help 2>/dev/null) || true
+	if [[ $explore_help == *--dry-run* ]]; then
+		if ! why=$("$bin" explore "${explore_args[@]}" --dry-run 2>&1 >/dev/null); then
+			printf '%s\n' "$why" | grep -v "^Try 'rmapfuzz explore --help'" >&2 || true
+			rf_usage_error "rmapfuzz explore refused the explore options (above): no campaign written"
+		fi
+	fi
 	mkdir -p "$dir"
 	{
 		echo "# One rmapfuzz explore search kept as shards: ./build.sh explore-shards DIR goes on with it."
@@ -487,17 +520,7 @@ queue_cut() {
 }
 last_of=() queued_of=()
 queue_cut "${#q_dir[@]}"
-if [ "$limit" = 0 ]; then
-	# Only where it stands: no build (an existing rmapfuzz, or one built
-	# once), no lock (a run may hold it: this is what it would print).
-	if [ -z "$bin" ] && [ -x "$rf_nosan/rmapfuzz" ]; then bin=$rf_nosan/rmapfuzz; fi
-fi
-if [ -z "$bin" ]; then
-	echo "$rf_name: building rmapfuzz without sanitizers into $(rf_rel "$rf_nosan") (log: $(rf_rel "$rf_nosan/build.log"))" >&2
-	rf_build_nosan "$rf_nosan/build.log" "$jobs" rmapfuzz
-	bin=$rf_nosan/rmapfuzz
-fi
-[ -x "$bin" ] || rf_fail "$bin: not an executable"
+resolve_bin
 if [ "$limit" = 0 ]; then
 	for k in "${!dirs[@]}"; do
 		dir_heading "$k"
