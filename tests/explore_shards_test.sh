@@ -200,6 +200,12 @@ for lim in "" "--limit 0"; do
 	contains "--new ${lim:+$lim }with a bound explore refuses: said" "$tmp/n3.err" "refused the explore options (above): no campaign written"
 	absent "--new ${lim:+$lim }with a bound explore refuses: no DIR made" "$tmp/n3"
 done
+# An rmapfuzz that is not there: said, before anything is written.
+rc=0
+"${tool[@]}" "$tmp/n3" --new --shards 2 --rmapfuzz "$tmp/no-rmapfuzz" -- -p linux-3.15 >"$tmp/n3.out" 2>"$tmp/n3.err" || rc=$?
+expect_rc "--new with no such --rmapfuzz" 1 "$rc"
+contains "--new with no such --rmapfuzz: said" "$tmp/n3.err" "no-rmapfuzz: not an executable"
+absent "--new with no such --rmapfuzz: no DIR made" "$tmp/n3"
 # An rmapfuzz from before --dry-run (its help without it): the first shard
 # fails, and the new campaign goes.
 # shellcheck disable=SC2016 # the wrapper's own $1, $2 and $@
