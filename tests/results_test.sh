@@ -12,7 +12,9 @@
 # - results/explore/README.md has one summary row of the search, and it
 #   gives the merge's shards, programs and states (and, with all N, its
 #   interleavings and CPU hours); the search's table of shards is what
-#   `tools/explore-shards.sh DIR --table` prints of them.
+#   `tools/explore-shards.sh DIR --table` prints of them;
+# - a search queued, its campaign written and no shard kept yet, has the
+#   row "0 of N, queued" with no figures, and its section no table.
 # What git's index holds is read (a clean clone's files): a campaign
 # running in a working tree writes shards, and a shard removed to be
 # searched again leaves a gap, before the files and the README's rows are
@@ -111,8 +113,20 @@ for campaign in "$snap"/*/campaign; do
 		fi
 		kept=$((kept + 1))
 	done
-	[ "$kept" -gt 0 ] || { fail "$where: no shard kept"; continue; }
 	[ "$bad" = 0 ] || continue
+	if [ "$kept" = 0 ]; then
+		awk -v row="| \`$name/\` |" 'index($0, row) == 1' "$readme" >"$tmp/rows"
+		same "results/explore/README.md: summary rows of $name (queued)" 1 "$(wc -l <"$tmp/rows")"
+		same "results/explore/README.md: the summary row of $name (queued)" \
+			"| \`$name/\` | 0 of $n, queued | not searched yet | | | | |" "$(head -n 1 "$tmp/rows")"
+		awk -v h="## \`$name/\`" '
+			index($0, h) == 1 { in_section = 1; print; next }
+			in_section && /^## / { exit }
+			in_section && /^\| shard \| protocol \|/ { print }' "$readme" >"$tmp/section"
+		same "results/explore/README.md: $name (queued) has a section, with no table" \
+			"## \`$name/\`" "$(cut -c1-$((${#name} + 6)) "$tmp/section")"
+		continue
+	fi
 
 	# The merge, and its row of the protocol.
 	if "$rmapfuzz" explore --merge "$d"/shard-*.json >"$tmp/merge" 2>"$tmp/merge.err"; then
