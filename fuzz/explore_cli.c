@@ -205,8 +205,8 @@ void explore_help(void)
 	       "  -o, --output DIR  write each shortest counterexample as scenario text to\n"
 	       "                    DIR/PROTOCOL/INVARIANT.txt (replayable by rmapfuzz replay)\n"
 	       "  --dry-run         check the options and print the search they ask for (its\n"
-	       "                    protocols and bound), searching nothing: exit 0 if they\n"
-	       "                    would run, 2 if not\n"
+	       "                    protocols and bound; text, not --json), searching\n"
+	       "                    nothing: exit 0 if they would run, 2 if not\n"
 	       "  -h, --help        this help\n"
 	       "      --version     rmapfuzz's version\n"
 	       "\n"
@@ -1465,6 +1465,8 @@ int explore_main(int argc, char **argv, const char *version)
 		return usage("%s", "--merge takes the protocols its files hold, not --protocol or --all");
 	if (o.merge && o.dry_run)
 		return usage("%s", "--dry-run checks a search's options; --merge searches nothing");
+	if (o.json && o.dry_run)
+		return usage("%s", "--dry-run prints the search it would run as text, not --json");
 	if (o.b.max_conc > o.b.max_ops)
 		return usage("%s", "--max-conc is more than --max-ops");
 	if (o.out) {

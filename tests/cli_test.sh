@@ -192,6 +192,8 @@ run 2 "explore --dry-run, a bad bound" -- "$b" explore -p linux-3.15 --max-conc 
 contains "explore --dry-run, a bad bound: says why" "$tmp/err" "--max-conc is more than --max-ops"
 run 2 "explore --dry-run --merge" -- "$b" explore --merge --dry-run "$tmp/spec-explore.json"
 contains "explore --dry-run --merge: says why" "$tmp/err" "--merge searches nothing"
+run 2 "explore --dry-run --json" -- "$b" explore -p linux-3.15 --dry-run --json
+contains "explore --dry-run --json: says why" "$tmp/err" "as text, not --json"
 # --stop-at-violation: linux-3.14 breaks both invariants with 2 operations,
 # so the third level is not searched, and the result says so, in the JSON
 # too; --merge keeps what was searched.

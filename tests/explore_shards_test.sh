@@ -170,6 +170,16 @@ refused "--new without --shards" "--new wants --shards N" "$tmp/n1" --new -- -p 
 refused "--new with --json" "'--json' is this tool's to set" "$tmp/n2" --new --shards 2 -- -p linux-3.15 --json
 refused "--new with --shard" "'--shard' is this tool's to set" "$tmp/n2" --new --shards 2 -- --shard 0/2
 refused "--new with --jo, --jobs abbreviated" "'--jo=2' (--jobs) is this tool's to set" "$tmp/n2" --new --shards 2 -- -p linux-3.15 --jo=2
+refused "--new with --dry-run" "'--dry-run' is this tool's to set" "$tmp/n2" --new --shards 2 -- -p linux-3.15 --dry-run
+refused "--new with --dry, --dry-run abbreviated" "'--dry' (--dry-run) is this tool's to set" "$tmp/n2" --new --shards 2 -- -p linux-3.15 --dry
+# Refusals of --new come before the campaign is written, and before any
+# rmapfuzz is needed (here one that is not there: exit 1 if it were).
+mkdir "$tmp/n6"
+touch "$tmp/n6/shard-0-of-3.json"
+refused "--new --part with no shard of it" "--part 5/10: no shard of the campaign's 2 is in part 5" "$tmp/n6" --new --shards 2 --part 5/10 --rmapfuzz "$tmp/no-rmapfuzz" -- -p linux-3.15
+refused "--new on a DIR of another split" "shard-0-of-3.json: a shard of another split than the campaign's 2" "$tmp/n6" --new --shards 2 --rmapfuzz "$tmp/no-rmapfuzz" -- -p linux-3.15
+refused "--new --table" "--table shows the shards kept, and --new starts a search" "$tmp/n6" --new --shards 3 --table --rmapfuzz "$tmp/no-rmapfuzz" -- -p linux-3.15
+absent "--new refused: no campaign written" "$tmp/n6/campaign"
 refused "--new with more shards than explore splits in" "at most 1000000" "$tmp/n2" --new --shards 1000001 -- -p linux-3.15
 refused "no DIR" "which DIR?" --jobs 1
 mkdir -p "$tmp/none"
@@ -217,6 +227,10 @@ expect_rc "--new with a protocol an older explore refuses" 1 "$rc"
 contains "--new with a protocol an older explore refuses: its error" "$tmp/n3.err" "no-such-protocol"
 contains "--new with a protocol an older explore refuses: said" "$tmp/n3.err" "campaign removed (rmapfuzz explore refused its options)"
 absent "--new with a protocol an older explore refuses: no campaign" "$tmp/n3/campaign"
+rc=0
+"${tool[@]}" "$tmp/n3" --new --shards 2 --limit 0 --rmapfuzz "$tmp/old-rmapfuzz" -- -p no-such-protocol >"$tmp/n3.out" 2>"$tmp/n3.err" || rc=$?
+expect_rc "--new --limit 0 by an older explore" 0 "$rc"
+contains "--new --limit 0 by an older explore: the options not checked, said" "$tmp/n3.err" "has no explore --dry-run: the explore options are not checked until a shard runs"
 
 # A stop (SIGTERM) mid-shard: the running shards' partial results go, the
 # kept ones stay; exit 143. (The default bound: a shard of 100 takes minutes.)

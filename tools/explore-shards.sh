@@ -12,7 +12,8 @@
 #   tools/explore-shards.sh DIR --new --shards N [--jobs J] ... -- EXPLORE_OPTIONS...
 #
 # DIR/campaign says the search: "shards N" and "explore OPTIONS..." (the
-# rmapfuzz explore options, without --shard, --json, -o, --merge, --jobs).
+# rmapfuzz explore options, without --shard, --json, -o, --merge, --jobs,
+# --dry-run).
 # Each shard I is `rmapfuzz explore OPTIONS --shard I/N --json`, written to
 # DIR/.shard-I-of-N.json.tmp and renamed to DIR/shard-I-of-N.json when it
 # ends with every level searched: a stopped shard leaves nothing behind, a
@@ -59,15 +60,17 @@ A DIR given twice is refused; --new starts one DIR, alone.
                        file): the explore options after "--" and N go into
                        DIR/campaign, then the shards run as below (with
                        --limit 0: the campaign file only, nothing run; a
-                       DIR to queue later); options rmapfuzz explore
-                       refuses (explore --dry-run) write nothing, exit 2
+                       DIR to queue later). The options are checked
+                       first by rmapfuzz explore --dry-run of the build
+                       that will run them (or --rmapfuzz's): refused,
+                       they write nothing, exit 2
   --jobs J             shards at a time, each one process on one core
                        (default: the cores, $(nproc 2>/dev/null || echo 2) here)
   --until TIME         start no shard after TIME (what date -d reads: 22:00,
                        "tomorrow 06:00", "3 hours"); the running ones finish
   --limit K            at most K shards this time, of the whole queue (0:
-                       only the merge, no build, no lock: where a running
-                       campaign stands)
+                       only the merge, no build but --new's, no lock:
+                       where a running campaign stands)
   --part P/M           only the shards I with I mod M = P (0 <= P < M), of
                        every DIR: M machines share a search, each with its
                        own copy of DIR and its own part; copy their
@@ -85,7 +88,8 @@ A DIR given twice is refused; --new starts one DIR, alone.
 DIR/campaign, written by --new (lines; # starts a comment):
   shards N
   explore OPTIONS...   rmapfuzz explore's options, as on its command line
-                       (no --shard, --json, -o, --merge, --jobs)
+                       (no --shard, --json, -o, --merge, --jobs,
+                       --dry-run)
 
 Progress on stderr: a line per shard started and ended, with the shards
 kept and an estimate of the time left. One run a directory at a time (a
@@ -153,7 +157,7 @@ explore_args_ok() {
 		--?*)
 			# getopt_long takes any unambiguous start of a name: --jo is --jobs.
 			name=${a%%=*}
-			for o in shard json output merge jobs help version; do
+			for o in shard json output merge jobs help version dry-run; do
 				case --$o in
 				"$name"*)
 					local what="'$a'"
@@ -250,10 +254,11 @@ read_campaign() { # FILE
 # resolve_bin: bin, the rmapfuzz that runs the shards (and merges).
 resolve_bin() {
 	[ -z "$bin" ] || { [ -x "$bin" ] || rf_fail "$bin: not an executable"; return 0; }
-	if [ "$limit" = 0 ] && [ -x "$rf_nosan/rmapfuzz" ]; then
+	if [ "$limit" = 0 ] && [ "$new" = 0 ] && [ -x "$rf_nosan/rmapfuzz" ]; then
 		# Only where it stands: no build (an existing rmapfuzz, or one
 		# built once), no lock (a run may hold it: this is what it
-		# would print).
+		# would print). --new builds: its options are checked by the
+		# rmapfuzz of this tree, the one a run would build.
 		bin=$rf_nosan/rmapfuzz
 		return 0
 	fi
@@ -262,11 +267,28 @@ resolve_bin() {
 	bin=$rf_nosan/rmapfuzz
 }
 
+# check_split WHERE DIR SHARDS: refused (exit 2) if --part has no shard
+# of DIR's SHARDS, or DIR holds files of another split (they would not
+# merge): said before anything runs.
+check_split() {
+	local f
+	[ "$part_k" -lt "$3" ] || rf_usage_error "$1--part $part_k/$part_m: no shard of the campaign's $3 is in part $part_k"
+	for f in "$2"/shard-*-of-*.json; do
+		[ -e "$f" ] || continue
+		case ${f##*/} in
+		shard-*-of-"$3".json) ;;
+		*) campaign_error "$f: a shard of another split than the campaign's $3 (move it away)" ;;
+		esac
+	done
+}
+
 if [ "$new" = 1 ]; then
-	# The options are checked by the rmapfuzz that will run them before
-	# the campaign is written: a refused one writes nothing (found only
-	# when a shard ran, it would remove the campaign again). An rmapfuzz
-	# from before --dry-run cannot check them: then the first shard does.
+	# Every refusal comes before the campaign is written. The options
+	# are checked by the rmapfuzz that will run them: a refused one
+	# writes nothing (found only when a shard ran, it would remove the
+	# campaign again).
+	[ "$table" = 0 ] || rf_usage_error "--table shows the shards kept, and --new starts a search: none yet"
+	check_split "" "$dir" "$shards"
 	resolve_bin
 	# (The help read whole: grep -q would end the pipe early, and pipefail
 	# take rmapfuzz's SIGPIPE for an answer.)
@@ -276,6 +298,9 @@ if [ "$new" = 1 ]; then
 			printf '%s\n' "$why" | grep -v "^Try 'rmapfuzz explore --help'" >&2 || true
 			rf_usage_error "rmapfuzz explore refused the explore options (above): no campaign written"
 		fi
+	else
+		# An rmapfuzz from before --dry-run: the first shard checks them.
+		echo "$rf_name: note: $(rf_rel "$bin") has no explore --dry-run: the explore options are not checked until a shard runs" >&2
 	fi
 	mkdir -p "$dir"
 	{
@@ -296,15 +321,7 @@ for k in "${!dirs[@]}"; do
 	shards_of[k]=$shards args_of[k]="${explore_args[*]}"
 	where=""
 	[ ${#dirs[@]} = 1 ] || where="$d: "
-	[ "$part_k" -lt "$shards" ] || rf_usage_error "$where--part $part_k/$part_m: no shard of the campaign's $shards is in part $part_k"
-	# Files of another split would not merge: said before anything runs.
-	for f in "$d"/shard-*-of-*.json; do
-		[ -e "$f" ] || continue
-		case ${f##*/} in
-		shard-*-of-"$shards".json) ;;
-		*) campaign_error "$f: a shard of another split than the campaign's $shards (move it away)" ;;
-		esac
-	done
+	check_split "$where" "$d" "$shards"
 done
 # In a queue each progress line names its DIR: its last component, or the
 # path as given when two DIRs share one. One DIR's lines name none (as
