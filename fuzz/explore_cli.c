@@ -135,11 +135,11 @@ static void merged_shards_text(const struct opts *o, int i, struct strbuf *sb)
 void explore_help(void)
 {
 	printf("usage: rmapfuzz explore [--protocol P ...|--all] [--max-ops N] [--max-conc C]\n"
-	       "                        [--max-pmds G] [--max-mms M] [--preemptions K] [--jobs J]\n"
-	       "                        [--shard I/N] [--invariants F[,F]] [--ops LIST]\n"
-	       "                        [--stop-at-violation] [--no-dedup] [--byte-hash]\n"
-	       "                        [--no-reduction] [--measure] [--json] [-o DIR]\n"
-	       "                        [--dry-run]\n"
+	       "                        [--max-pmds G] [--max-mms M] [--preemptions K]\n"
+	       "                        [--jobs J] [--shard I/N] [--invariants F[,F]]\n"
+	       "                        [--ops LIST] [--stop-at-violation] [--no-dedup]\n"
+	       "                        [--byte-hash] [--no-reduction] [--measure] [--json]\n"
+	       "                        [-o DIR] [--dry-run]\n"
 	       "       rmapfuzz explore --merge [--json] [-o DIR] FILE...\n"
 	       "Every program in a bound and every interleaving of its concurrent operations,\n"
 	       "judged by the fuzzer's oracle: a shortest counterexample per broken invariant,\n"
