@@ -63,6 +63,24 @@ search_of() { # FILE
 	sed -nE 's/^    \{"protocol": "([^"]*)".*/protocol \1/p' "$1"
 }
 
+# summary_row NAME WANT: the README has one summary row of NAME, WANT.
+summary_row() {
+	awk -v row="| \`$1/\` |" 'index($0, row) == 1' "$readme" >"$tmp/rows"
+	same "results/explore/README.md: summary rows of $1" 1 "$(wc -l <"$tmp/rows")"
+	same "results/explore/README.md: the summary row of $1" "$2" "$(head -n 1 "$tmp/rows")"
+}
+# section_table NAME: the search's table in the README: from the first
+# '| shard | protocol |' line after its section's heading to the table's
+# end (nothing without one).
+section_table() {
+	awk -v h="## \`$1/\`" '
+		index($0, h) == 1 { in_section = 1; next }
+		in_section && /^## / { exit }
+		in_section && /^\| shard \| protocol \|/ { in_table = 1 }
+		in_table && !/^\|/ { exit }
+		in_table { print }' "$readme"
+}
+
 searches=0
 for campaign in "$snap"/*/campaign; do
 	[ -e "$campaign" ] || continue
@@ -115,16 +133,10 @@ for campaign in "$snap"/*/campaign; do
 	done
 	[ "$bad" = 0 ] || continue
 	if [ "$kept" = 0 ]; then
-		awk -v row="| \`$name/\` |" 'index($0, row) == 1' "$readme" >"$tmp/rows"
-		same "results/explore/README.md: summary rows of $name (queued)" 1 "$(wc -l <"$tmp/rows")"
-		same "results/explore/README.md: the summary row of $name (queued)" \
-			"| \`$name/\` | 0 of $n, queued | not searched yet | | | | |" "$(head -n 1 "$tmp/rows")"
-		awk -v h="## \`$name/\`" '
-			index($0, h) == 1 { in_section = 1; print; next }
-			in_section && /^## / { exit }
-			in_section && /^\| shard \| protocol \|/ { print }' "$readme" >"$tmp/section"
-		same "results/explore/README.md: $name (queued) has a section, with no table" \
-			"## \`$name/\`" "$(cut -c1-$((${#name} + 6)) "$tmp/section")"
+		summary_row "$name" "| \`$name/\` | 0 of $n, queued | not searched yet | | | | |"
+		same "results/explore/README.md: $name (queued) has a section" \
+			1 "$(awk -v h="## \`$name/\`" 'index($0, h) == 1' "$readme" | wc -l)"
+		same "results/explore/README.md: $name (queued) has no table" "" "$(section_table "$name")"
 		continue
 	fi
 
@@ -149,18 +161,9 @@ for campaign in "$snap"/*/campaign; do
 		esac
 		want="| \`$name/\` | $kept of $n, under way | clean so far | $(commas "$prog") | $(commas "$st") | | |"
 	fi
-	awk -v row="| \`$name/\` |" 'index($0, row) == 1' "$readme" >"$tmp/rows"
-	same "results/explore/README.md: summary rows of $name" 1 "$(wc -l <"$tmp/rows")"
-	same "results/explore/README.md: the summary row of $name" "$want" "$(head -n 1 "$tmp/rows")"
+	summary_row "$name" "$want"
 
-	# The search's table: from the first '| shard | protocol |' line after
-	# its section's heading to the table's end.
-	awk -v h="## \`$name/\`" '
-		index($0, h) == 1 { in_section = 1; next }
-		in_section && /^## / { exit }
-		in_section && /^\| shard \| protocol \|/ { in_table = 1 }
-		in_table && !/^\|/ { exit }
-		in_table { print }' "$readme" >"$tmp/table.readme"
+	section_table "$name" >"$tmp/table.readme"
 	if tools/explore-shards.sh "$d" --rmapfuzz "$rmapfuzz" --table >"$tmp/table.data" 2>"$tmp/table.err"; then
 		if cmp -s "$tmp/table.data" "$tmp/table.readme"; then
 			pass
