@@ -34,18 +34,21 @@ usage() {
 	cat <<USAGE
 usage: ./build.sh [build]
        ./build.sh test [--junit FILE] [-- CTEST_ARGS...]
-       ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [--empty]
-                       [--invariants F[,F]] [-- LIBFUZZER_FLAGS...]
-       ./build.sh verdicts [--seconds N] [--seeds K] [--jobs J] [--protocols "P..."] [--json]
+       ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S]
+                       [--empty] [--invariants F[,F]] [-- LIBFUZZER_FLAGS...]
+       ./build.sh verdicts [--seconds N] [--seeds K] [--jobs J]
+                           [--protocols "P..."] [--families "F..."] [--json]
        ./build.sh coverage
        ./build.sh explore [--jobs J] [RMAPFUZZ_EXPLORE_OPTIONS...]
-       ./build.sh explore-shards DIR [DIR...] [--new --shards N] [--jobs J] [--until TIME]
-                                 [--limit K] [--part P/M] [--table]
-                                 [-- RMAPFUZZ_EXPLORE_OPTIONS...]
-       ./build.sh bench [--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J]
-                        [--protocols "P..."] [--searches-only] [--json]
-       ./build.sh bench --random-protocols N [--random-seed S] [--seeds K] [--cap S] [--jobs J]
-                        [--invariants F[,F]] [--explore-args "..."] [--json]
+       ./build.sh explore-shards DIR [DIR...] [--new --shards N] [--jobs J]
+                                 [--until TIME] [--limit K] [--part P/M]
+                                 [--table] [-- RMAPFUZZ_EXPLORE_OPTIONS...]
+       ./build.sh bench [--seconds N] [--seeds K] [--cap S] [--blind-factor F]
+                        [--jobs J] [--protocols "P..."] [--searches-only]
+                        [--json]
+       ./build.sh bench --random-protocols N [--random-seed S] [--seeds K]
+                        [--cap S] [--jobs J] [--invariants F[,F]]
+                        [--explore-args "..."] [--explore-seconds S] [--json]
        ./build.sh --help | --version;  ./build.sh COMMAND --help
   build     compile the model, tools and tests into build/ (the default)
   test      build, then run every test (ctest); non-zero exit on any failure.
@@ -329,13 +332,13 @@ core) with the options given (--max-ops N, --max-conc C, --max-pmds G,
 stderr. docs/explore.md says what the bound and the counts mean.
 
 The default bound (5 operations, 3 concurrent, 6 pmds, 3 mms) takes some 6 to
-14 CPU hours a protocol (docs/explore.md, "The default bound's size"): give a smaller one
-(--max-ops 3 --max-conc 2 --max-pmds 3 --max-mms 1: every row in seconds),
-split it with --shard I/N over machines and join the shards' --json with
-rmapfuzz explore --merge, or stop each protocol after its first level with a
-violation (--stop-at-violation with the buggy rows named, -p linux-3.14 -p ...:
-their shortest races at the default bound in about 2 minutes; a sound row has
-no violation to stop at and searches its whole bound). Ctrl-C prints the
+14 CPU hours a protocol (docs/explore.md, "The default bound's size"): give a
+smaller one (--max-ops 3 --max-conc 2 --max-pmds 3 --max-mms 1: every row in
+seconds), split it with --shard I/N over machines and join the shards' --json
+with rmapfuzz explore --merge, or stop each protocol after its first level
+with a violation (--stop-at-violation with the buggy rows named, -p linux-3.14
+-p ...: their shortest races at the default bound in about 2 minutes; a sound
+row has no violation to stop at and searches its whole bound). Ctrl-C prints the
 result of the levels finished ("clean through 4 operations"). It runs an
 unsanitized build of rmapfuzz (build/nosan/, built on first use: the same
 search, 2 to 3 times faster than build/'s ASan+UBSan one).

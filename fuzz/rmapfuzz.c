@@ -471,7 +471,7 @@ static int cmd_blind(struct cli *c, int argc, char **argv)
 
 static const struct command commands[] = {
 	{ "protocols", "[NAME|SPEC...]",
-	  "every protocol: what it changes, the kernels it is, where they were read, the verdict expected",
+	  "every protocol: what it changes, its kernels, the verdicts expected",
 	  "A row that is a kernel names the releases, the commits that opened and closed\n"
 	  "that behaviour and the tree and files it was read in; a row no kernel was says\n"
 	  "what it comes from. 'unlocked looks' are the kernel's reads without a lock that\n"
@@ -485,9 +485,10 @@ static const struct command commands[] = {
 	  "'unknown'. The switches:\n",
 	  O_TSV | O_SPECS, 0, -1, cmd_protocols },
 	{ "invariants", "",
-	  "every invariant family (--invariants, $RMAP_INVARIANTS) and the invariants in it",
-	  "A run checks the families it is given, every one by default; model-bug, the\n"
-	  "model breaking its own rules, belongs to none and is always checked.\n",
+	  "every invariant family and the invariants in it",
+	  "A run checks the families it is given (--invariants, $RMAP_INVARIANTS), every\n"
+	  "one by default; model-bug, the model breaking its own rules, belongs to none\n"
+	  "and is always checked.\n",
 	  O_TSV, 0, 0, cmd_invariants },
 	{ "replay", "FILE|DIR...",
 	  "run inputs without libFuzzer, judged as the fuzz target judges them",
@@ -498,13 +499,15 @@ static const struct command commands[] = {
 	  "'N passed, N failed'. Exit 0: all passed; 1: an input violated an invariant;\n"
 	  "2: a usage error, an unreadable input, or no input at all.\n",
 	  O_PROTOCOL | O_EVERY_STEP | O_JSON | O_INVARIANTS, 1, -1, cmd_replay },
-	{ "trace", "FILE", "the interleaving an input runs, step by step; last line: ok or the report's first line",
-	  "Exit 0: passed; 1: violated; 2: usage or input error.\n",
+	{ "trace", "FILE", "the interleaving an input runs, step by step, and its verdict",
+	  "The last line is 'ok' or the report's first line. Exit 0: passed; 1:\n"
+	  "violated; 2: usage or input error.\n",
 	  O_PROTOCOL | O_EVERY_STEP | O_INVARIANTS, 1, 1, cmd_trace },
 	{ "show", "FILE", "an input as scenario text, each record commented with what it did", "",
 	  O_PROTOCOL | O_INVARIANTS, 1, 1, cmd_show },
 	{ "encode", "FILE.txt -o OUT", "scenario text to input bytes (or, for OUT.txt, to canonical text)",
-	  "An error in the text is 'FILE:LINE:COL: message', exit 2, and nothing is written.\n",
+	  "An error in the text is 'FILE:LINE:COL: message', exit 2, and nothing\n"
+	  "is written.\n",
 	  O_PROTOCOL | O_OUT, 1, 1, cmd_encode },
 	{ "minimize", "IN -o OUT", "delta debugging over records, keeping the report's first line",
 	  "OUT.txt gets scenario text headed by the signature (a crasher's .txt), any\n"
@@ -519,8 +522,8 @@ static const struct command commands[] = {
 	{ "speed", "", "microseconds per execution as records and vmas grow", "", O_PROTOCOL, 0, 0,
 	  cmd_speed },
 	/* Its own options and parser (explore_cli.c): main hands it argv. */
-	{ "explore", "", "every program in a bound, every interleaving: a shortest counterexample or "
-	  "clean within the bound", "", 0, 0, 0, NULL },
+	{ "explore", "", "every program and interleaving in a bound; shortest counterexamples", "", 0,
+	  0, 0, NULL },
 };
 static const int nr_commands = sizeof(commands) / sizeof(commands[0]);
 
@@ -531,13 +534,31 @@ static void print_version(void)
 
 static void command_usage(FILE *f, const struct command *cmd)
 {
-	fprintf(f, "usage: rmapfuzz %s%s%s%s%s%s%s%s%s\n", cmd->name,
-		cmd->opts & O_PROTOCOL ? " [--protocol P]" : "",
-		cmd->opts & O_INVARIANTS ? " [--invariants F[,F]]" : "",
-		cmd->opts & O_EVERY_STEP ? " [--every-step]" : "", cmd->opts & O_JSON ? " [--json]" : "",
-		cmd->opts & O_TSV ? " [--tsv]" : "",
-		cmd->opts & O_SPECS ? " [--spec] [--random N [--seed S]]" : "", *cmd->operands ? " " : "",
-		cmd->operands);
+	const char *parts[8];
+	int n = 0;
+	if (cmd->opts & O_PROTOCOL)
+		parts[n++] = "[--protocol P]";
+	if (cmd->opts & O_INVARIANTS)
+		parts[n++] = "[--invariants F[,F]]";
+	if (cmd->opts & O_EVERY_STEP)
+		parts[n++] = "[--every-step]";
+	if (cmd->opts & O_JSON)
+		parts[n++] = "[--json]";
+	if (cmd->opts & O_TSV)
+		parts[n++] = "[--tsv]";
+	if (cmd->opts & O_SPECS)
+		parts[n++] = "[--spec] [--random N [--seed S]]";
+	if (*cmd->operands)
+		parts[n++] = cmd->operands;
+	/* Within 80 columns: a part that would cross them starts a line of its
+	 * own under the first one. */
+	int indent = fprintf(f, "usage: rmapfuzz %s", cmd->name), col = indent;
+	for (int i = 0; i < n; i++) {
+		if (col + 1 + (int)strlen(parts[i]) > 80)
+			col = fprintf(f, "\n%*s", indent, "") - 1;
+		col += fprintf(f, " %s", parts[i]);
+	}
+	fputc('\n', f);
 }
 
 static void command_help(const struct command *cmd)

@@ -52,6 +52,11 @@ check() { # description, then a test command
 	shift
 	if "$@"; then passes=$((passes + 1)); else echo "FAIL: $what" >&2; failures=$((failures + 1)); fi
 }
+narrow() { # description, file: every line within 80 columns
+	local wide
+	wide=$(awk '(length($0) > 80) { print "line " FNR ", " length($0) " columns: " $0 }' "$2")
+	check "$1: wider than 80 columns: $wide" [ -z "$wide" ]
+}
 # The mail's race (tests/test_fuzz.c): split-missed-pmd under linux-3.14.
 printf '\x81\x00\x00\x03\x82\x00\x02\x01\x84\x08\x02\x08\x04\x08\x08\x02\x06\x00\x00\x00\x00\x39\x00\xdc' > "$tmp/mail.bin"
 
@@ -620,6 +625,7 @@ for cmd in protocols replay trace show encode minimize cost blind speed explore;
 	run 0 "point 12: $cmd --help" -- "$b" "$cmd" --help
 	contains "point 12: $cmd --help on stdout" "$tmp/out" "usage: rmapfuzz $cmd"
 	check "point 12: $cmd --help, nothing on stderr" [ ! -s "$tmp/err" ]
+	narrow "point 12: $cmd --help" "$tmp/out"
 	run 0 "point 12: $cmd -h" -- "$b" "$cmd" -h
 	run 0 "point 12: $cmd --version" -- "$b" "$cmd" --version
 	run 2 "point 12: $cmd --no-such-option" -- "$b" "$cmd" --no-such-option
@@ -628,6 +634,7 @@ for cmd in protocols replay trace show encode minimize cost blind speed explore;
 done
 run 0 "point 12: rmapfuzz --help" -- "$b" --help
 contains "point 12: lists the commands" "$tmp/out" "minimize"
+narrow "point 12: rmapfuzz --help" "$tmp/out"
 run 0 "point 12: rmapfuzz help replay" -- "$b" help replay
 contains "point 12: help CMD is CMD's help" "$tmp/out" "usage: rmapfuzz replay"
 run 0 "point 12: rmapfuzz --version" -- "$b" --version

@@ -21,7 +21,7 @@ copy_checkout "$bare"
 bare_version=$(version_line "$bare")
 
 commands=("build.sh" "build.sh build" "build.sh test" "build.sh fuzz" "build.sh verdicts"
-	"build.sh coverage" "build.sh bench" "build.sh explore-shards" "tools/fuzz.sh" "tools/keep-crash.sh" "tools/verdicts.sh"
+	"build.sh coverage" "build.sh explore" "build.sh bench" "build.sh explore-shards" "tools/fuzz.sh" "tools/keep-crash.sh" "tools/verdicts.sh"
 	"tools/bench.sh" "tools/check-oss-fuzz.sh" "tools/explore-shards.sh")
 for c in "${commands[@]}"; do
 	read -r -a argv <<<"$c"
@@ -31,11 +31,27 @@ for c in "${commands[@]}"; do
 		expect_rc "$c $h" 0 "$rc"
 		same "$c $h: stdout begins with" "usage:" "$(head -c 6 "$tmp/out")"
 		empty "$c $h: stderr" "$tmp/err"
+		narrow "$c $h" "$tmp/out"
 	done
 	rc=0
 	(cd "$bare" && timeout 20 "./${argv[0]}" "${argv[@]:1}" --version) >"$tmp/out" 2>&1 || rc=$?
 	expect_rc "$c --version" 0 "$rc"
 	same "$c --version" "$bare_version" "$(cat "$tmp/out")"
+done
+# The sourced scripts, run on their own, say what sources them and act on
+# nothing.
+for f in tools/lib.sh tools/bench-explore.sh tools/bench-random.sh; do
+	rc=0
+	(cd "$bare" && timeout 20 bash "$f" --help) >"$tmp/out" 2>"$tmp/err" || rc=$?
+	expect_rc "bash $f --help" 0 "$rc"
+	contains "bash $f --help: what sources it" "$tmp/out" "$f: sourced by"
+	narrow "bash $f --help" "$tmp/out"
+	rc=0
+	(cd "$bare" && timeout 20 bash "$f") >"$tmp/out" 2>"$tmp/err" || rc=$?
+	expect_rc "bash $f" 2 "$rc"
+	contains "bash $f: says it is not run" "$tmp/err" "never run"
+	empty "bash $f: stdout" "$tmp/out"
+	absent "bash $f: built or ran" "$bare/build"
 done
 # In the checkout, the commit.
 same "build.sh --version in the checkout" "$version" "$("$src/build.sh" --version)"

@@ -29,6 +29,12 @@
 # cpu_high each shard's own projection, the lightest's and the heaviest's;
 # setup_seconds what every shard pays first).
 
+# Run on its own it would act on nothing: it says so instead.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	msg="tools/bench-explore.sh: sourced by bench.sh, never run; ./build.sh bench --help"
+	case ${1:-} in -h | --help) echo "$msg" && exit 0 ;; *) echo "$msg" >&2 && exit 2 ;; esac
+fi
+
 explore_shards=8000 explore_stride=1001
 explorer_sample="shards I/$explore_shards for I = 0, $explore_stride, ..., $((7 * explore_stride))"
 

@@ -26,6 +26,12 @@
 # line; searched: the operations of the levels finished, "-" when all),
 # libfuzzer.txt (search_one's lines).
 
+# Run on its own it would act on nothing: it says so instead.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	msg="tools/bench-random.sh: sourced by bench.sh, never run; ./build.sh bench --help"
+	case ${1:-} in -h | --help) echo "$msg" && exit 0 ;; *) echo "$msg" >&2 && exit 2 ;; esac
+fi
+
 families=${families:-walk}
 mapfile -t specs < <("$tool" protocols --random "$nrandom" --seed "$random_seed")
 [ "${#specs[@]}" = "$nrandom" ] || rf_fail "rmapfuzz protocols --random $nrandom drew ${#specs[@]}"

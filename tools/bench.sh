@@ -35,7 +35,7 @@ rf_invoked tools/bench.sh
 
 usage() {
 	cat <<EOF
-usage: $rf_cmd $rf_synopsis
+$(rf_usage_line)
 
 The benchmarks: rmap_fuzzer's executions per second against an empty
 target (with and without sanitizers), the time and executions each buggy

@@ -34,7 +34,7 @@ rf_invoked tools/explore-shards.sh
 
 usage() {
 	cat <<EOF
-usage: $rf_cmd $rf_synopsis
+$(rf_usage_line)
 
 Go on with one rmapfuzz explore search kept as shards in DIR: run every
 shard DIR has no result for (of its part, with --part), J at a time, each

@@ -23,7 +23,7 @@ rf_invoked tools/keep-crash.sh
 
 usage() {
 	cat <<EOF
-usage: $rf_cmd $rf_synopsis
+$(rf_usage_line)
 
 Minimize CRASH_FILE, a violation under PROTOCOL, and keep it in
 crashers/PROTOCOL/ as <invariant>-<hash>.bin with a .txt (its signature,
@@ -36,8 +36,9 @@ overwrites or deletes a crasher.
   -h, --help  this help
   --version   the version
 
-Prints progress on stderr, and on stdout one line:
-  keep-crash: PROTOCOL INVARIANT: ours N records, libFuzzer's M; wrote|kept CRASHER (R records)
+Prints progress on stderr, and on stdout one line (broken here in two):
+  keep-crash: PROTOCOL INVARIANT: ours N records, libFuzzer's M;
+    wrote|kept CRASHER (R records)
 ("wrote": this crash's minimized input is the new crasher; "kept": the
 crasher already there holds the signature). Exit 0 when the signature has
 a crasher, 1 when CRASH_FILE does not violate under PROTOCOL, 2 on a bad

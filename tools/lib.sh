@@ -9,7 +9,8 @@
 #   rf_cmd     how it was invoked, for usage lines: rf_invoked DEFAULT sets
 #              it from RMAPFUZZ_CMD (build.sh sets that when it hands a
 #              command to a tool: "./build.sh fuzz") or DEFAULT
-#   rf_synopsis  its arguments, one line ("[--seconds N] [--seeds K]")
+#   rf_synopsis  its arguments, one line ("[--seconds N] [--seeds K]"),
+#              which rf_usage_line wraps within 80 columns
 #
 # Environment (each defaults to the checkout's own):
 #   RMAPFUZZ_BUILD_DIR     the build: rmapfuzz, rmap_fuzzer, seeds (build/), and
@@ -17,6 +18,12 @@
 #   RMAPFUZZ_WORK_DIR      campaigns' corpora, crashes, logs; verdicts' and
 #                          bench's runs (the build directory)
 #   RMAPFUZZ_CRASHERS_DIR  the kept crashers (crashers/)
+
+# Run on its own it would act on nothing: it says so instead.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	msg="tools/lib.sh: sourced by build.sh and tools/*.sh, never run; ./build.sh --help"
+	case ${1:-} in -h | --help) echo "$msg" && exit 0 ;; *) echo "$msg" >&2 && exit 2 ;; esac
+fi
 
 rf_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rf_abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
@@ -42,8 +49,55 @@ rf_fail() { rf_err "$@"; exit 1; }
 # A bad command line: the message, the synopsis, exit 2. Nothing has run yet.
 rf_usage_error() {
 	rf_err "$@"
-	echo "usage: ${rf_cmd:-$rf_name} $rf_synopsis (--help for more)" >&2
+	rf_usage_line "(--help for more)" >&2
 	exit 2
+}
+
+# rf_words DEPTH TEXT: TEXT's words one a line, split only at the spaces
+# inside at most DEPTH brackets, so that "[--part P/M]" stays one word.
+rf_words() {
+	local max=$1 text=$2 word="" depth=0 c i
+	for ((i = 0; i < ${#text}; i++)); do
+		c=${text:i:1}
+		case $c in
+		'[' | '(') depth=$((depth + 1)) ;;
+		']' | ')') depth=$((depth - 1)) ;;
+		' ')
+			if ((depth <= max)); then
+				[ -z "$word" ] || printf '%s\n' "$word"
+				word=""
+				continue
+			fi
+			;;
+		esac
+		word+=$c
+	done
+	[ -z "$word" ] || printf '%s\n' "$word"
+}
+
+# rf_usage_line [TAIL]: "usage: CMD SYNOPSIS TAIL" within 80 columns. A
+# word that would cross them starts a line of its own under the first; a
+# bracketed group too long for any line is broken inside its outer brackets.
+rf_usage_line() {
+	local head="usage: ${rf_cmd:-$rf_name}" words=() word line indent inner
+	indent=$(printf '%*s' "${#head}" '')
+	while IFS= read -r word; do
+		if ((${#indent} + 1 + ${#word} > 80)); then
+			mapfile -t inner < <(rf_words 1 "$word")
+			words+=("${inner[@]}")
+		else
+			words+=("$word")
+		fi
+	done < <(rf_words 0 "$rf_synopsis${1:+ $1}")
+	line=$head
+	for word in "${words[@]}"; do
+		if ((${#line} + 1 + ${#word} > 80)) && [ "$line" != "$head" ] && [ "$line" != "$indent" ]; then
+			printf '%s\n' "$line"
+			line=$indent
+		fi
+		line+=" $word"
+	done
+	printf '%s\n' "$line"
 }
 
 # The version every command prints: VERSION at the root of the checkout

@@ -27,7 +27,7 @@ rf_invoked tools/verdicts.sh
 
 usage() {
 	cat <<EOF
-usage: $rf_cmd $rf_synopsis
+$(rf_usage_line)
 
 Fuzz each protocol from an empty corpus, once per seed and invariant
 family, and print the verdict table: per protocol what protocols.md
