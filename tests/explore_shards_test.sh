@@ -302,6 +302,22 @@ for _ in $(seq 50); do [ -n "$(long_shards)" ] || break; sleep 0.1; done
 check "SIGTERM, a wrapper without exec: no explore left running" [ -z "$(long_shards)" ]
 check "SIGTERM, a wrapper without exec: the lock free" flock -n "$tmp/long2/.explore-shards.lock" true
 
+# kill -9 of the run, which no trap sees: its shards die with it (their
+# parent-death signal), and free the lock. Where setpriv has no
+# --pdeathsig they search on, as the docs say.
+if setpriv --pdeathsig KILL true 2>/dev/null; then
+	start_long "$tmp/kill9" "$b"
+	mapfile -t sp < <(long_shards)
+	same "kill -9: two shards run" 2 "${#sp[@]}"
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	for _ in $(seq 50); do [ -n "$(long_shards)" ] || break; sleep 0.1; done
+	check "kill -9: no explore left running" [ -z "$(long_shards)" ]
+	check "kill -9: the lock free" flock -n "$tmp/kill9/.explore-shards.lock" true
+	check "kill -9: no shard kept" [ -z "$(find "$tmp/kill9" -name 'shard-*')" ]
+	kill_leftovers
+fi
+
 # Ctrl-Z (SIGTSTP) suspends the run and its shards, which the terminal's
 # stop would not reach in their own process groups; SIGCONT goes on with
 # both.

@@ -555,7 +555,7 @@ for k in "${!dirs[@]}"; do
 	d=${dirs[k]}
 	exec {fd}>>"$d/.explore-shards.lock"
 	lock_fd[k]=$fd
-	flock -n "$fd" || rf_fail "$d: another explore-shards runs on it, or shards one left running (kill -9) hold its lock ($d/.explore-shards.lock)"
+	flock -n "$fd" || rf_fail "$d: another explore-shards runs on it, or a shard one left running holds its lock ($d/.explore-shards.lock)"
 done
 tmp=$(rf_tmpdir explore-shards)
 cp "$bin" "$tmp/rmapfuzz"
@@ -583,6 +583,14 @@ declare -A pid_of=() t0_of=()
 set +m
 new_group=()
 if command -v setsid >/dev/null; then new_group=(setsid); fi
+# A run that dies by a signal it cannot trap (kill -9) takes its shards
+# with it: each is killed when its parent, this shell, dies (Linux's
+# parent-death signal), instead of searching on into a file no one will
+# rename, holding its DIR's lock. (A --rmapfuzz wrapper that does not exec
+# dies so; what it runs is left.)
+if command -v setpriv >/dev/null && setpriv --pdeathsig KILL true 2>/dev/null; then
+	new_group+=(setpriv --pdeathsig KILL)
+fi
 failed=0 ran=0 resumed=0
 # shellcheck disable=SC2317 # the traps run them
 signal_shards() { # SIGNAL: to every running shard's process group
@@ -693,7 +701,7 @@ keep_shard() { # K I
 }
 
 # own_lock_only K: in a shard's process, before it runs, every other DIR's
-# lock closed, so that a shard left running (a kill -9 of the run) keeps
+# lock closed, so that a shard left running (by a wrapper, its run killed) keeps
 # only its own DIR from another run.
 own_lock_only() {
 	local j fd
