@@ -22,7 +22,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 rf_name=build.sh
 rf_cmd=./build.sh
-rf_synopsis="[build|test|fuzz|verdicts|coverage|bench] [ARGS...]"
+rf_synopsis="[build|test|fuzz|verdicts|coverage|explore|explore-shards|bench] [ARGS...]"
 # shellcheck source=tools/lib.sh
 . "$here/tools/lib.sh"
 build=$rf_build
@@ -42,7 +42,8 @@ usage: ./build.sh [build]
        ./build.sh explore [--jobs J] [RMAPFUZZ_EXPLORE_OPTIONS...]
        ./build.sh explore-shards DIR [DIR...] [--new --shards N] [--jobs J]
                                  [--until TIME] [--limit K] [--part P/M]
-                                 [--table] [-- RMAPFUZZ_EXPLORE_OPTIONS...]
+                                 [--table] [--rmapfuzz BIN]
+                                 [-- RMAPFUZZ_EXPLORE_OPTIONS...]
        ./build.sh bench [--seconds N] [--seeds K] [--cap S] [--blind-factor F]
                         [--jobs J] [--protocols "P..."] [--searches-only]
                         [--json]

@@ -471,7 +471,7 @@ static int cmd_blind(struct cli *c, int argc, char **argv)
 
 static const struct command commands[] = {
 	{ "protocols", "[NAME|SPEC...]",
-	  "every protocol: what it changes, its kernels, the verdicts expected",
+	  "every protocol: what it changes, its kernels, verdicts expected",
 	  "A row that is a kernel names the releases, the commits that opened and closed\n"
 	  "that behaviour and the tree and files it was read in; a row no kernel was says\n"
 	  "what it comes from. 'unlocked looks' are the kernel's reads without a lock that\n"
@@ -491,7 +491,7 @@ static const struct command commands[] = {
 	  "and is always checked.\n",
 	  O_TSV, 0, 0, cmd_invariants },
 	{ "replay", "FILE|DIR...",
-	  "run inputs without libFuzzer, judged as the fuzz target judges them",
+	  "run inputs without libFuzzer, judged as by the fuzz target",
 	  "Directories are walked depth first in name order, scenario text (*.txt) and\n"
 	  "bytes alike; what is skipped is named on stderr with why. For each input:\n"
 	  "'FILE: ok (PROTOCOL, N steps)' or 'FILE: FAILED (PROTOCOL)' and the report,\n"
@@ -500,8 +500,8 @@ static const struct command commands[] = {
 	  "2: a usage error, an unreadable input, or no input at all.\n",
 	  O_PROTOCOL | O_EVERY_STEP | O_JSON | O_INVARIANTS, 1, -1, cmd_replay },
 	{ "trace", "FILE", "the interleaving an input runs, step by step, and its verdict",
-	  "The last line is 'ok' or the report's first line. Exit 0: passed; 1:\n"
-	  "violated; 2: usage or input error.\n",
+	  "The last line is 'ok' or the report's first line.\n"
+	  "Exit 0: passed; 1: violated; 2: usage or input error.\n",
 	  O_PROTOCOL | O_EVERY_STEP | O_INVARIANTS, 1, 1, cmd_trace },
 	{ "show", "FILE", "an input as scenario text, each record commented with what it did", "",
 	  O_PROTOCOL | O_INVARIANTS, 1, 1, cmd_show },
@@ -522,7 +522,7 @@ static const struct command commands[] = {
 	{ "speed", "", "microseconds per execution as records and vmas grow", "", O_PROTOCOL, 0, 0,
 	  cmd_speed },
 	/* Its own options and parser (explore_cli.c): main hands it argv. */
-	{ "explore", "", "every program and interleaving in a bound; shortest counterexamples", "", 0,
+	{ "explore", "", "each program and interleaving in a bound: clean or counterexamples", "", 0,
 	  0, 0, NULL },
 };
 static const int nr_commands = sizeof(commands) / sizeof(commands[0]);
@@ -617,7 +617,7 @@ static void main_help(FILE *f)
 		   "A model of Linux's anonymous reverse map whose rmap walks are judged for\n"
 		   "every interleaving an input names. The commands:\n");
 	for (int i = 0; i < nr_commands; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nAn input named *.txt is scenario text; any other file is input bytes.\n"
 		   "Exit status: 0 success, 1 a violation (or none where one was wanted), 2 a\n"
 		   "usage or input error.\n");

@@ -72,6 +72,17 @@ refused() {
 	absent "$what: built or ran" "$bare/build"
 	rm -rf "$bare/build"
 }
+# CI's entry point: its help, and a refusal of what it does not take, both
+# before it builds anything.
+mkdir -p "$bare/.ci"
+cp "$src/.ci/run" "$bare/.ci/"
+rc=0
+(cd "$bare" && timeout 20 .ci/run --help) >"$tmp/out" 2>"$tmp/err" || rc=$?
+expect_rc ".ci/run --help" 0 "$rc"
+same ".ci/run --help: stdout begins with" "usage:" "$(head -c 6 "$tmp/out")"
+empty ".ci/run --help: stderr" "$tmp/err"
+narrow ".ci/run --help" "$tmp/out"
+refused ".ci/run with an argument" "takes no arguments ('--jobs')" .ci/run --jobs
 refused "fuzz with a misspelt option" "unknown option '--tme'" ./build.sh fuzz --tme 5
 refused "fuzz with libFuzzer's flag before --" "go after --" ./build.sh fuzz -max_total_time=5
 refused "fuzz --jobs without a value" "option '--jobs' requires an argument" ./build.sh fuzz --jobs

@@ -52,12 +52,12 @@ lacks() { # DESCRIPTION FILE TEXT
 		pass
 	fi
 }
-# commas N: N with thousands' commas, as the tables print counts.
 narrow() { # DESCRIPTION FILE: every line of FILE within 80 columns
 	local wide
 	wide=$(awk '(length($0) > 80) { print "line " FNR ", " length($0) " columns: " $0 }' "$2")
 	if [ -z "$wide" ]; then pass; else fail "$1: wider than 80 columns: $wide"; fi
 }
+# commas N: N with thousands' commas, as the tables print counts.
 commas() { echo "$1" | sed -E ':a; s/([0-9])([0-9]{3})($|,)/\1,\2\3/; ta'; }
 finish() {
 	echo "$(basename "$0" .sh): $passes passed, $failures failed"

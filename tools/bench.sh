@@ -28,7 +28,8 @@
 set -euo pipefail
 
 rf_name=bench
-rf_synopsis='[--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J] [--protocols "P..."] [--searches-only] [--random-protocols N [--random-seed S] [--invariants F[,F]] [--explore-args "..."] [--explore-seconds S]] [--json]'
+rf_synopsis='[--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J] [--protocols "P..."] [--searches-only] [--json]
+--random-protocols N [--random-seed S] [--seeds K] [--cap S] [--jobs J] [--invariants F[,F]] [--explore-args "..."] [--explore-seconds S] [--json]'
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 rf_invoked tools/bench.sh

@@ -35,7 +35,7 @@ Build rmapfuzz as OSS-Fuzz and ClusterFuzzLite do (bash -eux build.sh with
 their variables) for each COMBINATION, and check the result as their
 bad_build_check does. One line per check; exit 1 if any failed.
 
-  COMBINATION  one of: $(fmt -w 64 <<<"$all" | sed '2,$s/^/                       /')
+  COMBINATION  one of: $(fmt -w 57 <<<"$all" | sed '2,$s/^/                       /')
                (default: all of them)
   -h, --help   this help
   --version    the version

@@ -555,7 +555,7 @@ for k in "${!dirs[@]}"; do
 	d=${dirs[k]}
 	exec {fd}>>"$d/.explore-shards.lock"
 	lock_fd[k]=$fd
-	flock -n "$fd" || rf_fail "$d: another explore-shards runs on it, or a shard one left running holds its lock ($d/.explore-shards.lock)"
+	flock -n "$fd" || rf_fail "$d: another explore-shards runs on it, or a shard that a killed run left running holds its lock ($d/.explore-shards.lock)"
 done
 tmp=$(rf_tmpdir explore-shards)
 cp "$bin" "$tmp/rmapfuzz"

@@ -33,8 +33,8 @@ $(rf_usage_line)
 Fuzz PROTOCOL (default all-fixes, every fix known; the names: build/rmapfuzz
 protocols) with rmap_fuzzer, seeded from build/seeds/rmap_fuzzer/
 (corpus/rmap_fuzzer/ encoded). The working corpus grows in
-build/corpus/PROTOCOL/, crashes land in build/crashes/PROTOCOL/, libFuzzer's
-output goes to the terminal and to
+build/corpus/PROTOCOL/, crashes land in build/crashes/PROTOCOL/.
+libFuzzer's output goes to the terminal and to
 build/logs/fuzz-PROTOCOL-YYYYmmdd-HHMMSS.log, one log per campaign.
 
   --jobs N         N fuzzing processes (libFuzzer's -fork=N)

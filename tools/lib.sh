@@ -9,8 +9,8 @@
 #   rf_cmd     how it was invoked, for usage lines: rf_invoked DEFAULT sets
 #              it from RMAPFUZZ_CMD (build.sh sets that when it hands a
 #              command to a tool: "./build.sh fuzz") or DEFAULT
-#   rf_synopsis  its arguments, one line ("[--seconds N] [--seeds K]"),
-#              which rf_usage_line wraps within 80 columns
+#   rf_synopsis  its arguments ("[--seconds N] [--seeds K]"), a line per
+#              form; rf_usage_line wraps them within 80 columns
 #
 # Environment (each defaults to the checkout's own):
 #   RMAPFUZZ_BUILD_DIR     the build: rmapfuzz, rmap_fuzzer, seeds (build/), and
@@ -75,29 +75,38 @@ rf_words() {
 	[ -z "$word" ] || printf '%s\n' "$word"
 }
 
-# rf_usage_line [TAIL]: "usage: CMD SYNOPSIS TAIL" within 80 columns. A
-# word that would cross them starts a line of its own under the first; a
-# bracketed group too long for any line is broken inside its outer brackets.
+# rf_usage_line [TAIL]: "usage: CMD SYNOPSIS TAIL" within 80 columns, a
+# line per form where rf_synopsis holds several (a line each), TAIL after
+# the last. A word that would cross column 80 starts a line of its own,
+# under the first word (8 columns in when CMD is long); a bracketed group
+# too long for any line is broken inside its outer brackets.
 rf_usage_line() {
-	local head="usage: ${rf_cmd:-$rf_name}" words=() word line indent inner
-	indent=$(printf '%*s' "${#head}" '')
-	while IFS= read -r word; do
-		if ((${#indent} + 1 + ${#word} > 80)); then
-			mapfile -t inner < <(rf_words 1 "$word")
-			words+=("${inner[@]}")
-		else
-			words+=("$word")
-		fi
-	done < <(rf_words 0 "$rf_synopsis${1:+ $1}")
-	line=$head
-	for word in "${words[@]}"; do
-		if ((${#line} + 1 + ${#word} > 80)) && [ "$line" != "$head" ] && [ "$line" != "$indent" ]; then
-			printf '%s\n' "$line"
-			line=$indent
-		fi
-		line+=" $word"
+	local cmd=${rf_cmd:-$rf_name} forms=() f head indent words word line inner
+	mapfile -t forms <<<"$rf_synopsis"
+	for f in "${!forms[@]}"; do
+		head="       $cmd"
+		[ "$f" -gt 0 ] || head="usage: $cmd"
+		indent=$(printf '%*s' $((${#head} > 40 ? 8 : ${#head})) '')
+		words=()
+		while IFS= read -r word; do
+			if ((${#indent} + 1 + ${#word} > 80)); then
+				mapfile -t inner < <(rf_words 1 "$word")
+				words+=("${inner[@]}")
+			else
+				words+=("$word")
+			fi
+		done < <(rf_words 0 "${forms[f]}$([ $((f + 1)) -lt ${#forms[@]} ] || echo "${1:+ $1}")")
+		line=$head
+		for word in "${words[@]}"; do
+			if ((${#line} + 1 + ${#word} > 80)) && [ "$line" != "$indent" ] &&
+				{ [ "$line" != "$head" ] || ((${#head} > 40)); }; then
+				printf '%s\n' "$line"
+				line=$indent
+			fi
+			line+=" $word"
+		done
+		printf '%s\n' "$line"
 	done
-	printf '%s\n' "$line"
 }
 
 # The version every command prints: VERSION at the root of the checkout
