@@ -6,8 +6,8 @@
 # the draw, both verdicts and whether they agree; the table says the
 # bound; the options that are not this benchmark's are refused.
 # Usage: bench_random_test.sh BUILD_DIR SOURCE_DIR
-build=$1
-src=$2
+build=${1:?usage: tests/bench_random_test.sh BUILD_DIR SOURCE_DIR}
+src=${2:?usage: tests/bench_random_test.sh BUILD_DIR SOURCE_DIR}
 # shellcheck source=tools_lib.sh
 . "$(dirname "$0")/tools_lib.sh"
 

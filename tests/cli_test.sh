@@ -5,8 +5,8 @@
 # check holds fixed.
 # Usage: cli_test.sh BUILD_DIR SOURCE_DIR
 set -u
-build=$1
-src=$2
+build=${1:?usage: tests/cli_test.sh BUILD_DIR SOURCE_DIR}
+src=${2:?usage: tests/cli_test.sh BUILD_DIR SOURCE_DIR}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failures=0

@@ -6,8 +6,8 @@
 # to its bytes.
 # Usage: crashers_test.sh BUILD_DIR SOURCE_DIR
 set -u
-build=$1
-src=$2
+build=${1:?usage: tests/crashers_test.sh BUILD_DIR SOURCE_DIR}
+src=${2:?usage: tests/crashers_test.sh BUILD_DIR SOURCE_DIR}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failures=0

@@ -4,8 +4,8 @@
 # web address), and docs/commands.md names every option that a command's
 # --help names, so the reference cannot fall behind the tools.
 # Usage: docs_test.sh BUILD_DIR SOURCE_DIR
-build=$1
-src=$2
+build=${1:?usage: tests/docs_test.sh BUILD_DIR SOURCE_DIR}
+src=${2:?usage: tests/docs_test.sh BUILD_DIR SOURCE_DIR}
 # shellcheck source=tools_lib.sh
 . "$(dirname "$0")/tools_lib.sh"
 cd "$src" || exit 2

@@ -7,8 +7,8 @@
 # Several DIRs are a queue: DIR by DIR, the next one's shards starting
 # while the last of one run, each DIR's merge as it alone prints it.
 # Usage: explore_shards_test.sh BUILD_DIR SOURCE_DIR
-build=$1
-src=$2
+build=${1:?usage: tests/explore_shards_test.sh BUILD_DIR SOURCE_DIR}
+src=${2:?usage: tests/explore_shards_test.sh BUILD_DIR SOURCE_DIR}
 # shellcheck source=tools_lib.sh
 . "$(dirname "$0")/tools_lib.sh"
 

@@ -6,8 +6,8 @@
 # fuzzing time only, and each campaign has a log of its own; --empty finds
 # the mail's race from nothing.
 # Usage: fuzz_campaign_test.sh BUILD_DIR SOURCE_DIR
-build=$1
-src=$2
+build=${1:?usage: tests/fuzz_campaign_test.sh BUILD_DIR SOURCE_DIR}
+src=${2:?usage: tests/fuzz_campaign_test.sh BUILD_DIR SOURCE_DIR}
 # shellcheck source=tools_lib.sh
 . "$(dirname "$0")/tools_lib.sh"
 

@@ -8,8 +8,8 @@
 # cut short and minimized fast); exit 130 and 143; nothing left running;
 # the checkout's crashers/ untouched.
 # Usage: fuzz_stop_test.sh BUILD_DIR SOURCE_DIR
-build=$1
-src=$2
+build=${1:?usage: tests/fuzz_stop_test.sh BUILD_DIR SOURCE_DIR}
+src=${2:?usage: tests/fuzz_stop_test.sh BUILD_DIR SOURCE_DIR}
 # shellcheck source=tools_lib.sh
 . "$(dirname "$0")/tools_lib.sh"
 

@@ -6,8 +6,8 @@
 # once the new reports read right, tools/update-golden.sh writes them.
 # Usage: golden_test.sh BUILD_DIR SOURCE_DIR
 set -u
-build=$1
-src=$2
+build=${1:?usage: tests/golden_test.sh BUILD_DIR SOURCE_DIR}
+src=${2:?usage: tests/golden_test.sh BUILD_DIR SOURCE_DIR}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$src" || exit 2

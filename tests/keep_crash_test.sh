@@ -5,8 +5,8 @@
 # minimizers run from paths with blanks; progress on stderr; --fast skips
 # libFuzzer's pass; a passing input is refused.
 # Usage: keep_crash_test.sh BUILD_DIR SOURCE_DIR
-build=$1
-src=$2
+build=${1:?usage: tests/keep_crash_test.sh BUILD_DIR SOURCE_DIR}
+src=${2:?usage: tests/keep_crash_test.sh BUILD_DIR SOURCE_DIR}
 # shellcheck source=tools_lib.sh
 . "$(dirname "$0")/tools_lib.sh"
 

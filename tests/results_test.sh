@@ -20,8 +20,8 @@
 # searched again leaves a gap, before the files and the README's rows are
 # committed together. Without git, the files as they are.
 # Usage: results_test.sh BUILD_DIR SOURCE_DIR
-build=$1
-src=$2
+build=${1:?usage: tests/results_test.sh BUILD_DIR SOURCE_DIR}
+src=${2:?usage: tests/results_test.sh BUILD_DIR SOURCE_DIR}
 # shellcheck source=tools_lib.sh
 . "$(dirname "$0")/tools_lib.sh"
 cd "$src" || exit 2

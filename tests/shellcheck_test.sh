@@ -3,7 +3,7 @@
 # scripts. ./build.sh test installs shellcheck (or names the package).
 # Usage: shellcheck_test.sh SOURCE_DIR
 set -eu
-src=$1
+src=${1:?usage: tests/shellcheck_test.sh SOURCE_DIR}
 if ! command -v shellcheck >/dev/null; then
 	echo "FAIL: shellcheck is not installed (apt-get install shellcheck; ./build.sh test installs it as root)" >&2
 	exit 1

@@ -6,8 +6,8 @@
 # hint before any work: nothing built, nothing fuzzed. Options in any
 # order; libFuzzer's flags after --.
 # Usage: tools_args_test.sh BUILD_DIR SOURCE_DIR
-build=$1
-src=$2
+build=${1:?usage: tests/tools_args_test.sh BUILD_DIR SOURCE_DIR}
+src=${2:?usage: tests/tools_args_test.sh BUILD_DIR SOURCE_DIR}
 # shellcheck source=tools_lib.sh
 . "$(dirname "$0")/tools_lib.sh"
 

@@ -3,8 +3,8 @@
 # markdown tables stay the default), progress goes to stderr with k of N,
 # and each run keeps its results in a directory of its own.
 # Usage: tools_json_test.sh BUILD_DIR SOURCE_DIR
-build=$1
-src=$2
+build=${1:?usage: tests/tools_json_test.sh BUILD_DIR SOURCE_DIR}
+src=${2:?usage: tests/tools_json_test.sh BUILD_DIR SOURCE_DIR}
 # shellcheck source=tools_lib.sh
 . "$(dirname "$0")/tools_lib.sh"
 
