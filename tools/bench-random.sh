@@ -20,11 +20,18 @@
 # default one): after --explore-seconds it is stopped (SIGINT) and its
 # result is the levels it finished, "clean through L operations".
 #
+# A combination stopped clean takes the verdict of a whole search of it
+# kept in --kept (results/explore/: the default bound's campaigns), where
+# one of the same protocol, bound, menu and invariants is complete.
+#
 # Reads: tool, out, seeds, cap, jobs, json, nrandom, random_seed, families,
-# explore_args, explore_seconds. Writes to $out: specs.txt, explore/K.json (each explorer's
-# JSON), explore.txt ("spec verdict invariants seconds menu searched" a
-# line; searched: the operations of the levels finished, "-" when all),
-# libfuzzer.txt (search_one's lines).
+# explore_args, explore_seconds, kept. Writes to $out: specs.txt,
+# explore/K.json (each explorer's JSON), kept/*.json (the merge of each
+# kept search, when one was looked for), explore.txt ("spec verdict
+# invariants seconds menu searched kept" a line; searched: the operations
+# of the levels finished, "-" when all; kept: "DIR,SEARCH_CODE,CPU_SECONDS,
+# OURS" of the kept search whose verdict it is, else "-"), libfuzzer.txt
+# (search_one's lines).
 
 # Run on its own it would act on nothing: it says so instead.
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
@@ -59,6 +66,45 @@ explore_ops() { # SPEC
 echo "bench: building the explorer without sanitizers into $(rf_rel "$rf_nosan") (log: $(rf_rel "$out/nosan-build.log"))" >&2
 rf_build_nosan "$out/nosan-build.log" "$jobs" rmapfuzz
 explorer="$rf_nosan/rmapfuzz"
+# kept_search SPEC JSON: "verdict invariants DIR,SEARCH_CODE,CPU_SECONDS,OURS"
+# of a complete kept search of SPEC at the bound of the explorer's JSON
+# (its bound line names the menu, the invariants and no shard set, which a
+# merge of only some of a split's shards would), or nothing. OURS is the
+# search code of the explorer's JSON: a kept search by another (or by
+# several, "mixed") is named as such. The kept searches are merged once,
+# at the first need.
+kept_merged=""
+kept_search() {
+	local spec=$1 bound dir j line v invs code secs ours
+	[ "$kept" != none ] || return 0
+	if [ -z "$kept_merged" ]; then
+		kept_merged=1
+		mkdir -p "$out/kept"
+		for dir in "$kept"/*/; do
+			compgen -G "${dir}shard-*.json" >/dev/null || continue
+			j="$out/kept/$(basename "$dir").json"
+			"$explorer" explore --merge "$dir"shard-*.json --json >"$j" 2>"$j.err" ||
+				{ rf_err "kept search $(rf_rel "$dir") not merged: $(head -n 1 "$j.err")"; rm -f "$j"; }
+			rm -f "$j.err"
+		done
+	fi
+	bound=$(sed -nE 's/^  "bound": "(.*)",$/\1/p' "$2" | head -n 1)
+	ours=$(sed -nE 's/.*"search_code": "([a-z0-9]+)".*/\1/p' "$2" | head -n 1)
+	[ -n "$bound" ] || return 0
+	for j in "$out"/kept/*.json; do
+		[ -e "$j" ] || continue
+		[ "$(sed -nE 's/^  "bound": "(.*)",$/\1/p' "$j" | head -n 1)" = "$bound" ] || continue
+		line=$(grep -F "{\"protocol\": \"$spec\", " "$j") || continue
+		v=$(sed -nE 's/.*"verdict": "([a-z]+)".*/\1/p' <<<"$line")
+		invs=$(grep -oE '"invariant": "[a-z0-9-]+"' <<<"$line" | cut -d'"' -f4 | paste -sd, - || true)
+		code=$(sed -nE 's/.*"search_code": "([a-z0-9]+)".*/\1/p' "$j" | head -n 1)
+		secs=$(sed -nE 's/.*"seconds": ([0-9.]+).*/\1/p' <<<"$line" | head -n 1)
+		case $v in clean | violated) ;; *) continue ;; esac
+		echo "$v ${invs:--} $(rf_rel "$kept")/$(basename "$j" .json),${code:-unknown},${secs%.*},${ours:-unknown}"
+		return 0
+	done
+}
+
 mkdir -p "$out/explore"
 rf_progress_start "$nrandom"
 : >"$out/explore.txt"
@@ -86,9 +132,17 @@ for ((k = 0; k < nrandom; k++)); do
 		fi
 	fi
 	secs=$(rf_elapsed "$t0")
-	echo "$spec ${verdict:-error} ${invs:--} $secs ${menu:--} ${searched:--}" >>"$out/explore.txt"
-	note=""
+	note="" ks=-
 	[ "${searched:--}" = - ] || note=", stopped at ${explore_seconds}s with $searched operations searched"
+	if [ "$verdict" = clean ] && [ "${searched:--}" != - ]; then
+		read -r kv kinvs kd < <(kept_search "$spec" "$jfile") || true
+		if [ -n "${kv:-}" ]; then
+			verdict=$kv invs=${kinvs#-} ks=$kd
+			note+="; the whole bound $kv by the kept search ${kd%%,*}"
+		fi
+		kv="" kinvs="" kd=""
+	fi
+	echo "$spec ${verdict:-error} ${invs:--} $secs ${menu:--} ${searched:--} $ks" >>"$out/explore.txt"
 	rf_progress "explore $spec: ${verdict:-error}${invs:+ ($invs)}$note in ${secs}s"
 done
 bound=$(cat "$out"/explore/*.json 2>/dev/null | sed -nE 's/^  "bound": "(.*)",$/\1/p' | head -n 1)
@@ -100,7 +154,7 @@ rf_progress_start $((nrandom * seeds))
 for spec in "${specs[@]}"; do for ((s = 1; s <= seeds; s++)); do echo "$spec:$families $s"; done; done |
 	xargs -P "$jobs" -L 1 bash -c 'search_one "$@"' _ | progress_lines libFuzzer >"$out/libfuzzer.txt"
 
-# A row per protocol: "spec|verdict|invs|esecs|found|lower|wall|search|finvs|agree|menu|searched".
+# A row per protocol: "spec|verdict|invs|esecs|found|lower|wall|search|finvs|agree|menu|searched|kept".
 # agree: yes; so-far (the explorer clean through the levels it finished
 # in its time, the fuzzer silent: counted as agreeing, said apart);
 # missed (the explorer broke an invariant, the fuzzer missed it on some
@@ -111,7 +165,10 @@ for spec in "${specs[@]}"; do for ((s = 1; s <= seeds; s++)); do echo "$spec:$fa
 # finished); error (the explorer failed).
 rows=() agreed=0 buggy_n=0 buggy_all=0
 for spec in "${specs[@]}"; do
-	read -r _ verdict invs esecs menu searched < <(awk -v p="$spec" '$1 == p' "$out/explore.txt")
+	read -r _ verdict invs esecs menu searched ks < <(awk -v p="$spec" '$1 == p' "$out/explore.txt")
+	# A kept search's verdict is the whole bound's.
+	whole=$searched
+	[ "${ks:--}" = - ] || whole=-
 	lf=$(awk -v p="$spec:$families" '$1 == p' "$out/libfuzzer.txt")
 	found=$(awk '$3 == "found"' <<<"$lf" | wc -l)
 	wall=$(median 4 <<<"$lf") search=$(median 5 <<<"$lf")
@@ -123,9 +180,9 @@ for spec in "${specs[@]}"; do
 		buggy_n=$((buggy_n + 1))
 		agree=missed
 		[ "$found" = "$seeds" ] && agree=yes buggy_all=$((buggy_all + 1))
-	elif [ "$verdict" = clean ] && [ "$searched" = 0 ]; then
+	elif [ "$verdict" = clean ] && [ "$whole" = 0 ]; then
 		agree=noclaim
-	elif [ "$verdict" = clean ] && [ "$searched" != - ]; then
+	elif [ "$verdict" = clean ] && [ "$whole" != - ]; then
 		agree=unsearched
 		[ "$found" = 0 ] && agree=so-far
 	elif [ "$verdict" = clean ]; then
@@ -133,7 +190,7 @@ for spec in "${specs[@]}"; do
 		[ "$found" = 0 ] && agree=yes
 	fi
 	case $agree in yes | so-far) agreed=$((agreed + 1)) ;; esac
-	rows+=("$spec|$verdict|$invs|$esecs|$found|$lower|$wall|$search|${finvs:--}|$agree|$menu|$searched")
+	rows+=("$spec|$verdict|$invs|$esecs|$found|$lower|$wall|$search|${finvs:--}|$agree|$menu|$searched|${ks:--}")
 done
 
 if [ "$json" = 1 ]; then
@@ -146,13 +203,17 @@ if [ "$json" = 1 ]; then
 	printf '\n    "protocols": ['
 	sep=""
 	for row in "${rows[@]}"; do
-		IFS='|' read -r spec verdict invs esecs found lower wall search finvs agree menu searched <<<"$row"
-		ok=true dis=null
+		IFS='|' read -r spec verdict invs esecs found lower wall search finvs agree menu searched ks <<<"$row"
+		ok=true dis=null kj=null
+		if [ "$ks" != - ]; then
+			IFS=, read -r kd kc kcpu _ <<<"$ks"
+			kj="{\"dir\": $(rf_json_str "$kd"), \"search_code\": $(rf_json_str "$kc"), \"cpu_seconds\": $kcpu}"
+		fi
 		case $agree in yes | so-far) ;; *) ok=false dis=$(rf_json_str "$agree") ;; esac
 		printf '%s\n      {"protocol": %s, "agree": %s, "disagreement": %s,' "$sep" "$(rf_json_str "$spec")" "$ok" "$dis"
-		printf '\n       "explorer": {"verdict": %s, "invariants": [%s], "seconds": %s, "menu": %s, "stopped_after_ops": %s},' "$(rf_json_str "$verdict")" \
+		printf '\n       "explorer": {"verdict": %s, "invariants": [%s], "seconds": %s, "menu": %s, "stopped_after_ops": %s, "kept_search": %s},' "$(rf_json_str "$verdict")" \
 			"$(tr ',' '\n' <<<"${invs#-}" | sed '/^$/d; s/.*/"&"/' | paste -sd, - | sed 's/,/, /g')" "$(rf_json_num "$esecs")" \
-			"$(rf_json_str "$menu")" "$([ "$searched" = - ] && echo null || echo "$searched")"
+			"$(rf_json_str "$menu")" "$([ "$searched" = - ] && echo null || echo "$searched")" "$kj"
 		printf '\n       "fuzzer": {"found_on_seeds": %s, "median_wall_seconds": %s, "median_search_seconds": %s, "medians_are_the_cap": %s, "invariants": [%s]}}' \
 			"$found" "$(rf_json_num "$wall")" "$(rf_json_num "$search")" "$([ -n "$lower" ] && echo true || echo false)" \
 			"$(tr ',' '\n' <<<"${finvs#-}" | sed '/^$/d; s/.*/"&"/' | paste -sd, - | sed 's/,/, /g')"
@@ -173,16 +234,25 @@ echo "Fuzzer: $seeds seeds of at most ${cap}s each from an empty corpus; both ju
 echo "\`$families\`. *wall* is the median over the seeds, a silent one counting as the cap (\">\": silent on"
 echo "half the seeds or more). *agree*: the explorer broke an invariant and the fuzzer found a violation"
 echo "on every seed, or the explorer was clean within its bound and the fuzzer silent on every seed."
+[ "$kept" = none ] || echo "A combination the explorer was stopped on, clean, takes the verdict of a complete search of it kept in" \
+	"\`$(rf_rel "$kept")/\` (the same protocol, bound, menu and invariants) where there is one."
 echo
 echo "| protocol | explorer's menu | explorer | explorer s | fuzzer found | wall s | search s | fuzzer's invariants | agree |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for row in "${rows[@]}"; do
-	IFS='|' read -r spec verdict invs esecs found lower wall search finvs agree menu searched <<<"$row"
+	IFS='|' read -r spec verdict invs esecs found lower wall search finvs agree menu searched ks <<<"$row"
 	v=$verdict
 	[ "$verdict" = violated ] && v="violated: ${invs//,/, }"
 	[ "$verdict" = clean ] && v="clean within the bound"
 	[ "$verdict" = clean ] && [ "$searched" != - ] && v="clean through $searched operations (stopped at ${explore_seconds}s)"
 	[ "$verdict" = clean ] && [ "$searched" = 0 ] && v="no level finished in ${explore_seconds}s: no claim"
+	if [ "$ks" != - ]; then
+		IFS=, read -r kd kc kcpu kours <<<"$ks"
+		[ "$kc" = "$kours" ] || kc+=", this explorer's $kours"
+		v="${v%% (stopped*}"
+		[ "$verdict" = clean ] && v="clean within the bound"
+		v+=" (the kept search \`$kd/\`, search code $kc, $kcpu CPU s; this run stopped at ${explore_seconds}s)"
+	fi
 	case $agree in
 	so-far) agree="yes, so far (the levels it finished)" ;;
 	unsearched) agree="no: the fuzzer found one; the explorer searched $searched operations only" ;;

@@ -29,7 +29,7 @@ set -euo pipefail
 
 rf_name=bench
 rf_synopsis='[--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J] [--protocols "P..."] [--searches-only] [--json]
---random-protocols N [--random-seed S] [--seeds K] [--cap S] [--jobs J] [--invariants F[,F]] [--explore-args "..."] [--explore-seconds S] [--json]'
+--random-protocols N [--random-seed S] [--seeds K] [--cap S] [--jobs J] [--invariants F[,F]] [--explore-args "..."] [--explore-seconds S] [--kept DIR] [--json]'
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 rf_invoked tools/bench.sh
@@ -75,6 +75,11 @@ with the defaults on 2 cores.
                      shortest counterexample of the whole bound); a clean one
                      is stopped after S seconds (SIGINT) and says how far it
                      got: "clean through L operations"
+  --kept DIR         where whole searches are kept (default results/explore/,
+                     'none': nowhere): a combination stopped clean takes the
+                     verdict of a complete kept search of the same protocol,
+                     bound, menu and invariants (rmapfuzz explore --merge of
+                     DIR/*/shard-*.json), which the table names
   --json             a JSON document on stdout instead of the markdown tables
   -h, --help         this help
   --version          the version
@@ -86,7 +91,7 @@ EOF
 }
 
 seconds=20 seeds=10 cap="" factor=10 jobs=$(nproc 2>/dev/null || echo 2) only="" searches_only=0 json=0
-nrandom=0 random_seed=1 families="" explore_args="" explore_seconds=600
+nrandom=0 random_seed=1 families="" explore_args="" explore_seconds=600 kept=$rf_root/results/explore kept_given=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
@@ -118,6 +123,9 @@ while [ $# -gt 0 ]; do
 		explore_args=$2; shift 2 ;;
 	--explore-seconds | --explore-seconds=*)
 		rf_num explore_seconds 0 "$@"; shift "$rf_shift" ;;
+	--kept | --kept=*)
+		rf_value --kept "$@"; kept=$rf_val kept_given=1; shift "$rf_shift"
+		[ "$kept" = none ] || [ -d "$kept" ] || rf_usage_error "--kept: no directory '$kept'" ;;
 	--json) json=1; shift ;;
 	-?*) rf_usage_error "unknown option '$1'" ;;
 	*) rf_usage_error "unexpected argument '$1'" ;;
@@ -132,7 +140,7 @@ if [ "$nrandom" -gt 0 ]; then
 	cap=${cap:-120}
 else
 	for o in "random-seed:$random_seed:1" "invariants:$families:" "explore-args:$explore_args:" \
-		"explore-seconds:$explore_seconds:600"; do
+		"explore-seconds:$explore_seconds:600" "kept:$kept_given:"; do
 		IFS=: read -r name val default <<<"$o"
 		[ "$val" = "$default" ] || rf_usage_error "--$name is for --random-protocols"
 	done
