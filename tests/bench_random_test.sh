@@ -40,40 +40,65 @@ json_check "the explorer stopped, clean through the levels it finished" "$tmp/s.
 	"(lambda r: r['explore_seconds'] == 4 and r['explore_bound'].startswith('5 operations') and r['protocols'][0]['explorer']['verdict'] == 'clean' and isinstance(r['protocols'][0]['explorer']['stopped_after_ops'], int) and r['protocols'][0]['explorer']['seconds'] < 60)(d['random_protocols'])"
 contains "progress says where it stopped" "$tmp/s.err" "stopped at 4s with "
 
-# A combination stopped clean takes the verdict of a complete kept search
-# of the same protocol and bound (--kept): here one of seed 1's draw at a
-# bound the explorer, stopped after 1 s, does not finish (some 4 CPU s).
-# Beside it, half of a split of the same bound, and the whole of another
-# bound, which are not the bound's verdict.
+# A combination stopped clean takes the verdict of a kept search of the
+# same protocol and bound that covered it whole (--kept): here seed 1's
+# draw at a bound the explorer, stopped after 1 s, does not finish (some 4
+# CPU s). A campaign's directory name holds commas, as these do.
 kb=(--max-ops 4 --max-conc 2 --max-pmds 4 --max-mms 2)
-mkdir -p "$tmp/kept/whole" "$tmp/kept/half" "$tmp/kept/other"
-"$build/nosan/rmapfuzz" explore -p "$drawn" "${kb[@]}" --jobs 1 --json >"$tmp/kept/whole/shard-0-of-1.json" 2>/dev/null
-"$build/nosan/rmapfuzz" explore -p "$drawn" "${kb[@]}" --shard 0/2 --json >"$tmp/kept/half/shard-0-of-2.json" 2>/dev/null
-"$build/nosan/rmapfuzz" explore -p "$drawn" --max-ops 2 --max-conc 2 --max-pmds 1 --max-mms 1 --json \
-	>"$tmp/kept/other/shard-0-of-1.json" 2>/dev/null
-code=$(sed -nE 's/.*"search_code": "([0-9a-f]+)".*/\1/p' "$tmp/kept/whole/shard-0-of-1.json" | head -n 1)
 kr=(--random-protocols 1 --seeds 1 --cap 2 --jobs 1 --explore-seconds 1 --explore-args "${kb[*]}")
-rc=0
-"$src/tools/bench.sh" "${kr[@]}" --kept "$tmp/kept" --json >"$tmp/k.json" 2>"$tmp/k.err" || rc=$?
+kept_run() { # KEPT_DIR NAME [--json]: bench's run with --kept, its exit in rc
+	rc=0
+	"$src/tools/bench.sh" "${kr[@]}" --kept "$1" "${@:3}" >"$tmp/$2.out" 2>"$tmp/$2.err" || rc=$?
+}
+w="$tmp/kept/$drawn-whole"
+mkdir -p "$w"
+"$build/nosan/rmapfuzz" explore -p "$drawn" "${kb[@]}" --jobs 1 --json >"$w/shard-0-of-1.json" 2>/dev/null
+code=$(sed -nE 's/.*"search_code": "([0-9a-f]+)".*/\1/p' "$w/shard-0-of-1.json" | head -n 1)
+kept_run "$tmp/kept" k --json
 expect_rc "bench --kept" 0 "$rc"
-json_check "--kept: the kept whole search's verdict, named" "$tmp/k.json" \
-	"(lambda p: p['explorer']['verdict'] == 'clean' and isinstance(p['explorer']['stopped_after_ops'], int) and p['explorer']['kept_search']['dir'] == '$tmp/kept/whole' and p['explorer']['kept_search']['search_code'] == '$code' and p['agree'] and p['disagreement'] is None)(d['random_protocols']['protocols'][0])"
-contains "--kept: progress says it" "$tmp/k.err" "the whole bound clean by the kept search $tmp/kept/whole"
-# The table names the kept search, and its search code where it is not
-# this explorer's.
-sed -i -E 's/"search_code": "[0-9a-f]+"/"search_code": "0123456789ab"/' "$tmp/kept/whole/shard-0-of-1.json"
-rc=0
-"$src/tools/bench.sh" "${kr[@]}" --kept "$tmp/kept" >"$tmp/k.md" 2>"$tmp/k.err" || rc=$?
+json_check "--kept: the kept whole search's verdict, named" "$tmp/k.out" \
+	"(lambda p: p['explorer']['verdict'] == 'clean' and isinstance(p['explorer']['stopped_after_ops'], int) and p['explorer']['kept_search'] == {'dir': '$w', 'search_code': '$code', 'this_search_code': '$code', 'seconds': p['explorer']['kept_search']['seconds']} and p['agree'] and p['disagreement'] is None)(d['random_protocols']['protocols'][0])"
+contains "--kept: progress says it" "$tmp/k.err" "the whole bound clean by the kept search $w"
+# The table names it, with its search code where it is not this
+# explorer's, and the agreement is the whole bound's, not "so far".
+sed -i -E 's/"search_code": "[0-9a-f]+"/"search_code": "0123456789ab"/' "$w/shard-0-of-1.json"
+kept_run "$tmp/kept" km
 expect_rc "bench --kept, the table" 0 "$rc"
-contains "--kept: the table names the kept search and its code" "$tmp/k.md" \
-	"clean within the bound (the kept search \`$tmp/kept/whole/\`, search code 0123456789ab, this explorer's $code,"
-contains "--kept: the table says where they are looked for" "$tmp/k.md" "a complete search of it kept in \`$tmp/kept/\`"
-rm -rf "$tmp/kept/whole"
-rc=0
-"$src/tools/bench.sh" "${kr[@]}" --kept "$tmp/kept" --json >"$tmp/k2.json" 2>"$tmp/k2.err" || rc=$?
-expect_rc "bench --kept, half a split and another bound" 0 "$rc"
-json_check "--kept: half a split and another bound are no verdict of the bound" "$tmp/k2.json" \
-	"(lambda p: p['explorer']['kept_search'] is None and isinstance(p['explorer']['stopped_after_ops'], int))(d['random_protocols']['protocols'][0])"
+contains "--kept: the table names the kept search and its code" "$tmp/km.out" \
+	"clean within the bound (the kept search \`$w/\`, search code 0123456789ab, this explorer's $code,"
+contains "--kept: the agreement is the whole bound's" "$tmp/km.out" " | yes |"
+contains "--kept: the table says where they are looked for" "$tmp/km.out" "a complete search of it kept in \`$tmp/kept/\`"
+
+# Not the whole bound's verdict: a search stopped part way (its bound line
+# the whole bound's), half of a split, the whole of another bound.
+mkdir -p "$tmp/part/cut,1" "$tmp/part/half,2" "$tmp/part/other,3"
+# (Stopped by SIGTERM once it has begun to search, its start line said:
+# SIGINT, which a background job ignores, it ignores too.)
+"$build/nosan/rmapfuzz" explore -p "$drawn" "${kb[@]}" --jobs 1 --json >"$tmp/part/cut,1/shard-0-of-1.json" 2>"$tmp/cut.err" &
+cut_pid=$!
+for _ in $(seq 100); do grep -q "bound:" "$tmp/cut.err" && break; sleep 0.1; done
+sleep 0.5
+kill -TERM "$cut_pid"
+wait "$cut_pid"
+check "--kept: the stopped search is clean and interrupted" grep -q '"end": "interrupted"' "$tmp/part/cut,1/shard-0-of-1.json"
+"$build/nosan/rmapfuzz" explore -p "$drawn" "${kb[@]}" --shard 0/2 --json >"$tmp/part/half,2/shard-0-of-2.json" 2>/dev/null
+"$build/nosan/rmapfuzz" explore -p "$drawn" --max-ops 2 --max-conc 2 --max-pmds 1 --max-mms 1 --json \
+	>"$tmp/part/other,3/shard-0-of-1.json" 2>/dev/null
+kept_run "$tmp/part" k2 --json
+expect_rc "bench --kept, no whole search" 0 "$rc"
+json_check "--kept: a stopped search, half a split and another bound are no verdict of the bound" "$tmp/k2.out" \
+	"(lambda p: p['explorer']['kept_search'] is None and isinstance(p['explorer']['stopped_after_ops'], int) and p['agree'])(d['random_protocols']['protocols'][0])"
+
+# A violation is the bound's wherever a kept search found it (here
+# linux-3.14's at the same bound, named as the draw): the row is violated,
+# and the silent fuzzer missed it.
+mkdir -p "$tmp/bad/v"
+"$build/nosan/rmapfuzz" explore -p linux-3.14 "${kb[@]}" --stop-at-violation --jobs 1 --json 2>/dev/null |
+	sed "s/{\"protocol\": \"linux-3.14\", /{\"protocol\": \"$drawn\", /" >"$tmp/bad/v/shard-0-of-1.json"
+kept_run "$tmp/bad" k3 --json
+expect_rc "bench --kept, a violated kept search" 0 "$rc"
+json_check "--kept: a violated kept search's verdict and invariants" "$tmp/k3.out" \
+	"(lambda p: p['explorer']['verdict'] == 'violated' and 'split-missed-pmd' in p['explorer']['invariants'] and p['explorer']['kept_search']['dir'] == '$tmp/bad/v' and p['disagreement'] == 'missed')(d['random_protocols']['protocols'][0])"
 rc=0
 RMAPFUZZ_PARSE_ONLY=1 "$src/tools/bench.sh" --random-protocols 1 --kept "$tmp/no-such-dir" >"$tmp/out" 2>"$tmp/err" || rc=$?
 expect_rc "bench --kept with no such directory" 2 "$rc"

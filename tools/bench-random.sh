@@ -29,8 +29,8 @@
 # explore/K.json (each explorer's JSON), kept/*.json (the merge of each
 # kept search, when one was looked for), explore.txt ("spec verdict
 # invariants seconds menu searched kept" a line; searched: the operations
-# of the levels finished, "-" when all; kept: "DIR,SEARCH_CODE,CPU_SECONDS,
-# OURS" of the kept search whose verdict it is, else "-"), libfuzzer.txt
+# of the levels finished, "-" when all; kept: kept_search's "SEARCH_CODE,
+# SECONDS,OURS,DIR" of the kept search whose verdict it is, else "-"), libfuzzer.txt
 # (search_one's lines).
 
 # Run on its own it would act on nothing: it says so instead.
@@ -66,43 +66,67 @@ explore_ops() { # SPEC
 echo "bench: building the explorer without sanitizers into $(rf_rel "$rf_nosan") (log: $(rf_rel "$out/nosan-build.log"))" >&2
 rf_build_nosan "$out/nosan-build.log" "$jobs" rmapfuzz
 explorer="$rf_nosan/rmapfuzz"
-# kept_search SPEC JSON: "verdict invariants DIR,SEARCH_CODE,CPU_SECONDS,OURS"
-# of a complete kept search of SPEC at the bound of the explorer's JSON
-# (its bound line names the menu, the invariants and no shard set, which a
-# merge of only some of a split's shards would), or nothing. OURS is the
-# search code of the explorer's JSON: a kept search by another (or by
-# several, "mixed") is named as such. The kept searches are merged once,
-# at the first need.
+# kept_merge: each kept search (a subdirectory of --kept with shard files)
+# merged into $out/kept/NAME.json, once, at the first need; what the merge
+# warns of (parts of several search codes) or refuses is said.
 kept_merged=""
+kept_merge() {
+	local dir j
+	kept_merged=1
+	mkdir -p "$out/kept"
+	for dir in "$kept"/*/; do
+		compgen -G "${dir}shard-*.json" >/dev/null || continue
+		j="$out/kept/$(basename "$dir").json"
+		if "$explorer" explore --merge "$dir"shard-*.json --json >"$j" 2>"$j.err"; then
+			[ ! -s "$j.err" ] || rf_err "kept search $(rf_rel "$dir"): $(head -c 300 "$j.err")"
+		else
+			rf_err "kept search $(rf_rel "$dir") not merged: $(head -n 1 "$j.err")"
+			rm -f "$j"
+		fi
+		rm -f "$j.err"
+	done
+}
+
+# kept_search SPEC JSON: "verdict invariants SEARCH_CODE,SECONDS,OURS,DIR"
+# of a kept search of SPEC that covered the whole bound of the explorer's
+# JSON, or nothing. Its merge's bound line is the run's (the menu, the
+# invariants, the preemptions; a merge of only some of a split's shards
+# says "shard set of N" there) and, for a clean one, its result ran to
+# its end ("end": "complete", every level of the bound done). OURS is the search code of
+# the explorer's JSON: a kept search by another (or by several, "mixed")
+# is named as such. SECONDS: its parts' seconds added up (CPU seconds
+# where each part ran one worker, as explore-shards runs them). DIR comes
+# last: a campaign's name holds commas. Where several match, the first
+# (in name order) is taken, and a disagreeing one is said.
 kept_search() {
-	local spec=$1 bound dir j line v invs code secs ours
-	[ "$kept" != none ] || return 0
-	if [ -z "$kept_merged" ]; then
-		kept_merged=1
-		mkdir -p "$out/kept"
-		for dir in "$kept"/*/; do
-			compgen -G "${dir}shard-*.json" >/dev/null || continue
-			j="$out/kept/$(basename "$dir").json"
-			"$explorer" explore --merge "$dir"shard-*.json --json >"$j" 2>"$j.err" ||
-				{ rf_err "kept search $(rf_rel "$dir") not merged: $(head -n 1 "$j.err")"; rm -f "$j"; }
-			rm -f "$j.err"
-		done
-	fi
+	local spec=$1 bound max ours j line v invs code secs found=""
 	bound=$(sed -nE 's/^  "bound": "(.*)",$/\1/p' "$2" | head -n 1)
+	max=$(sed -nE 's/.*"max_ops": ([0-9]+).*/\1/p' "$2" | head -n 1)
 	ours=$(sed -nE 's/.*"search_code": "([a-z0-9]+)".*/\1/p' "$2" | head -n 1)
-	[ -n "$bound" ] || return 0
+	[ -n "$bound" ] && [ -n "$max" ] || return 0
 	for j in "$out"/kept/*.json; do
 		[ -e "$j" ] || continue
 		[ "$(sed -nE 's/^  "bound": "(.*)",$/\1/p' "$j" | head -n 1)" = "$bound" ] || continue
 		line=$(grep -F "{\"protocol\": \"$spec\", " "$j") || continue
 		v=$(sed -nE 's/.*"verdict": "([a-z]+)".*/\1/p' <<<"$line")
+		# A violation is the bound's wherever a search found it; clean is
+		# the bound's only from a search that did every level.
+		case $v in
+		violated) ;;
+		clean) grep -qF '"end": "complete"' <<<"$line" && grep -qF "\"ops_done\": $max," <<<"$line" || continue ;;
+		*) continue ;;
+		esac
+		if [ -n "$found" ]; then
+			[ "$v" = "${found%% *}" ] ||
+				rf_err "kept searches of $spec disagree: $(rf_rel "$j") is $v; the first one's verdict is taken"
+			continue
+		fi
 		invs=$(grep -oE '"invariant": "[a-z0-9-]+"' <<<"$line" | cut -d'"' -f4 | paste -sd, - || true)
 		code=$(sed -nE 's/.*"search_code": "([a-z0-9]+)".*/\1/p' "$j" | head -n 1)
 		secs=$(sed -nE 's/.*"seconds": ([0-9.]+).*/\1/p' <<<"$line" | head -n 1)
-		case $v in clean | violated) ;; *) continue ;; esac
-		echo "$v ${invs:--} $(rf_rel "$kept")/$(basename "$j" .json),${code:-unknown},${secs%.*},${ours:-unknown}"
-		return 0
+		found="$v ${invs:--} ${code:-unknown},${secs%.*},${ours:-unknown},$(rf_rel "$kept")/$(basename "$j" .json)"
 	done
+	[ -z "$found" ] || echo "$found"
 }
 
 mkdir -p "$out/explore"
@@ -135,10 +159,11 @@ for ((k = 0; k < nrandom; k++)); do
 	note="" ks=-
 	[ "${searched:--}" = - ] || note=", stopped at ${explore_seconds}s with $searched operations searched"
 	if [ "$verdict" = clean ] && [ "${searched:--}" != - ]; then
+		[ "$kept" = none ] || [ -n "$kept_merged" ] || kept_merge
 		read -r kv kinvs kd < <(kept_search "$spec" "$jfile") || true
 		if [ -n "${kv:-}" ]; then
 			verdict=$kv invs=${kinvs#-} ks=$kd
-			note+="; the whole bound $kv by the kept search ${kd%%,*}"
+			note+="; the whole bound $kv by the kept search ${kd#*,*,*,}"
 		fi
 		kv="" kinvs="" kd=""
 	fi
@@ -206,8 +231,8 @@ if [ "$json" = 1 ]; then
 		IFS='|' read -r spec verdict invs esecs found lower wall search finvs agree menu searched ks <<<"$row"
 		ok=true dis=null kj=null
 		if [ "$ks" != - ]; then
-			IFS=, read -r kd kc kcpu _ <<<"$ks"
-			kj="{\"dir\": $(rf_json_str "$kd"), \"search_code\": $(rf_json_str "$kc"), \"cpu_seconds\": $kcpu}"
+			IFS=, read -r kc ksecs kours kd <<<"$ks"
+			kj="{\"dir\": $(rf_json_str "$kd"), \"search_code\": $(rf_json_str "$kc"), \"this_search_code\": $(rf_json_str "$kours"), \"seconds\": $ksecs}"
 		fi
 		case $agree in yes | so-far) ;; *) ok=false dis=$(rf_json_str "$agree") ;; esac
 		printf '%s\n      {"protocol": %s, "agree": %s, "disagreement": %s,' "$sep" "$(rf_json_str "$spec")" "$ok" "$dis"
@@ -247,11 +272,11 @@ for row in "${rows[@]}"; do
 	[ "$verdict" = clean ] && [ "$searched" != - ] && v="clean through $searched operations (stopped at ${explore_seconds}s)"
 	[ "$verdict" = clean ] && [ "$searched" = 0 ] && v="no level finished in ${explore_seconds}s: no claim"
 	if [ "$ks" != - ]; then
-		IFS=, read -r kd kc kcpu kours <<<"$ks"
+		IFS=, read -r kc ksecs kours kd <<<"$ks"
 		[ "$kc" = "$kours" ] || kc+=", this explorer's $kours"
 		v="${v%% (stopped*}"
 		[ "$verdict" = clean ] && v="clean within the bound"
-		v+=" (the kept search \`$kd/\`, search code $kc, $kcpu CPU s; this run stopped at ${explore_seconds}s)"
+		v+=" (the kept search \`$kd/\`, search code $kc, $ksecs s; this run stopped at ${explore_seconds}s)"
 	fi
 	case $agree in
 	so-far) agree="yes, so far (the levels it finished)" ;;

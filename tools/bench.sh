@@ -75,11 +75,12 @@ with the defaults on 2 cores.
                      shortest counterexample of the whole bound); a clean one
                      is stopped after S seconds (SIGINT) and says how far it
                      got: "clean through L operations"
-  --kept DIR         where whole searches are kept (default results/explore/,
+  --kept DIR         where searches are kept (default results/explore/;
                      'none': nowhere): a combination stopped clean takes the
-                     verdict of a complete kept search of the same protocol,
-                     bound, menu and invariants (rmapfuzz explore --merge of
-                     DIR/*/shard-*.json), which the table names
+                     verdict of a kept search of the same protocol, bound,
+                     menu and invariants (rmapfuzz explore --merge of
+                     DIR/*/shard-*.json) that found a violation or ran every
+                     level to its end; the table names it
   --json             a JSON document on stdout instead of the markdown tables
   -h, --help         this help
   --version          the version
