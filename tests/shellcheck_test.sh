@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# No shellcheck finding in build.sh, .ci/run, tools/*.sh and the tests'
+# No shellcheck finding in build.sh, .ci/run, the OSS-Fuzz and
+# ClusterFuzzLite build.sh, tools/*.sh and the tests'
 # scripts. ./build.sh test installs shellcheck (or names the package).
 # Usage: shellcheck_test.sh SOURCE_DIR
 set -eu
@@ -9,6 +10,6 @@ if ! command -v shellcheck >/dev/null; then
 	exit 1
 fi
 cd "$src"
-checked=(build.sh .ci/run tools/*.sh tests/tools_lib.sh tests/*_test.sh)
+checked=(build.sh .ci/run oss-fuzz/build.sh .clusterfuzzlite/build.sh tools/*.sh tests/tools_lib.sh tests/*_test.sh)
 shellcheck -x -P SCRIPTDIR "${checked[@]}"
 echo "shellcheck: ${#checked[@]} files clean"

@@ -83,6 +83,18 @@ same ".ci/run --help: stdout begins with" "usage:" "$(head -c 6 "$tmp/out")"
 empty ".ci/run --help: stderr" "$tmp/err"
 narrow ".ci/run --help" "$tmp/out"
 refused ".ci/run with an argument" "takes no arguments ('--jobs')" .ci/run --jobs
+# OSS-Fuzz's and ClusterFuzzLite's entry points: their help, no build.
+for f in oss-fuzz/build.sh .clusterfuzzlite/build.sh; do
+	mkdir -p "$bare/$(dirname "$f")"
+	cp "$src/$f" "$bare/$f"
+	rc=0
+	(cd "$bare" && timeout 20 bash "$f" --help) >"$tmp/out" 2>"$tmp/err" || rc=$?
+	expect_rc "$f --help" 0 "$rc"
+	same "$f --help: stdout begins with" "usage:" "$(head -c 6 "$tmp/out")"
+	empty "$f --help: stderr" "$tmp/err"
+	narrow "$f --help" "$tmp/out"
+	absent "$f --help: built" "$bare/build"
+done
 refused "fuzz with a misspelt option" "unknown option '--tme'" ./build.sh fuzz --tme 5
 refused "fuzz with libFuzzer's flag before --" "go after --" ./build.sh fuzz -max_total_time=5
 refused "fuzz --jobs without a value" "option '--jobs' requires an argument" ./build.sh fuzz --jobs

@@ -113,7 +113,11 @@ kept_search() {
 		# the bound's only from a search that did every level.
 		case $v in
 		violated) ;;
-		clean) grep -qF '"end": "complete"' <<<"$line" && grep -qF "\"ops_done\": $max," <<<"$line" || continue ;;
+		clean)
+			if ! grep -qF '"end": "complete"' <<<"$line" || ! grep -qF "\"ops_done\": $max," <<<"$line"; then
+				continue
+			fi
+			;;
 		*) continue ;;
 		esac
 		if [ -n "$found" ]; then
