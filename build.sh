@@ -49,7 +49,8 @@ usage: ./build.sh [build]
                         [--json]
        ./build.sh bench --random-protocols N [--random-seed S] [--seeds K]
                         [--cap S] [--jobs J] [--invariants F[,F]]
-                        [--explore-args "..."] [--explore-seconds S] [--json]
+                        [--explore-args "..."] [--explore-seconds S]
+                        [--kept DIR] [--json]
        ./build.sh --help | --version;  ./build.sh COMMAND --help
   build     compile the model, tools and tests into build/ (the default)
   test      build, then run every test (ctest); non-zero exit on any failure.

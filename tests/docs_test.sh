@@ -2,7 +2,8 @@
 # The documentation a clone carries: every link in README.md and docs/
 # leads to a file of the repository (nothing outside it: no ../shared, no
 # web address), and docs/commands.md names every option that a command's
-# --help names, so the reference cannot fall behind the tools.
+# --help names, so the reference cannot fall behind the tools; the
+# README's "out of N" tests is ctest's count.
 # Usage: docs_test.sh BUILD_DIR SOURCE_DIR
 build=${1:?usage: tests/docs_test.sh BUILD_DIR SOURCE_DIR}
 src=${2:?usage: tests/docs_test.sh BUILD_DIR SOURCE_DIR}
@@ -26,6 +27,14 @@ for page in "${pages[@]}"; do
 		pass
 	fi
 done
+
+# The test count the README promises is ctest's.
+n=$(cd "$build" && ctest -N 2>/dev/null | sed -nE 's/^Total Tests: ([0-9]+)$/\1/p')
+if [ -n "$n" ]; then
+	same "README.md's test count is ctest's" "out of $n" "$(grep -oE 'tests failed out of [0-9]+' README.md | head -n 1 | sed 's/^tests failed //')"
+else
+	fail "ctest -N in $build counted no tests"
+fi
 
 # Every long option of every command's help, on the reference page.
 helps=("$build/rmapfuzz --help")

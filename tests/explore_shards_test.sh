@@ -306,7 +306,9 @@ check "SIGTERM, a wrapper without exec: the lock free" flock -n "$tmp/long2/.exp
 # parent-death signal), and free the lock. Where setpriv has no
 # --pdeathsig they search on, as the docs say.
 if setpriv --pdeathsig KILL true 2>/dev/null; then
-	start_long "$tmp/kill9" "$b"
+	# (Its temporary directory, which no trap of a kill -9 removes, in ours.)
+	mkdir -p "$tmp/kill9-tmp"
+	TMPDIR="$tmp/kill9-tmp" start_long "$tmp/kill9" "$b"
 	mapfile -t sp < <(long_shards)
 	same "kill -9: two shards run" 2 "${#sp[@]}"
 	kill -KILL "$pid"
@@ -315,6 +317,8 @@ if setpriv --pdeathsig KILL true 2>/dev/null; then
 	check "kill -9: no explore left running" [ -z "$(long_shards)" ]
 	check "kill -9: the lock free" flock -n "$tmp/kill9/.explore-shards.lock" true
 	check "kill -9: no shard kept" [ -z "$(find "$tmp/kill9" -name 'shard-*')" ]
+	check "kill -9: its temporary directory where TMPDIR said" \
+		[ -n "$(find "$tmp/kill9-tmp" -maxdepth 1 -name 'rmapfuzz-explore-shards.*')" ]
 	kill_leftovers
 fi
 

@@ -231,7 +231,12 @@ trap 'on_signal HUP' HUP
 # the jobs get SIGTERM and write their final stats; plain: SIGTERM to all.
 group_stop() {
 	local pid=$1 how=$2 _
-	if [ "$how" = fork ]; then kill -KILL "$pid" 2>/dev/null || true; fi
+	# The leader reaped here, at once: bash reports a job killed by a
+	# signal when it reaps it, and this wait's stderr is where that goes.
+	if [ "$how" = fork ]; then
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
 	kill -TERM -- "-$pid" 2>/dev/null || true
 	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 		rf_group_alive "$pid" || break
