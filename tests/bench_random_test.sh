@@ -67,7 +67,7 @@ expect_rc "bench --kept, the table" 0 "$rc"
 contains "--kept: the table names the kept search and its code" "$tmp/km.out" \
 	"clean within the bound (the kept search \`$w/\`, search code 0123456789ab, this explorer's $code,"
 contains "--kept: the agreement is the whole bound's" "$tmp/km.out" " | yes |"
-contains "--kept: the table says where they are looked for" "$tmp/km.out" "a complete search of it kept in \`$tmp/kept/\`"
+contains "--kept: the table says where they are looked for" "$tmp/km.out" "a search of it kept in \`$tmp/kept/\` at the same bound"
 
 # Not the whole bound's verdict: a search stopped part way (its bound line
 # the whole bound's), half of a split, the whole of another bound.

@@ -20,9 +20,10 @@
 # default one): after --explore-seconds it is stopped (SIGINT) and its
 # result is the levels it finished, "clean through L operations".
 #
-# A combination stopped clean takes the verdict of a whole search of it
-# kept in --kept (results/explore/: the default bound's campaigns), where
-# one of the same protocol, bound, menu and invariants is complete.
+# A combination stopped clean takes the verdict of a search of it kept in
+# --kept (results/explore/: the default bound's campaigns) at the same
+# bound, menu and invariants: violated where it found a violation, clean
+# where it ran every level to its end.
 #
 # Reads: tool, out, seeds, cap, jobs, json, nrandom, random_seed, families,
 # explore_args, explore_seconds, kept. Writes to $out: specs.txt,
@@ -30,8 +31,8 @@
 # kept search, when one was looked for), explore.txt ("spec verdict
 # invariants seconds menu searched kept" a line; searched: the operations
 # of the levels finished, "-" when all; kept: kept_search's "SEARCH_CODE,
-# SECONDS,OURS,DIR" of the kept search whose verdict it is, else "-"), libfuzzer.txt
-# (search_one's lines).
+# SECONDS,OURS,DIR" of the kept search whose verdict it is, else "-"),
+# libfuzzer.txt (search_one's lines).
 
 # Run on its own it would act on nothing: it says so instead.
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
@@ -92,12 +93,12 @@ kept_merge() {
 # JSON, or nothing. Its merge's bound line is the run's (the menu, the
 # invariants, the preemptions; a merge of only some of a split's shards
 # says "shard set of N" there) and, for a clean one, its result ran to
-# its end ("end": "complete", every level of the bound done). OURS is the search code of
-# the explorer's JSON: a kept search by another (or by several, "mixed")
-# is named as such. SECONDS: its parts' seconds added up (CPU seconds
-# where each part ran one worker, as explore-shards runs them). DIR comes
-# last: a campaign's name holds commas. Where several match, the first
-# (in name order) is taken, and a disagreeing one is said.
+# its end ("end": "complete", every level of the bound done). OURS is the
+# search code of the explorer's JSON: a kept search by another (or by
+# several, "mixed") is named as such. SECONDS: its parts' seconds added
+# up (CPU seconds where each part ran one worker, as explore-shards runs
+# them). DIR comes last: a campaign's name holds commas. Where several
+# match, the first (in name order) is taken, and a disagreeing one is said.
 kept_search() {
 	local spec=$1 bound max ours j line v invs code secs found=""
 	bound=$(sed -nE 's/^  "bound": "(.*)",$/\1/p' "$2" | head -n 1)
@@ -263,8 +264,9 @@ echo "Fuzzer: $seeds seeds of at most ${cap}s each from an empty corpus; both ju
 echo "\`$families\`. *wall* is the median over the seeds, a silent one counting as the cap (\">\": silent on"
 echo "half the seeds or more). *agree*: the explorer broke an invariant and the fuzzer found a violation"
 echo "on every seed, or the explorer was clean within its bound and the fuzzer silent on every seed."
-[ "$kept" = none ] || echo "A combination the explorer was stopped on, clean, takes the verdict of a complete search of it kept in" \
-	"\`$(rf_rel "$kept")/\` (the same protocol, bound, menu and invariants) where there is one."
+[ "$kept" = none ] || echo "A combination the explorer was stopped on, clean, takes the verdict of a search of it kept in" \
+	"\`$(rf_rel "$kept")/\` at the same bound, menu and invariants where there is one: violated where it found a" \
+	"violation, clean where it searched every level."
 echo
 echo "| protocol | explorer's menu | explorer | explorer s | fuzzer found | wall s | search s | fuzzer's invariants | agree |"
 echo "|---|---|---|---|---|---|---|---|---|"
