@@ -89,8 +89,9 @@ kept_merge() {
 }
 
 # kept_search SPEC JSON: "verdict invariants SEARCH_CODE,SECONDS,OURS,DIR"
-# of a kept search of SPEC that covered the whole bound of the explorer's
-# JSON, or nothing. Its merge's bound line is the run's (the menu, the
+# of a kept search of SPEC whose verdict is that of the whole bound of the
+# explorer's JSON (a violation it found, or clean over every level), or
+# nothing. Its merge's bound line is the run's (the menu, the
 # invariants, the preemptions; a merge of only some of a split's shards
 # says "shard set of N" there) and, for a clean one, its result ran to
 # its end ("end": "complete", every level of the bound done). OURS is the
@@ -184,7 +185,8 @@ rf_progress_start $((nrandom * seeds))
 for spec in "${specs[@]}"; do for ((s = 1; s <= seeds; s++)); do echo "$spec:$families $s"; done; done |
 	xargs -P "$jobs" -L 1 bash -c 'search_one "$@"' _ | progress_lines libFuzzer >"$out/libfuzzer.txt"
 
-# A row per protocol: "spec|verdict|invs|esecs|found|lower|wall|search|finvs|agree|menu|searched|kept".
+# A row per protocol: "spec|verdict|invs|esecs|found|lower|wall|search|
+# finvs|agree|menu|searched|kept".
 # agree: yes; so-far (the explorer clean through the levels it finished
 # in its time, the fuzzer silent: counted as agreeing, said apart);
 # missed (the explorer broke an invariant, the fuzzer missed it on some
