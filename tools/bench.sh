@@ -19,12 +19,7 @@
 # Or, with --random-protocols N, the explorer against the fuzzer on N random
 # switch combinations no row names (bench-random.sh).
 # Progress on stderr, a line per measurement with an estimate of the time
-# left.
-#
-#   tools/bench.sh [--seconds N] [--seeds K] [--cap S] [--blind-factor F] [--jobs J]
-#                  [--protocols "P..."] [--searches-only] [--json]
-#   tools/bench.sh --random-protocols N [--random-seed S] [--seeds K] [--cap S] [--jobs J]
-#                  [--invariants F[,F]] [--explore-args "..."] [--explore-seconds S] [--json]
+# left. The options: rf_synopsis below, and tools/bench.sh --help.
 set -euo pipefail
 
 rf_name=bench
