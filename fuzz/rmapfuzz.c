@@ -534,20 +534,19 @@ static void print_version(void)
 
 static void command_usage(FILE *f, const struct command *cmd)
 {
-	const char *parts[8];
+	static const struct {
+		int bit;
+		const char *text;
+	} options[] = {
+		{ O_PROTOCOL, "[--protocol P]" },   { O_INVARIANTS, "[--invariants F[,F]]" },
+		{ O_EVERY_STEP, "[--every-step]" }, { O_JSON, "[--json]" },
+		{ O_TSV, "[--tsv]" },               { O_SPECS, "[--spec] [--random N [--seed S]]" },
+	};
+	const char *parts[sizeof(options) / sizeof(options[0]) + 1];
 	int n = 0;
-	if (cmd->opts & O_PROTOCOL)
-		parts[n++] = "[--protocol P]";
-	if (cmd->opts & O_INVARIANTS)
-		parts[n++] = "[--invariants F[,F]]";
-	if (cmd->opts & O_EVERY_STEP)
-		parts[n++] = "[--every-step]";
-	if (cmd->opts & O_JSON)
-		parts[n++] = "[--json]";
-	if (cmd->opts & O_TSV)
-		parts[n++] = "[--tsv]";
-	if (cmd->opts & O_SPECS)
-		parts[n++] = "[--spec] [--random N [--seed S]]";
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+		if (cmd->opts & options[i].bit)
+			parts[n++] = options[i].text;
 	if (*cmd->operands)
 		parts[n++] = cmd->operands;
 	/* Within 80 columns: a part that would cross them starts a line of its
