@@ -1,17 +1,11 @@
 #!/usr/bin/env bash
 # rmapfuzz's one entry point.
 #
-#   ./build.sh [build]               build everything into build/ (ASan+UBSan)
-#   ./build.sh test [--junit FILE] [-- CTEST_ARGS...]
-#                                    build, then run every test through ctest
-#   ./build.sh fuzz [PROTOCOL] [--jobs N] [--time S] [--merge-every S] [--empty] [--invariants F[,F]] [-- LIBFUZZER_FLAGS...]
-#                                    fuzz PROTOCOL (default all-fixes): tools/fuzz.sh
-#   ./build.sh verdicts [...]        fuzz every protocol, the verdict table: tools/verdicts.sh
-#   ./build.sh coverage              line coverage of the seeds and crashers
-#   ./build.sh bench [...]           benchmarks: exec/s, time to violations: tools/bench.sh
-#   ./build.sh --help | --version    (and COMMAND --help)
-#   with OSS-Fuzz's variables set ($OUT, $LIB_FUZZING_ENGINE, $CC, $CFLAGS...)
-#                                    the OSS-Fuzz / ClusterFuzzLite build
+# Its commands (build, test, fuzz, verdicts, coverage, explore,
+# explore-shards, bench) and their options: `./build.sh --help`, printed
+# by usage() below, and `./build.sh COMMAND --help`. With OSS-Fuzz's
+# variables set ($OUT, $LIB_FUZZING_ENGINE, $CC, $CFLAGS...) it is the
+# OSS-Fuzz / ClusterFuzzLite build.
 #
 # On a fresh Debian 12 machine it installs what it needs (clang with its
 # sanitizer runtimes, cmake, ninja) when run as root, or says which

@@ -114,6 +114,11 @@ for c in "--random-protocols 1 --protocols linux-3.14" "--random-protocols 1 --s
 	RMAPFUZZ_PARSE_ONLY=1 "$src/tools/bench.sh" $c >"$tmp/out" 2>"$tmp/err" || rc=$?
 	expect_rc "bench $c" 2 "$rc"
 done
+# A value may hold a colon (bench once split NAME:VALUE:DEFAULT strings).
+rc=0
+RMAPFUZZ_PARSE_ONLY=1 "$src/tools/bench.sh" --explore-args "--ops a:b:" >"$tmp/out" 2>"$tmp/err" || rc=$?
+expect_rc "bench --explore-args with colons, alone" 2 "$rc"
+contains "bench --explore-args with colons, alone: said" "$tmp/err" "--explore-args is for --random-protocols"
 rc=0
 RMAPFUZZ_PARSE_ONLY=1 "$src/tools/bench.sh" --random-protocols 3 --random-seed 2 --invariants walk,tlb \
 	--explore-args "--max-ops 3" || rc=$?

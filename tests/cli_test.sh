@@ -7,28 +7,8 @@
 set -u
 build=${1:?usage: tests/cli_test.sh BUILD_DIR SOURCE_DIR}
 src=${2:?usage: tests/cli_test.sh BUILD_DIR SOURCE_DIR}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-passes=0
-
-expect() { # description, expected exit, actual exit
-	if [ "$2" = "$3" ]; then
-		passes=$((passes + 1))
-	else
-		echo "FAIL: $1: exit $3, expected $2" >&2
-		failures=$((failures + 1))
-	fi
-}
-contains() { # description, file, text
-	if grep -qF -- "$3" "$2"; then
-		passes=$((passes + 1))
-	else
-		echo "FAIL: $1: '$3' not in output:" >&2
-		head -20 "$2" >&2
-		failures=$((failures + 1))
-	fi
-}
+# shellcheck source=tools_lib.sh
+. "$(dirname "$0")/tools_lib.sh"
 
 b="$build/rmapfuzz"
 run() { # EXPECTED_EXIT DESCRIPTION -- COMMAND...: output in $tmp/out, stderr in $tmp/err
@@ -36,72 +16,54 @@ run() { # EXPECTED_EXIT DESCRIPTION -- COMMAND...: output in $tmp/out, stderr in
 	shift 3
 	"$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	expect "$what" "$want" "$rc"
-}
-lacks() { # description, file, text
-	if grep -qF -- "$3" "$2"; then
-		echo "FAIL: $1: '$3' in output" >&2
-		failures=$((failures + 1))
-	else
-		passes=$((passes + 1))
-	fi
+	expect_rc "$what" "$want" "$rc"
 }
 not() { ! "$@"; }
-check() { # description, then a test command
-	local what=$1
-	shift
-	if "$@"; then passes=$((passes + 1)); else echo "FAIL: $what" >&2; failures=$((failures + 1)); fi
-}
-narrow() { # description, file: every line within 80 columns
-	local wide
-	wide=$(awk '(length($0) > 80) { print "line " FNR ", " length($0) " columns: " $0 }' "$2")
-	check "$1: wider than 80 columns: $wide" [ -z "$wide" ]
-}
 # The mail's race (tests/test_fuzz.c): split-missed-pmd under linux-3.14.
 printf '\x81\x00\x00\x03\x82\x00\x02\x01\x84\x08\x02\x08\x04\x08\x08\x02\x06\x00\x00\x00\x00\x39\x00\xdc' > "$tmp/mail.bin"
 
 "$build/rmapfuzz" protocols > "$tmp/out" 2>&1
-expect "protocols" 0 $?
+expect_rc "protocols" 0 $?
 contains "protocols lists linux-3.15" "$tmp/out" "linux-3.15"
 contains "protocols lists linux-3.14" "$tmp/out" "linux-3.14"
 
 "$build/rmapfuzz" replay --protocol linux-3.15 --every-step "$build/seeds/rmap_fuzzer" > "$tmp/out" 2>&1
-expect "seed corpus replays clean" 0 $?
+expect_rc "seed corpus replays clean" 0 $?
 last=$(tail -n 1 "$tmp/out")
 n=$(find "$src/corpus/rmap_fuzzer" -name '*.txt' | wc -l)
-[ "$n" -gt 0 ] || { echo "FAIL: no seeds" >&2; failures=$((failures + 1)); }
+[ "$n" -gt 0 ] || fail "no seeds"
 check "seed corpus last line '$last'" [ "$last" = "$n passed, 0 failed" ]
 
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	"$build/rmapfuzz" replay --protocol linux-3.14 "$tmp/mail.bin" > "$tmp/out" 2>&1
-	expect "mail race violates under linux-3.14 (run $i)" 1 $?
+	expect_rc "mail race violates under linux-3.14 (run $i)" 1 $?
 done
 contains "report's first line" "$tmp/out" "rmap violation: split-missed-pmd (linux-3.14)"
 check "violation last line" [ "$(tail -n 1 "$tmp/out")" = "0 passed, 1 failed" ]
 
 RMAP_PROTOCOL=linux-3.14 "$build/rmapfuzz" replay --protocol linux-3.15 "$tmp/mail.bin" > "$tmp/out" 2>&1
-expect "the option beats the environment; linux-3.15 passes the race" 0 $?
+expect_rc "the option beats the environment; linux-3.15 passes the race" 0 $?
 
 # The invariant families: the mail's race is the walk family's.
 "$build/rmapfuzz" replay --protocol linux-3.14 --invariants tlb "$tmp/mail.bin" > "$tmp/out" 2>&1
-expect "the walks' race under --invariants tlb passes" 0 $?
+expect_rc "the walks' race under --invariants tlb passes" 0 $?
 RMAP_INVARIANTS=tlb "$build/rmapfuzz" replay --protocol linux-3.14 "$tmp/mail.bin" > "$tmp/out" 2>&1
-expect "RMAP_INVARIANTS=tlb too" 0 $?
+expect_rc "RMAP_INVARIANTS=tlb too" 0 $?
 RMAP_INVARIANTS=tlb "$build/rmapfuzz" replay --protocol linux-3.14 --invariants walk,tlb "$tmp/mail.bin" > "$tmp/out" 2>&1
-expect "--invariants beats RMAP_INVARIANTS" 1 $?
+expect_rc "--invariants beats RMAP_INVARIANTS" 1 $?
 "$build/rmapfuzz" replay --invariants walks "$tmp/mail.bin" > "$tmp/out" 2>&1
-expect "unknown family" 2 $?
+expect_rc "unknown family" 2 $?
 contains "unknown family named" "$tmp/out" "unknown invariant family 'walks'"
 RMAP_INVARIANTS=bogus "$build/rmapfuzz" replay "$tmp/mail.bin" > "$tmp/out" 2>&1
-expect "unknown family in RMAP_INVARIANTS" 2 $?
+expect_rc "unknown family in RMAP_INVARIANTS" 2 $?
 "$build/rmapfuzz" invariants > "$tmp/out" 2>&1
-expect "invariants" 0 $?
+expect_rc "invariants" 0 $?
 contains "invariants: stale-tlb is the tlb family's" "$tmp/out" "  stale-tlb"
 "$build/rmap_fuzzer" -invariants=nope -runs=1 > "$tmp/out" 2>&1
-expect "rmap_fuzzer: unknown family" 2 $?
+expect_rc "rmap_fuzzer: unknown family" 2 $?
 
 "$build/rmapfuzz" replay --protocol no-such-protocol "$tmp/mail.bin" > "$tmp/out" 2>&1
-expect "unknown protocol" 2 $?
+expect_rc "unknown protocol" 2 $?
 contains "unknown protocol lists the names" "$tmp/out" "linux-3.15"
 
 # Ad-hoc protocols (protocol_spec.h): a spec stands where a row's name
@@ -250,7 +212,8 @@ contains "merge: a file cut before its results, said" "$tmp/err" 'cut.json: no "
 sed -E 's/"interleavings": ([0-9]+), "cut"/"interleavings": 1\1, "cut"/' "$tmp/shard1.json" >"$tmp/edited.json"
 run 2 "merge: a count edited" -- "$b" explore --merge "$tmp/shard0.json" "$tmp/edited.json"
 contains "merge: a count edited, said" "$tmp/err" 'edited.json: linux-3.15: its interleavings are not its last level'"'"'s (level 3) ("levels"): the file was edited'
-# ... and a level's, which a merge with a part stopped at that level would make its figure.
+# ... and a level's, which a merge with a part stopped at that level
+# would make its figure.
 sed -E 's/(\{"level": 2, "candidates": [0-9]+, "programs": [0-9]+, "translated": [0-9]+, "same_setup": [0-9]+, "states": )/\19/' \
 	"$tmp/shard1.json" >"$tmp/edited-level.json"
 run 2 "merge: a level's count edited" -- "$b" explore --merge "$tmp/shard0.json" "$tmp/edited-level.json"
@@ -271,10 +234,9 @@ run 0 "merge: the rest" -- "$b" explore --merge --json "$tmp/some.json" "$tmp/sh
 lacks "merge: the rest, whole" "$tmp/out" "shards_merged"
 programs() { sed -nE 's/.*"protocol": "linux-3.15".*"candidates": [0-9]+, "programs": ([0-9]+),.*/\1/p' "$1"; }
 if [ -n "$(programs "$tmp/out")" ] && [ "$(programs "$tmp/out")" = "$(programs "$tmp/whole.json")" ]; then
-	passes=$((passes + 1))
+	pass
 else
-	echo "FAIL: merge: the shards' programs are not the whole's" >&2
-	failures=$((failures + 1))
+	fail "merge: the shards' programs are not the whole's"
 fi
 run 0 "merge: both shards" -- "$b" explore --merge "$tmp/shard1.json" "$tmp/shard0.json"
 contains "merge: both shards, the bound's claim" "$tmp/out" "| linux-3.15 | clean within the bound |"
@@ -284,16 +246,13 @@ contains "merge: both shards, the bound's claim" "$tmp/out" "| linux-3.15 | clea
 # (their counts add up only if both search alike), as are files that do
 # not say (an older rmapfuzz's), without a warning.
 code=$(sed -nE 's/.*"search_code": "([0-9a-f]{12})".*/\1/p' "$tmp/shard0.json")
-if [ -n "$code" ]; then passes=$((passes + 1)); else
-	echo "FAIL: explore --json: no search_code of 12 hex digits" >&2
-	failures=$((failures + 1))
-fi
+if [ -n "$code" ]; then pass; else fail "explore --json: no search_code of 12 hex digits"; fi
 contains "merge: the parts' search code" "$tmp/out" "parts: 2 files searched by search code $code (rmapfuzz "
 lacks "merge: one search code, no warning" "$tmp/err" "warning"
 # A result it could not write (a full disk) is no exit 0.
 rc=0
 "$b" explore "${small[@]}" --json >/dev/full 2>"$tmp/err" || rc=$?
-expect "explore --json to a full disk" 2 "$rc"
+expect_rc "explore --json to a full disk" 2 "$rc"
 contains "explore --json to a full disk: said" "$tmp/err" "rmapfuzz explore: writing the result: No space left on device"
 run 0 "merge of a merge: search codes" -- "$b" explore --merge --json "$tmp/some.json" "$tmp/shard1.json"
 contains "merge of a merge: every file counted" "$tmp/out" "\"parts_search_code\": [{\"search_code\": \"$code\", \"rmapfuzz\": "
@@ -319,9 +278,8 @@ contains "merge: parts of two builds, one code" "$tmp/out" "\"search_code\": \"$
 contains "merge: parts of two builds, a row each" "$tmp/out" "\"rmapfuzz\": \"0.0.1 (git 1234567)\", \"files\": 1}]"
 cp "$tmp/out" "$tmp/two-builds.json"
 run 0 "merge of a merge of two builds" -- "$b" explore --merge "$tmp/two-builds.json"
-if [ "$(cat "$tmp/two-builds.parts")" = "$(grep '^parts: ' "$tmp/out")" ]; then passes=$((passes + 1)); else
-	echo "FAIL: merge of a merge of two builds: not the same parts" >&2
-	failures=$((failures + 1))
+if [ "$(cat "$tmp/two-builds.parts")" = "$(grep '^parts: ' "$tmp/out")" ]; then pass; else
+	fail "merge of a merge of two builds: not the same parts"
 fi
 grep -v '"search_code": ' "$tmp/shard1.json" >"$tmp/unrecorded.json"
 run 0 "merge: a part that does not say" -- "$b" explore --merge --json "$tmp/shard0.json" "$tmp/unrecorded.json"
@@ -407,15 +365,14 @@ for sig in INT TERM; do
 		sleep 0.2
 	done
 	if [ "$(grep -c "linux-3.15: every program of 2 operations done" "$tmp/err")" = 2 ]; then
-		passes=$((passes + 1))
+		pass
 	else
-		echo "FAIL: RMAPFUZZ_PROGRESS=all: not a level line from each of the 2 workers" >&2
-		failures=$((failures + 1))
+		fail "RMAPFUZZ_PROGRESS=all: not a level line from each of the 2 workers"
 	fi
 	if [ "$sig" = INT ]; then kill -INT -- "-$pid"; else kill -TERM "$pid"; fi
 	rc=0
 	wait "$pid" || rc=$?
-	expect "explore stopped by SIG$sig" "$([ "$sig" = INT ] && echo 130 || echo 143)" "$rc"
+	expect_rc "explore stopped by SIG$sig" "$([ "$sig" = INT ] && echo 130 || echo 143)" "$rc"
 	contains "explore SIG$sig: said" "$tmp/err" "rmapfuzz explore: stopped by SIG$sig: 1 of 2 protocol(s) explored"
 	contains "explore SIG$sig: the result" "$tmp/out" "| linux-3.15 | clean through "
 	contains "explore SIG$sig: what was searched" "$tmp/out" "interrupted in the next level"
@@ -423,7 +380,7 @@ for sig in INT TERM; do
 	[ "$sig" = INT ] && contains "explore --measure SIGINT: the cut level said" "$tmp/err" \
 		"measure: linux-3.15: these figures count the level cut short too"
 	pgrep -f "rmapfuzz explore --protocol linux-3.15 --protocol linux-3.14" >/dev/null &&
-		expect "explore SIG$sig: no worker left" 0 1
+		expect_rc "explore SIG$sig: no worker left" 0 1
 done
 # --random: N distinct draws, the same for the same seed, each a spec that
 # parses back to itself and is no row's.
@@ -448,44 +405,44 @@ for bad in "--random 0" "--random x" "--random 1001" "--seed 3" "--random 2 --se
 done
 
 "$build/rmapfuzz" replay "$tmp/does-not-exist" > "$tmp/out" 2>&1
-expect "missing file" 2 $?
+expect_rc "missing file" 2 $?
 contains "missing file named" "$tmp/out" "does-not-exist"
 
 "$build/rmapfuzz" replay > "$tmp/out" 2>&1
-expect "replay without files" 2 $?
+expect_rc "replay without files" 2 $?
 "$build/rmapfuzz" frobnicate > "$tmp/out" 2>&1
-expect "unknown command" 2 $?
+expect_rc "unknown command" 2 $?
 
 "$build/rmapfuzz" trace --protocol linux-3.14 "$tmp/mail.bin" > "$tmp/out" 2>&1
-expect "trace of a violating input" 1 $?
+expect_rc "trace of a violating input" 1 $?
 contains "trace names steps" "$tmp/out" "move_huge_pmd"
 
 # Scenario text: show and encode round trip; errors name FILE:LINE:COL.
 "$build/rmapfuzz" show "$tmp/mail.bin" > "$tmp/mail.txt" 2>&1
-expect "show" 0 $?
+expect_rc "show" 0 $?
 contains "show writes scenario text" "$tmp/mail.txt" "mremap  mm0 slot8 2P -> slot2"
 "$build/rmapfuzz" encode "$tmp/mail.txt" -o "$tmp/mail2.bin" > "$tmp/out" 2>&1
-expect "encode" 0 $?
+expect_rc "encode" 0 $?
 check "encode(show(x)) = x" cmp -s "$tmp/mail.bin" "$tmp/mail2.bin"
 "$build/rmapfuzz" replay --protocol linux-3.14 "$tmp/mail.txt" > "$tmp/out" 2>&1
-expect "replay reads scenario text" 1 $?
+expect_rc "replay reads scenario text" 1 $?
 printf 'mmap mm0 slot0 4P now\nfault mm0 slot2 thp\nmremap mm0 slot8 -> slot2\n' > "$tmp/bad.txt"
 "$build/rmapfuzz" encode "$tmp/bad.txt" -o "$tmp/bad.bin" > "$tmp/out" 2>&1
-expect "malformed scenario" 2 $?
+expect_rc "malformed scenario" 2 $?
 contains "FILE:LINE:COL" "$tmp/out" "$tmp/bad.txt:3:18: expected a length"
 check "a malformed scenario wrote no output" [ ! -e "$tmp/bad.bin" ]
 "$build/rmapfuzz" encode "$tmp/mail.bin" -o "$tmp/x.bin" > "$tmp/out" 2>&1
-expect "encode wants .txt" 2 $?
+expect_rc "encode wants .txt" 2 $?
 "$build/rmapfuzz" minimize --protocol linux-3.14 "$tmp/mail.bin" -o "$tmp/min.bin" > "$tmp/out" 2>&1
-expect "minimize" 0 $?
+expect_rc "minimize" 0 $?
 contains "minimize keeps the signature" "$tmp/out" "rmap violation: split-missed-pmd (linux-3.14)"
 "$build/rmapfuzz" minimize --protocol linux-3.15 "$tmp/mail.bin" -o "$tmp/min.bin" > "$tmp/out" 2>&1
-expect "minimize of a passing input" 1 $?
+expect_rc "minimize of a passing input" 1 $?
 
 # The lock cost the mail weighs: the templist takes the anon_vma lock a
 # second time per mremap and per forked vma.
 "$build/rmapfuzz" cost --protocol linux-3.15 > "$tmp/out" 2>&1
-expect "cost" 0 $?
+expect_rc "cost" 0 $?
 contains "cost of linux-3.15" "$tmp/out" "4 to a new vma, 3 into a merged one; per fork of 2 vmas: 2"
 "$build/rmapfuzz" cost --protocol templist > "$tmp/out" 2>&1
 contains "cost of the templist" "$tmp/out" "5 to a new vma, 3 into a merged one; per fork of 2 vmas: 4"
@@ -493,10 +450,10 @@ contains "cost of the templist" "$tmp/out" "5 to a new vma, 3 into a merged one;
 # after 597,463 inputs, some 4 s of the ASan build alone; the budget is
 # room for a loaded machine (it stops at the find).
 "$build/rmapfuzz" blind --protocol tree-left 1 180 > "$tmp/out" 2>&1
-expect "blind finds tree-left" 1 $?
+expect_rc "blind finds tree-left" 1 $?
 contains "blind's verdict" "$tmp/out" "found"
 "$build/rmapfuzz" blind --protocol tree-left x 30 > "$tmp/out" 2>&1
-expect "blind with a bad seed" 2 $?
+expect_rc "blind with a bad seed" 2 $?
 
 # ---- issue 14: inputs, outputs, options ----
 first() { echo "$1"; }
@@ -584,7 +541,7 @@ run 1 "point 4: and it replays to it" -- "$b" replay "$tmp/min.txt"
 for bad in "1 nan" "1 inf" "1 -1" "1 ''" "1 0" "1 1e400" "'' 1" "-1 1" "x 1" "18446744073709551616 1" "1.5 1"; do
 	eval "set -- $bad"
 	timeout 10 "$b" blind "$1" "$2" >"$tmp/out" 2>"$tmp/err"
-	expect "point 8: blind $bad is refused at once" 2 $?
+	expect_rc "point 8: blind $bad is refused at once" 2 $?
 done
 
 # point 9: a crasher replays under the protocol it records.
@@ -695,7 +652,7 @@ if [ -x "$build/rmap_fuzzer" ]; then
 	run 2 "point 9: rmap_fuzzer --protocol with a bad name" -- "$build/rmap_fuzzer" --protocol=nope "$tmp/race.bin"
 	contains "point 9: lists the names" "$tmp/err" "linux-3.14"
 	RMAP_PROTOCOL=no-such-protocol "$build/rmap_fuzzer" -runs=0 > "$tmp/out" 2>&1
-	expect "rmap_fuzzer: unknown protocol" 2 $?
+	expect_rc "rmap_fuzzer: unknown protocol" 2 $?
 	contains "rmap_fuzzer lists the names" "$tmp/out" "linux-3.14"
 	# An ad-hoc spec, by flag and by environment; a bad one is exit 2.
 	"$build/rmap_fuzzer" -protocol="$spec" -artifact_prefix="$tmp/" "$tmp/mail.bin" >"$tmp/out" 2>&1
@@ -706,7 +663,7 @@ if [ -x "$build/rmap_fuzzer" ]; then
 	# libFuzzer writes new inputs to its first corpus directory: a scratch one.
 	mkdir "$tmp/corpus"
 	RMAP_PROTOCOL=linux-3.15 "$build/rmap_fuzzer" -runs=200 "$tmp/corpus" "$src/corpus/rmap_fuzzer" > "$tmp/out" 2>&1
-	expect "rmap_fuzzer runs the seeds under linux-3.15" 0 $?
+	expect_rc "rmap_fuzzer runs the seeds under linux-3.15" 0 $?
 	check "rmap_fuzzer crashes on the race" \
 		not env RMAP_PROTOCOL=linux-3.14 "$build/rmap_fuzzer" -artifact_prefix="$tmp/" "$tmp/mail.bin" > "$tmp/out" 2>&1
 	contains "rmap_fuzzer report" "$tmp/out" "rmap violation: split-missed-pmd (linux-3.14)"
@@ -719,11 +676,10 @@ if [ -x "$build/rmap_fuzzer" ]; then
 	mkdir "$tmp/search"
 	RMAP_PROTOCOL=unlink-first "$build/rmap_fuzzer" -seed=1 -max_total_time=60 \
 		-artifact_prefix="$tmp/search/" > "$tmp/out" 2>&1
-	expect "rmap_fuzzer finds unlink-first from an empty corpus" 1 "$(( $? != 0 ))"
+	expect_rc "rmap_fuzzer finds unlink-first from an empty corpus" 1 "$(( $? != 0 ))"
 	check "the search's report line: $(grep "of search" "$tmp/out")" \
 		grep -qE "violation after (0\.0*[1-9][0-9]*|[1-9][0-9.]*) s of search, input ([3-9]|[1-9][0-9]+)$" "$tmp/out"
 	check "one search line" [ "$(grep -c "of search" "$tmp/out")" = 1 ]
 fi
 
-echo "cli: $passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

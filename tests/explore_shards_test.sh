@@ -32,7 +32,8 @@ row() { grep -E "^\| $1 \|" "$2" | awk -F' *[|] *' '{print $6, $7}'; }
 for p in linux-3.15 linux-3.14; do
 	w=$(row "$p" "$tmp/whole.out")
 	m=$(row "$p" "$tmp/new.out")
-	# States: a shard's visited set is its own, so the shards hold at least the whole's.
+	# States: a shard's visited set is its own, so the shards hold at least
+	# the whole's.
 	if [ -n "$w" ] && [ "${w%% *}" = "${m%% *}" ] && [ "${m##* }" -ge "${w##* }" ]; then pass; else
 		fail "$p: the shards' programs and states ($m) against the whole search's ($w)"
 	fi

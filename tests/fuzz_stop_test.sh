@@ -68,7 +68,8 @@ summary_checks() {
 	contains "$name: the summary" "$out" "fuzz: summary for linux-3.14 after"
 	contains "$name: says why it stopped" "$out" "stopped by SIG$sig"
 	contains "$name: executions over fuzzing time" "$out" "of fuzzing, merges and stops left out)"
-	# Each signature once: "    rmap violation: X (linux-3.14): N crash file(s), the first F"
+	# Each signature once:
+	# "    rmap violation: X (linux-3.14): N crash file(s), the first F"
 	sed -nE 's/^    (rmap violation: [^:]+): ([0-9]+) crash file\(s\).*/\1|\2/p' "$out" >"$tmp/$name.sigs"
 	sigs=$(cut -d'|' -f1 "$tmp/$name.sigs")
 	check "$name: a signature (linux-3.14 crashes at once)" [ -n "$sigs" ]

@@ -41,7 +41,8 @@ fi
 readme=$snap/README.md
 [ -e "$readme" ] || { fail "results/explore/README.md is missing"; finish; exit; }
 
-# The campaign file's "shards N" and "explore OPTIONS..." (as explore-shards reads it).
+# The campaign file's "shards N" and "explore OPTIONS..." (as
+# explore-shards reads it).
 read_campaign() { # FILE: sets n and args
 	local line key rest
 	n="" args=()

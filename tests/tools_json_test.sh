@@ -21,7 +21,8 @@ contains "verdicts: progress" "$tmp/v.err" "all-fixes seed 1 tlb: silent"
 first=$(find "$RMAPFUZZ_WORK_DIR/verdicts" -name runs.txt)
 check "verdicts: its runs ($first)" [ -s "$first" ]
 
-# verdicts --json: a buggy protocol (its crash minimized and kept) and a sound one.
+# verdicts --json: a buggy protocol (its crash minimized and kept) and a
+# sound one.
 # peek-split-pmd breaks two ways (the split's count mismatch, and the
 # split-vs-zap kernel BUG); which one a single run reaches first is the
 # fuzzer's draw, so either is its answer, but exactly one and named.

@@ -135,11 +135,14 @@ if [ "$nrandom" -gt 0 ]; then
 	searches_only=1
 	cap=${cap:-120}
 else
-	for o in "random-seed:$random_seed:1" "invariants:$families:" "explore-args:$explore_args:" \
-		"explore-seconds:$explore_seconds:600" "kept:$kept_given:"; do
-		IFS=: read -r name val default <<<"$o"
-		[ "$val" = "$default" ] || rf_usage_error "--$name is for --random-protocols"
-	done
+	# Each as NAME VALUE DEFAULT, three words: a value may hold any
+	# character, so no separator inside one string would do.
+	random_only() { [ "$2" = "$3" ] || rf_usage_error "--$1 is for --random-protocols"; }
+	random_only random-seed "$random_seed" 1
+	random_only invariants "$families" ""
+	random_only explore-args "$explore_args" ""
+	random_only explore-seconds "$explore_seconds" 600
+	random_only kept "$kept_given" ""
 	cap=${cap:-60}
 fi
 tool="$rf_build/rmapfuzz"
@@ -346,7 +349,8 @@ if [ "$json" = 1 ]; then
 	done
 	printf '\n  ]},\n  "cost_per_execution": ['
 	sep=""
-	# rmapfuzz speed's two tables: "| N | us | steps |" under "| records" or "| vmas".
+	# rmapfuzz speed's two tables: "| N | us | steps |" under "| records"
+	# or "| vmas".
 	while IFS='|' read -r by n us steps; do
 		printf '%s\n    {"by": %s, "n": %s, "microseconds": %s, "steps": %s}' "$sep" "$(rf_json_str "$by")" \
 			"$(rf_json_num "$n")" "$(rf_json_num "$us")" "$(rf_json_num "$steps")"

@@ -9,7 +9,8 @@
 #
 #   tools/explore-shards.sh DIR [DIR...] [--jobs J] [--until TIME] [--limit K]
 #                           [--part P/M] [--table] [--rmapfuzz BIN]
-#   tools/explore-shards.sh DIR --new --shards N [--jobs J] ... -- EXPLORE_OPTIONS...
+#   tools/explore-shards.sh DIR --new --shards N [--jobs J] ...
+#                           -- EXPLORE_OPTIONS...
 #
 # DIR/campaign says the search: "shards N" and "explore OPTIONS..." (the
 # rmapfuzz explore options, without --shard, --json, -o, --merge, --jobs,
@@ -354,9 +355,11 @@ kept() { # K: DIR K's shards kept, one a line
 	for ((i = 0; i < n; i++)); do [ ! -e "$d/shard-$i-of-$n.json" ] || echo "$i"; done
 }
 
-# The per-result figures of a shard's JSON: "protocol verdict programs states interleavings" a line.
+# The per-result figures of a shard's JSON, a line each:
+# "protocol verdict programs states interleavings".
 shard_rows() { # FILE
-	# The first "programs" of the line is the result's (its levels' come after a "{").
+	# The first "programs" of the line is the result's (its levels' come
+	# after a "{").
 	sed -nE 's/^ *\{"protocol": "([^"]*)", "verdict": "([^"]*)"[^{]*"programs": ([0-9]+), "states": ([0-9]+), "interleavings": ([0-9]+),.*/\1 \2 \3 \4 \5/p' "$1"
 }
 commas() { echo "$1" | sed -E ':a; s/([0-9])([0-9]{3})($|,)/\1,\2\3/; ta'; }

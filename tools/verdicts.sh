@@ -2,8 +2,9 @@
 # The verdict table: fuzz every protocol from an empty corpus and say what
 # the fuzzer found (./build.sh verdicts runs this).
 #
-#   tools/verdicts.sh [--seconds N] [--seeds K] [--jobs J] [--protocols "P1 P2..."]
-#                     [--families "F1 F2..."] [--json]
+#   tools/verdicts.sh [--seconds N] [--seeds K] [--jobs J]
+#                     [--protocols "P1 P2..."] [--families "F1 F2..."]
+#                     [--json]
 #
 # For each protocol, invariant family and seed 1..K: rmap_fuzzer with -seed,
 # -invariants=FAMILY, an empty corpus and -max_total_time=N. A run ends at
@@ -94,7 +95,8 @@ while ! mkdir -p "$(dirname "$out")" || ! mkdir "$out" 2>/dev/null; do out="$out
 protos=()
 if [ -n "$only" ]; then read -r -a protos <<<"$only"; else mapfile -t protos < <(rf_protocols); fi
 
-# One run: prints "protocol seed found|silent seconds executions invariant family".
+# One run: prints
+# "protocol seed found|silent seconds executions invariant family".
 run_one() {
 	local p=$1 s=$2 f=$3 dir="$out/$1/$3/seed-$2"
 	mkdir -p "$dir/corpus" "$dir/crash"
