@@ -145,9 +145,9 @@ void explore_help(void)
 	       "judged by the fuzzer's oracle: a shortest counterexample per broken invariant,\n"
 	       "or clean within the bound, with the counts.\n"
 	       "\n"
-	       "A program: an anonymous mmap of 1..3 pmds in mm0 with one page faulted at its\n"
-	       "start (a THP, or a small page; with exec in the menu, also none), set-up\n"
-	       "operations each run alone to its end,\n"
+	       "A program: an anonymous mmap of 1..3 pmds in mm0 with one page faulted in any\n"
+	       "one of its pmds (a THP, or a small page; with exec in the menu, also none),\n"
+	       "set-up operations each run alone to its end,\n"
 	       "then 2..C operations started together, one of them a walk of the page\n"
 	       "(split_huge_page, or migration). The menu, from the layout each starts on\n"
 	       "(by default the 2014 rows' operations; --ops brings in the others): fork;\n"
@@ -293,6 +293,18 @@ static void searched_text(const struct explore_result *r, int max_ops, struct st
 	sb_printf(sb, " are not minimized (interrupted before the second search ended)");
 }
 
+/* The verdict of a result that broke nothing, as far as it went: what the
+ * table says and the progress line too, so that the two never differ. */
+static void clean_text(const struct explore_result *r, int max_ops, bool whole, struct strbuf *sb)
+{
+	if (r->ops_done >= max_ops)
+		sb_printf(sb, whole ? "clean within the bound" : "clean");
+	else if (r->ops_done < 2)
+		sb_printf(sb, "no claim (interrupted in the first level)");
+	else
+		sb_printf(sb, "clean through %d operations", r->ops_done);
+}
+
 static void bound_text(const struct explore_bound *b, struct strbuf *sb)
 {
 	unsigned ops = b->ops ? b->ops : EXPLORE_OPS_2014;
@@ -355,6 +367,57 @@ static const struct protocol *add_protocol(struct opts *o, const char *name, cha
 	if (p)
 		o->proto[o->nr_proto++] = p;
 	return p;
+}
+
+/* -o DIR: a directory we can write, made with its parents where missing
+ * (make), else only checked that it could be; false, said, if not. */
+static bool output_dir(const char *dir, bool make)
+{
+	size_t len = strlen(dir);
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	char *path = malloc(len + 2);	/* room for "." */
+	if (!path || !len) {
+		fprintf(stderr, "rmapfuzz explore: -o '%s': %s\n", dir, path ? "an empty name" : "out of memory");
+		free(path);
+		return false;
+	}
+	memcpy(path, dir, len);
+	path[len] = 0;
+	/* The nearest part of the path that exists: it must be a directory
+	 * we can write in (the whole of it, or the parent of what to make). */
+	struct stat st;
+	const char *why = NULL;
+	while (!why && stat(path, &st)) {
+		char *slash = strrchr(path, '/');
+		if (errno != ENOENT)
+			why = strerror(errno);
+		else if (!slash)
+			strcpy(path, ".");
+		else
+			*(slash == path ? slash + 1 : slash) = 0;
+	}
+	if (!why && !S_ISDIR(st.st_mode))
+		why = "not a directory";
+	else if (!why && access(path, W_OK | X_OK))
+		why = "not writable";
+	if (why)
+		fprintf(stderr, "rmapfuzz explore: -o %s: %s: %s\n", dir, path, why);
+	/* Make the rest, a component at a time. */
+	memcpy(path, dir, len);
+	path[len] = 0;
+	for (size_t i = 1; make && !why && i <= len; i++) {
+		if (i < len && path[i] != '/')
+			continue;
+		path[i] = 0;
+		if (mkdir(path, 0777) && errno != EEXIST) {
+			why = strerror(errno);
+			fprintf(stderr, "rmapfuzz explore: -o %s: %s: %s\n", dir, path, why);
+		}
+		path[i] = i < len ? '/' : 0;
+	}
+	free(path);
+	return !why;
 }
 
 static bool write_cex(const struct opts *o, int res_i, const struct protocol *p, const char *inv,
@@ -588,12 +651,8 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 			const struct explore_result *r = &res[i];
 			const struct protocol *p = result_protocol(o, r->protocol);
 			struct strbuf v = { 0 };
-			if (!r->nr_inv && r->ops_done >= o->b.max_ops)
-				sb_printf(&v, result_whole(o, i) ? "clean within the bound" : "clean");
-			else if (!r->nr_inv && r->ops_done < 2)
-				sb_printf(&v, "no claim (interrupted in the first level)");
-			else if (!r->nr_inv)
-				sb_printf(&v, "clean through %d operations", r->ops_done);
+			if (!r->nr_inv)
+				clean_text(r, o->b.max_ops, result_whole(o, i), &v);
 			for (int k = 0; k < r->nr_inv; k++) {
 				const struct explore_cex *c = &r->inv[k].cex;
 				sb_printf(&v, "%s%s", k ? ", " : "", r->inv[k].name);
@@ -620,13 +679,18 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 				 res[i].translated == res[0].translated;
 		for (int i = 0; i < n; i++) {
 			const struct explore_result *r = &res[i];
+			/* Counted as the levels are reached: a search stopped
+			 * early counts those of its levels only. */
+			bool reached_all = r->end == EXPLORE_COMPLETE && r->ops_done >= o->b.max_ops;
 			if ((r->same_setup || r->translated) && (!alike || i == 0))
-				printf("\n%s: %lu programs more in the bound, not searched: %lu whose set-up "
+				printf("\n%s: %lu programs more in %s, not searched: %lu whose set-up "
 				       "left a world an earlier program's set-up left (its programs were "
 				       "searched), %lu whose every address is a pmd or more up (the same "
 				       "program moved down was searched)\n",
 				       alike && n > 1 ? "every protocol" : r->protocol,
-				       r->same_setup + r->translated, r->same_setup, r->translated);
+				       r->same_setup + r->translated,
+				       reached_all ? "the bound" : "the levels reached", r->same_setup,
+				       r->translated);
 			struct strbuf searched = { 0 };
 			searched_text(r, o->b.max_ops, &searched);
 			if (searched.len && !result_whole(o, i))
@@ -1351,19 +1415,34 @@ int explore_main(int argc, char **argv, const char *version)
 	};
 	struct opts o = { .jobs = 1, .version = version };
 	explore_default_bound(&o.b);
+	/* The first option given that shapes a search: --merge takes its
+	 * files' bound and searches nothing, so one is a mistake to say. */
+	const char *search_opt = NULL;
 	char prog[] = "rmapfuzz explore";
 	char *saved = argv[0];
 	argv[0] = prog;
 	optind = 0;
 	int opt, rc = -1;
-	while (rc < 0 && (opt = getopt_long(argc, argv, "hp:o:", longopts, NULL)) != -1) {
+	int index;
+	while (rc < 0 && (index = -1, opt = getopt_long(argc, argv, "hp:o:", longopts, &index)) != -1) {
+		if (!search_opt && index >= 0 && opt >= OPT_MAX_OPS && opt != OPT_JSON && opt != OPT_MERGE &&
+		    opt != OPT_DRY_RUN && opt != OPT_VERSION)
+			search_opt = longopts[index].name;
 		switch (opt) {
 		case 'p': {
 			char why[2048];
-			if (!add_protocol(&o, optarg, why, sizeof(why))) {
+			const struct protocol *p = add_protocol(&o, optarg, why, sizeof(why));
+			if (!p) {
 				fprintf(stderr, "rmapfuzz: %s (--protocol)\n", why);
 				rc = usage("%s", "a protocol rmapfuzz protocols lists, or a spec ROW+SWITCH[,SWITCH...]");
 			}
+			/* Twice would search it twice and write a result no
+			 * merge takes (the same shard twice). */
+			for (int k = 0; p && k < o.nr_proto - 1; k++)
+				if (!strcmp(o.proto[k]->name, p->name)) {
+					rc = usage("--protocol %s given twice", p->name);
+					break;
+				}
 			break;
 		}
 		case OPT_ALL:
@@ -1465,15 +1544,20 @@ int explore_main(int argc, char **argv, const char *version)
 		return usage("%s", "--merge takes the protocols its files hold, not --protocol or --all");
 	if (o.merge && o.dry_run)
 		return usage("%s", "--dry-run checks a search's options; --merge searches nothing");
+	if (o.merge && search_opt)
+		return usage("--merge takes the bound its files hold and searches nothing, not --%s",
+			     search_opt);
+	if (o.all && o.nr_proto)
+		return usage("%s", "--all is every row: not with --protocol");
 	if (o.json && o.dry_run)
 		return usage("%s", "--dry-run prints the search it would run as text, not --json");
 	if (o.b.max_conc > o.b.max_ops)
 		return usage("%s", "--max-conc is more than --max-ops");
-	if (o.out) {
-		struct stat st;
-		if (!stat(o.out, &st) && !S_ISDIR(st.st_mode))
-			return usage("-o %s: not a directory", o.out);
-	}
+	/* Where the counterexamples go, checked (and made, but by --dry-run)
+	 * before the search: a search of hours must not end unable to write
+	 * them. */
+	if (o.out && !output_dir(o.out, !o.dry_run))
+		return 2;
 
 	struct explore_result *res = calloc((size_t)nr_protocols + 64, sizeof(*res));
 	o.seen = calloc((size_t)nr_protocols + 64, sizeof(*o.seen));
@@ -1547,10 +1631,16 @@ int explore_main(int argc, char **argv, const char *version)
 			if (!explore_jobs(&o, o.proto[i], &res[n], progress))
 				status = 2;
 			res[n].seconds = now() - t;
+			struct strbuf v = { 0 };
+			if (res[n].nr_inv)
+				sb_printf(&v, "violated");
+			else
+				clean_text(&res[n], o.b.max_ops, result_whole(&o, n), &v);
 			fprintf(stderr, "rmapfuzz explore: [%d/%d] %s: %s, %lu programs, %lu states in %.1f s%s\n",
-				i + 1, o.nr_proto, o.proto[i]->name, res[n].nr_inv ? "violated" : "clean",
-				res[n].programs, res[n].states, res[n].seconds,
+				i + 1, o.nr_proto, o.proto[i]->name, sb_str(&v), res[n].programs,
+				res[n].states, res[n].seconds,
 				res[n].end == EXPLORE_INTERRUPTED ? " (interrupted)" : "");
+			sb_free(&v);
 			n++;
 		}
 		if (stop_signal && n < o.nr_proto)

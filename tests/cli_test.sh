@@ -161,6 +161,26 @@ run 2 "explore --dry-run --merge" -- "$b" explore --merge --dry-run "$tmp/spec-e
 contains "explore --dry-run --merge: says why" "$tmp/err" "--merge searches nothing"
 run 2 "explore --dry-run --json" -- "$b" explore -p linux-3.15 --dry-run --json
 contains "explore --dry-run --json: says why" "$tmp/err" "as text, not --json"
+# -o DIR: checked before the search (a search of hours must not end
+# unable to write), made with its parents; one under a file refused.
+tiny=(--max-ops 2 --max-conc 2 --max-pmds 1 --max-mms 1)
+: >"$tmp/afile"
+run 2 "explore -o under a file" -- "$b" explore -p linux-3.14 "${tiny[@]}" -o "$tmp/afile/x"
+contains "explore -o under a file: says why" "$tmp/err" "-o $tmp/afile/x: "
+empty "explore -o under a file: refused before the search" "$tmp/out"
+lacks "explore -o under a file: nothing searched" "$tmp/err" "protocol(s), bound:"
+run 2 "explore --dry-run -o under a file" -- "$b" explore -p linux-3.14 "${tiny[@]}" -o "$tmp/afile/x" --dry-run
+run 0 "explore -o with missing parents" -- "$b" explore -p linux-3.14 "${tiny[@]}" -o "$tmp/new1/new2"
+check "explore -o with missing parents: the counterexample written" [ -s "$tmp/new1/new2/linux-3.14/kernel-bug.txt" ]
+run 2 "explore with a protocol twice" -- "$b" explore -p linux-3.14 -p linux-3.15 -p linux-3.14 --dry-run
+contains "explore with a protocol twice: says so" "$tmp/err" "--protocol linux-3.14 given twice"
+run 2 "explore --all with a protocol" -- "$b" explore --all -p linux-3.14 --dry-run
+contains "explore --all with a protocol: says so" "$tmp/err" "--all is every row: not with --protocol"
+for o in --max-ops=3 --jobs=2 --stop-at-violation --no-dedup "--shard 1/2"; do
+	# shellcheck disable=SC2086 # an option and its value
+	run 2 "explore --merge $o" -- "$b" explore --merge $o "$tmp/spec-explore.json"
+	contains "explore --merge $o: says why" "$tmp/err" "searches nothing, not ${o%%[ =]*}"
+done
 # --stop-at-violation: linux-3.14 breaks both invariants with 2 operations,
 # so the third level is not searched, and the result says so, in the JSON
 # too; --merge keeps what was searched.
@@ -376,6 +396,11 @@ for sig in INT TERM; do
 	contains "explore SIG$sig: said" "$tmp/err" "rmapfuzz explore: stopped by SIG$sig: 1 of 2 protocol(s) explored"
 	contains "explore SIG$sig: the result" "$tmp/out" "| linux-3.15 | clean through "
 	contains "explore SIG$sig: what was searched" "$tmp/out" "interrupted in the next level"
+	# The progress line on stderr says what the table says.
+	levels=$(sed -nE 's/^\| linux-3.15 \| clean through ([0-9]+) operations .*/\1/p' "$tmp/out")
+	contains "explore SIG$sig: the progress line's verdict" "$tmp/err" "] linux-3.15: clean through ${levels:-?} operations, "
+	contains "explore SIG$sig: the programs not searched, of the levels reached" "$tmp/out" \
+		"programs more in the levels reached, not searched"
 	lacks "explore SIG$sig: the second protocol" "$tmp/out" "| linux-3.14 |"
 	[ "$sig" = INT ] && contains "explore --measure SIGINT: the cut level said" "$tmp/err" \
 		"measure: linux-3.15: these figures count the level cut short too"
