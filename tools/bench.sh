@@ -63,7 +63,9 @@ with the defaults on 2 cores.
                      explorer's)
   --explore-args "..."  more options for rmapfuzz explore: a smaller bound
                      (--max-ops 3 --max-pmds 3), --jobs, --preemptions, --ops
-                     (one menu for every combination)
+                     (one menu for every combination); checked before any
+                     work; not -p, --all, --shard, --json, -o, --merge,
+                     --dry-run, which bench sets
   --explore-seconds S  each exploration's time (default 600; 0: none). The
                      explorer stops at a combination's first level that breaks
                      an invariant (--stop-at-violation: the verdict and the
@@ -163,6 +165,23 @@ if [ -n "$only" ] && [ -x "$tool" ]; then
 		grep -qxF -- "$p" <<<"$all_buggy" ||
 			rf_usage_error "'$p' is not a buggy protocol; the buggy ones: $(tr '\n' ' ' <<<"$all_buggy")"
 	done
+fi
+# --explore-args: what bench sets itself is refused (a shard's or another
+# protocol's verdict would stand in the table as the drawn protocol's whole
+# bound), and the rest is checked by the explorer before any work, where a
+# build has it.
+if [ "$nrandom" -gt 0 ] && [ -n "$explore_args" ]; then
+	read -r -a xa <<<"$explore_args"
+	for a in "${xa[@]}"; do
+		case $a in
+		-p | -p?* | --protocol | --protocol=* | --all | --shard | --shard=* | --json | -o | -o?* | \
+			--output | --output=* | --merge | --dry-run)
+			rf_usage_error "--explore-args: '$a' is bench's to set (each drawn protocol's whole bound, as JSON)" ;;
+		esac
+	done
+	if [ -x "$tool" ] && ! why=$("$tool" explore "${xa[@]}" -p linux-3.15 --dry-run 2>&1 >/dev/null); then
+		rf_usage_error "--explore-args: $(head -n 1 <<<"$why")"
+	fi
 fi
 [ "${RMAPFUZZ_PARSE_ONLY:-}" = 1 ] && exit 0
 rf_need_build rmapfuzz rmap_fuzzer empty_fuzzer
