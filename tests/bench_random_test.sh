@@ -59,6 +59,8 @@ expect_rc "bench --kept" 0 "$rc"
 json_check "--kept: the kept whole search's verdict, named" "$tmp/k.out" \
 	"(lambda p: p['explorer']['verdict'] == 'clean' and isinstance(p['explorer']['stopped_after_ops'], int) and p['explorer']['kept_search'] == {'dir': '$w', 'search_code': '$code', 'this_search_code': '$code', 'seconds': p['explorer']['kept_search']['seconds']} and p['agree'] and p['disagreement'] is None)(d['random_protocols']['protocols'][0])"
 contains "--kept: progress says it" "$tmp/k.err" "the whole bound clean by the kept search $w"
+check "--kept: progress gives this run's time, not as the kept search's" \
+	grep -qE ": clean in [0-9.]+s, stopped at [0-9]+s with [0-9]+ operations searched; the whole bound clean by the kept search " "$tmp/k.err"
 # The table names it, with its search code where it is not this
 # explorer's, and the agreement is the whole bound's, not "so far".
 sed -i -E 's/"search_code": "[0-9a-f]+"/"search_code": "0123456789ab"/' "$w/shard-0-of-1.json"

@@ -79,7 +79,10 @@ kept_merge() {
 		compgen -G "${dir}shard-*.json" >/dev/null || continue
 		j="$out/kept/$(basename "$dir").json"
 		if "$explorer" explore --merge "$dir"shard-*.json --json >"$j" 2>"$j.err"; then
-			[ ! -s "$j.err" ] || rf_err "kept search $(rf_rel "$dir"): $(head -c 300 "$j.err")"
+			# Its warning (parts of several search codes) in a line:
+			# the merge itself says which.
+			[ ! -s "$j.err" ] || rf_err "kept search $(rf_rel "$dir"): $(head -n 1 "$j.err" |
+				sed -E 's/^rmapfuzz explore: warning: (the parts were searched by [0-9]+ versions of the search code).*/\1 (rmapfuzz explore --merge of its shards says which)/' | cut -c 1-200)"
 		else
 			rf_err "kept search $(rf_rel "$dir") not merged: $(head -n 1 "$j.err")"
 			rm -f "$j"
@@ -174,7 +177,8 @@ for ((k = 0; k < nrandom; k++)); do
 		kv="" kinvs="" kd=""
 	fi
 	echo "$spec ${verdict:-error} ${invs:--} $secs ${menu:--} ${searched:--} $ks" >>"$out/explore.txt"
-	rf_progress "explore $spec: ${verdict:-error}${invs:+ ($invs)}$note in ${secs}s"
+	# The time first: the kept search's is not this run's.
+	rf_progress "explore $spec: ${verdict:-error}${invs:+ ($invs)} in ${secs}s$note"
 done
 bound=$(cat "$out"/explore/*.json 2>/dev/null | sed -nE 's/^  "bound": "(.*)",$/\1/p' | head -n 1)
 bound=$(sed -E 's/; menu [^;]*(; walks [^;]*)?;/; menu per row;/' <<<"$bound")
