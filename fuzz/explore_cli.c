@@ -2,6 +2,7 @@
  * worker processes, its table, JSON and counterexample files. */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -465,6 +466,31 @@ static bool write_cex(const struct opts *o, int res_i, const struct protocol *p,
 	sb_free(&path);
 	sb_free(&text);
 	return ok;
+}
+
+/* The files of DIR/PROTOCOL this result did not write: an earlier run's,
+ * left as they are (no command loses a file) but said, so that they are
+ * not read as this search's. */
+static void note_earlier_cex(const char *out, const struct explore_result *r)
+{
+	struct strbuf dir = { 0 };
+	sb_printf(&dir, "%s/%s", out, r->protocol);
+	DIR *d = opendir(sb_str(&dir));
+	for (struct dirent *e; d && (e = readdir(d));) {
+		size_t len = strlen(e->d_name);
+		if (len < 5 || strcmp(e->d_name + len - 4, ".txt"))
+			continue;
+		bool ours = false;
+		for (int k = 0; k < r->nr_inv && !ours; k++)
+			ours = r->inv[k].cex.size && strlen(r->inv[k].name) == len - 4 &&
+			       !strncmp(r->inv[k].name, e->d_name, len - 4);
+		if (!ours)
+			fprintf(stderr, "rmapfuzz explore: note: %s/%s is an earlier run's: this search wrote "
+				"no counterexample of that name\n", sb_str(&dir), e->d_name);
+	}
+	if (d)
+		closedir(d);
+	sb_free(&dir);
 }
 
 static void hex(const uint8_t *d, size_t n, struct strbuf *sb)
@@ -1651,12 +1677,14 @@ int explore_main(int argc, char **argv, const char *version)
 	if (o.out) {
 		struct strbuf bound = { 0 };
 		bound_text(&o.b, &bound);
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
 			for (int k = 0; k < res[i].nr_inv; k++)
 				if (res[i].inv[k].cex.size &&
 				    !write_cex(&o, i, result_protocol(&o, res[i].protocol), res[i].inv[k].name,
 					       &res[i].inv[k].cex, !res[i].inv[k].cex.not_minimized, sb_str(&bound)))
 					status = 2;
+			note_earlier_cex(o.out, &res[i]);
+		}
 		sb_free(&bound);
 	}
 	free_merge(&o, res);

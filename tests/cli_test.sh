@@ -172,6 +172,11 @@ lacks "explore -o under a file: nothing searched" "$tmp/err" "protocol(s), bound
 run 2 "explore --dry-run -o under a file" -- "$b" explore -p linux-3.14 "${tiny[@]}" -o "$tmp/afile/x" --dry-run
 run 0 "explore -o with missing parents" -- "$b" explore -p linux-3.14 "${tiny[@]}" -o "$tmp/new1/new2"
 check "explore -o with missing parents: the counterexample written" [ -s "$tmp/new1/new2/linux-3.14/kernel-bug.txt" ]
+# A later run into the same DIR that finds less leaves the earlier files,
+# and says they are not its own.
+run 0 "explore -o again, finding nothing" -- "$b" explore -p linux-3.14 "${tiny[@]}" --preemptions 0 -o "$tmp/new1/new2"
+contains "explore -o again: the earlier file said" "$tmp/err" "note: $tmp/new1/new2/linux-3.14/kernel-bug.txt is an earlier run's"
+check "explore -o again: the earlier file kept" [ -s "$tmp/new1/new2/linux-3.14/kernel-bug.txt" ]
 run 2 "explore with a protocol twice" -- "$b" explore -p linux-3.14 -p linux-3.15 -p linux-3.14 --dry-run
 contains "explore with a protocol twice: says so" "$tmp/err" "--protocol linux-3.14 given twice"
 run 2 "explore --all with a protocol" -- "$b" explore --all -p linux-3.14 --dry-run
