@@ -161,6 +161,7 @@ static void behind_the_walk(struct why *y, const struct log_entry *e)
 		snprintf(steps, sizeof(steps), "step %lu", from);
 	walker(y);
 	sb_printf(y->out, " vs %s (task %d): ", function_of(y, e), e->task);
+	y->c->other = e->task;
 	cl[n].step = from;
 	snprintf(cl[n++].text, sizeof(cl[0].text), "the %s %s %s -> %s at %s %s the anon_vma lock",
 		 e->noun, is_copy(e) ? "was copied" : "moved", src, dst, steps,
@@ -208,6 +209,7 @@ static void in_flight(struct why *y, const struct log_entry *take, unsigned long
 	vma_label(y, take->mm, take->addr, src, sizeof(src));
 	vma_label(y, take->from_mm, take->from, dst, sizeof(dst));
 	walker(y);
+	y->c->other = take->task;
 	if (protect)
 		sb_printf(y->out, " vs %s (task %d): the %s of %s was taken out at step %lu to change "
 			  "its protection, under its page-table lock, and the walk", function_of(y, take),
@@ -281,6 +283,7 @@ static bool looked_elsewhere(struct why *y, int mm, unsigned long addr, const st
 		struct clause cl[3] = { { e->step, "" }, { a->step, "" }, { v->step, "" } };
 		walker(y);
 		sb_printf(y->out, " vs %s (task %d): ", a->op, a->task);
+		y->c->other = a->task;
 		snprintf(cl[0].text, sizeof(cl[0].text), "the %s was put at mm%d %#lx at step %lu (%s)",
 			 e->noun, mm, addr, e->step, function_of(y, e));
 		snprintf(cl[1].text, sizeof(cl[1].text), "vma_adjust moved vma%lu's vm_start and kept "
@@ -344,6 +347,7 @@ static void unlinked_first(struct why *y, const struct log_line *u, unsigned lon
 {
 	sb_printf(y->out, " vs %s (task %d): its do_munmap unlinked vma%lu at step %lu before "
 		  "zapping it", u->op, u->task, vma, u->step);
+	y->c->other = u->task;
 	first_step(y, u->step);
 }
 
@@ -385,6 +389,7 @@ static void short_count(struct why *y)
 			  runlog_entry_by_cow(zap) ? ", after it maps the copy" : "",
 			  v->locked ? "visited" : "peeked at", v->vma,
 			  v->step, v->locked ? "" : ", without the page-table lock");
+		y->c->other = zap->task;
 		first_step(y, zap->step);
 	} else if (u) {
 		unlinked_first(y, u, vma->id);
@@ -579,6 +584,7 @@ static bool split_during_zap(struct why *y, const struct log_line *bug)
 		 bug->step);
 	sb_printf(y->out, "%s (task %d) vs split_huge_page (task %d): ", function_of(y, take),
 		  take->task, log->walks[walk].task);
+	y->c->other = log->walks[walk].task;
 	join_clauses(y, cl, 5);
 	return true;
 }
@@ -812,6 +818,7 @@ static void stale_tlb(struct why *y)
 	for (int i = 0; other && i < log->nr_lines; i++)
 		if (log->lines[i].task == other && log->lines[i].kind == LINE_WORK) {
 			sb_printf(y->out, " vs %s (task %d)", log->lines[i].op, other);
+			y->c->other = other;
 			break;
 		}
 	sb_printf(y->out, ": ");

@@ -151,6 +151,37 @@ static unsigned long first_step_of(const struct run_log *log, int task)
 	return 0;
 }
 
+static unsigned long last_step_of(const struct run_log *log, int task)
+{
+	unsigned long last = 0;
+	for (int i = 0; i < log->nr_lines; i++)
+		if (log->lines[i].task == task && log->lines[i].kind == LINE_WORK)
+			last = log->lines[i].step;
+	return last;
+}
+
+/* Where the timeline begins: at the first step of the task whose walk
+ * (or BUG_ON) it is, or at the earliest step the cause names, or at the
+ * first step of the other side when that task was already running and
+ * still had steps to run then. The race has two halves, and the other
+ * side's first one often ran before the walking task began: fork's
+ * anon_vma_fork or mremap's copy_vma and vma_adjust linked or re-indexed
+ * the vma under the anon_vma lock and dropped it, and only later does the
+ * same task copy or move the entry the walk misses; a zap's munmap began
+ * before the split it races. Whatever that task did, it did as part of
+ * the one operation the cause names, so its column starts where it does. */
+static unsigned long timeline_start(const struct run_log *log, const struct cause *c)
+{
+	unsigned long start = first_step_of(log, c->task);
+	unsigned long other = c->other ? first_step_of(log, c->other) : 0;
+
+	if (c->first && (!start || c->first < start))
+		start = c->first;
+	if (other && start && other < start && last_step_of(log, c->other) >= start)
+		start = other;
+	return start;
+}
+
 static bool in_range(const struct timeline *tl, const struct log_line *l)
 {
 	if (l->kind == LINE_WORK)
@@ -300,9 +331,7 @@ static void row_locks(const struct timeline *tl, const struct log_line *l, struc
 static void gather(struct timeline *tl)
 {
 	const struct run_log *log = tl->log;
-	unsigned long start = first_step_of(log, tl->c->task);
-
-	tl->first = start && (!tl->c->first || start < tl->c->first) ? start : tl->c->first;
+	tl->first = timeline_start(log, tl->c);
 	for (int i = 0; i < log->nr_lines; i++)
 		if (log->lines[i].kind == LINE_WORK && log->lines[i].step > tl->last)
 			tl->last = log->lines[i].step;

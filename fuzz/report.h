@@ -22,6 +22,7 @@
 struct cause {
 	unsigned long first;		/* the earliest step it names, 0: none */
 	int task;			/* whose walk or BUG_ON it is, 0: not known */
+	int other;			/* the other side ("vs"), 0: not known */
 	const struct page *page;	/* the page it is about, NULL: none */
 	int walk;			/* the walk that broke, in log->walks; -1: none */
 	int tlb_mm;			/* stale-tlb: the TLB entry left (mm, addr); -1: none */
