@@ -135,12 +135,22 @@ static bool is_copy(const struct log_entry *e)
 	return e->change == ENTRY_COPY || (e->change == ENTRY_MIGRATION && e->from_mm >= 0);
 }
 
-static void visit_clause(const struct log_visit *v, struct clause *cl)
+/* How the walk looked at a vma: "visited" under the page-table lock,
+ * "visited" and found no pte table (the pmd look every kernel makes before
+ * that lock), or "peeked at" without the lock; *note ends the clause. */
+static const char *visit_verb(const struct why *y, const struct log_visit *v, const char **note)
 {
+	bool no_table = report_visit_no_table(y->log, v);
+	*note = v->locked ? "" : no_table ? " and found no pte table" : " without the page-table lock";
+	return v->locked || no_table ? "visited" : "peeked at";
+}
+
+static void visit_clause(const struct why *y, const struct log_visit *v, struct clause *cl)
+{
+	const char *note, *verb = visit_verb(y, v, &note);
 	cl->step = v->step;
-	snprintf(cl->text, sizeof(cl->text), "the walk %s vma%lu at step %lu%s",
-		 v->locked ? "visited" : "peeked at", v->vma, v->step,
-		 v->locked ? "" : " without the page-table lock");
+	snprintf(cl->text, sizeof(cl->text), "the walk %s vma%lu at step %lu%s", verb, v->vma,
+		 v->step, note);
 }
 
 /* The walk met the destination before the entry got there, the source
@@ -169,9 +179,9 @@ static void behind_the_walk(struct why *y, const struct log_entry *e)
 	const struct log_visit *dv = walk_visit(y, e->mm, e->addr);
 	const struct log_visit *sv = walk_visit(y, e->from_mm, e->from);
 	if (dv)
-		visit_clause(dv, &cl[n++]);
+		visit_clause(y, dv, &cl[n++]);
 	if (sv)
-		visit_clause(sv, &cl[n++]);
+		visit_clause(y, sv, &cl[n++]);
 	join_clauses(y, cl, n);
 	if (!dv)
 		sb_printf(y->out, ", and the walk does not visit %s", dst);
@@ -288,9 +298,10 @@ static bool looked_elsewhere(struct why *y, int mm, unsigned long addr, const st
 			 e->noun, mm, addr, e->step, function_of(y, e));
 		snprintf(cl[1].text, sizeof(cl[1].text), "vma_adjust moved vma%lu's vm_start and kept "
 			 "its vm_pgoff at step %lu", vma->id, a->step);
+		const char *note, *verb = visit_verb(y, v, &note);	/* the note is placed below */
 		snprintf(cl[2].text, sizeof(cl[2].text), "the walk %s vma%lu at step %lu at %#lx, where "
-			 "vma_address() now put the page", v->locked ? "visited" : "peeked at", vma->id,
-			 v->step, v->addr);
+			 "vma_address() now put the page%s", verb, vma->id, v->step, v->addr,
+			 report_visit_no_table(y->log, v) ? ", and found no pte table there" : "");
 		join_clauses(y, cl, 3);
 		return true;
 	}

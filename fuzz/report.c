@@ -98,11 +98,18 @@ static bool about(const struct log_entry *e, const struct cause *c)
 	return c->page && runlog_entry_of(e, c->page);
 }
 
-static void visit_words(const struct log_visit *v, struct strbuf *out)
+bool report_visit_no_table(const struct run_log *log, const struct log_visit *v)
 {
-	sb_printf(out, "%s mm%d vma%lu [%#lx, %#lx) at %#lx%s: %s", v->locked ? "visited" : "peeked at",
-		  v->mm, v->vma, v->start, v->end, v->addr,
-		  v->locked ? "" : " without the page-table lock", v->result ? "found it" : "nothing");
+	const struct log_line *l = v->locked ? NULL : runlog_work(log, v->step);
+	return l && strstr(runlog_text(log, l->text), ": no pte table");
+}
+
+static void visit_words(const struct run_log *log, const struct log_visit *v, struct strbuf *out)
+{
+	bool peek = !v->locked && !report_visit_no_table(log, v);
+	sb_printf(out, "%s mm%d vma%lu [%#lx, %#lx) at %#lx%s: %s", peek ? "peeked at" : "visited",
+		  v->mm, v->vma, v->start, v->end, v->addr, peek ? " without the page-table lock" : "",
+		  v->result ? "found it" : peek || v->locked ? "nothing" : "no pte table");
 }
 
 /* --- the timeline ------------------------------------------------------ */
@@ -121,6 +128,7 @@ struct timeline {
 	const struct run_log *log;
 	const struct cause *c;
 	const struct log_walk *lw;
+	bool av_mutex;			/* the anon_vma lock is a mutex (before 3.8) */
 	unsigned long first, last;
 	int cols[MAX_COLS], nr_cols;
 	struct row rows[MAX_ROWS];
@@ -197,8 +205,10 @@ static void walk_what(const struct timeline *tl, const struct log_line *l, struc
 		const struct log_visit *v = &tl->log->visits[i];
 		if (v->walk == walk && v->step == l->step) {
 			r->mark = '@';
+			bool no_table = report_visit_no_table(tl->log, v);
 			snprintf(r->what, sizeof(r->what), "mm%d vma%lu %#lx: %s%s", v->mm, v->vma,
-				 v->addr, v->result ? "found it" : "nothing", v->locked ? "" : " (peek)");
+				 v->addr, v->result ? "found it" : no_table ? "no pte table" : "nothing",
+				 v->locked || no_table ? "" : " (peek)");
 			return;
 		}
 	}
@@ -432,9 +442,11 @@ static void print_timeline(const struct timeline *tl, struct strbuf *out)
 		sb_printf(out, "%s%c ", n++ ? ", " : ": ", marks[i].mark);
 		sb_printf(out, marks[i].means, tl->c->page ? tl->c->page->id : 0);
 	}
-	sb_printf(out, ";\n  locks held after each step: AVn anon_vma n's rwsem, mmap_semN mmN's, "
+	/* Before 3.8 the anon_vma lock was a mutex, taken alone: AVn(w). */
+	sb_printf(out, ";\n  locks held after each step: AVn anon_vma n's %s, mmap_semN mmN's, "
 		  "PTL(mm addr) a pmd's\n  page-table lock, PG_locked(page), (w) or (r) for write or "
-		  "read\n");
+		  "read%s\n", tl->av_mutex ? "mutex" : "rwsem",
+		  tl->av_mutex ? " (a mutex: (w))" : "");
 	print_rows(tl, out);
 }
 
@@ -450,6 +462,7 @@ void report_timeline(const struct oracle *o, const struct cause *c, struct strbu
 	tl->log = o->log;
 	tl->c = c;
 	tl->lw = c->walk >= 0 ? &o->log->walks[c->walk] : NULL;
+	tl->av_mutex = o->w->proto->anon_vma_mutex;
 	gather(tl);
 	if (tl->nr_rows)
 		print_timeline(tl, out);
@@ -499,7 +512,7 @@ void report_walk(const struct oracle *o, const struct cause *c, struct strbuf *o
 		if (log->visits[i].walk != c->walk)
 			continue;
 		sb_printf(out, "  step %-4lu ", log->visits[i].step);
-		visit_words(&log->visits[i], out);
+		visit_words(log, &log->visits[i], out);
 		sb_printf(out, "\n");
 	}
 	/* The walk that broke is the oracle's; a kernel BUG's is the cause's. */
@@ -557,7 +570,7 @@ void report_history(const struct oracle *o, const struct cause *c, struct strbuf
 			if (log->visits[v].walk != c->walk)
 				continue;
 			sb_printf(out, "  step %-4lu   walk ", log->visits[v].step);
-			visit_words(&log->visits[v], out);
+			visit_words(log, &log->visits[v], out);
 			sb_printf(out, "\n");
 		}
 		for (; c->tlb_mm >= 0 && k < log->nr_tlbs && (!e || log->tlbs[k].step <= e->step); k++)

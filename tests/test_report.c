@@ -126,8 +126,8 @@ static const struct cause_case fork_races[] = {
 	{ "tree-left",	/* crashers/tree-left/stale-migration-entry-046694c5 */
 	  { 0x81, 0x00, 0x00, 0x00, 0x82, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00,
 	    0x07, 0x00, 0x00, 0x00, 0x00, 0x39, 0x00, 0xbd, 0x00, 0x00, 0x00, 0x00 }, 24,
-	  "remove_migration_ptes (task 4) vs copy_pte_range (task 3): the walk peeked at vma1 at "
-	  "step 13 without the page-table lock, the migration entry was copied vma0 -> vma1 at "
+	  "remove_migration_ptes (task 4) vs copy_pte_range (task 3): the walk visited vma1 at "
+	  "step 13 and found no pte table, the migration entry was copied vma0 -> vma1 at "
 	  "step 14 without the anon_vma lock, the walk visited vma0 at step 17" },
 };
 
@@ -155,8 +155,17 @@ static const struct cause_case unlink_first[] = {
 };
 
 /* The unlocked peeks: a move in flight, a zap between its steps, a split
- * that completes inside a zap's lock section. */
+ * that completes inside a zap's lock section. And one that is no peek:
+ * list-3.2's remove_migration_pte found no pte table at the pmd, the look
+ * every kernel makes before the lock; the visit order missed the entry. */
 static const struct cause_case peeks[] = {
+	{ "list-3.2",	/* crashers/list-3.2/stale-migration-entry-6a7a31d6 */
+	  { 0x81, 0x00, 0x00, 0x01, 0x82, 0x00, 0x00, 0x00, 0x84, 0x00, 0x00, 0x02,
+	    0x04, 0x00, 0x02, 0x00, 0x07, 0x00, 0x00, 0x00, 0x00, 0x1c, 0x00, 0x00,
+	    0x00, 0x20, 0x01, 0x03 }, 28,
+	  "remove_migration_ptes (task 5) vs move_ptes (task 4): the walk visited vma0 at step 24 "
+	  "and found no pte table, the migration entry moved vma1 -> vma0 at steps 25-26 without "
+	  "the anon_vma lock, the walk visited vma1 at step 30" },
 	{ "peek-migration-pte",	/* crashers/peek-migration-pte/stale-migration-entry-e026fe7b */
 	  { 0x81, 0x00, 0x00, 0x00, 0x82, 0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00,
 	    0x04, 0x00, 0x00, 0x01, 0x00, 0x39, 0x00, 0xb0 }, 20,
@@ -197,8 +206,8 @@ static const struct cause_case moves_back_and_down[] = {
 	    0x00, 0x39, 0x00, 0xef, 0x00, 0x39, 0x00, 0xff }, 20,
 	  "remove_migration_ptes (task 2) vs exec (task 1): the migration entry was put at mm1 "
 	  "0x3f000 at step 9 (try_to_unmap_one), vma_adjust moved vma0's vm_start and kept its "
-	  "vm_pgoff at step 10, the walk peeked at vma0 at step 13 at 0x37000, where vma_address() "
-	  "now put the page" },
+	  "vm_pgoff at step 10, the walk visited vma0 at step 13 at 0x37000, where vma_address() "
+	  "now put the page, and found no pte table there" },
 };
 
 
@@ -212,7 +221,20 @@ static void unlink_first_names_the_munmap(void)
 {
 	FOR_EACH(unlink_first) check_cause(&unlink_first[i]);
 }
-static void peeks_name_what_they_fell_into(void) { FOR_EACH(peeks) check_cause(&peeks[i]); }
+static void peeks_name_what_they_fell_into(void)
+{
+	char line[512];
+
+	FOR_EACH(peeks) check_cause(&peeks[i]);
+	/* The timeline's lock legend: list-3.2's walks take the anon_vma mutex
+	 * (before 3.8), linux-3.14's the rwsem. */
+	report_line(peeks[0].protocol, peeks[0].bytes, peeks[0].size, 6, line, sizeof(line));
+	CHECK_STR(line, "  locks held after each step: AVn anon_vma n's mutex, mmap_semN mmN's, "
+		  "PTL(mm addr) a pmd's");
+	report_line(peeks[2].protocol, peeks[2].bytes, peeks[2].size, 6, line, sizeof(line));
+	CHECK_STR(line, "  locks held after each step: AVn anon_vma n's rwsem, mmap_semN mmN's, "
+		  "PTL(mm addr) a pmd's");
+}
 
 /* A structural violation names no walk: the line says what it cannot know. */
 static void structural_says_sides_unknown(void)
