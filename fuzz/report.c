@@ -413,8 +413,8 @@ static void print_rows(const struct timeline *tl, struct strbuf *out)
 		sb_printf(out, "\n");
 	}
 	if (tl->left_out)
-		sb_printf(out, "  ... %d rows more: the interleaving below has every step\n",
-			  tl->left_out);
+		sb_printf(out, "  ... %d row%s more: the interleaving below has every step\n",
+			  tl->left_out, tl->left_out == 1 ? "" : "s");
 }
 
 static bool marked(const struct timeline *tl, char mark)
@@ -435,7 +435,10 @@ static void print_timeline(const struct timeline *tl, struct strbuf *out)
 	};
 	int n = 0;
 
-	sb_printf(out, "\ntimeline, steps %lu-%lu", tl->first, tl->last);
+	if (tl->first == tl->last)
+		sb_printf(out, "\ntimeline, step %lu", tl->first);
+	else
+		sb_printf(out, "\ntimeline, steps %lu-%lu", tl->first, tl->last);
 	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
 		if (!marked(tl, marks[i].mark))
 			continue;
@@ -474,13 +477,17 @@ void report_timeline(const struct oracle *o, const struct cause *c, struct strbu
 static void other_walks(const struct run_log *log, const struct cause *c, struct strbuf *out)
 {
 	bool any = false;
+	int others = 0;
+	for (int i = 0; i < log->nr_walks; i++)
+		others += i != c->walk && log->walks[i].page == c->page;
 	for (int i = 0; i < log->nr_walks; i++) {
 		const struct log_walk *w = &log->walks[i];
 		int visits = 0;
 		if (i == c->walk || w->page != c->page)
 			continue;
 		if (!any)
-			sb_printf(out, "other walks of page %lu:\n", c->page->id);
+			sb_printf(out, "%s of page %lu:\n", others == 1 ? "another walk" : "other walks",
+				  c->page->id);
 		any = true;
 		sb_printf(out, "  %s by task %d, lock taken at step %lu", rmap_walk_kind_name(w->kind),
 			  w->task, w->step);

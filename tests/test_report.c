@@ -226,6 +226,13 @@ static void peeks_name_what_they_fell_into(void)
 	char line[512];
 
 	FOR_EACH(peeks) check_cause(&peeks[i]);
+	/* Its one other walk, the migration's try_to_unmap, in the singular. */
+	struct run_result res;
+	struct strbuf report = { 0 };
+	CHECK(rmap_run(peeks[0].bytes, peeks[0].size, protocol_find(peeks[0].protocol), 0, &res,
+		       &report));
+	CHECK(strstr(sb_str(&report), "\nanother walk of page 0:\n  try_to_unmap by task 5") != NULL);
+	sb_free(&report);
 	/* The timeline's lock legend: list-3.2's walks take the anon_vma mutex
 	 * (before 3.8), linux-3.14's the rwsem. */
 	report_line(peeks[0].protocol, peeks[0].bytes, peeks[0].size, 6, line, sizeof(line));
@@ -279,10 +286,54 @@ static void locks_named_by_object(void)
 	world_free(w);
 }
 
+/* The timeline of a log of n steps, each task 1's: its header line and
+ * its last line. */
+static void timeline_of(int n, char *header, char *last, size_t size)
+{
+	struct world *w = tw_new("linux-3.15");
+	struct run_log *log = runlog_new();
+	struct oracle o = { .w = w, .log = log };
+	struct cause c = { .task = 1, .walk = -1, .tlb_mm = -1 };
+	struct strbuf out = { 0 };
+
+	sb_printf(&log->text, "mm0 0");
+	log->lines = calloc((size_t)n, sizeof(*log->lines));
+	CHECK(log->lines != NULL);
+	for (int i = 0; i < n; i++)
+		log->lines[log->nr_lines++] = (struct log_line){
+			.step = (unsigned long)i + 1, .task = 1, .kind = LINE_WORK, .op = "fault",
+			.name = "handle_mm_fault",
+		};
+	report_timeline(&o, &c, &out);
+	const char *s = sb_str(&out), *end = s + strlen(s) - 1;
+	while (end > s && end[-1] != '\n')
+		end--;
+	snprintf(header, size, "%.*s", (int)strcspn(s + 1, ";:"), s + 1);
+	snprintf(last, size, "%.*s", (int)strcspn(end, "\n"), end);
+	sb_free(&out);
+	runlog_free(log);
+	world_free(w);
+}
+
+/* The timeline's counts read as words: one step, one row left out. */
+static void check_timeline_counts(void)
+{
+	char header[128], last[128];
+
+	timeline_of(1, header, last, sizeof(header));
+	CHECK_STR(header, "timeline, step 1");
+	timeline_of(257, header, last, sizeof(header));
+	CHECK_STR(header, "timeline, steps 1-257");
+	CHECK_STR(last, "  ... 1 row more: the interleaving below has every step");
+	timeline_of(258, header, last, sizeof(header));
+	CHECK_STR(last, "  ... 2 rows more: the interleaving below has every step");
+}
+
 /* One number per step: in the interleaving and the timeline, a step's
  * calls and returns and a task's waits carry none. */
 static void every_step_numbered_once(void)
 {
+	check_timeline_counts();
 	struct run_result res;
 	struct strbuf report = { 0 };
 	CHECK(rmap_run(mail.bytes, mail.size, protocol_find(mail.protocol), 0, &res, &report));
