@@ -137,11 +137,14 @@ static bool is_copy(const struct log_entry *e)
 
 /* How the walk looked at a vma: "visited" under the page-table lock,
  * "visited" and found no pte table (the pmd look every kernel makes before
- * that lock), or "peeked at" without the lock; *note ends the clause. */
+ * that lock), or "peeked at" without the lock; *note (if note) ends the
+ * clause. */
 static const char *visit_verb(const struct why *y, const struct log_visit *v, const char **note)
 {
 	bool no_table = report_visit_no_table(y->log, v);
-	*note = v->locked ? "" : no_table ? " and found no pte table" : " without the page-table lock";
+	if (note)
+		*note = v->locked ? "" : no_table ? " and found no pte table"
+				  : " without the page-table lock";
 	return v->locked || no_table ? "visited" : "peeked at";
 }
 
@@ -298,9 +301,9 @@ static bool looked_elsewhere(struct why *y, int mm, unsigned long addr, const st
 			 e->noun, mm, addr, e->step, function_of(y, e));
 		snprintf(cl[1].text, sizeof(cl[1].text), "vma_adjust moved vma%lu's vm_start and kept "
 			 "its vm_pgoff at step %lu", vma->id, a->step);
-		const char *note, *verb = visit_verb(y, v, &note);	/* the note is placed below */
 		snprintf(cl[2].text, sizeof(cl[2].text), "the walk %s vma%lu at step %lu at %#lx, where "
-			 "vma_address() now put the page%s", verb, vma->id, v->step, v->addr,
+			 "vma_address() now put the page%s", visit_verb(y, v, NULL), vma->id, v->step,
+			 v->addr,
 			 report_visit_no_table(y->log, v) ? ", and found no pte table there" : "");
 		join_clauses(y, cl, 3);
 		return true;

@@ -445,7 +445,8 @@ static void print_timeline(const struct timeline *tl, struct strbuf *out)
 		sb_printf(out, "%s%c ", n++ ? ", " : ": ", marks[i].mark);
 		sb_printf(out, marks[i].means, tl->c->page ? tl->c->page->id : 0);
 	}
-	/* Before 3.8 the anon_vma lock was a mutex, taken alone: AVn(w). */
+	/* Before 3.8 the anon_vma lock was a mutex (the protocol says): no
+	 * readers, so AVn(w) only. */
 	sb_printf(out, ";\n  locks held after each step: AVn anon_vma n's %s, mmap_semN mmN's, "
 		  "PTL(mm addr) a pmd's\n  page-table lock, PG_locked(page), (w) or (r) for write or "
 		  "read%s\n", tl->av_mutex ? "mutex" : "rwsem",
