@@ -135,12 +135,25 @@ static bool is_copy(const struct log_entry *e)
 	return e->change == ENTRY_COPY || (e->change == ENTRY_MIGRATION && e->from_mm >= 0);
 }
 
-static void visit_clause(const struct log_visit *v, struct clause *cl)
+/* How the walk looked at a vma: "visited" under the page-table lock,
+ * "visited" and found no pte table (the pmd look every kernel makes before
+ * that lock), or "peeked at" without the lock; *note (if note) ends the
+ * clause. */
+static const char *visit_verb(const struct why *y, const struct log_visit *v, const char **note)
 {
+	bool no_table = report_visit_no_table(y->log, v);
+	if (note)
+		*note = v->locked ? "" : no_table ? " and found no pte table"
+				  : " without the page-table lock";
+	return v->locked || no_table ? "visited" : "peeked at";
+}
+
+static void visit_clause(const struct why *y, const struct log_visit *v, struct clause *cl)
+{
+	const char *note, *verb = visit_verb(y, v, &note);
 	cl->step = v->step;
-	snprintf(cl->text, sizeof(cl->text), "the walk %s vma%lu at step %lu%s",
-		 v->locked ? "visited" : "peeked at", v->vma, v->step,
-		 v->locked ? "" : " without the page-table lock");
+	snprintf(cl->text, sizeof(cl->text), "the walk %s vma%lu at step %lu%s", verb, v->vma,
+		 v->step, note);
 }
 
 /* The walk met the destination before the entry got there, the source
@@ -161,6 +174,7 @@ static void behind_the_walk(struct why *y, const struct log_entry *e)
 		snprintf(steps, sizeof(steps), "step %lu", from);
 	walker(y);
 	sb_printf(y->out, " vs %s (task %d): ", function_of(y, e), e->task);
+	y->c->other = e->task;
 	cl[n].step = from;
 	snprintf(cl[n++].text, sizeof(cl[0].text), "the %s %s %s -> %s at %s %s the anon_vma lock",
 		 e->noun, is_copy(e) ? "was copied" : "moved", src, dst, steps,
@@ -168,9 +182,9 @@ static void behind_the_walk(struct why *y, const struct log_entry *e)
 	const struct log_visit *dv = walk_visit(y, e->mm, e->addr);
 	const struct log_visit *sv = walk_visit(y, e->from_mm, e->from);
 	if (dv)
-		visit_clause(dv, &cl[n++]);
+		visit_clause(y, dv, &cl[n++]);
 	if (sv)
-		visit_clause(sv, &cl[n++]);
+		visit_clause(y, sv, &cl[n++]);
 	join_clauses(y, cl, n);
 	if (!dv)
 		sb_printf(y->out, ", and the walk does not visit %s", dst);
@@ -208,6 +222,7 @@ static void in_flight(struct why *y, const struct log_entry *take, unsigned long
 	vma_label(y, take->mm, take->addr, src, sizeof(src));
 	vma_label(y, take->from_mm, take->from, dst, sizeof(dst));
 	walker(y);
+	y->c->other = take->task;
 	if (protect)
 		sb_printf(y->out, " vs %s (task %d): the %s of %s was taken out at step %lu to change "
 			  "its protection, under its page-table lock, and the walk", function_of(y, take),
@@ -281,13 +296,15 @@ static bool looked_elsewhere(struct why *y, int mm, unsigned long addr, const st
 		struct clause cl[3] = { { e->step, "" }, { a->step, "" }, { v->step, "" } };
 		walker(y);
 		sb_printf(y->out, " vs %s (task %d): ", a->op, a->task);
+		y->c->other = a->task;
 		snprintf(cl[0].text, sizeof(cl[0].text), "the %s was put at mm%d %#lx at step %lu (%s)",
 			 e->noun, mm, addr, e->step, function_of(y, e));
 		snprintf(cl[1].text, sizeof(cl[1].text), "vma_adjust moved vma%lu's vm_start and kept "
 			 "its vm_pgoff at step %lu", vma->id, a->step);
 		snprintf(cl[2].text, sizeof(cl[2].text), "the walk %s vma%lu at step %lu at %#lx, where "
-			 "vma_address() now put the page", v->locked ? "visited" : "peeked at", vma->id,
-			 v->step, v->addr);
+			 "vma_address() now put the page%s", visit_verb(y, v, NULL), vma->id, v->step,
+			 v->addr,
+			 report_visit_no_table(y->log, v) ? ", and found no pte table there" : "");
 		join_clauses(y, cl, 3);
 		return true;
 	}
@@ -344,6 +361,7 @@ static void unlinked_first(struct why *y, const struct log_line *u, unsigned lon
 {
 	sb_printf(y->out, " vs %s (task %d): its do_munmap unlinked vma%lu at step %lu before "
 		  "zapping it", u->op, u->task, vma, u->step);
+	y->c->other = u->task;
 	first_step(y, u->step);
 }
 
@@ -385,6 +403,7 @@ static void short_count(struct why *y)
 			  runlog_entry_by_cow(zap) ? ", after it maps the copy" : "",
 			  v->locked ? "visited" : "peeked at", v->vma,
 			  v->step, v->locked ? "" : ", without the page-table lock");
+		y->c->other = zap->task;
 		first_step(y, zap->step);
 	} else if (u) {
 		unlinked_first(y, u, vma->id);
@@ -579,6 +598,7 @@ static bool split_during_zap(struct why *y, const struct log_line *bug)
 		 bug->step);
 	sb_printf(y->out, "%s (task %d) vs split_huge_page (task %d): ", function_of(y, take),
 		  take->task, log->walks[walk].task);
+	y->c->other = log->walks[walk].task;
 	join_clauses(y, cl, 5);
 	return true;
 }
@@ -812,6 +832,7 @@ static void stale_tlb(struct why *y)
 	for (int i = 0; other && i < log->nr_lines; i++)
 		if (log->lines[i].task == other && log->lines[i].kind == LINE_WORK) {
 			sb_printf(y->out, " vs %s (task %d)", log->lines[i].op, other);
+			y->c->other = other;
 			break;
 		}
 	sb_printf(y->out, ": ");

@@ -98,11 +98,18 @@ static bool about(const struct log_entry *e, const struct cause *c)
 	return c->page && runlog_entry_of(e, c->page);
 }
 
-static void visit_words(const struct log_visit *v, struct strbuf *out)
+bool report_visit_no_table(const struct run_log *log, const struct log_visit *v)
 {
-	sb_printf(out, "%s mm%d vma%lu [%#lx, %#lx) at %#lx%s: %s", v->locked ? "visited" : "peeked at",
-		  v->mm, v->vma, v->start, v->end, v->addr,
-		  v->locked ? "" : " without the page-table lock", v->result ? "found it" : "nothing");
+	const struct log_line *l = v->locked ? NULL : runlog_work(log, v->step);
+	return l && strstr(runlog_text(log, l->text), ": no pte table");
+}
+
+static void visit_words(const struct run_log *log, const struct log_visit *v, struct strbuf *out)
+{
+	bool peek = !v->locked && !report_visit_no_table(log, v);
+	sb_printf(out, "%s mm%d vma%lu [%#lx, %#lx) at %#lx%s: %s", peek ? "peeked at" : "visited",
+		  v->mm, v->vma, v->start, v->end, v->addr, peek ? " without the page-table lock" : "",
+		  v->result ? "found it" : peek || v->locked ? "nothing" : "no pte table");
 }
 
 /* --- the timeline ------------------------------------------------------ */
@@ -121,6 +128,7 @@ struct timeline {
 	const struct run_log *log;
 	const struct cause *c;
 	const struct log_walk *lw;
+	bool av_mutex;			/* the anon_vma lock is a mutex (before 3.8) */
 	unsigned long first, last;
 	int cols[MAX_COLS], nr_cols;
 	struct row rows[MAX_ROWS];
@@ -151,6 +159,37 @@ static unsigned long first_step_of(const struct run_log *log, int task)
 	return 0;
 }
 
+static unsigned long last_step_of(const struct run_log *log, int task)
+{
+	unsigned long last = 0;
+	for (int i = 0; i < log->nr_lines; i++)
+		if (log->lines[i].task == task && log->lines[i].kind == LINE_WORK)
+			last = log->lines[i].step;
+	return last;
+}
+
+/* Where the timeline begins: at the first step of the task whose walk
+ * (or BUG_ON) it is, or at the earliest step the cause names, or at the
+ * first step of the other side when that task was already running and
+ * still had steps to run then. The race has two halves, and the other
+ * side's first one often ran before the walking task began: fork's
+ * anon_vma_fork or mremap's copy_vma and vma_adjust linked or re-indexed
+ * the vma under the anon_vma lock and dropped it, and only later does the
+ * same task copy or move the entry the walk misses; a zap's munmap began
+ * before the split it races. Whatever that task did, it did as part of
+ * the one operation the cause names, so its column starts where it does. */
+static unsigned long timeline_start(const struct run_log *log, const struct cause *c)
+{
+	unsigned long start = first_step_of(log, c->task);
+	unsigned long other = c->other ? first_step_of(log, c->other) : 0;
+
+	if (c->first && (!start || c->first < start))
+		start = c->first;
+	if (other && start && other < start && last_step_of(log, c->other) >= start)
+		start = other;
+	return start;
+}
+
 static bool in_range(const struct timeline *tl, const struct log_line *l)
 {
 	if (l->kind == LINE_WORK)
@@ -166,8 +205,10 @@ static void walk_what(const struct timeline *tl, const struct log_line *l, struc
 		const struct log_visit *v = &tl->log->visits[i];
 		if (v->walk == walk && v->step == l->step) {
 			r->mark = '@';
+			bool no_table = report_visit_no_table(tl->log, v);
 			snprintf(r->what, sizeof(r->what), "mm%d vma%lu %#lx: %s%s", v->mm, v->vma,
-				 v->addr, v->result ? "found it" : "nothing", v->locked ? "" : " (peek)");
+				 v->addr, v->result ? "found it" : no_table ? "no pte table" : "nothing",
+				 v->locked || no_table ? "" : " (peek)");
 			return;
 		}
 	}
@@ -300,9 +341,7 @@ static void row_locks(const struct timeline *tl, const struct log_line *l, struc
 static void gather(struct timeline *tl)
 {
 	const struct run_log *log = tl->log;
-	unsigned long start = first_step_of(log, tl->c->task);
-
-	tl->first = start && (!tl->c->first || start < tl->c->first) ? start : tl->c->first;
+	tl->first = timeline_start(log, tl->c);
 	for (int i = 0; i < log->nr_lines; i++)
 		if (log->lines[i].kind == LINE_WORK && log->lines[i].step > tl->last)
 			tl->last = log->lines[i].step;
@@ -374,8 +413,8 @@ static void print_rows(const struct timeline *tl, struct strbuf *out)
 		sb_printf(out, "\n");
 	}
 	if (tl->left_out)
-		sb_printf(out, "  ... %d rows more: the interleaving below has every step\n",
-			  tl->left_out);
+		sb_printf(out, "  ... %d row%s more: the interleaving below has every step\n",
+			  tl->left_out, tl->left_out == 1 ? "" : "s");
 }
 
 static bool marked(const struct timeline *tl, char mark)
@@ -396,16 +435,22 @@ static void print_timeline(const struct timeline *tl, struct strbuf *out)
 	};
 	int n = 0;
 
-	sb_printf(out, "\ntimeline, steps %lu-%lu", tl->first, tl->last);
+	if (tl->first == tl->last)
+		sb_printf(out, "\ntimeline, step %lu", tl->first);
+	else
+		sb_printf(out, "\ntimeline, steps %lu-%lu", tl->first, tl->last);
 	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
 		if (!marked(tl, marks[i].mark))
 			continue;
 		sb_printf(out, "%s%c ", n++ ? ", " : ": ", marks[i].mark);
 		sb_printf(out, marks[i].means, tl->c->page ? tl->c->page->id : 0);
 	}
-	sb_printf(out, ";\n  locks held after each step: AVn anon_vma n's rwsem, mmap_semN mmN's, "
+	/* Before 3.8 the anon_vma lock was a mutex (the protocol says): no
+	 * readers, so AVn(w) only. */
+	sb_printf(out, ";\n  locks held after each step: AVn anon_vma n's %s, mmap_semN mmN's, "
 		  "PTL(mm addr) a pmd's\n  page-table lock, PG_locked(page), (w) or (r) for write or "
-		  "read\n");
+		  "read%s\n", tl->av_mutex ? "mutex" : "rwsem",
+		  tl->av_mutex ? " (a mutex: (w))" : "");
 	print_rows(tl, out);
 }
 
@@ -421,6 +466,7 @@ void report_timeline(const struct oracle *o, const struct cause *c, struct strbu
 	tl->log = o->log;
 	tl->c = c;
 	tl->lw = c->walk >= 0 ? &o->log->walks[c->walk] : NULL;
+	tl->av_mutex = o->w->proto->anon_vma_mutex;
 	gather(tl);
 	if (tl->nr_rows)
 		print_timeline(tl, out);
@@ -432,13 +478,17 @@ void report_timeline(const struct oracle *o, const struct cause *c, struct strbu
 static void other_walks(const struct run_log *log, const struct cause *c, struct strbuf *out)
 {
 	bool any = false;
+	int others = 0;
+	for (int i = 0; i < log->nr_walks; i++)
+		others += i != c->walk && log->walks[i].page == c->page;
 	for (int i = 0; i < log->nr_walks; i++) {
 		const struct log_walk *w = &log->walks[i];
 		int visits = 0;
 		if (i == c->walk || w->page != c->page)
 			continue;
 		if (!any)
-			sb_printf(out, "other walks of page %lu:\n", c->page->id);
+			sb_printf(out, "%s of page %lu:\n", others == 1 ? "another walk" : "other walks",
+				  c->page->id);
 		any = true;
 		sb_printf(out, "  %s by task %d, lock taken at step %lu", rmap_walk_kind_name(w->kind),
 			  w->task, w->step);
@@ -470,7 +520,7 @@ void report_walk(const struct oracle *o, const struct cause *c, struct strbuf *o
 		if (log->visits[i].walk != c->walk)
 			continue;
 		sb_printf(out, "  step %-4lu ", log->visits[i].step);
-		visit_words(&log->visits[i], out);
+		visit_words(log, &log->visits[i], out);
 		sb_printf(out, "\n");
 	}
 	/* The walk that broke is the oracle's; a kernel BUG's is the cause's. */
@@ -528,7 +578,7 @@ void report_history(const struct oracle *o, const struct cause *c, struct strbuf
 			if (log->visits[v].walk != c->walk)
 				continue;
 			sb_printf(out, "  step %-4lu   walk ", log->visits[v].step);
-			visit_words(&log->visits[v], out);
+			visit_words(log, &log->visits[v], out);
 			sb_printf(out, "\n");
 		}
 		for (; c->tlb_mm >= 0 && k < log->nr_tlbs && (!e || log->tlbs[k].step <= e->step); k++)

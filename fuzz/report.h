@@ -22,6 +22,7 @@
 struct cause {
 	unsigned long first;		/* the earliest step it names, 0: none */
 	int task;			/* whose walk or BUG_ON it is, 0: not known */
+	int other;			/* the other side ("vs"), 0: not known */
 	const struct page *page;	/* the page it is about, NULL: none */
 	int walk;			/* the walk that broke, in log->walks; -1: none */
 	int tlb_mm;			/* stale-tlb: the TLB entry left (mm, addr); -1: none */
@@ -49,5 +50,10 @@ void report_lines(const struct run_log *log, struct strbuf *out);
 const char *report_walk_function(unsigned char kind);
 /* An entry change, in the words the steps' traces use for ranges. */
 void report_entry_words(const struct log_entry *e, struct strbuf *out);
+/* Did visit v find no pte table at its pmd? Every kernel looks at the pmd
+ * before it would take the page-table lock (mm_find_pmd): a miss there is
+ * the visit order's, not a peek's. Its step's trace (core/migrate.c) says. */
+struct log_visit;
+bool report_visit_no_table(const struct run_log *log, const struct log_visit *v);
 
 #endif

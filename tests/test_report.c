@@ -67,10 +67,52 @@ static const struct cause_case mail_3_14 = {
 	"while it was in flight",
 };
 
+#define FOR_EACH(cases) for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+
+/* The explorer's counterexamples (rmapfuzz explore --max-ops 3
+ * --max-conc 3 --max-pmds 3 --max-mms 2, few preemptions): the other
+ * side linked or re-indexed the vma the walk misses, or began its munmap,
+ * before the walking task's first step: the race's first half. The
+ * timeline starts there, with that step among its rows. */
+static const struct timeline_case {
+	const char *protocol;
+	uint8_t bytes[24];
+	const char *header, *row;
+} early_other_sides[] = {
+	{ "tree-left",	/* fork: anon_vma_fork at step 6, the copy at step 10 */
+	  { 0x81, 0x00, 0x00, 0x00, 0x82, 0x00, 0x00, 0x01, 0x03, 0x00, 0x00, 0x00,
+	    0x06, 0x00, 0x00, 0x00, 0x00, 0x39, 0x00, 0xdc }, "\ntimeline, steps 5-12:",
+	  "\n  6                                      anon_vma_fork  " },
+	{ "linux-3.12",	/* mremap_to and the merge's vma_adjust at steps 15-16 */
+	  { 0x81, 0x00, 0x00, 0x01, 0x82, 0x00, 0x01, 0x01, 0x84, 0x00, 0x01, 0x02,
+	    0x06, 0x00, 0x00, 0x00, 0x04, 0x00, 0x02, 0x01, 0x00, 0x30, 0x01, 0x1c },
+	  "\ntimeline, steps 15-23:", "\n  16                                     vma_adjust  " },
+	{ "linux-3.14",	/* the split's page_get_anon_vma at step 5, the zap's BUG at 13 */
+	  { 0x81, 0x00, 0x00, 0x00, 0x82, 0x00, 0x00, 0x01, 0x05, 0x00, 0x00, 0x00,
+	    0x06, 0x00, 0x00, 0x00, 0x00, 0x38, 0x01, 0x1e }, "\ntimeline, steps 5-13:",
+	  "\n  5                                     page_get_anon_vma" },
+};
+
+static void check_timeline_starts(void)
+{
+	FOR_EACH(early_other_sides) {
+		const struct timeline_case *t = &early_other_sides[i];
+		struct run_result res;
+		struct strbuf report = { 0 };
+		CHECK(rmap_run(t->bytes, sizeof(t->bytes), protocol_find(t->protocol), 0, &res, &report));
+		const char *r = sb_str(&report), *tl = strstr(r, t->header);
+		const char *walk = strstr(r, "\nthe walk: "), *row = strstr(r, t->row);
+		CHECK(tl != NULL);
+		CHECK(row && tl && walk && tl < row && row < walk);
+		sb_free(&report);
+	}
+}
+
 static void mail_race_names_the_move(void)
 {
 	check_cause(&mail);
 	check_cause(&mail_3_14);
+	check_timeline_starts();
 }
 
 /* tree-left walks the child before the parent: fork's copy lands behind. */
@@ -84,8 +126,8 @@ static const struct cause_case fork_races[] = {
 	{ "tree-left",	/* crashers/tree-left/stale-migration-entry-046694c5 */
 	  { 0x81, 0x00, 0x00, 0x00, 0x82, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00,
 	    0x07, 0x00, 0x00, 0x00, 0x00, 0x39, 0x00, 0xbd, 0x00, 0x00, 0x00, 0x00 }, 24,
-	  "remove_migration_ptes (task 4) vs copy_pte_range (task 3): the walk peeked at vma1 at "
-	  "step 13 without the page-table lock, the migration entry was copied vma0 -> vma1 at "
+	  "remove_migration_ptes (task 4) vs copy_pte_range (task 3): the walk visited vma1 at "
+	  "step 13 and found no pte table, the migration entry was copied vma0 -> vma1 at "
 	  "step 14 without the anon_vma lock, the walk visited vma0 at step 17" },
 };
 
@@ -113,8 +155,17 @@ static const struct cause_case unlink_first[] = {
 };
 
 /* The unlocked peeks: a move in flight, a zap between its steps, a split
- * that completes inside a zap's lock section. */
+ * that completes inside a zap's lock section. And one that is no peek:
+ * list-3.2's remove_migration_pte found no pte table at the pmd, the look
+ * every kernel makes before the lock; the visit order missed the entry. */
 static const struct cause_case peeks[] = {
+	{ "list-3.2",	/* crashers/list-3.2/stale-migration-entry-6a7a31d6 */
+	  { 0x81, 0x00, 0x00, 0x01, 0x82, 0x00, 0x00, 0x00, 0x84, 0x00, 0x00, 0x02,
+	    0x04, 0x00, 0x02, 0x00, 0x07, 0x00, 0x00, 0x00, 0x00, 0x1c, 0x00, 0x00,
+	    0x00, 0x20, 0x01, 0x03 }, 28,
+	  "remove_migration_ptes (task 5) vs move_ptes (task 4): the walk visited vma0 at step 24 "
+	  "and found no pte table, the migration entry moved vma1 -> vma0 at steps 25-26 without "
+	  "the anon_vma lock, the walk visited vma1 at step 30" },
 	{ "peek-migration-pte",	/* crashers/peek-migration-pte/stale-migration-entry-e026fe7b */
 	  { 0x81, 0x00, 0x00, 0x00, 0x82, 0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00,
 	    0x04, 0x00, 0x00, 0x01, 0x00, 0x39, 0x00, 0xb0 }, 20,
@@ -155,11 +206,10 @@ static const struct cause_case moves_back_and_down[] = {
 	    0x00, 0x39, 0x00, 0xef, 0x00, 0x39, 0x00, 0xff }, 20,
 	  "remove_migration_ptes (task 2) vs exec (task 1): the migration entry was put at mm1 "
 	  "0x3f000 at step 9 (try_to_unmap_one), vma_adjust moved vma0's vm_start and kept its "
-	  "vm_pgoff at step 10, the walk peeked at vma0 at step 13 at 0x37000, where vma_address() "
-	  "now put the page" },
+	  "vm_pgoff at step 10, the walk visited vma0 at step 13 at 0x37000, where vma_address() "
+	  "now put the page, and found no pte table there" },
 };
 
-#define FOR_EACH(cases) for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 
 static void moves_back_and_down_name_the_mover(void)
 {
@@ -171,7 +221,27 @@ static void unlink_first_names_the_munmap(void)
 {
 	FOR_EACH(unlink_first) check_cause(&unlink_first[i]);
 }
-static void peeks_name_what_they_fell_into(void) { FOR_EACH(peeks) check_cause(&peeks[i]); }
+static void peeks_name_what_they_fell_into(void)
+{
+	char line[512];
+
+	FOR_EACH(peeks) check_cause(&peeks[i]);
+	/* Its one other walk, the migration's try_to_unmap, in the singular. */
+	struct run_result res;
+	struct strbuf report = { 0 };
+	CHECK(rmap_run(peeks[0].bytes, peeks[0].size, protocol_find(peeks[0].protocol), 0, &res,
+		       &report));
+	CHECK(strstr(sb_str(&report), "\nanother walk of page 0:\n  try_to_unmap by task 5") != NULL);
+	sb_free(&report);
+	/* The timeline's lock legend: list-3.2's walks take the anon_vma mutex
+	 * (before 3.8), linux-3.14's the rwsem. */
+	report_line(peeks[0].protocol, peeks[0].bytes, peeks[0].size, 6, line, sizeof(line));
+	CHECK_STR(line, "  locks held after each step: AVn anon_vma n's mutex, mmap_semN mmN's, "
+		  "PTL(mm addr) a pmd's");
+	report_line(peeks[2].protocol, peeks[2].bytes, peeks[2].size, 6, line, sizeof(line));
+	CHECK_STR(line, "  locks held after each step: AVn anon_vma n's rwsem, mmap_semN mmN's, "
+		  "PTL(mm addr) a pmd's");
+}
 
 /* A structural violation names no walk: the line says what it cannot know. */
 static void structural_says_sides_unknown(void)
@@ -216,10 +286,54 @@ static void locks_named_by_object(void)
 	world_free(w);
 }
 
+/* The timeline of a log of n steps, each task 1's: its header line and
+ * its last line. */
+static void timeline_of(int n, char *header, char *last, size_t size)
+{
+	struct world *w = tw_new("linux-3.15");
+	struct run_log *log = runlog_new();
+	struct oracle o = { .w = w, .log = log };
+	struct cause c = { .task = 1, .walk = -1, .tlb_mm = -1 };
+	struct strbuf out = { 0 };
+
+	sb_printf(&log->text, "mm0 0");
+	log->lines = calloc((size_t)n, sizeof(*log->lines));
+	CHECK(log->lines != NULL);
+	for (int i = 0; i < n; i++)
+		log->lines[log->nr_lines++] = (struct log_line){
+			.step = (unsigned long)i + 1, .task = 1, .kind = LINE_WORK, .op = "fault",
+			.name = "handle_mm_fault",
+		};
+	report_timeline(&o, &c, &out);
+	const char *s = sb_str(&out), *end = s + strlen(s) - 1;
+	while (end > s && end[-1] != '\n')
+		end--;
+	snprintf(header, size, "%.*s", (int)strcspn(s + 1, ";:"), s + 1);
+	snprintf(last, size, "%.*s", (int)strcspn(end, "\n"), end);
+	sb_free(&out);
+	runlog_free(log);
+	world_free(w);
+}
+
+/* The timeline's counts read as words: one step, one row left out. */
+static void check_timeline_counts(void)
+{
+	char header[128], last[128];
+
+	timeline_of(1, header, last, sizeof(header));
+	CHECK_STR(header, "timeline, step 1");
+	timeline_of(257, header, last, sizeof(header));
+	CHECK_STR(header, "timeline, steps 1-257");
+	CHECK_STR(last, "  ... 1 row more: the interleaving below has every step");
+	timeline_of(258, header, last, sizeof(header));
+	CHECK_STR(last, "  ... 2 rows more: the interleaving below has every step");
+}
+
 /* One number per step: in the interleaving and the timeline, a step's
  * calls and returns and a task's waits carry none. */
 static void every_step_numbered_once(void)
 {
+	check_timeline_counts();
 	struct run_result res;
 	struct strbuf report = { 0 };
 	CHECK(rmap_run(mail.bytes, mail.size, protocol_find(mail.protocol), 0, &res, &report));
