@@ -127,6 +127,10 @@ rc=0
 "${tool[@]}" "$tmp/cut" --limit 0 --rmapfuzz "$b" >/dev/null 2>"$tmp/cut.err" || rc=$?
 expect_rc "a merge failed: --limit 0 fails" 1 "$rc"
 contains "a merge failed: said" "$tmp/cut.err" "the merge failed (exit 2)"
+rc=0
+"${tool[@]}" "$tmp/cut" --rmapfuzz "$b" >/dev/null 2>"$tmp/cut.err" || rc=$?
+expect_rc "a merge failed: a run fails" 1 "$rc"
+contains "a merge failed: a run, said" "$tmp/cut.err" "the merge failed (exit 2)"
 # A kept file that is no whole result (cut short, empty, a search
 # stopped) is refused by name before anything runs or prints: taken as
 # kept, its shard would never be searched.
@@ -248,6 +252,12 @@ for c in "-p linux-3.15 --max-ops 3 --max-conc 2 --max-pmds 2 --max-mms 1:its pr
 	done
 	absent "a kept shard of another search: nothing run" "$tmp/foreign/shard-1-of-3.json"
 done
+# --new on a DIR holding another search's shard: refused before the
+# campaign is written.
+rm "$tmp/foreign/campaign"
+refused "--new on a DIR with another search's shard" "foreign/shard-0-of-3.json: another search's shard (its protocol(s) linux-3.15 linux-3.14, the campaign's linux-3.15)" \
+	"$tmp/foreign" --new --shards 3 --rmapfuzz "$b" -- -p linux-3.15 --max-ops 3 --max-conc 2 --max-pmds 2 --max-mms 1
+absent "--new on a DIR with another search's shard: no campaign written" "$tmp/foreign/campaign"
 printf 'shards 3\nexplore %s\n' "${small[*]}" >"$tmp/foreign/campaign"
 cp "$d/shard-0-of-3.json" "$tmp/foreign/shard-1-of-3.json"
 refused "a kept shard of another number" "foreign/shard-1-of-3.json: not shard 1/3 (its bound: " "$tmp/foreign" --limit 0 --rmapfuzz "$b"

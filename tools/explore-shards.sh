@@ -338,40 +338,6 @@ refused_options() { # dry_out's errors, on stderr
 	printf '%s\n' "$dry_out" | grep -v "^Try 'rmapfuzz explore --help'" >&2 || true
 }
 
-if [ "$new" = 1 ]; then
-	# Every refusal comes before the campaign is written. The options
-	# are checked by the rmapfuzz that will run them: a refused one
-	# writes nothing (found only when a shard ran, it would remove the
-	# campaign again).
-	[ "$table" = 0 ] || rf_usage_error "--table shows the shards kept, and --new starts a search: none yet"
-	check_split "" "$dir" "$shards"
-	resolve_bin
-	if ! dry_run "${explore_args[@]}"; then
-		refused_options
-		rf_usage_error "rmapfuzz explore refused the explore options (above): no campaign written"
-	fi
-	mkdir -p "$dir"
-	{
-		echo "# One rmapfuzz explore search kept as shards: ./build.sh explore-shards DIR goes on with it."
-		echo "shards $shards"
-		echo "explore ${explore_args[*]}"
-	} >"$dir/.campaign.tmp"
-	mv "$dir/.campaign.tmp" "$dir/campaign"
-	echo "$rf_name: $(dir_name 0)/campaign written: $shards shards of rmapfuzz explore ${explore_args[*]}" >&2
-fi
-# Each DIR's search, read once at the start: its shards (shards_of) and its
-# explore options (args_of: the campaign file splits them at blanks, and
-# so does start_shard).
-shards_of=() args_of=() line_of=()
-for k in "${!dirs[@]}"; do
-	d=${dirs[k]}
-	read_campaign "$d/campaign"
-	shards_of[k]=$shards args_of[k]="${explore_args[*]}"
-	line_of[k]=$explore_line
-	where=""
-	[ ${#dirs[@]} = 1 ] || where="$d: "
-	check_split "$where" "$d" "$shards"
-done
 kept() { # K: DIR K's shards kept, one a line
 	local d=${dirs[$1]} n=${shards_of[$1]} i
 	for ((i = 0; i < n; i++)); do [ ! -e "$d/shard-$i-of-$n.json" ] || echo "$i"; done
@@ -426,24 +392,67 @@ check_kept() { # K [PROTOCOLS BOUND]
 	printf '%s\n' "$bad" | while IFS= read -r line; do rf_err "$line"; done
 	campaign_error "$(dir_name "$1"): kept shard file(s) refused (above), nothing run"
 }
+# check_search K: DIR K's explore options (args_of) checked by --dry-run
+# (false if refused: dry_out says why), then its kept shards (check_kept)
+# against the protocols and bound it says.
+check_search() {
+	local args line protocols="" bound=""
+	read -r -a args <<<"${args_of[$1]}"
+	dry_run "${args[@]}" || return 1
+	while IFS= read -r line; do
+		[[ ! $line =~ ^[0-9]+\ protocol\(s\):\ (.*)$ ]] || protocols=${BASH_REMATCH[1]}
+		[[ ! $line =~ ^bound:\ (.*)$ ]] || bound=${BASH_REMATCH[1]}
+	done <<<"$dry_out"
+	[ -n "$protocols" ] && [ -n "$bound" ] || protocols="" bound=""
+	check_kept "$1" "$protocols" "$bound"
+}
+
+if [ "$new" = 1 ]; then
+	# Every refusal comes before the campaign is written. The options
+	# are checked by the rmapfuzz that will run them: a refused one
+	# writes nothing (found only when a shard ran, it would remove the
+	# campaign again).
+	[ "$table" = 0 ] || rf_usage_error "--table shows the shards kept, and --new starts a search: none yet"
+	check_split "" "$dir" "$shards"
+	resolve_bin
+	# (DIR may hold shard files already, copied from another machine.)
+	shards_of=("$shards") args_of=("${explore_args[*]}")
+	if ! check_search 0; then
+		refused_options
+		rf_usage_error "rmapfuzz explore refused the explore options (above): no campaign written"
+	fi
+	mkdir -p "$dir"
+	{
+		echo "# One rmapfuzz explore search kept as shards: ./build.sh explore-shards DIR goes on with it."
+		echo "shards $shards"
+		echo "explore ${explore_args[*]}"
+	} >"$dir/.campaign.tmp"
+	mv "$dir/.campaign.tmp" "$dir/campaign"
+	echo "$rf_name: $(dir_name 0)/campaign written: $shards shards of rmapfuzz explore ${explore_args[*]}" >&2
+fi
+# Each DIR's search, read once at the start: its shards (shards_of) and its
+# explore options (args_of: the campaign file splits them at blanks, and
+# so does start_shard).
+shards_of=() args_of=() line_of=()
+for k in "${!dirs[@]}"; do
+	d=${dirs[k]}
+	read_campaign "$d/campaign"
+	shards_of[k]=$shards args_of[k]="${explore_args[*]}"
+	line_of[k]=$explore_line
+	where=""
+	[ ${#dirs[@]} = 1 ] || where="$d: "
+	check_split "$where" "$d" "$shards"
+done
 # Before anything runs (a shard, a merge, a table): every DIR's campaign
 # options checked by the rmapfuzz that runs them (a bad one in a queue
 # would stop it hours in), and its kept shards by what they search.
 [ "$new" = 1 ] || resolve_bin
 [ -n "$bin" ] || rf_err "note: no rmapfuzz at hand (build/nosan's, or --rmapfuzz): the explore options and the kept shards' search are not checked"
 for k in "${!dirs[@]}"; do
-	read -r -a explore_args <<<"${args_of[k]}"
-	if ! dry_run "${explore_args[@]}"; then
+	if ! check_search "$k"; then
 		refused_options
 		campaign_error "${dirs[k]}/campaign:${line_of[k]}: rmapfuzz explore refused its explore options (above)"
 	fi
-	protocols="" bound=""
-	while IFS= read -r line; do
-		[[ ! $line =~ ^[0-9]+\ protocol\(s\):\ (.*)$ ]] || protocols=${BASH_REMATCH[1]}
-		[[ ! $line =~ ^bound:\ (.*)$ ]] || bound=${BASH_REMATCH[1]}
-	done <<<"$dry_out"
-	[ -n "$protocols" ] && [ -n "$bound" ] || protocols="" bound=""
-	check_kept "$k" "$protocols" "$bound"
 done
 # In a queue each progress line names its DIR: its last component, or the
 # path as given when two DIRs share one. One DIR's lines name none (as
