@@ -416,10 +416,13 @@ explore)
 	RMAPFUZZ_PROGRESS=1 exec "$rf_nosan/rmapfuzz" explore --all "${explore_jobs[@]}" "$@"
 	;;
 explore-shards)
-	# The tool builds build/nosan itself (or runs --rmapfuzz's).
+	# The tool builds build/nosan itself (or runs --rmapfuzz's); its check
+	# of the command line says "build" when it will: the toolchain is
+	# needed then only (not with --rmapfuzz, --table, or --limit 0 and
+	# build/nosan's there).
 	if ! rf_is_help_or_version "$@"; then
-		RMAPFUZZ_CMD="./build.sh explore-shards" RMAPFUZZ_PARSE_ONLY=1 "$here/tools/explore-shards.sh" "$@" || exit $?
-		ensure_deps
+		need=$(RMAPFUZZ_CMD="./build.sh explore-shards" RMAPFUZZ_PARSE_ONLY=1 "$here/tools/explore-shards.sh" "$@") || exit $?
+		[ "$need" != build ] || ensure_deps
 	fi
 	RMAPFUZZ_CMD="./build.sh explore-shards" exec "$here/tools/explore-shards.sh" "$@"
 	;;

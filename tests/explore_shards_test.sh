@@ -113,14 +113,44 @@ contains "a bad batch size: the default used" "$tmp/batch0.out" "| linux-3.15 | 
 mkdir "$tmp/tmpdir"
 TMPDIR=$tmp/tmpdir merged 1 >/dev/null
 check "batches: no temporary file left" [ -z "$(ls -A "$tmp/tmpdir")" ]
-# A batch that fails is named, and the run does not fail for it.
+# A batch that fails is named, and the merge's failure is the run's
+# (exit 1). (A file whole but for its "max_ops" line: the merge refuses
+# it, explore-shards' own check of the files does not look there.)
 cp -r "$d" "$tmp/cut"
-head -c 100 "$d/shard-2-of-3.json" >"$tmp/cut/shard-2-of-3.json"
+sed '/"max_ops"/d' "$d/shard-2-of-3.json" >"$tmp/cut/shard-2-of-3.json"
 rc=0
 EXPLORE_SHARDS_MERGE_BATCH=2 "${tool[@]}" "$tmp/cut" --limit 0 --rmapfuzz "$b" >/dev/null 2>"$tmp/cut.err" || rc=$?
-expect_rc "a batch's merge failed: --limit 0 still 0" 0 "$rc"
+expect_rc "a batch's merge failed: --limit 0 fails" 1 "$rc"
 contains "a batch's merge failed: named" "$tmp/cut.err" "the merge of the batch shard-2-of-3.json to shard-2-of-3.json failed"
-contains "a batch's merge failed: why" "$tmp/cut.err" "shard-2-of-3.json: no \"max_ops\""
+contains "a batch's merge failed: why" "$tmp/cut.err" 'shard-2-of-3.json: a result before the bound and the "max_ops"'
+rc=0
+"${tool[@]}" "$tmp/cut" --limit 0 --rmapfuzz "$b" >/dev/null 2>"$tmp/cut.err" || rc=$?
+expect_rc "a merge failed: --limit 0 fails" 1 "$rc"
+contains "a merge failed: said" "$tmp/cut.err" "the merge failed (exit 2)"
+rc=0
+"${tool[@]}" "$tmp/cut" --rmapfuzz "$b" >/dev/null 2>"$tmp/cut.err" || rc=$?
+expect_rc "a merge failed: a run fails" 1 "$rc"
+contains "a merge failed: a run, said" "$tmp/cut.err" "the merge failed (exit 2)"
+# A kept file that is no whole result (cut short, empty, a search
+# stopped) is refused by name before anything runs or prints: taken as
+# kept, its shard would never be searched.
+for how in cut empty stopped; do
+	case $how in
+	cut) head -c 100 "$d/shard-2-of-3.json" ;;
+	empty) ;;
+	stopped) sed 's/"end": "complete"/"end": "interrupted"/' "$d/shard-2-of-3.json" ;;
+	esac >"$tmp/cut/shard-2-of-3.json"
+	for mode in "--limit 0" --table ""; do
+		rc=0
+		# shellcheck disable=SC2086 # $mode: no option, one or two words
+		"${tool[@]}" "$tmp/cut" $mode --rmapfuzz "$b" >"$tmp/cut.out" 2>"$tmp/cut.err" || rc=$?
+		expect_rc "a $how shard file, ${mode:-a run}: refused" 2 "$rc"
+		contains "a $how shard file, ${mode:-a run}: named" "$tmp/cut.err" \
+			"cut/shard-2-of-3.json: $([ $how = empty ] && echo "empty, not a result" || echo "not a whole result")"
+		contains "a $how shard file, ${mode:-a run}: move it away" "$tmp/cut.err" "move it away"
+		empty "a $how shard file, ${mode:-a run}: nothing printed" "$tmp/cut.out"
+	done
+done
 
 # A shard gone: --limit 0 only merges (a claim of 2 of 3 shards), then it
 # alone runs again.
@@ -134,13 +164,13 @@ contains "a shard gone: run again" "$tmp/one.err" "explore-shards: shard 1/3 sta
 # The same result as before, but for the time it took.
 results() { grep '"protocol"' "$1" | sed -E 's/"seconds": [0-9.]+//'; }
 same "a shard gone: the same result as before" "$(results "$tmp/shard1.json")" "$(results "$d/shard-1-of-3.json")"
-"${tool[@]}" "$d" --table >"$tmp/table.out"
+"${tool[@]}" "$d" --table --rmapfuzz "$b" >"$tmp/table.out"
 contains "--table: a row per shard and protocol" "$tmp/table.out" "| 1 | linux-3.14 | violated | "
 same "--table: 6 rows" 8 "$(wc -l <"$tmp/table.out")"
 # A DIR whose name has a backslash (awk -v would read it as an escape).
 mkdir "$tmp/back\\tslash"
 cp "$d/campaign" "$d"/shard-*.json "$tmp/back\\tslash/"
-"${tool[@]}" "$tmp/back\\tslash" --table >"$tmp/table-bs.out" 2>"$tmp/table-bs.err"
+"${tool[@]}" "$tmp/back\\tslash" --table --rmapfuzz "$b" >"$tmp/table-bs.out" 2>"$tmp/table-bs.err"
 same "--table: a DIR with a backslash" "$(cat "$tmp/table.out")" "$(cat "$tmp/table-bs.out")"
 empty "--table: a DIR with a backslash, no error" "$tmp/table-bs.err"
 # Each row's figures are its shard's result's, with thousands' commas,
@@ -174,7 +204,7 @@ refused "--new with --jo, --jobs abbreviated" "'--jo=2' (--jobs) is this tool's 
 refused "--new with --dry-run" "'--dry-run' is this tool's to set" "$tmp/n2" --new --shards 2 -- -p linux-3.15 --dry-run
 refused "--new with --dry, --dry-run abbreviated" "'--dry' (--dry-run) is this tool's to set" "$tmp/n2" --new --shards 2 -- -p linux-3.15 --dry
 # Refusals of --new come before the campaign is written, and before any
-# rmapfuzz is needed (here one that is not there: exit 1 if it were).
+# rmapfuzz is needed (here one that is not there, which is refused too).
 mkdir "$tmp/n6"
 touch "$tmp/n6/shard-0-of-3.json"
 refused "--new --part with no shard of it" "--part 5/10: no shard of the campaign's 2 is in part 5" "$tmp/n6" --new --shards 2 --part 5/10 --rmapfuzz "$tmp/no-rmapfuzz" -- -p linux-3.15
@@ -200,6 +230,62 @@ refused "a campaign without explore" "no 'explore OPTIONS...' line" "$tmp/bad"
 printf 'shards 2\nexplore -p linux-3.15\n' >"$tmp/bad/campaign"
 touch "$tmp/bad/shard-0-of-3.json"
 refused "a shard of another split" "shard-0-of-3.json: a shard of another split than the campaign's 2" "$tmp/bad"
+# A kept file of another search (another campaign's protocols, bound,
+# menu or invariants, or another shard than its name says) is refused by
+# name before anything runs or prints: merged as this search's, it would
+# make a claim of it, and its shard would never be searched.
+mkdir -p "$tmp/foreign"
+other=(-p linux-3.15 -p linux-3.14 --max-ops 3 --max-conc 2 --max-mms 1)
+for c in "-p linux-3.15 --max-ops 3 --max-conc 2 --max-pmds 2 --max-mms 1:its protocol(s) linux-3.15 linux-3.14, the campaign's linux-3.15)" \
+	"${other[*]} --max-pmds 3:its bound 3 operations (set-up alone, then 2..2 concurrent, one a walk), 2 pmds" \
+	"${small[*]} --ops fork,munmap:; the campaign's 3 operations (set-up alone, then 2..2 concurrent, one a walk), 2 pmds, 1 mms; menu fork, munmap;" \
+	"${small[*]} --invariants walk,lifetime:; the campaign's 3 operations (set-up alone, then 2..2 concurrent, one a walk), 2 pmds, 1 mms; menu fork, munmap, mremap; preemptions unbounded; invariants walk,lifetime;"; do
+	printf 'shards 3\nexplore %s\n' "${c%%:*}" >"$tmp/foreign/campaign"
+	cp "$d/shard-0-of-3.json" "$tmp/foreign/"
+	for mode in "" "--limit 0" --table; do
+		# shellcheck disable=SC2086 # $mode: no option, one or two words
+		refused "a kept shard of another search (explore ${c%%:*}), ${mode:-a run}" \
+			"foreign/shard-0-of-3.json: another search's shard (its " "$tmp/foreign" $mode --rmapfuzz "$b"
+		contains "a kept shard of another search (explore ${c%%:*}), ${mode:-a run}: why" "$tmp/r.err" "${c#*:}"
+		contains "a kept shard of another search, ${mode:-a run}: move it away" "$tmp/r.err" "): move it away"
+		empty "a kept shard of another search, ${mode:-a run}: nothing printed" "$tmp/r.out"
+	done
+	absent "a kept shard of another search: nothing run" "$tmp/foreign/shard-1-of-3.json"
+done
+# --new on a DIR holding another search's shard: refused before the
+# campaign is written.
+rm "$tmp/foreign/campaign"
+refused "--new on a DIR with another search's shard" "foreign/shard-0-of-3.json: another search's shard (its protocol(s) linux-3.15 linux-3.14, the campaign's linux-3.15)" \
+	"$tmp/foreign" --new --shards 3 --rmapfuzz "$b" -- -p linux-3.15 --max-ops 3 --max-conc 2 --max-pmds 2 --max-mms 1
+absent "--new on a DIR with another search's shard: no campaign written" "$tmp/foreign/campaign"
+printf 'shards 3\nexplore %s\n' "${small[*]}" >"$tmp/foreign/campaign"
+cp "$d/shard-0-of-3.json" "$tmp/foreign/shard-1-of-3.json"
+refused "a kept shard of another number" "foreign/shard-1-of-3.json: not shard 1/3 (its bound: " "$tmp/foreign" --limit 0 --rmapfuzz "$b"
+rm "$tmp/foreign/shard-1-of-3.json"
+# The files of the search are taken, the campaign file's lines may end in
+# CRLF, and a file no shard is named (shard-00-of-3.json) is said.
+printf 'shards 3\r\nexplore %s\r\n' "${small[*]}" >"$tmp/foreign/campaign"
+cp "$d/shard-1-of-3.json" "$tmp/foreign/shard-01-of-3.json"
+rc=0
+"${tool[@]}" "$tmp/foreign" --limit 0 --rmapfuzz "$b" >"$tmp/crlf.out" 2>"$tmp/crlf.err" || rc=$?
+expect_rc "a campaign of CRLF lines" 0 "$rc"
+contains "a campaign of CRLF lines: its merge" "$tmp/crlf.out" "| linux-3.15 | clean in 1 of 3 shards (0), not the whole bound |"
+contains "a file no shard is named: said" "$tmp/crlf.err" "warning: $tmp/foreign/shard-01-of-3.json: no shard of the campaign's 3 is named so"
+refused "a file as DIR" "foreign/campaign: not a directory" "$tmp/foreign/campaign"
+# Every DIR's campaign options are checked before anything runs (a bad
+# one queued would stop the queue hours in), named with its line.
+mkdir -p "$tmp/q3/first" "$tmp/q3/second"
+printf 'shards 2\nexplore %s\n' "${small[*]}" >"$tmp/q3/first/campaign"
+printf '# queued\nshards 2\nexplore -p no-such-protocol\n' >"$tmp/q3/second/campaign"
+for mode in "" "--limit 0" --table; do
+	# shellcheck disable=SC2086 # $mode: no option, one or two words
+	refused "a queue's second campaign refused by explore, ${mode:-a run}" \
+		"q3/second/campaign:3: rmapfuzz explore refused its explore options (above)" "$tmp/q3/first" "$tmp/q3/second" $mode --rmapfuzz "$b"
+	contains "a queue's second campaign refused by explore, ${mode:-a run}: explore's error" "$tmp/r.err" "unknown protocol 'no-such-protocol'"
+	lacks "a queue's second campaign refused by explore, ${mode:-a run}: nothing started" "$tmp/r.err" "started"
+	empty "a queue's second campaign refused by explore, ${mode:-a run}: nothing printed" "$tmp/r.out"
+done
+absent "a queue's second campaign refused by explore: nothing of the first run" "$tmp/q3/first/shard-0-of-2.json"
 # Options rmapfuzz explore refuses (rmapfuzz explore --dry-run): refused
 # before anything is written, run or not (--limit 0).
 for lim in "" "--limit 0"; do
@@ -214,7 +300,7 @@ done
 # An rmapfuzz that is not there: said, before anything is written.
 rc=0
 "${tool[@]}" "$tmp/n3" --new --shards 2 --rmapfuzz "$tmp/no-rmapfuzz" -- -p linux-3.15 >"$tmp/n3.out" 2>"$tmp/n3.err" || rc=$?
-expect_rc "--new with no such --rmapfuzz" 1 "$rc"
+expect_rc "--new with no such --rmapfuzz" 2 "$rc"
 contains "--new with no such --rmapfuzz: said" "$tmp/n3.err" "no-rmapfuzz: not an executable"
 absent "--new with no such --rmapfuzz: no DIR made" "$tmp/n3"
 # An rmapfuzz from before --dry-run (its help without it): the first shard
@@ -565,7 +651,13 @@ refused "a DIR twice, under another name" "the same directory as $q/second" "$q/
 # the second's first run for minutes.)
 mkdir -p "$tmp/stopq/first" "$tmp/stopq/second"
 printf 'shards 2\nexplore -p linux-3.15\n' >"$tmp/stopq/first/campaign"
-touch "$tmp/stopq/first/shard-0-of-2.json"
+# (Shard 0 kept: a file that is a whole result of the campaign's search,
+# as explore-shards checks it.)
+{
+	echo "{"
+	"$b" explore -p linux-3.15 --dry-run | sed -n 's|^bound: \(.*\)|  "bound": "\1; shard 0/2",|p'
+	printf '  "results": [\n    {"protocol": "linux-3.15", "end": "complete"}\n  ]\n}\n'
+} >"$tmp/stopq/first/shard-0-of-2.json"
 printf 'shards 100\nexplore -p linux-3.15\n' >"$tmp/stopq/second/campaign"
 "${tool[@]}" "$tmp/stopq/first" "$tmp/stopq/second" --jobs 2 --rmapfuzz "$b" >"$tmp/stopq.out" 2>"$tmp/stopq.err" &
 pid=$!
@@ -611,6 +703,27 @@ rc=0
 expect_rc "a --version that fails: the shards run" 0 "$rc"
 contains "a --version that fails: said" "$tmp/nov.err" "by an rmapfuzz whose --version failed"
 check "a --version that fails: the shard kept" [ -s "$tmp/nov/shard-0-of-1.json" ]
+
+# ./build.sh explore-shards builds, and first checks (as root: installs)
+# the toolchain, only when the tool will build: not with --rmapfuzz, nor
+# for --table, nor for --limit 0 with build/nosan's rmapfuzz there. (A
+# checkout without sources, its toolchain stubs that leave a mark.)
+copy_checkout "$tmp/co"
+mkdir -p "$tmp/co/build/nosan" "$tmp/stubs"
+cp "$b" "$tmp/co/build/nosan/rmapfuzz"
+for t in clang cmake ninja apt-get; do
+	printf '#!/bin/sh\necho "%s $*" >>"%s"\nexit 1\n' "$t" "$tmp/stubs.log" >"$tmp/stubs/$t"
+	chmod +x "$tmp/stubs/$t"
+done
+for c in --table "--limit 0" "--rmapfuzz $b"; do
+	rc=0
+	# shellcheck disable=SC2086 # $c: one option or two words
+	PATH=$tmp/stubs:$PATH RMAPFUZZ_BUILD_DIR=$tmp/co/build "$tmp/co/build.sh" explore-shards "$d" $c \
+		>"$tmp/nobuild.out" 2>"$tmp/nobuild.err" || rc=$?
+	expect_rc "./build.sh explore-shards ${c%% *}: no build" 0 "$rc"
+	absent "./build.sh explore-shards ${c%% *}: no toolchain run" "$tmp/stubs.log"
+	rm -f "$tmp/stubs.log"
+done
 
 "${tool[@]}" --help >"$tmp/h.out"
 contains "--help" "$tmp/h.out" "usage: tools/explore-shards.sh DIR"

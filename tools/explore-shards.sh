@@ -18,9 +18,10 @@
 # Each shard I is `rmapfuzz explore OPTIONS --shard I/N --json`, written to
 # DIR/.shard-I-of-N.json.tmp and renamed to DIR/shard-I-of-N.json when it
 # ends with every level searched: a stopped shard leaves nothing behind, a
-# kept one is never written again. The rmapfuzz run is a copy taken at the
-# start (build/nosan's, built first; or --rmapfuzz's), so a rebuild while the
-# shards run changes none of them.
+# kept one is never written again (so each kept file is checked first: a
+# whole result of the campaign's search). The rmapfuzz run is a copy taken
+# at the start (build/nosan's, built first; or --rmapfuzz's), so a rebuild
+# while the shards run changes none of them.
 set -euo pipefail
 # The whole script is one brace group, read to its end before it runs: a
 # run takes hours, and an edit of this file meanwhile (a git pull) would
@@ -56,6 +57,13 @@ nothing runs), and a shard that fails starts no other, of any DIR.
 Progress lines name their DIR (its last component, or its path when two
 share one), and the estimate of a DIR's time left comes with the queue's.
 A DIR given twice is refused; --new starts one DIR, alone.
+
+Before anything runs (a shard, a merge, a table), every DIR's explore
+options are checked (rmapfuzz explore --dry-run; a bad one is named with
+its campaign line) and so is every shard file it keeps: a whole result
+(not empty, cut short or stopped) of the campaign's protocols and bound,
+and the shard its name says. One that is not is named, exit 2: move it
+away, and a run searches its shard again.
 
   --new --shards N     start DIR (made if missing; one without a campaign
                        file): the explore options after "--" and N go into
@@ -104,11 +112,11 @@ process group, a --rmapfuzz wrapper's child too) and throws their partial
 results away; the kept ones stay. A second one kills them without waiting.
 Ctrl-Z (SIGTSTP) suspends the run and its running shards; fg (or SIGCONT)
 goes on with both.
-Exit 0 when every shard run ended with its result kept; 1 when one failed
-(with --new, a campaign whose options an rmapfuzz from before --dry-run
-refuses is removed); 2 on a bad command line or campaign file; 130 or 143
-after a signal (141 when a queue's stdout is a pipe whose reader has
-gone).
+Exit 0 when every shard run ended with its result kept, and every merge
+printed; 1 when one failed (with --new, a campaign whose options an
+rmapfuzz from before --dry-run refuses is removed) or a merge did; 2 on a
+bad command line, campaign file or kept shard file; 130 or 143 after a
+signal (141 when a queue's stdout is a pipe whose reader has gone).
 EOF
 }
 
@@ -193,6 +201,7 @@ else
 	[ -z "$shards" ] || rf_usage_error "--shards goes with --new (DIR/campaign says it)"
 	[ ${#explore_args[@]} -eq 0 ] || rf_usage_error "explore options go with --new (DIR/campaign says them)"
 	for d in "${dirs[@]}"; do
+		[ -d "$d" ] || [ ! -e "$d" ] || rf_usage_error "$d: not a directory"
 		[ -d "$d" ] || rf_usage_error "$d: no such directory (--new starts one)"
 		if ! [ -f "$d/campaign" ] || ! [ -r "$d/campaign" ]; then
 			rf_usage_error "$d/campaign: missing, or no file (--new starts a search)"
@@ -217,18 +226,31 @@ done
 if ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 1))); then
 	rf_fail "needs bash 5.1 or later (wait -n -p); this is $BASH_VERSION"
 fi
-[ "${RMAPFUZZ_PARSE_ONLY:-}" = 1 ] && exit 0
+# needs_build: whether rmapfuzz is built first: not with --rmapfuzz, nor
+# for --table (it runs nothing), nor for --limit 0 but --new's when
+# build/nosan's is there.
+needs_build() {
+	[ -z "$bin" ] && [ "$table" = 0 ] &&
+		{ [ "$limit" != 0 ] || [ "$new" = 1 ] || ! [ -x "$rf_nosan/rmapfuzz" ]; }
+}
+# (build.sh reads "build" on stdout: it installs the toolchain only then.)
+if [ "${RMAPFUZZ_PARSE_ONLY:-}" = 1 ]; then
+	! needs_build || echo build
+	exit 0
+fi
 
 # The campaign file: "shards N", "explore OPTIONS..."; a bad line is
 # named, exit 2.
 campaign_error() { rf_err "$@"; exit 2; }
 read_campaign() { # FILE
 	local file=$1 n=0 line key rest
-	shards="" explore_args=()
+	shards="" explore_args=() explore_line=""
 	local seen_explore=0
 	while IFS= read -r line || [ -n "$line" ]; do
 		n=$((n + 1))
 		line=${line%%#*}
+		# (A file of CRLF lines: the carriage returns are blanks.)
+		line=${line//$'\r'/ }
 		read -r key rest <<<"$line" || true
 		case $key in
 		"") ;;
@@ -240,7 +262,7 @@ read_campaign() { # FILE
 			shards=$((10#$rest)) ;;
 		explore)
 			[ "$seen_explore" = 0 ] || campaign_error "$file:$n: 'explore' twice"
-			seen_explore=1
+			seen_explore=1 explore_line=$n
 			read -r -a explore_args <<<"$rest"
 			[ ${#explore_args[@]} -gt 0 ] || campaign_error "$file:$n: 'explore' wants rmapfuzz explore's options"
 			local why
@@ -252,15 +274,19 @@ read_campaign() { # FILE
 	[ "$seen_explore" = 1 ] || campaign_error "$file: no 'explore OPTIONS...' line"
 }
 
-# resolve_bin: bin, the rmapfuzz that runs the shards (and merges).
+# resolve_bin: bin, the rmapfuzz that runs the shards (and merges, and
+# checks the campaigns); none for --table without build/nosan's.
 resolve_bin() {
-	[ -z "$bin" ] || { [ -x "$bin" ] || rf_fail "$bin: not an executable"; return 0; }
-	if [ "$limit" = 0 ] && [ "$new" = 0 ] && [ -x "$rf_nosan/rmapfuzz" ]; then
+	if [ -n "$bin" ]; then
+		[ -x "$bin" ] || rf_usage_error "--rmapfuzz $bin: not an executable"
+		return 0
+	fi
+	if ! needs_build; then
 		# Only where it stands: no build (an existing rmapfuzz, or one
 		# built once), no lock (a run may hold it: this is what it
 		# would print). --new builds: its options are checked by the
 		# rmapfuzz of this tree, the one a run would build.
-		bin=$rf_nosan/rmapfuzz
+		[ ! -x "$rf_nosan/rmapfuzz" ] || bin=$rf_nosan/rmapfuzz
 		return 0
 	fi
 	echo "$rf_name: building rmapfuzz without sanitizers into $(rf_rel "$rf_nosan") (log: $(rf_rel "$rf_nosan/build.log"))" >&2
@@ -277,10 +303,108 @@ check_split() {
 	for f in "$2"/shard-*-of-*.json; do
 		[ -e "$f" ] || continue
 		case ${f##*/} in
-		shard-*-of-"$3".json) ;;
+		shard-*-of-"$3".json)
+			# (shard-00-of-N.json, or one past N: no shard's, never read.)
+			if ! [[ ${f##*/} =~ ^shard-(0|[1-9][0-9]{0,6})-of- ]] || ((BASH_REMATCH[1] >= $3)); then
+				rf_err "warning: $f: no shard of the campaign's $3 is named so (shard-I-of-$3.json, I from 0 to $(($3 - 1))): not read"
+			fi ;;
 		*) campaign_error "$f: a shard of another split than the campaign's $3 (move it away)" ;;
 		esac
 	done
+}
+
+# dry_run ARGS...: rmapfuzz explore ARGS --dry-run by bin, its output
+# and errors in dry_out; false if it refuses them. None (dry_out empty)
+# without a bin, or by an rmapfuzz from before --dry-run (said once: the
+# first shard checks them).
+can_dry_run=""
+dry_run() {
+	dry_out=""
+	[ -n "$bin" ] || return 0
+	if [ -z "$can_dry_run" ]; then
+		# (The help read whole: grep -q would end the pipe early, and
+		# pipefail take rmapfuzz's SIGPIPE for an answer.)
+		local help
+		help=$("$bin" explore --help 2>/dev/null) || true
+		can_dry_run=no
+		[[ $help != *--dry-run* ]] || can_dry_run=yes
+		[ "$can_dry_run" = yes ] ||
+			rf_err "note: $(rf_rel "$bin") has no explore --dry-run: the explore options are not checked until a shard runs, nor the kept shards' search"
+	fi
+	[ "$can_dry_run" = yes ] || return 0
+	dry_out=$("$bin" explore "$@" --dry-run 2>&1)
+}
+refused_options() { # dry_out's errors, on stderr
+	printf '%s\n' "$dry_out" | grep -v "^Try 'rmapfuzz explore --help'" >&2 || true
+}
+
+kept() { # K: DIR K's shards kept, one a line
+	local d=${dirs[$1]} n=${shards_of[$1]} i
+	for ((i = 0; i < n; i++)); do [ ! -e "$d/shard-$i-of-$n.json" ] || echo "$i"; done
+}
+# check_kept K: DIR K's kept shards are whole results (a cut or empty file
+# would be taken as searched, and never searched again) and, given
+# PROTOCOLS and BOUND (what the campaign's options search), of its search
+# (another campaign's file would be merged as this one's): else each is
+# named, exit 2. One awk reads every file, as print_table does.
+check_kept() { # K [PROTOCOLS BOUND]
+	local bad
+	bad=$(kept "$1" | EXPLORE_SHARDS_DIR=${dirs[$1]} EXPLORE_SHARDS_PROTOCOLS=${2:-} \
+		EXPLORE_SHARDS_BOUND=${3:-} awk -v shards="${shards_of[$1]}" '
+		{
+			f = ENVIRON["EXPLORE_SHARDS_DIR"] "/shard-" $0 "-of-" shards ".json"
+			n = 0; bound = ""; protos = ""; results = 0; cut = 0; last = ""
+			while ((r = (getline line < f)) > 0) {
+				n++
+				last = line
+				if (bound == "" && line ~ /^  "bound": ".*",$/) {
+					bound = substr(line, 13)
+					sub(/",$/, "", bound)
+				}
+				if (line ~ /^  "results": \[/)
+					results = 1
+				if (line ~ /^    \{"protocol": "/) {
+					p = substr(line, 19)
+					sub(/".*/, "", p)
+					protos = protos (protos == "" ? "" : " ") p
+				}
+				if (index(line, "\"end\": \"interrupted\""))
+					cut = 1
+			}
+			close(f)
+			want = "; shard " $0 "/" shards
+			if (r < 0)
+				print f ": unreadable"
+			else if (n == 0)
+				print f ": empty, not a result: move it away (a run searches its shard again)"
+			else if (!results || last != "}" || cut)
+				print f ": not a whole result (cut short, or a search stopped): move it away (a run searches its shard again)"
+			else if (ENVIRON["EXPLORE_SHARDS_BOUND"] == "")
+				next
+			else if (substr(bound, length(bound) - length(want) + 1) != want)
+				print f ": not shard " $0 "/" shards " (its bound: " bound "): move it away"
+			else if (protos != ENVIRON["EXPLORE_SHARDS_PROTOCOLS"])
+				print f ": another search'"'"'s shard (its protocol(s) " protos ", the campaign'"'"'s " ENVIRON["EXPLORE_SHARDS_PROTOCOLS"] "): move it away"
+			else if (substr(bound, 1, length(bound) - length(want)) != ENVIRON["EXPLORE_SHARDS_BOUND"])
+				print f ": another search'"'"'s shard (its bound " substr(bound, 1, length(bound) - length(want)) "; the campaign'"'"'s " ENVIRON["EXPLORE_SHARDS_BOUND"] "): move it away"
+		}')
+	[ -n "$bad" ] || return 0
+	printf '%s\n' "$bad" | while IFS= read -r line; do rf_err "$line"; done
+	campaign_error "$(dir_name "$1"): kept shard file(s) refused (above), nothing run"
+}
+# check_search K: DIR K's explore options (args_of) checked by --dry-run
+# (false if refused: dry_out says why), then its kept shards (check_kept)
+# against the protocols and bound it says.
+check_search() {
+	local args line protocols="" bound=""
+	read -r -a args <<<"${args_of[$1]}"
+	dry_run "${args[@]}" || return 1
+	while IFS= read -r line; do
+		[[ ! $line =~ ^[0-9]+\ protocol\(s\):\ (.*)$ ]] || protocols=${BASH_REMATCH[1]}
+		[[ ! $line =~ ^bound:\ (.*)$ ]] || bound=${BASH_REMATCH[1]}
+	done <<<"$dry_out"
+	[ -n "$protocols" ] && [ -n "$bound" ] || protocols="" bound=""
+	check_kept "$1" "$protocols" "$bound"
 }
 
 if [ "$new" = 1 ]; then
@@ -291,17 +415,11 @@ if [ "$new" = 1 ]; then
 	[ "$table" = 0 ] || rf_usage_error "--table shows the shards kept, and --new starts a search: none yet"
 	check_split "" "$dir" "$shards"
 	resolve_bin
-	# (The help read whole: grep -q would end the pipe early, and pipefail
-	# take rmapfuzz's SIGPIPE for an answer.)
-	explore_help=$("$bin" explore --help 2>/dev/null) || true
-	if [[ $explore_help == *--dry-run* ]]; then
-		if ! why=$("$bin" explore "${explore_args[@]}" --dry-run 2>&1 >/dev/null); then
-			printf '%s\n' "$why" | grep -v "^Try 'rmapfuzz explore --help'" >&2 || true
-			rf_usage_error "rmapfuzz explore refused the explore options (above): no campaign written"
-		fi
-	else
-		# An rmapfuzz from before --dry-run: the first shard checks them.
-		echo "$rf_name: note: $(rf_rel "$bin") has no explore --dry-run: the explore options are not checked until a shard runs" >&2
+	# (DIR may hold shard files already, copied from another machine.)
+	shards_of=("$shards") args_of=("${explore_args[*]}")
+	if ! check_search 0; then
+		refused_options
+		rf_usage_error "rmapfuzz explore refused the explore options (above): no campaign written"
 	fi
 	mkdir -p "$dir"
 	{
@@ -315,14 +433,26 @@ fi
 # Each DIR's search, read once at the start: its shards (shards_of) and its
 # explore options (args_of: the campaign file splits them at blanks, and
 # so does start_shard).
-shards_of=() args_of=()
+shards_of=() args_of=() line_of=()
 for k in "${!dirs[@]}"; do
 	d=${dirs[k]}
 	read_campaign "$d/campaign"
 	shards_of[k]=$shards args_of[k]="${explore_args[*]}"
+	line_of[k]=$explore_line
 	where=""
 	[ ${#dirs[@]} = 1 ] || where="$d: "
 	check_split "$where" "$d" "$shards"
+done
+# Before anything runs (a shard, a merge, a table): every DIR's campaign
+# options checked by the rmapfuzz that runs them (a bad one in a queue
+# would stop it hours in), and its kept shards by what they search.
+[ "$new" = 1 ] || resolve_bin
+[ -n "$bin" ] || rf_err "note: no rmapfuzz at hand (build/nosan's, or --rmapfuzz): the explore options and the kept shards' search are not checked"
+for k in "${!dirs[@]}"; do
+	if ! check_search "$k"; then
+		refused_options
+		campaign_error "${dirs[k]}/campaign:${line_of[k]}: rmapfuzz explore refused its explore options (above)"
+	fi
 done
 # In a queue each progress line names its DIR: its last component, or the
 # path as given when two DIRs share one. One DIR's lines name none (as
@@ -350,11 +480,6 @@ dir_heading() {
 	echo "## $(dir_name "$1")"
 	echo
 }
-kept() { # K: DIR K's shards kept, one a line
-	local d=${dirs[$1]} n=${shards_of[$1]} i
-	for ((i = 0; i < n; i++)); do [ ! -e "$d/shard-$i-of-$n.json" ] || echo "$i"; done
-}
-
 # The per-result figures of a shard's JSON, a line each:
 # "protocol verdict programs states interleavings".
 shard_rows() { # FILE
@@ -422,7 +547,7 @@ fi
 
 # The run's temporary directory (its rmapfuzz, the shards' errors), and
 # that of a merge in batches: set while they exist.
-tmp="" run_bin="" merge_tmp=""
+tmp="" run_bin="" merge_tmp="" merge_failed=0
 # merge_traps set|clear: outside a run (--limit 0), a stop during a merge
 # in batches removes the batches' merges before it ends the script; in a
 # run, stop_all's traps stay, and it removes them.
@@ -437,8 +562,9 @@ merge_traps() {
 	trap 'rm -rf "$merge_tmp"; trap - HUP; kill -s HUP $$' HUP
 }
 # The merge of DIR K it would print (its kept shards; nothing else):
-# --limit 0, and when its last shard of a run ends. Never a failure of
-# the run, said. A run's merges are by its copy of rmapfuzz.
+# --limit 0, and when its last shard of a run ends. A merge that fails is
+# said, and the run goes on (the shards are kept) but exits 1
+# (merge_failed). A run's merges are by its copy of rmapfuzz.
 #
 # A command line holds some 30,000 of these paths (Linux's 2 MB for
 # arguments), and a campaign may have up to 1,000,000 shards: past
@@ -475,14 +601,15 @@ print_merge() { # K
 	[ "$fit" -ge 1 ] || fit=1
 	[ "$batch" -le "$fit" ] || batch=$fit
 	if [ "${#files[@]}" -le "$batch" ]; then
-		"$merge_bin" explore --merge "${files[@]}" || say "$k" "the merge failed (exit $?): $why"
+		"$merge_bin" explore --merge "${files[@]}" ||
+			{ say "$k" "the merge failed (exit $?): $why"; merge_failed=1; }
 		return 0
 	fi
 	# (The batches' merges are at most 100 at the default batch with a
 	# million shards: one merge of them.)
 	local parts=() s e nb=$(((${#files[@]} + batch - 1) / batch))
 	merge_tmp=$(rf_tmpdir explore-merge) || {
-		merge_tmp=""
+		merge_tmp="" merge_failed=1
 		say "$k" "no temporary directory for the merge in batches (TMPDIR=${TMPDIR:-/tmp})"
 		return 0
 	}
@@ -493,6 +620,7 @@ print_merge() { # K
 		if ! "$merge_bin" explore --merge --json "${files[@]:s:batch}" >"$merge_tmp/part-$s.json" 2>"$merge_tmp/part-$s.err"; then
 			cat "$merge_tmp/part-$s.err" >&2 || true
 			say "$k" "the merge of the batch ${files[s]##*/} to ${files[e]##*/} failed: rmapfuzz explore --merge of those files says why"
+			merge_failed=1
 			rm -rf "$merge_tmp" || true
 			merge_tmp=""
 			merge_traps clear
@@ -504,6 +632,7 @@ print_merge() { # K
 		rm -rf "$merge_tmp" || true
 	else
 		say "$k" "the merge of the batches' merges failed (exit $?): they are kept in $merge_tmp"
+		merge_failed=1
 	fi
 	merge_tmp=""
 	merge_traps clear
@@ -540,14 +669,13 @@ queue_cut() {
 }
 last_of=() queued_of=()
 queue_cut "${#q_dir[@]}"
-resolve_bin
 if [ "$limit" = 0 ]; then
 	for k in "${!dirs[@]}"; do
 		dir_heading "$k"
 		echo "$rf_name: $(dir_name "$k"): ${nkept_of[k]} of ${shards_of[k]} shards kept" >&2
 		print_merge "$k"
 	done
-	exit 0
+	exit "$merge_failed"
 fi
 # One run a directory: two would run the same shards. The shards hold it
 # too (it is inherited), so that one left running by a killed run is not
@@ -842,5 +970,5 @@ while :; do
 done
 trap - INT TERM HUP TSTP PIPE
 rm -rf "$tmp"
-exit "$failed"
+exit $((failed | merge_failed))
 }
