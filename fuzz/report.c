@@ -592,6 +592,12 @@ void report_history(const struct oracle *o, const struct cause *c, struct strbuf
 
 void report_lines(const struct run_log *log, struct strbuf *out)
 {
+	/* The operation's column as wide as its longest name here, so that
+	 * split_huge_page's rows line up with the others'. */
+	int width = 14;
+	for (int i = 0; i < log->nr_lines; i++)
+		if (log->lines[i].kind != LINE_NOTE && (int)strlen(log->lines[i].op) > width)
+			width = (int)strlen(log->lines[i].op);
 	for (int i = 0; i < log->nr_lines; i++) {
 		const struct log_line *l = &log->lines[i];
 		char step[16];
@@ -604,7 +610,7 @@ void report_lines(const struct run_log *log, struct strbuf *out)
 		else
 			snprintf(step, sizeof(step), "%s", l->kind == LINE_CONTROL ? ">" :
 				 l->kind == LINE_WAIT ? "~" : "?");
-		sb_printf(out, "  %-9s task %d %-14s %s: %s\n", step, l->task, l->op, l->name,
+		sb_printf(out, "  %-9s task %d %-*s %s: %s\n", step, l->task, width, l->op, l->name,
 			  runlog_text(log, l->text));
 	}
 }

@@ -348,8 +348,8 @@ static void every_step_numbered_once(void)
 		last = n;
 	}
 	CHECK_EQ(last, res.steps);
-	CHECK(strstr(inter, "\n  >         task 4 mremap         copy_vma: merged into vma0") != NULL);
-	CHECK(strstr(inter, "\n  ~         task 4 mremap         munmap: waits for AV0(w), held by "
+	CHECK(strstr(inter, "\n  >         task 4 mremap          copy_vma: merged into vma0") != NULL);
+	CHECK(strstr(inter, "\n  ~         task 4 mremap          munmap: waits for AV0(w), held by "
 			    "task 5\n") != NULL);
 	last = 0;
 	for (const char *s = strstr(tl, "\n  step "); s && s < walk; s = strchr(s + 1, '\n')) {
