@@ -441,8 +441,8 @@ static bool write_cex(const struct opts *o, int res_i, const struct protocol *p,
 	unsigned flags = run_families(o->b.families);
 	sb_printf(&text, "# rmap violation: %s (%s)\n", inv, p->name);
 	sb_printf(&text, "# the shortest counterexample rmapfuzz explore found for %s: %d operations, "
-		  "%d steps, %d preemptions%s\n# bound: %s\n",
-		  inv, c->ops, c->steps, c->preemptions,
+		  "%d steps, %d preemption%s%s\n# bound: %s\n",
+		  inv, c->ops, c->steps, c->preemptions, c->preemptions == 1 ? "" : "s",
 		  minimized ? "" : " (the fewest operations; its steps and preemptions not minimized: "
 				   "the search was interrupted)", bound);
 	if (!result_whole(o, res_i)) {
@@ -683,8 +683,8 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 				const struct explore_cex *c = &r->inv[k].cex;
 				sb_printf(&v, "%s%s", k ? ", " : "", r->inv[k].name);
 				if (c->size)
-					sb_printf(&v, " (%d ops, %d steps, %d preemptions)", c->ops, c->steps,
-						  c->preemptions);
+					sb_printf(&v, " (%d ops, %d steps, %d preemption%s)", c->ops, c->steps,
+						  c->preemptions, c->preemptions == 1 ? "" : "s");
 			}
 			/* A shard's programs are not the bound's: a clean claim of
 			 * some shards is no claim of the bound. */
@@ -740,9 +740,10 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 				}
 				struct strbuf t = { 0 };
 				records_text(c, &t, "  ");
-				printf("\n%s %s: broken in %lu programs; the shortest (%d operations, %d steps, %d "
-				       "preemptions):\n%s", r->protocol, r->inv[k].name, r->inv[k].programs, c->ops,
-				       c->steps, c->preemptions, sb_str(&t));
+				printf("\n%s %s: broken in %lu program%s; the shortest (%d operations, %d steps, "
+				       "%d preemption%s):\n%s", r->protocol, r->inv[k].name, r->inv[k].programs,
+				       r->inv[k].programs == 1 ? "" : "s", c->ops, c->steps, c->preemptions,
+				       c->preemptions == 1 ? "" : "s", sb_str(&t));
 				sb_free(&t);
 			}
 		}
