@@ -562,6 +562,52 @@ contains "point 9: which it names" "$tmp/out" "(list-3.0, from \$RMAP_PROTOCOL)"
 run 1 "point 9: trace finds the recorded protocol" -- env -u RMAP_PROTOCOL "$b" trace "$stale"
 contains "point 9: trace says which" "$tmp/err" "protocol list-3.0 (recorded in its .txt header)"
 
+# A header is held to: its protocol must parse (a typo is no licence to run
+# under the default), blanks and a \r after it are let be, and the run must
+# give the violation it records.
+st=${stale%.bin}.txt
+sed '1s/(list-3.0)/(list-3.0x)/' "$st" >"$tmp/typo.txt"
+for cmd in replay show trace; do
+	run 2 "header: $cmd of a header naming an unknown protocol" -- env -u RMAP_PROTOCOL "$b" $cmd "$tmp/typo.txt"
+	contains "header: $cmd names FILE:LINE" "$tmp/err" "$tmp/typo.txt:1: "
+	contains "header: $cmd names the protocol" "$tmp/err" "unknown protocol 'list-3.0x'"
+	lacks "header: $cmd runs nothing under the default" "$tmp/out" "linux-3.15"
+done
+run 2 "header: minimize too" -- env -u RMAP_PROTOCOL "$b" minimize "$tmp/typo.txt" -o "$tmp/typo-min.txt"
+run 2 "header: encode too" -- env -u RMAP_PROTOCOL "$b" encode "$tmp/typo.txt" -o "$tmp/typo-enc.bin"
+cp "$stale" "$tmp/typo.bin"
+run 2 "header: X.bin beside X.txt's bad header" -- env -u RMAP_PROTOCOL "$b" replay "$tmp/typo.bin"
+contains "header: X.bin names X.txt:1" "$tmp/err" "$tmp/typo.txt:1: "
+mkdir -p "$tmp/hdrdir/list-3.0"
+cp "$tmp/typo.txt" "$tmp/hdrdir/list-3.0/typo.txt"
+run 2 "header: a bad header is not overruled by the directory" -- env -u RMAP_PROTOCOL "$b" replay "$tmp/hdrdir"
+sed '1s/ (list-3.0)$//' "$st" >"$tmp/noparen.txt"
+run 2 "header: a header without its (PROTOCOL)" -- env -u RMAP_PROTOCOL "$b" replay "$tmp/noparen.txt"
+contains "header: says so" "$tmp/err" "names no protocol"
+run 0 "header: --protocol decides over a bad header" -- "$b" replay --protocol linux-3.15 "$tmp/typo.txt"
+sed '1s/$/  /' "$st" >"$tmp/blanks.txt"
+sed 's/$/\r/' "$st" >"$tmp/crlf.txt"
+for f in blanks crlf; do
+	run 1 "header: $f after the header" -- env -u RMAP_PROTOCOL "$b" replay "$tmp/$f.txt"
+	contains "header: $f, under its protocol" "$tmp/out" "FAILED (list-3.0, recorded in its .txt header)"
+done
+sed 1d "$st" >"$tmp/nohdr.txt"
+run 0 "header: none at all runs under the default" -- env -u RMAP_PROTOCOL "$b" replay "$tmp/nohdr.txt"
+contains "header: and says so" "$tmp/out" "ok (linux-3.15, the default, "
+sed '1s/stale-migration-entry (/missed-vma (/' "$st" >"$tmp/other.txt"
+run 3 "header: another violation than recorded" -- env -u RMAP_PROTOCOL "$b" replay "$tmp/other.txt"
+contains "header: says which it records" "$tmp/out" "NOT AS RECORDED: its header records 'rmap violation: missed-vma (list-3.0)'"
+contains "header: the tally" "$tmp/out" "0 passed, 1 failed, 1 not as their headers record"
+sed '1s/(list-3.0)/(linux-3.15)/' "$st" >"$tmp/gone.txt"
+run 3 "header: a recorded violation not reproduced" -- env -u RMAP_PROTOCOL "$b" replay "$tmp/gone.txt"
+contains "header: says so" "$tmp/out" "NOT REPRODUCED: its header records 'rmap violation: stale-migration-entry (linux-3.15)'"
+run 3 "header: under --protocol naming the header's protocol too" -- "$b" replay --protocol linux-3.15 "$tmp/gone.txt"
+run 0 "header: not when the family is not checked" -- "$b" replay --invariants tlb "$tmp/gone.txt"
+run 3 "header: a mismatch outranks a violation" -- env -u RMAP_PROTOCOL "$b" replay "$st" "$tmp/gone.txt"
+run 3 "header: --json" -- env -u RMAP_PROTOCOL "$b" replay --json "$tmp/gone.txt"
+contains "header: --json's fields" "$tmp/out" '"recorded": "rmap violation: stale-migration-entry (linux-3.15)", "as_recorded": false}'
+contains "header: --json's tally" "$tmp/out" '"not_as_recorded": 1}'
+
 # point 11: devices and FIFOs are refused, big files read no further than used.
 run 2 "point 11: replay /dev/zero" -- timeout 10 "$b" replay /dev/zero
 contains "point 11: not a regular file" "$tmp/err" "/dev/zero: not a regular file"
@@ -633,11 +679,12 @@ assert lines[0]["verdict"] == "violation" and lines[0]["invariant"] == "split-mi
 assert lines[0]["first_line"] == "rmap violation: split-missed-pmd (linux-3.14)"
 assert lines[0]["protocol"] == "linux-3.14" and lines[0]["protocol_from"] == "recorded in its .txt header"
 assert lines[1]["verdict"] == "ok" and lines[1]["invariant"] is None and lines[1]["steps"] > 0
-assert lines[3] == {"passed": 2, "failed": 1, "errors": 1}, lines[3]
+assert lines[0]["recorded"] == lines[0]["first_line"] and lines[0]["as_recorded"] is True
+assert lines[3] == {"passed": 2, "failed": 1, "errors": 1, "not_as_recorded": 0}, lines[3]
 ' "$tmp/out"
 else
 	contains "json: the violation" "$tmp/out" '"verdict": "violation", "invariant": "split-missed-pmd"'
-	contains "json: the tally" "$tmp/out" '{"passed": 2, "failed": 1, "errors": 1}'
+	contains "json: the tally" "$tmp/out" '{"passed": 2, "failed": 1, "errors": 1, "not_as_recorded": 0}'
 fi
 
 if [ -x "$build/rmap_fuzzer" ]; then
