@@ -475,12 +475,14 @@ static int cmd_minimize(struct cli *c, int argc, char **argv)
 		return 1;
 	}
 	char notes[512];
-	snprintf(notes, sizeof(notes), "# minimized from %s by rmapfuzz minimize: %zu records -> %zu\n",
-		 in, program_nr_records(input.size), res.size / RECORD_SIZE);
+	snprintf(notes, sizeof(notes),
+		 "# minimized from %s by rmapfuzz minimize: %zu records -> %zu, %lu steps -> %lu\n", in,
+		 program_nr_records(input.size), res.size / RECORD_SIZE, res.steps_in, res.steps);
 	if (!write_program(c, p, min, res.size, notes))
 		return 2;
-	printf("%s\n%zu records -> %zu records (%lu runs): %s\n", res.signature,
-	       program_nr_records(input.size), res.size / RECORD_SIZE, res.runs, c->out);
+	printf("%s\n%zu records -> %zu records, %lu steps -> %lu (%lu runs): %s\n", res.signature,
+	       program_nr_records(input.size), res.size / RECORD_SIZE, res.steps_in, res.steps, res.runs,
+	       c->out);
 	return 0;
 }
 
@@ -571,6 +573,8 @@ static const struct command commands[] = {
 	  "is written.\n",
 	  O_PROTOCOL | O_OUT, 1, 1, cmd_encode },
 	{ "minimize", "IN -o OUT", "delta debugging over records, keeping the report's first line",
+	  "A candidate is kept when it has fewer records, or as many and no more steps\n"
+	  "to the violation (the result never runs longer than IN on as many records).\n"
 	  "OUT.txt gets scenario text headed by the signature (a crasher's .txt), any\n"
 	  "other name bytes. Exit 0: minimized; 1: IN does not violate; 2: usage or I/O.\n",
 	  O_PROTOCOL | O_OUT | O_INVARIANTS, 1, 1, cmd_minimize },

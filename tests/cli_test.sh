@@ -537,6 +537,14 @@ run 0 "point 4: minimize to X.txt" -- "$b" minimize "$tmp/race.bin" -o "$tmp/min
 check "point 4: its first line is the signature" [ "$(head -n 1 "$tmp/min.txt")" = "# rmap violation: split-missed-pmd (linux-3.14)" ]
 run 1 "point 4: and it replays to it" -- "$b" replay "$tmp/min.txt"
 
+# minimize never lengthens the schedule it was given: the explorer's
+# shortest counterexample, kept as list-3.2's crasher, comes back as it is
+# (it was once rewritten into as many records that ran 30 steps, not 28).
+cex=$(first "$src"/crashers/list-3.2/stale-migration-entry-*.txt)
+run 0 "minimize: an explorer's counterexample" -- "$b" minimize "$cex" -o "$tmp/cex-min.bin"
+check "minimize: comes back as it is" cmp -s "$tmp/cex-min.bin" "${cex%.txt}.bin"
+contains "minimize: says the steps" "$tmp/out" "7 records -> 7 records, 28 steps -> 28"
+
 # point 8: blind's arguments.
 for bad in "1 nan" "1 inf" "1 -1" "1 ''" "1 0" "1 1e400" "'' 1" "-1 1" "x 1" "18446744073709551616 1" "1.5 1"; do
 	eval "set -- $bad"
