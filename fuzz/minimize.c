@@ -94,7 +94,9 @@ static bool pass_drop_pairs(struct mini *m, uint8_t *cur, size_t *size)
 	return false;
 }
 
-/* Fewer step slots, then smaller operand bytes (0, half, one less). */
+/* Fewer step slots, the lowest task selectors that still do (a task is
+ * counted modulo the live ones: with two live, t4 is t0, and t0 is what
+ * a reader should see), then smaller operand bytes (0, half, one less). */
 static bool pass_lower(struct mini *m, uint8_t *cur, size_t *size)
 {
 	bool changed = false;
@@ -109,6 +111,15 @@ static bool pass_lower(struct mini *m, uint8_t *cur, size_t *size)
 				break;
 			changed = true;
 		}
+		for (int f = 1; step && f <= 2; f++)
+			for (uint8_t t = 0; t < (rec[f] & 7); t++) {
+				memcpy(cand, cur, *size);
+				cand[i * RECORD_SIZE + f] = (uint8_t)((rec[f] & ~7) | t);
+				if (try_candidate(m, cur, size, cand, *size)) {
+					changed = true;
+					break;
+				}
+			}
 		for (int f = 1; f < RECORD_SIZE; f++) {
 			uint8_t v = rec[f];
 			const uint8_t tries[3] = { 0, (uint8_t)(v / 2), (uint8_t)(v - 1) };
