@@ -313,47 +313,72 @@ void cli_files_free(struct cli_files *files)
 	*files = (struct cli_files){ 0 };
 }
 
-/* The protocol named by a `# rmap violation: <invariant> (<protocol>)`
- * first line of the text file at path, or NULL. */
-static const struct protocol *header_protocol(const char *path, struct protocol_adhoc *adhoc)
+/* The `# rmap violation: <invariant> (<protocol>)` first line of the text
+ * file at path into *hdr (hdr->present false when there is none). */
+static void read_header(const char *path, struct protocol_adhoc *adhoc, struct cli_header *hdr)
 {
+	*hdr = (struct cli_header){ 0 };
 	int fd = open_regular(path, true);
 	if (fd < 0)
-		return NULL;
+		return;
 	char line[PROTOCOL_SPEC_MAX + 128];
 	long n = read_upto(fd, path, line, sizeof(line) - 1);
 	close(fd);
 	if (n <= 0)
-		return NULL;
+		return;
 	line[n] = 0;
 	line[strcspn(line, "\n")] = 0;
-	static const char prefix[] = "# rmap violation: ";
-	char *open = strrchr(line, '('), *close_paren = strrchr(line, ')');
-	if (strncmp(line, prefix, sizeof(prefix) - 1) || !open || close_paren < open || close_paren[1])
-		return NULL;
-	*close_paren = 0;
+	static const char prefix[] = "# rmap violation:";
+	if (strncmp(line, prefix, sizeof(prefix) - 1))
+		return;
+	hdr->present = true;
+	size_t len = strlen(line);
+	while (len && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r'))
+		line[--len] = 0;
+	char *inv = line + sizeof(prefix) - 1;
+	inv += strspn(inv, " \t");
+	char *open = strrchr(inv, '(');
+	if (!len || line[len - 1] != ')' || !open || open == inv) {
+		snprintf(hdr->error, sizeof(hdr->error),
+			 "%s:1: a header that names no protocol: '%.600s' is not "
+			 "'# rmap violation: INVARIANT (PROTOCOL)'", path, line);
+		return;
+	}
+	line[len - 1] = 0;
+	char *end = open;
+	while (end > inv && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	snprintf(hdr->invariant, sizeof(hdr->invariant), "%.*s", (int)(end - inv), inv);
 	char why[2048];
-	return protocol_lookup(open + 1, adhoc, why, sizeof(why));
+	hdr->proto = protocol_lookup(open + 1, adhoc, why, sizeof(why));
+	if (!hdr->proto) {
+		snprintf(hdr->error, sizeof(hdr->error), "%s:1: the header's protocol: %s", path, why);
+		return;
+	}
+	snprintf(hdr->protocol, sizeof(hdr->protocol), "%s", hdr->proto->name);
+	snprintf(hdr->signature, sizeof(hdr->signature), "rmap violation: %s (%s)", hdr->invariant,
+		 hdr->protocol);
 }
 
 const struct protocol *cli_recorded_protocol(const char *path, const char **why,
-					     struct protocol_adhoc *adhoc)
+					     struct protocol_adhoc *adhoc, struct cli_header *hdr)
 {
-	const struct protocol *p = NULL;
 	size_t n = strlen(path);
+	*hdr = (struct cli_header){ 0 };
 	if (cli_is_text(path)) {
-		p = header_protocol(path, adhoc);
+		read_header(path, adhoc, hdr);
 	} else if (n >= 4 && !strcmp(path + n - 4, ".bin")) {
 		char *txt = xstrdup(path);
 		memcpy(txt + n - 4, ".txt", 4);
-		p = header_protocol(txt, adhoc);
+		read_header(txt, adhoc, hdr);
 		free(txt);
 	}
-	if (p) {
+	if (hdr->present) {
 		*why = "recorded in its .txt header";
-		return p;
+		return hdr->proto;
 	}
 	/* The directory it sits in. */
+	const struct protocol *p;
 	const char *end = strrchr(path, '/');
 	if (!end || end == path)
 		return NULL;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "program.h"
+#include "protocol_spec.h"	/* PROTOCOL_SPEC_MAX */
 
 struct protocol;
 
@@ -56,14 +57,28 @@ struct cli_files {
 void cli_collect(const char *path, struct cli_files *files);
 void cli_files_free(struct cli_files *files);
 
+/* What a crasher's or counterexample's .txt records on its first line,
+ * `# rmap violation: <invariant> (<protocol>)` (blanks and a \r at its
+ * end are let be). */
+struct cli_header {
+	bool present;		/* the first line begins `# rmap violation:` */
+	const struct protocol *proto;	/* the protocol it names, or NULL */
+	char signature[PROTOCOL_SPEC_MAX + 128];	/* "rmap violation: INV (P)", P's name */
+	char invariant[64];
+	char protocol[PROTOCOL_SPEC_MAX];	/* proto's name */
+	char error[2400];	/* when present and it does not parse: "FILE:1: why" */
+};
+
 /* The protocol an input records for itself, or NULL: a crasher's .txt
  * begins `# rmap violation: <invariant> (<protocol>)` (for X.bin, X.txt's
  * header counts); failing that, a file in a directory named after a
  * protocol (crashers/<protocol>/, build/crashes/<protocol>/). *why says
  * which of the two it was. Either may name an ad-hoc protocol (a spec,
- * protocol_spec.h): it is kept in adhoc. */
+ * protocol_spec.h): it is kept in adhoc. The header, if any, is read into
+ * *hdr; one that does not parse (hdr->error set) gives NULL and never
+ * falls back on the directory: the caller reports the error. */
 struct protocol_adhoc;
 const struct protocol *cli_recorded_protocol(const char *path, const char **why,
-					     struct protocol_adhoc *adhoc);
+					     struct protocol_adhoc *adhoc, struct cli_header *hdr);
 
 #endif

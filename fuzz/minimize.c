@@ -10,26 +10,36 @@ struct mini {
 	unsigned flags;
 	const char *signature;
 	unsigned long runs;
+	unsigned long steps;	/* cur's, to its violation */
 };
 
-static bool same_violation(struct mini *m, const uint8_t *data, size_t size)
+/* True when data violates with the signature; *steps: the run's. */
+static bool same_violation(struct mini *m, const uint8_t *data, size_t size, unsigned long *steps)
 {
 	struct run_result res;
 	m->runs++;
-	return rmap_run(data, size, m->proto, m->flags, &res, NULL) &&
-	       strcmp(res.first_line, m->signature) == 0;
+	bool same = rmap_run(data, size, m->proto, m->flags, &res, NULL) &&
+		    strcmp(res.first_line, m->signature) == 0;
+	*steps = res.steps;
+	return same;
 }
 
-/* Try a candidate; keep it in cur when it still violates the same way. */
+/* Try a candidate; keep it in cur when it still violates the same way and
+ * is smaller: fewer records, or as many and no more steps to the violation
+ * (a rewritten schedule of as many records that runs longer is no gain:
+ * an explorer's shortest counterexample must stay its length). */
 static bool try_candidate(struct mini *m, uint8_t *cur, size_t *size, const uint8_t *cand,
 			  size_t cand_size)
 {
 	uint8_t canon[PROGRAM_MAX_RECORDS * RECORD_SIZE];
+	unsigned long steps;
 	size_t n = program_canonical(cand, cand_size, canon);
-	if ((n == *size && memcmp(canon, cur, n) == 0) || !same_violation(m, canon, n))
+	if ((n == *size && memcmp(canon, cur, n) == 0) || !same_violation(m, canon, n, &steps) ||
+	    (n == *size && steps > m->steps))
 		return false;
 	memcpy(cur, canon, n);
 	*size = n;
+	m->steps = steps;
 	return true;
 }
 
@@ -84,20 +94,32 @@ static bool pass_drop_pairs(struct mini *m, uint8_t *cur, size_t *size)
 	return false;
 }
 
-/* Fewer step slots, then smaller operand bytes (0, half, one less). */
+/* Fewer step slots, the lowest task selectors that still do (a task is
+ * counted modulo the live ones: with two live, t4 is t0, and t0 is what
+ * a reader should see), then smaller operand bytes (0, half, one less). */
 static bool pass_lower(struct mini *m, uint8_t *cur, size_t *size)
 {
 	bool changed = false;
 	uint8_t cand[PROGRAM_MAX_RECORDS * RECORD_SIZE];
 	for (size_t i = 0; i < *size / RECORD_SIZE; i++) {
 		uint8_t *rec = cur + i * RECORD_SIZE;
-		while (record_op(&(struct record){ rec[0], 0, 0, 0 }) == REC_STEP && (rec[1] >> 3) & 7) {
+		bool step = record_op(&(struct record){ rec[0], 0, 0, 0 }) == REC_STEP;
+		while (step && (rec[1] >> 3) & 7) {
 			memcpy(cand, cur, *size);
 			cand[i * RECORD_SIZE + 1] = (uint8_t)(rec[1] - 8);
 			if (!try_candidate(m, cur, size, cand, *size))
 				break;
 			changed = true;
 		}
+		for (int f = 1; step && f <= 2; f++)
+			for (uint8_t t = 0; t < (rec[f] & 7); t++) {
+				memcpy(cand, cur, *size);
+				cand[i * RECORD_SIZE + f] = (uint8_t)((rec[f] & ~7) | t);
+				if (try_candidate(m, cur, size, cand, *size)) {
+					changed = true;
+					break;
+				}
+			}
 		for (int f = 1; f < RECORD_SIZE; f++) {
 			uint8_t v = rec[f];
 			const uint8_t tries[3] = { 0, (uint8_t)(v / 2), (uint8_t)(v - 1) };
@@ -126,10 +148,11 @@ bool rmap_minimize(const uint8_t *data, size_t size, const struct protocol *prot
 	if (!rmap_run(data, size, proto, flags, &first, NULL))
 		return false;
 	memcpy(res->signature, first.first_line, sizeof(res->signature));
-	struct mini m = { proto, flags, res->signature, 1 };
+	struct mini m = { proto, flags, res->signature, 1, 0 };
 	/* The canonical form runs as the raw bytes do; check, do not assume. */
-	if (!same_violation(&m, out, cur_size))
+	if (!same_violation(&m, out, cur_size, &m.steps))
 		return false;
+	res->steps_in = m.steps;
 	bool changed = true;
 	while (changed) {
 		changed = pass_prefix(&m, out, &cur_size);
@@ -140,5 +163,6 @@ bool rmap_minimize(const uint8_t *data, size_t size, const struct protocol *prot
 	}
 	res->size = cur_size;
 	res->runs = m.runs;
+	res->steps = m.steps;
 	return true;
 }

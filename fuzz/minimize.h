@@ -6,6 +6,9 @@
  * that runs it), shorten
  * step schedules, lower operands toward zero. Every candidate is canonical
  * and runs as the fuzz target runs it (checks at walk ends and at the end).
+ * A candidate is kept when it has fewer records, or as many and no more
+ * steps to the violation: the result never runs longer than the input
+ * unless it has fewer records.
  */
 #ifndef RMAP_MINIMIZE_H
 #define RMAP_MINIMIZE_H
@@ -20,6 +23,7 @@ struct protocol;
 struct minimize_result {
 	size_t size;			/* of out, a multiple of RECORD_SIZE */
 	unsigned long runs;		/* candidates tried */
+	unsigned long steps_in, steps;	/* to the violation: the input's, out's */
 	char signature[128];		/* the first line kept */
 };
 

@@ -72,16 +72,24 @@ static int usage_error(const struct command *cmd);
 
 /* The protocol an input runs under: --protocol, else the one it records
  * (a crasher's header or directory), else $RMAP_PROTOCOL, else the
- * default. *why says which. */
+ * default. *why says which. A header naming a protocol that does not
+ * parse is an error when it would decide: said on stderr, NULL. *hdr gets
+ * the header (the signature replay checks). */
 static const char WHY_OPTION[] = "--protocol", WHY_DEFAULT[] = "the default";
 
 static const struct protocol *input_protocol(const struct cli *c, const char *path, const char **why,
-					     struct protocol_adhoc *adhoc)
+					     struct protocol_adhoc *adhoc, struct cli_header *hdr)
 {
-	*why = WHY_OPTION;
-	if (c->proto)
+	struct protocol_adhoc ignored;
+	const struct protocol *p = cli_recorded_protocol(path, why, c->proto ? &ignored : adhoc, hdr);
+	if (c->proto) {
+		*why = WHY_OPTION;
 		return c->proto;
-	const struct protocol *p = cli_recorded_protocol(path, why, adhoc);
+	}
+	if (hdr->error[0]) {
+		fprintf(stderr, "rmapfuzz: %s\n", hdr->error);
+		return NULL;
+	}
 	if (p)
 		return p;
 	*why = c->fallback_why;
@@ -89,14 +97,15 @@ static const struct protocol *input_protocol(const struct cli *c, const char *pa
 }
 
 /* For the commands that read one input: the protocol, said on stderr
- * when the input itself chose it. An ad-hoc one it records lives in
- * adhoc. */
+ * when the input itself chose it, or NULL after saying why. An ad-hoc
+ * one it records lives in adhoc. */
 static const struct protocol *one_input_protocol(const struct cli *c, const char *path,
 						 struct protocol_adhoc *adhoc)
 {
 	const char *why;
-	const struct protocol *p = input_protocol(c, path, &why, adhoc);
-	if (why != WHY_OPTION && why != c->fallback_why)
+	struct cli_header hdr;
+	const struct protocol *p = input_protocol(c, path, &why, adhoc, &hdr);
+	if (p && why != WHY_OPTION && why != c->fallback_why)
 		fprintf(stderr, "rmapfuzz %s: %s: protocol %s (%s)\n", c->cmd->name, path, p->name, why);
 	return p;
 }
@@ -230,10 +239,12 @@ static int cmd_invariants(struct cli *c, int argc, char **argv)
 
 struct tally {
 	int passed, failed, errors;
+	int unreproduced;	/* its header's violation not found, or another found */
 };
 
 static void json_result(const char *path, const struct protocol *p, const char *why,
-			const char *verdict, const struct run_result *res)
+			const char *verdict, const struct run_result *res, const char *recorded,
+			bool as_recorded)
 {
 	struct strbuf sb = { 0 };
 	sb_printf(&sb, "{\"file\": ");
@@ -255,39 +266,69 @@ static void json_result(const char *path, const struct protocol *p, const char *
 	}
 	if (res)
 		sb_printf(&sb, ", \"steps\": %lu", res->steps);
+	if (res && recorded) {
+		sb_printf(&sb, ", \"recorded\": ");
+		sb_json_string(&sb, recorded);
+		sb_printf(&sb, ", \"as_recorded\": %s", as_recorded ? "true" : "false");
+	} else if (res) {
+		sb_printf(&sb, ", \"recorded\": null, \"as_recorded\": null");
+	}
 	sb_printf(&sb, "}\n");
 	fputs(sb_str(&sb), stdout);
 	sb_free(&sb);
+}
+
+/* The violation the input's header records, when this run is to be held
+ * to it: under the header's own protocol, with the invariant's family
+ * checked. NULL otherwise. */
+static const char *recorded_signature(const struct cli *c, const struct protocol *p,
+				      const struct cli_header *hdr)
+{
+	if (!hdr->present || hdr->error[0] || strcmp(hdr->protocol, p->name))
+		return NULL;
+	unsigned family = invariant_family(hdr->invariant);
+	if (family && !(run_families_of(c->flags) & family))
+		return NULL;
+	return hdr->signature;
 }
 
 static void replay_file(const struct cli *c, const char *path, struct tally *t)
 {
 	const char *why;
 	struct protocol_adhoc adhoc;
-	const struct protocol *p = input_protocol(c, path, &why, &adhoc);
+	struct cli_header hdr;
+	const struct protocol *p = input_protocol(c, path, &why, &adhoc, &hdr);
 	struct cli_input in;
-	if (!cli_load_input(path, &in)) {
+	if (!p || !cli_load_input(path, &in)) {
 		t->errors++;
 		if (c->json)
-			json_result(path, NULL, NULL, "error", NULL);
+			json_result(path, NULL, NULL, "error", NULL, NULL, false);
 		return;
 	}
 	struct run_result res;
 	struct strbuf report = { 0 };
 	bool violated = rmap_run(in.data, in.size, p, c->flags, &res, c->json ? NULL : &report);
+	const char *recorded = recorded_signature(c, p, &hdr);
+	bool as_recorded = !recorded || (violated && !strcmp(res.first_line, recorded));
 	if (c->json)
-		json_result(path, p, why, violated ? "violation" : "ok", &res);
+		json_result(path, p, why, violated ? "violation" : "ok", &res, recorded, as_recorded);
 	else {
 		/* Say where the protocol came from unless the user chose it. */
-		bool say = why != WHY_OPTION && why != WHY_DEFAULT;
+		bool say = why != WHY_OPTION;
 		printf("%s: %s (%s%s%s", path, violated ? "FAILED" : "ok", p->name, say ? ", " : "",
 		       say ? why : "");
+		if (!violated)
+			printf(", %lu steps", res.steps);
+		printf(")");
+		if (!as_recorded)
+			printf(violated ? ", NOT AS RECORDED: its header records '%s', not this"
+					: ", NOT REPRODUCED: its header records '%s'", recorded);
 		if (violated)
-			printf(")\n%s\n", sb_str(&report));
-		else
-			printf(", %lu steps)\n", res.steps);
+			printf("\n%s", sb_str(&report));
+		printf("\n");
 	}
 	violated ? t->failed++ : t->passed++;
+	t->unreproduced += !as_recorded;
 	sb_free(&report);
 	fflush(stdout);
 }
@@ -310,10 +351,14 @@ static int cmd_replay(struct cli *c, int argc, char **argv)
 		replay_file(c, files.path[i], &t);
 	cli_files_free(&files);
 	if (c->json)
-		printf("{\"passed\": %d, \"failed\": %d, \"errors\": %d}\n", t.passed, t.failed, t.errors);
+		printf("{\"passed\": %d, \"failed\": %d, \"errors\": %d, \"not_as_recorded\": %d}\n",
+		       t.passed, t.failed, t.errors, t.unreproduced);
+	else if (t.unreproduced)
+		printf("%d passed, %d failed, %d not as their headers record\n", t.passed, t.failed,
+		       t.unreproduced);
 	else
 		printf("%d passed, %d failed\n", t.passed, t.failed);
-	return t.errors ? 2 : t.failed ? 1 : 0;
+	return t.errors ? 2 : t.unreproduced ? 3 : t.failed ? 1 : 0;
 }
 
 static int cmd_trace(struct cli *c, int argc, char **argv)
@@ -324,6 +369,8 @@ static int cmd_trace(struct cli *c, int argc, char **argv)
 		return 2;
 	struct protocol_adhoc adhoc;
 	const struct protocol *p = one_input_protocol(c, argv[0], &adhoc);
+	if (!p)
+		return 2;
 	struct run_result res;
 	struct strbuf trace = { 0 };
 	bool violated = rmap_run_traced(in.data, in.size, p, c->flags, &res, &trace);
@@ -339,9 +386,12 @@ static int cmd_show(struct cli *c, int argc, char **argv)
 	struct cli_input in;
 	if (!cli_load_input(argv[0], &in))
 		return 2;
-	struct strbuf out = { 0 };
 	struct protocol_adhoc adhoc;
-	rmap_show(in.data, in.size, one_input_protocol(c, argv[0], &adhoc), c->flags, &out);
+	const struct protocol *p = one_input_protocol(c, argv[0], &adhoc);
+	if (!p)
+		return 2;
+	struct strbuf out = { 0 };
+	rmap_show(in.data, in.size, p, c->flags, &out);
 	fputs(sb_str(&out), stdout);
 	sb_free(&out);
 	return 0;
@@ -398,7 +448,10 @@ static int cmd_encode(struct cli *c, int argc, char **argv)
 		return 2;
 	const char *why;
 	struct protocol_adhoc adhoc;
-	const struct protocol *p = input_protocol(c, in, &why, &adhoc);
+	struct cli_header hdr;
+	const struct protocol *p = input_protocol(c, in, &why, &adhoc, &hdr);
+	if (!p)
+		return 2;
 	return write_program(c, p, input.data, input.size, NULL) ? 0 : 2;
 }
 /* Delta debugging (minimize.h). */
@@ -413,6 +466,8 @@ static int cmd_minimize(struct cli *c, int argc, char **argv)
 		return 2;
 	struct protocol_adhoc adhoc;
 	const struct protocol *p = one_input_protocol(c, in, &adhoc);
+	if (!p)
+		return 2;
 	uint8_t min[CLI_MAX_BYTES];
 	struct minimize_result res;
 	if (!rmap_minimize(input.data, input.size, p, c->flags, min, &res)) {
@@ -420,12 +475,14 @@ static int cmd_minimize(struct cli *c, int argc, char **argv)
 		return 1;
 	}
 	char notes[512];
-	snprintf(notes, sizeof(notes), "# minimized from %s by rmapfuzz minimize: %zu records -> %zu\n",
-		 in, program_nr_records(input.size), res.size / RECORD_SIZE);
+	snprintf(notes, sizeof(notes),
+		 "# minimized from %s by rmapfuzz minimize: %zu records -> %zu, %lu steps -> %lu\n", in,
+		 program_nr_records(input.size), res.size / RECORD_SIZE, res.steps_in, res.steps);
 	if (!write_program(c, p, min, res.size, notes))
 		return 2;
-	printf("%s\n%zu records -> %zu records (%lu runs): %s\n", res.signature,
-	       program_nr_records(input.size), res.size / RECORD_SIZE, res.runs, c->out);
+	printf("%s\n%zu records -> %zu records, %lu steps -> %lu (%lu runs): %s\n", res.signature,
+	       program_nr_records(input.size), res.size / RECORD_SIZE, res.steps_in, res.steps, res.runs,
+	       c->out);
 	return 0;
 }
 
@@ -494,10 +551,16 @@ static const struct command commands[] = {
 	  "run inputs without libFuzzer, judged as by the fuzz target",
 	  "Directories are walked depth first in name order, scenario text (*.txt) and\n"
 	  "bytes alike; what is skipped is named on stderr with why. For each input:\n"
-	  "'FILE: ok (PROTOCOL, N steps)' or 'FILE: FAILED (PROTOCOL)' and the report,\n"
-	  "whose first line is 'rmap violation: INVARIANT (PROTOCOL)'. The last line is\n"
-	  "'N passed, N failed'. Exit 0: all passed; 1: an input violated an invariant;\n"
-	  "2: a usage error, an unreadable input, or no input at all.\n",
+	  "'FILE: ok (PROTOCOL, WHERE FROM, N steps)' or 'FILE: FAILED (PROTOCOL, WHERE\n"
+	  "FROM)' and the report, whose first line is 'rmap violation: INVARIANT\n"
+	  "(PROTOCOL)' (WHERE FROM is left out under --protocol). An input whose .txt\n"
+	  "header records a violation, run under that protocol with its family checked,\n"
+	  "must give it: else ', NOT REPRODUCED' or ', NOT AS RECORDED' follows. The\n"
+	  "last line is 'N passed, N failed' (then ', N not as their headers record').\n"
+	  "A header naming a protocol that does not parse is an error (FILE:1). Exit\n"
+	  "0: all passed; 1: an input violated an invariant; 2: a usage error, an\n"
+	  "unreadable input or header, or no input at all; 3: (before 1) an input did\n"
+	  "not give the violation its header records.\n",
 	  O_PROTOCOL | O_EVERY_STEP | O_JSON | O_INVARIANTS, 1, -1, cmd_replay },
 	{ "trace", "FILE", "the interleaving an input runs, step by step, and its verdict",
 	  "The last line is 'ok' or the report's first line.\n"
@@ -510,6 +573,8 @@ static const struct command commands[] = {
 	  "is written.\n",
 	  O_PROTOCOL | O_OUT, 1, 1, cmd_encode },
 	{ "minimize", "IN -o OUT", "delta debugging over records, keeping the report's first line",
+	  "A candidate is kept when it has fewer records, or as many and no more steps\n"
+	  "to the violation (the result never runs longer than IN on as many records).\n"
 	  "OUT.txt gets scenario text headed by the signature (a crasher's .txt), any\n"
 	  "other name bytes. Exit 0: minimized; 1: IN does not violate; 2: usage or I/O.\n",
 	  O_PROTOCOL | O_OUT | O_INVARIANTS, 1, 1, cmd_minimize },

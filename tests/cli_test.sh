@@ -568,6 +568,14 @@ run 0 "point 4: minimize to X.txt" -- "$b" minimize "$tmp/race.bin" -o "$tmp/min
 check "point 4: its first line is the signature" [ "$(head -n 1 "$tmp/min.txt")" = "# rmap violation: split-missed-pmd (linux-3.14)" ]
 run 1 "point 4: and it replays to it" -- "$b" replay "$tmp/min.txt"
 
+# minimize never lengthens the schedule it was given: the explorer's
+# shortest counterexample, kept as list-3.2's crasher, comes back as it is
+# (it was once rewritten into as many records that ran 30 steps, not 28).
+cex=$(first "$src"/crashers/list-3.2/stale-migration-entry-*.txt)
+run 0 "minimize: an explorer's counterexample" -- "$b" minimize "$cex" -o "$tmp/cex-min.bin"
+check "minimize: comes back as it is" cmp -s "$tmp/cex-min.bin" "${cex%.txt}.bin"
+contains "minimize: says the steps" "$tmp/out" "7 records -> 7 records, 28 steps -> 28"
+
 # point 8: blind's arguments.
 for bad in "1 nan" "1 inf" "1 -1" "1 ''" "1 0" "1 1e400" "'' 1" "-1 1" "x 1" "18446744073709551616 1" "1.5 1"; do
 	eval "set -- $bad"
@@ -592,6 +600,52 @@ run 1 "point 9: or \$RMAP_PROTOCOL" -- env RMAP_PROTOCOL=list-3.0 "$b" replay "$
 contains "point 9: which it names" "$tmp/out" "(list-3.0, from \$RMAP_PROTOCOL)"
 run 1 "point 9: trace finds the recorded protocol" -- env -u RMAP_PROTOCOL "$b" trace "$stale"
 contains "point 9: trace says which" "$tmp/err" "protocol list-3.0 (recorded in its .txt header)"
+
+# A header is held to: its protocol must parse (a typo is no licence to run
+# under the default), blanks and a \r after it are let be, and the run must
+# give the violation it records.
+st=${stale%.bin}.txt
+sed '1s/(list-3.0)/(list-3.0x)/' "$st" >"$tmp/typo.txt"
+for cmd in replay show trace; do
+	run 2 "header: $cmd of a header naming an unknown protocol" -- env -u RMAP_PROTOCOL "$b" $cmd "$tmp/typo.txt"
+	contains "header: $cmd names FILE:LINE" "$tmp/err" "$tmp/typo.txt:1: "
+	contains "header: $cmd names the protocol" "$tmp/err" "unknown protocol 'list-3.0x'"
+	lacks "header: $cmd runs nothing under the default" "$tmp/out" "linux-3.15"
+done
+run 2 "header: minimize too" -- env -u RMAP_PROTOCOL "$b" minimize "$tmp/typo.txt" -o "$tmp/typo-min.txt"
+run 2 "header: encode too" -- env -u RMAP_PROTOCOL "$b" encode "$tmp/typo.txt" -o "$tmp/typo-enc.bin"
+cp "$stale" "$tmp/typo.bin"
+run 2 "header: X.bin beside X.txt's bad header" -- env -u RMAP_PROTOCOL "$b" replay "$tmp/typo.bin"
+contains "header: X.bin names X.txt:1" "$tmp/err" "$tmp/typo.txt:1: "
+mkdir -p "$tmp/hdrdir/list-3.0"
+cp "$tmp/typo.txt" "$tmp/hdrdir/list-3.0/typo.txt"
+run 2 "header: a bad header is not overruled by the directory" -- env -u RMAP_PROTOCOL "$b" replay "$tmp/hdrdir"
+sed '1s/ (list-3.0)$//' "$st" >"$tmp/noparen.txt"
+run 2 "header: a header without its (PROTOCOL)" -- env -u RMAP_PROTOCOL "$b" replay "$tmp/noparen.txt"
+contains "header: says so" "$tmp/err" "names no protocol"
+run 0 "header: --protocol decides over a bad header" -- "$b" replay --protocol linux-3.15 "$tmp/typo.txt"
+sed '1s/$/  /' "$st" >"$tmp/blanks.txt"
+sed 's/$/\r/' "$st" >"$tmp/crlf.txt"
+for f in blanks crlf; do
+	run 1 "header: $f after the header" -- env -u RMAP_PROTOCOL "$b" replay "$tmp/$f.txt"
+	contains "header: $f, under its protocol" "$tmp/out" "FAILED (list-3.0, recorded in its .txt header)"
+done
+sed 1d "$st" >"$tmp/nohdr.txt"
+run 0 "header: none at all runs under the default" -- env -u RMAP_PROTOCOL "$b" replay "$tmp/nohdr.txt"
+contains "header: and says so" "$tmp/out" "ok (linux-3.15, the default, "
+sed '1s/stale-migration-entry (/missed-vma (/' "$st" >"$tmp/other.txt"
+run 3 "header: another violation than recorded" -- env -u RMAP_PROTOCOL "$b" replay "$tmp/other.txt"
+contains "header: says which it records" "$tmp/out" "NOT AS RECORDED: its header records 'rmap violation: missed-vma (list-3.0)'"
+contains "header: the tally" "$tmp/out" "0 passed, 1 failed, 1 not as their headers record"
+sed '1s/(list-3.0)/(linux-3.15)/' "$st" >"$tmp/gone.txt"
+run 3 "header: a recorded violation not reproduced" -- env -u RMAP_PROTOCOL "$b" replay "$tmp/gone.txt"
+contains "header: says so" "$tmp/out" "NOT REPRODUCED: its header records 'rmap violation: stale-migration-entry (linux-3.15)'"
+run 3 "header: under --protocol naming the header's protocol too" -- "$b" replay --protocol linux-3.15 "$tmp/gone.txt"
+run 0 "header: not when the family is not checked" -- "$b" replay --invariants tlb "$tmp/gone.txt"
+run 3 "header: a mismatch outranks a violation" -- env -u RMAP_PROTOCOL "$b" replay "$st" "$tmp/gone.txt"
+run 3 "header: --json" -- env -u RMAP_PROTOCOL "$b" replay --json "$tmp/gone.txt"
+contains "header: --json's fields" "$tmp/out" '"recorded": "rmap violation: stale-migration-entry (linux-3.15)", "as_recorded": false}'
+contains "header: --json's tally" "$tmp/out" '"not_as_recorded": 1}'
 
 # point 11: devices and FIFOs are refused, big files read no further than used.
 run 2 "point 11: replay /dev/zero" -- timeout 10 "$b" replay /dev/zero
@@ -664,11 +718,12 @@ assert lines[0]["verdict"] == "violation" and lines[0]["invariant"] == "split-mi
 assert lines[0]["first_line"] == "rmap violation: split-missed-pmd (linux-3.14)"
 assert lines[0]["protocol"] == "linux-3.14" and lines[0]["protocol_from"] == "recorded in its .txt header"
 assert lines[1]["verdict"] == "ok" and lines[1]["invariant"] is None and lines[1]["steps"] > 0
-assert lines[3] == {"passed": 2, "failed": 1, "errors": 1}, lines[3]
+assert lines[0]["recorded"] == lines[0]["first_line"] and lines[0]["as_recorded"] is True
+assert lines[3] == {"passed": 2, "failed": 1, "errors": 1, "not_as_recorded": 0}, lines[3]
 ' "$tmp/out"
 else
 	contains "json: the violation" "$tmp/out" '"verdict": "violation", "invariant": "split-missed-pmd"'
-	contains "json: the tally" "$tmp/out" '{"passed": 2, "failed": 1, "errors": 1}'
+	contains "json: the tally" "$tmp/out" '{"passed": 2, "failed": 1, "errors": 1, "not_as_recorded": 0}'
 fi
 
 if [ -x "$build/rmap_fuzzer" ]; then

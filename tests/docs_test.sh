@@ -38,6 +38,16 @@ else
 	fail "$build/CTestTestfile.cmake adds no tests"
 fi
 
+# The input bounds docs/inputs.md states are the headers' (a figure there
+# once said 32 records where program.h had 24).
+define() { sed -nE "s/^#define $2 ([0-9]+).*/\1/p" "$1"; }
+bounds="Bounds: $(define fuzz/program.h PROGRAM_MAX_RECORDS) records, $(define core/world.h MAX_TASKS) tasks,"
+bounds="$bounds $(define core/world.h MAX_MMS) mms, $(define core/world.h MAX_MAP_COUNT) vmas per mm"
+same "docs/inputs.md's bounds are the headers'" "$bounds" \
+	"$(tr '\n' ' ' <docs/inputs.md | grep -oE 'Bounds: [0-9]+ records, [0-9]+ tasks, [0-9]+ mms, [0-9]+ vmas +per mm' | tr -s ' ')"
+records=$(define fuzz/program.h PROGRAM_MAX_RECORDS)
+contains "docs/commands.md's input size is program.h's" docs/commands.md "($records records, $((records * 4)) bytes)"
+
 # Every long option of every command's help, on the reference page.
 helps=("$build/rmapfuzz --help")
 while read -r cmd; do helps+=("$build/rmapfuzz $cmd --help"); done < <(
