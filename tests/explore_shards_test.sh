@@ -703,6 +703,21 @@ rc=0
 expect_rc "a --version that fails: the shards run" 0 "$rc"
 contains "a --version that fails: said" "$tmp/nov.err" "by an rmapfuzz whose --version failed"
 check "a --version that fails: the shard kept" [ -s "$tmp/nov/shard-0-of-1.json" ]
+# A search of one shard: its file's bound names no shard, and a later run
+# takes it as kept (not another search's).
+rc=0
+"${tool[@]}" "$tmp/nov" --limit 0 --rmapfuzz "$b" >"$tmp/nov2.out" 2>"$tmp/nov2.err" || rc=$?
+expect_rc "one shard, run again" 0 "$rc"
+lacks "one shard, run again: its file not refused" "$tmp/nov2.err" "move it away"
+# A kept file with CRLF line ends (a copy through another system) is
+# whole, as the merge reads it.
+mkdir -p "$tmp/crlf"
+cp "$tmp/nov/campaign" "$tmp/crlf/"
+sed 's/$/\r/' "$tmp/nov/shard-0-of-1.json" >"$tmp/crlf/shard-0-of-1.json"
+rc=0
+"${tool[@]}" "$tmp/crlf" --limit 0 --rmapfuzz "$b" >"$tmp/crlf.out" 2>"$tmp/crlf.err" || rc=$?
+expect_rc "a kept file with CRLF ends" 0 "$rc"
+lacks "a kept file with CRLF ends: not refused" "$tmp/crlf.err" "move it away"
 
 # ./build.sh explore-shards builds, and first checks (as root: installs)
 # the toolchain, only when the tool will build: not with --rmapfuzz, nor
@@ -724,6 +739,18 @@ for c in --table "--limit 0" "--rmapfuzz $b"; do
 	absent "./build.sh explore-shards ${c%% *}: no toolchain run" "$tmp/stubs.log"
 	rm -f "$tmp/stubs.log"
 done
+
+# ./build.sh explore -p P: the named protocols (it once passed --all
+# beside them, which explore refuses). Its build is stubbed: the copy's
+# build/nosan holds the rmapfuzz under test.
+mkdir -p "$tmp/okstubs"
+for t in cmake ninja; do printf '#!/bin/sh\nexit 0\n' >"$tmp/okstubs/$t" && chmod +x "$tmp/okstubs/$t"; done
+rc=0
+PATH=$tmp/okstubs:$PATH RMAPFUZZ_BUILD_DIR=$tmp/co/build "$tmp/co/build.sh" explore -p linux-3.14 \
+	--max-ops 2 --max-conc 2 --max-pmds 1 --max-mms 1 >"$tmp/bexp.out" 2>"$tmp/bexp.err" || rc=$?
+expect_rc "./build.sh explore -p" 0 "$rc"
+contains "./build.sh explore -p: the named row" "$tmp/bexp.out" "| linux-3.14 | kernel-bug"
+lacks "./build.sh explore -p: that row only" "$tmp/bexp.out" "| linux-3.15 |"
 
 "${tool[@]}" --help >"$tmp/h.out"
 contains "--help" "$tmp/h.out" "usage: tools/explore-shards.sh DIR"

@@ -356,6 +356,7 @@ check_kept() { # K [PROTOCOLS BOUND]
 			n = 0; bound = ""; protos = ""; results = 0; cut = 0; last = ""
 			while ((r = (getline line < f)) > 0) {
 				n++
+				sub(/\r$/, "", line)	# a copy with CRLF ends: the merge reads it
 				last = line
 				if (bound == "" && line ~ /^  "bound": ".*",$/) {
 					bound = substr(line, 13)
@@ -372,7 +373,8 @@ check_kept() { # K [PROTOCOLS BOUND]
 					cut = 1
 			}
 			close(f)
-			want = "; shard " $0 "/" shards
+			# (A search of one shard is the whole: its bound names none.)
+			want = shards == 1 ? "" : "; shard " $0 "/" shards
 			if (r < 0)
 				print f ": unreadable"
 			else if (n == 0)
@@ -403,7 +405,10 @@ check_search() {
 		[[ ! $line =~ ^[0-9]+\ protocol\(s\):\ (.*)$ ]] || protocols=${BASH_REMATCH[1]}
 		[[ ! $line =~ ^bound:\ (.*)$ ]] || bound=${BASH_REMATCH[1]}
 	done <<<"$dry_out"
-	[ -n "$protocols" ] && [ -n "$bound" ] || protocols="" bound=""
+	if [ -n "$dry_out" ] && { [ -z "$protocols" ] || [ -z "$bound" ]; }; then
+		rf_err "note: $(rf_rel "$bin") explore --dry-run said no protocols or bound that this script reads: the kept shards of $(dir_name "$1") are checked only for being whole"
+		protocols="" bound=""
+	fi
 	check_kept "$1" "$protocols" "$bound"
 }
 
