@@ -83,6 +83,7 @@ static const struct protocol *input_protocol(const struct cli *c, const char *pa
 	struct protocol_adhoc ignored;
 	const struct protocol *p = cli_recorded_protocol(path, why, c->proto ? &ignored : adhoc, hdr);
 	if (c->proto) {
+		hdr->proto = NULL;	/* it pointed into ignored, gone on return */
 		*why = WHY_OPTION;
 		return c->proto;
 	}
@@ -280,11 +281,14 @@ static void json_result(const char *path, const struct protocol *p, const char *
 
 /* The violation the input's header records, when this run is to be held
  * to it: under the header's own protocol, with the invariant's family
- * checked. NULL otherwise. */
+ * checked, and judged as it was recorded (at the walks' ends: with
+ * --every-step a structural check may fail first, steps earlier, and
+ * rightly). NULL otherwise. */
 static const char *recorded_signature(const struct cli *c, const struct protocol *p,
 				      const struct cli_header *hdr)
 {
-	if (!hdr->present || hdr->error[0] || strcmp(hdr->protocol, p->name))
+	if (!hdr->present || hdr->error[0] || strcmp(hdr->protocol, p->name) ||
+	    (c->flags & RUN_EVERY_STEP))
 		return NULL;
 	unsigned family = invariant_family(hdr->invariant);
 	if (family && !(run_families_of(c->flags) & family))
@@ -554,7 +558,8 @@ static const struct command commands[] = {
 	  "'FILE: ok (PROTOCOL, WHERE FROM, N steps)' or 'FILE: FAILED (PROTOCOL, WHERE\n"
 	  "FROM)' and the report, whose first line is 'rmap violation: INVARIANT\n"
 	  "(PROTOCOL)' (WHERE FROM is left out under --protocol). An input whose .txt\n"
-	  "header records a violation, run under that protocol with its family checked,\n"
+	  "header records a violation, run under that protocol with its family checked\n"
+	  "(and without --every-step, whose checks may break another invariant first),\n"
 	  "must give it: else ', NOT REPRODUCED' or ', NOT AS RECORDED' follows. The\n"
 	  "last line is 'N passed, N failed' (then ', N not as their headers record').\n"
 	  "A header naming a protocol that does not parse is an error (FILE:1). Exit\n"
