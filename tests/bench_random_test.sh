@@ -124,7 +124,8 @@ contains "bench --explore-args with colons, alone: said" "$tmp/err" "--explore-a
 # --explore-args checked before any work: the explorer's refusal, and what
 # bench sets itself (a shard's verdict would stand as the whole bound's).
 for c in "--max-ops 99|--max-ops wants a number from 2 to 8" "--shard 1/2|'--shard' is bench's to set" \
-	"-p linux-3.14|'-p' is bench's to set" "--json|'--json' is bench's to set"; do
+	"-p linux-3.14|'-p' is bench's to set" "--json|'--json' is bench's to set" \
+	"--sh 0/2|'--sh' (--shard) is bench's to set"; do
 	rc=0
 	RMAPFUZZ_PARSE_ONLY=1 "$src/tools/bench.sh" --random-protocols 1 --explore-args "${c%%|*}" >"$tmp/out" 2>"$tmp/err" || rc=$?
 	expect_rc "bench --explore-args '${c%%|*}'" 2 "$rc"

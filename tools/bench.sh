@@ -172,13 +172,9 @@ fi
 # build has it.
 if [ "$nrandom" -gt 0 ] && [ -n "$explore_args" ]; then
 	read -r -a xa <<<"$explore_args"
-	for a in "${xa[@]}"; do
-		case $a in
-		-p | -p?* | --protocol | --protocol=* | --all | --shard | --shard=* | --json | -o | -o?* | \
-			--output | --output=* | --merge | --dry-run)
-			rf_usage_error "--explore-args: '$a' is bench's to set (each drawn protocol's whole bound, as JSON)" ;;
-		esac
-	done
+	if what=$(rf_explore_arg_taken --explore-args "protocol all shard json output merge dry-run" po "${xa[@]}"); then
+		rf_usage_error "$what is bench's to set (each drawn protocol's whole bound, as JSON)"
+	fi
 	if [ -x "$tool" ] && ! why=$("$tool" explore "${xa[@]}" -p linux-3.15 --dry-run 2>&1 >/dev/null); then
 		rf_usage_error "--explore-args: $(head -n 1 <<<"$why")"
 	fi

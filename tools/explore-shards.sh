@@ -156,27 +156,11 @@ dir=${dirs[0]}
 # explore_args_ok WHERE ARGS...: none of the options this tool sets; else
 # why, on stdout.
 explore_args_ok() {
-	local where=$1 a name o
+	local where=$1 what
 	shift
-	for a in "$@"; do
-		case $a in
-		-o | -o?* | -h | -h?*)
-			echo "$where: '$a' is this tool's to set, or no search (leave it out)"
-			return 1 ;;
-		--?*)
-			# getopt_long takes any unambiguous start of a name: --jo is --jobs.
-			name=${a%%=*}
-			for o in shard json output merge jobs help version dry-run; do
-				case --$o in
-				"$name"*)
-					local what="'$a'"
-					[ "$name" = "--$o" ] || what="'$a' (--$o)"
-					echo "$where: $what is this tool's to set, or no search (leave it out)"
-					return 1 ;;
-				esac
-			done ;;
-		esac
-	done
+	what=$(rf_explore_arg_taken "$where" "shard json output merge jobs help version dry-run" oh "$@") || return 0
+	echo "$what is this tool's to set, or no search (leave it out)"
+	return 1
 }
 
 deadline=""

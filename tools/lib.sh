@@ -324,3 +324,29 @@ rf_build_nosan() {
 		rf_fail "the build without sanitizers failed (log: $(rf_rel "$log"))"
 	fi
 }
+
+# rf_explore_arg_taken WHERE LONG SHORT ARG...: the first ARG that names one
+# of rmapfuzz explore's options a tool sets itself, LONG (names without
+# "--", blank-separated; any unambiguous start of one too, as getopt_long
+# takes it: --sh is --shard) or SHORT (their letters), said on stdout as
+# "WHERE: 'ARG'" (and the option it stands for); false if none does.
+rf_explore_arg_taken() {
+	local where=$1 long=$2 short=$3 a name o
+	shift 3
+	for a in "$@"; do
+		case $a in
+		--?*)
+			name=${a%%=*}
+			for o in $long; do
+				case --$o in
+				"$name"*)
+					if [ "$name" = "--$o" ]; then echo "$where: '$a'"; else echo "$where: '$a' (--$o)"; fi
+					return 0 ;;
+				esac
+			done ;;
+		-[!-]*)
+			if [[ $short == *"${a:1:1}"* ]]; then echo "$where: '$a'" && return 0; fi ;;
+		esac
+	done
+	return 1
+}
