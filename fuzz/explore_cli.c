@@ -243,6 +243,12 @@ static bool number(const char *s, int lo, int hi, int *out)
 
 /* ---- text ---- */
 
+/* "s" for a count other than one: "1 preemption", "3 preemptions". */
+static const char *plural(unsigned long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static const char *expected_of(const struct protocol *p, unsigned families)
 {
 	if (families == FAMILY_TLB)
@@ -404,7 +410,7 @@ static bool output_dir(const char *dir, bool make)
 		why = "not writable";
 	if (why)
 		fprintf(stderr, "rmapfuzz explore: -o %s: %s: %s\n", dir, path, why);
-	/* Make the rest, a component at a time. */
+	/* mkdir makes one name: the missing parents first, in order. */
 	memcpy(path, dir, len);
 	path[len] = 0;
 	for (size_t i = 1; make && !why && i <= len; i++) {
@@ -442,7 +448,7 @@ static bool write_cex(const struct opts *o, int res_i, const struct protocol *p,
 	sb_printf(&text, "# rmap violation: %s (%s)\n", inv, p->name);
 	sb_printf(&text, "# the shortest counterexample rmapfuzz explore found for %s: %d operations, "
 		  "%d steps, %d preemption%s%s\n# bound: %s\n",
-		  inv, c->ops, c->steps, c->preemptions, c->preemptions == 1 ? "" : "s",
+		  inv, c->ops, c->steps, c->preemptions, plural(c->preemptions),
 		  minimized ? "" : " (the fewest operations; its steps and preemptions not minimized: "
 				   "the search was interrupted)", bound);
 	if (!result_whole(o, res_i)) {
@@ -684,7 +690,7 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 				sb_printf(&v, "%s%s", k ? ", " : "", r->inv[k].name);
 				if (c->size)
 					sb_printf(&v, " (%d ops, %d steps, %d preemption%s)", c->ops, c->steps,
-						  c->preemptions, c->preemptions == 1 ? "" : "s");
+						  c->preemptions, plural(c->preemptions));
 			}
 			/* A shard's programs are not the bound's: a clean claim of
 			 * some shards is no claim of the bound. */
@@ -709,12 +715,12 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 			 * early counts those of its levels only. */
 			bool reached_all = r->end == EXPLORE_COMPLETE && r->ops_done >= o->b.max_ops;
 			if ((r->same_setup || r->translated) && (!alike || i == 0))
-				printf("\n%s: %lu programs more in %s, not searched: %lu whose set-up "
+				printf("\n%s: %lu program%s more in %s, not searched: %lu whose set-up "
 				       "left a world an earlier program's set-up left (its programs were "
 				       "searched), %lu whose every address is a pmd or more up (the same "
 				       "program moved down was searched)\n",
 				       alike && n > 1 ? "every protocol" : r->protocol,
-				       r->same_setup + r->translated,
+				       r->same_setup + r->translated, plural(r->same_setup + r->translated),
 				       reached_all ? "the bound" : "the levels reached", r->same_setup,
 				       r->translated);
 			struct strbuf searched = { 0 };
@@ -742,8 +748,8 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 				records_text(c, &t, "  ");
 				printf("\n%s %s: broken in %lu program%s; the shortest (%d operations, %d steps, "
 				       "%d preemption%s):\n%s", r->protocol, r->inv[k].name, r->inv[k].programs,
-				       r->inv[k].programs == 1 ? "" : "s", c->ops, c->steps, c->preemptions,
-				       c->preemptions == 1 ? "" : "s", sb_str(&t));
+				       plural(r->inv[k].programs), c->ops, c->steps, c->preemptions,
+				       plural(c->preemptions), sb_str(&t));
 				sb_free(&t);
 			}
 		}
@@ -753,7 +759,7 @@ static void print_results(const struct opts *o, struct explore_result *res, int 
 			printf("\nparts: %s\n", sb_str(&t));
 			sb_free(&t);
 		}
-		printf("\n%d protocols in %.1f s\n", n, wall);
+		printf("\n%d protocol%s in %.1f s\n", n, plural((unsigned long)n), wall);
 	}
 	sb_free(&bound);
 }
@@ -1663,9 +1669,9 @@ int explore_main(int argc, char **argv, const char *version)
 				sb_printf(&v, "violated");
 			else
 				clean_text(&res[n], o.b.max_ops, result_whole(&o, n), &v);
-			fprintf(stderr, "rmapfuzz explore: [%d/%d] %s: %s, %lu programs, %lu states in %.1f s%s\n",
+			fprintf(stderr, "rmapfuzz explore: [%d/%d] %s: %s, %lu program%s, %lu states in %.1f s%s\n",
 				i + 1, o.nr_proto, o.proto[i]->name, sb_str(&v), res[n].programs,
-				res[n].states, res[n].seconds,
+				plural(res[n].programs), res[n].states, res[n].seconds,
 				res[n].end == EXPLORE_INTERRUPTED ? " (interrupted)" : "");
 			sb_free(&v);
 			n++;

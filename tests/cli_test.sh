@@ -177,6 +177,7 @@ run 2 "explore --dry-run -o under a file" -- "$b" explore -p linux-3.14 "${tiny[
 run 0 "explore -o with missing parents" -- "$b" explore -p linux-3.14 "${tiny[@]}" -o "$tmp/new1/new2"
 check "explore -o with missing parents: the counterexample written" [ -s "$tmp/new1/new2/linux-3.14/kernel-bug.txt" ]
 contains "explore: one preemption, singular" "$tmp/out" "split-missed-pmd (2 ops, 7 steps, 1 preemption) |"
+contains "explore: one protocol, singular" "$tmp/out" "1 protocol in "
 # A later run into the same DIR that finds less leaves the earlier files,
 # and says they are not its own.
 run 0 "explore -o again, finding nothing" -- "$b" explore -p linux-3.14 "${tiny[@]}" --preemptions 0 -o "$tmp/new1/new2"
