@@ -396,13 +396,13 @@ static void short_count(struct why *y)
 
 	walker(y);
 	if (v && v->step > zap->step) {
+		const char *note, *verb = visit_verb(y, v, &note);
 		sb_printf(y->out, " vs %s (task %d): the %s cleared the %s of vma%lu at step %lu and "
 			  "drops the page's mapcount only at its next step%s, and the walk %s vma%lu at "
-			  "step %lu, in between%s", function_of(y, zap), zap->task,
+			  "step %lu, in between%s%s", function_of(y, zap), zap->task,
 			  runlog_entry_by_cow(zap) ? "COW" : "zap", zap->noun, v->vma, zap->step,
-			  runlog_entry_by_cow(zap) ? ", after it maps the copy" : "",
-			  v->locked ? "visited" : "peeked at", v->vma,
-			  v->step, v->locked ? "" : ", without the page-table lock");
+			  runlog_entry_by_cow(zap) ? ", after it maps the copy" : "", verb, v->vma,
+			  v->step, *note ? "," : "", note);
 		y->c->other = zap->task;
 		first_step(y, zap->step);
 	} else if (u) {
@@ -587,9 +587,7 @@ static bool split_during_zap(struct why *y, const struct log_line *bug)
 	};
 	snprintf(cl[0].text, sizeof(cl[0].text), "the zap cleared the huge pmd of vma%lu at step %lu",
 		 v->vma, take->step);
-	snprintf(cl[1].text, sizeof(cl[1].text), "the walk %s vma%lu at step %lu%s",
-		 v->locked ? "visited" : "peeked at", v->vma, v->step,
-		 v->locked ? "" : " without the page-table lock");
+	visit_clause(y, v, &cl[1]);
 	snprintf(cl[2].text, sizeof(cl[2].text), "the zap dropped the page's mapcount at step %lu",
 		 clear->step);
 	snprintf(cl[3].text, sizeof(cl[3].text), "the split found its count equal to page_mapcount "
