@@ -460,6 +460,11 @@ static void missed_vma(struct why *y)
 			step_words(y, b->step, words, sizeof(words));
 			sb_printf(y->out, ": %s had broken %s (%s)", words, b->invariant, b->message);
 			first_step(y, b->step);
+			/* Its task's earlier steps (the vma_adjust that grew
+			 * the vma) belong on the timeline too. */
+			const struct log_line *l = runlog_work(y->log, b->step);
+			if (l)
+				y->c->other = l->task;
 		} else
 			sb_printf(y->out, "; which task's step took it out is not known");
 	}
