@@ -126,13 +126,15 @@ do_build_quietly() {
 	fi
 }
 
-# The model and the run library (CMake's rmapcore + rmaprun), for the
-# builds made without CMake: OSS-Fuzz's and the coverage build.
-lib_sources=("$here"/core/*.c "$here"/fuzz/program.c "$here"/fuzz/scenario.c "$here"/fuzz/oracle.c "$here"/fuzz/oracle_reference.c
-	"$here"/fuzz/runlog.c "$here"/fuzz/report.c "$here"/fuzz/cause.c "$here"/fuzz/run.c "$here"/fuzz/minimize.c "$here"/fuzz/strbuf.c
-	"$here"/fuzz/explore.c)
-# The rmapfuzz tool's own files, on top of those.
-tool_sources=("$here"/fuzz/rmapfuzz.c "$here"/fuzz/cli_io.c "$here"/fuzz/measure.c "$here"/fuzz/explore_cli.c)
+# The model and the run library (CMake's rmapcore + rmaprun), and the
+# rmapfuzz tool's own files on top of those, for the builds made without
+# CMake (OSS-Fuzz's and the coverage build): from cmake/sources.txt, the
+# list CMake reads, so that the two never differ.
+sources_of() { # PART: its files, one a line
+	[ ! -e "$here/cmake/sources.txt" ] || sed -n "s|^$1 |$here/|p" "$here/cmake/sources.txt"
+}
+mapfile -t lib_sources < <(printf '%s\n' "$here"/core/*.c && sources_of run)
+mapfile -t tool_sources < <(sources_of tool)
 
 # The OSS-Fuzz / ClusterFuzzLite build contract (fuzzing.md): C compiled
 # with $CC $CFLAGS, linked with $CXX $CXXFLAGS $LIB_FUZZING_ENGINE, no
@@ -162,7 +164,7 @@ oss_fuzz_build() {
 		local from=$1 to=$2
 		shift 2
 		# shellcheck disable=SC2086 # the flags are word lists
-		$CC $CFLAGS "$@" -std=c11 -Wall -Wextra -I"$here/core" -I"$here/fuzz" -c "$from" -o "$to"
+		$CC ${CFLAGS:-} "$@" -std=c11 -Wall -Wextra -I"$here/core" -I"$here/fuzz" -c "$from" -o "$to"
 	}
 	local covered=() uncovered=() obj
 	for src in "${lib_sources[@]}"; do
@@ -180,10 +182,10 @@ oss_fuzz_build() {
 	compile "$here/fuzz/mutator.c" "$work/obj/mutator.o" "${plain[@]}"
 	compile "$here/fuzz/scenario_fuzzer.c" "$work/obj/scenario_fuzzer.o"
 	# shellcheck disable=SC2086
-	$CXX $CXXFLAGS "$work/obj/rmap_fuzzer.o" "$work/obj/mutator.o" "${uncovered[@]}" \
+	$CXX ${CXXFLAGS:-} "$work/obj/rmap_fuzzer.o" "$work/obj/mutator.o" "${uncovered[@]}" \
 		$LIB_FUZZING_ENGINE -o "$OUT/rmap_fuzzer"
 	# shellcheck disable=SC2086
-	$CXX $CXXFLAGS "$work/obj/scenario_fuzzer.o" "${covered[@]}" $LIB_FUZZING_ENGINE \
+	$CXX ${CXXFLAGS:-} "$work/obj/scenario_fuzzer.o" "${covered[@]}" $LIB_FUZZING_ENGINE \
 		-o "$OUT/scenario_fuzzer"
 	# The seeds are scenario text: encode them with a plain build of the
 	# tool (no sanitizer: it runs here, at build time).
