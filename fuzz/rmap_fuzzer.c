@@ -83,7 +83,10 @@ static void default_flags(int *argc, char ***argv)
 	if (!argc || !argv || *argc < 1 || *argc > 250)
 		return;
 	snprintf(max_len, sizeof(max_len), "-max_len=%d", PROGRAM_MAX_RECORDS * RECORD_SIZE);
-	args[n++] = (*argv)[0];
+	/* After the caller's: libFuzzer reads a flag wherever it stands, and
+	 * AFL++'s driver runs the files given only when they come first. */
+	for (int i = 0; i < *argc; i++)
+		args[n++] = (*argv)[i];
 	for (size_t w = 0; w < sizeof(wanted) / sizeof(wanted[0]); w++) {
 		bool given = false;
 		for (int i = 1; i < *argc; i++)
@@ -91,8 +94,6 @@ static void default_flags(int *argc, char ***argv)
 		if (!given)
 			args[n++] = (char *)wanted[w][1];
 	}
-	for (int i = 1; i < *argc; i++)
-		args[n++] = (*argv)[i];
 	args[n] = NULL;
 	*argc = n;
 	*argv = args;

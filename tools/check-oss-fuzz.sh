@@ -185,8 +185,16 @@ check_combo() {
 				"$t" -runs=4 "${flags[@]}" "$tmp/corpus-$name" >"$tmp/run-$name.log" 2>&1) || rc=$?
 		fi
 		local how="${flags[*]:-no options}, 4 runs"
-		[ "$engine" = afl ] && how="the AFL++ driver, each seed once"
-		[ $rc -eq 0 ] && pass "$name: runs its seeds ($how)" || {
+		if [ "$engine" = afl ]; then
+			# Each seed read, as the driver says: it ran none once, and
+			# exited 0 all the same (the target's flags came first).
+			local seeds read
+			seeds=$(find "$tmp/corpus-$name" -type f | wc -l)
+			read=$(grep -c '^Reading [0-9]* bytes from ' "$tmp/run-$name.log" || true)
+			how="the AFL++ driver, each seed once: $read of $seeds read"
+			[ "$read" = "$seeds" ] || [ "$rc" != 0 ] || rc=1
+		fi
+		[ "$rc" -eq 0 ] && pass "$name: runs its seeds ($how)" || {
 			fail "$name: exit $rc running its seeds; the end of its log:"
 			tail -8 "$tmp/run-$name.log" | sed 's/^/        /'
 		}
