@@ -155,8 +155,13 @@ oss_fuzz_build() {
 	# would only slow it (README, Benchmarks). scenario_fuzzer, whose
 	# subject is the decoder, keeps coverage of everything, and so does
 	# every other engine: they cannot read libFuzzer's extra counters.
-	local plain=() harness=()
-	if [ "${FUZZING_ENGINE:-}" = libfuzzer ]; then
+	local plain=() harness=() engine=${FUZZING_ENGINE:-}
+	# (OSS-Fuzz and ClusterFuzzLite set FUZZING_ENGINE; a build by hand
+	# that leaves it out but links libFuzzer is libFuzzer's too.)
+	if [ -z "$engine" ] && [[ " $LIB_FUZZING_ENGINE " == *" -fsanitize=fuzzer "* ]]; then
+		engine=libfuzzer
+	fi
+	if [ "$engine" = libfuzzer ]; then
 		plain=(-fno-sanitize=fuzzer-no-link)
 		harness=("-fno-sanitize-coverage=trace-cmp,indirect-calls")
 	fi
