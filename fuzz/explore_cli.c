@@ -1458,9 +1458,15 @@ int explore_main(int argc, char **argv, const char *version)
 	int opt, rc = -1;
 	int index;
 	while (rc < 0 && (index = -1, opt = getopt_long(argc, argv, "hp:o:", longopts, &index)) != -1) {
-		if (!search_opt && index >= 0 && opt >= OPT_MAX_OPS && opt != OPT_JSON && opt != OPT_MERGE &&
-		    opt != OPT_DRY_RUN && opt != OPT_VERSION)
-			search_opt = longopts[index].name;
+		/* Named, not by the enum's order: an option added later is
+		 * no search's unless it is listed here. */
+		static const int search_opts[] = { OPT_MAX_OPS, OPT_MAX_CONC, OPT_MAX_PMDS, OPT_MAX_MMS,
+						   OPT_PREEMPTIONS, OPT_JOBS, OPT_SHARD, OPT_INVARIANTS,
+						   OPT_OPS, OPT_NO_DEDUP, OPT_BYTE_HASH, OPT_NO_REDUCTION,
+						   OPT_MEASURE, OPT_STOP_AT_VIOLATION };
+		for (size_t k = 0; !search_opt && index >= 0 && k < sizeof(search_opts) / sizeof(search_opts[0]); k++)
+			if (opt == search_opts[k])
+				search_opt = longopts[index].name;
 		switch (opt) {
 		case 'p': {
 			char why[2048];
